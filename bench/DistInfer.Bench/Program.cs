@@ -1,0 +1,2 @@
+namespace DistInfer.Bench;
+internal static class Program { private static int Main() => 0; }
