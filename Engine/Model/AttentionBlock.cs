@@ -70,7 +70,7 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
                     TensorPrimitives.Clamp(row, -clip, clip, row);
                 }
 
-                var position = layout.PositionOf(s, t);
+                var position = layout.RotaryPositionOf(s, t);
                 for (var h = 0; h < config.NumHeads; h++)
                 {
                     rope.Apply(q.Slice(h * d, d), position);
@@ -81,8 +81,10 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
                     rope.Apply(k.Slice(h * d, d), position);
                 }
 
-                k.CopyTo(cache.Keys(layer.Index, position, 1));
-                v.CopyTo(cache.Values(layer.Index, position, 1));
+                var slot = layout.SlotOf(s, t);
+                cache.SetMasked(slot, layout.IsMasked(s, t));
+                k.CopyTo(cache.Keys(layer.Index, slot, 1));
+                v.CopyTo(cache.Values(layer.Index, slot, 1));
             }
         }
     }
@@ -129,14 +131,23 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
                 var q = qkv.AsSpan(row * qkvWidth + h * d, d);
                 var visible = past + t + 1; // causal: positions 0..past+t
                 var score = scores.AsSpan(0, visible);
+                var anyVisible = false;
                 for (var j = 0; j < visible; j++)
                 {
-                    score[j] = TensorPrimitives.Dot(q, keys.Slice(j * _kvWidth + group * d, d)) * _scale;
+                    // Padding slots are masked out, as transformers' attention mask does.
+                    var masked = cache.IsMasked(j);
+                    score[j] = masked ? float.NegativeInfinity : TensorPrimitives.Dot(q, keys.Slice(j * _kvWidth + group * d, d)) * _scale;
+                    anyVisible |= !masked;
+                }
+
+                var o = attended.AsSpan(row * _qWidth + h * d, d);
+                o.Clear();
+                if (!anyVisible)
+                {
+                    continue;
                 }
 
                 Ops.Softmax(score);
-                var o = attended.AsSpan(row * _qWidth + h * d, d);
-                o.Clear();
                 for (var j = 0; j < visible; j++)
                 {
                     TensorPrimitives.MultiplyAdd(values.Slice(j * _kvWidth + group * d, d), score[j], o, o);

@@ -6,7 +6,8 @@ namespace DistInfer.Engine.Model;
 /// </summary>
 public sealed class BatchLayout
 {
-    public BatchLayout(IReadOnlyList<SequenceKvCache> caches, IReadOnlyList<int> counts)
+    /// <param name="masked">Optional per-row flags: a masked row (padding) is never attended to.</param>
+    public BatchLayout(IReadOnlyList<SequenceKvCache> caches, IReadOnlyList<int> counts, bool[]? masked = null)
     {
         if (caches.Count != counts.Count)
         {
@@ -29,7 +30,16 @@ public sealed class BatchLayout
         }
 
         TotalTokens = total;
+        if (masked is not null && masked.Length != total)
+        {
+            throw new ArgumentException($"{masked.Length} mask flags for {total} tokens");
+        }
+
+        Masked = masked;
     }
+
+    /// <summary>Per-row padding flags, or null when nothing is masked.</summary>
+    public bool[]? Masked { get; }
 
     public IReadOnlyList<SequenceKvCache> Caches { get; }
     public IReadOnlyList<int> Counts { get; }
@@ -40,8 +50,30 @@ public sealed class BatchLayout
     public int TotalTokens { get; }
     public int SequenceCount => Counts.Count;
 
-    /// <summary>Position of row r's token: the sequence's committed length plus its index in the step.</summary>
-    public int PositionOf(int sequence, int indexInStep) => Caches[sequence].Length + indexInStep;
+    /// <summary>Cache slot of a step token: the sequence's committed length plus its index in the step.</summary>
+    public int SlotOf(int sequence, int indexInStep) => Caches[sequence].Length + indexInStep;
+
+    public bool IsMasked(int sequence, int indexInStep) => Masked is { } m && m[Offsets[sequence] + indexInStep];
+
+    /// <summary>
+    /// RoPE position of a step token: unmasked tokens before it; masked tokens get 1, as transformers'
+    /// cumsum-of-mask position ids do.
+    /// </summary>
+    public int RotaryPositionOf(int sequence, int indexInStep)
+    {
+        if (IsMasked(sequence, indexInStep))
+        {
+            return 1;
+        }
+
+        var position = Caches[sequence].RotaryLength;
+        for (var t = 0; t < indexInStep; t++)
+        {
+            position += IsMasked(sequence, t) ? 0 : 1;
+        }
+
+        return position;
+    }
 
     /// <summary>Grows every cache for this step's tokens.</summary>
     public void Reserve()

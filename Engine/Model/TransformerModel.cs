@@ -165,7 +165,7 @@ public sealed class TransformerModel
         var max = 0;
         for (var s = 0; s < layout.SequenceCount; s++)
         {
-            max = Math.Max(max, layout.Caches[s].Length + layout.Counts[s]);
+            max = Math.Max(max, layout.Caches[s].RotaryLength + layout.Counts[s] + 1);
         }
 
         return max;
