@@ -121,7 +121,7 @@ public sealed class TokenizerJsonVariantsTests
     }
 
     [Fact]
-    public void WordCache_MoreWordsThanCapacity_StaysBounded()
+    public void WordCache_MoreWordsThanCapacity_KeepsFirstWordsOnly()
     {
         var cache = new WordCache(capacity: 10);
         for (var i = 0; i < 100; i++)
@@ -129,8 +129,9 @@ public sealed class TokenizerJsonVariantsTests
             cache.Add($"w{i}", [i]);
         }
 
-        Assert.InRange(cache.Count, 1, 10);
-        Assert.True(cache.TryGet("w99", out var ids));
-        Assert.Equal([99], ids);
+        Assert.Equal(10, cache.Count);
+        Assert.True(cache.TryGet("w9", out var ids));
+        Assert.Equal([9], ids);
+        Assert.False(cache.TryGet("w10", out _));
     }
 }
