@@ -84,6 +84,9 @@ public sealed class TokenizerJsonVariantsTests
 
         Assert.Equal([0, 41, 4096, 41], ids);
         Assert.Equal("H<tool>H", tokenizer.Decode(ids));
+        var asText = tokenizer.Encode("<|endoftext|>H<tool>H", recognizeSpecialTokens: false);
+        Assert.DoesNotContain(0, asText);
+        Assert.Equal([41, 4096, 41], asText[^3..]);
     }
 
     [Fact]
