@@ -54,6 +54,21 @@ public sealed class TokenizerJsonVariantsTests
     }
 
     [Fact]
+    public void Encode_IgnoreMerges_UsesWholeWordFromVocabulary()
+    {
+        // "Ġzzzq" has no merge path, so only ignore_merges can produce it.
+        var tokenizer = Load(json =>
+        {
+            json["model"]!["vocab"]!["Ġzzzq"] = 4096;
+            json["model"]!["ignore_merges"] = true;
+        });
+
+        Assert.Equal([4096], tokenizer.Encode(" zzzq"));
+        Assert.NotEqual([4096], DemoTokenizer.Instance.Encode(" zzzq"));
+        Assert.Equal(DemoTokenizer.Instance.Encode(" zzzr"), tokenizer.Encode(" zzzr"));
+    }
+
+    [Fact]
     public void Encode_AddedTokenWithStrip_AbsorbsSurroundingWhitespace()
     {
         var tokenizer = Load(json =>
