@@ -49,6 +49,9 @@ public sealed record ModelConfig
     /// <summary>Mixtral stores experts under block_sparse_moe with w1/w3/w2 names.</summary>
     public bool MixtralExpertNames { get; init; }
 
+    /// <summary>The checkpoint's declared dtype ("bfloat16", "float32", ...), from dtype or torch_dtype.</summary>
+    public string? DType { get; init; }
+
     public int? BosTokenId { get; init; }
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
     public int? PadTokenId { get; init; }

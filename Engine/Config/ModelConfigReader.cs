@@ -130,6 +130,7 @@ public static class ModelConfigReader
             MaxPositionEmbeddings = c.Int("max_position_embeddings") ?? 4096,
             TieWordEmbeddings = c.Bool("tie_word_embeddings") ?? false,
             MixtralExpertNames = isMixtral,
+            DType = c.String("dtype") ?? c.String("torch_dtype"),
             BosTokenId = c.Int("bos_token_id"),
             EosTokenIds = c.IntOrIntList("eos_token_id"),
             PadTokenId = c.Int("pad_token_id"),

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Tensors;
 
 namespace DistInfer.Engine.Model;
 
@@ -10,12 +11,12 @@ namespace DistInfer.Engine.Model;
 /// run one SwiGLU over the block, and add weight·output into each token's row. Tokens therefore sum their
 /// experts in ascending expert order — the order the fabric's router reproduces. Then the shared expert.
 /// </summary>
-public sealed class MoeBlock(ModelConfig config, IGemm gemm)
+public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
 {
     public void Forward(MoeWeights moe, float[] x, int rows, float[] output, Span<float> routerLogits)
     {
         var h = config.HiddenSize;
-        var routing = MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * h), rows, routerLogits);
+        var routing = MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * h), rows, routerLogits, bf16);
         output.AsSpan(0, rows * h).Clear();
         var capacity = 0;
         for (var e = 0; e < config.NumExperts; e++)
@@ -38,8 +39,8 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm)
                 var expert = moe.Experts[e]
                     ?? throw new InvalidOperationException($"expert {e} is not loaded in this process");
                 Gather(x, tokens, h, block);
-                expert.Forward(gemm, block.AsSpan(0, tokens.Length * h), tokens.Length, result);
-                ScatterAdd(result, tokens, routing.WeightsOf(e), h, output);
+                expert.Forward(gemm, block.AsSpan(0, tokens.Length * h), tokens.Length, result, bf16);
+                ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16);
             }
         }
         finally
@@ -64,12 +65,23 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm)
     }
 
     /// <summary>output[token] += weight · result[i] for each of an expert's tokens.</summary>
-    public static void ScatterAdd(ReadOnlySpan<float> result, ReadOnlySpan<int> tokens, ReadOnlySpan<float> weights, int width, Span<float> output)
+    /// <remarks>With <paramref name="bf16"/> the product and the sum are each rounded, as a bf16 index_add does.</remarks>
+    public static void ScatterAdd(ReadOnlySpan<float> result, ReadOnlySpan<int> tokens, ReadOnlySpan<float> weights, int width, Span<float> output, bool bf16 = false)
     {
+        Span<float> product = bf16 ? new float[width] : default;
         for (var i = 0; i < tokens.Length; i++)
         {
             var dst = output.Slice(tokens[i] * width, width);
-            TensorPrimitives.MultiplyAdd(result.Slice(i * width, width), weights[i], dst, dst);
+            if (bf16)
+            {
+                TensorPrimitives.Multiply(result.Slice(i * width, width), weights[i], product);
+                BFloat16.Round(product);
+                Ops.AddInPlace(dst, product, bf16: true);
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(result.Slice(i * width, width), weights[i], dst, dst);
+            }
         }
     }
 
@@ -80,13 +92,20 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm)
         var g = ArrayPool<float>.Shared.Rent(rows);
         try
         {
-            shared.Forward(gemm, x.AsSpan(0, rows * h), rows, y);
-            gate.Forward(gemm, x.AsSpan(0, rows * h), rows, g);
+            shared.Forward(gemm, x.AsSpan(0, rows * h), rows, y, bf16);
+            gate.Forward(gemm, x.AsSpan(0, rows * h), rows, g, bf16);
             TensorPrimitives.Sigmoid(g.AsSpan(0, rows), g.AsSpan(0, rows));
             for (var r = 0; r < rows; r++)
             {
                 var dst = output.AsSpan(r * h, h);
-                TensorPrimitives.MultiplyAdd(y.AsSpan(r * h, h), g[r], dst, dst);
+                var product = y.AsSpan(r * h, h);
+                TensorPrimitives.Multiply(product, bf16 ? BFloat16.Round(g[r]) : g[r], product);
+                if (bf16)
+                {
+                    BFloat16.Round(product);
+                }
+
+                Ops.AddInPlace(dst, product, bf16);
             }
         }
         finally

@@ -16,16 +16,22 @@ public sealed class TransformerModel
 {
     private readonly AttentionBlock _attention;
     private readonly MoeBlock _moe;
+    private readonly bool _bf16;
 
-    public TransformerModel(ModelWeights weights, IGemm gemm)
+    /// <param name="precision">Defaults to bf16 rounding for bf16 checkpoints and fp32 otherwise.</param>
+    public TransformerModel(ModelWeights weights, IGemm gemm, ActivationPrecision? precision = null)
     {
         Weights = weights;
         Config = weights.Config;
         Gemm = gemm;
+        Precision = precision ?? (Config.DType == "bfloat16" ? ActivationPrecision.BFloat16 : ActivationPrecision.Float32);
+        _bf16 = Precision == ActivationPrecision.BFloat16;
         Rope = new RotaryEmbedding(Config.HeadDim, Config.RopeTheta);
-        _attention = new AttentionBlock(Config, Rope, gemm);
-        _moe = new MoeBlock(Config, gemm);
+        _attention = new AttentionBlock(Config, Rope, gemm, _bf16);
+        _moe = new MoeBlock(Config, gemm, _bf16);
     }
+
+    public ActivationPrecision Precision { get; }
 
     public ModelConfig Config { get; }
     public ModelWeights Weights { get; }
@@ -33,11 +39,11 @@ public sealed class TransformerModel
     public RotaryEmbedding Rope { get; }
 
     /// <summary>Loads config.json and the checkpoint of <paramref name="modelDir"/>.</summary>
-    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null)
+    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null)
     {
         var config = ModelConfigReader.Load(modelDir);
         using var source = Checkpoint.Open(modelDir);
-        return new TransformerModel(WeightLoader.Load(source, config, part), gemm);
+        return new TransformerModel(WeightLoader.Load(source, config, part), gemm, precision);
     }
 
     public SequenceKvCache CreateCache(int initialCapacity = 64) =>
@@ -75,10 +81,10 @@ public sealed class TransformerModel
             for (var l = Weights.Part.FirstLayer; l < Weights.Part.EndLayer; l++)
             {
                 var layer = Weights.Layers[l]!;
-                Ops.RmsNormRows(hidden, layer.InputNorm, Config.RmsNormEps, n, h, normed);
+                Ops.RmsNormRows(hidden, layer.InputNorm, Config.RmsNormEps, n, h, normed, _bf16);
                 _attention.Forward(layer, layout, normed, delta);
-                AddInPlace(hidden, delta, n * h);
-                Ops.RmsNormRows(hidden, layer.PostAttentionNorm, Config.RmsNormEps, n, h, normed);
+                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+                Ops.RmsNormRows(hidden, layer.PostAttentionNorm, Config.RmsNormEps, n, h, normed, _bf16);
                 if (layer.Moe is { } moe)
                 {
                     _moe.Forward(moe, normed, n, delta, logits);
@@ -86,10 +92,10 @@ public sealed class TransformerModel
                 }
                 else
                 {
-                    layer.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta);
+                    layer.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta, _bf16);
                 }
 
-                AddInPlace(hidden, delta, n * h);
+                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
             }
         }
         finally
@@ -111,8 +117,8 @@ public sealed class TransformerModel
         var normed = ArrayPool<float>.Shared.Rent(rows * h);
         try
         {
-            Ops.RmsNormRows(hidden, Weights.FinalNorm!, Config.RmsNormEps, rows, h, normed);
-            head.Forward(Gemm, normed.AsSpan(0, rows * h), rows, logits);
+            Ops.RmsNormRows(hidden, Weights.FinalNorm!, Config.RmsNormEps, rows, h, normed, _bf16);
+            head.Forward(Gemm, normed.AsSpan(0, rows * h), rows, logits, _bf16);
         }
         finally
         {
@@ -170,7 +176,4 @@ public sealed class TransformerModel
 
         return max;
     }
-
-    private static void AddInPlace(float[] x, float[] delta, int length) =>
-        System.Numerics.Tensors.TensorPrimitives.Add(x.AsSpan(0, length), delta.AsSpan(0, length), x.AsSpan(0, length));
 }
