@@ -144,4 +144,47 @@ public sealed class SafeTensorsWriterTests : IDisposable
 
         Assert.Equal(Enumerable.Range(0, 40).Select(i => i * 0.5f), destination);
     }
+
+    [Fact]
+    public void Write_FillerThrows_LeavesNoFileBehind()
+    {
+        string path = _temp.File("fail.safetensors");
+        TensorSpec[] specs = [new("a", DType.F32, [4]), new("b", DType.F32, [4])];
+
+        Assert.Throws<InvalidOperationException>(() => SafeTensorsWriter.Write(path, specs, (spec, _, destination) =>
+        {
+            if (spec.Name == "b")
+            {
+                throw new InvalidOperationException("generator failed");
+            }
+
+            destination.Span.Clear();
+        }));
+
+        Assert.Empty(Directory.GetFiles(_temp.Path));
+    }
+
+    [Fact]
+    public void Write_StreamingLargeTensor_FillsInChunksInOrder()
+    {
+        string path = _temp.File("chunks.safetensors");
+        long elements = (SafeTensorsWriter.ChunkBytes / 4) + 3;
+        var offsets = new List<long>();
+
+        SafeTensorsWriter.Write(path, [new TensorSpec("big", DType.F32, [elements])], (_, offset, destination) =>
+        {
+            offsets.Add(offset);
+            var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(destination.Span);
+            for (int i = 0; i < floats.Length; i++)
+            {
+                floats[i] = (offset / 4) + i;
+            }
+        });
+
+        using var file = SafeTensorsFile.Open(path);
+        float[] values = file.ReadFloat32("big");
+        Assert.Equal([0L, SafeTensorsWriter.ChunkBytes], offsets);
+        Assert.Equal(elements - 1, values[^1]);
+        Assert.Equal(SafeTensorsWriter.ChunkBytes / 4, values[SafeTensorsWriter.ChunkBytes / 4]);
+    }
 }
