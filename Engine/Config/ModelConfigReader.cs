@@ -144,7 +144,8 @@ public static class ModelConfigReader
         var scaling = c.Object("rope_scaling");
         foreach (var (name, obj) in new[] { ("rope_parameters", parameters), ("rope_scaling", scaling) })
         {
-            if (obj is { } o && o.String("rope_type") is { } type && type != "default")
+            // Older rope_scaling objects name the kind "type" instead of "rope_type".
+            if (obj is { } o && (o.String("rope_type") ?? o.String("type")) is { } type && type != "default")
             {
                 throw o.Error("rope_type", $"unsupported rope_type '{type}' in {name} (only default)");
             }
