@@ -19,6 +19,8 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
+    public ArraySegment<byte> WrittenSegment => new(_buffer, 0, _written);
+
     /// <summary>Direct access for patching a length prefix reserved at the start.</summary>
     public Span<byte> GetWrittenSpanForPatch() => _buffer.AsSpan(0, _written);
 
