@@ -57,6 +57,17 @@ internal sealed class ActivationData : IGrainActivationContext
         }
     }
 
+    public int WaitingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
     public bool IsValid => _state == ActivationState.Valid;
 
     public bool IsInvalid => _state == ActivationState.Invalid;
