@@ -4,6 +4,12 @@ public sealed class GrainIdCodec : IFieldCodec<GrainId>
 {
     public void WriteField(ref Writer writer, uint fieldId, GrainId value)
     {
+        if (value.IsDefault)
+        {
+            writer.WriteNull(fieldId);
+            return;
+        }
+
         writer.WriteStartObject(fieldId);
         writer.WriteTag(0, WireType.LengthPrefixed);
         writer.WriteString(value.Type);
@@ -14,6 +20,11 @@ public sealed class GrainIdCodec : IFieldCodec<GrainId>
 
     public GrainId ReadValue(ref Reader reader, WireType wireType)
     {
+        if (wireType == WireType.Null)
+        {
+            return default;
+        }
+
         Reader.Expect(wireType, WireType.StartObject);
         string type = string.Empty;
         string key = string.Empty;
