@@ -45,15 +45,16 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
     {
         if (!target.IsSystemTarget && Catalog.TryGetLocal(target, out var activation))
         {
-            return InvokeLocal(activation, request, fromRemote: false);
+            return InvokeLocal(activation, request, copied: false);
         }
 
-        return RouteAsync(target, request, fromRemote: false);
+        return RouteAsync(target, request, copied: false, placedHere: false);
     }
 
     public void SendOneWay(GrainId target, GrainRequest request) => _ = DeliverOneWayAsync(target, request);
 
-    public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request) => RouteAsync(target, request, fromRemote: true);
+    public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request, bool fromClient) =>
+        RouteAsync(target, request, copied: true, placedHere: !fromClient);
 
     /// <summary>Requests left in a deactivated activation's queue go through routing again.</summary>
     public void Reroute(ActivationData from, WorkItem item)
@@ -64,7 +65,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             return;
         }
 
-        _ = Complete(item.Sink, RouteAsync(from.GrainId, item.Request, fromRemote: true));
+        _ = Complete(item.Sink, RouteAsync(from.GrainId, item.Request, copied: true, placedHere: false));
 
         static async Task Complete(IResponseSink sink, ValueTask<object?> pending)
         {
@@ -83,7 +84,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
     {
         try
         {
-            await RouteAsync(target, request, fromRemote: false, oneWay: true).ConfigureAwait(false);
+            await RouteAsync(target, request, copied: false, placedHere: false, oneWay: true).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -91,7 +92,9 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
         }
     }
 
-    private async ValueTask<object?> RouteAsync(GrainId target, GrainRequest request, bool fromRemote, bool oneWay = false)
+    /// <param name="copied">The request is already a private copy (deserialized), so local delivery needs no copy.</param>
+    /// <param name="placedHere">A remote silo placed the grain on this silo: activate here if the directory has no entry.</param>
+    private async ValueTask<object?> RouteAsync(GrainId target, GrainRequest request, bool copied, bool placedHere, bool oneWay = false)
     {
         if (target.IsSystemTarget)
         {
@@ -110,19 +113,19 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
         {
             if (Catalog.TryGetLocal(target, out var local))
             {
-                return await InvokeLocal(local, request, fromRemote).ConfigureAwait(false);
+                return await InvokeLocal(local, request, copied).ConfigureAwait(false);
             }
 
             if (Catalog.HostsStatelessWorker(target, out var workerInfo))
             {
-                return await InvokeLocal(Catalog.GetWorker(target, workerInfo), request, fromRemote).ConfigureAwait(false);
+                return await InvokeLocal(Catalog.GetWorker(target, workerInfo), request, copied).ConfigureAwait(false);
             }
 
             var address = await _directory.LookupAsync(target).ConfigureAwait(false);
             if (address is null)
             {
-                // A remote caller already placed the grain here; otherwise place it now.
-                address = fromRemote ? _self : await _placement.PlaceAsync(target).ConfigureAwait(false);
+                // A remote silo already placed the grain here; otherwise place it now.
+                address = placedHere ? _self : await _placement.PlaceAsync(target).ConfigureAwait(false);
             }
 
             if (address == _self)
@@ -130,7 +133,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
                 var (activation, winner) = await Catalog.GetOrActivateAsync(target).ConfigureAwait(false);
                 if (activation is not null)
                 {
-                    return await InvokeLocal(activation, request, fromRemote).ConfigureAwait(false);
+                    return await InvokeLocal(activation, request, copied).ConfigureAwait(false);
                 }
 
                 address = winner;
@@ -148,10 +151,10 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
         }
     }
 
-    private ValueTask<object?> InvokeLocal(ActivationData activation, GrainRequest request, bool fromRemote)
+    private ValueTask<object?> InvokeLocal(ActivationData activation, GrainRequest request, bool copied)
     {
         // Local calls skip serialization; arguments are deep-copied unless immutable (Orleans semantics).
-        var delivered = fromRemote ? request : request.CopyForLocalCall();
+        var delivered = copied ? request : request.CopyForLocalCall();
         var sink = new TaskResponseSink();
         activation.Enqueue(new WorkItem(delivered, sink));
         if (request.IsOneWay)
@@ -159,10 +162,10 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             return default;
         }
 
-        return AwaitLocalAsync(sink.Task, request, fromRemote);
+        return AwaitLocalAsync(sink.Task, request, copied);
     }
 
-    private async ValueTask<object?> AwaitLocalAsync(Task<object?> task, GrainRequest request, bool fromRemote)
+    private async ValueTask<object?> AwaitLocalAsync(Task<object?> task, GrainRequest request, bool copied)
     {
         var started = _time.GetTimestamp();
         var failed = true;
@@ -171,7 +174,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             var timeout = request.ResponseTimeout ?? _messages.Options.ResponseTimeout;
             var result = task.IsCompleted ? await task.ConfigureAwait(false) : await task.WaitAsync(timeout, _time).ConfigureAwait(false);
             failed = false;
-            return fromRemote ? result : request.CopyResult(result);
+            return copied ? result : request.CopyResult(result);
         }
         catch (TimeoutException)
         {

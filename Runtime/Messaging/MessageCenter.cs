@@ -41,14 +41,16 @@ internal sealed partial class MessageCenter : IConnectionHandler
         var frame = EncodeRequest(MessageKind.Request, id, target, request, timeout);
         var call = new PendingCall(id, request, connection);
         _pending[id] = call;
-        if (request.CancellationToken.CanBeCanceled)
-        {
-            call.Cancellation = request.CancellationToken.UnsafeRegister(static state => ((MessageCenter)((object[])state!)[0]).SendCancel((PendingCall)((object[])state!)[1]), new object[] { this, call });
-        }
-
         try
         {
             await connection.SendAsync(frame).ConfigureAwait(false);
+
+            // Registered after the request is queued so a cancel frame can never overtake its request.
+            if (request.CancellationToken.CanBeCanceled)
+            {
+                call.Cancellation = request.CancellationToken.UnsafeRegister(static state => ((MessageCenter)((object[])state!)[0]).SendCancel((PendingCall)((object[])state!)[1]), new object[] { this, call });
+            }
+
             return await call.Task.WaitAsync(timeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -260,7 +262,8 @@ internal sealed partial class MessageCenter : IConnectionHandler
         try
         {
             var handler = RequestHandler ?? throw new InvalidOperationException("This endpoint does not accept grain calls");
-            result = await handler.HandleAsync(target, request).ConfigureAwait(false);
+            var fromClient = connection.RemoteIdentity?.StartsWith("client/", StringComparison.Ordinal) == true;
+            result = await handler.HandleAsync(target, request, fromClient).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DistInfer.Runtime.Placement;
 using DistInfer.Runtime.Tests.Infrastructure;
 
@@ -12,11 +13,11 @@ public sealed class TestGrain : Grain, ITestGrain
     private int _inside;
     private int _max;
 
-    public static int Activations;
+    public static readonly ConcurrentDictionary<string, int> ActivationsByKey = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref Activations);
+        ActivationsByKey.AddOrUpdate(this.GetPrimaryKeyString(), 1, static (_, n) => n + 1);
         return Task.CompletedTask;
     }
 

@@ -1,3 +1,6 @@
+using DistInfer.Runtime.Placement;
+using DistInfer.Runtime.Tests.Placement;
+
 namespace DistInfer.Runtime.Tests.Infrastructure;
 
 /// <summary>A three-silo cluster shared by the non-destructive cluster tests.</summary>
@@ -13,7 +16,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         o.Metadata["zone"] = i == 1 ? "b" : "a";
-    });
+    },
+    (_, services) => services.AddPlacementDirector<ZonePlacementStrategy, ZonePlacementDirector>());
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
