@@ -14,6 +14,7 @@ internal sealed class ActivationData : IGrainActivationContext
     private readonly IActivationHost _host;
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private object? _instance;
+    private Streams.StreamConsumerExtension? _streamConsumer;
     private Exception? _activationError;
     private ActivationState _state = ActivationState.Creating;
     private int _running;
@@ -45,6 +46,9 @@ internal sealed class ActivationData : IGrainActivationContext
     public Task Deactivated => _deactivated.Task;
 
     public object? Instance => _instance;
+
+    /// <summary>The stream delivery extension of this activation (created on first use).</summary>
+    public Streams.StreamConsumerExtension StreamConsumer => _streamConsumer ??= new Streams.StreamConsumerExtension(GrainId);
 
     public int RunningCount
     {
@@ -282,7 +286,8 @@ internal sealed class ActivationData : IGrainActivationContext
         ValueTask<object?> pending;
         try
         {
-            pending = item.Invoke(_instance!);
+            var target = item.Request?.InterfaceId == Streams.StreamConsumerExtension.InterfaceIdValue ? StreamConsumer : _instance!;
+            pending = item.Invoke(target);
         }
         catch (Exception ex)
         {

@@ -46,5 +46,7 @@ public abstract class Grain : IAddressable
     protected IDisposable RegisterTimer(Func<object?, Task> callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         Context.RegisterTimer(_ => callback(state), new GrainTimerCreationOptions(dueTime, period) { Interleave = true });
 
+    internal IGrainActivationContext? Activation => _context;
+
     internal void Attach(IGrainActivationContext context) => _context = context;
 }

@@ -26,6 +26,7 @@ public static class DistInferServiceCollectionExtensions
         services.TryAddSingleton<IClusterMembershipService, InProcessClusterMembership>();
         services.TryAddSingleton<ISiloStatisticsProvider, DefaultSiloStatisticsProvider>();
         services.AddBuiltInPlacement();
+        services.TryAddSingleton<Streams.StreamRuntime>();
         services.TryAddSingleton<Silo>();
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<Silo>().GrainFactory);
         return services;

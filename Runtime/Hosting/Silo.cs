@@ -50,6 +50,9 @@ public sealed partial class Silo : IAsyncDisposable
 
     public SiloOptions Options => _options;
 
+    /// <summary>The silo's service provider (grain constructor injection resolves from it).</summary>
+    public IServiceProvider Services => _services;
+
     public IGrainFactory GrainFactory => _grainFactory;
 
     public bool IsRunning => _router is not null && Volatile.Read(ref _stopped) == 0;
