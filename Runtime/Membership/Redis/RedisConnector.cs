@@ -1,0 +1,50 @@
+using StackExchange.Redis;
+
+namespace DistInfer.Runtime.Membership.Redis;
+
+/// <summary>
+/// Opens StackExchange.Redis connections the way the runtime needs them: fail fast when Redis is unreachable at
+/// start, reconnect on its own afterwards (a Redis restart makes calls fail until it is back, never forever).
+/// </summary>
+public static class RedisConnector
+{
+    /// <summary>Connects or throws <see cref="RedisConnectionException"/> naming the endpoint.</summary>
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, TimeSpan connectTimeout)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configuration);
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = true;
+        options.ConnectRetry = Math.Max(options.ConnectRetry, 2);
+        options.ConnectTimeout = (int)connectTimeout.TotalMilliseconds;
+        options.SyncTimeout = Math.Max(options.SyncTimeout, (int)connectTimeout.TotalMilliseconds);
+        options.KeepAlive = options.KeepAlive > 0 ? options.KeepAlive : 5;
+        options.ReconnectRetryPolicy = new LinearRetry(500);
+        return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+    }
+
+    /// <summary>"host:port" of the first endpoint in a configuration string, for error messages.</summary>
+    public static string DescribeEndpoint(string configuration)
+    {
+        try
+        {
+            var options = ConfigurationOptions.Parse(configuration);
+            return options.EndPoints.Count == 0 ? configuration : EndpointText(options.EndPoints[0]);
+        }
+        catch (ArgumentException)
+        {
+            return configuration;
+        }
+    }
+
+    /// <summary>True for failures that go away when Redis is reachable again.</summary>
+    public static bool IsTransient(Exception exception) =>
+        exception is RedisConnectionException or RedisTimeoutException or TimeoutException
+        || (exception is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal));
+
+    private static string EndpointText(System.Net.EndPoint endPoint) => endPoint switch
+    {
+        System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        System.Net.IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        _ => endPoint.ToString() ?? "?",
+    };
+}
