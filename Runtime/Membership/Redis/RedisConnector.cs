@@ -8,6 +8,9 @@ namespace DistInfer.Runtime.Membership.Redis;
 /// </summary>
 public static class RedisConnector
 {
+    private const int ReconnectSettleAttempts = 40;
+    private static readonly TimeSpan ReconnectSettleDelay = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Connects or throws <see cref="RedisConnectionException"/> naming the endpoint.</summary>
     public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, TimeSpan connectTimeout)
     {
@@ -33,6 +36,35 @@ public static class RedisConnector
         catch (ArgumentException)
         {
             return configuration;
+        }
+    }
+
+    /// <summary>
+    /// Runs one Redis operation; a transient failure becomes <paramref name="unavailable"/>'s exception. Just
+    /// after a reconnect the multiplexer reports connected while it still reconfigures and refuses commands for
+    /// a moment (about 0.1 s); that window is waited out instead of failing a caller who could proceed.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(IConnectionMultiplexer connection, Func<IDatabase, Task<T>> operation, Func<Exception, Exception> unavailable)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(unavailable);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await operation(connection.GetDatabase()).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsTransient(ex))
+            {
+                if (connection.IsConnected && attempt < ReconnectSettleAttempts)
+                {
+                    await Task.Delay(ReconnectSettleDelay).ConfigureAwait(false);
+                    continue;
+                }
+
+                throw unavailable(ex);
+            }
         }
     }
 

@@ -15,8 +15,6 @@ public sealed class RedisMembershipTable : IMembershipTable, IDisposable
     private const string VersionField = "version";
     private const string SiloFieldPrefix = "silo:";
     private const int DirtyWriteAttempts = 8;
-    private const int ReconnectSettleAttempts = 40;
-    private static readonly TimeSpan ReconnectSettleDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly IConnectionMultiplexer _connection;
     private readonly bool _ownsConnection;
@@ -230,29 +228,11 @@ public sealed class RedisMembershipTable : IMembershipTable, IDisposable
         JsonSerializer.Deserialize((byte[])value!, RedisMembershipJsonContext.Default.RedisMembershipDocument)
         ?? throw new InvalidDataException("membership row is JSON null");
 
-    private async Task<T> Run<T>(Func<IDatabase, Task<T>> operation)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await operation(_connection.GetDatabase()).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (RedisConnector.IsTransient(ex))
-            {
-                // Just after a reconnect the multiplexer reports connected while it still reconfigures and
-                // refuses commands for a moment; wait that out instead of failing a caller who could proceed.
-                if (_connection.IsConnected && attempt < ReconnectSettleAttempts)
-                {
-                    await Task.Delay(ReconnectSettleDelay).ConfigureAwait(false);
-                    continue;
-                }
-
-                throw new MembershipTableUnavailableException(
-                    $"Redis at {_endpoint} unavailable for membership of cluster {_clusterId}: {ex.Message}", ex);
-            }
-        }
-    }
+    private Task<T> Run<T>(Func<IDatabase, Task<T>> operation) =>
+        RedisConnector.RunAsync(
+            _connection,
+            operation,
+            ex => new MembershipTableUnavailableException($"Redis at {_endpoint} unavailable for membership of cluster {_clusterId}: {ex.Message}", ex));
 
     private async Task Run(Func<IDatabase, Task> operation) =>
         await Run(async db =>

@@ -1,0 +1,189 @@
+using System.Globalization;
+using DistInfer.Runtime.Membership.Redis;
+using StackExchange.Redis;
+
+namespace DistInfer.Runtime.Streams.Redis;
+
+/// <summary>
+/// The Redis Streams commands a durable, at-least-once stream provider needs, over StackExchange.Redis 1.2.6
+/// (which predates stream support, so commands go through Execute and replies are parsed here). Each entry has
+/// one field "d" holding the raw payload bytes. No command blocks (no XREADGROUP BLOCK): the multiplexed
+/// connection is shared, so consumers poll (see <see cref="RedisStreamConsumer"/>).
+/// </summary>
+public sealed class RedisStreamQueue
+{
+    private const string PayloadField = "d";
+    private readonly IConnectionMultiplexer _connection;
+    private readonly RedisStreamQueueOptions _options;
+    private readonly RedisKey _key;
+
+    public RedisStreamQueue(IConnectionMultiplexer connection, RedisStreamQueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.StreamKey);
+        ArgumentException.ThrowIfNullOrEmpty(options.GroupName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ReadBatchSize, 1);
+        _connection = connection;
+        _options = options;
+        _key = options.StreamKey;
+    }
+
+    public RedisStreamQueueOptions Options => _options;
+
+    /// <summary>
+    /// Creates the consumer group (and the stream) when missing. A new group starts after <paramref name="startAfter"/>
+    /// or, when null, at the end of the stream ("$"). Returns false when the group already existed.
+    /// </summary>
+    public async Task<bool> EnsureGroupAsync(RedisStreamSequenceToken? startAfter = null)
+    {
+        try
+        {
+            await ExecuteAsync("XGROUP", "CREATE", _key, _options.GroupName, startAfter?.ToString() ?? "$", "MKSTREAM").ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Appends an item (XADD, trimming to about MaxLength) and returns its token.</summary>
+    public async Task<RedisStreamSequenceToken> AddAsync(ReadOnlyMemory<byte> payload)
+    {
+        // StackExchange.Redis 1.2.6 takes byte[] only; one copy into the command buffer is unavoidable here.
+        var bytes = payload.ToArray();
+        var result = _options.MaxLength > 0
+            ? await ExecuteAsync("XADD", _key, "MAXLEN", "~", _options.MaxLength.ToString(CultureInfo.InvariantCulture), "*", PayloadField, bytes).ConfigureAwait(false)
+            : await ExecuteAsync("XADD", _key, "*", PayloadField, bytes).ConfigureAwait(false);
+        return RedisStreamSequenceToken.Parse((string)result!);
+    }
+
+    /// <summary>New entries for <paramref name="consumer"/> (XREADGROUP ... &gt;); they stay pending until acked.</summary>
+    public Task<IReadOnlyList<RedisStreamEntry>> ReadNewAsync(string consumer, int? count = null) =>
+        ReadGroupAsync(consumer, ">", count);
+
+    /// <summary>Entries delivered to <paramref name="consumer"/> but not acked (after its restart).</summary>
+    public Task<IReadOnlyList<RedisStreamEntry>> ReadPendingAsync(string consumer, int? count = null) =>
+        ReadGroupAsync(consumer, "0", count);
+
+    /// <summary>Acknowledges processed entries (XACK); returns how many were pending.</summary>
+    public async Task<long> AckAsync(IReadOnlyList<RedisStreamSequenceToken> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count == 0)
+        {
+            return 0;
+        }
+
+        var args = new object[tokens.Count + 2];
+        args[0] = _key;
+        args[1] = _options.GroupName;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            args[i + 2] = tokens[i].ToString();
+        }
+
+        return (long)await ExecuteAsync("XACK", args).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves entries other consumers left pending for at least <paramref name="minIdle"/> (crashed consumers) to
+    /// <paramref name="consumer"/> and returns them (XAUTOCLAIM). Entries trimmed meanwhile are dropped from the
+    /// pending list by Redis and not returned.
+    /// </summary>
+    public async Task<IReadOnlyList<RedisStreamEntry>> ClaimIdleAsync(string consumer, TimeSpan minIdle, int? count = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        var claimed = new List<RedisStreamEntry>();
+        var cursor = "0-0";
+        var limit = count ?? _options.ReadBatchSize;
+        do
+        {
+            var result = (RedisResult[])(await ExecuteAsync(
+                "XAUTOCLAIM", _key, _options.GroupName, consumer,
+                ((long)minIdle.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), cursor,
+                "COUNT", (limit - claimed.Count).ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false))!;
+            cursor = (string)result[0]!;
+            ParseEntries(result[1], claimed);
+        }
+        while (cursor != "0-0" && claimed.Count < limit);
+
+        return claimed;
+    }
+
+    /// <summary>Entries from <paramref name="from"/> (inclusive) onwards, regardless of the group (XRANGE).</summary>
+    public async Task<IReadOnlyList<RedisStreamEntry>> RangeAsync(RedisStreamSequenceToken from, int? count = null, bool exclusive = false)
+    {
+        var start = exclusive ? "(" + from : from.ToString();
+        var result = await ExecuteAsync("XRANGE", _key, start, "+", "COUNT", (count ?? _options.ReadBatchSize).ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var entries = new List<RedisStreamEntry>();
+        ParseEntries(result, entries);
+        return entries;
+    }
+
+    /// <summary>Number of entries in the stream (XLEN).</summary>
+    public async Task<long> LengthAsync() => (long)await ExecuteAsync("XLEN", _key).ConfigureAwait(false);
+
+    /// <summary>Number of entries delivered to the group and not yet acked (XPENDING summary).</summary>
+    public async Task<long> PendingCountAsync()
+    {
+        var result = (RedisResult[])(await ExecuteAsync("XPENDING", _key, _options.GroupName).ConfigureAwait(false))!;
+        return (long)result[0];
+    }
+
+    private async Task<IReadOnlyList<RedisStreamEntry>> ReadGroupAsync(string consumer, string id, int? count)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        var result = await ExecuteAsync(
+            "XREADGROUP", "GROUP", _options.GroupName, consumer,
+            "COUNT", (count ?? _options.ReadBatchSize).ToString(CultureInfo.InvariantCulture),
+            "STREAMS", _key, id).ConfigureAwait(false);
+        var entries = new List<RedisStreamEntry>();
+        if (!result.IsNull)
+        {
+            // [[key, [[id, [field, value, ...]], ...]]]
+            foreach (var stream in (RedisResult[])result!)
+            {
+                ParseEntries(((RedisResult[])stream!)[1], entries);
+            }
+        }
+
+        return entries;
+    }
+
+    private static void ParseEntries(RedisResult result, List<RedisStreamEntry> into)
+    {
+        if (result.IsNull)
+        {
+            return;
+        }
+
+        foreach (var item in (RedisResult[])result!)
+        {
+            var parts = (RedisResult[])item!;
+            var token = RedisStreamSequenceToken.Parse((string)parts[0]!);
+            if (parts[1].IsNull)
+            {
+                // A pending entry whose data was trimmed away: nothing left to deliver.
+                continue;
+            }
+
+            var fields = (RedisResult[])parts[1]!;
+            for (var i = 0; i + 1 < fields.Length; i += 2)
+            {
+                if ((string)fields[i]! == PayloadField)
+                {
+                    into.Add(new RedisStreamEntry(token, (byte[])fields[i + 1]!));
+                    break;
+                }
+            }
+        }
+    }
+
+    private Task<RedisResult> ExecuteAsync(string command, params object[] args) =>
+        RedisConnector.RunAsync(
+            _connection,
+            db => db.ExecuteAsync(command, args),
+            ex => new RedisStreamUnavailableException($"Redis unavailable for stream {_options.StreamKey}: {ex.Message}", ex));
+}
