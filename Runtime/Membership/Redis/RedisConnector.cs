@@ -22,7 +22,20 @@ public static class RedisConnector
         options.SyncTimeout = Math.Max(options.SyncTimeout, (int)connectTimeout.TotalMilliseconds);
         options.KeepAlive = options.KeepAlive > 0 ? options.KeepAlive : 5;
         options.ReconnectRetryPolicy = new LinearRetry(500);
-        return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        // Off the caller's synchronization context: the 1.2.6 handshake posts continuations that would otherwise
+        // queue behind a busy context and stall the connect until ConnectTimeout.
+        return await Task.Run(() => ConnectionMultiplexer.ConnectAsync(options)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes a connection without waiting for QUIT replies: 1.2.6's Dispose waits SyncTimeout for them and
+    /// Redis 7 never lets them complete, so a plain Dispose stalls for that long.
+    /// </summary>
+    public static void Close(IConnectionMultiplexer connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        connection.Close(allowCommandsToComplete: false);
+        connection.Dispose();
     }
 
     /// <summary>"host:port" of the first endpoint in a configuration string, for error messages.</summary>
@@ -40,11 +53,11 @@ public static class RedisConnector
     }
 
     /// <summary>
-    /// Runs one Redis operation; a transient failure becomes <paramref name="unavailable"/>'s exception. Just
+    /// Runs one Redis operation with a timeout; a transient failure becomes <paramref name="unavailable"/>'s exception. Just
     /// after a reconnect the multiplexer reports connected while it still reconfigures and refuses commands for
     /// a moment (about 0.1 s); that window is waited out instead of failing a caller who could proceed.
     /// </summary>
-    public static async Task<T> RunAsync<T>(IConnectionMultiplexer connection, Func<IDatabase, Task<T>> operation, Func<Exception, Exception> unavailable)
+    public static async Task<T> RunAsync<T>(IConnectionMultiplexer connection, Func<IDatabase, Task<T>> operation, TimeSpan timeout, Func<Exception, Exception> unavailable)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(operation);
@@ -53,7 +66,8 @@ public static class RedisConnector
         {
             try
             {
-                return await operation(connection.GetDatabase()).ConfigureAwait(false);
+                // 1.2.6 never times out async commands by itself; a hung Redis must not hang the caller.
+                return await operation(connection.GetDatabase()).WaitAsync(timeout).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransient(ex))
             {

@@ -12,4 +12,7 @@ public sealed class RedisMembershipOptions
     public string KeyPrefix { get; set; } = "distinfer";
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A table operation that takes longer fails as unavailable (retriable).</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -18,24 +18,26 @@ public sealed class RedisMembershipTable : IMembershipTable, IDisposable
 
     private readonly IConnectionMultiplexer _connection;
     private readonly bool _ownsConnection;
+    private readonly TimeSpan _operationTimeout;
     private readonly string _clusterId;
     private readonly string _keyPrefix;
     private readonly RedisKey _key;
     private readonly string _endpoint;
 
     /// <summary>Uses an existing connection (shared with other Redis users of the silo); does not dispose it.</summary>
-    public RedisMembershipTable(IConnectionMultiplexer connection, string clusterId, string keyPrefix = "distinfer")
-        : this(connection, clusterId, keyPrefix, ownsConnection: false)
+    public RedisMembershipTable(IConnectionMultiplexer connection, string clusterId, string keyPrefix = "distinfer", TimeSpan? operationTimeout = null)
+        : this(connection, clusterId, keyPrefix, operationTimeout ?? TimeSpan.FromSeconds(5), ownsConnection: false)
     {
     }
 
-    private RedisMembershipTable(IConnectionMultiplexer connection, string clusterId, string keyPrefix, bool ownsConnection)
+    private RedisMembershipTable(IConnectionMultiplexer connection, string clusterId, string keyPrefix, TimeSpan operationTimeout, bool ownsConnection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(clusterId);
         ArgumentException.ThrowIfNullOrEmpty(keyPrefix);
         _connection = connection;
         _ownsConnection = ownsConnection;
+        _operationTimeout = operationTimeout;
         _clusterId = clusterId;
         _keyPrefix = keyPrefix;
         _key = KeyFor(clusterId);
@@ -66,7 +68,7 @@ public sealed class RedisMembershipTable : IMembershipTable, IDisposable
                 ex);
         }
 
-        var table = new RedisMembershipTable(connection, options.ClusterId, options.KeyPrefix, ownsConnection: true);
+        var table = new RedisMembershipTable(connection, options.ClusterId, options.KeyPrefix, options.OperationTimeout, ownsConnection: true);
         try
         {
             await table.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -199,7 +201,7 @@ public sealed class RedisMembershipTable : IMembershipTable, IDisposable
     {
         if (_ownsConnection)
         {
-            _connection.Dispose();
+            RedisConnector.Close(_connection);
         }
     }
 
@@ -232,6 +234,7 @@ public sealed class RedisMembershipTable : IMembershipTable, IDisposable
         RedisConnector.RunAsync(
             _connection,
             operation,
+            _operationTimeout,
             ex => new MembershipTableUnavailableException($"Redis at {_endpoint} unavailable for membership of cluster {_clusterId}: {ex.Message}", ex));
 
     private async Task Run(Func<IDatabase, Task> operation) =>

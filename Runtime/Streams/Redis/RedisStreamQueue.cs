@@ -185,5 +185,6 @@ public sealed class RedisStreamQueue
         RedisConnector.RunAsync(
             _connection,
             db => db.ExecuteAsync(command, args),
+            _options.OperationTimeout,
             ex => new RedisStreamUnavailableException($"Redis unavailable for stream {_options.StreamKey}: {ex.Message}", ex));
 }

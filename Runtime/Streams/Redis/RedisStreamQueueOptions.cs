@@ -13,4 +13,7 @@ public sealed class RedisStreamQueueOptions
 
     /// <summary>Entries fetched per read.</summary>
     public int ReadBatchSize { get; init; } = 64;
+
+    /// <summary>A command that takes longer fails as unavailable (retriable).</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

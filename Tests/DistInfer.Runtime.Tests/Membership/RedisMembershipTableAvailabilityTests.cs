@@ -26,26 +26,19 @@ public sealed class RedisMembershipTableAvailabilityTests(AppendOnlyRedisServerF
     [Fact]
     public async Task Operations_RedisRestarted_FailRetriablyThenSucceedWithDataKept()
     {
-        using var connection = await RedisConnector.ConnectAsync(redis.Configuration, TimeSpan.FromSeconds(5));
-        var table = new RedisMembershipTable(connection, "restart");
+        using var connection = await RedisTestConnection.OpenAsync(redis);
+        var table = new RedisMembershipTable(connection.Multiplexer, "restart");
         await table.DeleteMembershipTableEntriesAsync("restart");
         await table.InitializeAsync();
         Assert.True(await table.InsertRowAsync(Entry(Silo(11111)), (await table.ReadAllAsync()).Version.Next()));
-        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var restored = connection.WhenRestoredAsync();
         var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Commands travel on the interactive connection; the subscription connection reports separately.
-        connection.ConnectionFailed += (_, e) =>
+        connection.Multiplexer.ConnectionFailed += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Interactive)
             {
                 failed.TrySetResult();
-            }
-        };
-        connection.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType == ConnectionType.Interactive)
-            {
-                restored.TrySetResult();
             }
         };
 
@@ -54,7 +47,8 @@ public sealed class RedisMembershipTableAvailabilityTests(AppendOnlyRedisServerF
         var error = await Assert.ThrowsAsync<MembershipTableUnavailableException>(() => table.ReadAllAsync());
         Assert.Contains("restart", error.Message, StringComparison.Ordinal);
         await redis.StartAsync();
-        await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await restored.WaitAsync(TimeSpan.FromSeconds(30));
+
         var data = await table.ReadAllAsync();
         var row = Assert.Single(data.Rows);
         Assert.True(await table.UpdateRowAsync(row.Entry with { Status = SiloStatus.Active }, row.ETag, data.Version.Next()));

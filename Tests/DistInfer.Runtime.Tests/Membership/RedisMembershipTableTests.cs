@@ -28,8 +28,8 @@ public sealed class RedisMembershipTableTests(RedisServerFixture redis)
         Assert.True(await table.InsertRowAsync(MembershipTestData.Entry(MembershipTestData.Silo(11111)), (await table.ReadAllAsync()).Version.Next()));
 
         Assert.Equal("distinfer:{layout}:membership", table.Key);
-        using var connection = await RedisConnector.ConnectAsync(redis.Configuration, TimeSpan.FromSeconds(5));
-        var fields = await connection.GetDatabase().HashGetAllAsync(table.Key);
+        using var connection = await RedisTestConnection.OpenAsync(redis);
+        var fields = await connection.Multiplexer.GetDatabase().HashGetAllAsync(table.Key);
         var names = fields.Select(f => f.Name.ToString()).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(["silo:127.0.0.1:11111@1", "version"], names);
         var json = fields.Single(f => f.Name == "silo:127.0.0.1:11111@1").Value.ToString();

@@ -1,4 +1,3 @@
-using DistInfer.Runtime.Membership.Redis;
 using DistInfer.Runtime.Streams.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -7,11 +6,11 @@ namespace DistInfer.Runtime.Tests.Streams;
 
 public sealed class RedisStreamQueueTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private ConnectionMultiplexer? _connection;
+    private RedisTestConnection? _connection;
 
-    private ConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("not initialized");
+    private ConnectionMultiplexer Connection => _connection?.Multiplexer ?? throw new InvalidOperationException("not initialized");
 
-    public async Task InitializeAsync() => _connection = await RedisConnector.ConnectAsync(redis.Configuration, TimeSpan.FromSeconds(5));
+    public async Task InitializeAsync() => _connection = await RedisTestConnection.OpenAsync(redis);
 
     public Task DisposeAsync()
     {

@@ -1,7 +1,5 @@
-using DistInfer.Runtime.Membership.Redis;
 using DistInfer.Runtime.Streams.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace DistInfer.Runtime.Tests.Streams;
 
@@ -11,16 +9,9 @@ public sealed class RedisStreamRestartTests(AppendOnlyRedisServerFixture redis) 
     [Fact]
     public async Task RunAsync_RedisRestarted_EveryEntryDeliveredAndAcked()
     {
-        using var connection = await RedisConnector.ConnectAsync(redis.Configuration, TimeSpan.FromSeconds(5));
-        var queue = new RedisStreamQueue(connection, new RedisStreamQueueOptions { StreamKey = "distinfer:{test}:stream:restart", ReadBatchSize = 16 });
-        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType == ConnectionType.Interactive)
-            {
-                restored.TrySetResult();
-            }
-        };
+        using var connection = await RedisTestConnection.OpenAsync(redis);
+        var queue = new RedisStreamQueue(connection.Multiplexer, new RedisStreamQueueOptions { StreamKey = "distinfer:{test}:stream:restart", ReadBatchSize = 16 });
+        var restored = connection.WhenRestoredAsync();
         var tokens = new List<RedisStreamSequenceToken>();
         for (var i = 0; i < 50; i++)
         {
@@ -30,7 +21,7 @@ public sealed class RedisStreamRestartTests(AppendOnlyRedisServerFixture redis) 
         await using var consumer = new StreamTestConsumer(queue, "c1");
         await consumer.WaitForAsync(50);
         await redis.RestartAsync();
-        await restored.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await restored.WaitAsync(TimeSpan.FromSeconds(30));
         for (var i = 50; i < 100; i++)
         {
             tokens.Add(await queue.AddAsync(BitConverter.GetBytes(i)));
