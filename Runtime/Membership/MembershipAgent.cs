@@ -84,19 +84,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
-        var entry = new MembershipEntry
-        {
-            SiloAddress = _local.SiloAddress,
-            SiloName = _local.SiloName,
-            Status = SiloStatus.Joining,
-            HostName = _local.HostName,
-            ProxyPort = _local.ProxyPort,
-            Roles = _local.Roles,
-            Metadata = ReadMetadata() ?? new Dictionary<string, string>(),
-            StartTime = now,
-            IAmAliveTime = now,
-        };
-        await InsertSelfAsync(entry, cancellationToken).ConfigureAwait(false);
+        await InsertSelfAsync(NewOwnEntry(SiloStatus.Joining, now), cancellationToken).ConfigureAwait(false);
         _status = SiloStatus.Joining;
         await WriteOwnRowAsync("activate", e => e with { Status = SiloStatus.Active, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
         _status = SiloStatus.Active;
@@ -166,24 +154,11 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
                 return;
             }
 
-            var now = _time.GetUtcNow();
-            var votes = new List<SuspectVote>();
-            foreach (var vote in row.Entry.FreshVotes(now - _options.DeathVoteExpirationTimeout))
-            {
-                // A dead voter's word no longer counts, nor does this silo's older vote.
-                if (vote.Voter != LocalSilo && data.Find(vote.Voter)?.Entry.Status is not (null or SiloStatus.Dead))
-                {
-                    votes.Add(vote);
-                }
-            }
-
-            votes.Add(new SuspectVote(LocalSilo, now));
-            var needed = VotesNeeded(data);
-            var declare = votes.Count >= needed;
-            var updated = row.Entry with { SuspectTimes = votes, Status = declare ? SiloStatus.Dead : row.Entry.Status };
+            var updated = SuspicionVoting.AddVote(data, row.Entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            var declare = updated.Status == SiloStatus.Dead;
             if (await _table.UpdateRowAsync(updated, row.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
             {
-                MembershipAgentLog.Voted(_logger, LocalSilo, target, votes.Count, needed);
+                MembershipAgentLog.Voted(_logger, LocalSilo, target, votes, needed);
                 if (declare)
                 {
                     MembershipAgentLog.DeclaredDead(_logger, LocalSilo, target);
@@ -195,21 +170,6 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
 
             MembershipAgentLog.WriteConflict(_logger, "vote", attempt);
         }
-    }
-
-    private int VotesNeeded(MembershipTableData data)
-    {
-        var active = 0;
-        foreach (var row in data.Rows)
-        {
-            if (row.Entry.Status == SiloStatus.Active)
-            {
-                active++;
-            }
-        }
-
-        // Orleans' rule: at most half the active silos (rounded up) are needed, so 2 silos need 1 vote.
-        return Math.Max(1, Math.Min(_options.NumVotesForDeathDeclaration, (active + 1) / 2));
     }
 
     private async Task InsertSelfAsync(MembershipEntry entry, CancellationToken cancellationToken)
@@ -329,19 +289,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
     // silo is alive, so it writes its row again rather than stopping a healthy cluster.
     private async Task RestoreOwnRowAsync(MembershipTableData data)
     {
-        var now = _time.GetUtcNow();
-        var entry = new MembershipEntry
-        {
-            SiloAddress = LocalSilo,
-            SiloName = _local.SiloName,
-            Status = _status,
-            HostName = _local.HostName,
-            ProxyPort = _local.ProxyPort,
-            Roles = _local.Roles,
-            Metadata = ReadMetadata() ?? new Dictionary<string, string>(),
-            StartTime = now,
-            IAmAliveTime = now,
-        };
+        var entry = NewOwnEntry(_status, _time.GetUtcNow());
         MembershipAgentLog.RowRestored(_logger, LocalSilo);
         if (await _table.InsertRowAsync(entry, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
         {
@@ -358,6 +306,19 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
 
         await WriteOwnRowAsync("metadata refresh", e => SameMetadata(e.Metadata, metadata) ? null : e with { Metadata = metadata, IAmAliveTime = _time.GetUtcNow() }, _stopping.Token).ConfigureAwait(false);
     }
+
+    private MembershipEntry NewOwnEntry(SiloStatus status, DateTimeOffset now) => new()
+    {
+        SiloAddress = LocalSilo,
+        SiloName = _local.SiloName,
+        Status = status,
+        HostName = _local.HostName,
+        ProxyPort = _local.ProxyPort,
+        Roles = _local.Roles,
+        Metadata = ReadMetadata() ?? new Dictionary<string, string>(),
+        StartTime = now,
+        IAmAliveTime = now,
+    };
 
     private IReadOnlyDictionary<string, string>? ReadMetadata() => _metadataProvider?.Invoke();
 
