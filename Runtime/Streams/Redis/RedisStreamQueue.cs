@@ -7,12 +7,14 @@ namespace DistInfer.Runtime.Streams.Redis;
 /// <summary>
 /// The Redis Streams commands a durable, at-least-once stream provider needs, over StackExchange.Redis 1.2.6
 /// (which predates stream support, so commands go through Execute and replies are parsed here). Each entry has
-/// one field "d" holding the raw payload bytes. No command blocks (no XREADGROUP BLOCK): the multiplexed
-/// connection is shared, so consumers poll (see <see cref="RedisStreamConsumer"/>).
+/// field "d" with the raw payload bytes and, when set, field "s" with the logical stream id. No command blocks
+/// (no XREADGROUP BLOCK): the multiplexed connection is shared, so consumers poll (see
+/// <see cref="RedisStreamConsumer"/>).
 /// </summary>
 public sealed class RedisStreamQueue
 {
     private const string PayloadField = "d";
+    private const string StreamIdField = "s";
     private readonly IConnectionMultiplexer _connection;
     private readonly RedisStreamQueueOptions _options;
     private readonly RedisKey _key;
@@ -48,14 +50,30 @@ public sealed class RedisStreamQueue
         }
     }
 
-    /// <summary>Appends an item (XADD, trimming to about MaxLength) and returns its token.</summary>
-    public async Task<RedisStreamSequenceToken> AddAsync(ReadOnlyMemory<byte> payload)
+    /// <summary>
+    /// Appends an item (XADD, trimming to about MaxLength) tagged with its logical <paramref name="streamId"/>
+    /// and returns its token.
+    /// </summary>
+    public async Task<RedisStreamSequenceToken> AddAsync(ReadOnlyMemory<byte> payload, string streamId = "")
     {
+        ArgumentNullException.ThrowIfNull(streamId);
+
         // StackExchange.Redis 1.2.6 takes byte[] only; one copy into the command buffer is unavoidable here.
         var bytes = payload.ToArray();
-        var result = _options.MaxLength > 0
-            ? await ExecuteAsync("XADD", _key, "MAXLEN", "~", _options.MaxLength.ToString(CultureInfo.InvariantCulture), "*", PayloadField, bytes).ConfigureAwait(false)
-            : await ExecuteAsync("XADD", _key, "*", PayloadField, bytes).ConfigureAwait(false);
+        var args = new List<object>(9) { _key };
+        if (_options.MaxLength > 0)
+        {
+            args.AddRange(["MAXLEN", "~", _options.MaxLength.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        args.Add("*");
+        if (streamId.Length > 0)
+        {
+            args.AddRange([StreamIdField, streamId]);
+        }
+
+        args.AddRange([PayloadField, bytes]);
+        var result = await ExecuteAsync("XADD", [.. args]).ConfigureAwait(false);
         return RedisStreamSequenceToken.Parse((string)result!);
     }
 
@@ -170,13 +188,24 @@ public sealed class RedisStreamQueue
             }
 
             var fields = (RedisResult[])parts[1]!;
+            var streamId = "";
+            byte[]? payload = null;
             for (var i = 0; i + 1 < fields.Length; i += 2)
             {
-                if ((string)fields[i]! == PayloadField)
+                switch ((string)fields[i]!)
                 {
-                    into.Add(new RedisStreamEntry(token, (byte[])fields[i + 1]!));
-                    break;
+                    case PayloadField:
+                        payload = (byte[])fields[i + 1]!;
+                        break;
+                    case StreamIdField:
+                        streamId = (string)fields[i + 1]!;
+                        break;
                 }
+            }
+
+            if (payload is not null)
+            {
+                into.Add(new RedisStreamEntry(token, streamId, payload));
             }
         }
     }

@@ -128,6 +128,22 @@ public sealed class RedisStreamQueueTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Fact]
+    public async Task AddAsync_LogicalStreamIds_ReadBackWithEachEntry()
+    {
+        var queue = NewQueue();
+        await queue.EnsureGroupAsync(RedisStreamSequenceToken.Zero);
+        await queue.AddAsync(new byte[] { 1 }, "chat/1");
+        await queue.AddAsync(new byte[] { 2 }, "chat/2");
+        await queue.AddAsync(new byte[] { 3 });
+
+        var entries = await queue.ReadNewAsync("c1");
+
+        Assert.Equal(["chat/1", "chat/2", ""], entries.Select(e => e.StreamId));
+        Assert.Equal([1, 2, 3], entries.Select(e => e.Payload.Span[0]));
+        Assert.Equal(entries.Select(e => e.StreamId), (await queue.RangeAsync(RedisStreamSequenceToken.Zero)).Select(e => e.StreamId));
+    }
+
+    [Fact]
     public async Task AddAsync_MaxLength_TrimsOldEntriesApproximately()
     {
         var queue = NewQueue(maxLength: 10);
