@@ -30,6 +30,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
     private volatile bool _rowMissing;
     private int _declaredDead;
     private DateTimeOffset _lastCleanup;
+    private DateTimeOffset _startTime;
 
     public MembershipAgent(
         IMembershipTable table,
@@ -84,9 +85,14 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
+        _startTime = now;
         await InsertSelfAsync(NewOwnEntry(SiloStatus.Joining, now), cancellationToken).ConfigureAwait(false);
         _status = SiloStatus.Joining;
-        await WriteOwnRowAsync("activate", e => e with { Status = SiloStatus.Active, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+        if (!await WriteOwnRowAsync("activate", e => e with { Status = SiloStatus.Active, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"silo {LocalSilo} was declared dead while joining the cluster");
+        }
+
         _status = SiloStatus.Active;
         _lastCleanup = now;
         lock (_duties)
@@ -316,7 +322,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
         ProxyPort = _local.ProxyPort,
         Roles = _local.Roles,
         Metadata = ReadMetadata() ?? new Dictionary<string, string>(),
-        StartTime = now,
+        StartTime = _startTime,
         IAmAliveTime = now,
     };
 
