@@ -138,18 +138,39 @@ public sealed class RedisStreamConsumer
 
     private async Task<int> DeliverAsync(IReadOnlyList<RedisStreamEntry> batch, Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
-        foreach (var entry in batch)
+        // Each ack goes out as soon as its handler completed, without waiting for Redis' reply before the next
+        // entry: at-least-once holds and a batch costs about one round trip, not one per entry.
+        var acks = new List<Task>(batch.Count);
+        try
         {
-            // Entries the rewind already handed over are acked without a second delivery.
-            if (_rewoundTo is not { } rewound || entry.Token > rewound)
+            foreach (var entry in batch)
             {
-                await handler(entry, cancellationToken).ConfigureAwait(false);
-                MarkDelivered(entry.Token);
+                // Entries the rewind already handed over are acked without a second delivery.
+                if (_rewoundTo is not { } rewound || entry.Token > rewound)
+                {
+                    await handler(entry, cancellationToken).ConfigureAwait(false);
+                    MarkDelivered(entry.Token);
+                }
+
+                acks.Add(_queue.AckAsync([entry.Token]));
+            }
+        }
+        catch
+        {
+            // The handler's failure is what the caller must see; the acks before it still get their chance.
+            try
+            {
+                await Task.WhenAll(acks).ConfigureAwait(false);
+            }
+            catch (RedisStreamUnavailableException)
+            {
+                // Those entries stay pending and come back: at least once.
             }
 
-            await _queue.AckAsync([entry.Token]).ConfigureAwait(false);
+            throw;
         }
 
+        await Task.WhenAll(acks).ConfigureAwait(false);
         return batch.Count;
     }
 

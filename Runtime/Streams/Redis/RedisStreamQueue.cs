@@ -158,19 +158,22 @@ public sealed class RedisStreamQueue
             "COUNT", (count ?? _options.ReadBatchSize).ToString(CultureInfo.InvariantCulture),
             "STREAMS", _key, id).ConfigureAwait(false);
         var entries = new List<RedisStreamEntry>();
+        var trimmed = new List<RedisStreamSequenceToken>();
         if (!result.IsNull)
         {
             // [[key, [[id, [field, value, ...]], ...]]]
             foreach (var stream in (RedisResult[])result!)
             {
-                ParseEntries(((RedisResult[])stream!)[1], entries);
+                ParseEntries(((RedisResult[])stream!)[1], entries, trimmed);
             }
         }
 
+        // Pending entries whose data MAXLEN trimmed away can never be delivered; drop them from the pending list.
+        await AckAsync(trimmed).ConfigureAwait(false);
         return entries;
     }
 
-    private static void ParseEntries(RedisResult result, List<RedisStreamEntry> into)
+    private static void ParseEntries(RedisResult result, List<RedisStreamEntry> into, List<RedisStreamSequenceToken>? trimmed = null)
     {
         if (result.IsNull)
         {
@@ -183,7 +186,7 @@ public sealed class RedisStreamQueue
             var token = RedisStreamSequenceToken.Parse((string)parts[0]!);
             if (parts[1].IsNull)
             {
-                // A pending entry whose data was trimmed away: nothing left to deliver.
+                trimmed?.Add(token);
                 continue;
             }
 

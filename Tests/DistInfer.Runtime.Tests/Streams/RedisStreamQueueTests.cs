@@ -144,6 +144,22 @@ public sealed class RedisStreamQueueTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Fact]
+    public async Task ReadPendingAsync_PendingEntriesTrimmedAway_DroppedFromPendingList()
+    {
+        var queue = NewQueue(maxLength: 10);
+        await queue.EnsureGroupAsync(RedisStreamSequenceToken.Zero);
+        await AddAsync(queue, 10);
+        Assert.Equal(7, (await queue.ReadNewAsync("w1")).Count);
+        await AddAsync(queue, 500);
+        Assert.Equal(7, await queue.PendingCountAsync());
+
+        var pending = await queue.ReadPendingAsync("w1");
+
+        Assert.Empty(pending);
+        Assert.Equal(0, await queue.PendingCountAsync());
+    }
+
+    [Fact]
     public async Task AddAsync_MaxLength_TrimsOldEntriesApproximately()
     {
         var queue = NewQueue(maxLength: 10);
