@@ -28,5 +28,22 @@ public sealed class MembershipTableData
         return null;
     }
 
+    /// <summary>Client gateways: Active silos with a proxy port, as "host:proxyPort" endpoints (for clients that
+    /// read the table directly instead of running a membership agent).</summary>
+    public IReadOnlyList<System.Net.IPEndPoint> ActiveGateways()
+    {
+        var gateways = new List<System.Net.IPEndPoint>();
+        foreach (var row in Rows)
+        {
+            if (row.Entry.Status == SiloStatus.Active && row.Entry.ProxyPort > 0
+                && System.Net.IPAddress.TryParse(row.Entry.SiloAddress.Host, out var address))
+            {
+                gateways.Add(new System.Net.IPEndPoint(address, row.Entry.ProxyPort));
+            }
+        }
+
+        return gateways;
+    }
+
     public override string ToString() => $"{Rows.Count} rows, version {Version}";
 }

@@ -240,6 +240,26 @@ public abstract class MembershipTableContractTests
         Assert.Single((await tableB.ReadAllAsync()).Rows);
     }
 
+    [Fact]
+    public async Task ReadAll_ActiveGateways_OnlyActiveSilosWithProxyPort()
+    {
+        var table = await NewTableAsync();
+        foreach (var entry in new[]
+        {
+            Entry(Silo(100), SiloStatus.Active),
+            Entry(Silo(200), SiloStatus.Dead),
+            Entry(Silo(300), SiloStatus.Active) with { ProxyPort = 0 },
+            Entry(Silo(400), SiloStatus.Joining),
+        })
+        {
+            Assert.True(await table.InsertRowAsync(entry, (await table.ReadAllAsync()).Version.Next()));
+        }
+
+        var gateways = (await table.ReadAllAsync()).ActiveGateways();
+
+        Assert.Equal([new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1100)], gateways);
+    }
+
     private static void AssertSameEntry(MembershipEntry expected, MembershipEntry actual)
     {
         Assert.Equal(expected.SiloAddress, actual.SiloAddress);
