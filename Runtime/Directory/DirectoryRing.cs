@@ -1,6 +1,9 @@
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Membership;
 
+using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
+using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
+
 namespace DistInfer.Runtime.Directory;
 
 /// <summary>Consistent-hash ring of the active silos (several points each) deciding which silo owns a grain's entry.</summary>

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Membership;
 
+using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
+using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
+
 namespace DistInfer.Runtime.Directory;
 
 /// <summary>

@@ -9,6 +9,9 @@ using DistInfer.Runtime.Placement;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
+using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
+
 namespace DistInfer.Runtime.Hosting;
 
 /// <summary>

@@ -3,6 +3,9 @@ using DistInfer.Runtime.Invocation;
 using DistInfer.Runtime.Membership;
 using Microsoft.Extensions.DependencyInjection;
 
+using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
+using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
+
 namespace DistInfer.Runtime.Placement;
 
 /// <summary>Picks the silo for a new activation: the grain class's strategy (or the default) → its director.</summary>

@@ -1,13 +1,16 @@
 namespace DistInfer.Runtime.Tests.Infrastructure;
 
-/// <summary>Manual clock: timers fire only inside <see cref="Advance"/>, in due order.</summary>
+/// <summary>
+/// Manual clock for tests: time moves only in <see cref="Advance"/>, which fires due timers synchronously in
+/// due-time order, so code driven by timers runs deterministically.
+/// </summary>
 public sealed class FakeTimeProvider : TimeProvider
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly List<FakeTimer> _timers = [];
-    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private DateTimeOffset _now;
 
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    public FakeTimeProvider(DateTimeOffset? start = null) => _now = start ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -17,26 +20,25 @@ public sealed class FakeTimeProvider : TimeProvider
         }
     }
 
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new FakeTimer(this, callback, state);
         timer.Change(dueTime, period);
-        lock (_lock)
-        {
-            _timers.Add(timer);
-        }
-
         return timer;
     }
 
-    public void Advance(TimeSpan delta)
+    /// <summary>Moves the clock forward, firing each due timer (periodic ones as often as they fall due).</summary>
+    public void Advance(TimeSpan by)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
         DateTimeOffset target;
         lock (_lock)
         {
-            target = _now + delta;
+            target = _now + by;
         }
 
         while (true)
@@ -46,7 +48,7 @@ public sealed class FakeTimeProvider : TimeProvider
             {
                 foreach (var timer in _timers)
                 {
-                    if (timer.Due is { } due && due <= target && (next is null || due < next.Due))
+                    if (timer.DueAt is { } due && due <= target && (next is null || due < next.DueAt))
                     {
                         next = timer;
                     }
@@ -58,42 +60,44 @@ public sealed class FakeTimeProvider : TimeProvider
                     return;
                 }
 
-                _now = next.Due!.Value > _now ? next.Due.Value : _now;
-                next.Due = next.Period > TimeSpan.Zero && next.Period != Timeout.InfiniteTimeSpan ? _now + next.Period : null;
+                _now = next.DueAt!.Value;
+                next.DueAt = next.Period > TimeSpan.Zero ? _now + next.Period : null;
             }
 
             next.Fire();
         }
     }
 
-    private void Remove(FakeTimer timer)
-    {
-        lock (_lock)
-        {
-            _timers.Remove(timer);
-        }
-    }
-
     private sealed class FakeTimer(FakeTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
-        public DateTimeOffset? Due { get; set; }
+        public DateTimeOffset? DueAt { get; set; }
 
         public TimeSpan Period { get; private set; }
+
+        public void Fire() => callback(state);
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             lock (owner._lock)
             {
-                Due = dueTime == Timeout.InfiniteTimeSpan ? null : owner._now + dueTime;
-                Period = period;
+                Period = period == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : period;
+                DueAt = dueTime == Timeout.InfiniteTimeSpan ? null : owner._now + dueTime;
+                if (!owner._timers.Contains(this))
+                {
+                    owner._timers.Add(this);
+                }
             }
 
             return true;
         }
 
-        public void Fire() => callback(state);
-
-        public void Dispose() => owner.Remove(this);
+        public void Dispose()
+        {
+            lock (owner._lock)
+            {
+                owner._timers.Remove(this);
+            }
+        }
 
         public ValueTask DisposeAsync()
         {
