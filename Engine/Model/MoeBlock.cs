@@ -42,6 +42,11 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
                 expert.Forward(gemm, block.AsSpan(0, tokens.Length * h), tokens.Length, result, bf16);
                 ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16);
             }
+
+            if (bf16)
+            {
+                BFloat16.Round(output.AsSpan(0, rows * h));
+            }
         }
         finally
         {
@@ -75,8 +80,7 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
             if (bf16)
             {
                 TensorPrimitives.Multiply(result.Slice(i * width, width), weights[i], product);
-                BFloat16.Round(product);
-                Ops.AddInPlace(dst, product, bf16: true);
+                TensorPrimitives.Add(dst, product, dst);
             }
             else
             {

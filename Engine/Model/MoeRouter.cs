@@ -55,11 +55,6 @@ public static class MoeRouter
             ArrayPool<float>.Shared.Return(probs);
         }
 
-        if (bf16)
-        {
-            BFloat16.Round(weights);
-        }
-
         return new MoeRouting(rows, k, e, ids, weights);
     }
 
