@@ -13,45 +13,74 @@ namespace DistInfer.Engine.Model;
 /// </summary>
 public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
 {
+    /// <summary>Routes normed rows: raw logits into <paramref name="routerLogits"/>, top-k per token.</summary>
+    public MoeRouting Route(MoeWeights moe, float[] x, int rows, Span<float> routerLogits) =>
+        MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * config.HiddenSize), rows, routerLogits, bf16);
+
+    /// <summary>Expert <paramref name="expert"/>'s tokens as one contiguous block [n, H] (what an expert grain receives).</summary>
+    public float[] GatherInput(MoeRouting routing, int expert, float[] x)
+    {
+        var h = config.HiddenSize;
+        var tokens = routing.TokensOf(expert);
+        var block = new float[tokens.Length * h];
+        Gather(x, tokens, h, block);
+        return block;
+    }
+
+    /// <summary>One expert's unweighted outputs [n, H] for a block of its tokens.</summary>
+    public void RunExpert(SwiGluWeights expert, ReadOnlySpan<float> block, int rows, Span<float> output) =>
+        expert.Forward(gemm, block, rows, output, bf16);
+
+    /// <summary>Runs every routed expert held in this process and combines (the in-process MoE layer).</summary>
     public void Forward(MoeWeights moe, float[] x, int rows, float[] output, Span<float> routerLogits)
     {
         var h = config.HiddenSize;
-        var routing = MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * h), rows, routerLogits, bf16);
-        output.AsSpan(0, rows * h).Clear();
-        var capacity = 0;
+        var routing = Route(moe, x, rows, routerLogits);
+        var outputs = new float[]?[config.NumExperts];
         for (var e = 0; e < config.NumExperts; e++)
         {
-            capacity = Math.Max(capacity, routing.TokenCount(e));
-        }
-
-        var block = ArrayPool<float>.Shared.Rent(Math.Max(1, capacity * h));
-        var result = ArrayPool<float>.Shared.Rent(Math.Max(1, capacity * h));
-        try
-        {
-            for (var e = 0; e < config.NumExperts; e++)
+            var n = routing.TokenCount(e);
+            if (n == 0)
             {
-                var tokens = routing.TokensOf(e);
-                if (tokens.IsEmpty)
-                {
-                    continue;
-                }
-
-                var expert = moe.Experts[e]
-                    ?? throw new InvalidOperationException($"expert {e} is not loaded in this process");
-                Gather(x, tokens, h, block);
-                expert.Forward(gemm, block.AsSpan(0, tokens.Length * h), tokens.Length, result, bf16);
-                ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16);
+                continue;
             }
 
-            if (bf16)
-            {
-                BFloat16.Round(output.AsSpan(0, rows * h));
-            }
+            var expert = moe.Experts[e] ?? throw new InvalidOperationException($"expert {e} is not loaded in this process");
+            outputs[e] = new float[n * h];
+            RunExpert(expert, GatherInput(routing, e, x), n, outputs[e]);
         }
-        finally
+
+        Combine(moe, routing, outputs, x, rows, output);
+    }
+
+    /// <summary>
+    /// output = Σ weight·expert output per token, experts in ascending id order, then the shared expert. The one
+    /// combine both the in-process layer and the fabric's stage grains use, so their results are identical.
+    /// </summary>
+    public void Combine(MoeWeights moe, MoeRouting routing, IReadOnlyList<float[]?> expertOutputs, float[] x, int rows, float[] output)
+    {
+        var h = config.HiddenSize;
+        output.AsSpan(0, rows * h).Clear();
+        for (var e = 0; e < config.NumExperts; e++)
         {
-            ArrayPool<float>.Shared.Return(block);
-            ArrayPool<float>.Shared.Return(result);
+            var tokens = routing.TokensOf(e);
+            if (tokens.IsEmpty)
+            {
+                continue;
+            }
+
+            var result = expertOutputs[e] ?? throw new InvalidOperationException($"no output for expert {e}, which has {tokens.Length} tokens");
+            if (result.Length != tokens.Length * h)
+            {
+                throw new InvalidOperationException($"expert {e} returned {result.Length} values for {tokens.Length} tokens of width {h}");
+            }
+
+            ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16);
+        }
+
+        if (bf16)
+        {
+            BFloat16.Round(output.AsSpan(0, rows * h));
         }
 
         if (moe.SharedExpert is { } shared)

@@ -69,43 +69,121 @@ public sealed class TransformerModel
     /// <summary>Runs every layer of the part over hidden[N, H] in place; the caller commits the caches.</summary>
     public void RunLayers(BatchLayout layout, float[] hidden, RouterLogitsSink? routerLogits = null)
     {
-        layout.Reserve();
-        Rope.EnsurePositions(MaxPosition(layout) + 1);
+        BeginStep(layout);
         var n = layout.TotalTokens;
         var h = Config.HiddenSize;
         var normed = ArrayPool<float>.Shared.Rent(n * h);
-        var delta = ArrayPool<float>.Shared.Rent(n * h);
         var logits = Config.IsMoe ? ArrayPool<float>.Shared.Rent(n * Config.NumExperts) : [];
         try
         {
             for (var l = Weights.Part.FirstLayer; l < Weights.Part.EndLayer; l++)
             {
-                var layer = Weights.Layers[l]!;
-                Ops.RmsNormRows(hidden, layer.InputNorm, Config.RmsNormEps, n, h, normed, _bf16);
-                _attention.Forward(layer, layout, normed, delta);
-                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
-                Ops.RmsNormRows(hidden, layer.PostAttentionNorm, Config.RmsNormEps, n, h, normed, _bf16);
-                if (layer.Moe is { } moe)
+                AttentionStep(l, layout, hidden, normed);
+                if (Weights.Layers[l]!.Moe is { } moe)
                 {
-                    _moe.Forward(moe, normed, n, delta, logits);
+                    var routing = MoeRoute(l, hidden, n, normed, logits);
                     routerLogits?.Invoke(l, Config.MoeLayerOrdinal(l), logits.AsSpan(0, n * Config.NumExperts), n);
+                    var outputs = new float[]?[Config.NumExperts];
+                    for (var e = 0; e < Config.NumExperts; e++)
+                    {
+                        var count = routing.TokenCount(e);
+                        if (count > 0)
+                        {
+                            outputs[e] = new float[count * h];
+                            _moe.RunExpert(moe.Experts[e] ?? throw new InvalidOperationException($"layer {l} expert {e} is not loaded in this process"),
+                                _moe.GatherInput(routing, e, normed), count, outputs[e]);
+                        }
+                    }
+
+                    MoeFinish(l, routing, outputs, normed, hidden, n);
                 }
                 else
                 {
-                    layer.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta, _bf16);
+                    DenseMlpStep(l, hidden, n, normed);
                 }
-
-                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(normed);
-            ArrayPool<float>.Shared.Return(delta);
             if (logits.Length > 0)
             {
                 ArrayPool<float>.Shared.Return(logits);
             }
+        }
+    }
+
+    /// <summary>Prepares caches and RoPE tables for a step; call once before the step's first layer.</summary>
+    public void BeginStep(BatchLayout layout)
+    {
+        layout.Reserve();
+        Rope.EnsurePositions(MaxPosition(layout) + 1);
+    }
+
+    /// <summary>hidden += attention(input_norm(hidden)); leaves nothing else in <paramref name="scratch"/> worth keeping.</summary>
+    public void AttentionStep(int layer, BatchLayout layout, float[] hidden, float[] scratch)
+    {
+        var n = layout.TotalTokens;
+        var h = Config.HiddenSize;
+        var w = Weights.Layers[layer] ?? throw new InvalidOperationException($"layer {layer} is not loaded in this process");
+        var delta = ArrayPool<float>.Shared.Rent(n * h);
+        try
+        {
+            Ops.RmsNormRows(hidden, w.InputNorm, Config.RmsNormEps, n, h, scratch, _bf16);
+            _attention.Forward(w, layout, scratch, delta);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(delta);
+        }
+    }
+
+    /// <summary>hidden += mlp(post_attention_norm(hidden)) for a dense layer.</summary>
+    public void DenseMlpStep(int layer, float[] hidden, int n, float[] normed)
+    {
+        var h = Config.HiddenSize;
+        var w = Weights.Layers[layer]!;
+        var delta = ArrayPool<float>.Shared.Rent(n * h);
+        try
+        {
+            Ops.RmsNormRows(hidden, w.PostAttentionNorm, Config.RmsNormEps, n, h, normed, _bf16);
+            w.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta, _bf16);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(delta);
+        }
+    }
+
+    /// <summary>Normalises hidden into <paramref name="normed"/> and routes it; the experts then run (here or remotely).</summary>
+    public MoeRouting MoeRoute(int layer, float[] hidden, int n, float[] normed, Span<float> routerLogits)
+    {
+        var w = Weights.Layers[layer]!;
+        Ops.RmsNormRows(hidden, w.PostAttentionNorm, Config.RmsNormEps, n, Config.HiddenSize, normed, _bf16);
+        return _moe.Route(w.Moe!, normed, n, routerLogits);
+    }
+
+    /// <summary>Expert <paramref name="expert"/>'s input block for a routed step.</summary>
+    public float[] MoeExpertInput(MoeRouting routing, int expert, float[] normed) => _moe.GatherInput(routing, expert, normed);
+
+    /// <summary>Runs one expert's weights on a block (what an expert grain does).</summary>
+    public void RunExpert(SwiGluWeights expert, ReadOnlySpan<float> block, int rows, Span<float> output) => _moe.RunExpert(expert, block, rows, output);
+
+    /// <summary>hidden += combine(expert outputs) (+ shared expert), in the engine's order.</summary>
+    public void MoeFinish(int layer, MoeRouting routing, IReadOnlyList<float[]?> expertOutputs, float[] normed, float[] hidden, int n)
+    {
+        var h = Config.HiddenSize;
+        var delta = ArrayPool<float>.Shared.Rent(n * h);
+        try
+        {
+            _moe.Combine(Weights.Layers[layer]!.Moe!, routing, expertOutputs, normed, n, delta);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(delta);
         }
     }
 
