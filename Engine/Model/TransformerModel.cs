@@ -24,7 +24,7 @@ public sealed class TransformerModel
         Weights = weights;
         Config = weights.Config;
         Gemm = gemm;
-        Precision = precision ?? (Config.DType == "bfloat16" ? ActivationPrecision.BFloat16 : ActivationPrecision.Float32);
+        Precision = precision ?? DefaultPrecision(Config);
         _bf16 = Precision == ActivationPrecision.BFloat16;
         Rope = new RotaryEmbedding(Config.HeadDim, Config.RopeTheta);
         _attention = new AttentionBlock(Config, Rope, gemm, _bf16);
@@ -32,6 +32,10 @@ public sealed class TransformerModel
     }
 
     public ActivationPrecision Precision { get; }
+
+    /// <summary>bf16 rounding for bf16 checkpoints (as transformers and vLLM run them), fp32 otherwise.</summary>
+    public static ActivationPrecision DefaultPrecision(ModelConfig config) =>
+        config.DType == "bfloat16" ? ActivationPrecision.BFloat16 : ActivationPrecision.Float32;
 
     public ModelConfig Config { get; }
     public ModelWeights Weights { get; }

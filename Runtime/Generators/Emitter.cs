@@ -147,15 +147,15 @@ internal static class Emitter
             return;
         }
 
-        sb.Append("            var request = new Request_").Append(model.SafeName).Append('_').Append(index).Append("();\n");
+        sb.Append("            var __request = new Request_").Append(model.SafeName).Append('_').Append(index).Append("();\n");
         for (var i = 0; i < m.Parameters.Count; i++)
         {
-            sb.Append("            request.Arg").Append(i).Append(" = @").Append(m.Parameters[i].Name).Append(";\n");
+            sb.Append("            __request.Arg").Append(i).Append(" = @").Append(m.Parameters[i].Name).Append(";\n");
         }
 
         if (m.IsOneWay || m.ReturnKind == ReturnKind.Void)
         {
-            sb.Append("            InvokeOneWay(request);\n");
+            sb.Append("            InvokeOneWay(__request);\n");
             switch (m.ReturnKind)
             {
                 case ReturnKind.Task:
@@ -181,7 +181,7 @@ internal static class Emitter
                 ReturnKind.Task => "InvokeVoidAsync",
                 _ => "InvokeValueTaskVoidAsync",
             };
-            sb.Append("            return ").Append(call).Append("(request);\n");
+            sb.Append("            return ").Append(call).Append("(__request);\n");
         }
 
         sb.Append("        }\n");
