@@ -2,6 +2,7 @@ using System.Buffers;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Tensors;
 
 namespace DistInfer.Engine.Model;
 
@@ -66,7 +67,10 @@ public sealed class TransformerModel
         }
     }
 
-    /// <summary>Runs every layer of the part over hidden[N, H] in place; the caller commits the caches.</summary>
+    /// <summary>
+    /// Runs every layer of the part over hidden[N, H] in place; the caller commits the caches. In bf16 mode the
+    /// result is the last residual sum before rounding (the final norm reads it unrounded).
+    /// </summary>
     public void RunLayers(BatchLayout layout, float[] hidden, RouterLogitsSink? routerLogits = null)
     {
         layout.Reserve();
@@ -81,10 +85,10 @@ public sealed class TransformerModel
             for (var l = Weights.Part.FirstLayer; l < Weights.Part.EndLayer; l++)
             {
                 var layer = Weights.Layers[l]!;
-                Ops.RmsNormRows(hidden, layer.InputNorm, Config.RmsNormEps, n, h, normed, _bf16);
+                NormThenRoundResidual(hidden, layer.InputNorm, n, normed);
                 _attention.Forward(layer, layout, normed, delta);
-                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
-                Ops.RmsNormRows(hidden, layer.PostAttentionNorm, Config.RmsNormEps, n, h, normed, _bf16);
+                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
+                NormThenRoundResidual(hidden, layer.PostAttentionNorm, n, normed);
                 if (layer.Moe is { } moe)
                 {
                     _moe.Forward(moe, normed, n, delta, logits);
@@ -95,7 +99,7 @@ public sealed class TransformerModel
                     layer.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta, _bf16);
                 }
 
-                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+                Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
             }
         }
         finally
@@ -109,7 +113,29 @@ public sealed class TransformerModel
         }
     }
 
+    /// <summary>
+    /// normed = RMSNorm(hidden); then, in bf16 mode, hidden is rounded to bf16 to serve as the residual.
+    /// </summary>
+    /// <remarks>
+    /// Residual adds are left unrounded until the next norm has read them: the norm sees the fp32 sum
+    /// residual + delta, as a fused add+RMSNorm computes it, while the residual stream carried on is bf16.
+    /// Greedy generation of transformers' bf16 reference (models/demo-moe/reference_generation.json) is
+    /// reproduced only this way: rounding the sum before the norm (eager transformers) or never rounding the
+    /// residual (fp32 residual stream) both diverge from it at near-ties, on the GPU as well as here.
+    /// In fp32 mode this is the plain pre-norm block.
+    /// </remarks>
+    private void NormThenRoundResidual(float[] hidden, float[] weight, int rows, float[] normed)
+    {
+        var h = Config.HiddenSize;
+        Ops.RmsNormRows(hidden, weight, Config.RmsNormEps, rows, h, normed, _bf16);
+        if (_bf16)
+        {
+            BFloat16.Round(hidden.AsSpan(0, rows * h));
+        }
+    }
+
     /// <summary>logits[rows, V] = lm_head(final_norm(hidden rows)).</summary>
+    /// <remarks><paramref name="hidden"/> is the unrounded output of <see cref="RunLayers"/>; see NormThenRoundResidual.</remarks>
     public void Head(ReadOnlySpan<float> hidden, int rows, Span<float> logits)
     {
         var head = Weights.LmHead ?? throw new InvalidOperationException("this model part has no head");
