@@ -26,6 +26,12 @@ public sealed record ModelConfig
     /// <summary>Renormalise the top-k routing weights to sum to one.</summary>
     public bool NormTopKProb { get; init; }
 
+    /// <summary>
+    /// The router hands the experts its top-k weights in the model dtype (transformers casts them for Qwen2-MoE,
+    /// Qwen3-MoE and OLMoE); Mixtral's router keeps them fp32. Matters only when emulating bf16 compute.
+    /// </summary>
+    public bool RoutingWeightsInModelDType { get; init; }
+
     /// <summary>Qwen2-MoE shared expert width (0: none); its output is scaled by sigmoid(shared_expert_gate).</summary>
     public int SharedExpertIntermediateSize { get; init; }
 

@@ -120,6 +120,7 @@ public static class ModelConfigReader
             NumExperts = numExperts,
             TopK = topK,
             NormTopKProb = isMixtral || (c.Bool("norm_topk_prob") ?? false),
+            RoutingWeightsInModelDType = !isMixtral,
             SharedExpertIntermediateSize = modelType == "qwen2_moe" ? c.Int("shared_expert_intermediate_size") ?? 0 : 0,
             MoeLayers = moeLayers,
             AttentionBias = modelType == "qwen2_moe" ? c.Bool("qkv_bias") ?? true : c.Bool("attention_bias") ?? false,

@@ -10,6 +10,7 @@ namespace DistInfer.Engine.Model;
 /// A sparse MoE layer run in-process: route, then for each expert (ascending id) gather its tokens into one block,
 /// run one SwiGLU over the block, and add weight·output into each token's row. Tokens therefore sum their
 /// experts in ascending expert order — the order the fabric's router reproduces. Then the shared expert.
+/// In bf16 mode the routed sum is kept in fp32 and rounded once, before the shared expert is added.
 /// </summary>
 public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
 {
@@ -75,9 +76,11 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
                 throw new InvalidOperationException($"expert {e} returned {result.Length} values for {tokens.Length} tokens of width {h}");
             }
 
-            ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16);
+            ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16 && config.RoutingWeightsInModelDType);
         }
 
+        // transformers' experts (grouped_mm, its default) sum each token's weighted expert outputs over the
+        // top-k in fp32 and round once; rounding after every add drifts from it at near-ties.
         if (bf16)
         {
             BFloat16.Round(output.AsSpan(0, rows * h));
@@ -98,17 +101,21 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
         }
     }
 
-    /// <summary>output[token] += weight · result[i] for each of an expert's tokens.</summary>
-    /// <remarks>With <paramref name="bf16"/> the product and the sum are each rounded, as a bf16 index_add does.</remarks>
-    public static void ScatterAdd(ReadOnlySpan<float> result, ReadOnlySpan<int> tokens, ReadOnlySpan<float> weights, int width, Span<float> output, bool bf16 = false)
+    /// <summary>output[token] += weight · result[i] for each of an expert's tokens, accumulated in fp32.</summary>
+    /// <remarks>
+    /// With <paramref name="bf16Products"/> each product is rounded to bf16 first: when the router hands the experts
+    /// bf16 weights, expert_out · weight is a bf16 tensor in transformers. Mixtral's fp32 weights give fp32 products.
+    /// </remarks>
+    public static void ScatterAdd(ReadOnlySpan<float> result, ReadOnlySpan<int> tokens, ReadOnlySpan<float> weights, int width, Span<float> output, bool bf16Products = false)
     {
-        Span<float> product = bf16 ? new float[width] : default;
+        Span<float> product = bf16Products ? new float[width] : default;
         for (var i = 0; i < tokens.Length; i++)
         {
             var dst = output.Slice(tokens[i] * width, width);
-            if (bf16)
+            if (bf16Products)
             {
                 TensorPrimitives.Multiply(result.Slice(i * width, width), weights[i], product);
+                BFloat16.Round(product);
                 TensorPrimitives.Add(dst, product, dst);
             }
             else

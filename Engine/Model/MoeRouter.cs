@@ -12,7 +12,10 @@ public static class MoeRouter
     /// Routes <paramref name="rows"/> normed token rows; writes the raw router logits [rows, E] into
     /// <paramref name="logits"/> (what output_router_logits returns).
     /// </summary>
-    /// <remarks>With <paramref name="bf16"/> the logits and the final weights are bf16 values, as in a bf16 model.</remarks>
+    /// <remarks>
+    /// With <paramref name="bf16"/> the logits are bf16 values, as in a bf16 model; the weights too where the
+    /// architecture's router casts them to the model dtype (<see cref="ModelConfig.RoutingWeightsInModelDType"/>).
+    /// </remarks>
     public static MoeRouting Route(ModelConfig config, LinearWeight router, IGemm gemm, ReadOnlySpan<float> x, int rows, Span<float> logits, bool bf16 = false)
     {
         router.Forward(gemm, x, rows, logits, bf16);
@@ -53,6 +56,11 @@ public static class MoeRouter
         finally
         {
             ArrayPool<float>.Shared.Return(probs);
+        }
+
+        if (bf16 && config.RoutingWeightsInModelDType)
+        {
+            BFloat16.Round(weights);
         }
 
         return new MoeRouting(rows, k, e, ids, weights);

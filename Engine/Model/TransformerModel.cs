@@ -2,6 +2,7 @@ using System.Buffers;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Tensors;
 
 namespace DistInfer.Engine.Model;
 
@@ -70,7 +71,10 @@ public sealed class TransformerModel
         }
     }
 
-    /// <summary>Runs every layer of the part over hidden[N, H] in place; the caller commits the caches.</summary>
+    /// <summary>
+    /// Runs every layer of the part over hidden[N, H] in place; the caller commits the caches. In bf16 mode the
+    /// result is the last residual sum before rounding (the next norm reads it unrounded).
+    /// </summary>
     public void RunLayers(BatchLayout layout, float[] hidden, RouterLogitsSink? routerLogits = null)
     {
         BeginStep(layout);
@@ -133,9 +137,9 @@ public sealed class TransformerModel
         var delta = ArrayPool<float>.Shared.Rent(n * h);
         try
         {
-            Ops.RmsNormRows(hidden, w.InputNorm, Config.RmsNormEps, n, h, scratch, _bf16);
+            NormThenRoundResidual(hidden, w.InputNorm, n, scratch);
             _attention.Forward(w, layout, scratch, delta);
-            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
         }
         finally
         {
@@ -151,9 +155,9 @@ public sealed class TransformerModel
         var delta = ArrayPool<float>.Shared.Rent(n * h);
         try
         {
-            Ops.RmsNormRows(hidden, w.PostAttentionNorm, Config.RmsNormEps, n, h, normed, _bf16);
+            NormThenRoundResidual(hidden, w.PostAttentionNorm, n, normed);
             w.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta, _bf16);
-            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
         }
         finally
         {
@@ -165,7 +169,7 @@ public sealed class TransformerModel
     public MoeRouting MoeRoute(int layer, float[] hidden, int n, float[] normed, Span<float> routerLogits)
     {
         var w = Weights.Layers[layer]!;
-        Ops.RmsNormRows(hidden, w.PostAttentionNorm, Config.RmsNormEps, n, Config.HiddenSize, normed, _bf16);
+        NormThenRoundResidual(hidden, w.PostAttentionNorm, n, normed);
         return _moe.Route(w.Moe!, normed, n, routerLogits);
     }
 
@@ -183,7 +187,7 @@ public sealed class TransformerModel
         try
         {
             _moe.Combine(Weights.Layers[layer]!.Moe!, routing, expertOutputs, normed, n, delta);
-            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), _bf16);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
         }
         finally
         {
@@ -191,7 +195,29 @@ public sealed class TransformerModel
         }
     }
 
+    /// <summary>
+    /// normed = RMSNorm(hidden); then, in bf16 mode, hidden is rounded to bf16 to serve as the residual.
+    /// </summary>
+    /// <remarks>
+    /// Residual adds are left unrounded until the next norm has read them: the norm sees the fp32 sum
+    /// residual + delta, as a fused add+RMSNorm computes it, while the residual stream carried on is bf16.
+    /// Greedy generation of transformers' bf16 reference (models/demo-moe/reference_generation.json) is
+    /// reproduced only this way: rounding the sum before the norm (eager transformers) or never rounding the
+    /// residual (fp32 residual stream) both diverge from it at near-ties, on the GPU as well as here.
+    /// In fp32 mode this is the plain pre-norm block.
+    /// </remarks>
+    private void NormThenRoundResidual(float[] hidden, float[] weight, int rows, float[] normed)
+    {
+        var h = Config.HiddenSize;
+        Ops.RmsNormRows(hidden, weight, Config.RmsNormEps, rows, h, normed, _bf16);
+        if (_bf16)
+        {
+            BFloat16.Round(hidden.AsSpan(0, rows * h));
+        }
+    }
+
     /// <summary>logits[rows, V] = lm_head(final_norm(hidden rows)).</summary>
+    /// <remarks><paramref name="hidden"/> is the unrounded output of <see cref="RunLayers"/>; see NormThenRoundResidual.</remarks>
     public void Head(ReadOnlySpan<float> hidden, int rows, Span<float> logits)
     {
         var head = Weights.LmHead ?? throw new InvalidOperationException("this model part has no head");

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace DistInfer.Engine.Tests.Model;
 
 /// <summary>models/demo-moe/reference_generation.json: prompts with transformers' greedy continuations.</summary>
-internal sealed record DemoModelReference(string Name, string Text, int[] PromptIds, int[] GreedyIds)
+internal sealed record DemoModelReference(string Name, string Text, int[] PromptIds, int[] GreedyIds, string GreedyText)
 {
     public static IReadOnlyList<DemoModelReference> Load()
     {
@@ -15,7 +15,8 @@ internal sealed record DemoModelReference(string Name, string Text, int[] Prompt
                 p.Name,
                 p.Value.GetProperty("text").GetString()!,
                 p.Value.GetProperty("prompt_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
-                p.Value.GetProperty("greedy_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray()));
+                p.Value.GetProperty("greedy_ids").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+                p.Value.GetProperty("greedy_text").GetString()!));
         }
 
         return list;
