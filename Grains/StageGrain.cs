@@ -25,18 +25,22 @@ public sealed class StageGrain : Grain, IStageGrain
 
     public Task<StageStatus> Load(StageLoadRequest request)
     {
-        if (_model is null || _request != request)
+        if (_model is null || !SameWeights(_request!, request))
         {
             var config = ModelConfigReader.Load(request.ModelPath);
             using var source = Checkpoint.Open(request.ModelPath);
             // Routed experts live in expert grains, so the stage loads none of them.
             var part = new ModelPart(request.FirstLayer, request.EndLayer, request.Embedding, request.Head, static (_, _) => false);
             _model = new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default);
-            _request = request;
         }
 
+        // Expert replica counts may change (rebalancing) without reloading weights.
+        _request = request;
         return Status();
     }
+
+    private static bool SameWeights(StageLoadRequest a, StageLoadRequest b) =>
+        a.ModelPath == b.ModelPath && a.FirstLayer == b.FirstLayer && a.EndLayer == b.EndLayer && a.Embedding == b.Embedding && a.Head == b.Head;
 
     public async Task<float[]> Forward(StageStep step)
     {

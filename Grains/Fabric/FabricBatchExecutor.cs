@@ -97,10 +97,30 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
                 // Re-prefill: every sequence of the micro-batch sends all its tokens again into fresh caches.
                 Recoveries++;
                 await Task.Delay(_options.RecoveryBackoff * (attempt + 1), cancellationToken).ConfigureAwait(false);
+                await ReloadStagesAsync().ConfigureAwait(false);
                 (counts, tokens) = WithHistory(ids, counts, tokens);
                 expected = new int[ids.Length];
                 ForgetHistory(ids);
             }
+        }
+    }
+
+    /// <summary>Makes sure every stage has its weights (a stage reactivated on another silo starts empty).</summary>
+    private async Task ReloadStagesAsync()
+    {
+        try
+        {
+            var loads = new Task[deployment.Stages];
+            for (var s = 0; s < deployment.Stages; s++)
+            {
+                loads[s] = Stage(s).Load(ModelRegistryGrain.StageRequest(deployment, replica, s));
+            }
+
+            await Task.WhenAll(loads).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The retry itself reports what is still broken.
         }
     }
 
