@@ -165,15 +165,18 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
             if (await _table.UpdateRowAsync(updated, row.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
             {
                 MembershipAgentLog.Voted(_logger, LocalSilo, target, votes, needed);
+                MembershipMetrics.Votes.Add(1);
                 if (declare)
                 {
                     MembershipAgentLog.DeclaredDead(_logger, LocalSilo, target);
+                    MembershipMetrics.DeathDeclarations.Add(1);
                 }
 
                 await ReadAsync(_stopping.Token).ConfigureAwait(false);
                 return;
             }
 
+            MembershipMetrics.WriteConflicts.Add(1);
             MembershipAgentLog.WriteConflict(_logger, "vote", attempt);
         }
     }
@@ -202,6 +205,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
 
             if (!written)
             {
+                MembershipMetrics.WriteConflicts.Add(1);
                 MembershipAgentLog.WriteConflict(_logger, "join", attempt);
             }
         }
@@ -231,6 +235,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
                 return true;
             }
 
+            MembershipMetrics.WriteConflicts.Add(1);
             MembershipAgentLog.WriteConflict(_logger, operation, attempt);
         }
 

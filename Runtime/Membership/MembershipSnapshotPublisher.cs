@@ -41,6 +41,11 @@ internal sealed class MembershipSnapshotPublisher
             watchers = [.. _watchers];
         }
 
+        foreach (var change in update.Changes)
+        {
+            MembershipMetrics.StatusChanges.Add(1, new KeyValuePair<string, object?>("status", change.NewStatus.ToString()));
+        }
+
         foreach (var watcher in watchers)
         {
             watcher.Writer.TryWrite(update);

@@ -51,6 +51,40 @@ public sealed class MembershipAgentTests
     }
 
     [Fact]
+    public async Task KilledSilo_DeclaredDead_ReportedOnDistInferMeter()
+    {
+        var deaths = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "DistInfer" && instrument.Name == "distinfer.membership.status_changes")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "status", Value: "Dead" })
+                {
+                    Interlocked.Add(ref deaths, value);
+                }
+            }
+        });
+        listener.Start();
+        await using var cluster = new AgentTestCluster();
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+
+        await cluster.KillAsync(b);
+        await cluster.AdvanceUntilAsync(() => a.CurrentSnapshot.GetSiloStatus(Silo(2)) == SiloStatus.Dead, DeathTarget);
+
+        // Other tests run in parallel on the same static meter, so at least this death is counted.
+        Assert.True(Interlocked.Read(ref deaths) >= 1);
+    }
+
+    [Fact]
     public async Task KilledSilo_TwoSilos_OneVoteDeclaresDead()
     {
         await using var cluster = new AgentTestCluster();
