@@ -9,7 +9,7 @@ namespace DistInfer.Runtime.Membership;
 /// (6 s when the port refuses). Each voter re-reads the row before voting, so the second voter, whose third miss
 /// falls within the same 8 s, sees the first vote and writes Dead in its compare-and-swap. Other silos see the
 /// Dead row at their next <see cref="TableRefreshTimeout"/> read (2 s), or at once when the runtime calls
-/// <see cref="IClusterMembershipService.RefreshAsync"/> on a gossip message.
+/// <see cref="IMembershipView.RefreshAsync"/> on a gossip message.
 /// </summary>
 public sealed class MembershipOptions
 {

@@ -222,6 +222,19 @@ public sealed class MembershipAgentTests
     }
 
     [Fact]
+    public async Task UpdateMetadataAsync_NewValues_VisibleToOtherSilosAfterRefresh()
+    {
+        await using var cluster = new AgentTestCluster();
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+
+        Assert.True(await a.UpdateMetadataAsync(new Dictionary<string, string> { [SiloMetadataKeys.GrainInterfaces] = "IChat;IModel" }));
+        await b.RefreshAsync();
+
+        Assert.Equal("IChat;IModel", b.CurrentSnapshot.Members[Silo(1)].Metadata[SiloMetadataKeys.GrainInterfaces]);
+    }
+
+    [Fact]
     public async Task StartAsync_OlderGenerationOnSameEndpoint_MarksItDead()
     {
         await using var cluster = new AgentTestCluster();
