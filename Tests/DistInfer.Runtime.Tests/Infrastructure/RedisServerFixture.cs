@@ -27,7 +27,7 @@ public class RedisServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
+        System.IO.Directory.CreateDirectory(_directory);
         Port = FreePort();
         await StartAsync();
     }
@@ -37,7 +37,7 @@ public class RedisServerFixture : IAsyncLifetime
         await StopAsync();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            System.IO.Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
         {
