@@ -1,7 +1,7 @@
 using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Streams.Redis;
 
-namespace DistInfer.Runtime.Tests.Streams;
+namespace DistInfer.Runtime.Tests.RedisStreams;
 
 public sealed class RedisStreamQueueMappingTests
 {

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Streams.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
-using DistInfer.Runtime.Tests.Membership;
+using DistInfer.Runtime.Tests.ClusterMembership;
 
-namespace DistInfer.Runtime.Tests.Streams;
+namespace DistInfer.Runtime.Tests.RedisStreams;
 
 /// <summary>Queue ownership following membership (fake clock) over real Redis streams.</summary>
 public sealed class RedisStreamPullingAgentTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>

@@ -1,7 +1,7 @@
 using DistInfer.Runtime.Membership;
-using static DistInfer.Runtime.Tests.Membership.AgentTestCluster;
+using static DistInfer.Runtime.Tests.ClusterMembership.AgentTestCluster;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 public sealed class MembershipAgentTests
 {

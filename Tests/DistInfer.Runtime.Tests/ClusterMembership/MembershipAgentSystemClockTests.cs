@@ -2,7 +2,7 @@ using System.Diagnostics;
 using DistInfer.Runtime.Membership;
 using Microsoft.Extensions.Options;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>The protocol on real timers (system clock, thread pool), not the fake clock.</summary>
 public sealed class MembershipAgentSystemClockTests
