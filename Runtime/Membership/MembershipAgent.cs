@@ -8,9 +8,9 @@ namespace DistInfer.Runtime.Membership;
 /// A silo's side of the membership protocol (Orleans' MembershipTableManager + cluster health monitor): joins the
 /// table (Joining, then Active), heartbeats, probes its ring successors, votes suspects dead, declares death when
 /// its vote is the last one needed, notices its own death and leaves gracefully. Publishes snapshots through
-/// <see cref="IClusterMembershipService"/>. All timing comes from the injected <see cref="TimeProvider"/>.
+/// <see cref="IMembershipView"/>. All timing comes from the injected <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposable
+public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
 {
     private readonly IMembershipTable _table;
     private readonly IProbeTransport _probes;
@@ -59,7 +59,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
     /// <summary>Raised once when this silo reads its own row as Dead (it was voted out); the host must stop.</summary>
     public event Action<SiloAddress>? DeclaredDead;
 
-    public event Action<ClusterMembershipUpdate>? MembershipChanged
+    public event Action<MembershipUpdate>? MembershipChanged
     {
         add => _publisher.Changed += value;
         remove => _publisher.Changed -= value;
@@ -69,7 +69,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
 
     public SiloStatus Status => _status;
 
-    public ClusterMembershipSnapshot CurrentSnapshot => _publisher.Current;
+    public MembershipSnapshot CurrentSnapshot => _publisher.Current;
 
     internal MembershipOptions Options => _options;
 
@@ -135,7 +135,20 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
 
     public Task RefreshAsync(CancellationToken cancellationToken = default) => ReadAsync(cancellationToken);
 
-    public IAsyncEnumerable<ClusterMembershipUpdate> WatchAsync(CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Writes this silo's metadata now (the periodic refresh only writes what the provider returns). False when
+    /// the silo's row is gone or Dead.
+    /// </summary>
+    public Task<bool> UpdateMetadataAsync(IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return WriteOwnRowAsync(
+            "metadata update",
+            e => SameMetadata(e.Metadata, metadata) ? null : e with { Metadata = metadata, IAmAliveTime = _time.GetUtcNow() },
+            cancellationToken);
+    }
+
+    public IAsyncEnumerable<MembershipUpdate> WatchAsync(CancellationToken cancellationToken = default) =>
         _publisher.WatchAsync(cancellationToken);
 
     /// <summary>Stops the protocol without writing anything (what a crash looks like to the others).</summary>
@@ -165,15 +178,18 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
             if (await _table.UpdateRowAsync(updated, row.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
             {
                 MembershipAgentLog.Voted(_logger, LocalSilo, target, votes, needed);
+                MembershipMetrics.Votes.Add(1);
                 if (declare)
                 {
                     MembershipAgentLog.DeclaredDead(_logger, LocalSilo, target);
+                    MembershipMetrics.DeathDeclarations.Add(1);
                 }
 
                 await ReadAsync(_stopping.Token).ConfigureAwait(false);
                 return;
             }
 
+            MembershipMetrics.WriteConflicts.Add(1);
             MembershipAgentLog.WriteConflict(_logger, "vote", attempt);
         }
     }
@@ -202,6 +218,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
 
             if (!written)
             {
+                MembershipMetrics.WriteConflicts.Add(1);
                 MembershipAgentLog.WriteConflict(_logger, "join", attempt);
             }
         }
@@ -231,6 +248,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
                 return true;
             }
 
+            MembershipMetrics.WriteConflicts.Add(1);
             MembershipAgentLog.WriteConflict(_logger, operation, attempt);
         }
 
@@ -310,7 +328,7 @@ public sealed class MembershipAgent : IClusterMembershipService, IAsyncDisposabl
             return;
         }
 
-        await WriteOwnRowAsync("metadata refresh", e => SameMetadata(e.Metadata, metadata) ? null : e with { Metadata = metadata, IAmAliveTime = _time.GetUtcNow() }, _stopping.Token).ConfigureAwait(false);
+        await UpdateMetadataAsync(metadata, _stopping.Token).ConfigureAwait(false);
     }
 
     private MembershipEntry NewOwnEntry(SiloStatus status, DateTimeOffset now) => new()

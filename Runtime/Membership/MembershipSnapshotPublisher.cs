@@ -10,15 +10,15 @@ namespace DistInfer.Runtime.Membership;
 internal sealed class MembershipSnapshotPublisher
 {
     private readonly Lock _lock = new();
-    private readonly List<Channel<ClusterMembershipUpdate>> _watchers = [];
-    private ClusterMembershipSnapshot _current = ClusterMembershipSnapshot.Empty;
+    private readonly List<Channel<MembershipUpdate>> _watchers = [];
+    private MembershipSnapshot _current = MembershipSnapshot.Empty;
 
-    public ClusterMembershipSnapshot Current => Volatile.Read(ref _current);
+    public MembershipSnapshot Current => Volatile.Read(ref _current);
 
-    public event Action<ClusterMembershipUpdate>? Changed;
+    public event Action<MembershipUpdate>? Changed;
 
     /// <summary>Publishes <paramref name="data"/> when it differs from the current snapshot; returns the current.</summary>
-    public ClusterMembershipSnapshot Publish(MembershipTableData data)
+    public MembershipSnapshot Publish(MembershipTableData data)
     {
         var previous = Current;
         if (data.Version == previous.TableVersion && data.Rows.Count == previous.Members.Count)
@@ -32,13 +32,18 @@ internal sealed class MembershipSnapshotPublisher
             members[row.Entry.SiloAddress] = row.Entry;
         }
 
-        var snapshot = new ClusterMembershipSnapshot(previous.Version + 1, data.Version, members);
-        var update = new ClusterMembershipUpdate(snapshot, snapshot.ChangesSince(previous));
-        Channel<ClusterMembershipUpdate>[] watchers;
+        var snapshot = new MembershipSnapshot(previous.Version + 1, data.Version, members);
+        var update = new MembershipUpdate(snapshot, snapshot.ChangesSince(previous));
+        Channel<MembershipUpdate>[] watchers;
         lock (_lock)
         {
             Volatile.Write(ref _current, snapshot);
             watchers = [.. _watchers];
+        }
+
+        foreach (var change in update.Changes)
+        {
+            MembershipMetrics.StatusChanges.Add(1, new KeyValuePair<string, object?>("status", change.NewStatus.ToString()));
         }
 
         foreach (var watcher in watchers)
@@ -50,10 +55,10 @@ internal sealed class MembershipSnapshotPublisher
         return snapshot;
     }
 
-    public async IAsyncEnumerable<ClusterMembershipUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<MembershipUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateUnbounded<ClusterMembershipUpdate>(new UnboundedChannelOptions { SingleReader = true });
-        ClusterMembershipSnapshot first;
+        var channel = Channel.CreateUnbounded<MembershipUpdate>(new UnboundedChannelOptions { SingleReader = true });
+        MembershipSnapshot first;
         lock (_lock)
         {
             first = _current;
@@ -62,7 +67,7 @@ internal sealed class MembershipSnapshotPublisher
 
         try
         {
-            yield return new ClusterMembershipUpdate(first, first.ChangesSince(ClusterMembershipSnapshot.Empty));
+            yield return new MembershipUpdate(first, first.ChangesSince(MembershipSnapshot.Empty));
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (channel.Reader.TryRead(out var update))

@@ -6,7 +6,7 @@ namespace DistInfer.Runtime.Membership;
 /// </summary>
 internal static class ProbeTargetSelector
 {
-    public static List<SiloAddress> Select(ClusterMembershipSnapshot snapshot, SiloAddress self, int count)
+    public static List<SiloAddress> Select(MembershipSnapshot snapshot, SiloAddress self, int count)
     {
         var ring = new List<SiloAddress>(snapshot.Members.Count + 1) { self };
         foreach (var entry in snapshot.Members.Values)

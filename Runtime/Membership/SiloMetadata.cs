@@ -14,7 +14,7 @@ public static class SiloMetadata
     /// key-values (which win over the built-in ones on a clash).
     /// </summary>
     public static Dictionary<string, string> Collect(
-        IReadOnlyList<AcceleratorInfo>? accelerators = null,
+        IReadOnlyList<AcceleratorMetadata>? accelerators = null,
         IReadOnlyDictionary<string, string>? custom = null,
         long? activationCount = null)
     {
@@ -60,7 +60,7 @@ public static class SiloMetadata
     }
 
     /// <summary>The accelerators a silo published; entries with missing or malformed keys are skipped.</summary>
-    public static IReadOnlyList<AcceleratorInfo> GetAccelerators(IReadOnlyDictionary<string, string> metadata)
+    public static IReadOnlyList<AcceleratorMetadata> GetAccelerators(IReadOnlyDictionary<string, string> metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         if (!TryGetInt64(metadata, SiloMetadataKeys.AcceleratorCount, out var count) || count <= 0)
@@ -68,14 +68,14 @@ public static class SiloMetadata
             return [];
         }
 
-        var accelerators = new List<AcceleratorInfo>((int)Math.Min(count, 64));
+        var accelerators = new List<AcceleratorMetadata>((int)Math.Min(count, 64));
         for (var i = 0; i < count; i++)
         {
             if (metadata.TryGetValue(SiloMetadataKeys.Accelerator(i, "name"), out var name)
                 && TryGetInt64(metadata, SiloMetadataKeys.Accelerator(i, "memory.total"), out var total)
                 && TryGetInt64(metadata, SiloMetadataKeys.Accelerator(i, "memory.free"), out var free))
             {
-                accelerators.Add(new AcceleratorInfo(name, total, free));
+                accelerators.Add(new AcceleratorMetadata(name, total, free));
             }
         }
 

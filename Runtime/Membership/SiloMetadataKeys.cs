@@ -8,6 +8,13 @@ public static class SiloMetadataKeys
     public const string MemoryTotalBytes = "memory.total";
     public const string MemoryAvailableBytes = "memory.available";
     public const string ActivationCount = "activations";
+    public const string RecentActivationCount = "activations.recent";
+
+    /// <summary>Grain interfaces the silo hosts, full names joined with <see cref="ListSeparator"/>.</summary>
+    public const string GrainInterfaces = "grain.interfaces";
+
+    /// <summary>Separator of list values (a character no type name contains).</summary>
+    public const char ListSeparator = ';';
 
     /// <summary>Number of accelerators; accelerator i has keys from <see cref="Accelerator"/>.</summary>
     public const string AcceleratorCount = "accelerator.count";

@@ -106,6 +106,7 @@ internal sealed class SiloProber(MembershipAgent agent)
         }
 
         MembershipAgentLog.ProbeMissed(agent.Logger, target, missed);
+        MembershipMetrics.MissedProbes.Add(1);
         if (missed >= agent.Options.NumMissedProbesLimit)
         {
             agent.Work.Enter();

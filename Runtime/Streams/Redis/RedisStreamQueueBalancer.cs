@@ -12,7 +12,7 @@ namespace DistInfer.Runtime.Streams.Redis;
 public static class RedisStreamQueueBalancer
 {
     /// <summary>The queues <paramref name="silo"/> should consume (none when it is not Active).</summary>
-    public static IReadOnlyList<int> GetOwnedQueues(ClusterMembershipSnapshot snapshot, SiloAddress silo, int queueCount)
+    public static IReadOnlyList<int> GetOwnedQueues(MembershipSnapshot snapshot, SiloAddress silo, int queueCount)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCount, 1);
@@ -30,7 +30,7 @@ public static class RedisStreamQueueBalancer
     }
 
     /// <summary>The silo that should consume <paramref name="queue"/>, or null when no silo is Active.</summary>
-    public static SiloAddress? GetOwner(ClusterMembershipSnapshot snapshot, int queue)
+    public static SiloAddress? GetOwner(MembershipSnapshot snapshot, int queue)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         return Owner(snapshot.ActiveMembers(), queue);
@@ -43,7 +43,7 @@ public static class RedisStreamQueueBalancer
         var queueSeed = (ulong)queue * 0x9E3779B97F4A7C15UL;
         foreach (var entry in active)
         {
-            var weight = StableHash.Of(entry.SiloAddress.ToString(), queueSeed);
+            var weight = RedisStreamHash.Of(entry.SiloAddress.ToString(), queueSeed);
             if (best is null || weight > bestWeight
                 || (weight == bestWeight && string.CompareOrdinal(entry.SiloAddress.ToString(), best.Value.ToString()) < 0))
             {

@@ -27,7 +27,7 @@ public sealed class RedisStreamQueueMapper
     public int GetQueueIndex(string streamId)
     {
         ArgumentNullException.ThrowIfNull(streamId);
-        return (int)(StableHash.Of(streamId) % (ulong)QueueCount);
+        return (int)(RedisStreamHash.Of(streamId) % (ulong)QueueCount);
     }
 
     /// <summary>"{prefix}:{{provider-index}}:stream", e.g. "distinfer:{redis-3}:stream".</summary>

@@ -1,16 +1,13 @@
 namespace DistInfer.Runtime.Tests.Infrastructure;
 
-/// <summary>
-/// Manual clock for tests: time moves only in <see cref="Advance"/>, which fires due timers synchronously in
-/// due-time order, so code driven by timers runs deterministically.
-/// </summary>
+/// <summary>Manual clock: timers fire only inside <see cref="Advance"/>, in due order.</summary>
 public sealed class FakeTimeProvider : TimeProvider
 {
-    private readonly Lock _lock = new();
+    private readonly object _lock = new();
     private readonly List<FakeTimer> _timers = [];
-    private DateTimeOffset _now;
+    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public FakeTimeProvider(DateTimeOffset? start = null) => _now = start ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -20,25 +17,26 @@ public sealed class FakeTimeProvider : TimeProvider
         }
     }
 
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new FakeTimer(this, callback, state);
         timer.Change(dueTime, period);
+        lock (_lock)
+        {
+            _timers.Add(timer);
+        }
+
         return timer;
     }
 
-    /// <summary>Moves the clock forward, firing each due timer (periodic ones as often as they fall due).</summary>
-    public void Advance(TimeSpan by)
+    public void Advance(TimeSpan delta)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
         DateTimeOffset target;
         lock (_lock)
         {
-            target = _now + by;
+            target = _now + delta;
         }
 
         while (true)
@@ -48,7 +46,7 @@ public sealed class FakeTimeProvider : TimeProvider
             {
                 foreach (var timer in _timers)
                 {
-                    if (timer.DueAt is { } due && due <= target && (next is null || due < next.DueAt))
+                    if (timer.Due is { } due && due <= target && (next is null || due < next.Due))
                     {
                         next = timer;
                     }
@@ -60,44 +58,42 @@ public sealed class FakeTimeProvider : TimeProvider
                     return;
                 }
 
-                _now = next.DueAt!.Value;
-                next.DueAt = next.Period > TimeSpan.Zero ? _now + next.Period : null;
+                _now = next.Due!.Value > _now ? next.Due.Value : _now;
+                next.Due = next.Period > TimeSpan.Zero && next.Period != Timeout.InfiniteTimeSpan ? _now + next.Period : null;
             }
 
             next.Fire();
         }
     }
 
+    private void Remove(FakeTimer timer)
+    {
+        lock (_lock)
+        {
+            _timers.Remove(timer);
+        }
+    }
+
     private sealed class FakeTimer(FakeTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
-        public DateTimeOffset? DueAt { get; set; }
+        public DateTimeOffset? Due { get; set; }
 
         public TimeSpan Period { get; private set; }
-
-        public void Fire() => callback(state);
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             lock (owner._lock)
             {
-                Period = period == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : period;
-                DueAt = dueTime == Timeout.InfiniteTimeSpan ? null : owner._now + dueTime;
-                if (!owner._timers.Contains(this))
-                {
-                    owner._timers.Add(this);
-                }
+                Due = dueTime == Timeout.InfiniteTimeSpan ? null : owner._now + dueTime;
+                Period = period;
             }
 
             return true;
         }
 
-        public void Dispose()
-        {
-            lock (owner._lock)
-            {
-                owner._timers.Remove(this);
-            }
-        }
+        public void Fire() => callback(state);
+
+        public void Dispose() => owner.Remove(this);
 
         public ValueTask DisposeAsync()
         {

@@ -90,9 +90,16 @@ public class RedisServerFixture : IAsyncLifetime
             }
         };
         process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited: {log}"));
-        if (!process.Start())
+        try
         {
-            throw new InvalidOperationException("redis-server did not start (apt-get install -y redis-server)");
+            if (!process.Start())
+            {
+                throw new InvalidOperationException("redis-server did not start");
+            }
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("redis-server not found on PATH; install it: apt-get install -y redis-server", ex);
         }
 
         process.BeginOutputReadLine();

@@ -1,6 +1,6 @@
 using DistInfer.Runtime.Streams.Redis;
 
-namespace DistInfer.Runtime.Tests.Streams;
+namespace DistInfer.Runtime.Tests.RedisStreams;
 
 public sealed class RedisStreamSequenceTokenTests
 {

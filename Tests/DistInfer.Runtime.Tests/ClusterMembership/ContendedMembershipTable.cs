@@ -1,6 +1,6 @@
 using DistInfer.Runtime.Membership;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>
 /// Wraps a table and makes the next <see cref="ConflictsToInject"/> row updates lose a genuine race: just before

@@ -1,7 +1,7 @@
 using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Streams.Redis;
 
-namespace DistInfer.Runtime.Tests.Streams;
+namespace DistInfer.Runtime.Tests.RedisStreams;
 
 public sealed class RedisStreamQueueMappingTests
 {
@@ -56,12 +56,12 @@ public sealed class RedisStreamQueueMappingTests
         }
 
         Assert.Empty(RedisStreamQueueBalancer.GetOwnedQueues(after, Silo(3), 64));
-        Assert.Null(RedisStreamQueueBalancer.GetOwner(ClusterMembershipSnapshot.Empty, 0));
+        Assert.Null(RedisStreamQueueBalancer.GetOwner(MembershipSnapshot.Empty, 0));
     }
 
     private static SiloAddress Silo(int port) => new("10.0.0.1", port, 1);
 
-    private static ClusterMembershipSnapshot Snapshot(SiloAddress a, SiloAddress b, SiloAddress c, SiloAddress? dead = null) =>
+    private static MembershipSnapshot Snapshot(SiloAddress a, SiloAddress b, SiloAddress c, SiloAddress? dead = null) =>
         new(1, new TableVersion(1, "1"), new[] { a, b, c }.ToDictionary(
             s => s,
             s => new MembershipEntry { SiloAddress = s, Status = s == dead ? SiloStatus.Dead : SiloStatus.Active }));

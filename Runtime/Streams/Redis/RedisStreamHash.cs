@@ -3,7 +3,7 @@ using System.Text;
 namespace DistInfer.Runtime.Streams.Redis;
 
 /// <summary>FNV-1a over UTF-8 with a final mix: the same on every process (string.GetHashCode is randomized).</summary>
-internal static class StableHash
+internal static class RedisStreamHash
 {
     public static ulong Of(string text, ulong seed = 0)
     {

@@ -1,9 +1,9 @@
 using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Membership.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
-using static DistInfer.Runtime.Tests.Membership.AgentTestCluster;
+using static DistInfer.Runtime.Tests.ClusterMembership.AgentTestCluster;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>The membership protocol over the Redis table (fake clock, real redis-server).</summary>
 public sealed class RedisMembershipAgentTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>

@@ -4,9 +4,9 @@ using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Membership.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
 using StackExchange.Redis;
-using static DistInfer.Runtime.Tests.Membership.MembershipTestData;
+using static DistInfer.Runtime.Tests.ClusterMembership.MembershipTestData;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>Redis missing at start and Redis restarted under a running table.</summary>
 public sealed class RedisMembershipTableAvailabilityTests(AppendOnlyRedisServerFixture redis)

@@ -1,6 +1,6 @@
 using DistInfer.Runtime.Membership;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>
 /// Probe transport for agent tests: each silo answers, refuses (a killed process: fails at once) or hangs (a

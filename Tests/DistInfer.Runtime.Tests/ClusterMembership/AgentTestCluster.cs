@@ -2,7 +2,7 @@ using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>
 /// Several <see cref="MembershipAgent"/>s on one fake clock, one fake network and one shared table. Time moves

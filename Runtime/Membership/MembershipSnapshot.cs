@@ -4,9 +4,9 @@ namespace DistInfer.Runtime.Membership;
 /// An immutable view of the membership table as one silo last read it. <see cref="Version"/> grows with every
 /// snapshot a silo publishes, so consumers can ignore older ones.
 /// </summary>
-public sealed class ClusterMembershipSnapshot
+public sealed class MembershipSnapshot
 {
-    public ClusterMembershipSnapshot(long version, TableVersion tableVersion, IReadOnlyDictionary<SiloAddress, MembershipEntry> members)
+    public MembershipSnapshot(long version, TableVersion tableVersion, IReadOnlyDictionary<SiloAddress, MembershipEntry> members)
     {
         ArgumentNullException.ThrowIfNull(members);
         Version = version;
@@ -14,7 +14,7 @@ public sealed class ClusterMembershipSnapshot
         Members = members;
     }
 
-    public static ClusterMembershipSnapshot Empty { get; } = new(0, new TableVersion(0, ""), new Dictionary<SiloAddress, MembershipEntry>());
+    public static MembershipSnapshot Empty { get; } = new(0, new TableVersion(0, ""), new Dictionary<SiloAddress, MembershipEntry>());
 
     public long Version { get; }
 
@@ -43,7 +43,7 @@ public sealed class ClusterMembershipSnapshot
     }
 
     /// <summary>Status changes from <paramref name="previous"/> to this snapshot.</summary>
-    public IReadOnlyList<SiloStatusChange> ChangesSince(ClusterMembershipSnapshot previous)
+    public IReadOnlyList<SiloStatusChange> ChangesSince(MembershipSnapshot previous)
     {
         ArgumentNullException.ThrowIfNull(previous);
         var changes = new List<SiloStatusChange>();

@@ -1,4 +1,4 @@
 namespace DistInfer.Runtime.Membership;
 
 /// <summary>One accelerator of a silo as published in its membership metadata.</summary>
-public sealed record AcceleratorInfo(string Name, long MemoryTotalBytes, long MemoryFreeBytes);
+public sealed record AcceleratorMetadata(string Name, long MemoryTotalBytes, long MemoryFreeBytes);

@@ -1,6 +1,6 @@
 using DistInfer.Runtime.Membership;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 internal static class MembershipTestData
 {

@@ -1,6 +1,6 @@
 using DistInfer.Runtime.Streams.Redis;
 
-namespace DistInfer.Runtime.Tests.Streams;
+namespace DistInfer.Runtime.Tests.RedisStreams;
 
 /// <summary>Runs a <see cref="RedisStreamConsumer"/> in the background and records what it delivered.</summary>
 internal sealed class StreamTestConsumer : IAsyncDisposable

@@ -1,6 +1,6 @@
 using DistInfer.Runtime.Membership;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 public sealed class SiloMetadataTests
 {
@@ -8,7 +8,7 @@ public sealed class SiloMetadataTests
     public void Collect_AcceleratorsAndCustom_ReadBackTyped()
     {
         var metadata = SiloMetadata.Collect(
-            [new AcceleratorInfo("H100", 80L << 30, 60L << 30), new AcceleratorInfo("H100", 80L << 30, 10L << 30)],
+            [new AcceleratorMetadata("H100", 80L << 30, 60L << 30), new AcceleratorMetadata("H100", 80L << 30, 10L << 30)],
             new Dictionary<string, string> { ["zone"] = "eu-1", [SiloMetadataKeys.CpuCount] = "64" },
             activationCount: 12);
 
@@ -18,7 +18,7 @@ public sealed class SiloMetadataTests
         Assert.Equal(12, activations);
         Assert.True(SiloMetadata.TryGetInt64(metadata, SiloMetadataKeys.MemoryTotalBytes, out var memory) && memory > 0);
         Assert.Equal(
-            [new AcceleratorInfo("H100", 80L << 30, 60L << 30), new AcceleratorInfo("H100", 80L << 30, 10L << 30)],
+            [new AcceleratorMetadata("H100", 80L << 30, 60L << 30), new AcceleratorMetadata("H100", 80L << 30, 10L << 30)],
             SiloMetadata.GetAccelerators(metadata));
     }
 
@@ -36,7 +36,7 @@ public sealed class SiloMetadataTests
             [SiloMetadataKeys.Accelerator(1, "memory.free")] = "40",
         };
 
-        Assert.Equal([new AcceleratorInfo("B", 100, 40)], SiloMetadata.GetAccelerators(metadata));
+        Assert.Equal([new AcceleratorMetadata("B", 100, 40)], SiloMetadata.GetAccelerators(metadata));
         Assert.Empty(SiloMetadata.GetAccelerators(new Dictionary<string, string>()));
     }
 }

@@ -2,7 +2,7 @@ using DistInfer.Runtime.Streams.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
 using StackExchange.Redis;
 
-namespace DistInfer.Runtime.Tests.Streams;
+namespace DistInfer.Runtime.Tests.RedisStreams;
 
 public sealed class RedisStreamQueueTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {

@@ -1,7 +1,7 @@
 using DistInfer.Runtime.Membership;
-using static DistInfer.Runtime.Tests.Membership.MembershipTestData;
+using static DistInfer.Runtime.Tests.ClusterMembership.MembershipTestData;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>The behaviour every <see cref="IMembershipTable"/> must have; one derived class per implementation.</summary>
 public abstract class MembershipTableContractTests

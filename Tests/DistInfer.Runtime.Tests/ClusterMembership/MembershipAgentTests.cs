@@ -1,7 +1,7 @@
 using DistInfer.Runtime.Membership;
-using static DistInfer.Runtime.Tests.Membership.AgentTestCluster;
+using static DistInfer.Runtime.Tests.ClusterMembership.AgentTestCluster;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 public sealed class MembershipAgentTests
 {
@@ -48,6 +48,40 @@ public sealed class MembershipAgentTests
         Assert.Equal([1, 2], row.SuspectTimes.Select(v => v.Voter.Port).Order());
         Assert.Equal(SiloStatus.Active, (await cluster.RowAsync(Silo(1))).Status);
         Assert.Equal(SiloStatus.Active, (await cluster.RowAsync(Silo(2))).Status);
+    }
+
+    [Fact]
+    public async Task KilledSilo_DeclaredDead_ReportedOnDistInferMeter()
+    {
+        var deaths = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "DistInfer" && instrument.Name == "distinfer.membership.status_changes")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "status", Value: "Dead" })
+                {
+                    Interlocked.Add(ref deaths, value);
+                }
+            }
+        });
+        listener.Start();
+        await using var cluster = new AgentTestCluster();
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+
+        await cluster.KillAsync(b);
+        await cluster.AdvanceUntilAsync(() => a.CurrentSnapshot.GetSiloStatus(Silo(2)) == SiloStatus.Dead, DeathTarget);
+
+        // Other tests run in parallel on the same static meter, so at least this death is counted.
+        Assert.True(Interlocked.Read(ref deaths) >= 1);
     }
 
     [Fact]
@@ -185,6 +219,19 @@ public sealed class MembershipAgentTests
         Assert.Equal("42", b.CurrentSnapshot.Members[Silo(1)].Metadata[SiloMetadataKeys.ActivationCount]);
         Assert.Equal("8", (await cluster.RowAsync(Silo(1))).Metadata[SiloMetadataKeys.CpuCount]);
         Assert.Equal(SiloStatus.Active, a.Status);
+    }
+
+    [Fact]
+    public async Task UpdateMetadataAsync_NewValues_VisibleToOtherSilosAfterRefresh()
+    {
+        await using var cluster = new AgentTestCluster();
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+
+        Assert.True(await a.UpdateMetadataAsync(new Dictionary<string, string> { [SiloMetadataKeys.GrainInterfaces] = "IChat;IModel" }));
+        await b.RefreshAsync();
+
+        Assert.Equal("IChat;IModel", b.CurrentSnapshot.Members[Silo(1)].Metadata[SiloMetadataKeys.GrainInterfaces]);
     }
 
     [Fact]

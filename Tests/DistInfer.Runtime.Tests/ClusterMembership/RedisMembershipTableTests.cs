@@ -2,7 +2,7 @@ using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Membership.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
 
-namespace DistInfer.Runtime.Tests.Membership;
+namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 public sealed class RedisMembershipTableTests(RedisServerFixture redis)
     : MembershipTableContractTests, IClassFixture<RedisServerFixture>, IDisposable

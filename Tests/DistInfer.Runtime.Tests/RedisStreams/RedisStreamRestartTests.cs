@@ -1,7 +1,7 @@
 using DistInfer.Runtime.Streams.Redis;
 using DistInfer.Runtime.Tests.Infrastructure;
 
-namespace DistInfer.Runtime.Tests.Streams;
+namespace DistInfer.Runtime.Tests.RedisStreams;
 
 /// <summary>Redis (appendonly yes) restarted under a running producer and consumer.</summary>
 public sealed class RedisStreamRestartTests(AppendOnlyRedisServerFixture redis) : IClassFixture<AppendOnlyRedisServerFixture>
