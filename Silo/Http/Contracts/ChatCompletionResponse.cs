@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace DistInfer.Silo.Http.Contracts;
+
+/// <summary>A chat completion (object chat.completion) or a chunk of one (chat.completion.chunk).</summary>
+public sealed class ChatCompletionResponse
+{
+    public string Id { get; set; } = "";
+    public string Object { get; set; } = "chat.completion";
+    public long Created { get; set; }
+    public string Model { get; set; } = "";
+    public string? SystemFingerprint { get; set; }
+    public IReadOnlyList<ChatChoice> Choices { get; set; } = [];
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Usage? Usage { get; set; }
+}
