@@ -49,9 +49,9 @@ public sealed class RoutingTests(ModelFixture models) : IAsyncLifetime
     [InlineData("always-small", "small")]
     public async Task ChatCompletions_StreamThroughRoute_SameTextAsDirect(string alias, string model)
     {
-        const string Messages = """"messages":[{"role":"user","content":"What is a license?"}],"max_tokens":10,"temperature":0"""";
-        var (_, direct, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", $$"""{"model":"demo",{{Messages}}}""");
-        var (status, events, _) = await Api.StreamAsync(_silo.Client, "/v1/chat/completions", $$"""{"model":"{{alias}}",{{Messages}},"stream":true}""");
+        const string Messages = "\"messages\":[{\"role\":\"user\",\"content\":\"What is a license?\"}],\"max_tokens\":10,\"temperature\":0";
+        var (_, direct, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", "{\"model\":\"demo\"," + Messages + "}");
+        var (status, events, _) = await Api.StreamAsync(_silo.Client, "/v1/chat/completions", "{\"model\":\"" + alias + "\"," + Messages + ",\"stream\":true}");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var content = string.Concat(events[..^1]
