@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace DistInfer.Silo.Http.Contracts;
 
 /// <summary>A chat completion (object chat.completion) or a chunk of one (chat.completion.chunk).</summary>
@@ -12,6 +10,6 @@ public sealed class ChatCompletionResponse
     public string? SystemFingerprint { get; set; }
     public IReadOnlyList<ChatChoice> Choices { get; set; } = [];
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    /// <summary>Null in stream chunks except the last one when stream_options.include_usage is set (as OpenAI).</summary>
     public Usage? Usage { get; set; }
 }
