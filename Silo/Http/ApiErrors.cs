@@ -14,6 +14,7 @@ internal static class ApiErrors
     public static ApiException From(Exception e) => e switch
     {
         ApiException api => api,
+        BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, code: bad.StatusCode == 413 ? "request_too_large" : null),
         OverCapacityException => new ApiException(429, e.Message, "rate_limit_exceeded", code: "over_capacity"),
         NoReplicaAvailableException => new ApiException(503, e.Message, "server_error", code: "no_replica_available"),
         DistInferException => new ApiException(400, e.Message),

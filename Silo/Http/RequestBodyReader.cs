@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace DistInfer.Silo.Http;
 
@@ -15,6 +16,12 @@ internal static class RequestBodyReader
         if (request.ContentLength > limit)
         {
             throw TooLarge(limit);
+        }
+
+        // Kestrel's own limit (30 MB by default) must not cut in before ours.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit + 1;
         }
 
         var buffer = new ArrayBufferWriter<byte>(4096);
