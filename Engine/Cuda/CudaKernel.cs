@@ -1,0 +1,41 @@
+using DistInfer.Engine.Cuda.Native;
+
+namespace DistInfer.Engine.Cuda;
+
+/// <summary>A resolved kernel function; launched with arguments packed by <see cref="KernelArgs"/>.</summary>
+public sealed unsafe class CudaKernel
+{
+    private readonly CudaDriverApi _driver;
+    private readonly nint _function;
+    private int _dynamicSharedLimit = 48 * 1024;
+
+    internal CudaKernel(CudaDriverApi driver, nint function, string name)
+    {
+        _driver = driver;
+        _function = function;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public void Launch(CudaStream stream, (int X, int Y, int Z) grid, int block, int sharedBytes, KernelArgs args)
+    {
+        if (grid.X == 0 || grid.Y == 0 || grid.Z == 0)
+        {
+            return;
+        }
+
+        if (sharedBytes > _dynamicSharedLimit)
+        {
+            // Opt in to more than 48 KiB of dynamic shared memory once per kernel.
+            _driver.Check(_driver.FuncSetAttribute(_function, CudaDriverApi.FuncAttributeMaxDynamicSharedSizeBytes, sharedBytes), $"cuFuncSetAttribute({Name})");
+            _dynamicSharedLimit = sharedBytes;
+        }
+
+        _driver.Check(_driver.LaunchKernel(_function, (uint)grid.X, (uint)grid.Y, (uint)grid.Z, (uint)block, 1, 1,
+            (uint)sharedBytes, stream.Handle, args.Pointers, null), $"cuLaunchKernel({Name})");
+    }
+
+    public void Launch(CudaStream stream, int grid, int block, int sharedBytes, KernelArgs args) =>
+        Launch(stream, (grid, 1, 1), block, sharedBytes, args);
+}

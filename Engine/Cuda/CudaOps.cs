@@ -1,0 +1,151 @@
+namespace DistInfer.Engine.Cuda;
+
+/// <summary>
+/// Typed launches of the embedded kernels on one stream. "Act" is the GEMM input type: bf16 when the weights are
+/// bf16, fp32 otherwise; GEMM outputs, the residual stream and q are always fp32.
+/// </summary>
+public sealed class CudaOps : IDisposable
+{
+    private readonly KernelArgs _args = new();
+    private readonly string _suffix;
+    private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _moeGemv;
+    private readonly CudaKernel _routerTopK, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
+    private readonly CudaKernel[] _attention;
+
+    public CudaOps(CudaDevice device, CudaStream stream, bool bf16)
+    {
+        Device = device;
+        Stream = stream;
+        Bf16 = bf16;
+        Blas = new CublasHandle(device, stream);
+        _suffix = bf16 ? "bf16" : "f32";
+        var el = device.Module("Elementwise.cu");
+        var at = device.Module("Attention.cu");
+        var moe = device.Module("Moe.cu");
+        var gv = device.Module("Gemv.cu");
+        _embed = el.Kernel("embed_" + _suffix);
+        _rmsnorm = el.Kernel("rmsnorm_" + _suffix);
+        _siluMul = el.Kernel("silu_mul_" + _suffix);
+        _argmax = el.Kernel("argmax_advance");
+        _fillRandom = el.Kernel("fill_random_bf16");
+        _fillF32 = el.Kernel("fill_f32");
+        _toBf16 = el.Kernel("f32_to_bf16");
+        _qkvPrep = at.Kernel("qkv_prep_" + _suffix);
+        _attention = [at.Kernel("attention_g1_" + _suffix), at.Kernel("attention_g2_" + _suffix), at.Kernel("attention_g4_" + _suffix), at.Kernel("attention_g8_" + _suffix)];
+        _routerTopK = moe.Kernel("router_topk");
+        _moeCombine = moe.Kernel("moe_combine");
+        _gatherRows = moe.Kernel("gather_rows_" + _suffix);
+        _gemv = gv.Kernel("gemv_" + _suffix);
+        _moeGemv = gv.Kernel("moe_gemv_" + _suffix);
+    }
+
+    public CudaDevice Device { get; }
+
+    public CudaStream Stream { get; }
+
+    public CublasHandle Blas { get; }
+
+    public bool Bf16 { get; }
+
+    /// <summary>Bytes per GEMM-input element.</summary>
+    public int ActSize => Bf16 ? 2 : 4;
+
+    /// <summary>Products with at most this many rows go through the skinny kernel instead of cuBLAS.</summary>
+    public int GemvMaxTokens { get; set; } = 8;
+
+    public void Embed(nint ids, nint table, nint h, int tokens, int hidden) =>
+        _embed.Launch(Stream, tokens, 256, 0, _args.Reset().Ptr(ids).Ptr(table).Ptr(h).Int(tokens).Int(hidden));
+
+    /// <summary>rows of x (stride xStride elements) -> y [rows, hidden] in the act type.</summary>
+    public void RmsNorm(nint x, nint weight, nint y, int rows, int hidden, float eps, long xStride) =>
+        _rmsnorm.Launch(Stream, rows, 256, 0, _args.Reset().Ptr(x).Ptr(weight).Ptr(y).Int(hidden).Float(eps).Long(xStride));
+
+    public void SiluMul(nint gateUp, nint act, long rows, int ffn)
+    {
+        long n = rows * ffn;
+        int blocks = (int)Math.Clamp((n + 255) / 256, 1, 65536);
+        _siluMul.Launch(Stream, blocks, 256, 0, _args.Reset().Ptr(gateUp).Ptr(act).Long(rows).Int(ffn));
+    }
+
+    /// <summary>y[T, N] (ldy) (+)= x[T, K] (ldx) · W[N, K]^T.</summary>
+    public void Linear(nint w, nint x, int ldx, nint y, int ldy, int tokens, int n, int k, bool accumulate)
+    {
+        if (tokens == 0)
+        {
+            return;
+        }
+
+        int epv = 16 / ActSize;
+        if (tokens <= GemvMaxTokens && k % epv == 0 && ldx % epv == 0)
+        {
+            _gemv.Launch(Stream, ((n + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
+                _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(y).Long(ldy).Int(tokens).Int(n).Int(k).Int(accumulate ? 1 : 0));
+        }
+        else
+        {
+            Blas.Linear(Bf16, tokens, n, k, x, ldx, w, k, y, ldy, accumulate);
+        }
+    }
+
+    /// <summary>Every expert's rows at once; experts without tokens read no weights. W is [E, N, K].</summary>
+    public void MoeGemv(nint w, nint xg, nint yg, nint counts, nint offsets, int experts, int n, int k) =>
+        _moeGemv.Launch(Stream, ((n + 7) / 8, experts, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(xg).Ptr(yg).Ptr(counts).Ptr(offsets).Int(n).Int(k));
+
+    public bool MoeGemvSupported(int k) => k % (16 / ActSize) == 0;
+
+    public void QkvPrep(nint qkv, nint bias, nint qNorm, nint kNorm, nint cos, nint sin, nint slots, nint positions,
+        nint q, nint kCache, nint vCache, int tokens, int heads, int kvHeads, int headDim, int maxLen, float eps, float clip, int flags)
+    {
+        int width = (heads + 2 * kvHeads) * headDim;
+        _qkvPrep.Launch(Stream, tokens, 256, width * 4, _args.Reset().Ptr(qkv).Ptr(bias).Ptr(qNorm).Ptr(kNorm).Ptr(cos).Ptr(sin)
+            .Ptr(slots).Ptr(positions).Ptr(q).Ptr(kCache).Ptr(vCache).Int(heads).Int(kvHeads).Int(headDim).Int(maxLen)
+            .Float(eps).Float(clip).Int(flags));
+    }
+
+    public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
+        int kvHeads, int headDim, int maxLen)
+    {
+        int group = heads / kvHeads;
+        int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
+        int index = g == 8 ? 3 : g == 4 ? 2 : g == 2 ? 1 : 0;
+        int warps = tokens < 64 ? 8 : 4;
+        int shared = warps * g * (headDim + 2) * 4;
+        float scale = 1f / MathF.Sqrt(headDim);
+        _attention[index].Launch(Stream, (tokens, kvHeads * (group / g), 1), warps * 32, shared,
+            _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(heads).Int(kvHeads)
+                .Int(headDim).Int(maxLen).Float(scale));
+    }
+
+    public void RouterTopK(nint logits, int ld, int tokens, int experts, int topK, bool renormalize, nint topkIds, nint topkWeights,
+        nint counts, nint offsets, nint permToken, nint inverse) =>
+        _routerTopK.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(logits).Int(ld).Int(tokens).Int(experts).Int(topK)
+            .Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse));
+
+    public void GatherRows(nint x, nint xg, nint permToken, int rows, int hidden) =>
+        _gatherRows.Launch(Stream, rows, 128, 0, _args.Reset().Ptr(x).Ptr(xg).Ptr(permToken).Int(hidden));
+
+    public void MoeCombine(nint h, nint yg, nint inverse, nint topkWeights, int tokens, int topK, int hidden, nint shared,
+        nint gateLogits, int gateLd, int gateCol) =>
+        _moeCombine.Launch(Stream, tokens, 256, 0, _args.Reset().Ptr(h).Ptr(yg).Ptr(inverse).Ptr(topkWeights).Int(topK).Int(hidden)
+            .Ptr(shared).Ptr(gateLogits).Int(gateLd).Int(gateCol));
+
+    public void ArgmaxAdvance(nint logits, long rowStride, int rows, int vocab, nint nextTokens, nint positions, nint history, int historyStride) =>
+        _argmax.Launch(Stream, rows, 1024, 0, _args.Reset().Ptr(logits).Long(rowStride).Int(vocab).Ptr(nextTokens).Ptr(positions)
+            .Ptr(history).Int(historyStride));
+
+    public void FillRandomBf16(nint p, long count, ulong seed, float scale) =>
+        _fillRandom.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(p).Long(count).ULong(seed).Float(scale));
+
+    public void FillF32(nint p, long count, float value) =>
+        _fillF32.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(p).Long(count).Float(value));
+
+    public void ToBf16(nint source, nint destination, long count) =>
+        _toBf16.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(source).Ptr(destination).Long(count));
+
+    public void Dispose()
+    {
+        Blas.Dispose();
+        _args.Dispose();
+    }
+}

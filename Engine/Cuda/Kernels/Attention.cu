@@ -1,0 +1,187 @@
+// Attention: q/k/v preparation into the KV cache, then causal grouped-query attention over the cache.
+// Cache layout per layer: [slot][position][kvHead][headDim], element type A (float or bf16_t).
+
+// One block per token. qkv row = [q nh*hd | k nkv*hd | v nkv*hd] in fp32 (GEMM output).
+// flags: 1 bias, 2 per-head q/k norm (qwen3), 4 full-width q/k norm (olmoe), 8 clip.
+template <typename A>
+__device__ void qkv_prep_impl(const float* qkv, const float* bias, const float* qNorm, const float* kNorm,
+    const float* ropeCos, const float* ropeSin, const int* slots, const int* positions,
+    float* q, A* kCache, A* vCache, int nh, int nkv, int hd, int maxLen, float eps, float clip, int flags)
+{
+    extern __shared__ float row[];
+    __shared__ float scratch[32];
+    int t = blockIdx.x;
+    int width = (nh + 2 * nkv) * hd, qw = nh * hd, kw = nkv * hd;
+    const float* src = qkv + (long)t * width;
+    for (int i = threadIdx.x; i < width; i += blockDim.x)
+    {
+        float v = src[i];
+        if (flags & 1) v += bias[i];
+        row[i] = v;
+    }
+    __syncthreads();
+    if (flags & 4)
+    {
+        // OLMoE: RMSNorm over the whole q projection and the whole k projection, then the clamp.
+        float ss = 0.0f;
+        for (int i = threadIdx.x; i < qw; i += blockDim.x) ss += row[i] * row[i];
+        float rq = rsqrtf(block_sum(ss, scratch) / (float)qw + eps);
+        ss = 0.0f;
+        for (int i = threadIdx.x; i < kw; i += blockDim.x) ss += row[qw + i] * row[qw + i];
+        float rk = rsqrtf(block_sum(ss, scratch) / (float)kw + eps);
+        for (int i = threadIdx.x; i < qw; i += blockDim.x) row[i] = qNorm[i] * (row[i] * rq);
+        for (int i = threadIdx.x; i < kw; i += blockDim.x) row[qw + i] = kNorm[i] * (row[qw + i] * rk);
+        __syncthreads();
+    }
+    if (flags & 8)
+    {
+        for (int i = threadIdx.x; i < width; i += blockDim.x) row[i] = fminf(fmaxf(row[i], -clip), clip);
+        __syncthreads();
+    }
+    if (flags & 2)
+    {
+        // Qwen3: RMSNorm per head over head_dim for q and k heads; one warp per head.
+        int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+        for (int hh = warp; hh < nh + nkv; hh += nw)
+        {
+            float* hp = row + hh * hd;
+            const float* w = hh < nh ? qNorm : kNorm;
+            float ss = 0.0f;
+            for (int i = lane; i < hd; i += 32) ss += hp[i] * hp[i];
+            float r = rsqrtf(warp_sum(ss) / (float)hd + eps);
+            __syncwarp();
+            for (int i = lane; i < hd; i += 32) hp[i] = w[i] * (hp[i] * r);
+        }
+        __syncthreads();
+    }
+    int pos = positions[t], slot = slots[t], half = hd / 2;
+    const float* c = ropeCos + (long)pos * half;
+    const float* s = ropeSin + (long)pos * half;
+    // Rotate-half RoPE on q and k heads: out[i] = x[i]*cos - x[i+half]*sin, out[i+half] = x[i+half]*cos + x[i]*sin.
+    for (int i = threadIdx.x; i < (nh + nkv) * half; i += blockDim.x)
+    {
+        int hh = i / half, j = i - hh * half;
+        float x1 = row[hh * hd + j], x2 = row[hh * hd + j + half];
+        float o1 = x1 * c[j] - x2 * s[j];
+        float o2 = x2 * c[j] + x1 * s[j];
+        if (hh < nh)
+        {
+            q[(long)t * qw + hh * hd + j] = o1;
+            q[(long)t * qw + hh * hd + j + half] = o2;
+        }
+        else
+        {
+            long base = (((long)slot * maxLen + pos) * nkv + (hh - nh)) * hd;
+            kCache[base + j] = from_f<A>(o1);
+            kCache[base + j + half] = from_f<A>(o2);
+        }
+    }
+    for (int i = threadIdx.x; i < kw; i += blockDim.x)
+    {
+        long base = ((long)slot * maxLen + pos) * kw;
+        vCache[base + i] = from_f<A>(row[qw + kw + i]);
+    }
+}
+
+// One block per (query token, kv head); its G query heads share each K/V load. Warps split the keys
+// 0..pos and keep an online softmax; the warps' partial results are merged at the end.
+// Each lane holds head dims lane, lane+32, ... (at most 8 of them: head_dim <= 256).
+template <typename A, int G>
+__device__ void attention_impl(const float* q, const A* kCache, const A* vCache, A* out, const int* slots,
+    const int* positions, int nh, int nkv, int hd, int maxLen, float scale)
+{
+    extern __shared__ float sm[];
+    // Query heads per kv head may exceed G: blockIdx.y then walks sub-groups of G heads.
+    int sub = (nh / nkv) / G;
+    int t = blockIdx.x, kvh = blockIdx.y / sub, h0 = kvh * (nh / nkv) + (blockIdx.y % sub) * G;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    int pos = positions[t], slot = slots[t];
+    int npl = (hd + 31) / 32;
+    float qr[G][8], acc[G][8], m[G], l[G];
+#pragma unroll
+    for (int g = 0; g < G; g++)
+    {
+        m[g] = NEG_INF; l[g] = 0.0f;
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+        {
+            int d = i * 32 + lane;
+            qr[g][i] = (i < npl && d < hd) ? q[(long)t * nh * hd + (h0 + g) * hd + d] * scale : 0.0f;
+            acc[g][i] = 0.0f;
+        }
+    }
+    const A* kb = kCache + ((long)slot * maxLen * nkv + kvh) * hd;
+    const A* vb = vCache + ((long)slot * maxLen * nkv + kvh) * hd;
+    long stride = (long)nkv * hd;
+    for (int j = warp; j <= pos; j += nw)
+    {
+        float kr[8], vr[8];
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+        {
+            int d = i * 32 + lane;
+            bool ok = i < npl && d < hd;
+            kr[i] = ok ? to_f(kb[j * stride + d]) : 0.0f;
+            vr[i] = ok ? to_f(vb[j * stride + d]) : 0.0f;
+        }
+#pragma unroll
+        for (int g = 0; g < G; g++)
+        {
+            float sdot = 0.0f;
+#pragma unroll
+            for (int i = 0; i < 8; i++) sdot += qr[g][i] * kr[i];
+            sdot = warp_sum(sdot);
+            float mn = fmaxf(m[g], sdot);
+            float corr = expf(m[g] - mn), p = expf(sdot - mn);
+            l[g] = l[g] * corr + p;
+#pragma unroll
+            for (int i = 0; i < 8; i++) acc[g][i] = acc[g][i] * corr + p * vr[i];
+            m[g] = mn;
+        }
+    }
+    // Merge: sm holds per warp [G] m, [G] l, [G][hd] acc.
+    float* sM = sm;
+    float* sL = sm + nw * G;
+    float* sA = sm + 2 * nw * G;
+#pragma unroll
+    for (int g = 0; g < G; g++)
+    {
+        if (lane == 0) { sM[warp * G + g] = m[g]; sL[warp * G + g] = l[g]; }
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+        {
+            int d = i * 32 + lane;
+            if (i < npl && d < hd) sA[((long)warp * G + g) * hd + d] = acc[g][i];
+        }
+    }
+    __syncthreads();
+    for (int x = threadIdx.x; x < G * hd; x += blockDim.x)
+    {
+        int g = x / hd, d = x - g * hd;
+        float mm = NEG_INF;
+        for (int w = 0; w < nw; w++) mm = fmaxf(mm, sM[w * G + g]);
+        float ll = 0.0f, aa = 0.0f;
+        for (int w = 0; w < nw; w++)
+        {
+            float mw = sM[w * G + g];
+            if (mw == NEG_INF) continue;
+            float f = expf(mw - mm);
+            ll += sL[w * G + g] * f;
+            aa += sA[((long)w * G + g) * hd + d] * f;
+        }
+        out[(long)t * nh * hd + (h0 + g) * hd + d] = from_f<A>(aa / ll);
+    }
+}
+
+#define DEFINE_ATTENTION(SUF, A) \
+extern "C" __global__ void qkv_prep_##SUF(const float* qkv, const float* bias, const float* qNorm, const float* kNorm, \
+    const float* ropeCos, const float* ropeSin, const int* slots, const int* positions, float* q, A* kCache, A* vCache, \
+    int nh, int nkv, int hd, int maxLen, float eps, float clip, int flags) \
+{ qkv_prep_impl<A>(qkv, bias, qNorm, kNorm, ropeCos, ropeSin, slots, positions, q, kCache, vCache, nh, nkv, hd, maxLen, eps, clip, flags); } \
+extern "C" __global__ void attention_g1_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 1>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); } \
+extern "C" __global__ void attention_g2_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 2>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); } \
+extern "C" __global__ void attention_g4_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 4>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); } \
+extern "C" __global__ void attention_g8_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 8>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); }
+
+DEFINE_ATTENTION(f32, float)
+DEFINE_ATTENTION(bf16, bf16_t)

@@ -1,0 +1,85 @@
+// MoE routing: softmax + top-k, a counting sort of (token, slot) pairs by expert, the row gather and the
+// weighted combine back into the residual stream.
+
+// One block of up to 1024 threads for all T tokens (E <= 1024, K <= 16). Outputs:
+// topkIds/topkW [T*K], counts[E], offsets[E+1], permToken[row] (gathered row -> token), inv[t*K+k] (-> row).
+extern "C" __global__ void router_topk(const float* logits, int ld, int T, int E, int K, int renorm,
+    int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv)
+{
+    __shared__ int sCount[1024];
+    __shared__ int sOff[1025];
+    for (int e = threadIdx.x; e < E; e += blockDim.x) sCount[e] = 0;
+    __syncthreads();
+    for (int t = threadIdx.x; t < T; t += blockDim.x)
+    {
+        const float* row = logits + (long)t * ld;
+        float mx = NEG_INF;
+        for (int e = 0; e < E; e++) mx = fmaxf(mx, row[e]);
+        float sum = 0.0f;
+        for (int e = 0; e < E; e++) sum += expf(row[e] - mx);
+        int ids[16]; float w[16]; float wsum = 0.0f;
+        for (int k = 0; k < K; k++)
+        {
+            int best = -1; float bv = NEG_INF;
+            for (int e = 0; e < E; e++)
+            {
+                bool taken = false;
+                for (int j = 0; j < k; j++) taken |= ids[j] == e;
+                float p = expf(row[e] - mx) / sum;
+                if (!taken && (best < 0 || p > bv)) { best = e; bv = p; }
+            }
+            ids[k] = best; w[k] = bv; wsum += bv;
+        }
+        for (int k = 0; k < K; k++)
+        {
+            topkIds[t * K + k] = ids[k];
+            topkW[t * K + k] = renorm ? w[k] / wsum : w[k];
+            inv[t * K + k] = atomicAdd(&sCount[ids[k]], 1);
+        }
+    }
+    __syncthreads();
+    if (threadIdx.x == 0)
+    {
+        sOff[0] = 0;
+        for (int e = 0; e < E; e++) sOff[e + 1] = sOff[e] + sCount[e];
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e <= E; e += blockDim.x)
+    {
+        offsets[e] = sOff[e];
+        if (e < E) counts[e] = sCount[e];
+    }
+    for (int i = threadIdx.x; i < T * K; i += blockDim.x)
+    {
+        int r = sOff[topkIds[i]] + inv[i];
+        inv[i] = r;
+        permToken[r] = i / K;
+    }
+}
+
+template <typename A>
+__device__ void gather_rows_impl(const A* x, A* xg, const int* permToken, int H)
+{
+    long r = blockIdx.x;
+    const A* src = x + (long)permToken[r] * H;
+    for (int i = threadIdx.x; i < H; i += blockDim.x) xg[r * H + i] = src[i];
+}
+
+// h[t] += sum_k w[t,k] * yg[inv[t,k]] (+ sigmoid(gate logit) * shared[t]); one block per token.
+extern "C" __global__ void moe_combine(float* h, const float* yg, const int* inv, const float* topkW, int K, int H,
+    const float* shared, const float* gateLogits, int gateLd, int gateCol)
+{
+    int t = blockIdx.x;
+    float sg = 0.0f;
+    if (shared != 0) sg = 1.0f / (1.0f + expf(-gateLogits[(long)t * gateLd + gateCol]));
+    for (int i = threadIdx.x; i < H; i += blockDim.x)
+    {
+        float acc = 0.0f;
+        for (int k = 0; k < K; k++) acc += topkW[t * K + k] * yg[(long)inv[t * K + k] * H + i];
+        if (shared != 0) acc += sg * shared[(long)t * H + i];
+        h[(long)t * H + i] += acc;
+    }
+}
+
+extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { gather_rows_impl<float>(x, xg, permToken, H); }
+extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { gather_rows_impl<bf16_t>(x, xg, permToken, H); }
