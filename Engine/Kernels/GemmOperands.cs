@@ -1,0 +1,44 @@
+namespace DistInfer.Engine.Kernels;
+
+/// <summary>One product's pinned operands, shared read-only by the worker tasks of a call.</summary>
+internal readonly unsafe struct GemmOperands
+{
+    public GemmOperands(bool transposeB, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+    {
+        TransposeB = transposeB;
+        M = m;
+        N = n;
+        K = k;
+        A = a;
+        Lda = lda;
+        B = b;
+        Ldb = ldb;
+        C = c;
+        Ldc = ldc;
+        Accumulate = accumulate;
+    }
+
+    public bool TransposeB { get; }
+
+    public int M { get; }
+
+    public int N { get; }
+
+    public int K { get; }
+
+    public float* A { get; }
+
+    public nint Lda { get; }
+
+    public float* B { get; }
+
+    public nint Ldb { get; }
+
+    public float* C { get; }
+
+    public nint Ldc { get; }
+
+    public bool Accumulate { get; }
+
+    public double Flops => 2.0 * M * N * K;
+}

@@ -1,0 +1,109 @@
+using System.Runtime.Intrinsics;
+
+namespace DistInfer.Engine.Kernels;
+
+/// <summary>
+/// Pure managed sgemm: always available and exact to fp32 rounding. Large products go through a cache-blocked,
+/// packed, register-tiled kernel (AVX-512, AVX2 or 128-bit vectors); products with at most
+/// <see cref="SkinnyGemm.RowsPerPass"/> rows of A (decode) stream B unpacked at memory speed.
+/// Thread-safe: calls share no mutable state.
+/// </summary>
+public sealed class ManagedGemm : IGemm
+{
+    /// <param name="maxThreads">Threads one call may use; 0 means one per processor.</param>
+    /// <param name="kernel">The SIMD width; <see cref="ManagedGemmKernel.Auto"/> picks the widest accelerated.</param>
+    public ManagedGemm(int maxThreads = 0, ManagedGemmKernel kernel = ManagedGemmKernel.Auto)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxThreads);
+        MaxThreads = maxThreads == 0 ? Environment.ProcessorCount : maxThreads;
+        Kernel = kernel == ManagedGemmKernel.Auto ? BestKernel() : kernel;
+        if (!IsSupported(Kernel))
+        {
+            throw new PlatformNotSupportedException($"the {Kernel} gemm kernel needs hardware this processor lacks");
+        }
+    }
+
+    public string Name => "managed";
+
+    public int MaxThreads { get; }
+
+    public ManagedGemmKernel Kernel { get; }
+
+    /// <summary>Products with at most this many rows of A take the unpacked streaming path (tests lower it to 0).</summary>
+    internal int SkinnyMaxRows { get; init; } = SkinnyGemm.RowsPerPass;
+
+    /// <summary>"managed (Vector512 6x32, 2 threads)", for logs.</summary>
+    public string Description => $"managed ({Kernel} {TileName(Kernel)}, {MaxThreads} threads)";
+
+    /// <summary>Whether the processor accelerates <paramref name="kernel"/> (128-bit always runs, maybe emulated).</summary>
+    public static bool IsSupported(ManagedGemmKernel kernel) => kernel switch
+    {
+        ManagedGemmKernel.Auto or ManagedGemmKernel.Vector128 => true,
+        ManagedGemmKernel.Vector256 => Vector256.IsHardwareAccelerated,
+        ManagedGemmKernel.Vector512 => Vector512.IsHardwareAccelerated,
+        _ => false,
+    };
+
+    public unsafe void Sgemm(bool transposeB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc,
+        bool accumulate = false)
+    {
+        GemmArgs.Validate(transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    c.Slice(i * ldc, n).Clear();
+                }
+            }
+
+            return;
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            var op = new GemmOperands(transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            if (m <= SkinnyMaxRows)
+            {
+                SkinnyGemm.Run(op, MaxThreads);
+                return;
+            }
+
+            switch (Kernel)
+            {
+                case ManagedGemmKernel.Vector512:
+                    BlockedGemm<MicroKernel6x32>.Run(op, MaxThreads);
+                    break;
+                case ManagedGemmKernel.Vector256:
+                    BlockedGemm<MicroKernel6x16>.Run(op, MaxThreads);
+                    break;
+                default:
+                    BlockedGemm<MicroKernel6x8>.Run(op, MaxThreads);
+                    break;
+            }
+        }
+    }
+
+    private static ManagedGemmKernel BestKernel() =>
+        Vector512.IsHardwareAccelerated ? ManagedGemmKernel.Vector512
+        : Vector256.IsHardwareAccelerated ? ManagedGemmKernel.Vector256
+        : ManagedGemmKernel.Vector128;
+
+    private static string TileName(ManagedGemmKernel kernel) => kernel switch
+    {
+        ManagedGemmKernel.Vector512 => "6x32",
+        ManagedGemmKernel.Vector256 => "6x16",
+        _ => "6x8",
+    };
+}
