@@ -8,7 +8,7 @@ public sealed class CudaOps : IDisposable
 {
     private readonly KernelArgs _args = new();
     private readonly string _suffix;
-    private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _moeGemv;
+    private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown;
     private readonly CudaKernel _routerTopK, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
     private readonly CudaKernel[] _attention;
 
@@ -36,7 +36,9 @@ public sealed class CudaOps : IDisposable
         _moeCombine = moe.Kernel("moe_combine");
         _gatherRows = moe.Kernel("gather_rows_" + _suffix);
         _gemv = gv.Kernel("gemv_" + _suffix);
-        _moeGemv = gv.Kernel("moe_gemv_" + _suffix);
+        _gemvGateUp = gv.Kernel("gemv_gateup_" + _suffix);
+        _moeGateUp = gv.Kernel("moe_gateup_" + _suffix);
+        _moeDown = gv.Kernel("moe_down_" + _suffix);
     }
 
     public CudaDevice Device { get; }
@@ -87,12 +89,39 @@ public sealed class CudaOps : IDisposable
         }
     }
 
-    /// <summary>Every expert's rows at once; experts without tokens read no weights. W is [E, N, K].</summary>
-    public void MoeGemv(nint w, nint xg, nint yg, nint counts, nint offsets, int experts, int n, int k) =>
-        _moeGemv.Launch(Stream, ((n + 7) / 8, experts, 1), 256, 0,
-            _args.Reset().Ptr(w).Ptr(xg).Ptr(yg).Ptr(counts).Ptr(offsets).Int(n).Int(k));
+    /// <summary>
+    /// SwiGLU front half: act[T, F] = silu(x·Wg^T) * (x·Wu^T) with gate and up stacked in W [2F, K]. Skinny kernel for
+    /// few tokens, else one cuBLAS GEMM into <paramref name="gateUpScratch"/> [T, 2F] fp32 and the SiLU·mul kernel.
+    /// </summary>
+    public void GateUpSilu(nint w, nint x, int ldx, nint act, int tokens, int ffn, int k, nint gateUpScratch)
+    {
+        int epv = 16 / ActSize;
+        if (tokens <= GemvMaxTokens && k % epv == 0 && ldx % epv == 0)
+        {
+            _gemvGateUp.Launch(Stream, ((ffn + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
+                _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(act).Int(tokens).Int(ffn).Int(k));
+        }
+        else
+        {
+            Blas.Linear(Bf16, tokens, 2 * ffn, k, x, ldx, w, k, gateUpScratch, 2 * ffn, false);
+            SiluMul(gateUpScratch, act, tokens, ffn);
+        }
+    }
 
-    public bool MoeGemvSupported(int k) => k % (16 / ActSize) == 0;
+    /// <summary>
+    /// Every expert's gate/up + SiLU at once on its rows (token rows of x read through permToken); experts without
+    /// tokens read no weights. W is [E, 2F, K]; act is [rows, F] in gathered order.
+    /// </summary>
+    public void MoeGateUp(nint w, nint x, nint permToken, nint act, nint counts, nint offsets, int experts, int ffn, int k) =>
+        _moeGateUp.Launch(Stream, ((ffn + 7) / 8, experts, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(x).Ptr(permToken).Ptr(act).Ptr(counts).Ptr(offsets).Int(ffn).Int(k));
+
+    /// <summary>Every expert's down projection on its gathered rows. W is [E, N, K].</summary>
+    public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, int experts, int n, int k) =>
+        _moeDown.Launch(Stream, ((n + 7) / 8, experts, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Int(n).Int(k));
+
+    public bool SkinnySupported(int k) => k % (16 / ActSize) == 0;
 
     public void QkvPrep(nint qkv, nint bias, nint qNorm, nint kNorm, nint cos, nint sin, nint slots, nint positions,
         nint q, nint kCache, nint vCache, int tokens, int heads, int kvHeads, int headDim, int maxLen, float eps, float clip, int flags)
@@ -109,7 +138,10 @@ public sealed class CudaOps : IDisposable
         int group = heads / kvHeads;
         int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
         int index = g == 8 ? 3 : g == 4 ? 2 : g == 2 ? 1 : 0;
-        int warps = tokens < 64 ? 8 : 4;
+        // Few query blocks (decode): more warps per block so each walks fewer keys; many (prefill): 4 warps.
+        int blocks = tokens * kvHeads * (group / g);
+        int warps = Math.Clamp(4096 / Math.Max(blocks, 1), 4, 32);
+        warps = warps >= 32 ? 32 : warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
         int shared = warps * g * (headDim + 2) * 4;
         float scale = 1f / MathF.Sqrt(headDim);
         _attention[index].Launch(Stream, (tokens, kvHeads * (group / g), 1), warps * 32, shared,

@@ -26,17 +26,16 @@ public sealed partial class CudaTransformer
         _ops.RouterTopK(_ws.RouterLogits, routerRows, t, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights, _ws.Counts,
             _ws.Offsets, _ws.PermToken, _ws.Inverse);
         int rows = t * k;
-        _ops.GatherRows(_ws.Xn, _ws.Gathered, _ws.PermToken, rows, h);
-        if (rows <= _options.SkinnyMoeMaxRows && _ops.MoeGemvSupported(h) && _ops.MoeGemvSupported(f))
+        if (rows <= _options.SkinnyMoeMaxRows && _ops.SkinnySupported(h) && _ops.SkinnySupported(f))
         {
             // Few rows: expert ids stay on the device; experts nobody chose read no weights.
-            _ops.MoeGemv(l.ExpertsGateUp, _ws.Gathered, _ws.GateUp, _ws.Counts, _ws.Offsets, e, 2 * f, h);
-            _ops.SiluMul(_ws.GateUp, _ws.FfnAct, rows, f);
-            _ops.MoeGemv(l.ExpertsDown, _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, e, h, f);
+            _ops.MoeGateUp(l.ExpertsGateUp, _ws.Xn, _ws.PermToken, _ws.FfnAct, _ws.Counts, _ws.Offsets, e, f, h);
+            _ops.MoeDown(l.ExpertsDown, _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, e, h, f);
         }
         else
         {
-            // Many rows: one GEMM per expert on its contiguous block of gathered rows (sizes read back once).
+            // Many rows: gather rows by expert, one GEMM per expert on its block (sizes read back once).
+            _ops.GatherRows(_ws.Xn, _ws.Gathered, _ws.PermToken, rows, h);
             _stream.Download<int>(_ws.Counts, _hostCounts.AsSpan(0, e));
             _stream.Download<int>(_ws.Offsets, _hostOffsets.AsSpan(0, e));
             int act = _ops.ActSize;
@@ -68,8 +67,7 @@ public sealed partial class CudaTransformer
         if (shared)
         {
             int fs = s.SharedExpertIntermediate;
-            _ops.Linear(l.SharedGateUp, _ws.Xn, h, _ws.GateUp, 2 * fs, t, 2 * fs, h, false);
-            _ops.SiluMul(_ws.GateUp, _ws.FfnAct, t, fs);
+            _ops.GateUpSilu(l.SharedGateUp, _ws.Xn, h, _ws.FfnAct, t, fs, h, _ws.GateUp);
             _ops.Linear(l.SharedDown, _ws.FfnAct, fs, _ws.SharedOut, h, t, h, fs, false);
         }
 

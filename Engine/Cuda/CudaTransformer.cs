@@ -81,37 +81,72 @@ public sealed partial class CudaTransformer : IDisposable
     /// <summary>Greedy continuation: [batch, newTokens] ids after prompts of equal length (no EOS stop).</summary>
     public int[] GenerateGreedy(ReadOnlySpan<int> prompt, int batch, int promptLen, int newTokens)
     {
-        Prefill(prompt, batch, promptLen);
-        for (int i = 1; i < newTokens; i++)
-        {
-            DecodeStep(batch);
-        }
-
-        return ReadGenerated(batch, promptLen, newTokens);
-    }
-
-    /// <summary>Runs the prompts and picks each sequence's first new token on the device (nothing is read back).</summary>
-    public void Prefill(ReadOnlySpan<int> prompt, int batch, int promptLen)
-    {
-        int t = batch * promptLen;
-        Require(t <= _options.MaxTokens && batch <= _options.MaxBatch, $"prefill of {batch}×{promptLen} exceeds MaxTokens/MaxBatch");
-        Require(promptLen < _options.MaxSeqLen, $"prompt length {promptLen} exceeds MaxSeqLen");
-        UploadPrompt(prompt, batch, promptLen);
-        RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null);
-        // Final norm and lm_head on the last position of each sequence only (rows strided by promptLen).
-        long h = Spec.Hidden;
-        _ops.RmsNorm(_ws.H + (nint)((promptLen - 1) * h * 4), _weights.FinalNorm, _ws.Xn, batch, Spec.Hidden, Spec.RmsNormEps, promptLen * h);
-        _ops.Linear(_weights.LmHead, _ws.Xn, Spec.Hidden, _ws.Logits, Spec.Vocab, batch, Spec.Vocab, Spec.Hidden, false);
-        var pos = new int[batch];
-        var slots = new int[batch];
+        var rows = GenerateGreedy(Split(prompt, batch, promptLen), newTokens);
+        var result = new int[batch * newTokens];
         for (int b = 0; b < batch; b++)
         {
-            pos[b] = promptLen - 1;
-            slots[b] = b;
+            rows[b].CopyTo(result, b * newTokens);
         }
 
-        _stream.Upload<int>(pos, _ws.DecodePositions);
-        _stream.Upload<int>(slots, _ws.DecodeSlots);
+        return result;
+    }
+
+    /// <summary>Greedy continuation of prompts of any lengths: newTokens ids per prompt (no EOS stop).</summary>
+    public int[][] GenerateGreedy(IReadOnlyList<int[]> prompts, int newTokens)
+    {
+        Require(newTokens >= 1, "newTokens must be at least 1");
+        Prefill(prompts);
+        for (int i = 1; i < newTokens; i++)
+        {
+            DecodeStep(prompts.Count);
+        }
+
+        return ReadGenerated(prompts.Select(p => p.Length).ToArray(), newTokens);
+    }
+
+    /// <summary>Runs equal-length prompts and picks each sequence's first new token on the device.</summary>
+    public void Prefill(ReadOnlySpan<int> prompt, int batch, int promptLen) => Prefill(Split(prompt, batch, promptLen));
+
+    /// <summary>
+    /// Runs the prompts (slot b = prompt b, positions from 0) and picks each sequence's first new token on the device;
+    /// nothing is read back.
+    /// </summary>
+    public void Prefill(IReadOnlyList<int[]> prompts)
+    {
+        int batch = prompts.Count, t = prompts.Sum(p => p.Length);
+        Require(batch >= 1 && batch <= _options.MaxBatch && t <= _options.MaxTokens, $"prefill of {batch} prompts, {t} tokens exceeds MaxBatch/MaxTokens");
+        var ids = new int[t];
+        var pos = new int[t];
+        var slots = new int[t];
+        var last = new int[batch];
+        var decodePos = new int[batch];
+        var decodeSlots = new int[batch];
+        int row = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            var p = prompts[b];
+            Require(p.Length >= 1 && p.Length < _options.MaxSeqLen, $"prompt {b} has {p.Length} tokens (1 to {_options.MaxSeqLen - 1})");
+            for (int i = 0; i < p.Length; i++, row++)
+            {
+                ids[row] = p[i];
+                pos[row] = i;
+                slots[row] = b;
+            }
+
+            last[b] = row - 1;
+            decodePos[b] = p.Length - 1;
+            decodeSlots[b] = b;
+        }
+
+        UploadTokens(ids, pos, slots);
+        RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null);
+        // Final norm, then lm_head on each sequence's last row only.
+        _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
+        _stream.Upload<int>(last, _ws.LastRows);
+        _ops.GatherRows(_ws.Xn, _ws.LastHidden, _ws.LastRows, batch, Spec.Hidden);
+        _ops.Linear(_weights.LmHead, _ws.LastHidden, Spec.Hidden, _ws.Logits, Spec.Vocab, batch, Spec.Vocab, Spec.Hidden, false);
+        _stream.Upload<int>(decodePos, _ws.DecodePositions);
+        _stream.Upload<int>(decodeSlots, _ws.DecodeSlots);
         _ops.ArgmaxAdvance(_ws.Logits, Spec.Vocab, batch, Spec.Vocab, _ws.DecodeTokens, _ws.DecodePositions, _ws.History, _ws.MaxSeqLen);
     }
 
@@ -136,15 +171,15 @@ public sealed partial class CudaTransformer : IDisposable
         }
     }
 
-    /// <summary>The ids generated at positions promptLen .. promptLen+newTokens-1, [batch, newTokens].</summary>
-    public int[] ReadGenerated(int batch, int promptLen, int newTokens)
+    /// <summary>The ids generated after each prompt, [batch][newTokens].</summary>
+    public int[][] ReadGenerated(IReadOnlyList<int> promptLengths, int newTokens)
     {
-        var all = new int[batch * _ws.MaxSeqLen];
+        var all = new int[promptLengths.Count * _ws.MaxSeqLen];
         _stream.Download<int>(_ws.History, all);
-        var result = new int[batch * newTokens];
-        for (int b = 0; b < batch; b++)
+        var result = new int[promptLengths.Count][];
+        for (int b = 0; b < result.Length; b++)
         {
-            Array.Copy(all, b * _ws.MaxSeqLen + promptLen, result, b * newTokens, newTokens);
+            result[b] = all.AsSpan(b * _ws.MaxSeqLen + promptLengths[b], newTokens).ToArray();
         }
 
         return result;
@@ -182,16 +217,23 @@ public sealed partial class CudaTransformer : IDisposable
         _ops.ArgmaxAdvance(_ws.Logits, Spec.Vocab, batch, Spec.Vocab, _ws.DecodeTokens, _ws.DecodePositions, _ws.History, _ws.MaxSeqLen);
     }
 
+    private static int[][] Split(ReadOnlySpan<int> ids, int batch, int seqLen)
+    {
+        Require(batch >= 1 && ids.Length == batch * seqLen, $"{ids.Length} ids for {batch}×{seqLen}");
+        var rows = new int[batch][];
+        for (int b = 0; b < batch; b++)
+        {
+            rows[b] = ids.Slice(b * seqLen, seqLen).ToArray();
+        }
+
+        return rows;
+    }
+
     private void UploadPrompt(ReadOnlySpan<int> ids, int batch, int seqLen)
     {
         int t = batch * seqLen;
         Require(ids.Length == t, $"{ids.Length} ids for {batch}×{seqLen}");
         Require(seqLen <= _options.MaxSeqLen && batch <= _options.MaxBatch, $"{batch}×{seqLen} exceeds MaxBatch/MaxSeqLen");
-        foreach (var id in ids)
-        {
-            Require(id >= 0 && id < Spec.Vocab, $"token id {id} outside the vocabulary of {Spec.Vocab}");
-        }
-
         var pos = new int[t];
         var slots = new int[t];
         for (int b = 0; b < batch; b++)
@@ -201,6 +243,16 @@ public sealed partial class CudaTransformer : IDisposable
                 pos[b * seqLen + i] = i;
                 slots[b * seqLen + i] = b;
             }
+        }
+
+        UploadTokens(ids, pos, slots);
+    }
+
+    private void UploadTokens(ReadOnlySpan<int> ids, int[] pos, int[] slots)
+    {
+        foreach (var id in ids)
+        {
+            Require(id >= 0 && id < Spec.Vocab, $"token id {id} outside the vocabulary of {Spec.Vocab}");
         }
 
         _device.MakeCurrent();
@@ -234,8 +286,7 @@ public sealed partial class CudaTransformer : IDisposable
             else
             {
                 int f = s.Intermediate;
-                _ops.Linear(l.DenseGateUp, _ws.Xn, h, _ws.GateUp, 2 * f, t, 2 * f, h, false);
-                _ops.SiluMul(_ws.GateUp, _ws.FfnAct, t, f);
+                _ops.GateUpSilu(l.DenseGateUp, _ws.Xn, h, _ws.FfnAct, t, f, h, _ws.GateUp);
                 _ops.Linear(l.DenseDown, _ws.FfnAct, f, _ws.H, h, t, h, f, true);
             }
         }

@@ -47,6 +47,8 @@ public sealed class CudaWorkspace : IDisposable
         DecodePositions = Alloc(maxBatch * 4L);
         DecodeSlots = Alloc(maxBatch * 4L);
         History = Alloc((long)maxBatch * maxSeqLen * 4);
+        LastRows = Alloc(maxBatch * 4L);
+        LastHidden = Alloc(maxBatch * h * act);
         long cache = (long)maxBatch * maxSeqLen * s.KvHeads * hd * act;
         KCache = new nint[s.Layers];
         VCache = new nint[s.Layers];
@@ -91,6 +93,8 @@ public sealed class CudaWorkspace : IDisposable
     public nint DecodePositions { get; }
     public nint DecodeSlots { get; }
     public nint History { get; }
+    public nint LastRows { get; }
+    public nint LastHidden { get; }
     public nint[] KCache { get; }
     public nint[] VCache { get; }
     public nint RopeCos { get; }

@@ -83,6 +83,27 @@ __device__ void qkv_prep_impl(const float* qkv, const float* bias, const float* 
     }
 }
 
+// Online-softmax update of G heads' running max m, sum l and output acc with one key/value.
+template <int G>
+__device__ __forceinline__ void attend_key(const float (&qr)[G][8], const float (&kr)[8], const float (&vr)[8],
+    float (&m)[G], float (&l)[G], float (&acc)[G][8])
+{
+#pragma unroll
+    for (int g = 0; g < G; g++)
+    {
+        float sdot = 0.0f;
+#pragma unroll
+        for (int i = 0; i < 8; i++) sdot += qr[g][i] * kr[i];
+        sdot = warp_sum(sdot);
+        float mn = fmaxf(m[g], sdot);
+        float corr = expf(m[g] - mn), p = expf(sdot - mn);
+        l[g] = l[g] * corr + p;
+#pragma unroll
+        for (int i = 0; i < 8; i++) acc[g][i] = acc[g][i] * corr + p * vr[i];
+        m[g] = mn;
+    }
+}
+
 // One block per (query token, kv head); its G query heads share each K/V load. Warps split the keys
 // 0..pos and keep an online softmax; the warps' partial results are merged at the end.
 // Each lane holds head dims lane, lane+32, ... (at most 8 of them: head_dim <= 256).
@@ -113,31 +134,24 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
     const A* kb = kCache + ((long)slot * maxLen * nkv + kvh) * hd;
     const A* vb = vCache + ((long)slot * maxLen * nkv + kvh) * hd;
     long stride = (long)nkv * hd;
-    for (int j = warp; j <= pos; j += nw)
+    // Two keys per iteration so both loads are in flight before the math.
+    for (int j0 = warp; j0 <= pos; j0 += 2 * nw)
     {
-        float kr[8], vr[8];
+        int j1 = j0 + nw;
+        bool has1 = j1 <= pos;
+        float k0[8], v0[8], k1[8], v1[8];
 #pragma unroll
         for (int i = 0; i < 8; i++)
         {
             int d = i * 32 + lane;
             bool ok = i < npl && d < hd;
-            kr[i] = ok ? to_f(kb[j * stride + d]) : 0.0f;
-            vr[i] = ok ? to_f(vb[j * stride + d]) : 0.0f;
+            k0[i] = ok ? to_f(kb[j0 * stride + d]) : 0.0f;
+            v0[i] = ok ? to_f(vb[j0 * stride + d]) : 0.0f;
+            k1[i] = ok && has1 ? to_f(kb[j1 * stride + d]) : 0.0f;
+            v1[i] = ok && has1 ? to_f(vb[j1 * stride + d]) : 0.0f;
         }
-#pragma unroll
-        for (int g = 0; g < G; g++)
-        {
-            float sdot = 0.0f;
-#pragma unroll
-            for (int i = 0; i < 8; i++) sdot += qr[g][i] * kr[i];
-            sdot = warp_sum(sdot);
-            float mn = fmaxf(m[g], sdot);
-            float corr = expf(m[g] - mn), p = expf(sdot - mn);
-            l[g] = l[g] * corr + p;
-#pragma unroll
-            for (int i = 0; i < 8; i++) acc[g][i] = acc[g][i] * corr + p * vr[i];
-            m[g] = mn;
-        }
+        attend_key<G>(qr, k0, v0, m, l, acc);
+        if (has1) attend_key<G>(qr, k1, v1, m, l, acc);
     }
     // Merge: sm holds per warp [G] m, [G] l, [G][hd] acc.
     float* sM = sm;
