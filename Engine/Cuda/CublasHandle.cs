@@ -10,11 +10,13 @@ public sealed unsafe class CublasHandle : IDisposable
 {
     private readonly CudaDevice _device;
     private readonly DeviceBuffer _workspace;
+    private readonly CudaStream _stream;
     private nint _handle;
 
     public CublasHandle(CudaDevice device, CudaStream stream)
     {
         _device = device;
+        _stream = stream;
         var api = device.Libraries.Cublas;
         nint h;
         api.Check(api.Create(&h), "cublasCreate");
@@ -31,11 +33,13 @@ public sealed unsafe class CublasHandle : IDisposable
     /// </summary>
     public void Linear(bool bf16, int m, int n, int k, nint a, int lda, nint w, int ldw, nint c, int ldc, bool accumulate)
     {
-        var api = _device.Libraries.Cublas;
-        float alpha = 1f, beta = accumulate ? 1f : 0f;
-        int type = bf16 ? CublasApi.DataR16BF : CublasApi.DataR32F;
-        api.Check(api.GemmEx(_handle, CublasApi.OpT, CublasApi.OpN, n, m, k, &alpha, w, type, ldw, a, type, lda, &beta,
-            c, CublasApi.DataR32F, ldc, CublasApi.Compute32F, CublasApi.GemmDefault), "cublasGemmEx");
+        if (CudaProfiler.Current is null)
+        {
+            GemmEx(bf16, m, n, k, a, lda, w, ldw, c, ldc, accumulate);
+            return;
+        }
+
+        CudaProfiler.Time(_stream, "cublasGemmEx", () => GemmEx(bf16, m, n, k, a, lda, w, ldw, c, ldc, accumulate));
     }
 
     /// <summary>Same as <see cref="Linear"/> for <paramref name="batch"/> independent problems at fixed strides.</summary>
@@ -48,6 +52,15 @@ public sealed unsafe class CublasHandle : IDisposable
         api.Check(api.GemmStridedBatchedEx(_handle, CublasApi.OpT, CublasApi.OpN, n, m, k, &alpha, w, type, ldw, strideW,
             a, type, lda, strideA, &beta, c, CublasApi.DataR32F, ldc, strideC, batch, CublasApi.Compute32F, CublasApi.GemmDefault),
             "cublasGemmStridedBatchedEx");
+    }
+
+    private void GemmEx(bool bf16, int m, int n, int k, nint a, int lda, nint w, int ldw, nint c, int ldc, bool accumulate)
+    {
+        var api = _device.Libraries.Cublas;
+        float alpha = 1f, beta = accumulate ? 1f : 0f;
+        int type = bf16 ? CublasApi.DataR16BF : CublasApi.DataR32F;
+        api.Check(api.GemmEx(_handle, CublasApi.OpT, CublasApi.OpN, n, m, k, &alpha, w, type, ldw, a, type, lda, &beta,
+            c, CublasApi.DataR32F, ldc, CublasApi.Compute32F, CublasApi.GemmDefault), "cublasGemmEx");
     }
 
     public void Dispose()

@@ -8,6 +8,7 @@ public sealed unsafe class CudaKernel
     private readonly CudaDriverApi _driver;
     private readonly nint _function;
     private int _dynamicSharedLimit = 48 * 1024;
+    private int _maxThreads;
 
     internal CudaKernel(CudaDriverApi driver, nint function, string name)
     {
@@ -32,8 +33,31 @@ public sealed unsafe class CudaKernel
             _dynamicSharedLimit = sharedBytes;
         }
 
-        _driver.Check(_driver.LaunchKernel(_function, (uint)grid.X, (uint)grid.Y, (uint)grid.Z, (uint)block, 1, 1,
-            (uint)sharedBytes, stream.Handle, args.Pointers, null), $"cuLaunchKernel({Name})");
+        if (CudaProfiler.Current is null)
+        {
+            _driver.Check(_driver.LaunchKernel(_function, (uint)grid.X, (uint)grid.Y, (uint)grid.Z, (uint)block, 1, 1,
+                (uint)sharedBytes, stream.Handle, args.Pointers, null), $"cuLaunchKernel({Name})");
+            return;
+        }
+
+        CudaProfiler.Time(stream, Name, () => _driver.Check(_driver.LaunchKernel(_function, (uint)grid.X, (uint)grid.Y, (uint)grid.Z,
+            (uint)block, 1, 1, (uint)sharedBytes, stream.Handle, args.Pointers, null), $"cuLaunchKernel({Name})"));
+    }
+
+    /// <summary>The most threads a block of this kernel may have (its register use limits it).</summary>
+    public int MaxThreadsPerBlock
+    {
+        get
+        {
+            if (_maxThreads == 0)
+            {
+                int v;
+                _driver.Check(_driver.FuncGetAttribute(&v, CudaDriverApi.FuncAttributeMaxThreadsPerBlock, _function), $"cuFuncGetAttribute({Name})");
+                _maxThreads = v;
+            }
+
+            return _maxThreads;
+        }
     }
 
     public void Launch(CudaStream stream, int grid, int block, int sharedBytes, KernelArgs args) =>

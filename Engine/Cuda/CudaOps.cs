@@ -141,6 +141,7 @@ public sealed class CudaOps : IDisposable
         // Few query blocks (decode): more warps per block so each walks fewer keys; many (prefill): 4 warps.
         int blocks = tokens * kvHeads * (group / g);
         int warps = Math.Clamp(4096 / Math.Max(blocks, 1), 4, 32);
+        warps = Math.Min(warps, _attention[index].MaxThreadsPerBlock / 32);
         warps = warps >= 32 ? 32 : warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
         int shared = warps * g * (headDim + 2) * 4;
         float scale = 1f / MathF.Sqrt(headDim);

@@ -29,11 +29,15 @@ public sealed partial class CudaTransformer : IDisposable
         _options = options;
         Spec = weights.Spec;
         _ws = new CudaWorkspace(device, Spec, options.Bf16, options.MaxTokens, options.MaxBatch, options.MaxSeqLen, Math.Max(options.MaxLogitRows, options.MaxBatch));
+        UseCudaGraphs = options.UseCudaGraphs;
         _hostCounts = new int[Spec.Experts + 1];
         _hostOffsets = new int[Spec.Experts + 1];
     }
 
     public CudaModelSpec Spec { get; }
+
+    /// <summary>Replay decode steps as CUDA graphs (from the options; switch off to time kernels one by one).</summary>
+    public bool UseCudaGraphs { get; set; }
 
     public long WeightBytes => _weights.Bytes;
 
@@ -153,7 +157,7 @@ public sealed partial class CudaTransformer : IDisposable
     /// <summary>One token for each of the first <paramref name="batch"/> sequences, fed back on the device.</summary>
     public void DecodeStep(int batch)
     {
-        if (_options.UseCudaGraphs && batch * Spec.TopK <= _options.SkinnyMoeMaxRows)
+        if (UseCudaGraphs && batch * Spec.TopK <= _options.SkinnyMoeMaxRows && CudaProfiler.Current is null)
         {
             if (!_graphs.TryGetValue(batch, out var graph))
             {

@@ -15,7 +15,7 @@ public static class GpuBenchmark
     private const int Prompt = 128;
     private const int NewTokens = 128;
 
-    public static void Run(CudaDevice device, int[] batches, string? jsonPath, int skinnyRows)
+    public static void Run(CudaDevice device, int[] batches, string? jsonPath, int skinnyRows, bool profile)
     {
         var spec = CudaModelSpec.BenchmarkMixtral();
         int maxBatch = Math.Max(16, batches.Max());
@@ -75,9 +75,41 @@ public static class GpuBenchmark
         Console.WriteLine($"batch-1 decode: {bytes / 1e6:F1} MB touched per token (weights of 2 experts/layer + KV) x {batch1:F0} tok/s = {gbs:F0} GB/s = {100 * gbs / copyGBs:F1}% of the measured copy bandwidth");
         json.Append(CultureInfo.InvariantCulture, $"}},\"prefill_tok_s\":{prefill:F0},\"bytes_per_token\":{bytes},\"batch1_GBs\":{gbs:F0},\"bandwidth_fraction\":{gbs / copyGBs:F3}}}");
         Console.WriteLine(json);
+        if (profile)
+        {
+            Profile(model, spec, rng, batches);
+        }
+
         if (jsonPath is not null)
         {
             File.WriteAllText(jsonPath, json.ToString());
+        }
+    }
+
+    /// <summary>Per-kernel times (each launch synchronised) of one 16×512 prefill and of decode steps.</summary>
+    private static void Profile(CudaTransformer model, CudaModelSpec spec, Random rng, int[] batches)
+    {
+        var profiler = new CudaProfiler();
+        var pre = Enumerable.Range(0, 16 * 512).Select(_ => rng.Next(spec.Vocab)).ToArray();
+        CudaProfiler.Current = profiler;
+        model.Prefill(pre, 16, 512);
+        CudaProfiler.Current = null;
+        Console.WriteLine("profile: prefill 16x512");
+        Console.Write(profiler.Report());
+        foreach (int b in batches)
+        {
+            var prompt = Enumerable.Range(0, b * Prompt).Select(_ => rng.Next(spec.Vocab)).ToArray();
+            model.Prefill(prompt, b, Prompt);
+            profiler.Reset();
+            CudaProfiler.Current = profiler;
+            for (int i = 0; i < 16; i++)
+            {
+                model.DecodeStep(b);
+            }
+
+            CudaProfiler.Current = null;
+            Console.WriteLine($"profile: 16 decode steps at batch {b}");
+            Console.Write(profiler.Report());
         }
     }
 

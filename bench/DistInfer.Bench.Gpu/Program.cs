@@ -2,7 +2,7 @@ using DistInfer.Bench.Gpu;
 using DistInfer.Engine;
 using DistInfer.Engine.Cuda;
 
-// distinfer-gpu-check [info|kernels|fixtures|bench|all] [--fixtures DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N]
+// distinfer-gpu-check [info|kernels|fixtures|bench|all] [--fixtures DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N] [--profile]
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 string fixtures = Option(args, "--fixtures") ?? "Tests/Fixtures/hf";
 string batches = Option(args, "--batches") ?? "1,8,32,128";
@@ -41,7 +41,7 @@ try
 
     if (command is "bench" or "all")
     {
-        GpuBenchmark.Run(device, batches.Split(',').Select(int.Parse).ToArray(), json, skinny);
+        GpuBenchmark.Run(device, batches.Split(',').Select(int.Parse).ToArray(), json, skinny, args.Contains("--profile"));
     }
 
     Console.WriteLine(ok ? "ALL CHECKS PASSED" : "SOME CHECKS FAILED");

@@ -5,6 +5,7 @@ namespace DistInfer.Engine.Cuda.Native;
 /// <summary>The few driver calls NVRTC output needs (module load, function lookup, launch) plus device naming.</summary>
 internal sealed unsafe class CudaDriverApi
 {
+    public const int FuncAttributeMaxThreadsPerBlock = 0;
     public const int FuncAttributeMaxDynamicSharedSizeBytes = 8;
 
     public readonly delegate* unmanaged<uint, int> Init;
@@ -15,6 +16,7 @@ internal sealed unsafe class CudaDriverApi
     public readonly delegate* unmanaged<nint, int> ModuleUnload;
     public readonly delegate* unmanaged<nint*, nint, byte*, int> ModuleGetFunction;
     public readonly delegate* unmanaged<nint, int, int, int> FuncSetAttribute;
+    public readonly delegate* unmanaged<int*, int, nint, int> FuncGetAttribute;
     public readonly delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> LaunchKernel;
     private readonly delegate* unmanaged<int, byte**, int> _getErrorString;
 
@@ -29,6 +31,7 @@ internal sealed unsafe class CudaDriverApi
         ModuleUnload = (delegate* unmanaged<nint, int>)E("cuModuleUnload");
         ModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)E("cuModuleGetFunction");
         FuncSetAttribute = (delegate* unmanaged<nint, int, int, int>)E("cuFuncSetAttribute");
+        FuncGetAttribute = (delegate* unmanaged<int*, int, nint, int>)E("cuFuncGetAttribute");
         LaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)E("cuLaunchKernel");
         _getErrorString = (delegate* unmanaged<int, byte**, int>)E("cuGetErrorString");
     }
