@@ -135,20 +135,34 @@ public sealed class CudaOps : IDisposable
     public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
         int kvHeads, int headDim, int maxLen)
     {
+        if (headDim % 8 != 0 || headDim > 256 || heads % kvHeads != 0)
+        {
+            throw new DistInferException($"GPU attention needs head_dim a multiple of 8 up to 256 and heads divisible by kv heads (got {headDim}, {heads}/{kvHeads})");
+        }
+
         int group = heads / kvHeads;
         int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
         int index = g == 8 ? 3 : g == 4 ? 2 : g == 2 ? 1 : 0;
-        // Few query blocks (decode): more warps per block so each walks fewer keys; many (prefill): 4 warps.
+        // Few query blocks (decode): more warps per block so each walks fewer key tiles; many (prefill): 4 warps.
         int blocks = tokens * kvHeads * (group / g);
-        int warps = Math.Clamp(4096 / Math.Max(blocks, 1), 4, 32);
+        int warps = Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
         warps = Math.Min(warps, _attention[index].MaxThreadsPerBlock / 32);
-        warps = warps >= 32 ? 32 : warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
-        int shared = warps * g * (headDim + 2) * 4;
+        warps = warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
+        int shared = AttentionShared(warps, g, headDim);
+        while (warps > 1 && shared > 96 * 1024)
+        {
+            warps /= 2;
+            shared = AttentionShared(warps, g, headDim);
+        }
+
         float scale = 1f / MathF.Sqrt(headDim);
         _attention[index].Launch(Stream, (tokens, kvHeads * (group / g), 1), warps * 32, shared,
             _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(heads).Int(kvHeads)
                 .Int(headDim).Int(maxLen).Float(scale));
     }
+
+    private static int AttentionShared(int warps, int g, int headDim) =>
+        (g * headDim + warps * g * 32 + 2 * warps * g + warps * g * headDim) * 4;
 
     public void RouterTopK(nint logits, int ld, int tokens, int experts, int topK, bool renormalize, nint topkIds, nint topkWeights,
         nint counts, nint offsets, nint permToken, nint inverse) =>

@@ -83,80 +83,95 @@ __device__ void qkv_prep_impl(const float* qkv, const float* bias, const float* 
     }
 }
 
-// Online-softmax update of G heads' running max m, sum l and output acc with one key/value.
-template <int G>
-__device__ __forceinline__ void attend_key(const float (&qr)[G][8], const float (&kr)[8], const float (&vr)[8],
-    float (&m)[G], float (&l)[G], float (&acc)[G][8])
-{
-#pragma unroll
-    for (int g = 0; g < G; g++)
-    {
-        float sdot = 0.0f;
-#pragma unroll
-        for (int i = 0; i < 8; i++) sdot += qr[g][i] * kr[i];
-        sdot = warp_sum(sdot);
-        float mn = fmaxf(m[g], sdot);
-        float corr = expf(m[g] - mn), p = expf(sdot - mn);
-        l[g] = l[g] * corr + p;
-#pragma unroll
-        for (int i = 0; i < 8; i++) acc[g][i] = acc[g][i] * corr + p * vr[i];
-        m[g] = mn;
-    }
-}
-
-// One block per (query token, kv head); its G query heads share each K/V load. Warps split the keys
-// 0..pos and keep an online softmax; the warps' partial results are merged at the end.
-// Each lane holds head dims lane, lane+32, ... (at most 8 of them: head_dim <= 256).
+// One block per (query token, kv head); its G query heads share each K/V load. Each warp takes tiles of 32 keys,
+// one key per lane: a lane scores its key for all G heads (no shuffles per key), the warp updates an online
+// softmax once per tile, then accumulates P·V with lanes over head dims. Warps' partials merge at the end.
+// Shared memory: q [G][hd], p [W][G][32], m/l [W][G], acc [W][G][hd]. head_dim a multiple of 8, at most 256.
 template <typename A, int G>
 __device__ void attention_impl(const float* q, const A* kCache, const A* vCache, A* out, const int* slots,
     const int* positions, int nh, int nkv, int hd, int maxLen, float scale)
 {
     extern __shared__ float sm[];
-    // Query heads per kv head may exceed G: blockIdx.y then walks sub-groups of G heads.
     int sub = (nh / nkv) / G;
     int t = blockIdx.x, kvh = blockIdx.y / sub, h0 = kvh * (nh / nkv) + (blockIdx.y % sub) * G;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
     int pos = positions[t], slot = slots[t];
     int npl = (hd + 31) / 32;
-    float qr[G][8], acc[G][8], m[G], l[G];
+    float* sQ = sm;
+    float* sP = sQ + G * hd;
+    float* sM = sP + nw * G * 32;
+    float* sL = sM + nw * G;
+    float* sA = sL + nw * G;
+    for (int x = threadIdx.x; x < G * hd; x += blockDim.x)
+        sQ[x] = q[(long)t * nh * hd + (long)h0 * hd + x] * scale;
+    __syncthreads();
+    float m[G], l[G], acc[G][8];
 #pragma unroll
     for (int g = 0; g < G; g++)
     {
         m[g] = NEG_INF; l[g] = 0.0f;
 #pragma unroll
-        for (int i = 0; i < 8; i++)
-        {
-            int d = i * 32 + lane;
-            qr[g][i] = (i < npl && d < hd) ? q[(long)t * nh * hd + (h0 + g) * hd + d] * scale : 0.0f;
-            acc[g][i] = 0.0f;
-        }
+        for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
     }
+    long stride = (long)nkv * hd;
     const A* kb = kCache + ((long)slot * maxLen * nkv + kvh) * hd;
     const A* vb = vCache + ((long)slot * maxLen * nkv + kvh) * hd;
-    long stride = (long)nkv * hd;
-    // Two keys per iteration so both loads are in flight before the math.
-    for (int j0 = warp; j0 <= pos; j0 += 2 * nw)
+    float* myP = sP + warp * G * 32;
+    for (int j0 = warp * 32; j0 <= pos; j0 += nw * 32)
     {
-        int j1 = j0 + nw;
-        bool has1 = j1 <= pos;
-        float k0[8], v0[8], k1[8], v1[8];
+        int j = j0 + lane;
+        bool valid = j <= pos;
+        float s[G];
 #pragma unroll
-        for (int i = 0; i < 8; i++)
+        for (int g = 0; g < G; g++) s[g] = 0.0f;
+        if (valid)
         {
-            int d = i * 32 + lane;
-            bool ok = i < npl && d < hd;
-            k0[i] = ok ? to_f(kb[j0 * stride + d]) : 0.0f;
-            v0[i] = ok ? to_f(vb[j0 * stride + d]) : 0.0f;
-            k1[i] = ok && has1 ? to_f(kb[j1 * stride + d]) : 0.0f;
-            v1[i] = ok && has1 ? to_f(vb[j1 * stride + d]) : 0.0f;
+            const A* kr = kb + j * stride;
+            for (int d = 0; d < hd; d += 8)
+            {
+                float kf[8];
+                load8<A>(kr + d, kf);
+#pragma unroll
+                for (int g = 0; g < G; g++)
+#pragma unroll
+                    for (int e = 0; e < 8; e++) s[g] += sQ[g * hd + d + e] * kf[e];
+            }
         }
-        attend_key<G>(qr, k0, v0, m, l, acc);
-        if (has1) attend_key<G>(qr, k1, v1, m, l, acc);
+#pragma unroll
+        for (int g = 0; g < G; g++)
+        {
+            float sv = valid ? s[g] : NEG_INF;
+            float mn = fmaxf(m[g], warp_max(sv));
+            float corr = expf(m[g] - mn);
+            float p = valid ? expf(sv - mn) : 0.0f;
+            l[g] = l[g] * corr + warp_sum(p);
+            m[g] = mn;
+#pragma unroll
+            for (int i = 0; i < 8; i++) acc[g][i] *= corr;
+            myP[g * 32 + lane] = p;
+        }
+        __syncwarp();
+        int n = min(32, pos - j0 + 1);
+        for (int jj = 0; jj < n; jj++)
+        {
+            const A* vr = vb + (j0 + jj) * stride;
+            float vv[8];
+#pragma unroll
+            for (int i = 0; i < 8; i++)
+            {
+                int d = i * 32 + lane;
+                vv[i] = (i < npl && d < hd) ? to_f(vr[d]) : 0.0f;
+            }
+#pragma unroll
+            for (int g = 0; g < G; g++)
+            {
+                float p = myP[g * 32 + jj];
+#pragma unroll
+                for (int i = 0; i < 8; i++) acc[g][i] += p * vv[i];
+            }
+        }
+        __syncwarp();
     }
-    // Merge: sm holds per warp [G] m, [G] l, [G][hd] acc.
-    float* sM = sm;
-    float* sL = sm + nw * G;
-    float* sA = sm + 2 * nw * G;
 #pragma unroll
     for (int g = 0; g < G; g++)
     {
@@ -183,7 +198,7 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
             ll += sL[w * G + g] * f;
             aa += sA[((long)w * G + g) * hd + d] * f;
         }
-        out[(long)t * nh * hd + (h0 + g) * hd + d] = from_f<A>(aa / ll);
+        out[(long)t * nh * hd + (long)(h0 + g) * hd + d] = from_f<A>(aa / ll);
     }
 }
 

@@ -40,3 +40,30 @@ __device__ __forceinline__ float block_sum(float v, float* scratch)
 }
 
 #define NEG_INF __int_as_float(0xff800000)
+
+// 16 bytes of elements to floats (4 floats or 8 bf16).
+template <typename A> __device__ __forceinline__ void unpack16(const uint4& v, float* f);
+template <> __device__ __forceinline__ void unpack16<float>(const uint4& v, float* f)
+{
+    f[0] = __uint_as_float(v.x); f[1] = __uint_as_float(v.y); f[2] = __uint_as_float(v.z); f[3] = __uint_as_float(v.w);
+}
+template <> __device__ __forceinline__ void unpack16<bf16_t>(const uint4& v, float* f)
+{
+    f[0] = __uint_as_float(v.x << 16); f[1] = __uint_as_float(v.x & 0xffff0000u);
+    f[2] = __uint_as_float(v.y << 16); f[3] = __uint_as_float(v.y & 0xffff0000u);
+    f[4] = __uint_as_float(v.z << 16); f[5] = __uint_as_float(v.z & 0xffff0000u);
+    f[6] = __uint_as_float(v.w << 16); f[7] = __uint_as_float(v.w & 0xffff0000u);
+}
+
+// Eight consecutive elements (16-byte aligned for bf16, 32-byte for float) to floats.
+template <typename A> __device__ __forceinline__ void load8(const A* p, float* f);
+template <> __device__ __forceinline__ void load8<float>(const float* p, float* f)
+{
+    const uint4* v = reinterpret_cast<const uint4*>(p);
+    unpack16<float>(v[0], f);
+    unpack16<float>(v[1], f + 4);
+}
+template <> __device__ __forceinline__ void load8<bf16_t>(const bf16_t* p, float* f)
+{
+    unpack16<bf16_t>(*reinterpret_cast<const uint4*>(p), f);
+}

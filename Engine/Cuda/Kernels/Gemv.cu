@@ -2,19 +2,6 @@
 // chunk of up to 8 tokens with 16-byte loads. One warp per output row (or gate/up row pair), 8 warps per block.
 // W row-major [N, K]; K a multiple of 16 / sizeof(A).
 
-template <typename A> __device__ __forceinline__ void unpack16(const uint4& v, float* f);
-template <> __device__ __forceinline__ void unpack16<float>(const uint4& v, float* f)
-{
-    f[0] = __uint_as_float(v.x); f[1] = __uint_as_float(v.y); f[2] = __uint_as_float(v.z); f[3] = __uint_as_float(v.w);
-}
-template <> __device__ __forceinline__ void unpack16<bf16_t>(const uint4& v, float* f)
-{
-    f[0] = __uint_as_float(v.x << 16); f[1] = __uint_as_float(v.x & 0xffff0000u);
-    f[2] = __uint_as_float(v.y << 16); f[3] = __uint_as_float(v.y & 0xffff0000u);
-    f[4] = __uint_as_float(v.z << 16); f[5] = __uint_as_float(v.z & 0xffff0000u);
-    f[6] = __uint_as_float(v.w << 16); f[7] = __uint_as_float(v.w & 0xffff0000u);
-}
-
 // Dots of NR weight rows with nt (<= 8) input rows xs[j]; every lane ends with the warp-wide sums.
 template <typename A, int NR>
 __device__ __forceinline__ void row_dots(const A* const* w, const A* const* xs, int nt, int K, float (*res)[8])
