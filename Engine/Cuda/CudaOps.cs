@@ -33,7 +33,7 @@ public sealed class CudaOps : IDisposable
         _qkvPrep = at.Kernel("qkv_prep_" + _suffix);
         _attention = [at.Kernel("attention_g1_" + _suffix), at.Kernel("attention_g2_" + _suffix), at.Kernel("attention_g4_" + _suffix), at.Kernel("attention_g8_" + _suffix)];
         _routerTopK = moe.Kernel("router_topk");
-        _moeCombine = moe.Kernel("moe_combine");
+        _moeCombine = moe.Kernel("moe_combine_" + _suffix);
         _gatherRows = moe.Kernel("gather_rows_" + _suffix);
         _gemv = gv.Kernel("gemv_" + _suffix);
         _gemvGateUp = gv.Kernel("gemv_gateup_" + _suffix);
@@ -172,10 +172,14 @@ public sealed class CudaOps : IDisposable
     public void GatherRows(nint x, nint xg, nint permToken, int rows, int hidden) =>
         _gatherRows.Launch(Stream, rows, 128, 0, _args.Reset().Ptr(x).Ptr(xg).Ptr(permToken).Int(hidden));
 
+    /// <summary>
+    /// h += routed expert outputs (+ gated shared expert); when <paramref name="normWeight"/> is set, also writes the
+    /// next RMSNorm of the new h into <paramref name="normOut"/>.
+    /// </summary>
     public void MoeCombine(nint h, nint yg, nint inverse, nint topkWeights, int tokens, int topK, int hidden, nint shared,
-        nint gateLogits, int gateLd, int gateCol) =>
-        _moeCombine.Launch(Stream, tokens, 256, 0, _args.Reset().Ptr(h).Ptr(yg).Ptr(inverse).Ptr(topkWeights).Int(topK).Int(hidden)
-            .Ptr(shared).Ptr(gateLogits).Int(gateLd).Int(gateCol));
+        nint gateLogits, int gateLd, int gateCol, nint normWeight, nint normOut, float eps) =>
+        _moeCombine.Launch(Stream, tokens, 256, hidden * 4, _args.Reset().Ptr(h).Ptr(yg).Ptr(inverse).Ptr(topkWeights).Int(topK).Int(hidden)
+            .Ptr(shared).Ptr(gateLogits).Int(gateLd).Int(gateCol).Ptr(normWeight).Ptr(normOut).Float(eps));
 
     public void ArgmaxAdvance(nint logits, long rowStride, int rows, int vocab, nint nextTokens, nint positions, nint history, int historyStride) =>
         _argmax.Launch(Stream, rows, 1024, 0, _args.Reset().Ptr(logits).Long(rowStride).Int(vocab).Ptr(nextTokens).Ptr(positions)

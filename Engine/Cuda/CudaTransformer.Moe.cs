@@ -3,7 +3,7 @@ namespace DistInfer.Engine.Cuda;
 /// <summary>The MoE block: route, group rows by expert, run experts, combine in top-k order.</summary>
 public sealed partial class CudaTransformer
 {
-    private void Moe(CudaLayerWeights l, int t, IList<float[]>? routerLogits)
+    private void Moe(CudaLayerWeights l, int t, IList<float[]>? routerLogits, nint nextNorm)
     {
         var s = Spec;
         int h = s.Hidden, e = s.Experts, k = s.TopK, f = s.MoeIntermediate;
@@ -72,6 +72,6 @@ public sealed partial class CudaTransformer
         }
 
         _ops.MoeCombine(_ws.H, _ws.ExpertOut, _ws.Inverse, _ws.TopKWeights, t, k, h, shared ? _ws.SharedOut : 0,
-            _ws.RouterLogits, routerRows, e);
+            _ws.RouterLogits, routerRows, e, nextNorm, _ws.Xn, s.RmsNormEps);
     }
 }

@@ -74,8 +74,11 @@ public sealed partial class CudaTransformer : IDisposable
         int t = batch * seqLen;
         Require(t <= _options.MaxTokens && t <= _ws.MaxLogitRows, $"{t} tokens exceed MaxTokens/MaxLogitRows");
         UploadPrompt(ids, batch, seqLen);
-        RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, routerLogits);
-        _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
+        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, routerLogits))
+        {
+            _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
+        }
+
         _ops.Linear(_weights.LmHead, _ws.Xn, Spec.Hidden, _ws.Logits, Spec.Vocab, t, Spec.Vocab, Spec.Hidden, false);
         var logits = new float[(long)t * Spec.Vocab];
         _stream.Download<float>(_ws.Logits, logits);
@@ -143,9 +146,12 @@ public sealed partial class CudaTransformer : IDisposable
         }
 
         UploadTokens(ids, pos, slots);
-        RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null);
         // Final norm, then lm_head on each sequence's last row only.
-        _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
+        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null))
+        {
+            _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
+        }
+
         _stream.Upload<int>(last, _ws.LastRows);
         _ops.GatherRows(_ws.Xn, _ws.LastHidden, _ws.LastRows, batch, Spec.Hidden);
         _ops.Linear(_weights.LmHead, _ws.LastHidden, Spec.Hidden, _ws.Logits, Spec.Vocab, batch, Spec.Vocab, Spec.Hidden, false);
@@ -215,8 +221,11 @@ public sealed partial class CudaTransformer : IDisposable
     private void DecodeKernels(int batch)
     {
         Require(batch <= _options.MaxBatch, $"batch {batch} exceeds MaxBatch");
-        RunLayers(batch, _ws.DecodeTokens, _ws.DecodePositions, _ws.DecodeSlots, null);
-        _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, batch, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
+        if (!RunLayers(batch, _ws.DecodeTokens, _ws.DecodePositions, _ws.DecodeSlots, null))
+        {
+            _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, batch, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
+        }
+
         _ops.Linear(_weights.LmHead, _ws.Xn, Spec.Hidden, _ws.Logits, Spec.Vocab, batch, Spec.Vocab, Spec.Hidden, false);
         _ops.ArgmaxAdvance(_ws.Logits, Spec.Vocab, batch, Spec.Vocab, _ws.DecodeTokens, _ws.DecodePositions, _ws.History, _ws.MaxSeqLen);
     }
@@ -265,17 +274,23 @@ public sealed partial class CudaTransformer : IDisposable
         _stream.Upload<int>(slots, _ws.Slots);
     }
 
-    private void RunLayers(int t, nint tokens, nint positions, nint slots, IList<float[]>? routerLogits)
+    /// <summary>All decoder layers; returns true when Xn already holds the final norm of every row.</summary>
+    private bool RunLayers(int t, nint tokens, nint positions, nint slots, IList<float[]>? routerLogits)
     {
         var s = Spec;
         int h = s.Hidden, hd = s.HeadDim, qw = s.Heads * hd;
         int flags = (_weights.Layers[0].QkvBias != 0 ? 1 : 0) | (s.QkNorm == QkNormKind.PerHead ? 2 : 0)
             | (s.QkNorm == QkNormKind.FullWidth ? 4 : 0) | (s.ClipQkv is not null ? 8 : 0);
         _ops.Embed(tokens, _weights.Embed, _ws.H, t, h);
+        bool normed = false;
         for (int i = 0; i < s.Layers; i++)
         {
             var l = _weights.Layers[i];
-            _ops.RmsNorm(_ws.H, l.InputNorm, _ws.Xn, t, h, s.RmsNormEps, h);
+            if (!normed)
+            {
+                _ops.RmsNorm(_ws.H, l.InputNorm, _ws.Xn, t, h, s.RmsNormEps, h);
+            }
+
             int width = qw + 2 * s.KvHeads * hd;
             _ops.Linear(l.Qkv, _ws.Xn, h, _ws.Qkv, width, t, width, h, false);
             _ops.QkvPrep(_ws.Qkv, l.QkvBias, l.QNorm, l.KNorm, _ws.RopeCos, _ws.RopeSin, slots, positions, _ws.Q,
@@ -283,9 +298,12 @@ public sealed partial class CudaTransformer : IDisposable
             _ops.Attention(_ws.Q, _ws.KCache[i], _ws.VCache[i], _ws.Attn, slots, positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen);
             _ops.Linear(l.O, _ws.Attn, qw, _ws.H, h, t, h, qw, true);
             _ops.RmsNorm(_ws.H, l.PostNorm, _ws.Xn, t, h, s.RmsNormEps, h);
+            normed = false;
             if (l.IsMoe)
             {
-                Moe(l, t, routerLogits);
+                // The combine also applies the next norm (next layer's input norm, or the final norm).
+                Moe(l, t, routerLogits, i + 1 < s.Layers ? _weights.Layers[i + 1].InputNorm : _weights.FinalNorm);
+                normed = true;
             }
             else
             {
@@ -294,5 +312,7 @@ public sealed partial class CudaTransformer : IDisposable
                 _ops.Linear(l.DenseDown, _ws.FfnAct, f, _ws.H, h, t, h, f, true);
             }
         }
+
+        return normed;
     }
 }

@@ -127,14 +127,22 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
         if (valid)
         {
             const A* kr = kb + j * stride;
-            for (int d = 0; d < hd; d += 8)
+            // Four 8-element chunks per round so their loads are in flight together.
+            for (int d = 0; d < hd; d += 32)
             {
-                float kf[8];
-                load8<A>(kr + d, kf);
+                float kf[4][8];
 #pragma unroll
-                for (int g = 0; g < G; g++)
+                for (int c = 0; c < 4; c++)
+                    if (d + c * 8 < hd) load8<A>(kr + d + c * 8, kf[c]);
 #pragma unroll
-                    for (int e = 0; e < 8; e++) s[g] += sQ[g * hd + d + e] * kf[e];
+                for (int c = 0; c < 4; c++)
+                {
+                    if (d + c * 8 >= hd) break;
+#pragma unroll
+                    for (int g = 0; g < G; g++)
+#pragma unroll
+                        for (int e = 0; e < 8; e++) s[g] += sQ[g * hd + d + c * 8 + e] * kf[c][e];
+                }
             }
         }
 #pragma unroll
@@ -152,22 +160,32 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
         }
         __syncwarp();
         int n = min(32, pos - j0 + 1);
-        for (int jj = 0; jj < n; jj++)
+        // Four value rows per round, loaded before the math.
+        for (int jb = 0; jb < n; jb += 4)
         {
-            const A* vr = vb + (j0 + jj) * stride;
-            float vv[8];
+            float vv[4][8];
 #pragma unroll
-            for (int i = 0; i < 8; i++)
+            for (int u = 0; u < 4; u++)
             {
-                int d = i * 32 + lane;
-                vv[i] = (i < npl && d < hd) ? to_f(vr[d]) : 0.0f;
+                const A* vr = vb + (j0 + jb + u) * stride;
+                bool ok = jb + u < n;
+#pragma unroll
+                for (int i = 0; i < 8; i++)
+                {
+                    int d = i * 32 + lane;
+                    vv[u][i] = (ok && i < npl && d < hd) ? to_f(vr[d]) : 0.0f;
+                }
             }
 #pragma unroll
-            for (int g = 0; g < G; g++)
+            for (int u = 0; u < 4; u++)
             {
-                float p = myP[g * 32 + jj];
 #pragma unroll
-                for (int i = 0; i < 8; i++) acc[g][i] += p * vv[i];
+                for (int g = 0; g < G; g++)
+                {
+                    float p = jb + u < n ? myP[g * 32 + jb + u] : 0.0f;
+#pragma unroll
+                    for (int i = 0; i < 8; i++) acc[g][i] += p * vv[u][i];
+                }
             }
         }
         __syncwarp();

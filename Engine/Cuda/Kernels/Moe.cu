@@ -65,21 +65,40 @@ __device__ void gather_rows_impl(const A* x, A* xg, const int* permToken, int H)
     for (int i = threadIdx.x; i < H; i += blockDim.x) xg[r * H + i] = src[i];
 }
 
-// h[t] += sum_k w[t,k] * yg[inv[t,k]] (+ sigmoid(gate logit) * shared[t]); one block per token.
-extern "C" __global__ void moe_combine(float* h, const float* yg, const int* inv, const float* topkW, int K, int H,
-    const float* shared, const float* gateLogits, int gateLd, int gateCol)
+// h[t] += sum_k w[t,k] * yg[inv[t,k]] (+ sigmoid(gate logit) * shared[t]); then, when normW is given, the next
+// RMSNorm of the new h into y (saves a launch per layer). One block per token; shared memory holds the row.
+template <typename A>
+__device__ void moe_combine_impl(float* h, const float* yg, const int* inv, const float* topkW, int K, int H,
+    const float* shared, const float* gateLogits, int gateLd, int gateCol, const float* normW, A* y, float eps)
 {
+    extern __shared__ float row[];
+    __shared__ float scratch[32];
     int t = blockIdx.x;
     float sg = 0.0f;
     if (shared != 0) sg = 1.0f / (1.0f + expf(-gateLogits[(long)t * gateLd + gateCol]));
+    float ss = 0.0f;
     for (int i = threadIdx.x; i < H; i += blockDim.x)
     {
         float acc = 0.0f;
         for (int k = 0; k < K; k++) acc += topkW[t * K + k] * yg[(long)inv[t * K + k] * H + i];
         if (shared != 0) acc += sg * shared[(long)t * H + i];
-        h[(long)t * H + i] += acc;
+        float v = h[(long)t * H + i] + acc;
+        h[(long)t * H + i] = v;
+        row[i] = v;
+        ss += v * v;
     }
+    if (normW == 0) return;
+    ss = block_sum(ss, scratch);
+    float r = rsqrtf(ss / (float)H + eps);
+    for (int i = threadIdx.x; i < H; i += blockDim.x) y[(long)t * H + i] = from_f<A>(normW[i] * (row[i] * r));
 }
+
+extern "C" __global__ void moe_combine_f32(float* h, const float* yg, const int* inv, const float* topkW, int K, int H,
+    const float* shared, const float* gateLogits, int gateLd, int gateCol, const float* normW, float* y, float eps)
+{ moe_combine_impl<float>(h, yg, inv, topkW, K, H, shared, gateLogits, gateLd, gateCol, normW, y, eps); }
+extern "C" __global__ void moe_combine_bf16(float* h, const float* yg, const int* inv, const float* topkW, int K, int H,
+    const float* shared, const float* gateLogits, int gateLd, int gateCol, const float* normW, bf16_t* y, float eps)
+{ moe_combine_impl<bf16_t>(h, yg, inv, topkW, K, H, shared, gateLogits, gateLd, gateCol, normW, y, eps); }
 
 extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { gather_rows_impl<float>(x, xg, permToken, H); }
 extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { gather_rows_impl<bf16_t>(x, xg, permToken, H); }
