@@ -10,7 +10,8 @@ public sealed class CudaOps : IDisposable
     private readonly string _suffix;
     private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown;
     private readonly CudaKernel _routerTopK, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
-    private readonly CudaKernel[] _attention;
+    private readonly KernelModule _attentionModule;
+    private readonly Dictionary<(int G, int Npl), CudaKernel> _attention = [];
 
     public CudaOps(CudaDevice device, CudaStream stream, bool bf16)
     {
@@ -31,7 +32,7 @@ public sealed class CudaOps : IDisposable
         _fillF32 = el.Kernel("fill_f32");
         _toBf16 = el.Kernel("f32_to_bf16");
         _qkvPrep = at.Kernel("qkv_prep_" + _suffix);
-        _attention = [at.Kernel("attention_g1_" + _suffix), at.Kernel("attention_g2_" + _suffix), at.Kernel("attention_g4_" + _suffix), at.Kernel("attention_g8_" + _suffix)];
+        _attentionModule = at;
         _routerTopK = moe.Kernel("router_topk");
         _moeCombine = moe.Kernel("moe_combine_" + _suffix);
         _gatherRows = moe.Kernel("gather_rows_" + _suffix);
@@ -142,11 +143,17 @@ public sealed class CudaOps : IDisposable
 
         int group = heads / kvHeads;
         int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
-        int index = g == 8 ? 3 : g == 4 ? 2 : g == 2 ? 1 : 0;
+        int npl = headDim <= 32 ? 1 : headDim <= 64 ? 2 : headDim <= 128 ? 4 : 8;
+        if (!_attention.TryGetValue((g, npl), out var kernel))
+        {
+            kernel = _attentionModule.Kernel($"attention_g{g}_n{npl}_{_suffix}");
+            _attention[(g, npl)] = kernel;
+        }
+
         // Few query blocks (decode): more warps per block so each walks fewer key tiles; many (prefill): 4 warps.
         int blocks = tokens * kvHeads * (group / g);
         int warps = Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
-        warps = Math.Min(warps, _attention[index].MaxThreadsPerBlock / 32);
+        warps = Math.Min(warps, kernel.MaxThreadsPerBlock / 32);
         warps = warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
         int shared = AttentionShared(warps, g, headDim);
         while (warps > 1 && shared > 96 * 1024)
@@ -156,7 +163,7 @@ public sealed class CudaOps : IDisposable
         }
 
         float scale = 1f / MathF.Sqrt(headDim);
-        _attention[index].Launch(Stream, (tokens, kvHeads * (group / g), 1), warps * 32, shared,
+        kernel.Launch(Stream, (tokens, kvHeads * (group / g), 1), warps * 32, shared,
             _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(heads).Int(kvHeads)
                 .Int(headDim).Int(maxLen).Float(scale));
     }

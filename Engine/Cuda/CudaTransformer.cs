@@ -1,5 +1,7 @@
 using DistInfer.Engine.Checkpoints;
 
+using DistInfer.Engine.Config;
+
 namespace DistInfer.Engine.Cuda;
 
 /// <summary>

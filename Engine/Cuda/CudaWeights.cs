@@ -1,4 +1,5 @@
 using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Config;
 
 namespace DistInfer.Engine.Cuda;
 

@@ -1,3 +1,5 @@
+using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Config;
 using DistInfer.Engine.Cuda;
 
 namespace DistInfer.Bench.Gpu;
@@ -25,9 +27,9 @@ public static class FixtureChecks
     private static bool RunOne(CudaDevice device, string dir, bool bf16, double tolerance)
     {
         string name = $"{Path.GetFileName(dir)} {(bf16 ? "bf16" : "fp32")}";
-        var spec = CudaModelSpec.FromConfigJson(File.ReadAllText(Path.Combine(dir, "config.json")), dir);
-        using var model = new SafeTensorsFile(Path.Combine(dir, "model.safetensors"));
-        using var reference = new SafeTensorsFile(Path.Combine(dir, "reference.safetensors"));
+        var spec = CudaModelSpec.FromModelConfig(ModelConfigReader.Load(dir));
+        using var model = Checkpoint.Open(dir);
+        using var reference = Checkpoint.Open(Path.Combine(dir, "reference.safetensors"));
         var inputInfo = reference.GetInfo("input_ids");
         int batch = (int)inputInfo.Shape[0], seqLen = (int)inputInfo.Shape[1];
         var ids = reference.ReadInt64("input_ids").Select(x => (int)x).ToArray();

@@ -86,8 +86,8 @@ __device__ void qkv_prep_impl(const float* qkv, const float* bias, const float* 
 // One block per (query token, kv head); its G query heads share each K/V load. Each warp takes tiles of 32 keys,
 // one key per lane: a lane scores its key for all G heads (no shuffles per key), the warp updates an online
 // softmax once per tile, then accumulates P·V with lanes over head dims. Warps' partials merge at the end.
-// Shared memory: q [G][hd], p [W][G][32], m/l [W][G], acc [W][G][hd]. head_dim a multiple of 8, at most 256.
-template <typename A, int G>
+// Shared memory: q [G][hd], p [W][G][32], m/l [W][G], acc [W][G][hd]. head_dim a multiple of 8, at most 32*NPL.
+template <typename A, int G, int NPL>
 __device__ void attention_impl(const float* q, const A* kCache, const A* vCache, A* out, const int* slots,
     const int* positions, int nh, int nkv, int hd, int maxLen, float scale)
 {
@@ -96,7 +96,6 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
     int t = blockIdx.x, kvh = blockIdx.y / sub, h0 = kvh * (nh / nkv) + (blockIdx.y % sub) * G;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
     int pos = positions[t], slot = slots[t];
-    int npl = (hd + 31) / 32;
     float* sQ = sm;
     float* sP = sQ + G * hd;
     float* sM = sP + nw * G * 32;
@@ -105,13 +104,13 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
     for (int x = threadIdx.x; x < G * hd; x += blockDim.x)
         sQ[x] = q[(long)t * nh * hd + (long)h0 * hd + x] * scale;
     __syncthreads();
-    float m[G], l[G], acc[G][8];
+    float m[G], l[G], acc[G][NPL];
 #pragma unroll
     for (int g = 0; g < G; g++)
     {
         m[g] = NEG_INF; l[g] = 0.0f;
 #pragma unroll
-        for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
+        for (int i = 0; i < NPL; i++) acc[g][i] = 0.0f;
     }
     long stride = (long)nkv * hd;
     const A* kb = kCache + ((long)slot * maxLen * nkv + kvh) * hd;
@@ -140,8 +139,13 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
                     if (d + c * 8 >= hd) break;
 #pragma unroll
                     for (int g = 0; g < G; g++)
-#pragma unroll
-                        for (int e = 0; e < 8; e++) s[g] += sQ[g * hd + d + c * 8 + e] * kf[c][e];
+                    {
+                        // Two 16-byte shared loads per 8 q elements (q rows are 32-byte aligned).
+                        const float4* q4 = reinterpret_cast<const float4*>(sQ + g * hd + d + c * 8);
+                        float4 qa = q4[0], qb = q4[1];
+                        s[g] += qa.x * kf[c][0] + qa.y * kf[c][1] + qa.z * kf[c][2] + qa.w * kf[c][3]
+                              + qb.x * kf[c][4] + qb.y * kf[c][5] + qb.z * kf[c][6] + qb.w * kf[c][7];
+                    }
                 }
             }
         }
@@ -155,36 +159,36 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
             l[g] = l[g] * corr + warp_sum(p);
             m[g] = mn;
 #pragma unroll
-            for (int i = 0; i < 8; i++) acc[g][i] *= corr;
+            for (int i = 0; i < NPL; i++) acc[g][i] *= corr;
             myP[g * 32 + lane] = p;
         }
         __syncwarp();
         int n = min(32, pos - j0 + 1);
-        // Four value rows per round, loaded before the math.
-        for (int jb = 0; jb < n; jb += 4)
+        // Eight value rows per round, loaded before the math.
+        for (int jb = 0; jb < n; jb += 8)
         {
-            float vv[4][8];
+            float vv[8][NPL];
 #pragma unroll
-            for (int u = 0; u < 4; u++)
+            for (int u = 0; u < 8; u++)
             {
                 const A* vr = vb + (j0 + jb + u) * stride;
                 bool ok = jb + u < n;
 #pragma unroll
-                for (int i = 0; i < 8; i++)
+                for (int i = 0; i < NPL; i++)
                 {
                     int d = i * 32 + lane;
-                    vv[u][i] = (ok && i < npl && d < hd) ? to_f(vr[d]) : 0.0f;
+                    vv[u][i] = (ok && d < hd) ? to_f(vr[d]) : 0.0f;
                 }
             }
 #pragma unroll
-            for (int u = 0; u < 4; u++)
+            for (int u = 0; u < 8; u++)
             {
 #pragma unroll
                 for (int g = 0; g < G; g++)
                 {
                     float p = jb + u < n ? myP[g * 32 + jb + u] : 0.0f;
 #pragma unroll
-                    for (int i = 0; i < 8; i++) acc[g][i] += p * vv[u][i];
+                    for (int i = 0; i < NPL; i++) acc[g][i] += p * vv[u][i];
                 }
             }
         }
@@ -195,10 +199,10 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
     {
         if (lane == 0) { sM[warp * G + g] = m[g]; sL[warp * G + g] = l[g]; }
 #pragma unroll
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < NPL; i++)
         {
             int d = i * 32 + lane;
-            if (i < npl && d < hd) sA[((long)warp * G + g) * hd + d] = acc[g][i];
+            if (d < hd) sA[((long)warp * G + g) * hd + d] = acc[g][i];
         }
     }
     __syncthreads();
@@ -220,15 +224,15 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
     }
 }
 
+#define ATTN(SUF, A, G, NPL) \
+extern "C" __global__ void attention_g##G##_n##NPL##_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, G, NPL>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); }
+#define ATTN_NPL(SUF, A, G) ATTN(SUF, A, G, 1) ATTN(SUF, A, G, 2) ATTN(SUF, A, G, 4) ATTN(SUF, A, G, 8)
 #define DEFINE_ATTENTION(SUF, A) \
 extern "C" __global__ void qkv_prep_##SUF(const float* qkv, const float* bias, const float* qNorm, const float* kNorm, \
     const float* ropeCos, const float* ropeSin, const int* slots, const int* positions, float* q, A* kCache, A* vCache, \
     int nh, int nkv, int hd, int maxLen, float eps, float clip, int flags) \
 { qkv_prep_impl<A>(qkv, bias, qNorm, kNorm, ropeCos, ropeSin, slots, positions, q, kCache, vCache, nh, nkv, hd, maxLen, eps, clip, flags); } \
-extern "C" __global__ void attention_g1_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 1>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); } \
-extern "C" __global__ void attention_g2_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 2>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); } \
-extern "C" __global__ void attention_g4_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 4>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); } \
-extern "C" __global__ void attention_g8_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, 8>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); }
+ATTN_NPL(SUF, A, 1) ATTN_NPL(SUF, A, 2) ATTN_NPL(SUF, A, 4) ATTN_NPL(SUF, A, 8)
 
 DEFINE_ATTENTION(f32, float)
 DEFINE_ATTENTION(bf16, bf16_t)
