@@ -9,7 +9,7 @@ public sealed class CudaOps : IDisposable
     private readonly KernelArgs _args = new();
     private readonly string _suffix;
     private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown;
-    private readonly CudaKernel _routerTopK, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
+    private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
     private readonly KernelModule _attentionModule;
     private readonly Dictionary<(int G, int Npl), CudaKernel> _attention = [];
 
@@ -34,6 +34,7 @@ public sealed class CudaOps : IDisposable
         _qkvPrep = at.Kernel("qkv_prep_" + _suffix);
         _attentionModule = at;
         _routerTopK = moe.Kernel("router_topk");
+        _routerFused = moe.Kernel("router_fused_" + _suffix);
         _moeCombine = moe.Kernel("moe_combine_" + _suffix);
         _gatherRows = moe.Kernel("gather_rows_" + _suffix);
         _gemv = gv.Kernel("gemv_" + _suffix);
@@ -175,6 +176,12 @@ public sealed class CudaOps : IDisposable
         nint counts, nint offsets, nint permToken, nint inverse) =>
         _routerTopK.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(logits).Int(ld).Int(tokens).Int(experts).Int(topK)
             .Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse));
+
+    /// <summary>Router logits (x · W^T, W [rows, hidden]) and routing in one single-block launch, for few tokens.</summary>
+    public void RouterFused(nint x, nint w, nint logits, int tokens, int rows, int hidden, int experts, int topK, bool renormalize,
+        nint topkIds, nint topkWeights, nint counts, nint offsets, nint permToken, nint inverse) =>
+        _routerFused.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(x).Ptr(w).Ptr(logits).Int(tokens).Int(rows).Int(hidden).Int(experts)
+            .Int(topK).Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse));
 
     public void GatherRows(nint x, nint xg, nint permToken, int rows, int hidden) =>
         _gatherRows.Launch(Stream, rows, 128, 0, _args.Reset().Ptr(x).Ptr(xg).Ptr(permToken).Int(hidden));

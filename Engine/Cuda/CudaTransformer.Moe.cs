@@ -9,22 +9,32 @@ public sealed partial class CudaTransformer
         int h = s.Hidden, e = s.Experts, k = s.TopK, f = s.MoeIntermediate;
         bool shared = s.SharedExpertIntermediate > 0;
         int routerRows = e + (shared ? 1 : 0);
-        _ops.Linear(l.Router, _ws.Xn, h, _ws.RouterLogits, routerRows, t, routerRows, h, false);
-        if (routerLogits is not null)
+        bool fusedRouter = t <= 32 && h % 8 == 0 && routerLogits is null;
+        if (fusedRouter)
         {
-            var all = new float[t * routerRows];
-            _stream.Download<float>(_ws.RouterLogits, all);
-            var mine = new float[t * e];
-            for (int i = 0; i < t; i++)
+            _ops.RouterFused(_ws.Xn, l.Router, _ws.RouterLogits, t, routerRows, h, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights,
+                _ws.Counts, _ws.Offsets, _ws.PermToken, _ws.Inverse);
+        }
+        else
+        {
+            _ops.Linear(l.Router, _ws.Xn, h, _ws.RouterLogits, routerRows, t, routerRows, h, false);
+            if (routerLogits is not null)
             {
-                Array.Copy(all, i * routerRows, mine, i * e, e);
+                var all = new float[t * routerRows];
+                _stream.Download<float>(_ws.RouterLogits, all);
+                var mine = new float[t * e];
+                for (int i = 0; i < t; i++)
+                {
+                    Array.Copy(all, i * routerRows, mine, i * e, e);
+                }
+
+                routerLogits.Add(mine);
             }
 
-            routerLogits.Add(mine);
+            _ops.RouterTopK(_ws.RouterLogits, routerRows, t, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights, _ws.Counts,
+                _ws.Offsets, _ws.PermToken, _ws.Inverse);
         }
 
-        _ops.RouterTopK(_ws.RouterLogits, routerRows, t, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights, _ws.Counts,
-            _ws.Offsets, _ws.PermToken, _ws.Inverse);
         int rows = t * k;
         if (rows <= _options.SkinnyMoeMaxRows && _ops.SkinnySupported(h) && _ops.SkinnySupported(f))
         {

@@ -3,7 +3,7 @@
 
 // One block of up to 1024 threads for all T tokens (E <= 1024, K <= 16). Outputs:
 // topkIds/topkW [T*K], counts[E], offsets[E+1], permToken[row] (gathered row -> token), inv[t*K+k] (-> row).
-extern "C" __global__ void router_topk(const float* logits, int ld, int T, int E, int K, int renorm,
+__device__ void route_impl(const float* logits, int ld, int T, int E, int K, int renorm,
     int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv)
 {
     __shared__ int sCount[1024];
@@ -57,6 +57,12 @@ extern "C" __global__ void router_topk(const float* logits, int ld, int T, int E
     }
 }
 
+extern "C" __global__ void router_topk(const float* logits, int ld, int T, int E, int K, int renorm,
+    int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv)
+{
+    route_impl(logits, ld, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv);
+}
+
 template <typename A>
 __device__ void gather_rows_impl(const A* x, A* xg, const int* permToken, int H)
 {
@@ -102,3 +108,40 @@ extern "C" __global__ void moe_combine_bf16(float* h, const float* yg, const int
 
 extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { gather_rows_impl<float>(x, xg, permToken, H); }
 extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { gather_rows_impl<bf16_t>(x, xg, permToken, H); }
+
+// Router for a few tokens in one block: logits[t, r] = x[t] . W[r] for r < rows (E routed experts, plus the
+// shared-expert gate row when present), written fp32; one warp per (token, row) dot, then router_topk's work.
+template <typename A>
+__device__ void router_small_impl(const A* x, const A* W, float* logits, int T, int rows, int H)
+{
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    for (int p = warp; p < T * rows; p += nw)
+    {
+        int t = p / rows, r = p - t * rows;
+        const A* xr = x + (long)t * H;
+        const A* wr = W + (long)r * H;
+        float acc = 0.0f;
+        for (int i = lane * 8; i < H; i += 32 * 8)
+        {
+            float xf[8], wf[8];
+            load8<A>(xr + i, xf);
+            load8<A>(wr + i, wf);
+#pragma unroll
+            for (int e = 0; e < 8; e++) acc += xf[e] * wf[e];
+        }
+        acc = warp_sum(acc);
+        if (lane == 0) logits[(long)t * rows + r] = acc;
+    }
+}
+
+// Router GEMV and routing in one launch for decode-sized batches.
+#define DEFINE_ROUTER(SUF, A) \
+extern "C" __global__ void router_fused_##SUF(const A* x, const A* W, float* logits, int T, int rows, int H, int E, int K, \
+    int renorm, int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv) \
+{ \
+    router_small_impl<A>(x, W, logits, T, rows, H); \
+    __syncthreads(); \
+    route_impl(logits, rows, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv); \
+}
+DEFINE_ROUTER(f32, float)
+DEFINE_ROUTER(bf16, bf16_t)
