@@ -16,6 +16,7 @@ public sealed unsafe class CudaDevice : IDisposable
     {
         Libraries = libraries;
         Info = info;
+        ProgrammaticLaunch = info.ComputeCapabilityMajor >= 9 && Environment.GetEnvironmentVariable("DISTINFER_CUDA_PDL") != "0";
     }
 
     public CudaDeviceInfo Info { get; }
@@ -26,6 +27,12 @@ public sealed unsafe class CudaDevice : IDisposable
     public string Architecture => $"sm_{Info.ComputeCapabilityMajor}{Info.ComputeCapabilityMinor}";
 
     internal CudaLibraries Libraries { get; }
+
+    /// <summary>
+    /// Launch kernels with programmatic dependent launch (compute capability 9.0+), hiding launch latency between
+    /// dependent kernels; DISTINFER_CUDA_PDL=0 turns it off.
+    /// </summary>
+    public bool ProgrammaticLaunch { get; set; }
 
     public static CudaDevice? TryOpen() => TryOpen(0, out _);
 

@@ -160,6 +160,6 @@ public sealed unsafe class KernelModule : IDisposable
             drv.Check(drv.ModuleGetFunction(&function, _module, n), $"cuModuleGetFunction({File}:{name})");
         }
 
-        return new CudaKernel(drv, function, name);
+        return new CudaKernel(_device, drv, function, name);
     }
 }

@@ -27,6 +27,7 @@ public static class GpuBenchmark
         var sw = Stopwatch.StartNew();
         using var model = CudaTransformer.CreateRandom(device, spec, 1, options);
         Console.WriteLine($"model: {model.WeightBytes / 1e9:F3} GB bf16 weights ({model.WeightBytes / 2 / 1e6:F0} M params) generated in {sw.ElapsedMilliseconds} ms; workspace {model.WorkspaceBytes / 1e9:F2} GB");
+        Console.WriteLine($"programmatic dependent launch: {(device.ProgrammaticLaunch ? "on" : "off")}; CUDA graphs for decode: {(model.UseCudaGraphs ? "on" : "off")}");
         double copyGBs = CopyBandwidth(device, model.Stream);
         Console.WriteLine($"device-to-device copy: {copyGBs:F0} GB/s (bytes read + written)");
         var json = new StringBuilder();

@@ -225,13 +225,13 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
 }
 
 #define ATTN(SUF, A, G, NPL) \
-extern "C" __global__ void attention_g##G##_n##NPL##_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { attention_impl<A, G, NPL>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); }
+extern "C" __global__ void attention_g##G##_n##NPL##_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { pdl_entry(); attention_impl<A, G, NPL>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); }
 #define ATTN_NPL(SUF, A, G) ATTN(SUF, A, G, 1) ATTN(SUF, A, G, 2) ATTN(SUF, A, G, 4) ATTN(SUF, A, G, 8)
 #define DEFINE_ATTENTION(SUF, A) \
 extern "C" __global__ void qkv_prep_##SUF(const float* qkv, const float* bias, const float* qNorm, const float* kNorm, \
     const float* ropeCos, const float* ropeSin, const int* slots, const int* positions, float* q, A* kCache, A* vCache, \
     int nh, int nkv, int hd, int maxLen, float eps, float clip, int flags) \
-{ qkv_prep_impl<A>(qkv, bias, qNorm, kNorm, ropeCos, ropeSin, slots, positions, q, kCache, vCache, nh, nkv, hd, maxLen, eps, clip, flags); } \
+{ pdl_entry(); qkv_prep_impl<A>(qkv, bias, qNorm, kNorm, ropeCos, ropeSin, slots, positions, q, kCache, vCache, nh, nkv, hd, maxLen, eps, clip, flags); } \
 ATTN_NPL(SUF, A, 1) ATTN_NPL(SUF, A, 2) ATTN_NPL(SUF, A, 4) ATTN_NPL(SUF, A, 8)
 
 DEFINE_ATTENTION(f32, float)

@@ -67,3 +67,14 @@ template <> __device__ __forceinline__ void load8<bf16_t>(const bf16_t* p, float
 {
     unpack16<bf16_t>(*reinterpret_cast<const uint4*>(p), f);
 }
+
+// Programmatic dependent launch (sm_90+): a kernel may be launched while the previous one in the stream is still
+// finishing; it first waits for that grid to complete (its writes visible), then lets the next kernel launch early.
+// Every kernel starts with this, so ordering is the same as plain stream order; only launch latency is hidden.
+__device__ __forceinline__ void pdl_entry()
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" :::);
+#endif
+}

@@ -37,20 +37,20 @@ __device__ void silu_mul_impl(const float* gu, A* act, long rows, int F)
 }
 
 #define DEFINE_ELEMENTWISE(SUF, A) \
-extern "C" __global__ void embed_##SUF(const int* ids, const A* table, float* h, int T, int H) { embed_impl<A>(ids, table, h, T, H); } \
-extern "C" __global__ void rmsnorm_##SUF(const float* x, const float* w, A* y, int H, float eps, long xStride) { rmsnorm_impl<A>(x, w, y, H, eps, xStride); } \
-extern "C" __global__ void silu_mul_##SUF(const float* gu, A* act, long rows, int F) { silu_mul_impl<A>(gu, act, rows, F); }
+extern "C" __global__ void embed_##SUF(const int* ids, const A* table, float* h, int T, int H) { pdl_entry(); embed_impl<A>(ids, table, h, T, H); } \
+extern "C" __global__ void rmsnorm_##SUF(const float* x, const float* w, A* y, int H, float eps, long xStride) { pdl_entry(); rmsnorm_impl<A>(x, w, y, H, eps, xStride); } \
+extern "C" __global__ void silu_mul_##SUF(const float* gu, A* act, long rows, int F) { pdl_entry(); silu_mul_impl<A>(gu, act, rows, F); }
 
 DEFINE_ELEMENTWISE(f32, float)
 DEFINE_ELEMENTWISE(bf16, bf16_t)
 
 extern "C" __global__ void f32_to_bf16(const float* x, bf16_t* y, long n)
-{
+{ pdl_entry();
     for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x) y[i] = from_f<bf16_t>(x[i]);
 }
 
 extern "C" __global__ void bf16_to_f32(const bf16_t* x, float* y, long n)
-{
+{ pdl_entry();
     for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x) y[i] = to_f(x[i]);
 }
 
@@ -64,7 +64,7 @@ __device__ __forceinline__ unsigned long long mix64(unsigned long long z)
 
 // Approximately normal values (sum of four uniforms, unit variance) times scale; for benchmark weights only.
 extern "C" __global__ void fill_random_bf16(bf16_t* y, long n, unsigned long long seed, float scale)
-{
+{ pdl_entry();
     for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x)
     {
         unsigned long long r = mix64(seed ^ mix64((unsigned long long)i));
@@ -75,7 +75,7 @@ extern "C" __global__ void fill_random_bf16(bf16_t* y, long n, unsigned long lon
 }
 
 extern "C" __global__ void fill_f32(float* y, long n, float v)
-{
+{ pdl_entry();
     for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x) y[i] = v;
 }
 
@@ -83,7 +83,7 @@ extern "C" __global__ void fill_f32(float* y, long n, float v)
 // records it in the history at position pos+1 and advances the sequence's position. One block per row.
 extern "C" __global__ void argmax_advance(const float* logits, long rowStride, int V, int* nextTokens, int* positions,
     int* history, int historyStride)
-{
+{ pdl_entry();
     __shared__ float sv[32];
     __shared__ int si[32];
     const float* row = logits + blockIdx.x * rowStride;

@@ -134,10 +134,10 @@ __device__ void moe_down_impl(const A* W, const A* act, float* yg, const int* co
 }
 
 #define DEFINE_GEMV(SUF, A) \
-extern "C" __global__ void gemv_##SUF(const A* W, const A* x, long ldx, float* y, long ldy, int T, int N, int K, int acc) { gemv_impl<A>(W, x, ldx, y, ldy, T, N, K, acc); } \
-extern "C" __global__ void gemv_gateup_##SUF(const A* W, const A* x, long ldx, A* act, int T, int F, int K) { gemv_gateup_impl<A>(W, x, ldx, act, T, F, K); } \
-extern "C" __global__ void moe_gateup_##SUF(const A* W, const A* x, const int* perm, A* act, const int* c, const int* o, int F, int K) { moe_gateup_impl<A>(W, x, perm, act, c, o, F, K); } \
-extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, int N, int K) { moe_down_impl<A>(W, act, yg, c, o, N, K); }
+extern "C" __global__ void gemv_##SUF(const A* W, const A* x, long ldx, float* y, long ldy, int T, int N, int K, int acc) { pdl_entry(); gemv_impl<A>(W, x, ldx, y, ldy, T, N, K, acc); } \
+extern "C" __global__ void gemv_gateup_##SUF(const A* W, const A* x, long ldx, A* act, int T, int F, int K) { pdl_entry(); gemv_gateup_impl<A>(W, x, ldx, act, T, F, K); } \
+extern "C" __global__ void moe_gateup_##SUF(const A* W, const A* x, const int* perm, A* act, const int* c, const int* o, int F, int K) { pdl_entry(); moe_gateup_impl<A>(W, x, perm, act, c, o, F, K); } \
+extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, int N, int K) { pdl_entry(); moe_down_impl<A>(W, act, yg, c, o, N, K); }
 
 DEFINE_GEMV(f32, float)
 DEFINE_GEMV(bf16, bf16_t)

@@ -59,7 +59,7 @@ __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int
 
 extern "C" __global__ void router_topk(const float* logits, int ld, int T, int E, int K, int renorm,
     int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv)
-{
+{ pdl_entry();
     route_impl(logits, ld, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv);
 }
 
@@ -101,13 +101,13 @@ __device__ void moe_combine_impl(float* h, const float* yg, const int* inv, cons
 
 extern "C" __global__ void moe_combine_f32(float* h, const float* yg, const int* inv, const float* topkW, int K, int H,
     const float* shared, const float* gateLogits, int gateLd, int gateCol, const float* normW, float* y, float eps)
-{ moe_combine_impl<float>(h, yg, inv, topkW, K, H, shared, gateLogits, gateLd, gateCol, normW, y, eps); }
+{ pdl_entry(); moe_combine_impl<float>(h, yg, inv, topkW, K, H, shared, gateLogits, gateLd, gateCol, normW, y, eps); }
 extern "C" __global__ void moe_combine_bf16(float* h, const float* yg, const int* inv, const float* topkW, int K, int H,
     const float* shared, const float* gateLogits, int gateLd, int gateCol, const float* normW, bf16_t* y, float eps)
-{ moe_combine_impl<bf16_t>(h, yg, inv, topkW, K, H, shared, gateLogits, gateLd, gateCol, normW, y, eps); }
+{ pdl_entry(); moe_combine_impl<bf16_t>(h, yg, inv, topkW, K, H, shared, gateLogits, gateLd, gateCol, normW, y, eps); }
 
-extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { gather_rows_impl<float>(x, xg, permToken, H); }
-extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { gather_rows_impl<bf16_t>(x, xg, permToken, H); }
+extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<float>(x, xg, permToken, H); }
+extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<bf16_t>(x, xg, permToken, H); }
 
 // Router for a few tokens in one block: logits[t, r] = x[t] . W[r] for r < rows (E routed experts, plus the
 // shared-expert gate row when present), written fp32; one warp per (token, row) dot, then router_topk's work.
@@ -138,7 +138,7 @@ __device__ void router_small_impl(const A* x, const A* W, float* logits, int T, 
 #define DEFINE_ROUTER(SUF, A) \
 extern "C" __global__ void router_fused_##SUF(const A* x, const A* W, float* logits, int T, int rows, int H, int E, int K, \
     int renorm, int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv) \
-{ \
+{ pdl_entry(); \
     router_small_impl<A>(x, W, logits, T, rows, H); \
     __syncthreads(); \
     route_impl(logits, rows, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv); \

@@ -18,6 +18,7 @@ internal sealed unsafe class CudaDriverApi
     public readonly delegate* unmanaged<nint, int, int, int> FuncSetAttribute;
     public readonly delegate* unmanaged<int*, int, nint, int> FuncGetAttribute;
     public readonly delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> LaunchKernel;
+    public readonly delegate* unmanaged<CuLaunchConfig*, nint, void**, void**, int> LaunchKernelEx;
     private readonly delegate* unmanaged<int, byte**, int> _getErrorString;
 
     public CudaDriverApi(nint lib, string libName)
@@ -34,6 +35,7 @@ internal sealed unsafe class CudaDriverApi
         FuncGetAttribute = (delegate* unmanaged<int*, int, nint, int>)E("cuFuncGetAttribute");
         LaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)E("cuLaunchKernel");
         _getErrorString = (delegate* unmanaged<int, byte**, int>)E("cuGetErrorString");
+        LaunchKernelEx = (delegate* unmanaged<CuLaunchConfig*, nint, void**, void**, int>)E("cuLaunchKernelEx");
     }
 
     public void Check(int status, string call)
