@@ -11,6 +11,7 @@ public sealed class CudaOps : IDisposable
     private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown;
     private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
     private readonly KernelModule _attentionModule;
+    private readonly CudaKernel _attentionCombine;
     private readonly Dictionary<(int G, int Npl), CudaKernel> _attention = [];
 
     public CudaOps(CudaDevice device, CudaStream stream, bool bf16)
@@ -33,6 +34,7 @@ public sealed class CudaOps : IDisposable
         _toBf16 = el.Kernel("f32_to_bf16");
         _qkvPrep = at.Kernel("qkv_prep_" + _suffix);
         _attentionModule = at;
+        _attentionCombine = at.Kernel("attention_combine_" + _suffix);
         _routerTopK = moe.Kernel("router_topk");
         _routerFused = moe.Kernel("router_fused_" + _suffix);
         _moeCombine = moe.Kernel("moe_combine_" + _suffix);
@@ -134,8 +136,19 @@ public sealed class CudaOps : IDisposable
             .Float(eps).Float(clip).Int(flags));
     }
 
+    /// <summary>Most key shares per query in split-K decode attention (sizes the partials buffer).</summary>
+    public const int MaxAttentionSplits = 16;
+
+    /// <summary>Queries up to which decode attention splits the keys over several blocks.</summary>
+    public const int SplitAttentionMaxTokens = 64;
+
+    /// <summary>
+    /// Causal GQA attention of each query token over its sequence's cache. For few queries (decode) the keys are
+    /// split over several blocks whose partial softmax sums are merged by a second kernel; <paramref name="partials"/>
+    /// holds [min(tokens, 64), heads, 16, headDim + 2] floats (0 disables splitting).
+    /// </summary>
     public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
-        int kvHeads, int headDim, int maxLen)
+        int kvHeads, int headDim, int maxLen, nint partials = 0)
     {
         if (headDim % 8 != 0 || headDim > 256 || heads % kvHeads != 0)
         {
@@ -153,7 +166,8 @@ public sealed class CudaOps : IDisposable
 
         // Few query blocks (decode): more warps per block so each walks fewer key tiles; many (prefill): 4 warps.
         int blocks = tokens * kvHeads * (group / g);
-        int warps = Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
+        int splits = partials != 0 && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
+        int warps = splits > 1 ? 4 : Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
         warps = Math.Min(warps, kernel.MaxThreadsPerBlock / 32);
         warps = warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
         int shared = AttentionShared(warps, g, headDim);
@@ -164,9 +178,14 @@ public sealed class CudaOps : IDisposable
         }
 
         float scale = 1f / MathF.Sqrt(headDim);
-        kernel.Launch(Stream, (tokens, kvHeads * (group / g), 1), warps * 32, shared,
+        kernel.Launch(Stream, (tokens, kvHeads * (group / g), splits), warps * 32, shared,
             _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(heads).Int(kvHeads)
-                .Int(headDim).Int(maxLen).Float(scale));
+                .Int(headDim).Int(maxLen).Float(scale).Ptr(partials));
+        if (splits > 1)
+        {
+            _attentionCombine.Launch(Stream, (tokens, heads, 1), Math.Min(256, (headDim + 31) / 32 * 32), 0,
+                _args.Reset().Ptr(partials).Ptr(output).Int(heads).Int(headDim).Int(splits));
+        }
     }
 
     private static int AttentionShared(int warps, int g, int headDim) =>

@@ -48,6 +48,7 @@ public sealed class CudaWorkspace : IDisposable
         DecodeSlots = Alloc(maxBatch * 4L);
         History = Alloc((long)maxBatch * maxSeqLen * 4);
         LastRows = Alloc(maxBatch * 4L);
+        AttentionPartials = Alloc(Math.Min(t, CudaOps.SplitAttentionMaxTokens) * s.Heads * CudaOps.MaxAttentionSplits * (hd + 2) * 4);
         LastHidden = Alloc(maxBatch * h * act);
         long cache = (long)maxBatch * maxSeqLen * s.KvHeads * hd * act;
         KCache = new nint[s.Layers];
@@ -94,6 +95,7 @@ public sealed class CudaWorkspace : IDisposable
     public nint DecodeSlots { get; }
     public nint History { get; }
     public nint LastRows { get; }
+    public nint AttentionPartials { get; }
     public nint LastHidden { get; }
     public nint[] KCache { get; }
     public nint[] VCache { get; }

@@ -243,6 +243,10 @@ public static class KernelChecks
         ops.Attention(dq.Pointer, dk.Pointer, dv.Pointer, dout.Pointer, dslot.Pointer, dpos.Pointer, t, nh, nkv, hd, maxLen);
         ops.Stream.Synchronize();
         var got = dout.Download<float>(t * nh * hd);
+        using var partials = d.Allocate((long)t * nh * CudaOps.MaxAttentionSplits * (hd + 2) * 4);
+        ops.Attention(dq.Pointer, dk.Pointer, dv.Pointer, dout.Pointer, dslot.Pointer, dpos.Pointer, t, nh, nkv, hd, maxLen, partials.Pointer);
+        ops.Stream.Synchronize();
+        var gotSplit = dout.Download<float>(t * nh * hd);
         var want = new float[got.Length];
         double scale = 1 / Math.Sqrt(hd);
         for (int i = 0; i < t; i++)
@@ -277,6 +281,7 @@ public static class KernelChecks
             }
         }
 
-        return Check.Report("causal GQA attention over the cache (16 q / 4 kv heads, up to 300 keys)", Check.RelError(got, want), 1e-4);
+        return Check.Report("causal GQA attention over the cache (16 q / 4 kv heads, up to 300 keys)", Check.RelError(got, want), 1e-4)
+            & Check.Report("split-K decode attention (16 key shares merged)", Check.RelError(gotSplit, want), 1e-4);
     }
 }

@@ -87,9 +87,11 @@ __device__ void qkv_prep_impl(const float* qkv, const float* bias, const float* 
 // one key per lane: a lane scores its key for all G heads (no shuffles per key), the warp updates an online
 // softmax once per tile, then accumulates P·V with lanes over head dims. Warps' partials merge at the end.
 // Shared memory: q [G][hd], p [W][G][32], m/l [W][G], acc [W][G][hd]. head_dim a multiple of 8, at most 32*NPL.
+// Split-K (decode): with splits > 1, block z of gridDim.z takes a contiguous share of the keys and writes its
+// unnormalised partial (m, l, acc) to partial[t][head][z][hd + 2]; attention_combine merges the shares.
 template <typename A, int G, int NPL>
 __device__ void attention_impl(const float* q, const A* kCache, const A* vCache, A* out, const int* slots,
-    const int* positions, int nh, int nkv, int hd, int maxLen, float scale)
+    const int* positions, int nh, int nkv, int hd, int maxLen, float scale, float* partial)
 {
     extern __shared__ float sm[];
     int sub = (nh / nkv) / G;
@@ -116,10 +118,17 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
     const A* kb = kCache + ((long)slot * maxLen * nkv + kvh) * hd;
     const A* vb = vCache + ((long)slot * maxLen * nkv + kvh) * hd;
     float* myP = sP + warp * G * 32;
-    for (int j0 = warp * 32; j0 <= pos; j0 += nw * 32)
+    int splits = gridDim.z, kBegin = 0, kEnd = pos + 1;
+    if (splits > 1)
+    {
+        int share = ((pos + 1 + splits - 1) / splits + 31) / 32 * 32;
+        kBegin = min(pos + 1, (int)blockIdx.z * share);
+        kEnd = min(pos + 1, kBegin + share);
+    }
+    for (int j0 = kBegin + warp * 32; j0 < kEnd; j0 += nw * 32)
     {
         int j = j0 + lane;
-        bool valid = j <= pos;
+        bool valid = j < kEnd;
         float s[G];
 #pragma unroll
         for (int g = 0; g < G; g++) s[g] = 0.0f;
@@ -163,7 +172,7 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
             myP[g * 32 + lane] = p;
         }
         __syncwarp();
-        int n = min(32, pos - j0 + 1);
+        int n = min(32, kEnd - j0);
         // Eight value rows per round, loaded before the math.
         for (int jb = 0; jb < n; jb += 8)
         {
@@ -220,19 +229,52 @@ __device__ void attention_impl(const float* q, const A* kCache, const A* vCache,
             ll += sL[w * G + g] * f;
             aa += sA[((long)w * G + g) * hd + d] * f;
         }
-        out[(long)t * nh * hd + (long)(h0 + g) * hd + d] = from_f<A>(aa / ll);
+        if (splits > 1)
+        {
+            float* pp = partial + (((long)t * nh + h0 + g) * splits + blockIdx.z) * (hd + 2);
+            pp[2 + d] = aa;
+            if (d == 0) { pp[0] = mm; pp[1] = ll; }
+        }
+        else
+        {
+            out[(long)t * nh * hd + (long)(h0 + g) * hd + d] = from_f<A>(aa / ll);
+        }
+    }
+}
+
+// Merges the split-K shares of one (token, head) per block.
+template <typename A>
+__device__ void attention_combine_impl(const float* partial, A* out, int nh, int hd, int splits)
+{
+    int t = blockIdx.x, h = blockIdx.y;
+    const float* pp = partial + ((long)t * nh + h) * splits * (hd + 2);
+    float mm = NEG_INF;
+    for (int z = 0; z < splits; z++) mm = fmaxf(mm, pp[z * (hd + 2)]);
+    for (int d = threadIdx.x; d < hd; d += blockDim.x)
+    {
+        float ll = 0.0f, aa = 0.0f;
+        for (int z = 0; z < splits; z++)
+        {
+            float mz = pp[z * (hd + 2)];
+            if (mz == NEG_INF) continue;
+            float f = expf(mz - mm);
+            ll += pp[z * (hd + 2) + 1] * f;
+            aa += pp[z * (hd + 2) + 2 + d] * f;
+        }
+        out[(long)t * nh * hd + (long)h * hd + d] = from_f<A>(aa / ll);
     }
 }
 
 #define ATTN(SUF, A, G, NPL) \
-extern "C" __global__ void attention_g##G##_n##NPL##_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc) { pdl_entry(); attention_impl<A, G, NPL>(q, k, v, o, s, p, nh, nkv, hd, ml, sc); }
+extern "C" __global__ void attention_g##G##_n##NPL##_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc, float* part) { pdl_entry(); attention_impl<A, G, NPL>(q, k, v, o, s, p, nh, nkv, hd, ml, sc, part); }
 #define ATTN_NPL(SUF, A, G) ATTN(SUF, A, G, 1) ATTN(SUF, A, G, 2) ATTN(SUF, A, G, 4) ATTN(SUF, A, G, 8)
 #define DEFINE_ATTENTION(SUF, A) \
 extern "C" __global__ void qkv_prep_##SUF(const float* qkv, const float* bias, const float* qNorm, const float* kNorm, \
     const float* ropeCos, const float* ropeSin, const int* slots, const int* positions, float* q, A* kCache, A* vCache, \
     int nh, int nkv, int hd, int maxLen, float eps, float clip, int flags) \
 { pdl_entry(); qkv_prep_impl<A>(qkv, bias, qNorm, kNorm, ropeCos, ropeSin, slots, positions, q, kCache, vCache, nh, nkv, hd, maxLen, eps, clip, flags); } \
-ATTN_NPL(SUF, A, 1) ATTN_NPL(SUF, A, 2) ATTN_NPL(SUF, A, 4) ATTN_NPL(SUF, A, 8)
+ATTN_NPL(SUF, A, 1) ATTN_NPL(SUF, A, 2) ATTN_NPL(SUF, A, 4) ATTN_NPL(SUF, A, 8) \
+extern "C" __global__ void attention_combine_##SUF(const float* part, A* o, int nh, int hd, int splits) { pdl_entry(); attention_combine_impl<A>(part, o, nh, hd, splits); }
 
 DEFINE_ATTENTION(f32, float)
 DEFINE_ATTENTION(bf16, bf16_t)
