@@ -2,7 +2,7 @@ using DistInfer.Bench.Gpu;
 using DistInfer.Engine;
 using DistInfer.Engine.Cuda;
 
-// distinfer-gpu-check [info|kernels|fixtures|bench|all] [--fixtures DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N] [--profile]
+// distinfer-gpu-check [info|kernels|fixtures|bench|all] [--fixtures DIR] [--demo DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N] [--profile]
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 string fixtures = Option(args, "--fixtures") ?? "Tests/Fixtures/hf";
 string batches = Option(args, "--batches") ?? "1,8,32,128";
@@ -37,6 +37,7 @@ try
     if (command is "fixtures" or "all")
     {
         ok &= FixtureChecks.Run(device, fixtures);
+        ok &= DemoChecks.Run(device, Option(args, "--demo") ?? "models/demo-moe");
     }
 
     if (command is "bench" or "all")
