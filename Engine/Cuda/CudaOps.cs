@@ -116,14 +116,15 @@ public sealed class CudaOps : IDisposable
     /// Every expert's gate/up + SiLU at once on its rows (token rows of x read through permToken); experts without
     /// tokens read no weights. W is [E, 2F, K]; act is [rows, F] in gathered order.
     /// </summary>
-    public void MoeGateUp(nint w, nint x, nint permToken, nint act, nint counts, nint offsets, int experts, int ffn, int k) =>
-        _moeGateUp.Launch(Stream, ((ffn + 7) / 8, experts, 1), 256, 0,
-            _args.Reset().Ptr(w).Ptr(x).Ptr(permToken).Ptr(act).Ptr(counts).Ptr(offsets).Int(ffn).Int(k));
+    /// <param name="slots">min(experts, routed rows): the most experts that can have tokens.</param>
+    public void MoeGateUp(nint w, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k) =>
+        _moeGateUp.Launch(Stream, ((ffn + 7) / 8, slots, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(x).Ptr(permToken).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(ffn).Int(k));
 
     /// <summary>Every expert's down projection on its gathered rows. W is [E, N, K].</summary>
-    public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, int experts, int n, int k) =>
-        _moeDown.Launch(Stream, ((n + 7) / 8, experts, 1), 256, 0,
-            _args.Reset().Ptr(w).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Int(n).Int(k));
+    public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k) =>
+        _moeDown.Launch(Stream, ((n + 7) / 8, slots, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Ptr(active).Int(n).Int(k));
 
     public bool SkinnySupported(int k) => k % (16 / ActSize) == 0;
 
@@ -192,15 +193,15 @@ public sealed class CudaOps : IDisposable
         (g * headDim + warps * g * 32 + 2 * warps * g + warps * g * headDim) * 4;
 
     public void RouterTopK(nint logits, int ld, int tokens, int experts, int topK, bool renormalize, nint topkIds, nint topkWeights,
-        nint counts, nint offsets, nint permToken, nint inverse) =>
+        nint counts, nint offsets, nint permToken, nint inverse, nint active) =>
         _routerTopK.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(logits).Int(ld).Int(tokens).Int(experts).Int(topK)
-            .Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse));
+            .Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
 
     /// <summary>Router logits (x · W^T, W [rows, hidden]) and routing in one single-block launch, for few tokens.</summary>
     public void RouterFused(nint x, nint w, nint logits, int tokens, int rows, int hidden, int experts, int topK, bool renormalize,
-        nint topkIds, nint topkWeights, nint counts, nint offsets, nint permToken, nint inverse) =>
+        nint topkIds, nint topkWeights, nint counts, nint offsets, nint permToken, nint inverse, nint active) =>
         _routerFused.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(x).Ptr(w).Ptr(logits).Int(tokens).Int(rows).Int(hidden).Int(experts)
-            .Int(topK).Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse));
+            .Int(topK).Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
 
     public void GatherRows(nint x, nint xg, nint permToken, int rows, int hidden) =>
         _gatherRows.Launch(Stream, rows, 128, 0, _args.Reset().Ptr(x).Ptr(xg).Ptr(permToken).Int(hidden));

@@ -13,7 +13,7 @@ public sealed partial class CudaTransformer
         if (fusedRouter)
         {
             _ops.RouterFused(_ws.Xn, l.Router, _ws.RouterLogits, t, routerRows, h, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights,
-                _ws.Counts, _ws.Offsets, _ws.PermToken, _ws.Inverse);
+                _ws.Counts, _ws.Offsets, _ws.PermToken, _ws.Inverse, _ws.ActiveExperts);
         }
         else
         {
@@ -32,15 +32,16 @@ public sealed partial class CudaTransformer
             }
 
             _ops.RouterTopK(_ws.RouterLogits, routerRows, t, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights, _ws.Counts,
-                _ws.Offsets, _ws.PermToken, _ws.Inverse);
+                _ws.Offsets, _ws.PermToken, _ws.Inverse, _ws.ActiveExperts);
         }
 
         int rows = t * k;
         if (rows <= _options.SkinnyMoeMaxRows && _ops.SkinnySupported(h) && _ops.SkinnySupported(f))
         {
             // Few rows: expert ids stay on the device; experts nobody chose read no weights.
-            _ops.MoeGateUp(l.ExpertsGateUp, _ws.Xn, _ws.PermToken, _ws.FfnAct, _ws.Counts, _ws.Offsets, e, f, h);
-            _ops.MoeDown(l.ExpertsDown, _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, e, h, f);
+            int slots = Math.Min(e, rows);
+            _ops.MoeGateUp(l.ExpertsGateUp, _ws.Xn, _ws.PermToken, _ws.FfnAct, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, f, h);
+            _ops.MoeDown(l.ExpertsDown, _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, h, f);
         }
         else
         {

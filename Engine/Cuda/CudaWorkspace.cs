@@ -32,6 +32,7 @@ public sealed class CudaWorkspace : IDisposable
         TopKWeights = Alloc(t * k * 4);
         Counts = Alloc((s.Experts + 1) * 4L);
         Offsets = Alloc((s.Experts + 1) * 4L);
+        ActiveExperts = Alloc((s.Experts + 1) * 4L);
         PermToken = Alloc(t * k * 4);
         Inverse = Alloc(t * k * 4);
         Gathered = Alloc(Math.Max(routed, 1) * h * act);
@@ -79,6 +80,7 @@ public sealed class CudaWorkspace : IDisposable
     public nint TopKWeights { get; }
     public nint Counts { get; }
     public nint Offsets { get; }
+    public nint ActiveExperts { get; }
     public nint PermToken { get; }
     public nint Inverse { get; }
     public nint Gathered { get; }

@@ -193,7 +193,8 @@ public static class KernelChecks
         using var offsets = d.Allocate((e + 1) * 4);
         using var perm = d.Allocate(t * k * 4);
         using var inv = d.Allocate(t * k * 4);
-        ops.RouterTopK(dl.Pointer, e, t, e, k, true, ids.Pointer, w.Pointer, counts.Pointer, offsets.Pointer, perm.Pointer, inv.Pointer);
+        using var active = d.Allocate((e + 1) * 4);
+        ops.RouterTopK(dl.Pointer, e, t, e, k, true, ids.Pointer, w.Pointer, counts.Pointer, offsets.Pointer, perm.Pointer, inv.Pointer, active.Pointer);
         ops.Stream.Synchronize();
         var gotIds = ids.Download<int>(t * k);
         var gotW = w.Download<float>(t * k);

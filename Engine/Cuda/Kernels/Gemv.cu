@@ -90,14 +90,16 @@ __device__ void gemv_gateup_impl(const A* W, const A* x, long ldx, A* act, int T
         for (int j = 0; j < nt; j++) act[(long)(t0 + j) * F + r] = from_f<A>(silu_mul(res[0][j], res[1][j]));
 }
 
-// Expert e = blockIdx.y: gate/up + SiLU for its rows offsets[e] .. +counts[e], reading the token rows of x
+// Expert e = active[blockIdx.y]: gate/up + SiLU for its rows offsets[e] .. +counts[e], reading the token rows of x
 // through permToken (no separate gather). Experts nobody chose return at once and read no weights.
 template <typename A>
-__device__ void moe_gateup_impl(const A* W, const A* x, const int* permToken, A* act, const int* counts, const int* offsets, int F, int K)
+__device__ void moe_gateup_impl(const A* W, const A* x, const int* permToken, A* act, const int* counts, const int* offsets,
+    const int* active, int F, int K)
 {
-    int e = blockIdx.y, cnt = counts[e];
+    int e = active[blockIdx.y];
     int r = blockIdx.x * 8 + (threadIdx.x >> 5);
-    if (cnt == 0 || r >= F) return;
+    if (e < 0 || r >= F) return;
+    int cnt = counts[e];
     int off = offsets[e];
     const A* w[2] = { W + ((long)e * 2 * F + r) * K, W + ((long)e * 2 * F + F + r) * K };
     for (int c0 = 0; c0 < cnt; c0 += 8)
@@ -114,11 +116,13 @@ __device__ void moe_gateup_impl(const A* W, const A* x, const int* permToken, A*
 
 // Expert down projection on gathered rows: yg[row, r] = W[e, r] . act[row].
 template <typename A>
-__device__ void moe_down_impl(const A* W, const A* act, float* yg, const int* counts, const int* offsets, int N, int K)
+__device__ void moe_down_impl(const A* W, const A* act, float* yg, const int* counts, const int* offsets, const int* active,
+    int N, int K)
 {
-    int e = blockIdx.y, cnt = counts[e];
+    int e = active[blockIdx.y];
     int r = blockIdx.x * 8 + (threadIdx.x >> 5);
-    if (cnt == 0 || r >= N) return;
+    if (e < 0 || r >= N) return;
+    int cnt = counts[e];
     int off = offsets[e];
     const A* w[1] = { W + ((long)e * N + r) * K };
     for (int c0 = 0; c0 < cnt; c0 += 8)
@@ -136,8 +140,8 @@ __device__ void moe_down_impl(const A* W, const A* act, float* yg, const int* co
 #define DEFINE_GEMV(SUF, A) \
 extern "C" __global__ void gemv_##SUF(const A* W, const A* x, long ldx, float* y, long ldy, int T, int N, int K, int acc) { pdl_entry(); gemv_impl<A>(W, x, ldx, y, ldy, T, N, K, acc); } \
 extern "C" __global__ void gemv_gateup_##SUF(const A* W, const A* x, long ldx, A* act, int T, int F, int K) { pdl_entry(); gemv_gateup_impl<A>(W, x, ldx, act, T, F, K); } \
-extern "C" __global__ void moe_gateup_##SUF(const A* W, const A* x, const int* perm, A* act, const int* c, const int* o, int F, int K) { pdl_entry(); moe_gateup_impl<A>(W, x, perm, act, c, o, F, K); } \
-extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, int N, int K) { pdl_entry(); moe_down_impl<A>(W, act, yg, c, o, N, K); }
+extern "C" __global__ void moe_gateup_##SUF(const A* W, const A* x, const int* perm, A* act, const int* c, const int* o, const int* a, int F, int K) { pdl_entry(); moe_gateup_impl<A>(W, x, perm, act, c, o, a, F, K); } \
+extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, const int* a, int N, int K) { pdl_entry(); moe_down_impl<A>(W, act, yg, c, o, a, N, K); }
 
 DEFINE_GEMV(f32, float)
 DEFINE_GEMV(bf16, bf16_t)

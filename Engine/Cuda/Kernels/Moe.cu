@@ -3,8 +3,10 @@
 
 // One block of up to 1024 threads for all T tokens (E <= 1024, K <= 16). Outputs:
 // topkIds/topkW [T*K], counts[E], offsets[E+1], permToken[row] (gathered row -> token), inv[t*K+k] (-> row).
+// Also writes active[0..E): the ids of experts with tokens, in order, then -1; expert kernels launched over
+// min(E, T*K) slots read it so unchosen experts cost no blocks.
 __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int renorm,
-    int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv)
+    int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv, int* active)
 {
     __shared__ int sCount[1024];
     __shared__ int sOff[1025];
@@ -41,7 +43,13 @@ __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int
     if (threadIdx.x == 0)
     {
         sOff[0] = 0;
-        for (int e = 0; e < E; e++) sOff[e + 1] = sOff[e] + sCount[e];
+        int n = 0;
+        for (int e = 0; e < E; e++)
+        {
+            sOff[e + 1] = sOff[e] + sCount[e];
+            if (sCount[e] > 0) active[n++] = e;
+        }
+        for (int e = n; e < E; e++) active[e] = -1;
     }
     __syncthreads();
     for (int e = threadIdx.x; e <= E; e += blockDim.x)
@@ -58,9 +66,9 @@ __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int
 }
 
 extern "C" __global__ void router_topk(const float* logits, int ld, int T, int E, int K, int renorm,
-    int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv)
+    int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv, int* active)
 { pdl_entry();
-    route_impl(logits, ld, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv);
+    route_impl(logits, ld, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv, active);
 }
 
 template <typename A>
@@ -137,11 +145,11 @@ __device__ void router_small_impl(const A* x, const A* W, float* logits, int T, 
 // Router GEMV and routing in one launch for decode-sized batches.
 #define DEFINE_ROUTER(SUF, A) \
 extern "C" __global__ void router_fused_##SUF(const A* x, const A* W, float* logits, int T, int rows, int H, int E, int K, \
-    int renorm, int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv) \
+    int renorm, int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv, int* active) \
 { pdl_entry(); \
     router_small_impl<A>(x, W, logits, T, rows, H); \
     __syncthreads(); \
-    route_impl(logits, rows, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv); \
+    route_impl(logits, rows, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv, active); \
 }
 DEFINE_ROUTER(f32, float)
 DEFINE_ROUTER(bf16, bf16_t)
