@@ -1,6 +1,15 @@
+using System.CommandLine;
+
 namespace DistInfer.Cli;
 
 internal static class Program
 {
-    private static int Main() => 0;
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("distinfer: run and serve Hugging Face MoE models with DistInfer");
+        root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
+        return root.Parse(args).Invoke();
+    }
 }

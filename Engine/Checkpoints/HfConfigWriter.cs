@@ -75,7 +75,8 @@ internal static class HfConfigWriter
                 c["architectures"] = new[] { "MixtralForCausalLM" };
                 c["bos_token_id"] = 1;
                 c["eos_token_id"] = 2;
-                c["head_dim"] = o.ResolvedHeadDim;
+                // transformers saves null when head_dim is the default hidden / heads.
+                c["head_dim"] = o.ResolvedHeadDim * o.Heads == o.Hidden ? null : o.ResolvedHeadDim;
                 c["num_local_experts"] = o.Experts;
                 c["router_jitter_noise"] = 0.0;
                 c["sliding_window"] = null;
@@ -84,7 +85,7 @@ internal static class HfConfigWriter
                 c["architectures"] = new[] { "Qwen2MoeForCausalLM" };
                 AddQwenCommon(c, o);
                 c["layer_types"] = Enumerable.Repeat("full_attention", o.Layers).ToArray();
-                c["max_window_layers"] = o.Layers;
+                c["max_window_layers"] = 28;
                 c["norm_topk_prob"] = false;
                 c["num_experts"] = o.Experts;
                 c["qkv_bias"] = true;
@@ -124,6 +125,7 @@ internal static class HfConfigWriter
         c["decoder_sparse_step"] = 1;
         c["eos_token_id"] = null;
         c["mlp_only_layers"] = Array.Empty<int>();
+        c["intermediate_size"] = o.DenseFfn ?? o.Ffn;
         c["moe_intermediate_size"] = o.Ffn;
         c["use_sliding_window"] = false;
     }

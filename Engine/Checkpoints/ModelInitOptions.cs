@@ -32,6 +32,12 @@ public sealed record ModelInitOptions
     /// <summary>qwen2_moe's shared expert width; null means <see cref="Ffn"/>.</summary>
     public int? SharedExpertFfn { get; init; }
 
+    /// <summary>
+    /// intermediate_size written for qwen2_moe and qwen3_moe, the width of dense MLP layers (there are none when every
+    /// layer is MoE, as here); null means <see cref="Ffn"/>.
+    /// </summary>
+    public int? DenseFfn { get; init; }
+
     public int Vocab { get; init; } = 32000;
 
     /// <summary>BF16, F32 or F16.</summary>

@@ -74,8 +74,18 @@ public sealed unsafe class SafeTensorsFile : ITensorSource
                 $"{path}: truncated, {fileLength} bytes (a safetensors file starts with an 8-byte header length)");
         }
 
-        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,
-            HandleInheritability.None, leaveOpen: false);
+        MemoryMappedFile map;
+        try
+        {
+            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,
+                HandleInheritability.None, leaveOpen: false);
+        }
+        catch (IOException e)
+        {
+            stream.Dispose();
+            throw new CheckpointException($"{path}: cannot map safetensors file ({e.Message})", e);
+        }
+
         MemoryMappedViewAccessor? view = null;
         bool pointerAcquired = false;
         try

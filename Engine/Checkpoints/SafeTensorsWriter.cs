@@ -49,27 +49,66 @@ public static class SafeTensorsWriter
 
         // Write beside the target and rename, so an interrupted run never leaves a plausible-looking file.
         string temporary = path + ".partial";
-        byte[] buffer = GC.AllocateUninitializedArray<byte>((int)Math.Clamp(maxTensor, 1, ChunkBytes));
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        try
         {
+            using var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
             stream.SetLength(8 + header.Length + total);
             Span<byte> length = stackalloc byte[8];
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
             stream.Write(length);
             stream.Write(header);
+            WriteTensors(stream, ordered, fill, (int)Math.Clamp(maxTensor, 1, ChunkBytes));
+        }
+        catch
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+
+            throw;
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Double-buffered: the next chunk is filled while the previous one is written.</summary>
+    private static void WriteTensors(FileStream stream, TensorSpec[] ordered, TensorChunkFiller fill, int bufferBytes)
+    {
+        byte[][] buffers = [GC.AllocateUninitializedArray<byte>(bufferBytes), GC.AllocateUninitializedArray<byte>(bufferBytes)];
+        int which = 0;
+        var pending = Task.CompletedTask;
+        try
+        {
             foreach (var tensor in ordered)
             {
                 long size = tensor.ByteLength;
                 for (long offset = 0; offset < size; offset += ChunkBytes)
                 {
                     int n = (int)Math.Min(ChunkBytes, size - offset);
+                    byte[] buffer = buffers[which];
                     fill(tensor, offset, buffer.AsMemory(0, n));
-                    stream.Write(buffer, 0, n);
+                    pending.GetAwaiter().GetResult();
+                    pending = Task.Run(() => stream.Write(buffer, 0, n));
+                    which ^= 1;
                 }
             }
-        }
 
-        File.Move(temporary, path, overwrite: true);
+            pending.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            // Never let the stream be disposed under a write still in flight.
+            try
+            {
+                pending.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+
+            throw;
+        }
     }
 
     /// <summary>

@@ -26,6 +26,12 @@ public sealed record ModelConfig
     /// <summary>Renormalise the top-k routing weights to sum to one.</summary>
     public bool NormTopKProb { get; init; }
 
+    /// <summary>
+    /// The router hands the experts its top-k weights in the model dtype (transformers casts them for Qwen2-MoE,
+    /// Qwen3-MoE and OLMoE); Mixtral's router keeps them fp32. Matters only when emulating bf16 compute.
+    /// </summary>
+    public bool RoutingWeightsInModelDType { get; init; }
+
     /// <summary>Qwen2-MoE shared expert width (0: none); its output is scaled by sigmoid(shared_expert_gate).</summary>
     public int SharedExpertIntermediateSize { get; init; }
 
@@ -48,6 +54,9 @@ public sealed record ModelConfig
 
     /// <summary>Mixtral stores experts under block_sparse_moe with w1/w3/w2 names.</summary>
     public bool MixtralExpertNames { get; init; }
+
+    /// <summary>The checkpoint's declared dtype ("bfloat16", "float32", ...), from dtype or torch_dtype.</summary>
+    public string? DType { get; init; }
 
     public int? BosTokenId { get; init; }
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];

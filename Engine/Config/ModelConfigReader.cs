@@ -120,6 +120,7 @@ public static class ModelConfigReader
             NumExperts = numExperts,
             TopK = topK,
             NormTopKProb = isMixtral || (c.Bool("norm_topk_prob") ?? false),
+            RoutingWeightsInModelDType = !isMixtral,
             SharedExpertIntermediateSize = modelType == "qwen2_moe" ? c.Int("shared_expert_intermediate_size") ?? 0 : 0,
             MoeLayers = moeLayers,
             AttentionBias = modelType == "qwen2_moe" ? c.Bool("qkv_bias") ?? true : c.Bool("attention_bias") ?? false,
@@ -130,6 +131,7 @@ public static class ModelConfigReader
             MaxPositionEmbeddings = c.Int("max_position_embeddings") ?? 4096,
             TieWordEmbeddings = c.Bool("tie_word_embeddings") ?? false,
             MixtralExpertNames = isMixtral,
+            DType = c.String("dtype") ?? c.String("torch_dtype"),
             BosTokenId = c.Int("bos_token_id"),
             EosTokenIds = c.IntOrIntList("eos_token_id"),
             PadTokenId = c.Int("pad_token_id"),
@@ -143,7 +145,8 @@ public static class ModelConfigReader
         var scaling = c.Object("rope_scaling");
         foreach (var (name, obj) in new[] { ("rope_parameters", parameters), ("rope_scaling", scaling) })
         {
-            if (obj is { } o && o.String("rope_type") is { } type && type != "default")
+            // Older rope_scaling objects name the kind "type" instead of "rope_type".
+            if (obj is { } o && (o.String("rope_type") ?? o.String("type")) is { } type && type != "default")
             {
                 throw o.Error("rope_type", $"unsupported rope_type '{type}' in {name} (only default)");
             }

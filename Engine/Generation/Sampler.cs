@@ -66,11 +66,18 @@ public sealed class Sampler
         var keep = _params.TopK > 0 ? Math.Min(_params.TopK, n) : n;
         if (_params.TopP < 1f)
         {
-            var cumulative = 0f;
+            // As transformers applies top-p after top-k: the mass is measured on what top-k kept, renormalised.
+            var kept = 0.0;
+            for (var i = 0; i < keep; i++)
+            {
+                kept += keys[order[i]];
+            }
+
+            var cumulative = 0.0;
             for (var i = 0; i < keep; i++)
             {
                 cumulative += keys[order[i]];
-                if (cumulative >= _params.TopP)
+                if (cumulative >= _params.TopP * kept)
                 {
                     keep = i + 1;
                     break;

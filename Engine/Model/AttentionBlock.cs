@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Tensors;
 
 namespace DistInfer.Engine.Model;
 
@@ -9,7 +10,7 @@ namespace DistInfer.Engine.Model;
 /// Grouped-query causal self-attention over a ragged batch with a KV cache: fused qkv projection, optional q/k
 /// norms and clipping, RoPE, cache append, softmax(q·kᵀ·scale)·v per head, output projection.
 /// </summary>
-public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGemm gemm)
+public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGemm gemm, bool bf16)
 {
     // Below this many multiply-adds the attention loop stays on one thread (decode of a short batch).
     private const long ParallelThreshold = 1 << 18;
@@ -27,10 +28,10 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
         var attended = ArrayPool<float>.Shared.Rent(n * _qWidth);
         try
         {
-            layer.Attention.Qkv.Forward(gemm, normed.AsSpan(0, n * config.HiddenSize), n, qkv);
+            layer.Attention.Qkv.Forward(gemm, normed.AsSpan(0, n * config.HiddenSize), n, qkv, bf16);
             PrepareAndCache(layer, layout, qkv);
             Attend(layer.Index, layout, qkv, attended);
-            layer.Attention.Output.Forward(gemm, attended.AsSpan(0, n * _qWidth), n, output);
+            layer.Attention.Output.Forward(gemm, attended.AsSpan(0, n * _qWidth), n, output, bf16);
         }
         finally
         {
@@ -56,13 +57,13 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
                 var v = row.Slice(_qWidth + _kvWidth, _kvWidth);
                 if (config.QkNorm == QkNormKind.FullWidth)
                 {
-                    Ops.RmsNorm(q, a.QNorm!, config.RmsNormEps, q);
-                    Ops.RmsNorm(k, a.KNorm!, config.RmsNormEps, k);
+                    Ops.RmsNorm(q, a.QNorm!, config.RmsNormEps, q, bf16);
+                    Ops.RmsNorm(k, a.KNorm!, config.RmsNormEps, k, bf16);
                 }
                 else if (config.QkNorm == QkNormKind.PerHead)
                 {
-                    Ops.RmsNormRows(q, a.QNorm!, config.RmsNormEps, config.NumHeads, d, q);
-                    Ops.RmsNormRows(k, a.KNorm!, config.RmsNormEps, config.NumKvHeads, d, k);
+                    Ops.RmsNormRows(q, a.QNorm!, config.RmsNormEps, config.NumHeads, d, q, bf16);
+                    Ops.RmsNormRows(k, a.KNorm!, config.RmsNormEps, config.NumKvHeads, d, k, bf16);
                 }
 
                 if (config.ClipQkv is { } clip)
@@ -73,12 +74,12 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
                 var position = layout.RotaryPositionOf(s, t);
                 for (var h = 0; h < config.NumHeads; h++)
                 {
-                    rope.Apply(q.Slice(h * d, d), position);
+                    rope.Apply(q.Slice(h * d, d), position, bf16);
                 }
 
                 for (var h = 0; h < config.NumKvHeads; h++)
                 {
-                    rope.Apply(k.Slice(h * d, d), position);
+                    rope.Apply(k.Slice(h * d, d), position, bf16);
                 }
 
                 var slot = layout.SlotOf(s, t);
@@ -110,6 +111,30 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
         {
             Parallel.For(0, items, i => AttendHead(layerIndex, layout, qkv, attended, i / heads, i % heads));
         }
+    }
+
+    /// <summary>
+    /// Softmax·V as a bf16 flash-attention kernel evaluates it: unnormalised probabilities rounded to bf16 before
+    /// the product with V, fp32 accumulation, division by the fp32 sum, output rounded.
+    /// </summary>
+    private void AccumulateBf16(Span<float> score, ReadOnlySpan<float> values, int group, Span<float> o)
+    {
+        var d = config.HeadDim;
+        var max = TensorPrimitives.Max(score);
+        TensorPrimitives.Subtract(score, max, score);
+        TensorPrimitives.Exp(score, score);
+        var sum = TensorPrimitives.Sum(score);
+        BFloat16.Round(score);
+        for (var j = 0; j < score.Length; j++)
+        {
+            if (score[j] != 0f)
+            {
+                TensorPrimitives.MultiplyAdd(values.Slice(j * _kvWidth + group * d, d), score[j], o, o);
+            }
+        }
+
+        TensorPrimitives.Divide(o, sum, o);
+        BFloat16.Round(o);
     }
 
     private void AttendHead(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int s, int h)
@@ -144,6 +169,12 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
                 o.Clear();
                 if (!anyVisible)
                 {
+                    continue;
+                }
+
+                if (bf16)
+                {
+                    AccumulateBf16(score, values, group, o);
                     continue;
                 }
 

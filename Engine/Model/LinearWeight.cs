@@ -12,8 +12,8 @@ public sealed class LinearWeight(int outFeatures, int inFeatures, float[] weight
 
     public long ParameterCount => (long)OutFeatures * InFeatures + (Bias?.Length ?? 0);
 
-    /// <summary>y[rows, Out] = x[rows, In] · Wᵀ + b.</summary>
-    public void Forward(IGemm gemm, ReadOnlySpan<float> x, int rows, Span<float> y)
+    /// <summary>y[rows, Out] = x[rows, In] · Wᵀ + b, rounded to bf16 when <paramref name="bf16"/>.</summary>
+    public void Forward(IGemm gemm, ReadOnlySpan<float> x, int rows, Span<float> y, bool bf16 = false)
     {
         if (rows == 0)
         {
@@ -27,6 +27,11 @@ public sealed class LinearWeight(int outFeatures, int inFeatures, float[] weight
             {
                 System.Numerics.Tensors.TensorPrimitives.Add(y.Slice(r * OutFeatures, OutFeatures), b, y.Slice(r * OutFeatures, OutFeatures));
             }
+        }
+
+        if (bf16)
+        {
+            Tensors.BFloat16.Round(y[..(rows * OutFeatures)]);
         }
     }
 }

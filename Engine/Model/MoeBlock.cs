@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Tensors;
 
 namespace DistInfer.Engine.Model;
 
@@ -9,43 +10,80 @@ namespace DistInfer.Engine.Model;
 /// A sparse MoE layer run in-process: route, then for each expert (ascending id) gather its tokens into one block,
 /// run one SwiGLU over the block, and add weight·output into each token's row. Tokens therefore sum their
 /// experts in ascending expert order — the order the fabric's router reproduces. Then the shared expert.
+/// In bf16 mode the routed sum is kept in fp32 and rounded once, before the shared expert is added.
 /// </summary>
-public sealed class MoeBlock(ModelConfig config, IGemm gemm)
+public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
 {
+    /// <summary>Routes normed rows: raw logits into <paramref name="routerLogits"/>, top-k per token.</summary>
+    public MoeRouting Route(MoeWeights moe, float[] x, int rows, Span<float> routerLogits) =>
+        MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * config.HiddenSize), rows, routerLogits, bf16);
+
+    /// <summary>Expert <paramref name="expert"/>'s tokens as one contiguous block [n, H] (what an expert grain receives).</summary>
+    public float[] GatherInput(MoeRouting routing, int expert, float[] x)
+    {
+        var h = config.HiddenSize;
+        var tokens = routing.TokensOf(expert);
+        var block = new float[tokens.Length * h];
+        Gather(x, tokens, h, block);
+        return block;
+    }
+
+    /// <summary>One expert's unweighted outputs [n, H] for a block of its tokens.</summary>
+    public void RunExpert(SwiGluWeights expert, ReadOnlySpan<float> block, int rows, Span<float> output) =>
+        expert.Forward(gemm, block, rows, output, bf16);
+
+    /// <summary>Runs every routed expert held in this process and combines (the in-process MoE layer).</summary>
     public void Forward(MoeWeights moe, float[] x, int rows, float[] output, Span<float> routerLogits)
     {
         var h = config.HiddenSize;
-        var routing = MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * h), rows, routerLogits);
-        output.AsSpan(0, rows * h).Clear();
-        var capacity = 0;
+        var routing = Route(moe, x, rows, routerLogits);
+        var outputs = new float[]?[config.NumExperts];
         for (var e = 0; e < config.NumExperts; e++)
         {
-            capacity = Math.Max(capacity, routing.TokenCount(e));
-        }
-
-        var block = ArrayPool<float>.Shared.Rent(Math.Max(1, capacity * h));
-        var result = ArrayPool<float>.Shared.Rent(Math.Max(1, capacity * h));
-        try
-        {
-            for (var e = 0; e < config.NumExperts; e++)
+            var n = routing.TokenCount(e);
+            if (n == 0)
             {
-                var tokens = routing.TokensOf(e);
-                if (tokens.IsEmpty)
-                {
-                    continue;
-                }
-
-                var expert = moe.Experts[e]
-                    ?? throw new InvalidOperationException($"expert {e} is not loaded in this process");
-                Gather(x, tokens, h, block);
-                expert.Forward(gemm, block.AsSpan(0, tokens.Length * h), tokens.Length, result);
-                ScatterAdd(result, tokens, routing.WeightsOf(e), h, output);
+                continue;
             }
+
+            var expert = moe.Experts[e] ?? throw new InvalidOperationException($"expert {e} is not loaded in this process");
+            outputs[e] = new float[n * h];
+            RunExpert(expert, GatherInput(routing, e, x), n, outputs[e]);
         }
-        finally
+
+        Combine(moe, routing, outputs, x, rows, output);
+    }
+
+    /// <summary>
+    /// output = Σ weight·expert output per token, experts in ascending id order, then the shared expert. The one
+    /// combine both the in-process layer and the fabric's stage grains use, so their results are identical.
+    /// </summary>
+    public void Combine(MoeWeights moe, MoeRouting routing, IReadOnlyList<float[]?> expertOutputs, float[] x, int rows, float[] output)
+    {
+        var h = config.HiddenSize;
+        output.AsSpan(0, rows * h).Clear();
+        for (var e = 0; e < config.NumExperts; e++)
         {
-            ArrayPool<float>.Shared.Return(block);
-            ArrayPool<float>.Shared.Return(result);
+            var tokens = routing.TokensOf(e);
+            if (tokens.IsEmpty)
+            {
+                continue;
+            }
+
+            var result = expertOutputs[e] ?? throw new InvalidOperationException($"no output for expert {e}, which has {tokens.Length} tokens");
+            if (result.Length != tokens.Length * h)
+            {
+                throw new InvalidOperationException($"expert {e} returned {result.Length} values for {tokens.Length} tokens of width {h}");
+            }
+
+            ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16 && config.RoutingWeightsInModelDType);
+        }
+
+        // transformers' experts (grouped_mm, its default) sum each token's weighted expert outputs over the
+        // top-k in fp32 and round once; rounding after every add drifts from it at near-ties.
+        if (bf16)
+        {
+            BFloat16.Round(output.AsSpan(0, rows * h));
         }
 
         if (moe.SharedExpert is { } shared)
@@ -63,13 +101,27 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm)
         }
     }
 
-    /// <summary>output[token] += weight · result[i] for each of an expert's tokens.</summary>
-    public static void ScatterAdd(ReadOnlySpan<float> result, ReadOnlySpan<int> tokens, ReadOnlySpan<float> weights, int width, Span<float> output)
+    /// <summary>output[token] += weight · result[i] for each of an expert's tokens, accumulated in fp32.</summary>
+    /// <remarks>
+    /// With <paramref name="bf16Products"/> each product is rounded to bf16 first: when the router hands the experts
+    /// bf16 weights, expert_out · weight is a bf16 tensor in transformers. Mixtral's fp32 weights give fp32 products.
+    /// </remarks>
+    public static void ScatterAdd(ReadOnlySpan<float> result, ReadOnlySpan<int> tokens, ReadOnlySpan<float> weights, int width, Span<float> output, bool bf16Products = false)
     {
+        Span<float> product = bf16Products ? new float[width] : default;
         for (var i = 0; i < tokens.Length; i++)
         {
             var dst = output.Slice(tokens[i] * width, width);
-            TensorPrimitives.MultiplyAdd(result.Slice(i * width, width), weights[i], dst, dst);
+            if (bf16Products)
+            {
+                TensorPrimitives.Multiply(result.Slice(i * width, width), weights[i], product);
+                BFloat16.Round(product);
+                TensorPrimitives.Add(dst, product, dst);
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(result.Slice(i * width, width), weights[i], dst, dst);
+            }
         }
     }
 
@@ -80,13 +132,20 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm)
         var g = ArrayPool<float>.Shared.Rent(rows);
         try
         {
-            shared.Forward(gemm, x.AsSpan(0, rows * h), rows, y);
-            gate.Forward(gemm, x.AsSpan(0, rows * h), rows, g);
+            shared.Forward(gemm, x.AsSpan(0, rows * h), rows, y, bf16);
+            gate.Forward(gemm, x.AsSpan(0, rows * h), rows, g, bf16);
             TensorPrimitives.Sigmoid(g.AsSpan(0, rows), g.AsSpan(0, rows));
             for (var r = 0; r < rows; r++)
             {
                 var dst = output.AsSpan(r * h, h);
-                TensorPrimitives.MultiplyAdd(y.AsSpan(r * h, h), g[r], dst, dst);
+                var product = y.AsSpan(r * h, h);
+                TensorPrimitives.Multiply(product, bf16 ? BFloat16.Round(g[r]) : g[r], product);
+                if (bf16)
+                {
+                    BFloat16.Round(product);
+                }
+
+                Ops.AddInPlace(dst, product, bf16);
             }
         }
         finally

@@ -1,6 +1,7 @@
 using System.Buffers;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Tensors;
 
 namespace DistInfer.Engine.Model;
 
@@ -11,14 +12,17 @@ public static class MoeRouter
     /// Routes <paramref name="rows"/> normed token rows; writes the raw router logits [rows, E] into
     /// <paramref name="logits"/> (what output_router_logits returns).
     /// </summary>
-    public static MoeRouting Route(ModelConfig config, LinearWeight router, IGemm gemm, ReadOnlySpan<float> x, int rows, Span<float> logits)
+    /// <remarks>
+    /// With <paramref name="bf16"/> the logits are bf16 values, as in a bf16 model; the weights too where the
+    /// architecture's router casts them to the model dtype (<see cref="ModelConfig.RoutingWeightsInModelDType"/>).
+    /// </remarks>
+    public static MoeRouting Route(ModelConfig config, LinearWeight router, IGemm gemm, ReadOnlySpan<float> x, int rows, Span<float> logits, bool bf16 = false)
     {
-        var e = config.NumExperts;
-        router.Forward(gemm, x, rows, logits);
-        return FromLogits(config, logits, rows);
+        router.Forward(gemm, x, rows, logits, bf16);
+        return FromLogits(config, logits[..(rows * config.NumExperts)], rows, bf16);
     }
 
-    public static MoeRouting FromLogits(ModelConfig config, ReadOnlySpan<float> logits, int rows)
+    public static MoeRouting FromLogits(ModelConfig config, ReadOnlySpan<float> logits, int rows, bool bf16 = false)
     {
         var e = config.NumExperts;
         var k = config.TopK;
@@ -52,6 +56,11 @@ public static class MoeRouter
         finally
         {
             ArrayPool<float>.Shared.Return(probs);
+        }
+
+        if (bf16 && config.RoutingWeightsInModelDType)
+        {
+            BFloat16.Round(weights);
         }
 
         return new MoeRouting(rows, k, e, ids, weights);

@@ -1,3 +1,5 @@
+using DistInfer.Engine.Tensors;
+
 namespace DistInfer.Engine.Model;
 
 /// <summary>
@@ -59,12 +61,28 @@ public sealed class RotaryEmbedding
     }
 
     /// <summary>Rotates one head vector in place at <paramref name="position"/>.</summary>
-    public void Apply(Span<float> head, int position)
+    /// <remarks>
+    /// With <paramref name="bf16"/>: cos and sin are cast to bf16 and each product and sum is rounded, as
+    /// q * cos + rotate_half(q) * sin evaluates in a bf16 model.
+    /// </remarks>
+    public void Apply(Span<float> head, int position, bool bf16 = false)
     {
         var cos = _cos.AsSpan(position * _half, _half);
         var sin = _sin.AsSpan(position * _half, _half);
         var x1 = head[.._half];
         var x2 = head[_half..];
+        if (bf16)
+        {
+            for (var i = 0; i < _half; i++)
+            {
+                float a = x1[i], b = x2[i], c = BFloat16.Round(cos[i]), s = BFloat16.Round(sin[i]);
+                x1[i] = BFloat16.Round(BFloat16.Round(a * c) - BFloat16.Round(b * s));
+                x2[i] = BFloat16.Round(BFloat16.Round(b * c) + BFloat16.Round(a * s));
+            }
+
+            return;
+        }
+
         for (var i = 0; i < _half; i++)
         {
             var a = x1[i];

@@ -16,23 +16,23 @@ public sealed class SwiGluWeights(LinearWeight gateUp, LinearWeight down)
     public long ParameterCount => GateUp.ParameterCount + Down.ParameterCount;
 
     /// <summary>y[rows, H] = down(silu(gate x) * up x) for a block of token rows.</summary>
-    public void Forward(IGemm gemm, ReadOnlySpan<float> x, int rows, Span<float> y)
+    public void Forward(IGemm gemm, ReadOnlySpan<float> x, int rows, Span<float> y, bool bf16 = false)
     {
         var f = Width;
         var gateUp = ArrayPool<float>.Shared.Rent(rows * 2 * f);
         var act = ArrayPool<float>.Shared.Rent(rows * f);
         try
         {
-            GateUp.Forward(gemm, x, rows, gateUp);
+            GateUp.Forward(gemm, x, rows, gateUp, bf16);
             for (var r = 0; r < rows; r++)
             {
                 var g = gateUp.AsSpan(r * 2 * f, f);
                 var u = gateUp.AsSpan(r * 2 * f + f, f);
                 var a = act.AsSpan(r * f, f);
-                Ops.SiluMul(g, u, a);
+                Ops.SiluMul(g, u, a, bf16);
             }
 
-            Down.Forward(gemm, act.AsSpan(0, rows * f), rows, y);
+            Down.Forward(gemm, act.AsSpan(0, rows * f), rows, y, bf16);
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Buffers;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Tensors;
 
 namespace DistInfer.Engine.Model;
 
@@ -16,16 +17,26 @@ public sealed class TransformerModel
 {
     private readonly AttentionBlock _attention;
     private readonly MoeBlock _moe;
+    private readonly bool _bf16;
 
-    public TransformerModel(ModelWeights weights, IGemm gemm)
+    /// <param name="precision">Defaults to bf16 rounding for bf16 checkpoints and fp32 otherwise.</param>
+    public TransformerModel(ModelWeights weights, IGemm gemm, ActivationPrecision? precision = null)
     {
         Weights = weights;
         Config = weights.Config;
         Gemm = gemm;
+        Precision = precision ?? DefaultPrecision(Config);
+        _bf16 = Precision == ActivationPrecision.BFloat16;
         Rope = new RotaryEmbedding(Config.HeadDim, Config.RopeTheta);
-        _attention = new AttentionBlock(Config, Rope, gemm);
-        _moe = new MoeBlock(Config, gemm);
+        _attention = new AttentionBlock(Config, Rope, gemm, _bf16);
+        _moe = new MoeBlock(Config, gemm, _bf16);
     }
+
+    public ActivationPrecision Precision { get; }
+
+    /// <summary>bf16 rounding for bf16 checkpoints (as transformers and vLLM run them), fp32 otherwise.</summary>
+    public static ActivationPrecision DefaultPrecision(ModelConfig config) =>
+        config.DType == "bfloat16" ? ActivationPrecision.BFloat16 : ActivationPrecision.Float32;
 
     public ModelConfig Config { get; }
     public ModelWeights Weights { get; }
@@ -33,11 +44,11 @@ public sealed class TransformerModel
     public RotaryEmbedding Rope { get; }
 
     /// <summary>Loads config.json and the checkpoint of <paramref name="modelDir"/>.</summary>
-    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null)
+    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null)
     {
         var config = ModelConfigReader.Load(modelDir);
         using var source = Checkpoint.Open(modelDir);
-        return new TransformerModel(WeightLoader.Load(source, config, part), gemm);
+        return new TransformerModel(WeightLoader.Load(source, config, part), gemm, precision);
     }
 
     public SequenceKvCache CreateCache(int initialCapacity = 64) =>
@@ -60,42 +71,49 @@ public sealed class TransformerModel
         }
     }
 
-    /// <summary>Runs every layer of the part over hidden[N, H] in place; the caller commits the caches.</summary>
+    /// <summary>
+    /// Runs every layer of the part over hidden[N, H] in place; the caller commits the caches. In bf16 mode the
+    /// result is the last residual sum before rounding (the next norm reads it unrounded).
+    /// </summary>
     public void RunLayers(BatchLayout layout, float[] hidden, RouterLogitsSink? routerLogits = null)
     {
-        layout.Reserve();
-        Rope.EnsurePositions(MaxPosition(layout) + 1);
+        BeginStep(layout);
         var n = layout.TotalTokens;
         var h = Config.HiddenSize;
         var normed = ArrayPool<float>.Shared.Rent(n * h);
-        var delta = ArrayPool<float>.Shared.Rent(n * h);
         var logits = Config.IsMoe ? ArrayPool<float>.Shared.Rent(n * Config.NumExperts) : [];
         try
         {
             for (var l = Weights.Part.FirstLayer; l < Weights.Part.EndLayer; l++)
             {
-                var layer = Weights.Layers[l]!;
-                Ops.RmsNormRows(hidden, layer.InputNorm, Config.RmsNormEps, n, h, normed);
-                _attention.Forward(layer, layout, normed, delta);
-                AddInPlace(hidden, delta, n * h);
-                Ops.RmsNormRows(hidden, layer.PostAttentionNorm, Config.RmsNormEps, n, h, normed);
-                if (layer.Moe is { } moe)
+                AttentionStep(l, layout, hidden, normed);
+                if (Weights.Layers[l]!.Moe is { } moe)
                 {
-                    _moe.Forward(moe, normed, n, delta, logits);
+                    var routing = MoeRoute(l, hidden, n, normed, logits);
                     routerLogits?.Invoke(l, Config.MoeLayerOrdinal(l), logits.AsSpan(0, n * Config.NumExperts), n);
+                    var outputs = new float[]?[Config.NumExperts];
+                    for (var e = 0; e < Config.NumExperts; e++)
+                    {
+                        var count = routing.TokenCount(e);
+                        if (count > 0)
+                        {
+                            outputs[e] = new float[count * h];
+                            _moe.RunExpert(moe.Experts[e] ?? throw new InvalidOperationException($"layer {l} expert {e} is not loaded in this process"),
+                                _moe.GatherInput(routing, e, normed), count, outputs[e]);
+                        }
+                    }
+
+                    MoeFinish(l, routing, outputs, normed, hidden, n);
                 }
                 else
                 {
-                    layer.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta);
+                    DenseMlpStep(l, hidden, n, normed);
                 }
-
-                AddInPlace(hidden, delta, n * h);
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(normed);
-            ArrayPool<float>.Shared.Return(delta);
             if (logits.Length > 0)
             {
                 ArrayPool<float>.Shared.Return(logits);
@@ -103,7 +121,103 @@ public sealed class TransformerModel
         }
     }
 
+    /// <summary>Prepares caches and RoPE tables for a step; call once before the step's first layer.</summary>
+    public void BeginStep(BatchLayout layout)
+    {
+        layout.Reserve();
+        Rope.EnsurePositions(MaxPosition(layout) + 1);
+    }
+
+    /// <summary>hidden += attention(input_norm(hidden)); leaves nothing else in <paramref name="scratch"/> worth keeping.</summary>
+    public void AttentionStep(int layer, BatchLayout layout, float[] hidden, float[] scratch)
+    {
+        var n = layout.TotalTokens;
+        var h = Config.HiddenSize;
+        var w = Weights.Layers[layer] ?? throw new InvalidOperationException($"layer {layer} is not loaded in this process");
+        var delta = ArrayPool<float>.Shared.Rent(n * h);
+        try
+        {
+            NormThenRoundResidual(hidden, w.InputNorm, n, scratch);
+            _attention.Forward(w, layout, scratch, delta);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(delta);
+        }
+    }
+
+    /// <summary>hidden += mlp(post_attention_norm(hidden)) for a dense layer.</summary>
+    public void DenseMlpStep(int layer, float[] hidden, int n, float[] normed)
+    {
+        var h = Config.HiddenSize;
+        var w = Weights.Layers[layer]!;
+        var delta = ArrayPool<float>.Shared.Rent(n * h);
+        try
+        {
+            NormThenRoundResidual(hidden, w.PostAttentionNorm, n, normed);
+            w.Mlp!.Forward(Gemm, normed.AsSpan(0, n * h), n, delta, _bf16);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(delta);
+        }
+    }
+
+    /// <summary>Normalises hidden into <paramref name="normed"/> and routes it; the experts then run (here or remotely).</summary>
+    public MoeRouting MoeRoute(int layer, float[] hidden, int n, float[] normed, Span<float> routerLogits)
+    {
+        var w = Weights.Layers[layer]!;
+        NormThenRoundResidual(hidden, w.PostAttentionNorm, n, normed);
+        return _moe.Route(w.Moe!, normed, n, routerLogits);
+    }
+
+    /// <summary>Expert <paramref name="expert"/>'s input block for a routed step.</summary>
+    public float[] MoeExpertInput(MoeRouting routing, int expert, float[] normed) => _moe.GatherInput(routing, expert, normed);
+
+    /// <summary>Runs one expert's weights on a block (what an expert grain does).</summary>
+    public void RunExpert(SwiGluWeights expert, ReadOnlySpan<float> block, int rows, Span<float> output) => _moe.RunExpert(expert, block, rows, output);
+
+    /// <summary>hidden += combine(expert outputs) (+ shared expert), in the engine's order.</summary>
+    public void MoeFinish(int layer, MoeRouting routing, IReadOnlyList<float[]?> expertOutputs, float[] normed, float[] hidden, int n)
+    {
+        var h = Config.HiddenSize;
+        var delta = ArrayPool<float>.Shared.Rent(n * h);
+        try
+        {
+            _moe.Combine(Weights.Layers[layer]!.Moe!, routing, expertOutputs, normed, n, delta);
+            Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(delta);
+        }
+    }
+
+    /// <summary>
+    /// normed = RMSNorm(hidden); then, in bf16 mode, hidden is rounded to bf16 to serve as the residual.
+    /// </summary>
+    /// <remarks>
+    /// Residual adds are left unrounded until the next norm has read them: the norm sees the fp32 sum
+    /// residual + delta, as a fused add+RMSNorm computes it, while the residual stream carried on is bf16.
+    /// Greedy generation of transformers' bf16 reference (models/demo-moe/reference_generation.json) is
+    /// reproduced only this way: rounding the sum before the norm (eager transformers) or never rounding the
+    /// residual (fp32 residual stream) both diverge from it at near-ties, on the GPU as well as here.
+    /// In fp32 mode this is the plain pre-norm block.
+    /// </remarks>
+    private void NormThenRoundResidual(float[] hidden, float[] weight, int rows, float[] normed)
+    {
+        var h = Config.HiddenSize;
+        Ops.RmsNormRows(hidden, weight, Config.RmsNormEps, rows, h, normed, _bf16);
+        if (_bf16)
+        {
+            BFloat16.Round(hidden.AsSpan(0, rows * h));
+        }
+    }
+
     /// <summary>logits[rows, V] = lm_head(final_norm(hidden rows)).</summary>
+    /// <remarks><paramref name="hidden"/> is the unrounded output of <see cref="RunLayers"/>; see NormThenRoundResidual.</remarks>
     public void Head(ReadOnlySpan<float> hidden, int rows, Span<float> logits)
     {
         var head = Weights.LmHead ?? throw new InvalidOperationException("this model part has no head");
@@ -111,8 +225,8 @@ public sealed class TransformerModel
         var normed = ArrayPool<float>.Shared.Rent(rows * h);
         try
         {
-            Ops.RmsNormRows(hidden, Weights.FinalNorm!, Config.RmsNormEps, rows, h, normed);
-            head.Forward(Gemm, normed.AsSpan(0, rows * h), rows, logits);
+            Ops.RmsNormRows(hidden, Weights.FinalNorm!, Config.RmsNormEps, rows, h, normed, _bf16);
+            head.Forward(Gemm, normed.AsSpan(0, rows * h), rows, logits, _bf16);
         }
         finally
         {
@@ -170,7 +284,4 @@ public sealed class TransformerModel
 
         return max;
     }
-
-    private static void AddInPlace(float[] x, float[] delta, int length) =>
-        System.Numerics.Tensors.TensorPrimitives.Add(x.AsSpan(0, length), delta.AsSpan(0, length), x.AsSpan(0, length));
 }

@@ -36,8 +36,6 @@ internal sealed class BpeModel
 
     public Dictionary<string, int> Vocab { get; }
 
-    internal WordCache Cache => _cache;
-
     internal BpeMerger Merger => _merger;
 
     public void EncodePiece(ReadOnlySpan<char> piece, List<int> output)

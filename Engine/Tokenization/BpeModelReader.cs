@@ -59,10 +59,12 @@ internal static class BpeModelReader
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in element.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0
+                || id > TokenizerJsonReader.MaxTokenId)
             {
                 throw TokenizerJsonReader.Fail(
-                    path, $"model.vocab entry '{entry.Name}' has id {entry.Value.GetRawText()}, not a non-negative integer");
+                    path,
+                    $"model.vocab entry '{entry.Name}' has id {entry.Value.GetRawText()}, not an integer in 0..{TokenizerJsonReader.MaxTokenId}");
             }
 
             vocab[entry.Name] = id;

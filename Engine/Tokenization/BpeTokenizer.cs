@@ -12,6 +12,7 @@ public sealed class BpeTokenizer
     private readonly BpeModel _model;
     private readonly AddedToken[] _addedTokens;
     private readonly AddedTokenSplitter? _splitter;
+    private readonly AddedTokenSplitter? _nonSpecialSplitter;
     private readonly Dictionary<string, int> _addedByContent;
     private readonly string?[] _idToToken;
     private readonly byte[]?[] _tokenBytes;
@@ -26,6 +27,8 @@ public sealed class BpeTokenizer
         _addPrefixSpace = addPrefixSpace;
         _useRegex = useRegex;
         _splitter = addedTokens.Length > 0 ? new AddedTokenSplitter(addedTokens) : null;
+        var nonSpecial = Array.FindAll(addedTokens, static t => !t.Special);
+        _nonSpecialSplitter = nonSpecial.Length > 0 ? new AddedTokenSplitter(nonSpecial) : null;
 
         var size = 0;
         foreach (var id in model.Vocab.Values)
@@ -116,17 +119,25 @@ public sealed class BpeTokenizer
     }
 
     /// <summary>Token ids of <paramref name="text"/>; added tokens appearing in it are emitted as their ids.</summary>
-    public int[] Encode(ReadOnlySpan<char> text)
+    public int[] Encode(ReadOnlySpan<char> text) => Encode(text, recognizeSpecialTokens: true);
+
+    /// <summary>
+    /// Token ids of <paramref name="text"/>. With <paramref name="recognizeSpecialTokens"/> false, special tokens in
+    /// the text are encoded as ordinary text (the tokenizers library's split_special_tokens), so untrusted input
+    /// cannot inject, say, an end-of-text token; non-special added tokens are still recognised.
+    /// </summary>
+    public int[] Encode(ReadOnlySpan<char> text, bool recognizeSpecialTokens)
     {
         var output = new List<int>(text.Length / 3 + 4);
-        if (_splitter is null)
+        var splitter = recognizeSpecialTokens ? _splitter : _nonSpecialSplitter;
+        if (splitter is null)
         {
             EncodeText(text, output);
             return [.. output];
         }
 
         var segments = new List<TextSegment>();
-        _splitter.Split(text, segments);
+        splitter.Split(text, segments);
         foreach (var segment in segments)
         {
             if (segment.TokenId >= 0)

@@ -60,16 +60,4 @@ internal static class ByteLevelAlphabet
 
         return bytes;
     }
-
-    /// <summary>The byte-level string of raw bytes (the form tokens take in the vocabulary).</summary>
-    public static string BytesToToken(ReadOnlySpan<byte> bytes)
-    {
-        Span<char> chars = bytes.Length <= 256 ? stackalloc char[bytes.Length] : new char[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            chars[i] = ByteToChar[bytes[i]];
-        }
-
-        return new string(chars);
-    }
 }

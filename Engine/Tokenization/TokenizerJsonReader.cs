@@ -9,6 +9,9 @@ namespace DistInfer.Engine.Tokenization;
 /// </summary>
 internal static class TokenizerJsonReader
 {
+    /// <summary>Ids index dense per-id tables; real vocabularies stay far below this (about 262k at most today).</summary>
+    internal const int MaxTokenId = (1 << 24) - 1;
+
     public static BpeTokenizer Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -170,9 +173,9 @@ internal static class TokenizerJsonReader
             }
 
             var idElement = Required(path, entry, "id", JsonValueKind.Number);
-            if (!idElement.TryGetInt32(out var id) || id < 0)
+            if (!idElement.TryGetInt32(out var id) || id < 0 || id > MaxTokenId)
             {
-                throw Fail(path, $"added token id {idElement.GetRawText()} is not a non-negative integer");
+                throw Fail(path, $"added token id {idElement.GetRawText()} is not an integer in 0..{MaxTokenId}");
             }
 
             var content = Required(path, entry, "content", JsonValueKind.String).GetString()!;

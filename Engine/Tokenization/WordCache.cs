@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace DistInfer.Engine.Tokenization;
 
 /// <summary>
-/// Thread-safe, bounded cache of pre-tokenized word to token ids. Lookups take a span so a hit allocates nothing;
-/// when full it is emptied, which keeps memory bounded and lets the working set follow the traffic.
+/// Thread-safe, bounded cache of pre-tokenized word to token ids. Lookups take a span so a hit allocates nothing.
+/// When full it stops taking words (as the tokenizers library does): word frequencies are Zipfian, so the common
+/// words arrive first, and emptying it instead made cache misses on unusual text pay for constant re-filling.
 /// </summary>
 internal sealed class WordCache
 {
@@ -33,12 +34,14 @@ internal sealed class WordCache
             return;
         }
 
-        if (Interlocked.Increment(ref _count) > _capacity)
+        if (Volatile.Read(ref _count) >= _capacity)
         {
-            _map.Clear();
-            Interlocked.Exchange(ref _count, 1);
+            return;
         }
 
-        _lookup.TryAdd(word, ids);
+        if (_lookup.TryAdd(word, ids))
+        {
+            Interlocked.Increment(ref _count);
+        }
     }
 }

@@ -7,6 +7,7 @@ internal static class Program
     [
         new Commands.SgemmCommand(),
         new Commands.MemoryBandwidthCommand(),
+        new Commands.EngineCommand(),
     ];
 
     private static int Main(string[] args)

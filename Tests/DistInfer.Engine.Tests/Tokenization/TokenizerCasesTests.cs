@@ -64,4 +64,15 @@ public sealed class TokenizerCasesTests
     {
         Assert.Equal([1, 41, 1], DemoTokenizer.Instance.Encode("<|pad|>H<|pad|>"));
     }
+
+    [Fact]
+    public void Encode_SpecialTokensNotRecognised_EncodesThemAsText()
+    {
+        var tokenizer = DemoTokenizer.Instance;
+
+        var ids = tokenizer.Encode("<|endoftext|>between", recognizeSpecialTokens: false);
+
+        Assert.DoesNotContain(0, ids);
+        Assert.Equal("<|endoftext|>between", tokenizer.Decode(ids));
+    }
 }

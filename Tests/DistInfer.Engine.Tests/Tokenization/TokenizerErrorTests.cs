@@ -146,4 +146,10 @@ public sealed class TokenizerErrorTests
     {
         LoadFails(json => json["model"]!["vocab"]!["zzz"] = -3, "'zzz'");
     }
+
+    [Fact]
+    public void FromFile_HugeAddedTokenId_ThrowsNamingId()
+    {
+        LoadFails(json => json["added_tokens"]![1]!["id"] = 2_000_000_000, "added token id 2000000000");
+    }
 }

@@ -54,6 +54,21 @@ public sealed class TokenizerJsonVariantsTests
     }
 
     [Fact]
+    public void Encode_IgnoreMerges_UsesWholeWordFromVocabulary()
+    {
+        // "Ġzzzq" has no merge path, so only ignore_merges can produce it.
+        var tokenizer = Load(json =>
+        {
+            json["model"]!["vocab"]!["Ġzzzq"] = 4096;
+            json["model"]!["ignore_merges"] = true;
+        });
+
+        Assert.Equal([4096], tokenizer.Encode(" zzzq"));
+        Assert.NotEqual([4096], DemoTokenizer.Instance.Encode(" zzzq"));
+        Assert.Equal(DemoTokenizer.Instance.Encode(" zzzr"), tokenizer.Encode(" zzzr"));
+    }
+
+    [Fact]
     public void Encode_AddedTokenWithStrip_AbsorbsSurroundingWhitespace()
     {
         var tokenizer = Load(json =>
@@ -84,6 +99,9 @@ public sealed class TokenizerJsonVariantsTests
 
         Assert.Equal([0, 41, 4096, 41], ids);
         Assert.Equal("H<tool>H", tokenizer.Decode(ids));
+        var asText = tokenizer.Encode("<|endoftext|>H<tool>H", recognizeSpecialTokens: false);
+        Assert.DoesNotContain(0, asText);
+        Assert.Equal([41, 4096, 41], asText[^3..]);
     }
 
     [Fact]
@@ -121,7 +139,7 @@ public sealed class TokenizerJsonVariantsTests
     }
 
     [Fact]
-    public void WordCache_MoreWordsThanCapacity_StaysBounded()
+    public void WordCache_MoreWordsThanCapacity_KeepsFirstWordsOnly()
     {
         var cache = new WordCache(capacity: 10);
         for (var i = 0; i < 100; i++)
@@ -129,8 +147,9 @@ public sealed class TokenizerJsonVariantsTests
             cache.Add($"w{i}", [i]);
         }
 
-        Assert.InRange(cache.Count, 1, 10);
-        Assert.True(cache.TryGet("w99", out var ids));
-        Assert.Equal([99], ids);
+        Assert.Equal(10, cache.Count);
+        Assert.True(cache.TryGet("w9", out var ids));
+        Assert.Equal([9], ids);
+        Assert.False(cache.TryGet("w10", out _));
     }
 }

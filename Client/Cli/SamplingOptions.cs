@@ -1,0 +1,35 @@
+using System.CommandLine;
+using DistInfer.Engine.Generation;
+
+namespace DistInfer.Cli;
+
+/// <summary>The sampling options shared by the generate and bench commands.</summary>
+internal sealed class SamplingOptions
+{
+    public Option<int> MaxNewTokens { get; } = new("--max-new-tokens") { Description = "tokens to generate", DefaultValueFactory = _ => 32 };
+    public Option<int> MinNewTokens { get; } = new("--min-new-tokens") { Description = "ignore EOS until this many tokens were generated" };
+    public Option<float> Temperature { get; } = new("--temperature") { Description = "0 (default) is greedy" };
+    public Option<int> TopK { get; } = new("--top-k") { Description = "sample among the k most likely tokens (0: all)" };
+    public Option<float> TopP { get; } = new("--top-p") { Description = "nucleus sampling mass", DefaultValueFactory = _ => 1.0f };
+    public Option<ulong?> Seed { get; } = new("--seed") { Description = "seed for repeatable sampling" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(MaxNewTokens);
+        command.Options.Add(MinNewTokens);
+        command.Options.Add(Temperature);
+        command.Options.Add(TopK);
+        command.Options.Add(TopP);
+        command.Options.Add(Seed);
+    }
+
+    public SamplingParams Read(ParseResult r) => new()
+    {
+        MaxNewTokens = r.GetValue(MaxNewTokens),
+        MinNewTokens = r.GetValue(MinNewTokens),
+        Temperature = r.GetValue(Temperature),
+        TopK = r.GetValue(TopK),
+        TopP = r.GetValue(TopP),
+        Seed = r.GetValue(Seed),
+    };
+}

@@ -1,0 +1,37 @@
+using System.Threading.Channels;
+using DistInfer.Engine.Generation;
+
+namespace DistInfer.Engine.Serving;
+
+/// <summary>One request's state inside the <see cref="ContinuousBatcher"/>.</summary>
+internal sealed class BatchSequence(long id, int[] promptIds, SamplingParams parameters)
+{
+    private int _last = -1;
+
+    public long Id { get; } = id;
+    public int[] PromptIds { get; } = promptIds;
+    public SamplingParams Parameters { get; } = parameters;
+    public Sampler Sampler { get; } = new(parameters);
+    public Channel<TokenEvent> Output { get; } = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    public CancellationTokenRegistration Registration { get; set; }
+    public volatile bool Cancelled;
+
+    /// <summary>Whether the executor has seen this sequence (so it holds a KV cache to free).</summary>
+    public bool Started { get; private set; }
+
+    public int Generated { get; private set; }
+
+    /// <summary>The prompt on the first step, then the last sampled token.</summary>
+    public int[] NextInput()
+    {
+        var input = Started ? [_last] : PromptIds;
+        Started = true;
+        return input;
+    }
+
+    public void Accept(int token)
+    {
+        _last = token;
+        Generated++;
+    }
+}

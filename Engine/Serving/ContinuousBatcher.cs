@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using DistInfer.Engine.Generation;
+
+namespace DistInfer.Engine.Serving;
+
+/// <summary>
+/// Continuous batching: one loop runs ragged steps over the running sequences; new requests join between steps
+/// (their prompt prefills in the same step as the others' decode), finished or cancelled ones leave and free their
+/// KV cache at once. Tokens stream to each caller as they are produced.
+/// </summary>
+public sealed class ContinuousBatcher : IAsyncDisposable
+{
+    private readonly IBatchExecutor _executor;
+    private readonly BatcherOptions _options;
+    private readonly IReadOnlyList<int> _defaultStops;
+    private readonly ConcurrentQueue<BatchSequence> _waiting = new();
+    private readonly List<BatchSequence> _running = [];
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _nextId;
+    private int _waitingCount;
+    private int _runningCount;
+    private long _steps;
+
+    public ContinuousBatcher(IBatchExecutor executor, IReadOnlyList<int> defaultStopTokens, BatcherOptions? options = null)
+    {
+        _executor = executor;
+        _defaultStops = defaultStopTokens;
+        _options = options ?? new BatcherOptions();
+        _loop = Task.Run(RunAsync);
+    }
+
+    public int Running => Volatile.Read(ref _runningCount);
+    public int Waiting => Volatile.Read(ref _waitingCount);
+
+    /// <summary>Steps executed so far (observable progress for tests and metrics).</summary>
+    public long Steps => Interlocked.Read(ref _steps);
+
+    /// <summary>Queues a request and streams its tokens; throws <see cref="OverCapacityException"/> when the queue is full.</summary>
+    public IAsyncEnumerable<TokenEvent> GenerateAsync(int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken = default)
+    {
+        parameters.Validate();
+        if (promptIds.Length == 0)
+        {
+            throw new DistInferException("the prompt is empty");
+        }
+
+        foreach (var id in promptIds)
+        {
+            if ((uint)id >= (uint)_executor.VocabSize)
+            {
+                throw new DistInferException($"token id {id} is outside the vocabulary [0, {_executor.VocabSize})");
+            }
+        }
+
+        if (Interlocked.Increment(ref _waitingCount) > _options.MaxWaiting)
+        {
+            Interlocked.Decrement(ref _waitingCount);
+            throw new OverCapacityException($"over capacity: {_options.MaxWaiting} requests are already waiting");
+        }
+
+        parameters = parameters.StopTokenIds is null ? parameters with { StopTokenIds = _defaultStops } : parameters;
+        var sequence = new BatchSequence(Interlocked.Increment(ref _nextId), promptIds, parameters);
+        sequence.Registration = cancellationToken.Register(() =>
+        {
+            sequence.Cancelled = true;
+            _signal.Release();
+        });
+        _waiting.Enqueue(sequence);
+        _signal.Release();
+        return Read(sequence, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<TokenEvent> Read(BatchSequence sequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var token in sequence.Output.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            yield return token;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (_running.Count == 0 && _waiting.IsEmpty)
+            {
+                try
+                {
+                    await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            Admit();
+            await DropCancelledAsync().ConfigureAwait(false);
+            if (_running.Count == 0)
+            {
+                continue;
+            }
+
+            await StepAsync().ConfigureAwait(false);
+        }
+
+        foreach (var s in _running)
+        {
+            s.Output.Writer.TryComplete(new ObjectDisposedException(nameof(ContinuousBatcher)));
+        }
+    }
+
+    private void Admit()
+    {
+        var prefillTokens = 0;
+        while (_running.Count < _options.MaxRunning && _waiting.TryPeek(out var next))
+        {
+            if (prefillTokens > 0 && prefillTokens + next.PromptIds.Length > _options.MaxPrefillTokensPerStep)
+            {
+                break;
+            }
+
+            _waiting.TryDequeue(out _);
+            Interlocked.Decrement(ref _waitingCount);
+            prefillTokens += next.PromptIds.Length;
+            _running.Add(next);
+        }
+
+        Volatile.Write(ref _runningCount, _running.Count);
+    }
+
+    private async Task DropCancelledAsync()
+    {
+        for (var i = _running.Count - 1; i >= 0; i--)
+        {
+            if (_running[i].Cancelled)
+            {
+                await FinishAsync(_running[i], FinishReason.Cancelled, null).ConfigureAwait(false);
+                _running.RemoveAt(i);
+            }
+        }
+
+        Volatile.Write(ref _runningCount, _running.Count);
+    }
+
+    private async Task StepAsync()
+    {
+        var batch = _running.ToArray();
+        var ids = new long[batch.Length];
+        var counts = new int[batch.Length];
+        var tokens = new List<int>();
+        for (var s = 0; s < batch.Length; s++)
+        {
+            ids[s] = batch[s].Id;
+            var input = batch[s].NextInput();
+            counts[s] = input.Length;
+            tokens.AddRange(input);
+        }
+
+        float[] logits;
+        try
+        {
+            logits = await _executor.ForwardAsync(new BatchStep(ids, counts, [.. tokens]), _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A failed step fails the sequences in it; the loop and the other requests carry on. On shutdown the
+            // step is abandoned and its callers told so.
+            var reason = _stop.IsCancellationRequested ? new ObjectDisposedException(nameof(ContinuousBatcher)) : e;
+            foreach (var s in batch)
+            {
+                await FinishAsync(s, null, reason).ConfigureAwait(false);
+                _running.Remove(s);
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _steps);
+        var vocab = _executor.VocabSize;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var s = batch[i];
+            var row = logits.AsSpan(i * vocab, vocab);
+            var token = s.Sampler.Next(row, s.Generated < s.Parameters.MinNewTokens);
+            var logProbability = LogSoftmaxAt(row, token);
+            s.Accept(token);
+            var finish = s.Parameters.StopTokenIds!.Contains(token) && s.Generated >= s.Parameters.MinNewTokens
+                ? FinishReason.Stop
+                : s.Generated >= s.Parameters.MaxNewTokens ? FinishReason.Length : (FinishReason?)null;
+            s.Output.Writer.TryWrite(new TokenEvent(token, s.Generated - 1, finish, logProbability));
+            if (finish is { } reason)
+            {
+                await FinishAsync(s, reason, null).ConfigureAwait(false);
+                _running.Remove(s);
+            }
+        }
+
+        Volatile.Write(ref _runningCount, _running.Count);
+    }
+
+    private static double LogSoftmaxAt(ReadOnlySpan<float> logits, int token)
+    {
+        var max = TensorPrimitives.Max(logits);
+        double sum = 0;
+        foreach (var v in logits)
+        {
+            sum += Math.Exp(v - max);
+        }
+
+        return logits[token] - max - Math.Log(sum);
+    }
+
+    private async Task FinishAsync(BatchSequence s, FinishReason? reason, Exception? error)
+    {
+        s.Registration.Dispose();
+        if (s.Started)
+        {
+            await _executor.ReleaseAsync(s.Id).ConfigureAwait(false);
+        }
+
+        if (error is not null)
+        {
+            s.Output.Writer.TryComplete(error);
+        }
+        else
+        {
+            if (reason == FinishReason.Cancelled)
+            {
+                s.Output.Writer.TryWrite(new TokenEvent(-1, s.Generated, FinishReason.Cancelled, 0));
+            }
+
+            s.Output.Writer.TryComplete();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _signal.Release();
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+}

@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using DistInfer.Engine.Model;
+
+namespace DistInfer.Engine.Serving;
+
+/// <summary>Executes batch steps on a whole model in this process; one KV cache per live sequence.</summary>
+public sealed class LocalBatchExecutor(TransformerModel model) : IBatchExecutor
+{
+    private readonly ConcurrentDictionary<long, SequenceKvCache> _caches = new();
+
+    public TransformerModel Model { get; } = model;
+
+    public int VocabSize => Model.Config.VocabSize;
+
+    public int LiveSequences => _caches.Count;
+
+    public ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken)
+    {
+        var caches = new SequenceKvCache[step.SequenceIds.Length];
+        for (var s = 0; s < caches.Length; s++)
+        {
+            caches[s] = _caches.GetOrAdd(step.SequenceIds[s], _ => Model.CreateCache(step.Counts[s] + 64));
+        }
+
+        var logits = Model.Forward(new BatchLayout(caches, step.Counts, step.Masked), step.Tokens, allPositions: false);
+        return ValueTask.FromResult(logits);
+    }
+
+    public ValueTask ReleaseAsync(long sequenceId)
+    {
+        _caches.TryRemove(sequenceId, out _);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,31 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>A deployed model: its plan and shape.</summary>
+[GenerateSerializer]
+public sealed record DeploymentInfo
+{
+    [Id(0)] public required string Name { get; init; }
+    [Id(1)] public required string ModelPath { get; init; }
+    [Id(2)] public int Stages { get; init; }
+    [Id(3)] public int Replicas { get; init; }
+    [Id(4)] public int ExpertReplicas { get; init; }
+
+    /// <summary>First layer of each stage, then the layer count: stage s holds [Boundaries[s], Boundaries[s+1]).</summary>
+    [Id(5)] public List<int> Boundaries { get; init; } = [];
+    [Id(6)] public int NumLayers { get; init; }
+    [Id(7)] public int NumExperts { get; init; }
+    [Id(8)] public int VocabSize { get; init; }
+    [Id(9)] public int HiddenSize { get; init; }
+
+    /// <summary>Layers with routed experts.</summary>
+    [Id(10)] public List<int> MoeLayers { get; init; } = [];
+    [Id(11)] public List<int> EosTokenIds { get; init; } = [];
+    [Id(12)] public DateTime DeployedUtc { get; init; }
+
+    /// <summary>Replica count per (moe layer index in <see cref="MoeLayers"/>, expert), flattened.</summary>
+    [Id(13)] public List<int> ExpertReplicaCounts { get; init; } = [];
+
+    public int ReplicasOf(int moeLayerIndex, int expert) => ExpertReplicaCounts[moeLayerIndex * NumExperts + expert];
+}

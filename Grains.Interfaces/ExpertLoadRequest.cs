@@ -1,0 +1,12 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>What an expert grain loads: one expert of one layer.</summary>
+[GenerateSerializer]
+public sealed record ExpertLoadRequest
+{
+    [Id(0)] public required string ModelPath { get; init; }
+    [Id(1)] public int Layer { get; init; }
+    [Id(2)] public int Expert { get; init; }
+}

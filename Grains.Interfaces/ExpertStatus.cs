@@ -1,0 +1,13 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>An expert replica's placement and load.</summary>
+[GenerateSerializer]
+public sealed record ExpertStatus
+{
+    [Id(0)] public string Silo { get; init; } = "";
+    [Id(1)] public bool Loaded { get; init; }
+    [Id(2)] public long Tokens { get; init; }
+    [Id(3)] public long Calls { get; init; }
+}

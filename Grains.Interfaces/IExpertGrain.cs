@@ -1,0 +1,16 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>Key "{model}/{layer}/{expert}/{replica}": one expert's weights; one call carries all of a step's tokens for it.</summary>
+public interface IExpertGrain : IGrainWithStringKey
+{
+    [ResponseTimeout("00:10:00")]
+    Task<ExpertStatus> Load(ExpertLoadRequest request);
+
+    /// <summary>Unweighted expert outputs [rows, H] for a block of token rows [rows, H].</summary>
+    Task<float[]> Forward([Immutable] float[] block, int rows);
+
+    [AlwaysInterleave]
+    Task<ExpertStatus> Status();
+}

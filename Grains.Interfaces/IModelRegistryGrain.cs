@@ -1,0 +1,14 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>One per model name: deploys it (plans stages, activates and loads every stage and expert) and describes it.</summary>
+public interface IModelRegistryGrain : IGrainWithStringKey
+{
+    /// <summary>Returns when every activation has its weights.</summary>
+    [ResponseTimeout("00:10:00")]
+    Task<DeploymentInfo> Deploy(DeploymentRequest request);
+
+    [AlwaysInterleave]
+    Task<DeploymentInfo?> Describe();
+}

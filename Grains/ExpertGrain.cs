@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Config;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Grains.Placement;
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>One expert replica: its SwiGLU weights, run over every token a stage routes to it in a step.</summary>
+[ExpertPlacement]
+public sealed class ExpertGrain : Grain, IExpertGrain
+{
+    private SwiGluWeights? _weights;
+    private ModelConfig? _config;
+    private bool _bf16;
+    private long _tokens;
+    private long _calls;
+
+    public Task<ExpertStatus> Load(ExpertLoadRequest request)
+    {
+        if (_weights is null)
+        {
+            var key = ExpertKey.Parse(this.GetPrimaryKeyString());
+            if (key.Layer != request.Layer || key.Expert != request.Expert)
+            {
+                throw new ArgumentException($"load request for layer {request.Layer} expert {request.Expert} sent to {key}");
+            }
+
+            var config = ModelConfigReader.Load(request.ModelPath);
+            var names = new TensorNames(config);
+            using var source = Checkpoint.Open(request.ModelPath);
+            _weights = WeightLoader.LoadSwiGlu(source, names.Expert(key.Layer, key.Expert, "gate"), names.Expert(key.Layer, key.Expert, "up"),
+                names.Expert(key.Layer, key.Expert, "down"), config.HiddenSize, config.ExpertIntermediateSize);
+            _config = config;
+            _bf16 = TransformerModel.DefaultPrecision(config) == ActivationPrecision.BFloat16;
+        }
+
+        return Status();
+    }
+
+    public Task<float[]> Forward(float[] block, int rows)
+    {
+        var weights = _weights ?? throw new InvalidOperationException($"expert {this.GetPrimaryKeyString()} has no weights; call Load first");
+        var h = _config!.HiddenSize;
+        if (rows < 0 || block.Length != rows * h)
+        {
+            throw new ArgumentException($"expert {this.GetPrimaryKeyString()}: {block.Length} values for {rows} rows of width {h}");
+        }
+
+        var output = new float[rows * h];
+        weights.Forward(Gemm.Default, block, rows, output, _bf16);
+        _tokens += rows;
+        _calls++;
+        return Task.FromResult(output);
+    }
+
+    public Task<ExpertStatus> Status() => Task.FromResult(new ExpertStatus
+    {
+        Silo = RuntimeIdentity,
+        Loaded = _weights is not null,
+        Tokens = _tokens,
+        Calls = _calls,
+    });
+}

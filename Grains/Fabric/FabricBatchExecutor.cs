@@ -1,0 +1,188 @@
+using DistInfer.Engine.Serving;
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains.Fabric;
+
+/// <summary>
+/// Runs batch steps through one pipeline replica of a deployed model. A step is split into micro-batches that
+/// enter the pipeline one after another, so with m ≥ p micro-batches each of the p stages works on a different one
+/// at the same time. The executor keeps every sequence's tokens; when a stage was lost (a silo died, its grains
+/// reactivated elsewhere) the step is retried with a re-prefill of those tokens, which rebuilds the KV caches and
+/// continues from the last produced token.
+/// </summary>
+public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo deployment, int replica, FabricOptions? options = null) : IBatchExecutor
+{
+    private readonly FabricOptions _options = options ?? new FabricOptions();
+    private readonly Dictionary<long, List<int>> _history = [];
+    private readonly Lock _lock = new();
+
+    public int VocabSize => deployment.VocabSize;
+
+    public int Replica => replica;
+
+    /// <summary>Steps that needed a re-prefill after a fault (observable in tests and metrics).</summary>
+    public int Recoveries { get; private set; }
+
+    public async ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken)
+    {
+        var b = step.SequenceIds.Length;
+        var parts = Math.Clamp(_options.MicroBatches, 1, b);
+        var offsets = new int[b + 1];
+        for (var s = 0; s < b; s++)
+        {
+            offsets[s + 1] = offsets[s] + step.Counts[s];
+        }
+
+        var results = new Task<float[]>[parts];
+        for (var p = 0; p < parts; p++)
+        {
+            int first = p * b / parts, end = (p + 1) * b / parts;
+            results[p] = RunMicroBatchAsync(step, first, end, offsets, cancellationToken);
+        }
+
+        var logits = new float[b * VocabSize];
+        for (var p = 0; p < parts; p++)
+        {
+            var part = await results[p].ConfigureAwait(false);
+            part.CopyTo(logits, p * b / parts * VocabSize);
+        }
+
+        return logits;
+    }
+
+    public async ValueTask ReleaseAsync(long sequenceId)
+    {
+        lock (_lock)
+        {
+            _history.Remove(sequenceId);
+        }
+
+        var release = new List<Task>();
+        for (var s = 0; s < deployment.Stages; s++)
+        {
+            release.Add(Stage(s).Release([sequenceId]));
+        }
+
+        try
+        {
+            await Task.WhenAll(release).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A stage that is gone holds no cache to free; its replacement never saw the sequence.
+        }
+    }
+
+    private async Task<float[]> RunMicroBatchAsync(BatchStep step, int first, int end, int[] offsets, CancellationToken cancellationToken)
+    {
+        var ids = step.SequenceIds[first..end];
+        var counts = step.Counts[first..end];
+        var tokens = step.Tokens[offsets[first]..offsets[end]];
+        int[] expected;
+        lock (_lock)
+        {
+            expected = ids.Select(id => _history.TryGetValue(id, out var h) ? h.Count : -1).ToArray();
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var logits = await ThroughPipelineAsync(new StageStep { SequenceIds = ids, Counts = counts, Tokens = tokens, ExpectedLengths = expected }).ConfigureAwait(false);
+                Remember(ids, counts, tokens);
+                return logits;
+            }
+            catch (Exception) when (attempt < _options.MaxRecoveryAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                // Re-prefill: every sequence of the micro-batch sends all its tokens again into fresh caches.
+                Recoveries++;
+                await Task.Delay(_options.RecoveryBackoff * (attempt + 1), cancellationToken).ConfigureAwait(false);
+                await ReloadStagesAsync().ConfigureAwait(false);
+                (counts, tokens) = WithHistory(ids, counts, tokens);
+                expected = new int[ids.Length];
+                ForgetHistory(ids);
+            }
+        }
+    }
+
+    /// <summary>Makes sure every stage has its weights (a stage reactivated on another silo starts empty).</summary>
+    private async Task ReloadStagesAsync()
+    {
+        try
+        {
+            var loads = new Task[deployment.Stages];
+            for (var s = 0; s < deployment.Stages; s++)
+            {
+                loads[s] = Stage(s).Load(ModelRegistryGrain.StageRequest(deployment, replica, s));
+            }
+
+            await Task.WhenAll(loads).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The retry itself reports what is still broken.
+        }
+    }
+
+    private async Task<float[]> ThroughPipelineAsync(StageStep step)
+    {
+        var output = await Stage(0).Forward(step).ConfigureAwait(false);
+        for (var s = 1; s < deployment.Stages; s++)
+        {
+            output = await Stage(s).Forward(step with { Tokens = [], Hidden = output }).ConfigureAwait(false);
+        }
+
+        return output;
+    }
+
+    private IStageGrain Stage(int stage) => grains.GetGrain<IStageGrain>(new StageKey(deployment.Name, replica, stage).ToString());
+
+    private void Remember(long[] ids, int[] counts, int[] tokens)
+    {
+        lock (_lock)
+        {
+            var offset = 0;
+            for (var s = 0; s < ids.Length; s++)
+            {
+                if (!_history.TryGetValue(ids[s], out var h))
+                {
+                    _history[ids[s]] = h = [];
+                }
+
+                h.AddRange(tokens.AsSpan(offset, counts[s]));
+                offset += counts[s];
+            }
+        }
+    }
+
+    private (int[] Counts, int[] Tokens) WithHistory(long[] ids, int[] counts, int[] tokens)
+    {
+        lock (_lock)
+        {
+            var newCounts = new int[ids.Length];
+            var all = new List<int>();
+            var offset = 0;
+            for (var s = 0; s < ids.Length; s++)
+            {
+                var before = _history.TryGetValue(ids[s], out var h) ? h : [];
+                all.AddRange(before);
+                all.AddRange(tokens.AsSpan(offset, counts[s]));
+                newCounts[s] = before.Count + counts[s];
+                offset += counts[s];
+            }
+
+            return (newCounts, [.. all]);
+        }
+    }
+
+    private void ForgetHistory(long[] ids)
+    {
+        lock (_lock)
+        {
+            foreach (var id in ids)
+            {
+                _history.Remove(id);
+            }
+        }
+    }
+}

@@ -1,0 +1,415 @@
+using DistInfer.Runtime.Invocation;
+
+namespace DistInfer.Runtime.Activation;
+
+/// <summary>
+/// One activation: the grain instance, its scheduler and its request queue. A request starts only when the turn
+/// rules allow (nothing running, or [Reentrant], or [AlwaysInterleave]); the lock is never held across an await.
+/// </summary>
+internal sealed class ActivationData : IGrainActivationContext
+{
+    private readonly object _lock = new();
+    private readonly Queue<WorkItem> _waiting = new();
+    private readonly List<GrainTimer> _timers = [];
+    private readonly IActivationHost _host;
+    private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private object? _instance;
+    private Streams.StreamConsumerExtension? _streamConsumer;
+    private Exception? _activationError;
+    private ActivationState _state = ActivationState.Creating;
+    private int _running;
+    private long _lastActiveTimestamp;
+    private DateTimeOffset _keepAliveUntil;
+    private bool _deactivateRequested;
+    private DeactivationReason _reason;
+
+    public ActivationData(GrainId grainId, GrainClassInfo classInfo, IActivationHost host)
+    {
+        GrainId = grainId;
+        ClassInfo = classInfo;
+        _host = host;
+        _lastActiveTimestamp = host.Time.GetTimestamp();
+    }
+
+    public GrainId GrainId { get; }
+
+    public GrainClassInfo ClassInfo { get; }
+
+    public ActivationTaskScheduler Scheduler { get; } = new();
+
+    public IGrainFactory GrainFactory => _host.GrainFactory;
+
+    public IServiceProvider ActivationServices => _host.Services;
+
+    public string RuntimeIdentity => _host.SiloIdentity;
+
+    public Task Deactivated => _deactivated.Task;
+
+    public object? Instance => _instance;
+
+    /// <summary>The stream delivery extension of this activation (created on first use).</summary>
+    public Streams.StreamConsumerExtension StreamConsumer => _streamConsumer ??= new Streams.StreamConsumerExtension(GrainId);
+
+    public int RunningCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running;
+            }
+        }
+    }
+
+    public int WaitingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    public bool IsValid => _state == ActivationState.Valid;
+
+    public bool IsInvalid => _state == ActivationState.Invalid;
+
+    /// <summary>Creates the grain and runs OnActivateAsync as the first turn; queued requests start after it.</summary>
+    public async Task ActivateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _state = ActivationState.Activating;
+            var instance = ClassInfo.Create(_host.Services);
+            (instance as Grain)?.Attach(this);
+            _instance = instance;
+            if (instance is Grain grain)
+            {
+                await Task.Factory.StartNew(
+                    () => grain.OnActivateAsync(cancellationToken),
+                    CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach,
+                    Scheduler).Unwrap().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            List<WorkItem> failed;
+            lock (_lock)
+            {
+                _activationError = ex;
+                _state = ActivationState.Invalid;
+                failed = [.. _waiting];
+                _waiting.Clear();
+            }
+
+            foreach (var item in failed)
+            {
+                item.Sink.Fail(ex);
+            }
+
+            _host.OnDeactivated(this);
+            _deactivated.TrySetResult();
+            throw;
+        }
+
+        RuntimeMetrics.ActivationAdded();
+        List<WorkItem> start;
+        lock (_lock)
+        {
+            _state = ActivationState.Valid;
+            start = TakeRunnable();
+        }
+
+        StartAll(start);
+    }
+
+    public void Enqueue(WorkItem item)
+    {
+        bool start;
+        bool reroute = false;
+        Exception? failed = null;
+        lock (_lock)
+        {
+            if (_activationError is not null)
+            {
+                failed = _activationError;
+                start = false;
+            }
+            else if (_state == ActivationState.Invalid)
+            {
+                reroute = true;
+                start = false;
+            }
+            else if (_state == ActivationState.Valid && !_deactivateRequested && CanRun(item))
+            {
+                _running++;
+                start = true;
+            }
+            else
+            {
+                _waiting.Enqueue(item);
+                start = false;
+            }
+        }
+
+        if (failed is not null)
+        {
+            item.Sink.Fail(failed);
+        }
+        else if (reroute)
+        {
+            _host.Reroute(this, item);
+        }
+        else if (start)
+        {
+            Start(item);
+        }
+    }
+
+    /// <summary>Never activated (lost the directory race): hand queued requests back to routing.</summary>
+    public void Abandon()
+    {
+        List<WorkItem> leftovers;
+        lock (_lock)
+        {
+            _state = ActivationState.Invalid;
+            leftovers = [.. _waiting];
+            _waiting.Clear();
+        }
+
+        _deactivated.TrySetResult();
+        foreach (var item in leftovers)
+        {
+            _host.Reroute(this, item);
+        }
+    }
+
+    public void DeactivateOnIdle() => RequestDeactivation(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle"));
+
+    public void DelayDeactivation(TimeSpan timeSpan) => _keepAliveUntil = _host.Time.GetUtcNow() + timeSpan;
+
+    public IGrainTimer RegisterTimer(Func<CancellationToken, Task> callback, GrainTimerCreationOptions options)
+    {
+        var timer = new GrainTimer(this, _host.Time, callback, options);
+        lock (_lock)
+        {
+            _timers.Add(timer);
+        }
+
+        return timer;
+    }
+
+    public void RemoveTimer(GrainTimer timer)
+    {
+        lock (_lock)
+        {
+            _timers.Remove(timer);
+        }
+    }
+
+    /// <summary>Idle when nothing runs or waits and the last activity is older than the age limit.</summary>
+    public bool IsIdle(TimeSpan ageLimit)
+    {
+        lock (_lock)
+        {
+            return _state == ActivationState.Valid && _running == 0 && _waiting.Count == 0
+                && _host.Time.GetElapsedTime(_lastActiveTimestamp) >= ageLimit
+                && _host.Time.GetUtcNow() >= _keepAliveUntil;
+        }
+    }
+
+    /// <summary>Deactivates once the running requests complete; waiting ones are rerouted to a new activation.</summary>
+    public Task RequestDeactivation(DeactivationReason reason)
+    {
+        bool now;
+        lock (_lock)
+        {
+            if (_state != ActivationState.Valid || _deactivateRequested)
+            {
+                return _deactivated.Task;
+            }
+
+            _deactivateRequested = true;
+            _reason = reason;
+            now = _running == 0;
+            if (now)
+            {
+                _state = ActivationState.Deactivating;
+            }
+        }
+
+        if (now)
+        {
+            _ = DeactivateCoreAsync();
+        }
+
+        return _deactivated.Task;
+    }
+
+    private bool CanRun(WorkItem item) => _running == 0 || ClassInfo.IsReentrant || item.Interleave;
+
+    private List<WorkItem> TakeRunnable()
+    {
+        var start = new List<WorkItem>();
+        while (!_deactivateRequested && _waiting.Count > 0 && CanRun(_waiting.Peek()))
+        {
+            start.Add(_waiting.Dequeue());
+            _running++;
+        }
+
+        return start;
+    }
+
+    private void StartAll(List<WorkItem> items)
+    {
+        foreach (var item in items)
+        {
+            Start(item);
+        }
+    }
+
+    private void Start(WorkItem item)
+    {
+        if (item.KeepAlive)
+        {
+            _lastActiveTimestamp = _host.Time.GetTimestamp();
+        }
+
+        Task.Factory.StartNew(static s => ((StartState)s!).Run(), new StartState(this, item), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+    }
+
+    private void RunTurn(WorkItem item)
+    {
+        ValueTask<object?> pending;
+        try
+        {
+            var target = item.Request?.InterfaceId == Streams.StreamConsumerExtension.InterfaceIdValue ? StreamConsumer : _instance!;
+            pending = item.Invoke(target);
+        }
+        catch (Exception ex)
+        {
+            Finish(item, null, ex);
+            return;
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            Finish(item, pending.Result, null);
+        }
+        else
+        {
+            _ = AwaitTurnAsync(item, pending);
+        }
+    }
+
+    private async Task AwaitTurnAsync(WorkItem item, ValueTask<object?> pending)
+    {
+        object? result = null;
+        Exception? error = null;
+        try
+        {
+            result = await pending;
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        Finish(item, result, error);
+    }
+
+    private void Finish(WorkItem item, object? result, Exception? error)
+    {
+        if (error is null)
+        {
+            item.Sink.Complete(result);
+        }
+        else
+        {
+            item.Sink.Fail(error);
+        }
+
+        List<WorkItem> start;
+        bool deactivate = false;
+        lock (_lock)
+        {
+            _running--;
+            if (item.KeepAlive)
+            {
+                _lastActiveTimestamp = _host.Time.GetTimestamp();
+            }
+
+            if (_deactivateRequested && _running == 0 && _state == ActivationState.Valid)
+            {
+                _state = ActivationState.Deactivating;
+                deactivate = true;
+                start = [];
+            }
+            else
+            {
+                start = TakeRunnable();
+            }
+        }
+
+        StartAll(start);
+        if (deactivate)
+        {
+            _ = DeactivateCoreAsync();
+        }
+    }
+
+    private async Task DeactivateCoreAsync()
+    {
+        GrainTimer[] timers;
+        lock (_lock)
+        {
+            timers = [.. _timers];
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
+
+        if (_instance is Grain grain)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30), _host.Time);
+            try
+            {
+                await Task.Factory.StartNew(
+                    () => grain.OnDeactivateAsync(_reason, cts.Token),
+                    CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach,
+                    Scheduler).Unwrap().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A failing OnDeactivateAsync must not keep the activation alive.
+            }
+        }
+
+        List<WorkItem> leftovers;
+        lock (_lock)
+        {
+            _state = ActivationState.Invalid;
+            leftovers = [.. _waiting];
+            _waiting.Clear();
+        }
+
+        RuntimeMetrics.ActivationRemoved();
+        _host.OnDeactivated(this);
+        _deactivated.TrySetResult();
+        foreach (var item in leftovers)
+        {
+            _host.Reroute(this, item);
+        }
+    }
+
+    private sealed class StartState(ActivationData activation, WorkItem item)
+    {
+        public void Run() => activation.RunTurn(item);
+    }
+}

@@ -1,0 +1,10 @@
+namespace DistInfer.Runtime.Activation;
+
+internal enum ActivationState
+{
+    Creating,
+    Activating,
+    Valid,
+    Deactivating,
+    Invalid,
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using DistInfer.Runtime.Invocation;
+using DistInfer.Runtime.Membership;
+using DistInfer.Runtime.Messaging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace DistInfer.Runtime.Client;
+
+/// <summary>
+/// Sends every grain call to one gateway; when that connection is lost the calls in flight fail at once and the
+/// next call connects to the next gateway that answers.
+/// </summary>
+public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
+{
+    private readonly ClusterClientOptions _options;
+    private readonly MessageCenter _messages;
+    private readonly ConnectionManager _connections;
+    private readonly SiloAddress[] _gateways;
+    private readonly GrainFactory _factory;
+    private readonly ILogger _logger;
+    private int _current;
+
+    public ClusterClient(IOptions<ClusterClientOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    {
+        _options = options.Value;
+        if (_options.Gateways.Count == 0)
+        {
+            throw new ArgumentException("ClusterClientOptions.Gateways is empty: name at least one gateway as host:port", nameof(options));
+        }
+
+        _gateways = _options.Gateways.Select(ParseGateway).ToArray();
+        _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<ClusterClient>();
+        _messages = new MessageCenter(_options.Messaging, time ?? TimeProvider.System, _logger);
+        _connections = new ConnectionManager(_messages, "client/" + Guid.NewGuid().ToString("N"));
+        _factory = new GrainFactory(() => this);
+    }
+
+    public bool IsConnected { get; private set; }
+
+    public IGrainFactory GrainFactory => _factory;
+
+    /// <summary>The gateway calls currently go to.</summary>
+    public string CurrentGateway => _gateways[Volatile.Read(ref _current)].ToString();
+
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        await GetConnectionAsync().ConfigureAwait(false);
+        IsConnected = true;
+    }
+
+    public async Task CloseAsync()
+    {
+        IsConnected = false;
+        await _connections.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
+
+    public ValueTask<object?> InvokeAsync(GrainId target, GrainRequest request) => SendAsync(target, request);
+
+    public void SendOneWay(GrainId target, GrainRequest request) => _ = SendOneWayAsync(target, request);
+
+    public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
+        where TGrainInterface : IGrainWithStringKey => _factory.GetGrain<TGrainInterface>(primaryKey);
+
+    public TGrainInterface GetGrain<TGrainInterface>(long primaryKey)
+        where TGrainInterface : IGrainWithIntegerKey => _factory.GetGrain<TGrainInterface>(primaryKey);
+
+    public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey)
+        where TGrainInterface : IGrainWithGuidKey => _factory.GetGrain<TGrainInterface>(primaryKey);
+
+    public TGrainInterface GetGrain<TGrainInterface>(long primaryKey, string keyExtension)
+        where TGrainInterface : IGrainWithIntegerCompoundKey => _factory.GetGrain<TGrainInterface>(primaryKey, keyExtension);
+
+    public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey, string keyExtension)
+        where TGrainInterface : IGrainWithGuidCompoundKey => _factory.GetGrain<TGrainInterface>(primaryKey, keyExtension);
+
+    public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId)
+        where TGrainInterface : IAddressable => _factory.GetGrain<TGrainInterface>(grainId);
+
+    private async ValueTask<object?> SendAsync(GrainId target, GrainRequest request)
+    {
+        var connection = await GetConnectionAsync().ConfigureAwait(false);
+        return await _messages.SendRequestAsync(connection, target, request).ConfigureAwait(false);
+    }
+
+    private async Task SendOneWayAsync(GrainId target, GrainRequest request)
+    {
+        try
+        {
+            _messages.SendOneWay(await GetConnectionAsync().ConfigureAwait(false), target, request);
+        }
+        catch (SiloUnavailableException)
+        {
+            // One-way: failures are not reported.
+        }
+    }
+
+    private async ValueTask<Connection> GetConnectionAsync()
+    {
+        var start = Volatile.Read(ref _current);
+        SiloUnavailableException? last = null;
+        for (var i = 0; i < _gateways.Length; i++)
+        {
+            var index = (start + i) % _gateways.Length;
+            try
+            {
+                var connection = await _connections.GetAsync(_gateways[index]).ConfigureAwait(false);
+                if (index != start)
+                {
+                    LogFailover(_logger, _gateways[start].ToString(), _gateways[index].ToString());
+                }
+
+                Volatile.Write(ref _current, index);
+                return connection;
+            }
+            catch (SiloUnavailableException ex)
+            {
+                last = ex;
+            }
+        }
+
+        throw new SiloUnavailableException($"No gateway reachable ({string.Join(", ", _options.Gateways)})", last!);
+    }
+
+    private static SiloAddress ParseGateway(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var port)
+            ? new SiloAddress(text[..colon], port, 0)
+            : throw new FormatException($"Gateway '{text}' is not host:port");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {From} unreachable; failing over to {To}")]
+    private static partial void LogFailover(ILogger logger, string from, string to);
+}

@@ -1,0 +1,21 @@
+namespace DistInfer.Runtime.Cluster;
+
+/// <summary>
+/// The seam between the grain runtime and membership. The runtime only needs the current view of silos (with
+/// metadata and statistics) and change notifications, and publishes its own row through it. The in-process
+/// implementation serves tests and single-process clusters; the membership protocol (probes, votes, IMembershipTable)
+/// implements this same interface.
+/// </summary>
+public interface IClusterMembershipService
+{
+    ClusterMembershipSnapshot Current { get; }
+
+    /// <summary>Raised after the view changed (silo joined, left, declared dead, or republished metadata).</summary>
+    event Action<ClusterMembershipSnapshot>? Changed;
+
+    /// <summary>Adds or replaces this silo's row (status, metadata, statistics).</summary>
+    ValueTask PublishAsync(SiloInfo self, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks this silo as gone (graceful shutdown).</summary>
+    ValueTask LeaveAsync(Membership.SiloAddress self, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,22 @@
+namespace DistInfer.Runtime.Cluster;
+
+/// <summary>Load of a silo, refreshed periodically and read by placement directors.</summary>
+public sealed record SiloStatistics
+{
+    public int ActivationCount { get; init; }
+
+    public int RecentlyUsedActivationCount { get; init; }
+
+    /// <summary>0..1 over all cores.</summary>
+    public double CpuUsage { get; init; }
+
+    public int CpuCount { get; init; } = Environment.ProcessorCount;
+
+    public long MemoryTotalBytes { get; init; }
+
+    public long MemoryAvailableBytes { get; init; }
+
+    public IReadOnlyList<AcceleratorInfo> Accelerators { get; init; } = [];
+
+    public DateTime UpdatedUtc { get; init; }
+}

@@ -1,0 +1,6 @@
+namespace DistInfer.Runtime;
+
+/// <summary>Anything that can be the target of a grain call: grains and system targets.</summary>
+public interface IAddressable
+{
+}

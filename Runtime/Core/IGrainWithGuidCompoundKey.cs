@@ -1,0 +1,6 @@
+namespace DistInfer.Runtime;
+
+/// <summary>Marker for grain interfaces addressed by this kind of key (Orleans' name).</summary>
+public interface IGrainWithGuidCompoundKey : IGrain
+{
+}

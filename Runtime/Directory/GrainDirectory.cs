@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Membership;
+
+using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
+using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
+
+namespace DistInfer.Runtime.Directory;
+
+/// <summary>
+/// The distributed grain directory: each grain's entry lives at the silo owning its hash on the ring of active
+/// silos; look-ups are cached. Silos that leave take their entries with them (the next call activates elsewhere).
+/// </summary>
+internal sealed class GrainDirectory
+{
+    public const string SystemTargetType = "sys.directory";
+
+    private readonly ConcurrentDictionary<GrainId, SiloAddress> _cache = new();
+    private readonly SiloAddress _self;
+    private readonly IGrainFactory _factory;
+    private ClusterMembershipSnapshot _snapshot;
+    private DirectoryRing _ring;
+
+    public GrainDirectory(SiloAddress self, IGrainFactory factory, ClusterMembershipSnapshot snapshot)
+    {
+        _self = self;
+        _factory = factory;
+        _snapshot = snapshot;
+        _ring = new DirectoryRing(snapshot);
+        Local = new GrainDirectoryPartition(IsActive);
+    }
+
+    public GrainDirectoryPartition Local { get; }
+
+    /// <summary>Number of silos on the ring; a change means partitions moved and entries need handing off.</summary>
+    public int OwnerCount => Volatile.Read(ref _snapshot).ActiveSilos.Count;
+
+    public bool IsActive(SiloAddress silo) => silo == _self || Volatile.Read(ref _snapshot).IsActive(silo);
+
+    public SiloAddress OwnerOf(GrainId grainId) => Volatile.Read(ref _ring).Owner(grainId);
+
+    public bool TryGetCached(GrainId grainId, out SiloAddress address)
+    {
+        if (_cache.TryGetValue(grainId, out address))
+        {
+            if (IsActive(address))
+            {
+                return true;
+            }
+
+            _cache.TryRemove(grainId, out _);
+        }
+
+        return false;
+    }
+
+    public void Invalidate(GrainId grainId) => _cache.TryRemove(grainId, out _);
+
+    public async ValueTask<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address)
+    {
+        var owner = OwnerOf(grainId);
+        var winner = owner == _self ? Local.Register(grainId, address) : await Remote(owner).RegisterAsync(grainId, address).ConfigureAwait(false);
+        if (winner != _self)
+        {
+            _cache[grainId] = winner;
+        }
+
+        return winner;
+    }
+
+    public async ValueTask<SiloAddress?> LookupAsync(GrainId grainId)
+    {
+        if (TryGetCached(grainId, out var cached))
+        {
+            return cached;
+        }
+
+        var owner = OwnerOf(grainId);
+        var found = owner == _self ? Local.Lookup(grainId) : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);
+        if (found is { } address && address != _self)
+        {
+            _cache[grainId] = address;
+        }
+
+        return found;
+    }
+
+    public async Task UnregisterAsync(GrainId grainId, SiloAddress address)
+    {
+        _cache.TryRemove(grainId, out _);
+        var owner = OwnerOf(grainId);
+        if (owner == _self)
+        {
+            Local.Unregister(grainId, address);
+        }
+        else
+        {
+            await Remote(owner).UnregisterAsync(grainId, address).ConfigureAwait(false);
+        }
+    }
+
+    public void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
+    {
+        Volatile.Write(ref _snapshot, snapshot);
+        Volatile.Write(ref _ring, new DirectoryRing(snapshot));
+        Local.RemoveInactive();
+        foreach (var pair in _cache)
+        {
+            if (!snapshot.IsActive(pair.Value))
+            {
+                _cache.TryRemove(pair.Key, out _);
+            }
+        }
+    }
+
+    private IRemoteGrainDirectory Remote(SiloAddress silo) =>
+        _factory.GetGrain<IRemoteGrainDirectory>(new GrainId(SystemTargetType, silo.ToString()));
+}

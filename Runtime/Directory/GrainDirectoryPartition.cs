@@ -1,0 +1,93 @@
+using DistInfer.Runtime.Membership;
+
+namespace DistInfer.Runtime.Directory;
+
+/// <summary>
+/// The entries this silo owns. Register-if-absent under a lock is what guarantees a single activation: concurrent
+/// first calls from several silos all end at this partition and all but one learn the winner's address.
+/// </summary>
+internal sealed class GrainDirectoryPartition : IRemoteGrainDirectory
+{
+    private readonly Dictionary<GrainId, SiloAddress> _entries = [];
+    private readonly Func<SiloAddress, bool> _isActive;
+
+    public GrainDirectoryPartition(Func<SiloAddress, bool> isActive)
+    {
+        _isActive = isActive;
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    public SiloAddress Register(GrainId grainId, SiloAddress address)
+    {
+        lock (_entries)
+        {
+            if (_entries.TryGetValue(grainId, out var existing) && _isActive(existing))
+            {
+                return existing;
+            }
+
+            _entries[grainId] = address;
+            return address;
+        }
+    }
+
+    public SiloAddress? Lookup(GrainId grainId)
+    {
+        lock (_entries)
+        {
+            return _entries.TryGetValue(grainId, out var existing) && _isActive(existing) ? existing : null;
+        }
+    }
+
+    public void Unregister(GrainId grainId, SiloAddress address)
+    {
+        lock (_entries)
+        {
+            if (_entries.TryGetValue(grainId, out var existing) && existing == address)
+            {
+                _entries.Remove(grainId);
+            }
+        }
+    }
+
+    /// <summary>Drops entries pointing at silos no longer active (their grains will activate elsewhere).</summary>
+    public void RemoveInactive()
+    {
+        lock (_entries)
+        {
+            var dead = new List<GrainId>();
+            foreach (var pair in _entries)
+            {
+                if (!_isActive(pair.Value))
+                {
+                    dead.Add(pair.Key);
+                }
+            }
+
+            foreach (var id in dead)
+            {
+                _entries.Remove(id);
+            }
+        }
+    }
+
+    public Task<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address) => Task.FromResult(Register(grainId, address));
+
+    public Task<SiloAddress?> LookupAsync(GrainId grainId) => Task.FromResult(Lookup(grainId));
+
+    public Task UnregisterAsync(GrainId grainId, SiloAddress address)
+    {
+        Unregister(grainId, address);
+        return Task.CompletedTask;
+    }
+}

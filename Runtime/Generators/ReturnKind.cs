@@ -1,0 +1,11 @@
+namespace DistInfer.Runtime.Generators;
+
+internal enum ReturnKind
+{
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+    Void,
+    Unsupported,
+}

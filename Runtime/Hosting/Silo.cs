@@ -1,0 +1,197 @@
+using System.Net;
+using DistInfer.Runtime.Activation;
+using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Directory;
+using DistInfer.Runtime.Invocation;
+using DistInfer.Runtime.Membership;
+using DistInfer.Runtime.Messaging;
+using DistInfer.Runtime.Placement;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
+using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
+
+namespace DistInfer.Runtime.Hosting;
+
+/// <summary>
+/// A silo: listens on TCP, hosts activations, owns a directory partition, joins membership through
+/// <see cref="IClusterMembershipService"/> and republishes its statistics periodically.
+/// </summary>
+public sealed partial class Silo : IAsyncDisposable
+{
+    private readonly IServiceProvider _services;
+    private readonly SiloOptions _options;
+    private readonly IClusterMembershipService _membership;
+    private readonly TimeProvider _time;
+    private readonly ISiloStatisticsProvider _statistics;
+    private readonly ILogger _logger;
+    private readonly GrainFactory _grainFactory;
+    private readonly MessageCenter _messages;
+    private readonly ConnectionManager _connections;
+    private SiloRouter? _router;
+    private GrainDirectory? _directory;
+    private Catalog? _catalog;
+    private ITimer? _statisticsTimer;
+    private SiloInfo? _info;
+    private int _stopped;
+
+    public Silo(IServiceProvider services, IOptions<SiloOptions> options, IClusterMembershipService membership, TimeProvider time, ISiloStatisticsProvider statistics, ILoggerFactory loggers)
+    {
+        _services = services;
+        _options = options.Value;
+        _membership = membership;
+        _time = time;
+        _statistics = statistics;
+        _logger = loggers.CreateLogger<Silo>();
+        _grainFactory = new GrainFactory(() => _router ?? throw new InvalidOperationException("The silo is not started"));
+        _messages = new MessageCenter(_options.Messaging, time, _logger);
+        _connections = new ConnectionManager(_messages, _options.Name);
+    }
+
+    public SiloAddress Address { get; private set; }
+
+    public SiloOptions Options => _options;
+
+    /// <summary>The silo's service provider (grain constructor injection resolves from it).</summary>
+    public IServiceProvider Services => _services;
+
+    public IGrainFactory GrainFactory => _grainFactory;
+
+    public bool IsRunning => _router is not null && Volatile.Read(ref _stopped) == 0;
+
+    /// <summary>Activations on this silo, stateless workers included.</summary>
+    public int ActivationCount => _catalog?.ActivationCount ?? 0;
+
+    internal Catalog Catalog => _catalog ?? throw new InvalidOperationException("The silo is not started");
+
+    internal MessageCenter Messages => _messages;
+
+    internal ConnectionManager Connections => _connections;
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var bound = _connections.Listen(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port));
+        Address = new SiloAddress(_options.Host, bound.Port, _time.GetUtcNow().UtcTicks);
+        _connections.Identity = Address.ToString();
+        _directory = new GrainDirectory(Address, _grainFactory, _membership.Current);
+        var placement = new PlacementService(_services, _membership, Address, _options.DefaultPlacement);
+        _router = new SiloRouter(Address, _grainFactory, _directory, placement, _messages, _connections, _time);
+        _catalog = new Catalog(_services, _grainFactory, _time, _options, _directory, Address, _router.Reroute);
+        _router.Catalog = _catalog;
+        _messages.RequestHandler = _router;
+        _membership.Changed += OnMembershipChanged;
+        _catalog.StartCollector();
+        await PublishAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);
+        _directory.OnMembershipChanged(_membership.Current);
+        _statisticsTimer = _time.CreateTimer(static s => _ = ((Silo)s!).RefreshStatisticsAsync(), this, _options.StatisticsRefreshPeriod, _options.StatisticsRefreshPeriod);
+        LogStarted(_logger, _options.Name, Address.ToString(), _options.ClusterId);
+    }
+
+    /// <summary>Graceful shutdown: deactivate grains, leave the cluster, close connections.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0 || _catalog is null)
+        {
+            return;
+        }
+
+        _statisticsTimer?.Dispose();
+        await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
+        _membership.Changed -= OnMembershipChanged;
+        await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
+        _catalog.Dispose();
+        await _connections.DisposeAsync().ConfigureAwait(false);
+        LogStopped(_logger, Address.ToString());
+    }
+
+    /// <summary>Drops the silo abruptly (tests): connections close, nothing is deactivated, membership not told.</summary>
+    public async Task KillAsync()
+    {
+        Interlocked.Exchange(ref _stopped, 1);
+        _statisticsTimer?.Dispose();
+        _membership.Changed -= OnMembershipChanged;
+        _catalog?.Dispose();
+        await _connections.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Republishes statistics now (placement reads them through membership).</summary>
+    public Task RefreshStatisticsAsync() => PublishAsync(SiloStatus.Active, CancellationToken.None);
+
+    /// <summary>Runs one idle-collection pass now.</summary>
+    public void CollectIdleActivations() => Catalog.CollectIdle();
+
+    /// <summary>Calls the local directory's view: which silo holds the grain, if any.</summary>
+    public async Task<SiloAddress?> LookupAsync(GrainId grainId) =>
+        _directory is null ? null : await _directory.LookupAsync(grainId).ConfigureAwait(false);
+
+    private async Task PublishAsync(SiloStatus status, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _stopped) != 0 && status == SiloStatus.Active)
+        {
+            return;
+        }
+
+        var interfaces = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var grainClass in GrainTypeRegistry.GrainClasses)
+        {
+            if (_options.GrainClassFilter(grainClass.ClassType))
+            {
+                foreach (var type in grainClass.Interfaces)
+                {
+                    interfaces.Add(GrainTypeNames.Intern(type.FullName ?? type.Name));
+                }
+            }
+        }
+
+        _info = new SiloInfo
+        {
+            Address = Address,
+            Name = _options.Name,
+            Status = status,
+            Roles = new HashSet<string>(_options.Roles, StringComparer.Ordinal),
+            Metadata = new Dictionary<string, string>(_options.Metadata, StringComparer.Ordinal),
+            GrainInterfaces = interfaces,
+            Statistics = _statistics.GetStatistics(_catalog?.ActivationCount ?? 0),
+        };
+        await _membership.PublishAsync(_info, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
+    {
+        RuntimeMetrics.MembershipChanged();
+        var previousRing = _directory!.OwnerCount;
+        _directory.OnMembershipChanged(snapshot);
+        foreach (var silo in snapshot.Silos)
+        {
+            if (silo.Status == SiloStatus.Dead && silo.Address != Address)
+            {
+                _connections.Disconnect(silo.Address);
+            }
+        }
+
+        if (snapshot.TryGet(Address, out var self) && self.Status == SiloStatus.Dead && Volatile.Read(ref _stopped) == 0)
+        {
+            // Declared dead by the cluster: stop, as Orleans silos do.
+            LogDeclaredDead(_logger, Address.ToString());
+            _ = KillAsync();
+            return;
+        }
+
+        if (_directory.OwnerCount != previousRing)
+        {
+            _ = _catalog!.HandOffAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Name} started at {Address} in cluster {ClusterId}")]
+    private static partial void LogStarted(ILogger logger, string name, string address, string clusterId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} stopped")]
+    private static partial void LogStopped(ILogger logger, string address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Address} was declared dead by the cluster; stopping")]
+    private static partial void LogDeclaredDead(ILogger logger, string address);
+}

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using DistInfer.Runtime.Membership;
+
+namespace DistInfer.Runtime.Messaging;
+
+/// <summary>Accepts connections and keeps one outbound connection per remote silo, made on first use.</summary>
+internal sealed class ConnectionManager : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<SiloAddress, Task<Connection>> _outbound = new();
+    private readonly ConcurrentDictionary<Connection, byte> _all = new();
+    private readonly MessageCenter _messages;
+    private readonly string _identity;
+    private Socket? _listener;
+    private CancellationTokenSource? _stopping;
+
+    public ConnectionManager(MessageCenter messages, string identity)
+    {
+        _messages = messages;
+        _identity = identity;
+        messages.ConnectionClosed += (connection, error) =>
+        {
+            _all.TryRemove(connection, out var _);
+            if (connection.Tag is SiloAddress silo && _outbound.TryGetValue(silo, out var task) && task.IsCompletedSuccessfully && ReferenceEquals(task.Result, connection))
+            {
+                _outbound.TryRemove(new KeyValuePair<SiloAddress, Task<Connection>>(silo, task));
+            }
+        };
+    }
+
+    public string Identity { get; set; } = string.Empty;
+
+    public IPEndPoint Listen(IPEndPoint endpoint)
+    {
+        _stopping = new CancellationTokenSource();
+        _listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(endpoint);
+        _listener.Listen(512);
+        _ = AcceptLoopAsync(_listener, _stopping.Token);
+        return (IPEndPoint)_listener.LocalEndPoint!;
+    }
+
+    public Task<Connection> GetAsync(SiloAddress silo)
+    {
+        while (true)
+        {
+            var task = _outbound.GetOrAdd(silo, s => ConnectAsync(s));
+            if (!task.IsCompleted || (task.IsCompletedSuccessfully && !task.Result.IsClosed))
+            {
+                return task;
+            }
+
+            // Failed connect or closed connection: forget it, and try once more on the next loop.
+            _outbound.TryRemove(new KeyValuePair<SiloAddress, Task<Connection>>(silo, task));
+            if (task.IsFaulted)
+            {
+                return task;
+            }
+        }
+    }
+
+    /// <summary>Closes every connection to the silo (fails its calls in flight).</summary>
+    public void Disconnect(SiloAddress silo)
+    {
+        if (_outbound.TryRemove(silo, out var task) && task.IsCompletedSuccessfully)
+        {
+            task.Result.Close(new SiloUnavailableException($"Silo {silo} left the cluster"));
+        }
+
+        foreach (var connection in _all.Keys)
+        {
+            if (connection.RemoteIdentity == silo.ToString())
+            {
+                connection.Close(new SiloUnavailableException($"Silo {silo} left the cluster"));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping?.Cancel();
+        _listener?.Dispose();
+        foreach (var connection in _all.Keys)
+        {
+            connection.Close();
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private async Task<Connection> ConnectAsync(SiloAddress silo)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(silo.ToEndPoint()).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new SiloUnavailableException($"Cannot connect to {silo}: {ex.SocketErrorCode}", ex);
+        }
+
+        var connection = new Connection(socket, _messages, _messages.Options) { Tag = silo, RemoteIdentity = silo.ToString() };
+        _all[connection] = 0;
+        connection.Start();
+        await connection.SendAsync(MessageCenter.EncodeControl(ControlCode.Hello, 0, Identity.Length > 0 ? Identity : _identity)).ConfigureAwait(false);
+        return connection;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            var connection = new Connection(socket, _messages, _messages.Options);
+            _all[connection] = 0;
+            connection.Start();
+        }
+    }
+}

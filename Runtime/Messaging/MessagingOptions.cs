@@ -1,0 +1,19 @@
+namespace DistInfer.Runtime.Messaging;
+
+/// <summary>Messaging limits shared by silos and clients.</summary>
+public sealed class MessagingOptions
+{
+    /// <summary>Largest frame accepted or sent; a larger message fails its own call only.</summary>
+    public int MaxMessageSize { get; set; } = 256 * 1024 * 1024;
+
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Senders wait once this many bytes are queued on a connection...</summary>
+    public long SendPauseThreshold { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>...until the queue drains below this.</summary>
+    public long SendResumeThreshold { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Frames gathered into one socket send.</summary>
+    public int MaxBatchFrames { get; set; } = 64;
+}

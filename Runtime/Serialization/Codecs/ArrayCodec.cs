@@ -1,0 +1,78 @@
+namespace DistInfer.Runtime.Serialization.Codecs;
+
+/// <summary>Arrays as an object: field 0 = count, then each element as field 1.</summary>
+public sealed class ArrayCodec<T> : IFieldCodec<T[]>
+{
+    public void WriteField(ref Writer writer, uint fieldId, T[] value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(fieldId);
+            return;
+        }
+
+        var codec = Codec<T>.Instance;
+        writer.WriteStartObject(fieldId);
+        writer.WriteTag(0, WireType.VarInt);
+        writer.WriteVarUInt64((ulong)value.Length);
+        foreach (var item in value)
+        {
+            codec.WriteField(ref writer, 1, item);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public T[] ReadValue(ref Reader reader, WireType wireType)
+    {
+        if (wireType == WireType.Null)
+        {
+            return null!;
+        }
+
+        Reader.Expect(wireType, WireType.StartObject);
+        var codec = Codec<T>.Instance;
+        T[] result = [];
+        var index = 0;
+        while (true)
+        {
+            var field = reader.ReadTag();
+            if (field.IsEnd)
+            {
+                break;
+            }
+
+            if (field.Id == 0 && field.WireType == WireType.VarInt)
+            {
+                result = new T[checked((int)reader.ReadVarUInt64())];
+            }
+            else if (field.Id == 1 && index < result.Length)
+            {
+                result[index++] = codec.ReadValue(ref reader, field.WireType);
+            }
+            else
+            {
+                reader.SkipField(field.WireType);
+            }
+        }
+
+        return result;
+    }
+
+    public T[] DeepCopy(T[] value)
+    {
+        if (value is null)
+        {
+            return null!;
+        }
+
+        var codec = Codec<T>.Instance;
+        var copy = new T[value.Length];
+        for (var i = 0; i < value.Length; i++)
+        {
+            copy[i] = codec.DeepCopy(value[i]);
+        }
+
+        return copy;
+    }
+}

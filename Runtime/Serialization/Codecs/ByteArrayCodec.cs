@@ -1,0 +1,30 @@
+namespace DistInfer.Runtime.Serialization.Codecs;
+
+/// <summary>Raw contiguous bytes: length then memcpy.</summary>
+public sealed class ByteArrayCodec : IFieldCodec<byte[]>
+{
+    public void WriteField(ref Writer writer, uint fieldId, byte[] value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(fieldId);
+            return;
+        }
+
+        writer.WriteTag(fieldId, WireType.LengthPrefixed);
+        writer.WriteLengthPrefixed(value);
+    }
+
+    public byte[] ReadValue(ref Reader reader, WireType wireType)
+    {
+        if (wireType == WireType.Null)
+        {
+            return null!;
+        }
+
+        Reader.Expect(wireType, WireType.LengthPrefixed);
+        return reader.ReadLengthPrefixed().ToArray();
+    }
+
+    public byte[] DeepCopy(byte[] value) => value is null ? null! : (byte[])value.Clone();
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
+namespace DistInfer.Runtime.Serialization.Codecs;
+
+/// <summary>
+/// Exceptions travel as type name, message and stack trace. The reader rebuilds the original type when it is
+/// loadable and has a (string message) constructor; otherwise a <see cref="RemoteGrainException"/> carries both.
+/// </summary>
+public sealed class ExceptionCodec<TException> : IFieldCodec<TException>
+    where TException : Exception
+{
+    private static readonly ConcurrentDictionary<string, Func<string, Exception>?> Factories = new(StringComparer.Ordinal);
+
+    public void WriteField(ref Writer writer, uint fieldId, TException value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(fieldId);
+            return;
+        }
+
+        var typeName = value is RemoteGrainException remote ? remote.OriginalTypeName : TypeNameOf(value.GetType());
+        writer.WriteStartObject(fieldId);
+        writer.WriteTag(0, WireType.LengthPrefixed);
+        writer.WriteString(typeName);
+        writer.WriteTag(1, WireType.LengthPrefixed);
+        writer.WriteString(value is RemoteGrainException r ? r.OriginalMessage : value.Message);
+        var stack = value.StackTrace;
+        if (stack is not null)
+        {
+            writer.WriteTag(2, WireType.LengthPrefixed);
+            writer.WriteString(stack);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public TException ReadValue(ref Reader reader, WireType wireType)
+    {
+        if (wireType == WireType.Null)
+        {
+            return null!;
+        }
+
+        Reader.Expect(wireType, WireType.StartObject);
+        string typeName = "System.Exception";
+        string message = string.Empty;
+        string? stack = null;
+        while (true)
+        {
+            var field = reader.ReadTag();
+            if (field.IsEnd)
+            {
+                break;
+            }
+
+            switch (field.Id)
+            {
+                case 0:
+                    typeName = reader.ReadString();
+                    break;
+                case 1:
+                    message = reader.ReadString();
+                    break;
+                case 2:
+                    stack = reader.ReadString();
+                    break;
+                default:
+                    reader.SkipField(field.WireType);
+                    break;
+            }
+        }
+
+        var rebuilt = Rebuild(typeName, message, stack);
+        return rebuilt as TException ?? (TException)(Exception)new RemoteGrainException(typeName, message, stack);
+    }
+
+    public TException DeepCopy(TException value) => value;
+
+    public static string TypeNameOf(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
+
+    private static Exception Rebuild(string typeName, string message, string? stack)
+    {
+        var factory = Factories.GetOrAdd(typeName, CreateFactory);
+        return factory?.Invoke(message) ?? new RemoteGrainException(typeName, message, stack);
+    }
+
+    // Reflection only on the failure path, once per exception type.
+    private static Func<string, Exception>? CreateFactory(string typeName)
+    {
+        var type = Type.GetType(typeName, throwOnError: false);
+        if (type is null || !typeof(Exception).IsAssignableFrom(type) || type.IsAbstract)
+        {
+            return null;
+        }
+
+        var ctor = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
+        return ctor is null ? null : message => (Exception)ctor.Invoke([message]);
+    }
+}

@@ -1,0 +1,23 @@
+namespace DistInfer.Runtime.Serialization.Codecs;
+
+public sealed class ReadOnlyMemoryCodec : IFieldCodec<ReadOnlyMemory<byte>>
+{
+    public void WriteField(ref Writer writer, uint fieldId, ReadOnlyMemory<byte> value)
+    {
+        writer.WriteTag(fieldId, WireType.LengthPrefixed);
+        writer.WriteLengthPrefixed(value.Span);
+    }
+
+    public ReadOnlyMemory<byte> ReadValue(ref Reader reader, WireType wireType)
+    {
+        if (wireType == WireType.Null)
+        {
+            return default;
+        }
+
+        Reader.Expect(wireType, WireType.LengthPrefixed);
+        return reader.ReadLengthPrefixed().ToArray();
+    }
+
+    public ReadOnlyMemory<byte> DeepCopy(ReadOnlyMemory<byte> value) => value.ToArray();
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace DistInfer.Runtime.Serialization;
+
+/// <summary>
+/// Writes tagged fields into an <see cref="IBufferWriter{T}"/>. Holds the current span so small writes do not go
+/// through the interface; call <see cref="Commit"/> when done.
+/// </summary>
+public ref struct Writer
+{
+    private const int MinimumChunk = 4096;
+    private readonly IBufferWriter<byte> _output;
+    private Span<byte> _span;
+    private int _position;
+    private long _committed;
+
+    public Writer(IBufferWriter<byte> output)
+    {
+        _output = output;
+        _span = output.GetSpan(256);
+    }
+
+    public readonly long Position => _committed + _position;
+
+    public void Commit()
+    {
+        if (_position > 0)
+        {
+            _output.Advance(_position);
+            _committed += _position;
+            _position = 0;
+        }
+
+        _span = default;
+    }
+
+    public void WriteTag(uint fieldId, WireType wireType) => WriteVarUInt64(((ulong)fieldId << 3) | (byte)wireType);
+
+    public void WriteNull(uint fieldId) => WriteTag(fieldId, WireType.Null);
+
+    public void WriteStartObject(uint fieldId) => WriteTag(fieldId, WireType.StartObject);
+
+    public void WriteEndObject() => WriteTag(0, WireType.EndObject);
+
+    public void WriteVarUInt64(ulong value)
+    {
+        Ensure(10);
+        var span = _span[_position..];
+        var i = 0;
+        while (value >= 0x80)
+        {
+            span[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[i++] = (byte)value;
+        _position += i;
+    }
+
+    public void WriteVarInt64(long value) => WriteVarUInt64((ulong)((value << 1) ^ (value >> 63)));
+
+    public void WriteFixed32(uint value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteUInt32LittleEndian(_span[_position..], value);
+        _position += 4;
+    }
+
+    public void WriteFixed64(ulong value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteUInt64LittleEndian(_span[_position..], value);
+        _position += 8;
+    }
+
+    /// <summary>Length then raw bytes; large payloads are copied straight into the output in big chunks.</summary>
+    public void WriteLengthPrefixed(scoped ReadOnlySpan<byte> bytes)
+    {
+        WriteVarUInt64((ulong)bytes.Length);
+        WriteRaw(bytes);
+    }
+
+    public void WriteRaw(scoped ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            if (_span.Length - _position == 0)
+            {
+                Grow(Math.Min(bytes.Length, 1 << 20));
+            }
+
+            var n = Math.Min(bytes.Length, _span.Length - _position);
+            bytes[..n].CopyTo(_span[_position..]);
+            _position += n;
+            bytes = bytes[n..];
+        }
+    }
+
+    public void WriteString(string value)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max <= 512)
+        {
+            Span<byte> tmp = stackalloc byte[max];
+            var n = Encoding.UTF8.GetBytes(value, tmp);
+            WriteLengthPrefixed(tmp[..n]);
+            return;
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(max);
+        var count = Encoding.UTF8.GetBytes(value, rented);
+        WriteLengthPrefixed(rented.AsSpan(0, count));
+        ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Ensure(int count)
+    {
+        if (_span.Length - _position < count)
+        {
+            Grow(count);
+        }
+    }
+
+    private void Grow(int count)
+    {
+        if (_position > 0)
+        {
+            _output.Advance(_position);
+            _committed += _position;
+            _position = 0;
+        }
+
+        _span = _output.GetSpan(Math.Max(count, MinimumChunk));
+    }
+}

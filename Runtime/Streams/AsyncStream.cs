@@ -1,0 +1,118 @@
+using DistInfer.Runtime.Activation;
+using DistInfer.Runtime.Serialization;
+
+namespace DistInfer.Runtime.Streams;
+
+/// <summary>
+/// Memory-provider stream over grain messaging: each item is serialized once and delivered to every subscriber
+/// (explicit ones from the stream's rendezvous grain, implicit ones by namespace) through the consumer grain's
+/// stream extension; the producer's task completes when all consumers took it.
+/// </summary>
+public sealed class AsyncStream<T> : IAsyncStream<T>
+{
+    private readonly string _provider;
+    private readonly IGrainFactory _factory;
+    private readonly StreamRuntime _runtime;
+    private readonly ActivationData? _consumer;
+
+    internal AsyncStream(string provider, StreamId streamId, IGrainFactory factory, StreamRuntime runtime, ActivationData? consumer)
+    {
+        _provider = provider;
+        StreamId = streamId;
+        _factory = factory;
+        _runtime = runtime;
+        _consumer = consumer;
+    }
+
+    public StreamId StreamId { get; }
+
+    private IPubSubRendezvousGrain Rendezvous => _factory.GetGrain<IPubSubRendezvousGrain>($"{_provider}/{StreamId.Namespace}/{StreamId.Key}");
+
+    public Task OnNextAsync(T item)
+    {
+        var payload = Serializer.SerializeToArray(item);
+        return _runtime.QueueFor(_provider, StreamId).Enqueue(sequence => DeliverAsync(sequence, payload));
+    }
+
+    public async Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer)
+    {
+        var consumer = RequireConsumer();
+        if (consumer.Instance is { } instance && IsImplicitlySubscribed(instance.GetType()))
+        {
+            var implicitHandle = new StreamSubscriptionHandle<T>(this, StreamRuntime.ImplicitHandle(StreamId.Namespace, instance.GetType()));
+            Attach(consumer, implicitHandle.HandleId, observer);
+            return implicitHandle;
+        }
+
+        var handle = new StreamSubscriptionHandle<T>(this, Guid.NewGuid());
+        Attach(consumer, handle.HandleId, observer);
+        await Rendezvous.Subscribe(handle.HandleId, consumer.GrainId);
+        return handle;
+    }
+
+    public Task<StreamSubscriptionHandle<T>> SubscribeAsync(Func<T, StreamSequenceToken?, Task> onNext) =>
+        SubscribeAsync(new DelegateObserver<T>(onNext));
+
+    public async Task<IList<StreamSubscriptionHandle<T>>> GetAllSubscriptionHandles()
+    {
+        var consumer = RequireConsumer();
+        var handles = new List<StreamSubscriptionHandle<T>>();
+        foreach (var subscription in await Rendezvous.GetSubscriptions())
+        {
+            if (subscription.Consumer == consumer.GrainId)
+            {
+                handles.Add(new StreamSubscriptionHandle<T>(this, subscription.HandleId));
+            }
+        }
+
+        return handles;
+    }
+
+    internal Task<StreamSubscriptionHandle<T>> ResumeAsync(StreamSubscriptionHandle<T> handle, IAsyncObserver<T> observer)
+    {
+        Attach(RequireConsumer(), handle.HandleId, observer);
+        return Task.FromResult(handle);
+    }
+
+    internal async Task UnsubscribeAsync(StreamSubscriptionHandle<T> handle)
+    {
+        _consumer?.StreamConsumer.Detach(handle.HandleId);
+        await Rendezvous.Unsubscribe(handle.HandleId);
+    }
+
+    private static void Attach(ActivationData consumer, Guid handleId, IAsyncObserver<T> observer) =>
+        consumer.StreamConsumer.Attach(handleId, (sequence, payload) => observer.OnNextAsync(Serializer.Deserialize<T>(payload), new StreamSequenceToken(sequence)));
+
+    private bool IsImplicitlySubscribed(Type grainClass)
+    {
+        foreach (var (_, handle) in _runtime.ImplicitSubscribers(StreamId.Namespace))
+        {
+            if (handle == StreamRuntime.ImplicitHandle(StreamId.Namespace, grainClass))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private ActivationData RequireConsumer() =>
+        _consumer ?? throw new InvalidOperationException("Stream subscriptions are made from grain code (this.GetStreamProvider(name) inside a grain)");
+
+    private async Task DeliverAsync(long sequence, byte[] payload)
+    {
+        var deliveries = new List<Task>();
+        foreach (var subscription in await Rendezvous.GetSubscriptions().ConfigureAwait(false))
+        {
+            deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(subscription.Consumer).Deliver(subscription.HandleId, StreamId, sequence, payload));
+        }
+
+        foreach (var (template, handle) in _runtime.ImplicitSubscribers(StreamId.Namespace))
+        {
+            var consumer = new GrainId(template.Type, StreamId.Key);
+            deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(consumer).Deliver(handle, StreamId, sequence, payload));
+        }
+
+        await Task.WhenAll(deliveries).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,25 @@
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Serving;
+
+namespace DistInfer.Silo.Serving;
+
+/// <summary>
+/// What the HTTP API serves from: the deployed models, their tokenizers, and token streams. In one process it is
+/// a continuous batcher per model; in a cluster it goes through the fabric's grains.
+/// </summary>
+public interface IInferenceService
+{
+    IReadOnlyList<ServedModel> Models { get; }
+
+    /// <summary>The model named <paramref name="name"/>, or null (HTTP 404).</summary>
+    ServedModel? Find(string name);
+
+    /// <summary>
+    /// Streams generated tokens. Throws <see cref="OverCapacityException"/> when the queue is full (429),
+    /// <see cref="NoReplicaAvailableException"/> when no replica can serve (503), DistInferException for bad input (400).
+    /// </summary>
+    IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken);
+
+    /// <summary>Requests running and waiting over all models (metrics).</summary>
+    (int Running, int Waiting) Load { get; }
+}

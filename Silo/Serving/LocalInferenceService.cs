@@ -1,0 +1,55 @@
+using DistInfer.Engine;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Engine.Serving;
+using DistInfer.Engine.Tokenization;
+
+namespace DistInfer.Silo.Serving;
+
+/// <summary>Serves models loaded in this process, each through its own continuous batcher.</summary>
+public sealed class LocalInferenceService : IInferenceService, IAsyncDisposable
+{
+    private readonly Dictionary<string, (ServedModel Model, ContinuousBatcher Batcher)> _models = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<ServedModel> Models => [.. _models.Values.Select(m => m.Model)];
+
+    public (int Running, int Waiting) Load
+    {
+        get
+        {
+            int running = 0, waiting = 0;
+            foreach (var (_, batcher) in _models.Values)
+            {
+                running += batcher.Running;
+                waiting += batcher.Waiting;
+            }
+
+            return (running, waiting);
+        }
+    }
+
+    /// <summary>Loads a model directory (config.json, safetensors, tokenizer.json) under <paramref name="name"/>.</summary>
+    public ServedModel Add(string name, string modelDir, BatcherOptions? options = null, IGemm? gemm = null)
+    {
+        var model = TransformerModel.Load(modelDir, gemm ?? Gemm.Default);
+        var served = new ServedModel(name, model.Config, BpeTokenizer.FromDirectory(modelDir), ChatTemplateReader.TryRead(modelDir), DateTimeOffset.UtcNow);
+        _models[name] = (served, new ContinuousBatcher(new LocalBatchExecutor(model), model.Config.EosTokenIds, options));
+        return served;
+    }
+
+    public ServedModel? Find(string name) => _models.TryGetValue(name, out var m) ? m.Model : null;
+
+    public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
+        _models.TryGetValue(model, out var m)
+            ? m.Batcher.GenerateAsync(promptIds, parameters, cancellationToken)
+            : throw new DistInferException($"model '{model}' is not deployed");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, batcher) in _models.Values)
+        {
+            await batcher.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

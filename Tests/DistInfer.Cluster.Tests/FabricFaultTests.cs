@@ -1,0 +1,63 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Engine.Serving;
+using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+
+namespace DistInfer.Cluster.Tests;
+
+public sealed class FabricFaultTests
+{
+    [Fact]
+    public async Task Generate_SiloKilledDuringTwentyRequests_AllCompleteWithTheSameTokens()
+    {
+        const int NewTokens = 12;
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("faulty")
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("mixtral"), Stages = 2, ExpertReplicas = 2 });
+        var prompts = Enumerable.Range(0, 20).Select(i => Enumerable.Range(0, 4 + i % 5).Select(t => (i * 37 + t * 11) % 512).ToArray()).ToArray();
+        var parameters = new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens };
+        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("mixtral"), Gemm.Default)).Generate(prompts, parameters);
+
+        // The victim hosts a stage and is not the silo whose grain factory drives the pipeline.
+        var driver = cluster.Silos[0];
+        var stageSilos = new List<string>();
+        for (var s = 0; s < info.Stages; s++)
+        {
+            stageSilos.Add((await driver.GrainFactory.GetGrain<IStageGrain>(new StageKey("faulty", 0, s).ToString()).Status()).Silo);
+        }
+
+        var victim = cluster.Silos.Skip(1).FirstOrDefault(s => stageSilos.Contains(s.Address.ToString())) ?? cluster.Silos[1];
+        var executor = new FabricBatchExecutor(driver.GrainFactory, info, 0, new FabricOptions { MicroBatches = 2 });
+        await using var batcher = new ContinuousBatcher(executor, []);
+        var tokensSeen = 0;
+        var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = prompts.Select(async p =>
+        {
+            var tokens = new List<int>();
+            await foreach (var e in batcher.GenerateAsync(p, parameters))
+            {
+                tokens.Add(e.TokenId);
+                if (Interlocked.Increment(ref tokensSeen) == prompts.Length * NewTokens / 3)
+                {
+                    halfway.TrySetResult();
+                }
+            }
+
+            return tokens.ToArray();
+        }).ToArray();
+
+        await halfway.Task;
+        await cluster.KillAsync(victim);
+        var results = await Task.WhenAll(runs);
+
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(expected[i].GeneratedIds, results[i]);
+        }
+
+        Assert.True(executor.Recoveries > 0 || !stageSilos.Contains(victim.Address.ToString()), "the killed silo held a stage, so a step must have been recovered");
+    }
+}

@@ -1,0 +1,75 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Engine.Serving;
+using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+
+namespace DistInfer.Cluster.Tests;
+
+public sealed class FabricGenerationTests
+{
+    private static readonly int[][] Prompts = [[175, 196, 25, 502, 67, 211, 407, 103], [218, 392, 167, 486, 68, 432], [5, 6, 7]];
+
+    public static TheoryData<string> Fixtures() => new() { "llama", "mixtral", "qwen2_moe", "qwen3_moe", "olmoe" };
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public async Task Generate_ThreeSilosTwoStages_EqualsInProcessEngine(string fixture)
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(fixture)
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture(fixture), Stages = 2 });
+        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default))
+            .Generate(Prompts, new SamplingParams { MaxNewTokens = 10, MinNewTokens = 10 });
+
+        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions { MicroBatches = 2 }), []);
+        var results = await Task.WhenAll(Prompts.Select(p => Collect(batcher.GenerateAsync(p, new SamplingParams { MaxNewTokens = 10, MinNewTokens = 10 }))));
+
+        for (var i = 0; i < Prompts.Length; i++)
+        {
+            Assert.Equal(expected[i].GeneratedIds, results[i]);
+        }
+    }
+
+    [Fact]
+    public async Task Deploy_MoeModelOnThreeSilos_SpreadsEachLayersExpertsOverSilos()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("spread")
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("qwen3_moe"), Stages = 2, ExpertReplicas = 2 });
+
+        foreach (var layer in info.MoeLayers)
+        {
+            var silos = new HashSet<string>();
+            for (var e = 0; e < info.NumExperts; e++)
+            {
+                var replicaSilos = new HashSet<string>();
+                for (var r = 0; r < info.ExpertReplicas; r++)
+                {
+                    var status = await cluster.GrainFactory.GetGrain<IExpertGrain>(new ExpertKey("spread", layer, e, r).ToString()).Status();
+                    Assert.True(status.Loaded);
+                    silos.Add(status.Silo);
+                    Assert.True(replicaSilos.Add(status.Silo), $"two replicas of layer {layer} expert {e} on {status.Silo}");
+                }
+            }
+
+            Assert.True(silos.Count >= 2, $"layer {layer}: experts on {silos.Count} silo(s)");
+        }
+    }
+
+    internal static async Task<int[]> Collect(IAsyncEnumerable<TokenEvent> events)
+    {
+        var tokens = new List<int>();
+        await foreach (var e in events)
+        {
+            if (e.TokenId >= 0)
+            {
+                tokens.Add(e.TokenId);
+            }
+        }
+
+        return [.. tokens];
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text.Json.Nodes;
+using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Tests.Checkpoints;
+
+namespace DistInfer.Engine.Tests.Cli;
+
+public sealed class CliErrorTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Forward_MissingModelDirectory_OneLineError()
+    {
+        var missing = Path.Combine(_temp.Path, "no-such-model");
+
+        var result = await CliProcess.RunAsync("forward", "--model", missing, "--input", ValidInput(), "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError(missing);
+        Assert.False(File.Exists(_temp.File("out.safetensors")));
+    }
+
+    [Fact]
+    public async Task Generate_MissingModelDirectory_OneLineError()
+    {
+        var missing = Path.Combine(_temp.Path, "no-such-model");
+
+        var result = await CliProcess.RunAsync("generate", "--model", missing, "--prompt", "hello");
+
+        result.AssertUserError();
+    }
+
+    [Fact]
+    public async Task Forward_TruncatedCheckpoint_OneLineErrorNamingFile()
+    {
+        var dir = Path.Combine(_temp.Path, "model");
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(RepoPaths.Fixture("llama"), "config.json"), Path.Combine(dir, "config.json"));
+        var bytes = File.ReadAllBytes(Path.Combine(RepoPaths.Fixture("llama"), "model.safetensors"));
+        File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), bytes[..(bytes.Length / 2)]);
+
+        var result = await CliProcess.RunAsync("forward", "--model", dir, "--input", ValidInput(), "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError("model.safetensors");
+    }
+
+    [Fact]
+    public async Task Forward_CheckpointMissingTensor_OneLineErrorNamingTensor()
+    {
+        var dir = Path.Combine(_temp.Path, "model");
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(RepoPaths.Fixture("llama"), "config.json"), Path.Combine(dir, "config.json"));
+        using (var source = SafeTensorsFile.Open(Path.Combine(RepoPaths.Fixture("llama"), "model.safetensors")))
+        {
+            var kept = source.Names.Where(n => n != "model.norm.weight")
+                .Select(n => TensorData.FromFloat32(n, [.. source.GetInfo(n).Shape], source.ReadFloat32(n))).ToList();
+            SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), kept);
+        }
+
+        var result = await CliProcess.RunAsync("forward", "--model", dir, "--input", ValidInput(), "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError("model.norm.weight");
+    }
+
+    [Fact]
+    public async Task Forward_UnsupportedConfig_OneLineErrorNamingField()
+    {
+        var dir = Path.Combine(_temp.Path, "model");
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(RepoPaths.Fixture("llama"), "model.safetensors"), Path.Combine(dir, "model.safetensors"));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Fixture("llama"), "config.json")))!.AsObject();
+        config["model_type"] = "gpt_neox";
+        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
+
+        var result = await CliProcess.RunAsync("forward", "--model", dir, "--input", ValidInput(), "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError("model_type", "gpt_neox");
+    }
+
+    [Fact]
+    public async Task Forward_InputWithoutInputIds_OneLineErrorNamingTensor()
+    {
+        var input = _temp.File("in.safetensors");
+        SafeTensorsWriter.Write(input, [TensorData.FromInt64("tokens", [1, 3], [1, 2, 3])]);
+
+        var result = await CliProcess.RunAsync("forward", "--model", RepoPaths.Fixture("llama"), "--input", input, "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError("input_ids");
+    }
+
+    [Fact]
+    public async Task Generate_InputWithoutInputIds_OneLineErrorNamingTensor()
+    {
+        var input = _temp.File("in.safetensors");
+        SafeTensorsWriter.Write(input, [TensorData.FromInt64("tokens", [1, 3], [1, 2, 3])]);
+
+        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.Fixture("llama"), "--input", input, "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError("input_ids");
+    }
+
+    [Fact]
+    public async Task Forward_TokenIdOutsideVocabulary_OneLineError()
+    {
+        var input = _temp.File("in.safetensors");
+        SafeTensorsWriter.Write(input, [TensorData.FromInt64("input_ids", [1, 3], [1, 2, 100000])]);
+
+        var result = await CliProcess.RunAsync("forward", "--model", RepoPaths.Fixture("llama"), "--input", input, "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError("100000");
+    }
+
+    [Fact]
+    public async Task Forward_MissingInputFile_OneLineError()
+    {
+        var missing = _temp.File("missing.safetensors");
+
+        var result = await CliProcess.RunAsync("forward", "--model", RepoPaths.Fixture("llama"), "--input", missing, "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError(missing);
+    }
+
+    [Fact]
+    public async Task Generate_PromptAndInputTogether_OneLineError()
+    {
+        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.DemoModel, "--prompt", "hi", "--input", ValidInput());
+
+        result.AssertUserError("--prompt");
+    }
+
+    [Fact]
+    public async Task Generate_InvalidSampling_OneLineError()
+    {
+        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.DemoModel, "--prompt", "hi", "--top-p", "1.5");
+
+        result.AssertUserError("top_p");
+    }
+
+    [Fact]
+    public async Task ModelInit_BadDType_OneLineError()
+    {
+        var result = await CliProcess.RunAsync("model", "init", "--dtype", "f16", "--out", Path.Combine(_temp.Path, "m"));
+
+        result.AssertUserError("--dtype", "f16");
+    }
+
+    [Fact]
+    public async Task ModelInit_InvalidShape_OneLineError()
+    {
+        var result = await CliProcess.RunAsync("model", "init", "--arch", "mixtral", "--hidden", "32", "--heads", "4", "--kv-heads", "3",
+            "--layers", "1", "--experts", "4", "--top-k", "2", "--ffn", "16", "--vocab", "64", "--out", Path.Combine(_temp.Path, "m"));
+
+        result.AssertUserError();
+    }
+
+    [Fact]
+    public async Task ModelInit_UnknownArch_OneLineError()
+    {
+        var result = await CliProcess.RunAsync("model", "init", "--arch", "gpt2", "--hidden", "32", "--heads", "4", "--kv-heads", "2",
+            "--layers", "1", "--ffn", "16", "--vocab", "64", "--out", Path.Combine(_temp.Path, "m"));
+
+        result.AssertUserError("gpt2");
+    }
+
+    [Theory]
+    [InlineData("forward", "--bogus", "1")]
+    [InlineData("generate", "--model", "x", "--max-new-tokens", "abc")]
+    [InlineData("frobnicate")]
+    public async Task Parse_BadCommandLine_NonZeroExitWithoutStackTrace(params string[] args)
+    {
+        var result = await CliProcess.RunAsync(args);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.NotEmpty(result.StderrLines);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.DoesNotContain("Exception", result.Stderr);
+    }
+
+    /// <summary>A valid input_ids file for the llama fixture.</summary>
+    private string ValidInput()
+    {
+        var input = _temp.File("valid.safetensors");
+        SafeTensorsWriter.Write(input, [TensorData.FromInt64("input_ids", [1, 4], [1, 2, 3, 4])]);
+        return input;
+    }
+}

@@ -1,0 +1,75 @@
+using DistInfer.Runtime.Streams;
+using DistInfer.Runtime.Tests.Grains;
+using DistInfer.Runtime.Tests.Infrastructure;
+
+namespace DistInfer.Runtime.Tests.Cluster;
+
+/// <summary>Memory streams across two silos: producer on silo 0, consumers activated on silo 1.</summary>
+public sealed class StreamTests : IAsyncLifetime
+{
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(2, services: (_, s) => s.AddMemoryStreams("memory"));
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private IStreamProvider Producer => _cluster.Silos[0].GetStreamProvider("memory");
+
+    [Fact]
+    public async Task ExplicitSubscription_ManyItemsNotAwaitedOneByOne_ArriveInOrder()
+    {
+        var key = await SubscribedConsumerAsync();
+        var stream = Producer.GetStream<int>(StreamId.Create("explicit", key));
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(stream.OnNextAsync).ToArray());
+        Assert.Equal(Enumerable.Range(0, 200).ToArray(), StreamLog.Received(key));
+    }
+
+    [Fact]
+    public async Task OnNextAsync_ConsumerHasNotTakenItem_DoesNotComplete()
+    {
+        var key = await SubscribedConsumerAsync();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StreamLog.Gates[key + "/1"] = gate;
+        var stream = Producer.GetStream<int>(StreamId.Create("explicit", key));
+        var sent = stream.OnNextAsync(1);
+        await Signals.WaitAsync($"{key}-entered-1");
+        Assert.False(sent.IsCompleted);
+        gate.SetResult();
+        await sent;
+        Assert.Equal([1], StreamLog.Received(key));
+    }
+
+    [Fact]
+    public async Task ExplicitSubscription_ConsumerReactivated_HandleResumes()
+    {
+        var key = await SubscribedConsumerAsync();
+        var stream = Producer.GetStream<int>(StreamId.Create("explicit", key));
+        await stream.OnNextAsync(1);
+        await _cluster.Silos[1].GrainFactory.GetGrain<IStreamConsumerGrain>(key).Deactivate();
+        await Eventually.TrueAsync(() => !IsActive(key), "consumer deactivated");
+        await stream.OnNextAsync(2);
+        Assert.Equal([1, 2], StreamLog.Received(key));
+    }
+
+    [Fact]
+    public async Task ImplicitSubscription_ByNamespace_ActivatesAndDelivers()
+    {
+        var key = Signals.Unique("imp");
+        var stream = _cluster.Silos[1].GetStreamProvider("memory").GetStream<int>(StreamId.Create("implicit", key));
+        await stream.OnNextAsync(7);
+        await stream.OnNextAsync(8);
+        Assert.Equal([7, 8], StreamLog.Received("implicit-" + key));
+    }
+
+    private bool IsActive(string key) =>
+        _cluster.Silos[1].Catalog.TryGetLocal(_cluster.Silos[1].GrainFactory.GetGrain<IStreamConsumerGrain>(key).GetGrainId(), out _);
+
+    private async Task<string> SubscribedConsumerAsync()
+    {
+        var key = Signals.Unique("consumer");
+        var consumer = _cluster.Silos[1].GrainFactory.GetGrain<IStreamConsumerGrain>(key);
+        await consumer.Subscribe();
+        Assert.Equal(_cluster.Silos[1].Address.ToString(), await consumer.WhereAmI());
+        return key;
+    }
+}

@@ -1,0 +1,5 @@
+namespace DistInfer.Runtime.Tests.Grains;
+
+public interface IActivationCountBasedGrain : IPlacedGrain
+{
+}

@@ -1,0 +1,70 @@
+using DistInfer.Runtime.Tests.Grains;
+using DistInfer.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistInfer.Runtime.Tests.Unit;
+
+/// <summary>Timers and idle collection driven by a fake clock.</summary>
+public sealed class TimeTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new();
+    private TestCluster _cluster = null!;
+
+    private IGrainFactory Factory => _cluster.Silos[0].GrainFactory;
+
+    public async Task InitializeAsync() =>
+        _cluster = await TestCluster.StartAsync(1, services: (_, s) => s.AddSingleton<TimeProvider>(_time));
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task GrainTimer_TimeAdvances_TicksRunAsTurns()
+    {
+        var id = Guid.NewGuid();
+        var grain = Factory.GetGrain<ITimerGrain>(id);
+        await grain.Start(TimeSpan.FromSeconds(10));
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await Signals.WaitAsync($"tick-{id}-1");
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await Signals.WaitAsync($"tick-{id}-2");
+        Assert.Equal(2, await grain.Ticks());
+    }
+
+    [Fact]
+    public async Task IdleCollection_DefaultAge_CollectsAfterFifteenMinutesOnly()
+    {
+        var key = Signals.Unique("idle");
+        var grain = Factory.GetGrain<ITestGrain>(key);
+        await grain.Add(1);
+        _time.Advance(TimeSpan.FromMinutes(14));
+        Assert.True(_cluster.Silos[0].Catalog.TryGetLocal(grain.GetGrainId(), out _));
+        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(DeactivationReasonCode.ActivationIdle, await Signals.WaitAsync("deactivated-" + key));
+        await Eventually.TrueAsync(() => !_cluster.Silos[0].Catalog.TryGetLocal(grain.GetGrainId(), out _), "activation removed");
+        Assert.Equal(0, await grain.Add(0));
+    }
+
+    [Fact]
+    public async Task IdleCollection_CollectionAgeLimitAttribute_OverridesDefault()
+    {
+        var id = Guid.NewGuid();
+        var grain = Factory.GetGrain<ITimerGrain>(id);
+        await grain.Ticks();
+        _time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(DeactivationReasonCode.ActivationIdle, await Signals.WaitAsync("deactivated-" + id));
+    }
+
+    [Fact]
+    public async Task IdleCollection_ActiveGrain_IsKept()
+    {
+        var key = Signals.Unique("busy");
+        var grain = Factory.GetGrain<ITestGrain>(key);
+        for (var i = 0; i < 5; i++)
+        {
+            await grain.Add(1);
+            _time.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        Assert.Equal(6, await grain.Add(1));
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Config;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+
+namespace DistInfer.Bench.Commands;
+
+/// <summary>
+/// `engine`: prefill and decode tokens/s of the in-process engine at several batch sizes, and batch-1 decode's
+/// weight bytes per token against the memory bandwidth measured in the same run.
+/// </summary>
+internal sealed class EngineCommand : IBenchCommand
+{
+    public string Name => "engine";
+
+    public string Summary => "engine prefill/decode tokens/s; creates the 640M Mixtral-shape model when --model is absent";
+
+    public string Usage => "           [--model DIR (default: $TMPDIR/distinfer-bench-640m)] [--batches 1,8,32] [--prompt 128] [--new 16] [--gemm openblas|managed]";
+
+    public int Run(BenchArgs args)
+    {
+        var dir = args.Text("model") ?? Path.Combine(Path.GetTempPath(), "distinfer-bench-640m");
+        var batches = args.IntList("batches", [1, 8, 32]);
+        var prompt = args.Int("prompt", 128);
+        var newTokens = args.Int("new", 16);
+        IGemm gemm = args.Text("gemm") switch
+        {
+            null => Gemm.Default,
+            "managed" => Gemm.Managed,
+            "openblas" => Gemm.OpenBlas ?? throw new BenchUsageException("OpenBLAS is not installed (apt-get install libopenblas0-pthread)"),
+            var g => throw new BenchUsageException($"unknown --gemm '{g}'"),
+        };
+        args.RejectUnknown();
+
+        if (!File.Exists(Path.Combine(dir, "config.json")))
+        {
+            Console.WriteLine($"creating the benchmark model in {dir} ...");
+            RandomCheckpoint.Write(dir, new ModelInitOptions { Architecture = "mixtral", Hidden = 1024, Layers = 8, Heads = 16, KvHeads = 4, Experts = 8, TopK = 2, Ffn = 2816, Vocab = 32000 });
+        }
+
+        var clock = Stopwatch.StartNew();
+        var model = TransformerModel.Load(dir, gemm, precision: ActivationPrecision.Float32);
+        var c = model.Config;
+        Console.WriteLine($"model {dir}: {model.Weights.ParameterCount / 1e6:F0} M parameters, loaded in {clock.Elapsed.TotalSeconds:F1} s; kernels {gemm.Name}; {Environment.ProcessorCount} cores");
+        MemoryBandwidthCommand.Print(512L << 20, 3);
+
+        var random = new Random(1);
+        foreach (var b in batches)
+        {
+            var prompts = Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, prompt).Select(_ => random.Next(c.VocabSize)).ToArray()).ToArray();
+            var caches = prompts.Select(p => model.CreateCache(prompt + newTokens + 1)).ToArray();
+            clock.Restart();
+            var logits = model.Forward(new BatchLayout(caches, Enumerable.Repeat(prompt, b).ToArray()), prompts.SelectMany(p => p).ToArray(), allPositions: false);
+            var prefill = clock.Elapsed.TotalSeconds;
+            var next = new int[b];
+            clock.Restart();
+            for (var step = 0; step < newTokens; step++)
+            {
+                for (var s = 0; s < b; s++)
+                {
+                    next[s] = Ops.ArgMax(logits.AsSpan(s * c.VocabSize, c.VocabSize));
+                }
+
+                logits = model.Forward(new BatchLayout(caches, Enumerable.Repeat(1, b).ToArray()), next, allPositions: false);
+            }
+
+            var decode = clock.Elapsed.TotalSeconds;
+            var tokPerSecond = b * newTokens / decode;
+            var line = $"batch {b,3}: prefill {b * prompt / prefill,8:F0} tok/s ({b}x{prompt})   decode {tokPerSecond,8:F1} tok/s ({newTokens} steps, {decode / newTokens * 1000:F1} ms/step)";
+            if (b == 1)
+            {
+                var bytes = DecodeWeightBytesPerToken(model.Weights);
+                line += $"   weights touched {bytes / 1e6:F0} MB/token -> {bytes * tokPerSecond / 1e9:F1} GB/s";
+            }
+
+            Console.WriteLine(line);
+        }
+
+        return 0;
+    }
+
+    /// <summary>fp32 weight bytes one batch-1 decode step reads: attention, router, top-k experts per layer, head.</summary>
+    private static long DecodeWeightBytesPerToken(ModelWeights w)
+    {
+        long parameters = w.LmHead!.ParameterCount + w.FinalNorm!.Length + w.Config.HiddenSize;
+        foreach (var layer in w.Layers)
+        {
+            if (layer is null)
+            {
+                continue;
+            }
+
+            parameters += layer.Attention.ParameterCount + layer.InputNorm.Length + layer.PostAttentionNorm.Length;
+            if (layer.Moe is { } moe)
+            {
+                parameters += moe.Router.ParameterCount + w.Config.TopK * moe.Experts[0]!.ParameterCount
+                    + (moe.SharedExpert?.ParameterCount ?? 0) + (moe.SharedExpertGate?.ParameterCount ?? 0);
+            }
+            else
+            {
+                parameters += layer.Mlp!.ParameterCount;
+            }
+        }
+
+        return parameters * sizeof(float);
+    }
+}
