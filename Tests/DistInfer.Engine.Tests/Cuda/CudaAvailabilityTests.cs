@@ -41,6 +41,21 @@ public sealed class CudaAvailabilityTests
     }
 
     [Fact]
+    public void TryLoad_FixtureModel_LoadsOnGpuOrExplainsWhyNot()
+    {
+        using var model = CudaBackend.TryLoad(RepoPaths.Fixture("mixtral"), new CudaTransformerOptions { Bf16 = false }, out var reason);
+        if (model is null)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(reason));
+        }
+        else
+        {
+            Assert.Equal("mixtral", model.Spec.ModelType);
+            Assert.True(model.WeightBytes > 0);
+        }
+    }
+
+    [Fact]
     public void DeviceInfo_FormatVersion_ReadsCudaIntegers()
     {
         Assert.Equal("13.0", CudaDeviceInfo.FormatVersion(13000));
