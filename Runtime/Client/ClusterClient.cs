@@ -53,6 +53,7 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     public async Task CloseAsync()
     {
         IsConnected = false;
+        _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
     }
 

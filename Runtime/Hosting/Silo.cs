@@ -98,6 +98,7 @@ public sealed partial class Silo : IAsyncDisposable
         _membership.Changed -= OnMembershipChanged;
         await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
         _catalog.Dispose();
+        _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
         LogStopped(_logger, Address.ToString());
     }
@@ -109,6 +110,7 @@ public sealed partial class Silo : IAsyncDisposable
         _statisticsTimer?.Dispose();
         _membership.Changed -= OnMembershipChanged;
         _catalog?.Dispose();
+        _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
     }
 

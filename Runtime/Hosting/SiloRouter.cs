@@ -155,33 +155,32 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
     {
         // Local calls skip serialization; arguments are deep-copied unless immutable (Orleans semantics).
         var delivered = copied ? request : request.CopyForLocalCall();
-        var sink = new TaskResponseSink();
-        activation.Enqueue(new WorkItem(delivered, sink));
         if (request.IsOneWay)
         {
+            activation.Enqueue(new WorkItem(delivered, new TaskResponseSink()));
             return default;
         }
 
-        return AwaitLocalAsync(sink.Task, request, copied);
+        var timeout = request.ResponseTimeout ?? _messages.Options.ResponseTimeout;
+        var sink = new TaskResponseSink(request, timeout, _messages.Timeouts.DeadlineAfter(timeout));
+        _messages.Timeouts.Add(sink);
+        activation.Enqueue(new WorkItem(delivered, sink));
+        return AwaitLocalAsync(sink, request, copied);
     }
 
-    private async ValueTask<object?> AwaitLocalAsync(Task<object?> task, GrainRequest request, bool copied)
+    private async ValueTask<object?> AwaitLocalAsync(TaskResponseSink sink, GrainRequest request, bool copied)
     {
         var started = _time.GetTimestamp();
         var failed = true;
         try
         {
-            var timeout = request.ResponseTimeout ?? _messages.Options.ResponseTimeout;
-            var result = task.IsCompleted ? await task.ConfigureAwait(false) : await task.WaitAsync(timeout, _time).ConfigureAwait(false);
+            var result = await sink.Task.ConfigureAwait(false);
             failed = false;
             return copied ? result : request.CopyResult(result);
         }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Response did not arrive on time ({request.ResponseTimeout ?? _messages.Options.ResponseTimeout}) for {request.MethodName}");
-        }
         finally
         {
+            _messages.Timeouts.Remove(sink);
             RuntimeMetrics.RecordCall(_time.GetElapsedTime(started).TotalMilliseconds, failed);
         }
     }

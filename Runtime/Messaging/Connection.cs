@@ -26,6 +26,7 @@ internal sealed class Connection
     private TaskCompletionSource? _resume;
     private long _queuedBytes;
     private long _skipRemaining;
+    private int _expectedBytes;
     private MessageHeader _skipped;
     private int _closeStarted;
 
@@ -141,7 +142,8 @@ internal sealed class Connection
         {
             while (true)
             {
-                var memory = _input.Writer.GetMemory(ReceiveChunk);
+                // A large frame in progress is received in big reads (fewer syscalls and wake-ups).
+                var memory = _input.Writer.GetMemory(Math.Clamp(Volatile.Read(ref _expectedBytes), ReceiveChunk, 8 * 1024 * 1024));
                 var read = await _socket.ReceiveAsync(memory, SocketFlags.None, _closing.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -233,8 +235,11 @@ internal sealed class Connection
 
         if (buffer.Length < FrameCodec.PrefixSize + length)
         {
+            Volatile.Write(ref _expectedBytes, (int)(FrameCodec.PrefixSize + length - buffer.Length));
             return false;
         }
+
+        Volatile.Write(ref _expectedBytes, 0);
 
         var frame = buffer.Slice(FrameCodec.PrefixSize, length);
         if (frame.IsSingleSegment)

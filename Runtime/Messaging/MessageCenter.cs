@@ -24,7 +24,10 @@ internal sealed partial class MessageCenter : IConnectionHandler
         _options = options;
         _time = time;
         _logger = logger;
+        Timeouts = new ResponseTimeouts(time);
     }
+
+    public ResponseTimeouts Timeouts { get; }
 
     public IIncomingRequestHandler? RequestHandler { get; set; }
 
@@ -39,8 +42,9 @@ internal sealed partial class MessageCenter : IConnectionHandler
         var timeout = request.ResponseTimeout ?? _options.ResponseTimeout;
         var id = Interlocked.Increment(ref _nextCorrelationId);
         var frame = EncodeRequest(MessageKind.Request, id, target, request, timeout);
-        var call = new PendingCall(id, request, connection);
+        var call = new PendingCall(id, request, connection, target, timeout, Timeouts.DeadlineAfter(timeout));
         _pending[id] = call;
+        Timeouts.Add(call);
         try
         {
             await connection.SendAsync(frame).ConfigureAwait(false);
@@ -51,15 +55,12 @@ internal sealed partial class MessageCenter : IConnectionHandler
                 call.Cancellation = request.CancellationToken.UnsafeRegister(static state => ((MessageCenter)((object[])state!)[0]).SendCancel((PendingCall)((object[])state!)[1]), new object[] { this, call });
             }
 
-            return await call.Task.WaitAsync(timeout, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Response did not arrive on time ({timeout}) for {target}.{request.MethodName}");
+            return await call.Task.ConfigureAwait(false);
         }
         finally
         {
             _pending.TryRemove(id, out _);
+            Timeouts.Remove(call);
             await call.Cancellation.DisposeAsync().ConfigureAwait(false);
         }
     }
