@@ -35,6 +35,7 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
         _messages = new MessageCenter(_options.Messaging, time ?? TimeProvider.System, _logger);
         _connections = new ConnectionManager(_messages, "client/" + Guid.NewGuid().ToString("N"));
         _factory = new GrainFactory(() => this);
+        _messages.CallRuntime = this;
     }
 
     public bool IsConnected { get; private set; }

@@ -77,6 +77,7 @@ public sealed partial class Silo : IAsyncDisposable
         _catalog = new Catalog(_services, _grainFactory, _time, _options, _directory, Address, _router.Reroute);
         _router.Catalog = _catalog;
         _messages.RequestHandler = _router;
+        _messages.CallRuntime = _router;
         _membership.Changed += OnMembershipChanged;
         _catalog.StartCollector();
         await PublishAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);

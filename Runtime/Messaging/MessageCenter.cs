@@ -31,6 +31,9 @@ internal sealed partial class MessageCenter : IConnectionHandler
 
     public IIncomingRequestHandler? RequestHandler { get; set; }
 
+    /// <summary>Binds grain references found in decoded messages.</summary>
+    public IGrainCallRuntime? CallRuntime { get; set; }
+
     public event Action<Connection, Exception?>? ConnectionClosed;
 
     public MessagingOptions Options => _options;
@@ -80,6 +83,19 @@ internal sealed partial class MessageCenter : IConnectionHandler
     }
 
     public void OnMessage(Connection connection, in MessageHeader header, ReadOnlySpan<byte> body)
+    {
+        var previous = RuntimeContext.Set(CallRuntime);
+        try
+        {
+            Dispatch(connection, header, body);
+        }
+        finally
+        {
+            RuntimeContext.Set(previous);
+        }
+    }
+
+    private void Dispatch(Connection connection, in MessageHeader header, ReadOnlySpan<byte> body)
     {
         switch (header.Kind)
         {

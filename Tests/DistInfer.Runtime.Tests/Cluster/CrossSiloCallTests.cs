@@ -108,6 +108,19 @@ public sealed class CrossSiloCallTests(ClusterFixture fixture)
         Assert.EndsWith($":{Cluster.Silos[0].Address.Port}@0", client.CurrentGateway, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GrainReferenceArgumentAndResult_CrossSilos_StayCallable()
+    {
+        var onSilo1 = await OnSilo1Async();
+        var key2 = Signals.Unique("ref");
+        await Cluster.Silos[2].GrainFactory.GetGrain<ITestGrain>(key2).WhereAmI();
+        var onSilo2 = Cluster.Silos[0].GrainFactory.GetGrain<ITestGrain>(key2);
+        Assert.Equal(Cluster.Silos[2].Address.ToString(), await onSilo1.AskWhere(onSilo2));
+        var self = await onSilo1.Self();
+        Assert.Equal(onSilo1.GetGrainId(), self.GetGrainId());
+        Assert.Equal(Cluster.Silos[1].Address.ToString(), await self.WhereAmI());
+    }
+
     private async Task<ITestGrain> OnSilo1Async()
     {
         var key = Signals.Unique("on1");
