@@ -71,7 +71,7 @@ public sealed partial class Silo : IAsyncDisposable
         var bound = _connections.Listen(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port));
         Address = new SiloAddress(_options.Host, bound.Port, _time.GetUtcNow().UtcTicks);
         _connections.Identity = Address.ToString();
-        _directory = new GrainDirectory(Address, _grainFactory, _membership.Current);
+        _directory = new GrainDirectory(Address, _grainFactory, _membership.Current, _time);
         var placement = new PlacementService(_services, _membership, Address, _options.DefaultPlacement);
         _router = new SiloRouter(Address, _grainFactory, _directory, placement, _messages, _connections, _time);
         _catalog = new Catalog(_services, _grainFactory, _time, _options, _directory, Address, _router.Reroute);
@@ -162,7 +162,7 @@ public sealed partial class Silo : IAsyncDisposable
     private void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
     {
         RuntimeMetrics.MembershipChanged();
-        var previousRing = _directory!.OwnerCount;
+        var previousRing = _directory!.RingVersion;
         _directory.OnMembershipChanged(snapshot);
         foreach (var silo in snapshot.Silos)
         {
@@ -180,7 +180,7 @@ public sealed partial class Silo : IAsyncDisposable
             return;
         }
 
-        if (_directory.OwnerCount != previousRing)
+        if (_directory.RingVersion != previousRing)
         {
             _ = _catalog!.HandOffAsync();
         }
