@@ -57,7 +57,7 @@ public sealed class GrainGenerator : IIncrementalGenerator
             {
                 var model = ModelBuilder.BuildSerializable(symbol);
                 serializables.Add(model);
-                context.AddSource("Codec_" + model.SafeName + ".g.cs", Emitter.EmitCodec(model));
+                context.AddSource("Codec_" + model.SafeName + ".g.cs", CodecEmitter.EmitCodec(model));
             }
         }
 
