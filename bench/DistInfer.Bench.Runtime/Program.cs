@@ -46,6 +46,8 @@ var fromClient = Enumerable.Range(0, InFlight).Select(k => client.GetGrain<IBenc
 var smallFrame = PingFrameSize();
 var rawSmall = new RawEcho(acknowledgeOnly: false);
 await rawSmall.StartAsync();
+var rawBatched = new BatchedRawEcho();
+await rawBatched.StartAsync();
 var smallBytes = new byte[smallFrame];
 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(smallBytes, smallFrame - 4);
 
@@ -65,6 +67,7 @@ await Run("local (silo1->silo1)", w => onSilo1[w].Ping(w));
 await Run("silo0->silo1", w => fromSilo0[w].Ping(w));
 await Run("client->silo1", w => fromClient[w].Ping(w));
 await Run("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes));
+await Run("raw tcp echo batched", _ => rawBatched.RoundTripAsync(smallBytes));
 
 // 1 MiB payloads: grain call carrying the bytes and answering their length, beside raw frames acknowledged with 4 bytes.
 var payload = new byte[1 << 20];
@@ -88,6 +91,7 @@ await RunPayload("client->silo1 1MiB", w => fromClient[w].Payload(payload));
 await RunPayload("raw tcp 1MiB", _ => rawBig.RoundTripAsync(bigFrame));
 
 await rawSmall.DisposeAsync();
+await rawBatched.DisposeAsync();
 await rawBig.DisposeAsync();
 foreach (var silo in silos)
 {
