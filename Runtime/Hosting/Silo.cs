@@ -42,7 +42,7 @@ public sealed partial class Silo : IAsyncDisposable
         _statistics = statistics;
         _logger = loggers.CreateLogger<Silo>();
         _grainFactory = new GrainFactory(() => _router ?? throw new InvalidOperationException("The silo is not started"));
-        _messages = new MessageCenter(_options.Messaging, time, _logger);
+        _messages = new MessageCenter(_options.Messaging, time, _logger) { ClusterId = _options.ClusterId };
         _connections = new ConnectionManager(_messages, _options.Name);
     }
 

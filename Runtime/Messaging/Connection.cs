@@ -45,6 +45,9 @@ internal sealed partial class Connection
 
     public object? Tag { get; set; }
 
+    /// <summary>Set when the peer is from another cluster: its requests are answered with this error.</summary>
+    public string? RejectReason { get; set; }
+
     public Task Closed => _closed.Task;
 
     public bool IsClosed => Volatile.Read(ref _closeStarted) != 0;

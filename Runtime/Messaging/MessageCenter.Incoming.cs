@@ -14,6 +14,11 @@ internal sealed partial class MessageCenter
         GrainRequest? request = null;
         try
         {
+            if (connection.RejectReason is { } reason)
+            {
+                throw new InvalidOperationException("Call refused: " + reason);
+            }
+
             if (!GrainTypeRegistry.TryGetInterface(header.InterfaceId, out var info))
             {
                 throw new InvalidOperationException($"Unknown grain interface id {header.InterfaceId} for {header.Target}: no grain interface with that id is loaded on this silo");

@@ -16,6 +16,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
     private readonly ConcurrentDictionary<(Connection, long), CancellationTokenSource> _incomingCancellations = new();
     private readonly MessagingOptions _options;
     private readonly TimeProvider _time;
+    private const string ControlPrefix = "sys.control.";
     private readonly ILogger _logger;
     private long _nextCorrelationId;
 
@@ -37,6 +38,9 @@ internal sealed partial class MessageCenter : IConnectionHandler
     public event Action<Connection, Exception?>? ConnectionClosed;
 
     public MessagingOptions Options => _options;
+
+    /// <summary>This endpoint's cluster; a peer greeting with another cluster id gets its calls refused.</summary>
+    public string ClusterId { get; set; } = string.Empty;
 
     public int PendingCount => _pending.Count;
 
@@ -74,9 +78,9 @@ internal sealed partial class MessageCenter : IConnectionHandler
         _ = connection.SendAsync(frame);
     }
 
-    public static PooledBufferWriter EncodeControl(ControlCode code, long correlationId, string identity)
+    public static PooledBufferWriter EncodeControl(ControlCode code, long correlationId, string identity, string clusterId = "")
     {
-        var header = new MessageHeader { Kind = MessageKind.Control, MethodId = (int)code, CorrelationId = correlationId, Target = new GrainId("sys.control", identity) };
+        var header = new MessageHeader { Kind = MessageKind.Control, MethodId = (int)code, CorrelationId = correlationId, Target = new GrainId(ControlPrefix + clusterId, identity) };
         var frame = FrameCodec.Begin(header, 0);
         FrameCodec.Finish(frame);
         return frame;
@@ -108,6 +112,13 @@ internal sealed partial class MessageCenter : IConnectionHandler
                 break;
             case MessageKind.Control when header.MethodId == (int)ControlCode.Hello:
                 connection.RemoteIdentity = header.Target.Key;
+                var peerCluster = header.Target.Type.StartsWith(ControlPrefix, StringComparison.Ordinal) ? header.Target.Type[ControlPrefix.Length..] : string.Empty;
+                if (ClusterId.Length > 0 && peerCluster.Length > 0 && peerCluster != ClusterId)
+                {
+                    connection.RejectReason = $"{header.Target.Key} belongs to cluster '{peerCluster}' but this silo is in cluster '{ClusterId}'";
+                    LogClusterMismatch(_logger, connection.RejectReason);
+                }
+
                 break;
             case MessageKind.Control when header.MethodId == (int)ControlCode.Cancel:
                 if (_incomingCancellations.TryGetValue((connection, header.CorrelationId), out var cts))
@@ -233,6 +244,9 @@ internal sealed partial class MessageCenter : IConnectionHandler
             call.TrySetException(ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refusing calls: {Reason}")]
+    private static partial void LogClusterMismatch(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped an oversize message of {Length} bytes from {Peer}")]
     private static partial void LogOversize(ILogger logger, long length, string? peer);
