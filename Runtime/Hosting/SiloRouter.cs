@@ -162,27 +162,9 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
         }
 
         var timeout = request.ResponseTimeout ?? _messages.Options.ResponseTimeout;
-        var sink = new TaskResponseSink(request, timeout, _messages.Timeouts.DeadlineAfter(timeout));
-        _messages.Timeouts.Add(sink);
+        var sink = new TaskResponseSink(request, timeout, _messages.Timeouts, _time, copyResult: !copied);
         activation.Enqueue(new WorkItem(delivered, sink));
-        return AwaitLocalAsync(sink, request, copied);
-    }
-
-    private async ValueTask<object?> AwaitLocalAsync(TaskResponseSink sink, GrainRequest request, bool copied)
-    {
-        var started = _time.GetTimestamp();
-        var failed = true;
-        try
-        {
-            var result = await sink.Task.ConfigureAwait(false);
-            failed = false;
-            return copied ? result : request.CopyResult(result);
-        }
-        finally
-        {
-            _messages.Timeouts.Remove(sink);
-            RuntimeMetrics.RecordCall(_time.GetElapsedTime(started).TotalMilliseconds, failed);
-        }
+        return new ValueTask<object?>(sink.Task);
     }
 
     private async ValueTask<object?> SendRemoteAsync(SiloAddress silo, GrainId target, GrainRequest request, bool oneWay)

@@ -64,8 +64,8 @@ async Task Run(string name, Func<int, Task> call)
 }
 
 await Run("local (silo1->silo1)", w => onSilo1[w].Ping(w));
-await Run("silo0->silo1", w => fromSilo0[w].Ping(w));
 await Run("client->silo1", w => fromClient[w].Ping(w));
+await Run("silo0->silo1", w => fromSilo0[w].Ping(w));
 await Run("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes));
 await Run("raw tcp echo batched", _ => rawBatched.RoundTripAsync(smallBytes));
 
