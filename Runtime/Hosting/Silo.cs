@@ -98,6 +98,7 @@ public sealed partial class Silo : IAsyncDisposable
         await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
         _membership.Changed -= OnMembershipChanged;
         await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
+        _router!.Stopped = true;
         _catalog.Dispose();
         _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
@@ -108,6 +109,11 @@ public sealed partial class Silo : IAsyncDisposable
     public async Task KillAsync()
     {
         Interlocked.Exchange(ref _stopped, 1);
+        if (_router is not null)
+        {
+            _router.Stopped = true;
+        }
+
         _statisticsTimer?.Dispose();
         _membership.Changed -= OnMembershipChanged;
         _catalog?.Dispose();

@@ -41,8 +41,16 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
 
     public void AddSystemTarget(string type, object target) => _systemTargets[type] = target;
 
+    /// <summary>Set once the silo stopped or was declared dead: calls through it fail at once.</summary>
+    public bool Stopped { get; set; }
+
     public ValueTask<object?> InvokeAsync(GrainId target, GrainRequest request)
     {
+        if (Stopped)
+        {
+            return ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"));
+        }
+
         if (!target.IsSystemTarget && Catalog.TryGetLocal(target, out var activation))
         {
             return InvokeLocal(activation, request, copied: false);
@@ -54,7 +62,9 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
     public void SendOneWay(GrainId target, GrainRequest request) => _ = DeliverOneWayAsync(target, request);
 
     public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request, bool fromClient) =>
-        RouteAsync(target, request, copied: true, placedHere: !fromClient);
+        Stopped
+            ? ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"))
+            : RouteAsync(target, request, copied: true, placedHere: !fromClient);
 
     /// <summary>Requests left in a deactivated activation's queue go through routing again.</summary>
     public void Reroute(ActivationData from, WorkItem item)

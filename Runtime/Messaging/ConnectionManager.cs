@@ -45,7 +45,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     {
         while (true)
         {
-            var task = _outbound.GetOrAdd(silo, s => ConnectAsync(s));
+            var task = _outbound.GetOrAdd(silo, static (s, self) => self.ConnectAsync(s), this);
             if (!task.IsCompleted || (task.IsCompletedSuccessfully && !task.Result.IsClosed))
             {
                 return task;

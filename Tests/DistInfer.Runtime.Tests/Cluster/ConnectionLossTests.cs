@@ -47,6 +47,17 @@ public sealed class ConnectionLossTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SiloDeclaredDeadByMembership_StopsItself()
+    {
+        var victim = await _cluster.AddSiloAsync();
+        Assert.True(victim.IsRunning);
+        _cluster.Membership.Kill(victim.Address);
+        await Eventually.TrueAsync(() => !victim.IsRunning, "silo told it is dead stops");
+        var error = await Assert.ThrowsAsync<SiloUnavailableException>(() => victim.GrainFactory.GetGrain<ITestGrain>(Signals.Unique("dead")).WhereAmI());
+        Assert.Contains("stopped", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SiloJoins_ExistingGrainsCalledFromNewSilo_NoSecondActivation()
     {
         var keys = Enumerable.Range(0, 30).Select(_ => Signals.Unique("join")).ToArray();
