@@ -35,6 +35,8 @@ internal sealed class DirectoryRing
 
     public bool IsEmpty => _hashes.Length == 0;
 
+    public bool SameOwners(DirectoryRing other) => _owners.AsSpan().SequenceEqual(other._owners);
+
     public SiloAddress Owner(GrainId grainId)
     {
         if (_hashes.Length == 0)
