@@ -15,8 +15,8 @@ internal static unsafe class SkinnyGemm
     /// <summary>Below this many B elements the pool's hand-off costs more than the second core saves.</summary>
     private const long ParallelMinElements = 1 << 16;
 
-    /// <summary>Column chunk for the [k,n] layout: four C rows of it stay in L1.</summary>
-    private const int ColumnChunk = 1024;
+    /// <summary>Column chunk for the [k,n] layout: a C row of it stays in L2 and each B row is read in 32 KB runs.</summary>
+    private const int ColumnChunk = 8192;
 
     public static void Run(in GemmOperands op, int threads)
     {
@@ -175,41 +175,63 @@ internal static unsafe class SkinnyGemm
         }
     }
 
-    /// <summary>B is [k,n]: C rows are sums of B rows scaled by A entries, kept in L1 one column chunk at a time.</summary>
+    /// <summary>
+    /// B is [k,n]: each C row is a sum of B rows scaled by A entries. Four B rows are folded in per pass over the
+    /// C chunk (which stays in L2), so C is loaded and stored once per four rows of B streamed.
+    /// </summary>
     private static void AxpyRange(in GemmOperands op, int i0, int rows, int j0, int j1)
     {
-        int w = Vector<float>.Count;
+        int k = op.K;
         for (int jc = j0; jc < j1; jc += ColumnChunk)
         {
             int width = Math.Min(ColumnChunk, j1 - jc);
             for (int i = 0; i < rows; i++)
             {
+                float* a = op.A + ((i0 + i) * op.Lda);
+                float* c = op.C + ((i0 + i) * op.Ldc) + jc;
+                float* b = op.B + jc;
+                int p = 0;
                 if (!op.Accumulate)
                 {
-                    new Span<float>(op.C + ((i0 + i) * op.Ldc) + jc, width).Clear();
+                    new Span<float>(c, width).Clear();
                 }
-            }
 
-            for (int p = 0; p < op.K; p++)
-            {
-                float* b = op.B + (p * op.Ldb) + jc;
-                for (int i = 0; i < rows; i++)
+                for (; p + 4 <= k; p += 4)
                 {
-                    float s = op.A[((i0 + i) * op.Lda) + p];
-                    float* c = op.C + ((i0 + i) * op.Ldc) + jc;
-                    var sv = new Vector<float>(s);
-                    int j = 0;
-                    for (; j + w <= width; j += w)
-                    {
-                        Vector.MultiplyAddEstimate(sv, Vector.Load(b + j), Vector.Load(c + j)).Store(c + j);
-                    }
+                    float* b0 = b + (p * op.Ldb);
+                    Axpy4(c, width, a[p], b0, a[p + 1], b0 + op.Ldb, a[p + 2], b0 + (2 * op.Ldb), a[p + 3], b0 + (3 * op.Ldb));
+                }
 
-                    for (; j < width; j++)
-                    {
-                        c[j] += s * b[j];
-                    }
+                for (; p < k; p++)
+                {
+                    float* bp = b + (p * op.Ldb);
+                    Axpy4(c, width, a[p], bp, 0f, bp, 0f, bp, 0f, bp);
                 }
             }
+        }
+    }
+
+    /// <summary>c[0..width) += s0·b0 + s1·b1 + s2·b2 + s3·b3.</summary>
+    private static void Axpy4(float* c, int width, float s0, float* b0, float s1, float* b1, float s2, float* b2, float s3, float* b3)
+    {
+        int w = Vector<float>.Count, j = 0;
+        var v0 = new Vector<float>(s0);
+        var v1 = new Vector<float>(s1);
+        var v2 = new Vector<float>(s2);
+        var v3 = new Vector<float>(s3);
+        for (; j + w <= width; j += w)
+        {
+            Vector<float> acc = Vector.Load(c + j);
+            acc = Vector.MultiplyAddEstimate(v0, Vector.Load(b0 + j), acc);
+            acc = Vector.MultiplyAddEstimate(v1, Vector.Load(b1 + j), acc);
+            acc = Vector.MultiplyAddEstimate(v2, Vector.Load(b2 + j), acc);
+            acc = Vector.MultiplyAddEstimate(v3, Vector.Load(b3 + j), acc);
+            acc.Store(c + j);
+        }
+
+        for (; j < width; j++)
+        {
+            c[j] += (s0 * b0[j]) + (s1 * b1[j]) + (s2 * b2[j]) + (s3 * b3[j]);
         }
     }
 }

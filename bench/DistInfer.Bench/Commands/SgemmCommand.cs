@@ -57,6 +57,7 @@ internal sealed class SgemmCommand : IBenchCommand
         Row(impls, 1, 4096, 4096, true, runs * 4, bandwidth: true);
         Row(impls, 1, 2816, 1024, true, runs * 4, bandwidth: true);
         Row(impls, 4, 4096, 4096, true, runs * 4, bandwidth: true);
+        Row(impls, 1, 14336, 4096, true, runs * 2, bandwidth: true);
         Row(impls, 1, 4096, 4096, false, runs * 4, bandwidth: true);
 
         if (!skipMembw)
