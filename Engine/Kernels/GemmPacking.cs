@@ -11,6 +11,7 @@ namespace DistInfer.Engine.Kernels;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs rows [0, mc) × columns [0, kc) of A (row stride lda) into ceil(mc/mr) strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* dst, float* a, nint lda, int mc, int kc, int mr)
     {
         for (int i0 = 0; i0 < mc; i0 += mr)
@@ -48,6 +49,7 @@ internal static unsafe class GemmPacking
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA6(float* dst, float* src, nint lda, int kc)
     {
         float* r0 = src, r1 = src + lda, r2 = src + (2 * lda), r3 = src + (3 * lda), r4 = src + (4 * lda), r5 = src + (5 * lda);
@@ -67,6 +69,7 @@ internal static unsafe class GemmPacking
     /// Packs the kc × nc block of B starting at <paramref name="b"/>: when <paramref name="transposed"/> B is
     /// stored [n,k] (row j holds column j of the product), else [k,n].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* dst, float* b, nint ldb, bool transposed, int kc, int nc, int nr)
     {
         for (int j0 = 0; j0 < nc; j0 += nr)
@@ -85,6 +88,7 @@ internal static unsafe class GemmPacking
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBTransposedStrip(float* dst, float* b, nint ldb, int kc, int cols, int nr)
     {
         int j = 0;
@@ -118,6 +122,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Eight source rows → eight packed columns, 8×8 blocks transposed in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8Rows(float* dst, float* s, nint ldb, int kc, int nr)
     {
         int p = 0;

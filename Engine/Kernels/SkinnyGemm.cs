@@ -15,6 +15,9 @@ internal static unsafe class SkinnyGemm
     /// <summary>Below this many B elements the pool's hand-off costs more than the second core saves.</summary>
     private const long ParallelMinElements = 1 << 16;
 
+    /// <summary>Parts per thread: a thread delayed by other processes leaves its later parts to the others.</summary>
+    private const int TasksPerThread = 4;
+
     /// <summary>Column chunk for the [k,n] layout: a C row of it stays in L2 and each B row is read in 32 KB runs.</summary>
     private const int ColumnChunk = 8192;
 
@@ -23,7 +26,7 @@ internal static unsafe class SkinnyGemm
         long elements = (long)op.N * op.K;
         int parts = threads <= 1 || elements < ParallelMinElements
             ? 1
-            : (int)Math.Min(threads, Math.Max(1, op.N / (op.TransposeB ? 4 : Vector<float>.Count * 4)));
+            : Math.Clamp(op.N / 64, 1, threads * TasksPerThread);
         if (parts <= 1)
         {
             RunRange(op, 0, op.N);
@@ -58,6 +61,7 @@ internal static unsafe class SkinnyGemm
     }
 
     /// <summary>B is [n,k]: every output is the dot product of an A row with a B row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotRange(in GemmOperands op, int i0, int rows, int j0, int j1)
     {
         float* a = op.A + (i0 * op.Lda);
@@ -103,6 +107,7 @@ internal static unsafe class SkinnyGemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Put(float* c, float value, bool accumulate) => *c = accumulate ? *c + value : value;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot1x4(float* a, float* b0, float* b1, float* b2, float* b3, int k,
         out float d0, out float d1, out float d2, out float d3)
     {
@@ -131,6 +136,7 @@ internal static unsafe class SkinnyGemm
     }
 
     /// <summary>Dots of four A rows with two B rows into d[2i + j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x2(float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, int k, Span<float> d)
     {
         int w = Vector<float>.Count, p = 0;
@@ -179,6 +185,7 @@ internal static unsafe class SkinnyGemm
     /// B is [k,n]: each C row is a sum of B rows scaled by A entries. Four B rows are folded in per pass over the
     /// C chunk (which stays in L2), so C is loaded and stored once per four rows of B streamed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyRange(in GemmOperands op, int i0, int rows, int j0, int j1)
     {
         int k = op.K;
@@ -212,6 +219,7 @@ internal static unsafe class SkinnyGemm
     }
 
     /// <summary>c[0..width) += s0·b0 + s1·b1 + s2·b2 + s3·b3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy4(float* c, int width, float s0, float* b0, float s1, float* b1, float s2, float* b2, float s3, float* b3)
     {
         int w = Vector<float>.Count, j = 0;
