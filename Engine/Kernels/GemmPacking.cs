@@ -49,19 +49,46 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Six rows → k-major groups of six. Eight k steps at a time go through an 8×8 register transpose (two zero
+    /// rows); each 8-float store spills two floats into the next k step's group, which a later store overwrites.
+    /// The last k step always goes through the scalar tail so nothing is written past the strip (threads pack
+    /// neighbouring blocks concurrently).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA6(float* dst, float* src, nint lda, int kc)
     {
         float* r0 = src, r1 = src + lda, r2 = src + (2 * lda), r3 = src + (3 * lda), r4 = src + (4 * lda), r5 = src + (5 * lda);
-        for (int p = 0; p < kc; p++)
+        int p = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            dst[0] = r0[p];
-            dst[1] = r1[p];
-            dst[2] = r2[p];
-            dst[3] = r3[p];
-            dst[4] = r4[p];
-            dst[5] = r5[p];
-            dst += 6;
+            for (; p + 8 < kc; p += 8)
+            {
+                Vector256<float> v0 = Vector256.Load(r0 + p), v1 = Vector256.Load(r1 + p), v2 = Vector256.Load(r2 + p);
+                Vector256<float> v3 = Vector256.Load(r3 + p), v4 = Vector256.Load(r4 + p), v5 = Vector256.Load(r5 + p);
+                Vector256<float> v6 = default, v7 = default;
+                Transpose8x8.Run(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+                float* d = dst + (p * 6);
+                v0.Store(d);
+                v1.Store(d + 6);
+                v2.Store(d + 12);
+                v3.Store(d + 18);
+                v4.Store(d + 24);
+                v5.Store(d + 30);
+                v6.Store(d + 36);
+                v7.Store(d + 42);
+            }
+        }
+
+        for (; p < kc; p++)
+        {
+            float* d = dst + (p * 6);
+            d[0] = r0[p];
+            d[1] = r1[p];
+            d[2] = r2[p];
+            d[3] = r3[p];
+            d[4] = r4[p];
+            d[5] = r5[p];
         }
     }
 
