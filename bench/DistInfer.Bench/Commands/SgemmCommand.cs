@@ -41,6 +41,7 @@ internal sealed class SgemmCommand : IBenchCommand
         Console.WriteLine($"date {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} processors, .NET {Environment.Version}");
         Console.WriteLine(managed.Description);
         Console.WriteLine(blas?.Description ?? "openblas: not installed (apt-get install libopenblas0-pthread)");
+        Console.WriteLine($"engine default: {Gemm.Describe()}   (OPENBLAS_CORETYPE picks OpenBLAS's kernel set, e.g. SkylakeX for AVX-512)");
         IGemm[] impls = blas is null ? [managed] : [managed, blas];
 
         Console.WriteLine();
