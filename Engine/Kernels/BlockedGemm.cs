@@ -21,8 +21,8 @@ internal static unsafe class BlockedGemm<TKernel>
     /// <summary>Tasks per thread: enough that a thread delayed by other processes does not hold up the call.</summary>
     private const int TasksPerThread = 4;
 
-    /// <summary>Most floats of packed A held at once (64 MB); taller or deeper products pack A in k groups.</summary>
-    private const long PackedACap = 16L << 20;
+    /// <summary>Most floats of packed A held at once (16 MB); taller or deeper products pack A in k groups.</summary>
+    private const long PackedACap = 4L << 20;
 
     private static int Mc => TKernel.Mr * 16;
 
@@ -37,9 +37,12 @@ internal static unsafe class BlockedGemm<TKernel>
         }
 
         int mPad = RoundUp(op.M, mr);
-        int kGroup = (int)Math.Clamp(PackedACap / mPad / Kc * Kc, Kc, RoundUp(op.K, Kc));
+
+        // Equal k groups sized so packed A plus alignment fits the cap, which is a pool bucket size (no waste).
+        long groups = Math.Max(1, DivUp((long)mPad * op.K, Math.Max(PackedACap - 16 - mPad, 1 << 16)));
+        int kGroup = (int)DivUp(op.K, groups);
         var plan = TilePlan.For(op.M, op.N, threads, mr, nr);
-        float[] packedA = ArrayPool<float>.Shared.Rent(checked((mPad * Math.Min(kGroup, op.K)) + 16));
+        float[] packedA = ArrayPool<float>.Shared.Rent(checked((mPad * kGroup) + 16));
         try
         {
             fixed (float* raw = packedA)
@@ -51,7 +54,7 @@ internal static unsafe class BlockedGemm<TKernel>
                     int kEnd = Math.Min(op.K, kg + kGroup);
                     int kBlocks = DivUp(kEnd - kg, Kc), mBlocks = DivUp(op.M, Mc);
                     int group = kg;
-                    For(kBlocks * mBlocks, threads, t => PackABlock(operands, ap, mPad, group, group + (t / mBlocks * Kc), t % mBlocks * Mc));
+                    For(kBlocks * mBlocks, threads, t => PackABlock(operands, ap, mPad, group, kEnd, group + (t / mBlocks * Kc), t % mBlocks * Mc));
                     For(plan.Tasks, threads, t =>
                     {
                         int m0 = t % plan.RowSplits * plan.TileM, n0 = t / plan.RowSplits * plan.TileN;
@@ -82,9 +85,9 @@ internal static unsafe class BlockedGemm<TKernel>
     }
 
     /// <summary>Packs rows [ic, ic + Mc) × k block pc of A where the tiles will find it (see <see cref="ABlock"/>).</summary>
-    private static void PackABlock(in GemmOperands op, float* ap, int mPad, int kg, int pc, int ic)
+    private static void PackABlock(in GemmOperands op, float* ap, int mPad, int kg, int kEnd, int pc, int ic)
     {
-        int kc = Math.Min(Kc, op.K - pc), mc = Math.Min(Mc, op.M - ic);
+        int kc = Math.Min(Kc, kEnd - pc), mc = Math.Min(Mc, op.M - ic);
         GemmPacking.PackA(ABlock(ap, mPad, kg, pc, ic, kc), op.A + (ic * op.Lda) + pc, op.Lda, mc, kc, TKernel.Mr);
     }
 
@@ -171,6 +174,8 @@ internal static unsafe class BlockedGemm<TKernel>
     private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     private static int DivUp(int x, int y) => (x + y - 1) / y;
+
+    private static long DivUp(long x, long y) => (x + y - 1) / y;
 
     private static int RoundUp(int x, int y) => DivUp(x, y) * y;
 

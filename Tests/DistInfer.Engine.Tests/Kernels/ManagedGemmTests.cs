@@ -68,6 +68,15 @@ public sealed class ManagedGemmTests
     }
 
     [Fact]
+    public void Sgemm_PackedAOverItsCap_SplitsKIntoGroupsAndMatchesReference()
+    {
+        // 602 × 7001 floats of A exceed the 4 Mi-float packing cap, so k is handled in two uneven groups.
+        var gemm = new ManagedGemm(2);
+        GemmCheck.Verify(gemm, true, 602, 37, 7001, pad: 1, accumulate: true);
+        GemmCheck.Verify(gemm, false, 602, 37, 7001, pad: 0, accumulate: false);
+    }
+
+    [Fact]
     public async Task Sgemm_ConcurrentCallsOnOneInstance_EachMatchesReference()
     {
         var gemm = new ManagedGemm(2);
