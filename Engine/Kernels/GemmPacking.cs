@@ -99,18 +99,15 @@ internal static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* dst, float* b, nint ldb, bool transposed, int kc, int nc, int nr)
     {
+        if (!transposed)
+        {
+            PackBRows(dst, b, ldb, kc, nc, nr);
+            return;
+        }
+
         for (int j0 = 0; j0 < nc; j0 += nr)
         {
-            int cols = Math.Min(nr, nc - j0);
-            if (transposed)
-            {
-                PackBTransposedStrip(dst, b + (j0 * ldb), ldb, kc, cols, nr);
-            }
-            else
-            {
-                PackBStrip(dst, b + j0, ldb, kc, cols, nr);
-            }
-
+            PackBTransposedStrip(dst, b + (j0 * ldb), ldb, kc, Math.Min(nr, nc - j0), nr);
             dst += nr * kc;
         }
     }
@@ -185,30 +182,36 @@ internal static unsafe class GemmPacking
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackBStrip(float* dst, float* b, nint ldb, int kc, int cols, int nr)
+    /// <summary>B stored [k,n]: each source row is read once, front to back, and dealt out to the strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBRows(float* dst, float* b, nint ldb, int kc, int nc, int nr)
     {
+        int strips = (nc + nr - 1) / nr;
         for (int p = 0; p < kc; p++)
         {
             float* s = b + (p * ldb);
-            float* d = dst + (p * nr);
-            int j = 0;
-            if (Vector256.IsHardwareAccelerated)
+            for (int t = 0; t < strips; t++)
             {
-                for (; j + 8 <= cols; j += 8)
+                float* d = dst + (t * nr * kc) + (p * nr);
+                float* src = s + (t * nr);
+                int cols = Math.Min(nr, nc - (t * nr)), j = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    Vector256.Load(s + j).Store(d + j);
+                    for (; j + 8 <= cols; j += 8)
+                    {
+                        Vector256.Load(src + j).Store(d + j);
+                    }
                 }
-            }
 
-            for (; j < cols; j++)
-            {
-                d[j] = s[j];
-            }
+                for (; j < cols; j++)
+                {
+                    d[j] = src[j];
+                }
 
-            for (; j < nr; j++)
-            {
-                d[j] = 0f;
+                for (; j < nr; j++)
+                {
+                    d[j] = 0f;
+                }
             }
         }
     }
