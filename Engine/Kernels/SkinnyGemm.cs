@@ -24,9 +24,10 @@ internal static unsafe class SkinnyGemm
     public static void Run(in GemmOperands op, int threads)
     {
         long elements = (long)op.N * op.K;
+        // [k,n] splits columns, so finer parts would shorten the contiguous runs read from each B row: one per thread.
         int parts = threads <= 1 || elements < ParallelMinElements
             ? 1
-            : Math.Clamp(op.N / 64, 1, threads * TasksPerThread);
+            : Math.Clamp(op.N / 64, 1, op.TransposeB ? threads * TasksPerThread : threads);
         if (parts <= 1)
         {
             RunRange(op, 0, op.N);
@@ -182,8 +183,8 @@ internal static unsafe class SkinnyGemm
     }
 
     /// <summary>
-    /// B is [k,n]: each C row is a sum of B rows scaled by A entries. Four B rows are folded in per pass over the
-    /// C chunk (which stays in L2), so C is loaded and stored once per four rows of B streamed.
+    /// B is [k,n]: each C row is a sum of B rows scaled by A entries. Eight B rows are folded in per pass over the
+    /// C chunk (which stays in L2), so C is loaded and stored once per eight rows of B streamed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyRange(in GemmOperands op, int i0, int rows, int j0, int j1)
@@ -203,43 +204,67 @@ internal static unsafe class SkinnyGemm
                     new Span<float>(c, width).Clear();
                 }
 
-                for (; p + 4 <= k; p += 4)
+                for (; p + 8 <= k; p += 8)
                 {
-                    float* b0 = b + (p * op.Ldb);
-                    Axpy4(c, width, a[p], b0, a[p + 1], b0 + op.Ldb, a[p + 2], b0 + (2 * op.Ldb), a[p + 3], b0 + (3 * op.Ldb));
+                    Axpy8(c, width, a + p, b + (p * op.Ldb), op.Ldb);
                 }
 
                 for (; p < k; p++)
                 {
-                    float* bp = b + (p * op.Ldb);
-                    Axpy4(c, width, a[p], bp, 0f, bp, 0f, bp, 0f, bp);
+                    Axpy1(c, width, a[p], b + (p * op.Ldb));
                 }
             }
         }
     }
 
-    /// <summary>c[0..width) += s0·b0 + s1·b1 + s2·b2 + s3·b3.</summary>
+    /// <summary>c[0..width) += Σ s[r] · B row r for eight consecutive B rows (row stride ldb).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Axpy4(float* c, int width, float s0, float* b0, float s1, float* b1, float s2, float* b2, float s3, float* b3)
+    private static void Axpy8(float* c, int width, float* s, float* b, nint ldb)
     {
+        float* b0 = b, b1 = b + ldb, b2 = b + (2 * ldb), b3 = b + (3 * ldb);
+        float* b4 = b + (4 * ldb), b5 = b + (5 * ldb), b6 = b + (6 * ldb), b7 = b + (7 * ldb);
+        var v0 = new Vector<float>(s[0]);
+        var v1 = new Vector<float>(s[1]);
+        var v2 = new Vector<float>(s[2]);
+        var v3 = new Vector<float>(s[3]);
+        var v4 = new Vector<float>(s[4]);
+        var v5 = new Vector<float>(s[5]);
+        var v6 = new Vector<float>(s[6]);
+        var v7 = new Vector<float>(s[7]);
         int w = Vector<float>.Count, j = 0;
-        var v0 = new Vector<float>(s0);
-        var v1 = new Vector<float>(s1);
-        var v2 = new Vector<float>(s2);
-        var v3 = new Vector<float>(s3);
         for (; j + w <= width; j += w)
         {
-            Vector<float> acc = Vector.Load(c + j);
-            acc = Vector.MultiplyAddEstimate(v0, Vector.Load(b0 + j), acc);
-            acc = Vector.MultiplyAddEstimate(v1, Vector.Load(b1 + j), acc);
-            acc = Vector.MultiplyAddEstimate(v2, Vector.Load(b2 + j), acc);
-            acc = Vector.MultiplyAddEstimate(v3, Vector.Load(b3 + j), acc);
-            acc.Store(c + j);
+            // Two partial sums halve the dependent FMA chain.
+            Vector<float> x = Vector.MultiplyAddEstimate(v0, Vector.Load(b0 + j), Vector.Load(c + j));
+            Vector<float> y = Vector.Load(b1 + j) * v1;
+            x = Vector.MultiplyAddEstimate(v2, Vector.Load(b2 + j), x);
+            y = Vector.MultiplyAddEstimate(v3, Vector.Load(b3 + j), y);
+            x = Vector.MultiplyAddEstimate(v4, Vector.Load(b4 + j), x);
+            y = Vector.MultiplyAddEstimate(v5, Vector.Load(b5 + j), y);
+            x = Vector.MultiplyAddEstimate(v6, Vector.Load(b6 + j), x);
+            y = Vector.MultiplyAddEstimate(v7, Vector.Load(b7 + j), y);
+            (x + y).Store(c + j);
         }
 
         for (; j < width; j++)
         {
-            c[j] += (s0 * b0[j]) + (s1 * b1[j]) + (s2 * b2[j]) + (s3 * b3[j]);
+            c[j] += (s[0] * b0[j]) + (s[1] * b1[j]) + (s[2] * b2[j]) + (s[3] * b3[j])
+                + (s[4] * b4[j]) + (s[5] * b5[j]) + (s[6] * b6[j]) + (s[7] * b7[j]);
+        }
+    }
+
+    private static void Axpy1(float* c, int width, float s, float* b)
+    {
+        var v = new Vector<float>(s);
+        int w = Vector<float>.Count, j = 0;
+        for (; j + w <= width; j += w)
+        {
+            Vector.MultiplyAddEstimate(v, Vector.Load(b + j), Vector.Load(c + j)).Store(c + j);
+        }
+
+        for (; j < width; j++)
+        {
+            c[j] += s * b[j];
         }
     }
 }
