@@ -15,4 +15,9 @@ public interface IFrontGrain : IGrainWithStringKey
     Task<GenerateResponse> Generate(GenerateRequest request);
 
     Task<ClusterStatus> Status();
+
+    /// <summary>Token ids of <paramref name="text"/> with the model's tokenizer (clients need not have the files).</summary>
+    Task<int[]> Encode(string model, string text);
+
+    Task<string> Decode(string model, int[] ids);
 }

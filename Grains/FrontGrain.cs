@@ -11,6 +11,10 @@ public sealed class FrontGrain(FabricFront front, IClusterMembershipService memb
 {
     public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);
 
+    public async Task<int[]> Encode(string model, string text) => (await front.TokenizerAsync(model)).Encode(text);
+
+    public async Task<string> Decode(string model, int[] ids) => (await front.TokenizerAsync(model)).Decode(ids);
+
     public async Task<GenerateResponse> Generate(GenerateRequest request)
     {
         var parameters = new SamplingParams

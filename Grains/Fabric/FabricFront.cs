@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
+using DistInfer.Engine.Tokenization;
 using DistInfer.Runtime;
 
 namespace DistInfer.Grains.Fabric;
@@ -14,6 +15,7 @@ namespace DistInfer.Grains.Fabric;
 public sealed class FabricFront(IServiceProvider services, FabricOptions? options = null, BatcherOptions? batcherOptions = null) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Task<FrontModel>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, BpeTokenizer> _tokenizers = new(StringComparer.Ordinal);
 
     private IGrainFactory Grains => (IGrainFactory)(services.GetService(typeof(IGrainFactory)) ?? throw new InvalidOperationException("no grain factory"));
 
@@ -49,6 +51,13 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
 
         _models[name] = Task.FromResult(Create(info));
         return info;
+    }
+
+    /// <summary>The model's tokenizer, read from its path on this silo once.</summary>
+    public async Task<BpeTokenizer> TokenizerAsync(string name)
+    {
+        var info = await DescribeAsync(name).ConfigureAwait(false);
+        return _tokenizers.GetOrAdd(info.ModelPath, BpeTokenizer.FromDirectory);
     }
 
     /// <summary>The deployment of <paramref name="name"/>, learnt from its registry on first use.</summary>
