@@ -57,7 +57,10 @@ Console.WriteLine($"{"case",-22}{"calls/s",14}{"p50 us",10}{"p99 us",10}");
 
 async Task Run(string name, Func<int, Task> call)
 {
-    // Warm with the same load for a second so JIT tiering and thread-pool growth settle before measuring.
+    // Start each case from a collected heap, then warm with the same load for a second so JIT tiering and
+    // thread-pool growth settle before measuring.
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
     await Measurement.WarmAsync(call, 2000);
     await Measurement.ThroughputAsync(call, InFlight, TimeSpan.FromSeconds(1));
     var rate = await Measurement.ThroughputAsync(call, InFlight, duration);
@@ -66,8 +69,8 @@ async Task Run(string name, Func<int, Task> call)
 }
 
 await Run("local (silo1->silo1)", w => onSilo1[w].Ping(w));
-await Run("client->silo1", w => fromClient[w].Ping(w));
 await Run("silo0->silo1", w => fromSilo0[w].Ping(w));
+await Run("client->silo1", w => fromClient[w].Ping(w));
 await Run("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes));
 await Run("raw tcp echo batched", _ => rawBatched.RoundTripAsync(smallBytes));
 
