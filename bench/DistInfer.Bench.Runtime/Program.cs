@@ -57,15 +57,20 @@ Console.WriteLine($"{"case",-22}{"calls/s",14}{"p50 us",10}{"p99 us",10}");
 
 async Task Run(string name, Func<int, Task> call)
 {
+    // Start each case from a collected heap, then warm with the same load for a second so JIT tiering and
+    // thread-pool growth settle before measuring.
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
     await Measurement.WarmAsync(call, 2000);
+    await Measurement.ThroughputAsync(call, InFlight, TimeSpan.FromSeconds(1));
     var rate = await Measurement.ThroughputAsync(call, InFlight, duration);
     var (p50, p99) = await Measurement.LatencyAsync(call, LatencySamples);
     Console.WriteLine($"{name,-22}{rate,14:N0}{p50,10:N1}{p99,10:N1}");
 }
 
 await Run("local (silo1->silo1)", w => onSilo1[w].Ping(w));
-await Run("client->silo1", w => fromClient[w].Ping(w));
 await Run("silo0->silo1", w => fromSilo0[w].Ping(w));
+await Run("client->silo1", w => fromClient[w].Ping(w));
 await Run("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes));
 await Run("raw tcp echo batched", _ => rawBatched.RoundTripAsync(smallBytes));
 
@@ -81,6 +86,7 @@ const int PayloadInFlight = 4;
 async Task RunPayload(string name, Func<int, Task> call)
 {
     await Measurement.WarmAsync(call, 50);
+    await Measurement.ThroughputAsync(call, PayloadInFlight, TimeSpan.FromSeconds(1));
     var rate = await Measurement.ThroughputAsync(call, PayloadInFlight, duration);
     Console.WriteLine($"{name,-22}{rate * payload.Length / 1e9,14:N2} GB/s");
 }
