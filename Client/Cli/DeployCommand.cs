@@ -9,16 +9,17 @@ internal static class DeployCommand
 {
     public static Command Create()
     {
-        var gateway = new Option<string>("--gateway") { Description = "HOST:PORT of a silo gateway", Required = true };
+        var gateway = new GatewayOptions(required: true);
         var model = new Option<string>("--model") { Description = "model directory (as the silos see it)", Required = true };
         var name = new Option<string>("--name") { Description = "name to serve it under", Required = true };
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
         var replicas = new Option<int>("--replicas") { DefaultValueFactory = _ => 1 };
         var expertReplicas = new Option<int>("--expert-replicas") { DefaultValueFactory = _ => 1 };
-        var command = new Command("deploy", "deploy a model to a cluster") { gateway, model, name, stages, replicas, expertReplicas };
+        var command = new Command("deploy", "deploy a model to a cluster") { model, name, stages, replicas, expertReplicas };
+        gateway.AddTo(command);
         command.SetAction((r, _) => CliRunner.RunAsync(async () =>
         {
-            await using var client = await GatewayConnection.ConnectAsync(r.GetValue(gateway)!);
+            await using var client = await gateway.ConnectAsync(r);
             var clock = Stopwatch.StartNew();
             Console.Error.WriteLine($"deploying {r.GetValue(name)} ...");
             var info = await GatewayConnection.Front(client).Deploy(r.GetValue(name)!, new DeploymentRequest

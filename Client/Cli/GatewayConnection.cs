@@ -9,11 +9,11 @@ namespace DistInfer.Cli;
 /// <summary>Connects the CLI to a cluster through a silo's gateway.</summary>
 internal static class GatewayConnection
 {
-    public static async Task<ClusterClient> ConnectAsync(string gateway)
+    public static async Task<ClusterClient> ConnectAsync(string gateway, string clusterId = "dev")
     {
         // The generated proxies register themselves when their assembly's module initializer runs.
         System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(IFrontGrain).Module.ModuleHandle);
-        var options = new ClusterClientOptions();
+        var options = new ClusterClientOptions { ClusterId = clusterId };
         options.Gateways.Add(gateway);
         var client = new ClusterClient(Options.Create(options));
         try

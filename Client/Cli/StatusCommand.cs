@@ -9,12 +9,13 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var gateway = new Option<string>("--gateway") { Description = "HOST:PORT of a silo gateway", Required = true };
+        var gateway = new GatewayOptions(required: true);
         var json = new Option<bool>("--json") { Description = "print JSON" };
-        var command = new Command("status", "show the cluster") { gateway, json };
+        var command = new Command("status", "show the cluster") { json };
+        gateway.AddTo(command);
         command.SetAction((r, _) => CliRunner.RunAsync(async () =>
         {
-            await using var client = await GatewayConnection.ConnectAsync(r.GetValue(gateway)!);
+            await using var client = await gateway.ConnectAsync(r);
             var status = await GatewayConnection.Front(client).Status();
             if (r.GetValue(json))
             {

@@ -55,7 +55,7 @@ public sealed class FabricTestCluster : IAsyncDisposable
     /// <summary>A client outside the cluster, connected to every running silo's gateway.</summary>
     public async Task<ClusterClient> ConnectClientAsync()
     {
-        var options = new ClusterClientOptions();
+        var options = new ClusterClientOptions { ClusterId = "fabric-test" };
         foreach (var silo in Silos.Where(s => s.IsRunning))
         {
             options.Gateways.Add($"{silo.Address.Host}:{silo.Address.Port}");
