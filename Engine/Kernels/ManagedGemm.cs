@@ -29,6 +29,17 @@ public sealed class ManagedGemm : IGemm
 
     public ManagedGemmKernel Kernel { get; }
 
+    /// <summary>
+    /// Threads for decode-sized products. They stream weights, and a few cores saturate memory bandwidth: measured on
+    /// the 2-core VM, one thread read weights at 24.5 GB/s during decode and two at 14.5 GB/s (the thread-pool
+    /// hand-off per product costs more than the second core adds). Default: a quarter of the cores, at least one;
+    /// DISTINFER_DECODE_THREADS overrides it.
+    /// </summary>
+    public int SkinnyThreads { get; init; } = DefaultSkinnyThreads();
+
+    private static int DefaultSkinnyThreads() =>
+        int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_DECODE_THREADS"), out var n) && n > 0 ? n : Math.Max(1, Environment.ProcessorCount / 4);
+
     /// <summary>Products with at most this many rows of A take the unpacked streaming path (tests lower it to 0).</summary>
     internal int SkinnyMaxRows { get; init; } = SkinnyGemm.RowsPerPass;
 
@@ -76,7 +87,7 @@ public sealed class ManagedGemm : IGemm
             var op = new GemmOperands(transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
             if (m <= SkinnyMaxRows)
             {
-                SkinnyGemm.Run(op, MaxThreads);
+                SkinnyGemm.Run(op, Math.Min(MaxThreads, SkinnyThreads));
                 return;
             }
 

@@ -16,7 +16,7 @@ internal sealed class EngineCommand : IBenchCommand
 
     public string Summary => "engine prefill/decode tokens/s; creates the 640M Mixtral-shape model when --model is absent";
 
-    public string Usage => "           [--model DIR (default: $TMPDIR/distinfer-bench-640m)] [--batches 1,8,32] [--prompt 128] [--new 16] [--gemm openblas|managed]";
+    public string Usage => "           [--model DIR (default: $TMPDIR/distinfer-bench-640m)] [--batches 1,8,32] [--prompt 128] [--new 16] [--gemm openblas|managed] [--threads N (managed)]";
 
     public int Run(BenchArgs args)
     {
@@ -24,10 +24,12 @@ internal sealed class EngineCommand : IBenchCommand
         var batches = args.IntList("batches", [1, 8, 32]);
         var prompt = args.Int("prompt", 128);
         var newTokens = args.Int("new", 16);
+        var threads = args.Int("threads", 0);
         IGemm gemm = args.Text("gemm") switch
         {
+            null when threads > 0 => new ManagedGemm(threads),
             null => Gemm.Default,
-            "managed" => Gemm.Managed,
+            "managed" => new ManagedGemm(threads),
             "openblas" => Gemm.OpenBlas ?? throw new BenchUsageException("OpenBLAS is not installed (apt-get install libopenblas0-pthread)"),
             var g => throw new BenchUsageException($"unknown --gemm '{g}'"),
         };
