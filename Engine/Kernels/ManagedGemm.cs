@@ -61,22 +61,8 @@ public sealed class ManagedGemm : IGemm
         Span<float> c, int ldc,
         bool accumulate = false)
     {
-        GemmArgs.Validate(transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0)
+        if (GemmArgs.ValidateAndHandleEmpty(transposeB, m, n, k, a.Length, lda, b.Length, ldb, c, ldc, accumulate))
         {
-            return;
-        }
-
-        if (k == 0)
-        {
-            if (!accumulate)
-            {
-                for (int i = 0; i < m; i++)
-                {
-                    c.Slice(i * ldc, n).Clear();
-                }
-            }
-
             return;
         }
 

@@ -94,23 +94,8 @@ public sealed unsafe class OpenBlasGemm : IGemm
         Span<float> c, int ldc,
         bool accumulate = false)
     {
-        GemmArgs.Validate(transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0)
+        if (GemmArgs.ValidateAndHandleEmpty(transposeB, m, n, k, a.Length, lda, b.Length, ldb, c, ldc, accumulate))
         {
-            return;
-        }
-
-        if (k == 0)
-        {
-            // BLAS leaves the k = 0 case to beta; handled here so no zero-size pointer reaches the library.
-            if (!accumulate)
-            {
-                for (int i = 0; i < m; i++)
-                {
-                    c.Slice(i * ldc, n).Clear();
-                }
-            }
-
             return;
         }
 
