@@ -20,6 +20,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
     private readonly ILoggerFactory? _loggers;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private MembershipAgent? _agent;
+    private IReadOnlyDictionary<string, string> _metadata = new Dictionary<string, string>();
     private ClusterMembershipSnapshot _current = ClusterMembershipSnapshot.Empty;
 
     public MembershipProtocolService(IMembershipTable table, IProbeTransport probes, IOptions<MembershipOptions> options, TimeProvider time, ILoggerFactory? loggers = null)
@@ -48,10 +49,11 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
         try
         {
             var metadata = ToMetadata(self);
+            Volatile.Write(ref _metadata, metadata);
             if (_agent is null)
             {
                 var local = new LocalSiloDetails(self.Address, self.Name) { ProxyPort = self.Address.Port, Roles = [.. self.Roles] };
-                var agent = new MembershipAgent(_table, _probes, local, _options, _time, _loggers?.CreateLogger<MembershipAgent>(), () => metadata);
+                var agent = new MembershipAgent(_table, _probes, local, _options, _time, _loggers?.CreateLogger<MembershipAgent>(), () => Volatile.Read(ref _metadata));
                 agent.MembershipChanged += update => Publish(update.Snapshot);
                 agent.DeclaredDead += silo => DeclaredDead?.Invoke(silo);
                 await agent.StartAsync(cancellationToken).ConfigureAwait(false);
