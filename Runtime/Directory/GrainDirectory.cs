@@ -28,6 +28,7 @@ internal sealed class GrainDirectory
         _snapshot = snapshot;
         _ring = new DirectoryRing(snapshot);
         Local = new GrainDirectoryPartition(IsActive);
+        Local.Recovery = new DirectoryRecovery(factory, id => OwnerOf(id) == _self, snapshot);
     }
 
     public GrainDirectoryPartition Local { get; }
@@ -59,7 +60,7 @@ internal sealed class GrainDirectory
     public async ValueTask<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address)
     {
         var owner = OwnerOf(grainId);
-        var winner = owner == _self ? Local.Register(grainId, address) : await Remote(owner).RegisterAsync(grainId, address).ConfigureAwait(false);
+        var winner = owner == _self ? await Local.RegisterAsync(grainId, address).ConfigureAwait(false) : await Remote(owner).RegisterAsync(grainId, address).ConfigureAwait(false);
         if (winner != _self)
         {
             _cache[grainId] = winner;
@@ -76,7 +77,7 @@ internal sealed class GrainDirectory
         }
 
         var owner = OwnerOf(grainId);
-        var found = owner == _self ? Local.Lookup(grainId) : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);
+        var found = owner == _self ? await Local.LookupAsync(grainId).ConfigureAwait(false) : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);
         if (found is { } address && address != _self)
         {
             _cache[grainId] = address;
@@ -102,7 +103,13 @@ internal sealed class GrainDirectory
     public void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
     {
         Volatile.Write(ref _snapshot, snapshot);
-        Volatile.Write(ref _ring, new DirectoryRing(snapshot));
+        var previous = Volatile.Read(ref _ring);
+        var ring = new DirectoryRing(snapshot);
+        Volatile.Write(ref _ring, ring);
+        if (!ring.SameOwners(previous))
+        {
+            Local.Recovery?.OnRingChanged(snapshot);
+        }
         Local.RemoveInactive();
         foreach (var pair in _cache)
         {
