@@ -67,6 +67,9 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     {
         IsConnected = false;
         await _connections.DisposeAsync().ConfigureAwait(false);
+
+        // The provider (e.g. its Redis connection) lives as long as the client; a closed client is not reused.
+        (_options.GatewayListProvider as IDisposable)?.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);

@@ -42,6 +42,25 @@ public sealed class ClusteringHostingTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AddDistInferClustering_Localhost_OneSiloClusterJoinsAndServesGrains()
+    {
+        var collection = new ServiceCollection();
+        collection.AddDistInferClustering(c => c.Clustering = ClusteringMode.Localhost);
+        collection.AddDistInferSilo(o => o.ClusterId = "localhost");
+        var provider = collection.BuildServiceProvider();
+        _providers.Add(provider);
+        var silo = provider.GetRequiredService<Silo>();
+        await silo.StartAsync();
+
+        var membership = provider.GetRequiredService<IClusterMembershipService>();
+        Assert.IsType<MembershipProtocolService>(membership);
+        Assert.True(membership.Current.IsActive(silo.Address));
+        Assert.Equal(3, await silo.GrainFactory.GetGrain<ITestGrain>(Signals.Unique("localhost")).Add(3));
+        var row = (await provider.GetRequiredService<IMembershipTable>().ReadAllAsync()).Find(silo.Address);
+        Assert.Equal(SiloStatus.Active, row!.Value.Entry.Status);
+    }
+
+    [Fact]
     public async Task StatisticsRefresh_AcceleratorMemoryChanges_OtherSilosSeeTheNewFigure()
     {
         var table = new InMemoryMembershipTable();
