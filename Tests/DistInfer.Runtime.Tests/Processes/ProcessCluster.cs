@@ -48,6 +48,29 @@ internal sealed class ProcessCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>
+    /// Waits until the client's gateway places new grains on every silo: silos read the table every second (no
+    /// gossip), so a silo that joined first sees the later ones up to a second after the table lists them.
+    /// </summary>
+    public async Task WaitForPlacementOnAllSilosAsync(IGrainFactory client)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var round = 0;
+        await PollAsync(
+            async () =>
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    seen.Add((await IdentifyAsync(client, $"warm-{round}-{i}")).Silo);
+                }
+
+                round++;
+                return seen.Count == Silos.Count;
+            },
+            TimeSpan.FromSeconds(10),
+            "placement on every silo");
+    }
+
     public static int CountActive(MembershipTableData data) => data.Rows.Count(r => r.Entry.Status == SiloStatus.Active);
 
     /// <summary>A client that reads its gateways from the Redis membership table.</summary>

@@ -18,6 +18,7 @@ public sealed class ProcessClusterTests(RedisServerFixture redis, ITestOutputHel
     {
         await using var cluster = await ProcessCluster.StartAsync(redis, 3);
         var client = await cluster.ConnectClientAsync();
+        await cluster.WaitForPlacementOnAllSilosAsync(client);
         var before = new Dictionary<string, (string Silo, string Activation)>();
         foreach (var key in Keys)
         {
@@ -131,6 +132,50 @@ public sealed class ProcessClusterTests(RedisServerFixture redis, ITestOutputHel
         Assert.StartsWith($"{survivor.Address.Host}:{survivor.Address.Port}@", client.CurrentGateway, StringComparison.Ordinal);
         Assert.NotEqual(first.Activation, string.Empty);
         output.WriteLine($"failover answered after {answer.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task SigTerm_OneOfTwoSilos_LeavesTheTableAndItsGrainsAnswerFromTheSurvivor()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(redis, 2);
+        var client = await cluster.ConnectClientAsync();
+        var leaving = cluster.Silos.First(s => !client.CurrentGateway.StartsWith($"{s.Address.Host}:{s.Address.Port}@", StringComparison.Ordinal));
+        foreach (var key in Keys)
+        {
+            await ProcessCluster.IdentifyAsync(client, key);
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", leaving.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        // Graceful: exit code 0, its row goes Dead by itself (no votes), nobody waits for probes.
+        Assert.Equal(0, await leaving.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var row = (await cluster.Table.ReadAllAsync()).Find(leaving.Address);
+        Assert.Equal(SiloStatus.Dead, row!.Value.Entry.Status);
+        Assert.Empty(row.Value.Entry.SuspectTimes);
+        var survivor = cluster.Silos.Single(s => s != leaving).Address.ToString();
+        await cluster.PollAsync(
+            async () =>
+            {
+                try
+                {
+                    foreach (var key in Keys)
+                    {
+                        Assert.Equal(survivor, (await ProcessCluster.IdentifyAsync(client, key)).Silo);
+                    }
+
+                    return true;
+                }
+                catch (SiloUnavailableException)
+                {
+                    // The survivor reads the Dead row at its next table refresh (1 s).
+                    return false;
+                }
+            },
+            DeathTarget,
+            "every grain answering from the survivor");
     }
 
     [Fact]
