@@ -1,6 +1,21 @@
+using DistInfer.Engine;
+using DistInfer.Silo.Hosting;
+
 namespace DistInfer.Silo;
 
 internal static class Program
 {
-    private static int Main() => 0;
+    private static int Main(string[] args) => SiloCommandLine.Create(options =>
+    {
+        try
+        {
+            SiloHost.Build(options).Run();
+            return 0;
+        }
+        catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"distinfer-silo: {e.Message}");
+            return 1;
+        }
+    }).Parse(args).Invoke();
 }

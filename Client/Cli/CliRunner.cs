@@ -5,15 +5,19 @@ namespace DistInfer.Cli;
 /// <summary>Runs a command body; user errors become one line on stderr and exit code 1, never a stack trace.</summary>
 internal static class CliRunner
 {
+    /// <summary>Errors the user can act on: bad input, unreachable cluster, a failure reported by the cluster.</summary>
+    private static bool IsUserFacing(Exception e) => e is DistInferException or IOException or UnauthorizedAccessException or ArgumentException
+        or TimeoutException or Runtime.Messaging.SiloUnavailableException or Runtime.RemoteGrainException;
+
     public static int Run(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is DistInferException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (IsUserFacing(e))
         {
-            Console.Error.WriteLine($"distinfer: {e.Message}");
+            Console.Error.WriteLine($"distinfer: {OneLine(e)}");
             return 1;
         }
     }
@@ -24,10 +28,18 @@ internal static class CliRunner
         {
             return await body().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is DistInferException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (IsUserFacing(e))
         {
-            await Console.Error.WriteLineAsync($"distinfer: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"distinfer: {OneLine(e)}").ConfigureAwait(false);
             return 1;
         }
+    }
+
+    /// <summary>The message on one line; a remote error's "Type, Assembly: " prefix is dropped.</summary>
+    private static string OneLine(Exception e)
+    {
+        var message = e.Message.ReplaceLineEndings(" ");
+        var colon = message.IndexOf(": ", StringComparison.Ordinal);
+        return e is Runtime.RemoteGrainException && colon > 0 && message[..colon].Contains(", ", StringComparison.Ordinal) ? message[(colon + 2)..] : message;
     }
 }

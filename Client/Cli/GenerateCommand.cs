@@ -15,7 +15,8 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "model directory", Required = true };
+        var model = new Option<string>("--model") { Description = "model directory, or with --gateway the deployed model's name", Required = true };
+        var gateway = new GatewayOptions(required: false);
         var input = new Option<string?>("--input") { Description = "safetensors file with input_ids [B,T]" };
         var output = new Option<string?>("--output") { Description = "safetensors file for output_ids [B,T+N] (with --input)" };
         var prompt = new Option<string?>("--prompt") { Description = "text prompt; the continuation is printed" };
@@ -27,10 +28,16 @@ internal static class GenerateCommand
         var sampling = new SamplingOptions();
         var command = new Command("generate", "generate tokens with the in-process engine") { model, input, output, prompt, pad };
         sampling.AddTo(command);
+        gateway.AddTo(command);
         command.SetAction(r => CliRunner.Run(() =>
         {
             var parameters = sampling.Read(r);
             var padId = r.GetValue(pad) is var p and >= 0 ? p : (int?)null;
+            if (r.GetValue(gateway.Gateway) is not null)
+            {
+                return GatewayGenerate.RunAsync(r, gateway, r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(prompt), parameters).GetAwaiter().GetResult();
+            }
+
             return (r.GetValue(input), r.GetValue(output), r.GetValue(prompt)) switch
             {
                 ({ } i, { } o, null) => RunFiles(r.GetValue(model)!, i, o, parameters, padId),

@@ -10,6 +10,8 @@ internal static class Program
         root.Subcommands.Add(ForwardCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(DeployCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -11,6 +11,7 @@ namespace DistInfer.Engine.Kernels;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs rows [0, mc) × columns [0, kc) of A (row stride lda) into ceil(mc/mr) strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* dst, float* a, nint lda, int mc, int kc, int mr)
     {
         for (int i0 = 0; i0 < mc; i0 += mr)
@@ -48,18 +49,46 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Six rows → k-major groups of six. Eight k steps at a time go through an 8×8 register transpose (two zero
+    /// rows); each 8-float store spills two floats into the next k step's group, which a later store overwrites.
+    /// The last k step always goes through the scalar tail so nothing is written past the strip (threads pack
+    /// neighbouring blocks concurrently).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA6(float* dst, float* src, nint lda, int kc)
     {
         float* r0 = src, r1 = src + lda, r2 = src + (2 * lda), r3 = src + (3 * lda), r4 = src + (4 * lda), r5 = src + (5 * lda);
-        for (int p = 0; p < kc; p++)
+        int p = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            dst[0] = r0[p];
-            dst[1] = r1[p];
-            dst[2] = r2[p];
-            dst[3] = r3[p];
-            dst[4] = r4[p];
-            dst[5] = r5[p];
-            dst += 6;
+            for (; p + 8 < kc; p += 8)
+            {
+                Vector256<float> v0 = Vector256.Load(r0 + p), v1 = Vector256.Load(r1 + p), v2 = Vector256.Load(r2 + p);
+                Vector256<float> v3 = Vector256.Load(r3 + p), v4 = Vector256.Load(r4 + p), v5 = Vector256.Load(r5 + p);
+                Vector256<float> v6 = default, v7 = default;
+                Transpose8x8.Run(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+                float* d = dst + (p * 6);
+                v0.Store(d);
+                v1.Store(d + 6);
+                v2.Store(d + 12);
+                v3.Store(d + 18);
+                v4.Store(d + 24);
+                v5.Store(d + 30);
+                v6.Store(d + 36);
+                v7.Store(d + 42);
+            }
+        }
+
+        for (; p < kc; p++)
+        {
+            float* d = dst + (p * 6);
+            d[0] = r0[p];
+            d[1] = r1[p];
+            d[2] = r2[p];
+            d[3] = r3[p];
+            d[4] = r4[p];
+            d[5] = r5[p];
         }
     }
 
@@ -67,24 +96,23 @@ internal static unsafe class GemmPacking
     /// Packs the kc × nc block of B starting at <paramref name="b"/>: when <paramref name="transposed"/> B is
     /// stored [n,k] (row j holds column j of the product), else [k,n].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* dst, float* b, nint ldb, bool transposed, int kc, int nc, int nr)
     {
+        if (!transposed)
+        {
+            PackBRows(dst, b, ldb, kc, nc, nr);
+            return;
+        }
+
         for (int j0 = 0; j0 < nc; j0 += nr)
         {
-            int cols = Math.Min(nr, nc - j0);
-            if (transposed)
-            {
-                PackBTransposedStrip(dst, b + (j0 * ldb), ldb, kc, cols, nr);
-            }
-            else
-            {
-                PackBStrip(dst, b + j0, ldb, kc, cols, nr);
-            }
-
+            PackBTransposedStrip(dst, b + (j0 * ldb), ldb, kc, Math.Min(nr, nc - j0), nr);
             dst += nr * kc;
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBTransposedStrip(float* dst, float* b, nint ldb, int kc, int cols, int nr)
     {
         int j = 0;
@@ -118,6 +146,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Eight source rows → eight packed columns, 8×8 blocks transposed in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8Rows(float* dst, float* s, nint ldb, int kc, int nr)
     {
         int p = 0;
@@ -153,30 +182,36 @@ internal static unsafe class GemmPacking
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackBStrip(float* dst, float* b, nint ldb, int kc, int cols, int nr)
+    /// <summary>B stored [k,n]: each source row is read once, front to back, and dealt out to the strips.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBRows(float* dst, float* b, nint ldb, int kc, int nc, int nr)
     {
+        int strips = (nc + nr - 1) / nr;
         for (int p = 0; p < kc; p++)
         {
             float* s = b + (p * ldb);
-            float* d = dst + (p * nr);
-            int j = 0;
-            if (Vector256.IsHardwareAccelerated)
+            for (int t = 0; t < strips; t++)
             {
-                for (; j + 8 <= cols; j += 8)
+                float* d = dst + (t * nr * kc) + (p * nr);
+                float* src = s + (t * nr);
+                int cols = Math.Min(nr, nc - (t * nr)), j = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    Vector256.Load(s + j).Store(d + j);
+                    for (; j + 8 <= cols; j += 8)
+                    {
+                        Vector256.Load(src + j).Store(d + j);
+                    }
                 }
-            }
 
-            for (; j < cols; j++)
-            {
-                d[j] = s[j];
-            }
+                for (; j < cols; j++)
+                {
+                    d[j] = src[j];
+                }
 
-            for (; j < nr; j++)
-            {
-                d[j] = 0f;
+                for (; j < nr; j++)
+                {
+                    d[j] = 0f;
+                }
             }
         }
     }

@@ -19,13 +19,15 @@ public sealed unsafe class OpenBlasGemm : IGemm
     private static readonly string[] LibraryNames = ["libopenblas.so.0", "libopenblas.so", "openblas", "libopenblas.dll", "libopenblas.dylib"];
 
     private readonly delegate* unmanaged[Cdecl]<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> _sgemm;
+    private readonly delegate* unmanaged[Cdecl]<int, int, int, int, float, float*, int, float*, int, float, float*, int, void> _sgemv;
     private readonly delegate* unmanaged[Cdecl]<int, void> _setThreads;
     private readonly delegate* unmanaged[Cdecl]<int> _getThreads;
 
-    private OpenBlasGemm(string library, nint sgemm, nint setThreads, nint getThreads, string config, string core)
+    private OpenBlasGemm(string library, nint sgemm, nint sgemv, nint setThreads, nint getThreads, string config, string core)
     {
         Library = library;
         _sgemm = (delegate* unmanaged[Cdecl]<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm;
+        _sgemv = (delegate* unmanaged[Cdecl]<int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemv;
         _setThreads = (delegate* unmanaged[Cdecl]<int, void>)setThreads;
         _getThreads = (delegate* unmanaged[Cdecl]<int>)getThreads;
         Config = config;
@@ -75,9 +77,10 @@ public sealed unsafe class OpenBlasGemm : IGemm
             if (NativeLibrary.TryLoad(name, typeof(OpenBlasGemm).Assembly, DllImportSearchPath.SafeDirectories | DllImportSearchPath.AssemblyDirectory, out nint handle)
                 && NativeLibrary.TryGetExport(handle, "cblas_sgemm", out nint sgemm))
             {
+                NativeLibrary.TryGetExport(handle, "cblas_sgemv", out nint sgemv);
                 NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out nint setThreads);
                 NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out nint getThreads);
-                return new OpenBlasGemm(name, sgemm, setThreads, getThreads,
+                return new OpenBlasGemm(name, sgemm, sgemv, setThreads, getThreads,
                     ReadString(handle, "openblas_get_config"), ReadString(handle, "openblas_get_corename"));
             }
         }
@@ -115,6 +118,27 @@ public sealed unsafe class OpenBlasGemm : IGemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
+            if (m == 1 && _sgemv != null)
+            {
+                // OpenBLAS's sgemm does not hand one-row products to its gemv kernels and runs them several
+                // times slower; C is cleared here so beta stays 1 (beta = 0 handling of NaN differs by version).
+                if (!accumulate)
+                {
+                    c[..n].Clear();
+                }
+
+                if (transposeB)
+                {
+                    _sgemv(RowMajor, NoTrans, n, k, 1f, pb, ldb, pa, 1, 1f, pc, 1);
+                }
+                else
+                {
+                    _sgemv(RowMajor, Trans, k, n, 1f, pb, ldb, pa, 1, 1f, pc, 1);
+                }
+
+                return;
+            }
+
             _sgemm(RowMajor, NoTrans, transposeB ? Trans : NoTrans, m, n, k,
                 1f, pa, lda, pb, ldb, accumulate ? 1f : 0f, pc, ldc);
         }

@@ -21,7 +21,8 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private long _nextId;
+    // Sequence ids are unique across the cluster: several silos' batchers share the same stage grains.
+    private long _nextId = Random.Shared.NextInt64(1, long.MaxValue >> 8) << 7;
     private int _waitingCount;
     private int _runningCount;
     private long _steps;

@@ -33,9 +33,10 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
 
         _gateways = _options.Gateways.Select(ParseGateway).ToArray();
         _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<ClusterClient>();
-        _messages = new MessageCenter(_options.Messaging, time ?? TimeProvider.System, _logger);
+        _messages = new MessageCenter(_options.Messaging, time ?? TimeProvider.System, _logger) { ClusterId = _options.ClusterId };
         _connections = new ConnectionManager(_messages, "client/" + Guid.NewGuid().ToString("N"));
         _factory = new GrainFactory(() => this);
+        _messages.CallRuntime = this;
     }
 
     public bool IsConnected { get; private set; }
@@ -66,6 +67,7 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     public async Task CloseAsync()
     {
         IsConnected = false;
+        _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
 
         // The provider (e.g. its Redis connection) lives as long as the client; a closed client is not reused.

@@ -18,13 +18,18 @@ internal sealed class GrainDirectory
     private readonly ConcurrentDictionary<GrainId, SiloAddress> _cache = new();
     private readonly SiloAddress _self;
     private readonly IGrainFactory _factory;
+    private static readonly TimeSpan HandOffWindow = TimeSpan.FromSeconds(30);
+    private readonly TimeProvider _time;
     private ClusterMembershipSnapshot _snapshot;
     private DirectoryRing _ring;
+    private DirectoryRing? _previousRing;
+    private long _ringChangedTimestamp;
 
-    public GrainDirectory(SiloAddress self, IGrainFactory factory, ClusterMembershipSnapshot snapshot)
+    public GrainDirectory(SiloAddress self, IGrainFactory factory, ClusterMembershipSnapshot snapshot, TimeProvider time)
     {
         _self = self;
         _factory = factory;
+        _time = time;
         _snapshot = snapshot;
         _ring = new DirectoryRing(snapshot);
         Local = new GrainDirectoryPartition(IsActive);
@@ -33,8 +38,8 @@ internal sealed class GrainDirectory
 
     public GrainDirectoryPartition Local { get; }
 
-    /// <summary>Number of silos on the ring; a change means partitions moved and entries need handing off.</summary>
-    public int OwnerCount => Volatile.Read(ref _snapshot).ActiveSilos.Count;
+    /// <summary>Changes when partitions moved (silos joined or left), so local activations re-register.</summary>
+    public long RingVersion { get; private set; }
 
     public bool IsActive(SiloAddress silo) => silo == _self || Volatile.Read(ref _snapshot).IsActive(silo);
 
@@ -60,7 +65,20 @@ internal sealed class GrainDirectory
     public async ValueTask<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address)
     {
         var owner = OwnerOf(grainId);
-        var winner = owner == _self ? await Local.RegisterAsync(grainId, address).ConfigureAwait(false) : await Remote(owner).RegisterAsync(grainId, address).ConfigureAwait(false);
+        SiloAddress winner;
+        if (owner == _self)
+        {
+            // Right after the ring changed, the entry may still live at its previous owner: adopt it, never duplicate.
+            // When that owner died, the partition asks the silos' catalogs (DirectoryRecovery).
+            winner = await FromPreviousOwnerAsync(grainId).ConfigureAwait(false) is { } existing
+                ? Local.Register(grainId, existing)
+                : await Local.RegisterAsync(grainId, address).ConfigureAwait(false);
+        }
+        else
+        {
+            winner = await Remote(owner).RegisterAsync(grainId, address).ConfigureAwait(false);
+        }
+
         if (winner != _self)
         {
             _cache[grainId] = winner;
@@ -77,7 +95,9 @@ internal sealed class GrainDirectory
         }
 
         var owner = OwnerOf(grainId);
-        var found = owner == _self ? await Local.LookupAsync(grainId).ConfigureAwait(false) : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);
+        var found = owner == _self
+            ? Local.Lookup(grainId) ?? await FromPreviousOwnerAsync(grainId).ConfigureAwait(false) ?? await Local.LookupAsync(grainId).ConfigureAwait(false)
+            : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);
         if (found is { } address && address != _self)
         {
             _cache[grainId] = address;
@@ -103,13 +123,16 @@ internal sealed class GrainDirectory
     public void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
     {
         Volatile.Write(ref _snapshot, snapshot);
-        var previous = Volatile.Read(ref _ring);
-        var ring = new DirectoryRing(snapshot);
-        Volatile.Write(ref _ring, ring);
-        if (!ring.SameOwners(previous))
+        var next = new DirectoryRing(snapshot);
+        if (!next.SameOwners(_ring))
         {
+            _previousRing = _ring;
+            _ringChangedTimestamp = _time.GetTimestamp();
+            RingVersion++;
             Local.Recovery?.OnRingChanged(snapshot);
         }
+
+        Volatile.Write(ref _ring, next);
         Local.RemoveInactive();
         foreach (var pair in _cache)
         {
@@ -117,6 +140,31 @@ internal sealed class GrainDirectory
             {
                 _cache.TryRemove(pair.Key, out _);
             }
+        }
+    }
+
+    private async ValueTask<SiloAddress?> FromPreviousOwnerAsync(GrainId grainId)
+    {
+        var previous = _previousRing;
+        if (Local.Lookup(grainId) is not null || previous is null || previous.IsEmpty || _time.GetElapsedTime(_ringChangedTimestamp) > HandOffWindow)
+        {
+            return null;
+        }
+
+        var previousOwner = previous.Owner(grainId);
+        if (previousOwner == _self || !IsActive(previousOwner))
+        {
+            return null;
+        }
+
+        try
+        {
+            var found = await Remote(previousOwner).LookupAsync(grainId).ConfigureAwait(false);
+            return found is { } address && IsActive(address) ? address : null;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 

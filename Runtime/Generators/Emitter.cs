@@ -75,66 +75,6 @@ internal static class Emitter
         return sb.ToString();
     }
 
-    public static string EmitCodec(SerializableModel model)
-    {
-        var sb = new StringBuilder(Header);
-        var ser = Rt + ".Serialization";
-        sb.Append("    internal sealed class Codec_").Append(model.SafeName).Append(" : ").Append(ser).Append(".IFieldCodec<").Append(model.FullName).Append(">\n    {\n");
-        sb.Append("        public void WriteField(ref ").Append(ser).Append(".Writer writer, uint fieldId, ").Append(model.FullName).Append(" value)\n        {\n");
-        if (!model.IsValueType)
-        {
-            sb.Append("            if (value is null) { writer.WriteNull(fieldId); return; }\n");
-        }
-
-        sb.Append("            writer.WriteStartObject(fieldId);\n");
-        foreach (var m in model.Members)
-        {
-            sb.Append("            ").Append(ser).Append(".Codec<").Append(m.Type).Append(">.Instance.WriteField(ref writer, ").Append(m.Id).Append("u, value.").Append(m.Name).Append(");\n");
-        }
-
-        sb.Append("            writer.WriteEndObject();\n        }\n\n");
-        sb.Append("        public ").Append(model.FullName).Append(" ReadValue(ref ").Append(ser).Append(".Reader reader, ").Append(ser).Append(".WireType wireType)\n        {\n");
-        sb.Append("            if (wireType == ").Append(ser).Append(".WireType.Null) return default!;\n");
-        sb.Append("            ").Append(ser).Append(".Reader.Expect(wireType, ").Append(ser).Append(".WireType.StartObject);\n");
-        for (var i = 0; i < model.Members.Count; i++)
-        {
-            sb.Append("            ").Append(model.Members[i].Type).Append(" m").Append(i).Append(" = default!; bool has").Append(i).Append(" = false;\n");
-        }
-
-        sb.Append("            while (true)\n            {\n                var field = reader.ReadTag();\n                if (field.IsEnd) break;\n                switch (field.Id)\n                {\n");
-        for (var i = 0; i < model.Members.Count; i++)
-        {
-            var m = model.Members[i];
-            sb.Append("                    case ").Append(m.Id).Append("u: m").Append(i).Append(" = ").Append(ser).Append(".Codec<").Append(m.Type).Append(">.Instance.ReadValue(ref reader, field.WireType); has").Append(i).Append(" = true; break;\n");
-        }
-
-        sb.Append("                    default: reader.SkipField(field.WireType); break;\n                }\n            }\n");
-        sb.Append("            _ = has0_placeholder;\n".Replace("            _ = has0_placeholder;\n", string.Empty));
-        var ctorArgs = string.Join(", ", model.ConstructorMembers.Select(n => "m" + model.Members.FindIndex(m => m.Name == n)));
-        var inits = model.Members.Select((m, i) => (m, i)).Where(x => x.m.InitOnly && !x.m.FromConstructor).Select(x => x.m.Name + " = m" + x.i);
-        sb.Append("            var result = new ").Append(model.FullName).Append('(').Append(ctorArgs).Append(')');
-        var initList = inits.ToList();
-        if (initList.Count > 0)
-        {
-            sb.Append(" { ").Append(string.Join(", ", initList)).Append(" }");
-        }
-
-        sb.Append(";\n");
-        for (var i = 0; i < model.Members.Count; i++)
-        {
-            var m = model.Members[i];
-            if (m.Settable && !m.FromConstructor)
-            {
-                sb.Append("            if (has").Append(i).Append(") result.").Append(m.Name).Append(" = m").Append(i).Append(";\n");
-            }
-        }
-
-        sb.Append("            return result;\n        }\n\n");
-        sb.Append("        public ").Append(model.FullName).Append(" DeepCopy(").Append(model.FullName).Append(" value) => ")
-            .Append(model.IsImmutable ? "value" : ser + ".Serializer.RoundTripCopy(value)").Append(";\n    }\n}\n");
-        return sb.ToString();
-    }
-
     private static bool IsSupported(MethodModel m) => !m.IsGeneric && m.ReturnKind != ReturnKind.Unsupported;
 
     private static void EmitProxyMethod(StringBuilder sb, InterfaceModel model, MethodModel m, int index)

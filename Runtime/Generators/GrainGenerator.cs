@@ -42,6 +42,14 @@ public sealed class GrainGenerator : IIncrementalGenerator
             {
                 var model = ModelBuilder.BuildInterface(symbol);
                 interfaces.Add(model);
+                foreach (var method in model.Methods)
+                {
+                    if (method.IsGeneric || method.ReturnKind == ReturnKind.Unsupported || (method.ReturnKind == ReturnKind.Void && !method.IsOneWay))
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(Diagnostics.UnsupportedMethod, method.Location, symbol.Name, method.Name));
+                    }
+                }
+
                 context.AddSource("Proxy_" + model.SafeName + ".g.cs", Emitter.EmitInterface(model));
             }
             else if (ModelBuilder.IsGrainClass(symbol))
@@ -57,7 +65,7 @@ public sealed class GrainGenerator : IIncrementalGenerator
             {
                 var model = ModelBuilder.BuildSerializable(symbol);
                 serializables.Add(model);
-                context.AddSource("Codec_" + model.SafeName + ".g.cs", Emitter.EmitCodec(model));
+                context.AddSource("Codec_" + model.SafeName + ".g.cs", CodecEmitter.EmitCodec(model));
             }
         }
 

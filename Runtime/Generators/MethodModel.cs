@@ -27,4 +27,7 @@ internal sealed class MethodModel
     public bool IsGeneric { get; set; }
 
     public uint MethodId { get; set; }
+
+    /// <summary>Where to report an unsupported signature.</summary>
+    public Microsoft.CodeAnalysis.Location? Location { get; set; }
 }

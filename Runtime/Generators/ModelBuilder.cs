@@ -153,6 +153,7 @@ internal static class ModelBuilder
             IsGeneric = method.IsGenericMethod,
             IsOneWay = HasAttribute(method, "OneWayAttribute"),
             IsAlwaysInterleave = HasAttribute(method, "AlwaysInterleaveAttribute"),
+            Location = method.Locations.FirstOrDefault(),
         };
         var timeout = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "ResponseTimeoutAttribute");
         if (timeout is not null && timeout.ConstructorArguments.Length == 1 && timeout.ConstructorArguments[0].Value is string text

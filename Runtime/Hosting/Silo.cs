@@ -45,7 +45,7 @@ public sealed partial class Silo : IAsyncDisposable
         _statistics = statistics;
         _logger = loggers.CreateLogger<Silo>();
         _grainFactory = new GrainFactory(() => _router ?? throw new InvalidOperationException("The silo is not started"));
-        _messages = new MessageCenter(_options.Messaging, time, _logger);
+        _messages = new MessageCenter(_options.Messaging, time, _logger) { ClusterId = _options.ClusterId };
         _connections = new ConnectionManager(_messages, _options.Name);
     }
 
@@ -74,13 +74,14 @@ public sealed partial class Silo : IAsyncDisposable
         var bound = _connections.Listen(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port));
         Address = new SiloAddress(_options.Host, bound.Port, _time.GetUtcNow().UtcTicks);
         _connections.Identity = Address.ToString();
-        _directory = new GrainDirectory(Address, _grainFactory, _membership.Current);
+        _directory = new GrainDirectory(Address, _grainFactory, _membership.Current, _time);
         var placement = new PlacementService(_services, _membership, Address, _options.DefaultPlacement);
         _router = new SiloRouter(Address, _grainFactory, _directory, placement, _messages, _connections, _time);
         _catalog = new Catalog(_services, _grainFactory, _time, _options, _directory, Address, _router.Reroute);
         _router.Catalog = _catalog;
         _router.AddSystemTarget(ActivationLocator.SystemTargetType, new ActivationLocator(id => _catalog.TryGetLocal(id, out _)));
         _messages.RequestHandler = _router;
+        _messages.CallRuntime = _router;
         _membership.Changed += OnMembershipChanged;
         _catalog.StartCollector();
         await PublishAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);
@@ -101,7 +102,9 @@ public sealed partial class Silo : IAsyncDisposable
         await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
         _membership.Changed -= OnMembershipChanged;
         await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
+        _router!.Stopped = true;
         _catalog.Dispose();
+        _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
         LogStopped(_logger, Address.ToString());
     }
@@ -110,9 +113,15 @@ public sealed partial class Silo : IAsyncDisposable
     public async Task KillAsync()
     {
         Interlocked.Exchange(ref _stopped, 1);
+        if (_router is not null)
+        {
+            _router.Stopped = true;
+        }
+
         _statisticsTimer?.Dispose();
         _membership.Changed -= OnMembershipChanged;
         _catalog?.Dispose();
+        _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -163,7 +172,7 @@ public sealed partial class Silo : IAsyncDisposable
     private void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
     {
         RuntimeMetrics.MembershipChanged();
-        var previousRing = _directory!.OwnerCount;
+        var previousRing = _directory!.RingVersion;
         _directory.OnMembershipChanged(snapshot);
         foreach (var silo in snapshot.Silos)
         {
@@ -181,7 +190,7 @@ public sealed partial class Silo : IAsyncDisposable
             return;
         }
 
-        if (_directory.OwnerCount != previousRing)
+        if (_directory.RingVersion != previousRing)
         {
             _ = _catalog!.HandOffAsync();
         }

@@ -41,8 +41,16 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
 
     public void AddSystemTarget(string type, object target) => _systemTargets[type] = target;
 
+    /// <summary>Set once the silo stopped or was declared dead: calls through it fail at once.</summary>
+    public bool Stopped { get; set; }
+
     public ValueTask<object?> InvokeAsync(GrainId target, GrainRequest request)
     {
+        if (Stopped)
+        {
+            return ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"));
+        }
+
         if (!target.IsSystemTarget && Catalog.TryGetLocal(target, out var activation))
         {
             return InvokeLocal(activation, request, copied: false);
@@ -54,7 +62,9 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
     public void SendOneWay(GrainId target, GrainRequest request) => _ = DeliverOneWayAsync(target, request);
 
     public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request, bool fromClient) =>
-        RouteAsync(target, request, copied: true, placedHere: !fromClient);
+        Stopped
+            ? ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"))
+            : RouteAsync(target, request, copied: true, placedHere: !fromClient);
 
     /// <summary>Requests left in a deactivated activation's queue go through routing again.</summary>
     public void Reroute(ActivationData from, WorkItem item)
@@ -155,35 +165,16 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
     {
         // Local calls skip serialization; arguments are deep-copied unless immutable (Orleans semantics).
         var delivered = copied ? request : request.CopyForLocalCall();
-        var sink = new TaskResponseSink();
-        activation.Enqueue(new WorkItem(delivered, sink));
         if (request.IsOneWay)
         {
+            activation.Enqueue(new WorkItem(delivered, new TaskResponseSink()));
             return default;
         }
 
-        return AwaitLocalAsync(sink.Task, request, copied);
-    }
-
-    private async ValueTask<object?> AwaitLocalAsync(Task<object?> task, GrainRequest request, bool copied)
-    {
-        var started = _time.GetTimestamp();
-        var failed = true;
-        try
-        {
-            var timeout = request.ResponseTimeout ?? _messages.Options.ResponseTimeout;
-            var result = task.IsCompleted ? await task.ConfigureAwait(false) : await task.WaitAsync(timeout, _time).ConfigureAwait(false);
-            failed = false;
-            return copied ? result : request.CopyResult(result);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Response did not arrive on time ({request.ResponseTimeout ?? _messages.Options.ResponseTimeout}) for {request.MethodName}");
-        }
-        finally
-        {
-            RuntimeMetrics.RecordCall(_time.GetElapsedTime(started).TotalMilliseconds, failed);
-        }
+        var timeout = request.ResponseTimeout ?? _messages.Options.ResponseTimeout;
+        var sink = new TaskResponseSink(request, timeout, _messages.Timeouts, _time, copyResult: !copied);
+        activation.Enqueue(new WorkItem(delivered, sink));
+        return new ValueTask<object?>(sink.Task);
     }
 
     private async ValueTask<object?> SendRemoteAsync(SiloAddress silo, GrainId target, GrainRequest request, bool oneWay)

@@ -49,7 +49,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     {
         while (true)
         {
-            var task = _outbound.GetOrAdd(silo, s => ConnectAsync(s));
+            var task = _outbound.GetOrAdd(silo, static (s, self) => self.ConnectAsync(s), this);
             if (!task.IsCompleted || (task.IsCompletedSuccessfully && !task.Result.IsClosed))
             {
                 return task;
@@ -109,7 +109,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
         var connection = new Connection(socket, _messages, _messages.Options) { Tag = silo, RemoteIdentity = silo.ToString() };
         _all[connection] = 0;
         connection.Start();
-        await connection.SendAsync(MessageCenter.EncodeControl(ControlCode.Hello, 0, Identity.Length > 0 ? Identity : _identity)).ConfigureAwait(false);
+        await connection.SendAsync(MessageCenter.EncodeControl(ControlCode.Hello, 0, Identity.Length > 0 ? Identity : _identity, _messages.ClusterId)).ConfigureAwait(false);
         return connection;
     }
 

@@ -16,6 +16,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
     private readonly ConcurrentDictionary<(Connection, long), CancellationTokenSource> _incomingCancellations = new();
     private readonly MessagingOptions _options;
     private readonly TimeProvider _time;
+    private const string ControlPrefix = "sys.control.";
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, (Connection Connection, TaskCompletionSource<bool> Answer)> _pings = new();
     private long _nextCorrelationId;
@@ -25,13 +26,22 @@ internal sealed partial class MessageCenter : IConnectionHandler
         _options = options;
         _time = time;
         _logger = logger;
+        Timeouts = new ResponseTimeouts(time);
     }
 
+    public ResponseTimeouts Timeouts { get; }
+
     public IIncomingRequestHandler? RequestHandler { get; set; }
+
+    /// <summary>Binds grain references found in decoded messages.</summary>
+    public IGrainCallRuntime? CallRuntime { get; set; }
 
     public event Action<Connection, Exception?>? ConnectionClosed;
 
     public MessagingOptions Options => _options;
+
+    /// <summary>This endpoint's cluster; a peer greeting with another cluster id gets its calls refused.</summary>
+    public string ClusterId { get; set; } = string.Empty;
 
     public int PendingCount => _pending.Count;
 
@@ -63,8 +73,9 @@ internal sealed partial class MessageCenter : IConnectionHandler
         var timeout = request.ResponseTimeout ?? _options.ResponseTimeout;
         var id = Interlocked.Increment(ref _nextCorrelationId);
         var frame = EncodeRequest(MessageKind.Request, id, target, request, timeout);
-        var call = new PendingCall(id, request, connection);
+        var call = new PendingCall(id, request, connection, target, timeout, Timeouts.DeadlineAfter(timeout));
         _pending[id] = call;
+        Timeouts.Add(call);
         try
         {
             await connection.SendAsync(frame).ConfigureAwait(false);
@@ -75,15 +86,12 @@ internal sealed partial class MessageCenter : IConnectionHandler
                 call.Cancellation = request.CancellationToken.UnsafeRegister(static state => ((MessageCenter)((object[])state!)[0]).SendCancel((PendingCall)((object[])state!)[1]), new object[] { this, call });
             }
 
-            return await call.Task.WaitAsync(timeout, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Response did not arrive on time ({timeout}) for {target}.{request.MethodName}");
+            return await call.Task.ConfigureAwait(false);
         }
         finally
         {
             _pending.TryRemove(id, out _);
+            Timeouts.Remove(call);
             await call.Cancellation.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -94,15 +102,28 @@ internal sealed partial class MessageCenter : IConnectionHandler
         _ = connection.SendAsync(frame);
     }
 
-    public static PooledBufferWriter EncodeControl(ControlCode code, long correlationId, string identity)
+    public static PooledBufferWriter EncodeControl(ControlCode code, long correlationId, string identity, string clusterId = "")
     {
-        var header = new MessageHeader { Kind = MessageKind.Control, MethodId = (int)code, CorrelationId = correlationId, Target = new GrainId("sys.control", identity) };
+        var header = new MessageHeader { Kind = MessageKind.Control, MethodId = (int)code, CorrelationId = correlationId, Target = new GrainId(ControlPrefix + clusterId, identity) };
         var frame = FrameCodec.Begin(header, 0);
         FrameCodec.Finish(frame);
         return frame;
     }
 
     public void OnMessage(Connection connection, in MessageHeader header, ReadOnlySpan<byte> body)
+    {
+        var previous = RuntimeContext.Set(CallRuntime);
+        try
+        {
+            Dispatch(connection, header, body);
+        }
+        finally
+        {
+            RuntimeContext.Set(previous);
+        }
+    }
+
+    private void Dispatch(Connection connection, in MessageHeader header, ReadOnlySpan<byte> body)
     {
         switch (header.Kind)
         {
@@ -115,6 +136,13 @@ internal sealed partial class MessageCenter : IConnectionHandler
                 break;
             case MessageKind.Control when header.MethodId == (int)ControlCode.Hello:
                 connection.RemoteIdentity = header.Target.Key;
+                var peerCluster = header.Target.Type.StartsWith(ControlPrefix, StringComparison.Ordinal) ? header.Target.Type[ControlPrefix.Length..] : string.Empty;
+                if (ClusterId.Length > 0 && peerCluster.Length > 0 && peerCluster != ClusterId)
+                {
+                    connection.RejectReason = $"{header.Target.Key} belongs to cluster '{peerCluster}' but this silo is in cluster '{ClusterId}'";
+                    LogClusterMismatch(_logger, connection.RejectReason);
+                }
+
                 break;
             case MessageKind.Control when header.MethodId == (int)ControlCode.Cancel:
                 if (_incomingCancellations.TryGetValue((connection, header.CorrelationId), out var cts))
@@ -276,135 +304,8 @@ internal sealed partial class MessageCenter : IConnectionHandler
         }
     }
 
-    private void OnRequest(Connection connection, in MessageHeader header, ReadOnlySpan<byte> body)
-    {
-        var isOneWay = header.Kind == MessageKind.OneWay;
-        var correlationId = header.CorrelationId;
-        GrainRequest? request = null;
-        try
-        {
-            if (!GrainTypeRegistry.TryGetInterface(header.InterfaceId, out var info))
-            {
-                throw new InvalidOperationException($"Unknown grain interface id {header.InterfaceId} for {header.Target}: no grain interface with that id is loaded on this silo");
-            }
-
-            request = info.RequestFactory(header.MethodId)
-                ?? throw new InvalidOperationException($"Unknown method id {header.MethodId} on {info.Name}");
-            var reader = new Reader(body);
-            request.ReadArguments(ref reader);
-        }
-        catch (Exception ex)
-        {
-            if (!isOneWay)
-            {
-                SendResponse(connection, correlationId, null, null, ex);
-            }
-
-            return;
-        }
-
-        CancellationTokenSource? cts = null;
-        if (request.HasCancellationToken && !isOneWay)
-        {
-            cts = new CancellationTokenSource();
-            _incomingCancellations[(connection, correlationId)] = cts;
-            request.SetCancellationToken(cts.Token);
-        }
-
-        _ = RunRequestAsync(connection, header.Target, request, correlationId, isOneWay, cts);
-    }
-
-    private async Task RunRequestAsync(Connection connection, GrainId target, GrainRequest request, long correlationId, bool isOneWay, CancellationTokenSource? cts)
-    {
-        object? result = null;
-        Exception? error = null;
-        try
-        {
-            var handler = RequestHandler ?? throw new InvalidOperationException("This endpoint does not accept grain calls");
-            var fromClient = connection.RemoteIdentity?.StartsWith("client/", StringComparison.Ordinal) == true;
-            result = await handler.HandleAsync(target, request, fromClient).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            error = ex;
-        }
-        finally
-        {
-            if (cts is not null)
-            {
-                _incomingCancellations.TryRemove((connection, correlationId), out _);
-                cts.Dispose();
-            }
-        }
-
-        if (!isOneWay)
-        {
-            SendResponse(connection, correlationId, request, result, error);
-        }
-        else if (error is not null)
-        {
-            LogOneWayFailed(_logger, error, target.ToString(), request.MethodName);
-        }
-    }
-
-    private void SendResponse(Connection connection, long correlationId, GrainRequest? request, object? result, Exception? error)
-    {
-        if (connection.IsClosed)
-        {
-            return;
-        }
-
-        var header = new MessageHeader { Kind = MessageKind.Response, CorrelationId = correlationId, Status = error is null ? ResponseStatus.Ok : ResponseStatus.Error };
-        PooledBufferWriter frame;
-        try
-        {
-            frame = EncodeResponse(header, request, result, error);
-        }
-        catch (Exception ex)
-        {
-            header.Status = ResponseStatus.Error;
-            frame = EncodeResponse(header, null, null, ex);
-        }
-
-        try
-        {
-            _ = connection.SendAsync(frame);
-        }
-        catch (SiloUnavailableException)
-        {
-        }
-    }
-
-    private PooledBufferWriter EncodeResponse(MessageHeader header, GrainRequest? request, object? result, Exception? error)
-    {
-        var frame = FrameCodec.Begin(header);
-        try
-        {
-            var writer = new Writer(frame);
-            if (error is not null)
-            {
-                Codec<Exception>.Instance.WriteField(ref writer, 0, error);
-            }
-            else
-            {
-                request?.WriteResult(ref writer, result);
-            }
-
-            writer.Commit();
-            var length = FrameCodec.Finish(frame);
-            if (length > _options.MaxMessageSize)
-            {
-                throw new MessageTooLargeException($"Response of {length} bytes exceeds the maximum message size of {_options.MaxMessageSize} bytes");
-            }
-
-            return frame;
-        }
-        catch
-        {
-            frame.Dispose();
-            throw;
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refusing calls: {Reason}")]
+    private static partial void LogClusterMismatch(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped an oversize message of {Length} bytes from {Peer}")]
     private static partial void LogOversize(ILogger logger, long length, string? peer);

@@ -79,6 +79,10 @@ public static class CodecProvider
         {
             shape = typeof(ExceptionCodec<>).MakeGenericType(type);
         }
+        else if (type.IsInterface && typeof(IAddressable).IsAssignableFrom(type))
+        {
+            shape = typeof(GrainReferenceCodec<>).MakeGenericType(type);
+        }
 
         return shape is null ? new MissingCodec<T>() : (IFieldCodec<T>)Activator.CreateInstance(shape)!;
     }

@@ -23,7 +23,10 @@ public sealed class ByteArrayCodec : IFieldCodec<byte[]>
         }
 
         Reader.Expect(wireType, WireType.LengthPrefixed);
-        return reader.ReadLengthPrefixed().ToArray();
+        var bytes = reader.ReadLengthPrefixed();
+        var result = GC.AllocateUninitializedArray<byte>(bytes.Length);
+        bytes.CopyTo(result);
+        return result;
     }
 
     public byte[] DeepCopy(byte[] value) => value is null ? null! : (byte[])value.Clone();

@@ -26,7 +26,7 @@ public sealed class FloatArrayCodec : IFieldCodec<float[]>
 
         Reader.Expect(wireType, WireType.LengthPrefixed);
         var bytes = reader.ReadLengthPrefixed();
-        var result = new float[bytes.Length / sizeof(float)];
+        var result = GC.AllocateUninitializedArray<float>(bytes.Length / sizeof(float));
         bytes[..(result.Length * sizeof(float))].CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }

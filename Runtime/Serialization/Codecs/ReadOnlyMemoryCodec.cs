@@ -16,7 +16,10 @@ public sealed class ReadOnlyMemoryCodec : IFieldCodec<ReadOnlyMemory<byte>>
         }
 
         Reader.Expect(wireType, WireType.LengthPrefixed);
-        return reader.ReadLengthPrefixed().ToArray();
+        var bytes = reader.ReadLengthPrefixed();
+        var result = GC.AllocateUninitializedArray<byte>(bytes.Length);
+        bytes.CopyTo(result);
+        return result;
     }
 
     public ReadOnlyMemory<byte> DeepCopy(ReadOnlyMemory<byte> value) => value.ToArray();

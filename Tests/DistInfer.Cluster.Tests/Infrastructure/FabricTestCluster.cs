@@ -1,9 +1,9 @@
 using DistInfer.Grains;
-using DistInfer.Grains.Placement;
+using DistInfer.Grains.Fabric;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Hosting;
-using DistInfer.Runtime.Placement;
+using DistInfer.Runtime.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests.Infrastructure;
@@ -15,12 +15,6 @@ namespace DistInfer.Cluster.Tests.Infrastructure;
 public sealed class FabricTestCluster : IAsyncDisposable
 {
     private readonly List<ServiceProvider> _providers = [];
-
-    static FabricTestCluster()
-    {
-        // Loads the grain assembly, whose module initializer registers the generated proxies and invokers.
-        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(StageGrain).TypeHandle);
-    }
 
     public InProcessClusterMembership Membership { get; } = new();
 
@@ -49,13 +43,27 @@ public sealed class FabricTestCluster : IAsyncDisposable
             o.Name = "silo" + index;
             o.ClusterId = "fabric-test";
         });
-        services.AddPlacementDirector<ExpertPlacement, ExpertPlacementDirector>();
+        services.AddDistInferFabric();
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
         var silo = provider.GetRequiredService<Silo>();
         await silo.StartAsync();
         Silos.Add(silo);
         return silo;
+    }
+
+    /// <summary>A client outside the cluster, connected to every running silo's gateway.</summary>
+    public async Task<ClusterClient> ConnectClientAsync()
+    {
+        var options = new ClusterClientOptions { ClusterId = "fabric-test" };
+        foreach (var silo in Silos.Where(s => s.IsRunning))
+        {
+            options.Gateways.Add($"{silo.Address.Host}:{silo.Address.Port}");
+        }
+
+        var client = new ClusterClient(Microsoft.Extensions.Options.Options.Create(options));
+        await client.ConnectAsync();
+        return client;
     }
 
     /// <summary>Stops a silo abruptly (no graceful deactivation) and declares it dead.</summary>

@@ -29,7 +29,7 @@ internal static class GemmShapes
 
         // Several k blocks, several column tiles, partial tiles everywhere.
         yield return (130, 200, 300);
-        yield return (257, 515, 531);
+        yield return (150, 515, 531);
         yield return (6, 32, 256);
         yield return (12, 64, 512);
         yield return (96, 512, 256);

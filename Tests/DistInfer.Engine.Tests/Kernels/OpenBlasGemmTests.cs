@@ -31,6 +31,15 @@ public sealed class OpenBlasGemmTests
         }
     }
 
+    [Fact]
+    public async Task Sgemm_ConcurrentCalls_EachMatchesReference()
+    {
+        OpenBlasGemm blas = OpenBlasGemm.TryCreate() ?? throw new InvalidOperationException(Missing);
+        Task[] calls = Enumerable.Range(0, 6).Select(i => Task.Run(() =>
+            GemmCheck.Verify(blas, i % 2 == 0, 60 + (i * 13), 150 + i, 260 - i, pad: i % 3, accumulate: i % 2 == 1, seed: i))).ToArray();
+        await Task.WhenAll(calls);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

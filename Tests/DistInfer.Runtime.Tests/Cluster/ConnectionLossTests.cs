@@ -47,6 +47,28 @@ public sealed class ConnectionLossTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SiloDeclaredDeadByMembership_StopsItself()
+    {
+        var victim = await _cluster.AddSiloAsync();
+        Assert.True(victim.IsRunning);
+        _cluster.Membership.Kill(victim.Address);
+        await Eventually.TrueAsync(() => !victim.IsRunning, "silo told it is dead stops");
+        var error = await Assert.ThrowsAsync<SiloUnavailableException>(() => victim.GrainFactory.GetGrain<ITestGrain>(Signals.Unique("dead")).WhereAmI());
+        Assert.Contains("stopped", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SiloJoins_ExistingGrainsCalledFromNewSilo_NoSecondActivation()
+    {
+        var keys = Enumerable.Range(0, 30).Select(_ => Signals.Unique("join")).ToArray();
+        var before = await Task.WhenAll(keys.Select(k => _cluster.Silos[0].GrainFactory.GetGrain<ITestGrain>(k).InstanceId()));
+        var joined = await _cluster.AddSiloAsync();
+        var after = await Task.WhenAll(keys.Select(k => joined.GrainFactory.GetGrain<ITestGrain>(k).InstanceId()));
+        Assert.Equal(before, after);
+        Assert.All(keys, k => Assert.Equal(1, TestGrain.ActivationsByKey[k]));
+    }
+
+    [Fact]
     public async Task GatewayKilled_ClientCallFailsAtOnce_ThenFailsOverToNextGateway()
     {
         var gateway = _cluster.Silos[0];

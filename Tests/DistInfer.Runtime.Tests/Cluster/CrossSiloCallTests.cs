@@ -100,12 +100,35 @@ public sealed class CrossSiloCallTests(ClusterFixture fixture)
     [Fact]
     public async Task Client_FirstGatewayDown_FailsOverToNext()
     {
-        var options = new DistInfer.Runtime.Client.ClusterClientOptions();
+        var options = new DistInfer.Runtime.Client.ClusterClientOptions { ClusterId = "test" };
         options.Gateways.Add("127.0.0.1:1");
         options.Gateways.Add($"127.0.0.1:{Cluster.Silos[0].Address.Port}");
         await using var client = new DistInfer.Runtime.Client.ClusterClient(Microsoft.Extensions.Options.Options.Create(options));
         Assert.Equal(Cluster.Silos[2].Address.ToString(), await client.GetGrain<IGpuGrain>(Signals.Unique("fo")).WhereAmI());
         Assert.EndsWith($":{Cluster.Silos[0].Address.Port}@0", client.CurrentGateway, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GrainReferenceArgumentAndResult_CrossSilos_StayCallable()
+    {
+        var onSilo1 = await OnSilo1Async();
+        var key2 = Signals.Unique("ref");
+        await Cluster.Silos[2].GrainFactory.GetGrain<ITestGrain>(key2).WhereAmI();
+        var onSilo2 = Cluster.Silos[0].GrainFactory.GetGrain<ITestGrain>(key2);
+        Assert.Equal(Cluster.Silos[2].Address.ToString(), await onSilo1.AskWhere(onSilo2));
+        var self = await onSilo1.Self();
+        Assert.Equal(onSilo1.GetGrainId(), self.GetGrainId());
+        Assert.Equal(Cluster.Silos[1].Address.ToString(), await self.WhereAmI());
+    }
+
+    [Fact]
+    public async Task Client_OtherClusterId_CallsRefusedWithClearError()
+    {
+        var options = new DistInfer.Runtime.Client.ClusterClientOptions { ClusterId = "elsewhere" };
+        options.Gateways.Add($"127.0.0.1:{Cluster.Silos[0].Address.Port}");
+        await using var client = new DistInfer.Runtime.Client.ClusterClient(Microsoft.Extensions.Options.Options.Create(options));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetGrain<ITestGrain>("x").WhereAmI());
+        Assert.Contains("cluster 'elsewhere'", error.Message, StringComparison.Ordinal);
     }
 
     private async Task<ITestGrain> OnSilo1Async()

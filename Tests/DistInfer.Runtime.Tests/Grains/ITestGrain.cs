@@ -41,4 +41,9 @@ public interface ITestGrain : IGrainWithStringKey
     Task Deactivate();
 
     ValueTask<int> ValueAdd(int a, int b);
+
+    /// <summary>Calls back the grain it is handed (grain references as arguments).</summary>
+    Task<string> AskWhere(ITestGrain other);
+
+    Task<ITestGrain> Self();
 }

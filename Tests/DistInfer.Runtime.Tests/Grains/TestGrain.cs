@@ -115,4 +115,8 @@ public sealed class TestGrain : Grain, ITestGrain
     }
 
     public ValueTask<int> ValueAdd(int a, int b) => new(a + b);
+
+    public Task<string> AskWhere(ITestGrain other) => other.WhereAmI();
+
+    public Task<ITestGrain> Self() => Task.FromResult(this.AsReference<ITestGrain>());
 }

@@ -49,7 +49,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<ClusterClient> ConnectClientAsync(params Silo[] gateways)
     {
-        var options = new ClusterClientOptions();
+        var options = new ClusterClientOptions { ClusterId = "test" };
         foreach (var silo in gateways.Length > 0 ? gateways : [.. Silos])
         {
             options.Gateways.Add($"{silo.Address.Host}:{silo.Address.Port}");

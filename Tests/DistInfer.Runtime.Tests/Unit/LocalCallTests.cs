@@ -152,6 +152,27 @@ public sealed class LocalCallTests : IAsyncLifetime
         Assert.NotEqual(first, await grain.InstanceId());
     }
 
+    [Fact]
+    public async Task OnActivateAsyncThrows_Callers_GetTheActivationError()
+    {
+        var grain = Factory.GetGrain<IFailingActivationGrain>("refuse");
+        var first = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.Call());
+        Assert.Equal("activation refused for refuse", first.Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.Call());
+    }
+
+    [Fact]
+    public async Task CompoundAndGuidKeys_RoundTripThroughGrainId()
+    {
+        var id = Guid.NewGuid();
+        var grain = Factory.GetGrain<ITimerGrain>(id);
+        Assert.Equal(id, grain.GetPrimaryKey());
+        await grain.Ticks();
+        Assert.Equal(GrainKeys.FromLong(5, "ext"), new GrainId("t", GrainKeys.FromLong(5, "ext")).Key);
+        Assert.Equal(5, GrainKeys.ToLong(GrainKeys.FromLong(5, "ext"), out var extension));
+        Assert.Equal("ext", extension);
+    }
+
     private int WaitingCount(GrainId id) =>
         _cluster.Silos[0].Catalog.TryGetLocal(id, out var activation) ? activation.WaitingCount : -1;
 }

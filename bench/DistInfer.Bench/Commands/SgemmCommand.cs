@@ -15,7 +15,7 @@ internal sealed class SgemmCommand : IBenchCommand
     public string Summary => "managed vs OpenBLAS sgemm (GFLOP/s) and decode GEMV (GB/s) with a memory-bandwidth probe";
 
     public string Usage =>
-        "           [--sizes 256,1024,4096] [--runs 5] [--threads N] [--kernel auto|vector512|vector256|vector128] [--no-membw]";
+        "           [--sizes 256,1024,4096] [--shapes MxNxK,...] [--runs 5] [--threads N] [--kernel auto|vector512|vector256|vector128] [--no-membw]";
 
     public int Run(BenchArgs args)
     {
@@ -24,6 +24,7 @@ internal sealed class SgemmCommand : IBenchCommand
         int threads = args.Int("threads", Environment.ProcessorCount);
         string kernelText = args.Text("kernel") ?? "auto";
         bool skipMembw = args.Flag("no-membw");
+        string? shapes = args.Text("shapes");
         args.RejectUnknown();
         if (!Enum.TryParse(kernelText, ignoreCase: true, out ManagedGemmKernel kernel) || !ManagedGemm.IsSupported(kernel))
         {
@@ -40,6 +41,7 @@ internal sealed class SgemmCommand : IBenchCommand
         Console.WriteLine($"date {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} processors, .NET {Environment.Version}");
         Console.WriteLine(managed.Description);
         Console.WriteLine(blas?.Description ?? "openblas: not installed (apt-get install libopenblas0-pthread)");
+        Console.WriteLine($"engine default: {Gemm.Describe()}   (OPENBLAS_CORETYPE picks OpenBLAS's kernel set, e.g. SkylakeX for AVX-512)");
         IGemm[] impls = blas is null ? [managed] : [managed, blas];
 
         Console.WriteLine();
@@ -52,11 +54,17 @@ internal sealed class SgemmCommand : IBenchCommand
             }
         }
 
+        foreach ((int m, int n, int k) in ParseShapes(shapes))
+        {
+            Row(impls, m, n, k, transposeB: true, runs, bandwidth: false);
+        }
+
         Console.WriteLine();
         Console.WriteLine($"{"GEMV m x n x k",-22} {"B layout",-8} {"impl",-9} {"best ms",9} {"median ms",10} {"GB/s",9} {"median",9} {"vs blas",8}");
         Row(impls, 1, 4096, 4096, true, runs * 4, bandwidth: true);
         Row(impls, 1, 2816, 1024, true, runs * 4, bandwidth: true);
         Row(impls, 4, 4096, 4096, true, runs * 4, bandwidth: true);
+        Row(impls, 1, 14336, 4096, true, runs * 2, bandwidth: true);
         Row(impls, 1, 4096, 4096, false, runs * 4, bandwidth: true);
 
         if (!skipMembw)
@@ -87,6 +95,21 @@ internal sealed class SgemmCommand : IBenchCommand
             blasRate ??= g is OpenBlasGemm ? best : null;
             string ratio = blasRate is double r && g is not OpenBlasGemm ? $"{best / r,7:P0}" : "";
             Console.WriteLine($"{$"{m} x {n} x {k}",-22} {(transposeB ? "[n,k]" : "[k,n]"),-8} {g.Name,-9} {t.BestSeconds * 1e3,9:F3} {t.MedianSeconds * 1e3,10:F3} {best,9:F1} {median,9:F1} {ratio,8}");
+        }
+    }
+
+    private static IEnumerable<(int M, int N, int K)> ParseShapes(string? text)
+    {
+        foreach (string shape in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] d = shape.Split('x');
+            if (d.Length != 3 || !int.TryParse(d[0], out int m) || !int.TryParse(d[1], out int n) || !int.TryParse(d[2], out int k)
+                || m <= 0 || n <= 0 || k <= 0)
+            {
+                throw new BenchUsageException($"--shapes wants MxNxK items like 8x4096x4096, got '{shape}'");
+            }
+
+            yield return (m, n, k);
         }
     }
 

@@ -1,0 +1,32 @@
+using System.Net.Sockets;
+using DistInfer.Engine;
+using DistInfer.Grains;
+using DistInfer.Runtime.Client;
+using Microsoft.Extensions.Options;
+
+namespace DistInfer.Cli;
+
+/// <summary>Connects the CLI to a cluster through a silo's gateway.</summary>
+internal static class GatewayConnection
+{
+    public static async Task<ClusterClient> ConnectAsync(string gateway, string clusterId = "dev")
+    {
+        // The generated proxies register themselves when their assembly's module initializer runs.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(IFrontGrain).Module.ModuleHandle);
+        var options = new ClusterClientOptions { ClusterId = clusterId };
+        options.Gateways.Add(gateway);
+        var client = new ClusterClient(Options.Create(options));
+        try
+        {
+            await client.ConnectAsync().ConfigureAwait(false);
+            return client;
+        }
+        catch (Exception e) when (e is SocketException or IOException or TimeoutException or InvalidOperationException or FormatException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new DistInferException($"cannot reach the gateway at {gateway}: {e.Message}");
+        }
+    }
+
+    public static IFrontGrain Front(ClusterClient client) => client.GetGrain<IFrontGrain>("cli");
+}

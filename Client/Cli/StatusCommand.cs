@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Text.Json;
+using DistInfer.Grains;
+
+namespace DistInfer.Cli;
+
+/// <summary>`distinfer status`: silos, activations, and where each expert replica runs with its load.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var gateway = new GatewayOptions(required: true);
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var command = new Command("status", "show the cluster") { json };
+        gateway.AddTo(command);
+        command.SetAction((r, _) => CliRunner.RunAsync(async () =>
+        {
+            await using var client = await gateway.ConnectAsync(r);
+            var status = await GatewayConnection.Front(client).Status();
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(status, CliJsonContext.Default.ClusterStatus));
+                return 0;
+            }
+
+            Console.WriteLine($"{"silo",-14} {"address",-40} {"status",-8} {"roles",-8} {"mem free/total GB",18} {"activations",11} {"stages",6} {"experts",7}");
+            foreach (var s in status.Silos)
+            {
+                Console.WriteLine($"{s.Name,-14} {s.Address,-40} {s.Status,-8} {string.Join(',', s.Roles),-8} {s.MemoryAvailableBytes / 1e9,8:F1}/{s.MemoryTotalBytes / 1e9,-9:F1} {s.Activations,11} {s.StageActivations,6} {s.ExpertActivations,7}");
+            }
+
+            foreach (var st in status.Stages)
+            {
+                Console.WriteLine($"stage {st.Model}/{st.Replica}/{st.Stage} on {st.Silo}: {st.Steps} steps, {st.LiveSequences} live sequences");
+            }
+
+            foreach (var e in status.Experts)
+            {
+                Console.WriteLine($"expert {e.Model} layer {e.Layer} expert {e.Expert} replica {e.Replica}: {e.Silo}, {e.Tokens} tokens");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,236 @@
+namespace DistInfer.Engine.Cuda;
+
+/// <summary>
+/// Typed launches of the embedded kernels on one stream. "Act" is the GEMM input type: bf16 when the weights are
+/// bf16, fp32 otherwise; GEMM outputs, the residual stream and q are always fp32.
+/// </summary>
+public sealed class CudaOps : IDisposable
+{
+    private readonly KernelArgs _args = new();
+    private readonly string _suffix;
+    private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown;
+    private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
+    private readonly KernelModule _attentionModule;
+    private readonly CudaKernel _attentionCombine;
+    private readonly Dictionary<(int G, int Npl), CudaKernel> _attention = [];
+
+    public CudaOps(CudaDevice device, CudaStream stream, bool bf16)
+    {
+        Device = device;
+        Stream = stream;
+        Bf16 = bf16;
+        Blas = new CublasHandle(device, stream);
+        _suffix = bf16 ? "bf16" : "f32";
+        var el = device.Module("Elementwise.cu");
+        var at = device.Module("Attention.cu");
+        var moe = device.Module("Moe.cu");
+        var gv = device.Module("Gemv.cu");
+        _embed = el.Kernel("embed_" + _suffix);
+        _rmsnorm = el.Kernel("rmsnorm_" + _suffix);
+        _siluMul = el.Kernel("silu_mul_" + _suffix);
+        _argmax = el.Kernel("argmax_advance");
+        _fillRandom = el.Kernel("fill_random_bf16");
+        _fillF32 = el.Kernel("fill_f32");
+        _toBf16 = el.Kernel("f32_to_bf16");
+        _qkvPrep = at.Kernel("qkv_prep_" + _suffix);
+        _attentionModule = at;
+        _attentionCombine = at.Kernel("attention_combine_" + _suffix);
+        _routerTopK = moe.Kernel("router_topk");
+        _routerFused = moe.Kernel("router_fused_" + _suffix);
+        _moeCombine = moe.Kernel("moe_combine_" + _suffix);
+        _gatherRows = moe.Kernel("gather_rows_" + _suffix);
+        _gemv = gv.Kernel("gemv_" + _suffix);
+        _gemvGateUp = gv.Kernel("gemv_gateup_" + _suffix);
+        _moeGateUp = gv.Kernel("moe_gateup_" + _suffix);
+        _moeDown = gv.Kernel("moe_down_" + _suffix);
+    }
+
+    public CudaDevice Device { get; }
+
+    public CudaStream Stream { get; }
+
+    public CublasHandle Blas { get; }
+
+    public bool Bf16 { get; }
+
+    /// <summary>Bytes per GEMM-input element.</summary>
+    public int ActSize => Bf16 ? 2 : 4;
+
+    /// <summary>Products with at most this many rows go through the skinny kernel instead of cuBLAS.</summary>
+    public int GemvMaxTokens { get; set; } = 8;
+
+    public void Embed(nint ids, nint table, nint h, int tokens, int hidden) =>
+        _embed.Launch(Stream, tokens, 256, 0, _args.Reset().Ptr(ids).Ptr(table).Ptr(h).Int(tokens).Int(hidden));
+
+    /// <summary>rows of x (stride xStride elements) -> y [rows, hidden] in the act type.</summary>
+    public void RmsNorm(nint x, nint weight, nint y, int rows, int hidden, float eps, long xStride) =>
+        _rmsnorm.Launch(Stream, rows, 256, 0, _args.Reset().Ptr(x).Ptr(weight).Ptr(y).Int(hidden).Float(eps).Long(xStride));
+
+    public void SiluMul(nint gateUp, nint act, long rows, int ffn)
+    {
+        long n = rows * ffn;
+        int blocks = (int)Math.Clamp((n + 255) / 256, 1, 65536);
+        _siluMul.Launch(Stream, blocks, 256, 0, _args.Reset().Ptr(gateUp).Ptr(act).Long(rows).Int(ffn));
+    }
+
+    /// <summary>y[T, N] (ldy) (+)= x[T, K] (ldx) · W[N, K]^T.</summary>
+    public void Linear(nint w, nint x, int ldx, nint y, int ldy, int tokens, int n, int k, bool accumulate)
+    {
+        if (tokens == 0)
+        {
+            return;
+        }
+
+        int epv = 16 / ActSize;
+        if (tokens <= GemvMaxTokens && k % epv == 0 && ldx % epv == 0)
+        {
+            _gemv.Launch(Stream, ((n + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
+                _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(y).Long(ldy).Int(tokens).Int(n).Int(k).Int(accumulate ? 1 : 0));
+        }
+        else
+        {
+            Blas.Linear(Bf16, tokens, n, k, x, ldx, w, k, y, ldy, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// SwiGLU front half: act[T, F] = silu(x·Wg^T) * (x·Wu^T) with gate and up stacked in W [2F, K]. Skinny kernel for
+    /// few tokens, else one cuBLAS GEMM into <paramref name="gateUpScratch"/> [T, 2F] fp32 and the SiLU·mul kernel.
+    /// </summary>
+    public void GateUpSilu(nint w, nint x, int ldx, nint act, int tokens, int ffn, int k, nint gateUpScratch)
+    {
+        int epv = 16 / ActSize;
+        if (tokens <= GemvMaxTokens && k % epv == 0 && ldx % epv == 0)
+        {
+            _gemvGateUp.Launch(Stream, ((ffn + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
+                _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(act).Int(tokens).Int(ffn).Int(k));
+        }
+        else
+        {
+            Blas.Linear(Bf16, tokens, 2 * ffn, k, x, ldx, w, k, gateUpScratch, 2 * ffn, false);
+            SiluMul(gateUpScratch, act, tokens, ffn);
+        }
+    }
+
+    /// <summary>
+    /// Every expert's gate/up + SiLU at once on its rows (token rows of x read through permToken); experts without
+    /// tokens read no weights. W is [E, 2F, K]; act is [rows, F] in gathered order.
+    /// </summary>
+    /// <param name="slots">min(experts, routed rows): the most experts that can have tokens.</param>
+    public void MoeGateUp(nint w, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k) =>
+        _moeGateUp.Launch(Stream, ((ffn + 7) / 8, slots, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(x).Ptr(permToken).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(ffn).Int(k));
+
+    /// <summary>Every expert's down projection on its gathered rows. W is [E, N, K].</summary>
+    public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k) =>
+        _moeDown.Launch(Stream, ((n + 7) / 8, slots, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Ptr(active).Int(n).Int(k));
+
+    public bool SkinnySupported(int k) => k % (16 / ActSize) == 0;
+
+    public void QkvPrep(nint qkv, nint bias, nint qNorm, nint kNorm, nint cos, nint sin, nint slots, nint positions,
+        nint q, nint kCache, nint vCache, int tokens, int heads, int kvHeads, int headDim, int maxLen, float eps, float clip, int flags)
+    {
+        int width = (heads + 2 * kvHeads) * headDim;
+        _qkvPrep.Launch(Stream, tokens, 256, width * 4, _args.Reset().Ptr(qkv).Ptr(bias).Ptr(qNorm).Ptr(kNorm).Ptr(cos).Ptr(sin)
+            .Ptr(slots).Ptr(positions).Ptr(q).Ptr(kCache).Ptr(vCache).Int(heads).Int(kvHeads).Int(headDim).Int(maxLen)
+            .Float(eps).Float(clip).Int(flags));
+    }
+
+    /// <summary>Most key shares per query in split-K decode attention (sizes the partials buffer).</summary>
+    public const int MaxAttentionSplits = 16;
+
+    /// <summary>Queries up to which decode attention splits the keys over several blocks.</summary>
+    public const int SplitAttentionMaxTokens = 64;
+
+    /// <summary>
+    /// Causal GQA attention of each query token over its sequence's cache. For few queries (decode) the keys are
+    /// split over several blocks whose partial softmax sums are merged by a second kernel; <paramref name="partials"/>
+    /// holds [min(tokens, 64), heads, 16, headDim + 2] floats (0 disables splitting).
+    /// </summary>
+    public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
+        int kvHeads, int headDim, int maxLen, nint partials = 0)
+    {
+        if (headDim % 8 != 0 || headDim > 256 || heads % kvHeads != 0)
+        {
+            throw new DistInferException($"GPU attention needs head_dim a multiple of 8 up to 256 and heads divisible by kv heads (got {headDim}, {heads}/{kvHeads})");
+        }
+
+        int group = heads / kvHeads;
+        int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
+        int npl = headDim <= 32 ? 1 : headDim <= 64 ? 2 : headDim <= 128 ? 4 : 8;
+        if (!_attention.TryGetValue((g, npl), out var kernel))
+        {
+            kernel = _attentionModule.Kernel($"attention_g{g}_n{npl}_{_suffix}");
+            _attention[(g, npl)] = kernel;
+        }
+
+        // Few query blocks (decode): more warps per block so each walks fewer key tiles; many (prefill): 4 warps.
+        int blocks = tokens * kvHeads * (group / g);
+        int splits = partials != 0 && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
+        int warps = splits > 1 ? 4 : Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
+        warps = Math.Min(warps, kernel.MaxThreadsPerBlock / 32);
+        warps = warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
+        int shared = AttentionShared(warps, g, headDim);
+        while (warps > 1 && shared > 96 * 1024)
+        {
+            warps /= 2;
+            shared = AttentionShared(warps, g, headDim);
+        }
+
+        float scale = 1f / MathF.Sqrt(headDim);
+        kernel.Launch(Stream, (tokens, kvHeads * (group / g), splits), warps * 32, shared,
+            _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(heads).Int(kvHeads)
+                .Int(headDim).Int(maxLen).Float(scale).Ptr(partials));
+        if (splits > 1)
+        {
+            _attentionCombine.Launch(Stream, (tokens, heads, 1), Math.Min(256, (headDim + 31) / 32 * 32), 0,
+                _args.Reset().Ptr(partials).Ptr(output).Int(heads).Int(headDim).Int(splits));
+        }
+    }
+
+    private static int AttentionShared(int warps, int g, int headDim) =>
+        (g * headDim + warps * g * 32 + 2 * warps * g + warps * g * headDim) * 4;
+
+    public void RouterTopK(nint logits, int ld, int tokens, int experts, int topK, bool renormalize, nint topkIds, nint topkWeights,
+        nint counts, nint offsets, nint permToken, nint inverse, nint active) =>
+        _routerTopK.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(logits).Int(ld).Int(tokens).Int(experts).Int(topK)
+            .Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
+
+    /// <summary>Router logits (x · W^T, W [rows, hidden]) and routing in one single-block launch, for few tokens.</summary>
+    public void RouterFused(nint x, nint w, nint logits, int tokens, int rows, int hidden, int experts, int topK, bool renormalize,
+        nint topkIds, nint topkWeights, nint counts, nint offsets, nint permToken, nint inverse, nint active) =>
+        _routerFused.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(x).Ptr(w).Ptr(logits).Int(tokens).Int(rows).Int(hidden).Int(experts)
+            .Int(topK).Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
+
+    public void GatherRows(nint x, nint xg, nint permToken, int rows, int hidden) =>
+        _gatherRows.Launch(Stream, rows, 128, 0, _args.Reset().Ptr(x).Ptr(xg).Ptr(permToken).Int(hidden));
+
+    /// <summary>
+    /// h += routed expert outputs (+ gated shared expert); when <paramref name="normWeight"/> is set, also writes the
+    /// next RMSNorm of the new h into <paramref name="normOut"/>.
+    /// </summary>
+    public void MoeCombine(nint h, nint yg, nint inverse, nint topkWeights, int tokens, int topK, int hidden, nint shared,
+        nint gateLogits, int gateLd, int gateCol, nint normWeight, nint normOut, float eps) =>
+        _moeCombine.Launch(Stream, tokens, 256, hidden * 4, _args.Reset().Ptr(h).Ptr(yg).Ptr(inverse).Ptr(topkWeights).Int(topK).Int(hidden)
+            .Ptr(shared).Ptr(gateLogits).Int(gateLd).Int(gateCol).Ptr(normWeight).Ptr(normOut).Float(eps));
+
+    public void ArgmaxAdvance(nint logits, long rowStride, int rows, int vocab, nint nextTokens, nint positions, nint history, int historyStride) =>
+        _argmax.Launch(Stream, rows, 1024, 0, _args.Reset().Ptr(logits).Long(rowStride).Int(vocab).Ptr(nextTokens).Ptr(positions)
+            .Ptr(history).Int(historyStride));
+
+    public void FillRandomBf16(nint p, long count, ulong seed, float scale) =>
+        _fillRandom.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(p).Long(count).ULong(seed).Float(scale));
+
+    public void FillF32(nint p, long count, float value) =>
+        _fillF32.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(p).Long(count).Float(value));
+
+    public void ToBf16(nint source, nint destination, long count) =>
+        _toBf16.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(source).Ptr(destination).Long(count));
+
+    public void Dispose()
+    {
+        Blas.Dispose();
+        _args.Dispose();
+    }
+}

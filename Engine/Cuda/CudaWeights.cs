@@ -1,0 +1,259 @@
+using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Config;
+
+namespace DistInfer.Engine.Cuda;
+
+/// <summary>
+/// A model's weights resident on one GPU: matrices in bf16 or fp32 (fused where one GEMM can serve several
+/// projections), norms and biases in fp32. Built from a checkpoint or filled with random values for benchmarks.
+/// </summary>
+public sealed class CudaWeights : IDisposable
+{
+    private readonly List<DeviceBuffer> _buffers = [];
+    private readonly CudaDevice _device;
+    private readonly CudaOps _ops;
+
+    private CudaWeights(CudaDevice device, CudaOps ops, CudaModelSpec spec)
+    {
+        _device = device;
+        _ops = ops;
+        Spec = spec;
+        Layers = new CudaLayerWeights[spec.Layers];
+    }
+
+    public CudaModelSpec Spec { get; }
+
+    public bool IsBf16 => _ops.Bf16;
+
+    public nint Embed { get; private set; }
+
+    public nint LmHead { get; private set; }
+
+    public nint FinalNorm { get; private set; }
+
+    public CudaLayerWeights[] Layers { get; }
+
+    /// <summary>Bytes resident on the device.</summary>
+    public long Bytes => _buffers.Sum(b => b.Bytes);
+
+    public static CudaWeights Load(CudaDevice device, CudaOps ops, CudaModelSpec spec, ITensorSource source)
+    {
+        var w = new CudaWeights(device, ops, spec);
+        try
+        {
+            w.Build(new CheckpointFiller(w, source));
+        }
+        catch
+        {
+            w.Dispose();
+            throw;
+        }
+
+        return w;
+    }
+
+    /// <summary>Random matrices (std <paramref name="scale"/>), unit norms, zero biases; weights in the ops' dtype.</summary>
+    public static CudaWeights CreateRandom(CudaDevice device, CudaOps ops, CudaModelSpec spec, ulong seed, float scale = 0.02f)
+    {
+        var w = new CudaWeights(device, ops, spec);
+        w.Build(new RandomFiller(w, seed, scale));
+        return w;
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in _buffers)
+        {
+            b.Dispose();
+        }
+
+        _buffers.Clear();
+    }
+
+    private void Build(IFiller f)
+    {
+        var s = Spec;
+        int h = s.Hidden, hd = s.HeadDim;
+        Embed = f.Matrix(["model.embed_tokens.weight"], s.Vocab, h);
+        LmHead = s.TieWordEmbeddings ? Embed : f.Matrix(["lm_head.weight"], s.Vocab, h);
+        FinalNorm = f.Vector("model.norm.weight", h, 1f);
+        for (int i = 0; i < s.Layers; i++)
+        {
+            string p = $"model.layers.{i}";
+            var l = new CudaLayerWeights
+            {
+                InputNorm = f.Vector($"{p}.input_layernorm.weight", h, 1f),
+                PostNorm = f.Vector($"{p}.post_attention_layernorm.weight", h, 1f),
+                Qkv = f.Matrix([$"{p}.self_attn.q_proj.weight", $"{p}.self_attn.k_proj.weight", $"{p}.self_attn.v_proj.weight"], (s.Heads + 2 * s.KvHeads) * hd, h),
+                O = f.Matrix([$"{p}.self_attn.o_proj.weight"], h, s.Heads * hd),
+                IsMoe = s.IsMoeLayer(i),
+            };
+            if (s.QkvBias)
+            {
+                l.QkvBias = f.Vectors([$"{p}.self_attn.q_proj.bias", $"{p}.self_attn.k_proj.bias", $"{p}.self_attn.v_proj.bias"],
+                    [s.Heads * hd, s.KvHeads * hd, s.KvHeads * hd], 0f);
+            }
+
+            if (s.QkNorm == QkNormKind.PerHead)
+            {
+                l.QNorm = f.Vector($"{p}.self_attn.q_norm.weight", hd, 1f);
+                l.KNorm = f.Vector($"{p}.self_attn.k_norm.weight", hd, 1f);
+            }
+            else if (s.QkNorm == QkNormKind.FullWidth)
+            {
+                l.QNorm = f.Vector($"{p}.self_attn.q_norm.weight", s.Heads * hd, 1f);
+                l.KNorm = f.Vector($"{p}.self_attn.k_norm.weight", s.KvHeads * hd, 1f);
+            }
+
+            if (l.IsMoe)
+            {
+                string m = s.MoePrefix(i);
+                var (g, u, d) = s.ExpertNames;
+                int fi = s.MoeIntermediate;
+                var routerNames = new List<string> { $"{m}.gate.weight" };
+                int routerRows = s.Experts;
+                if (s.SharedExpertIntermediate > 0)
+                {
+                    // The shared expert's gate logit rides along as one more router row.
+                    routerNames.Add($"{m}.shared_expert_gate.weight");
+                    routerRows++;
+                }
+
+                l.Router = f.Matrix([.. routerNames], routerRows, h);
+                var gateUp = new List<string>();
+                var down = new List<string>();
+                for (int e = 0; e < s.Experts; e++)
+                {
+                    gateUp.Add($"{m}.experts.{e}.{g}.weight");
+                    gateUp.Add($"{m}.experts.{e}.{u}.weight");
+                    down.Add($"{m}.experts.{e}.{d}.weight");
+                }
+
+                l.ExpertsGateUp = f.Matrix([.. gateUp], s.Experts * 2 * fi, h);
+                l.ExpertsDown = f.Matrix([.. down], s.Experts * h, fi);
+                if (s.SharedExpertIntermediate > 0)
+                {
+                    int fs = s.SharedExpertIntermediate;
+                    l.SharedGateUp = f.Matrix([$"{m}.shared_expert.gate_proj.weight", $"{m}.shared_expert.up_proj.weight"], 2 * fs, h);
+                    l.SharedDown = f.Matrix([$"{m}.shared_expert.down_proj.weight"], h, fs);
+                }
+            }
+            else
+            {
+                l.DenseGateUp = f.Matrix([$"{p}.mlp.gate_proj.weight", $"{p}.mlp.up_proj.weight"], 2 * s.Intermediate, h);
+                l.DenseDown = f.Matrix([$"{p}.mlp.down_proj.weight"], h, s.Intermediate);
+            }
+
+            Layers[i] = l;
+        }
+
+        _device.MakeCurrent();
+        _ops.Stream.Synchronize();
+    }
+
+    private DeviceBuffer Add(long bytes)
+    {
+        var b = _device.Allocate(bytes);
+        _buffers.Add(b);
+        return b;
+    }
+
+    private interface IFiller
+    {
+        /// <summary>The named [*, cols] tensors stacked row-wise into one rows × cols matrix.</summary>
+        nint Matrix(string[] names, long rows, int cols);
+
+        nint Vector(string name, int length, float fallback);
+
+        nint Vectors(string[] names, int[] lengths, float fallback);
+    }
+
+    private sealed class CheckpointFiller(CudaWeights owner, ITensorSource source) : IFiller
+    {
+        public nint Matrix(string[] names, long rows, int cols)
+        {
+            int esz = owner.IsBf16 ? 2 : 4;
+            var buffer = owner.Add(rows * cols * esz);
+            long row = 0;
+            foreach (var name in names)
+            {
+                var info = source.GetInfo(name);
+                long n = info.ElementCount;
+                if (n % cols != 0 || row + n / cols > rows)
+                {
+                    throw new CheckpointException($"{source.Description}: tensor {name} has shape [{string.Join(", ", info.Shape)}], expected [*, {cols}] within {rows} rows");
+                }
+
+                var f32 = new float[n];
+                source.ReadFloat32(name, f32);
+                if (owner.IsBf16)
+                {
+                    var b16 = new ushort[n];
+                    Bf16.FromFloat(f32, b16);
+                    buffer.Upload<ushort>(b16, row * cols * esz);
+                }
+                else
+                {
+                    buffer.Upload<float>(f32, row * cols * esz);
+                }
+
+                row += n / cols;
+            }
+
+            if (row != rows)
+            {
+                throw new CheckpointException($"{source.Description}: {string.Join(", ", names)} give {row} rows, expected {rows}");
+            }
+
+            return buffer.Pointer;
+        }
+
+        public nint Vector(string name, int length, float fallback) => Vectors([name], [length], fallback);
+
+        public nint Vectors(string[] names, int[] lengths, float fallback)
+        {
+            var buffer = owner.Add(lengths.Sum() * 4L);
+            long offset = 0;
+            for (int i = 0; i < names.Length; i++)
+            {
+                var info = source.GetInfo(names[i]);
+                if (info.ElementCount != lengths[i])
+                {
+                    throw new CheckpointException($"{source.Description}: tensor {names[i]} has {info.ElementCount} elements, expected {lengths[i]}");
+                }
+
+                buffer.Upload<float>(source.ReadFloat32(names[i]), offset);
+                offset += lengths[i] * 4L;
+            }
+
+            return buffer.Pointer;
+        }
+    }
+
+    private sealed class RandomFiller(CudaWeights owner, ulong seed, float scale) : IFiller
+    {
+        private ulong _next = seed;
+
+        public nint Matrix(string[] names, long rows, int cols)
+        {
+            if (!owner.IsBf16)
+            {
+                throw new InvalidOperationException("random weights are generated in bf16 only");
+            }
+
+            var buffer = owner.Add(rows * cols * 2);
+            owner._ops.FillRandomBf16(buffer.Pointer, rows * cols, _next++ * 0x9E3779B97F4A7C15UL, scale);
+            return buffer.Pointer;
+        }
+
+        public nint Vector(string name, int length, float fallback) => Vectors([name], [length], fallback);
+
+        public nint Vectors(string[] names, int[] lengths, float fallback)
+        {
+            long n = lengths.Sum();
+            var buffer = owner.Add(n * 4);
+            owner._ops.FillF32(buffer.Pointer, n, fallback);
+            return buffer.Pointer;
+        }
+    }
+}

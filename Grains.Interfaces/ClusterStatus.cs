@@ -1,0 +1,50 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>What `distinfer status` prints: silos, activations, and where each expert replica runs and its load.</summary>
+[GenerateSerializer]
+public sealed record ClusterStatus
+{
+    [Id(0)] public List<SiloStatusRow> Silos { get; init; } = [];
+    [Id(1)] public List<ExpertPlacementRow> Experts { get; init; } = [];
+    [Id(2)] public List<StagePlacementRow> Stages { get; init; } = [];
+}
+
+[GenerateSerializer]
+public sealed record SiloStatusRow
+{
+    [Id(0)] public string Name { get; init; } = "";
+    [Id(1)] public string Address { get; init; } = "";
+    [Id(2)] public string Status { get; init; } = "";
+    [Id(3)] public List<string> Roles { get; init; } = [];
+    [Id(4)] public long MemoryTotalBytes { get; init; }
+    [Id(5)] public long MemoryAvailableBytes { get; init; }
+    [Id(6)] public int Activations { get; init; }
+    [Id(7)] public double CpuUsage { get; init; }
+    [Id(8)] public int StageActivations { get; init; }
+    [Id(9)] public int ExpertActivations { get; init; }
+}
+
+[GenerateSerializer]
+public sealed record ExpertPlacementRow
+{
+    [Id(0)] public string Model { get; init; } = "";
+    [Id(1)] public int Layer { get; init; }
+    [Id(2)] public int Expert { get; init; }
+    [Id(3)] public int Replica { get; init; }
+    [Id(4)] public string Silo { get; init; } = "";
+    [Id(5)] public long Tokens { get; init; }
+}
+
+[GenerateSerializer]
+public sealed record StagePlacementRow
+{
+    [Id(0)] public string Model { get; init; } = "";
+    [Id(1)] public int Replica { get; init; }
+    [Id(2)] public int Stage { get; init; }
+    [Id(3)] public string Silo { get; init; } = "";
+    [Id(4)] public long Steps { get; init; }
+    [Id(5)] public double BusySeconds { get; init; }
+    [Id(6)] public int LiveSequences { get; init; }
+}

@@ -1,0 +1,17 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>A batch of prompts (token ids) for one model, with sampling settings.</summary>
+[GenerateSerializer]
+public sealed record GenerateRequest
+{
+    [Id(0)] public required string Model { get; init; }
+    [Id(1)] public List<int[]> Prompts { get; init; } = [];
+    [Id(2)] public int MaxNewTokens { get; init; } = 16;
+    [Id(3)] public int MinNewTokens { get; init; }
+    [Id(4)] public float Temperature { get; init; }
+    [Id(5)] public int TopK { get; init; }
+    [Id(6)] public float TopP { get; init; } = 1.0f;
+    [Id(7)] public long? Seed { get; init; }
+}

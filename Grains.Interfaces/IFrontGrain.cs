@@ -1,0 +1,23 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>
+/// The entry for clients outside the cluster: runs requests through the silo's front (least-loaded pipeline
+/// replica, continuous batching). Any key; a stateless worker on every silo.
+/// </summary>
+public interface IFrontGrain : IGrainWithStringKey
+{
+    [ResponseTimeout("00:30:00")]
+    Task<DeploymentInfo> Deploy(string name, DeploymentRequest request);
+
+    [ResponseTimeout("00:30:00")]
+    Task<GenerateResponse> Generate(GenerateRequest request);
+
+    Task<ClusterStatus> Status();
+
+    /// <summary>Token ids of <paramref name="text"/> with the model's tokenizer (clients need not have the files).</summary>
+    Task<int[]> Encode(string model, string text);
+
+    Task<string> Decode(string model, int[] ids);
+}

@@ -1,0 +1,19 @@
+using DistInfer.Grains.Placement;
+using DistInfer.Runtime.Placement;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace DistInfer.Grains.Fabric;
+
+/// <summary>Registers the inference fabric in a silo: expert placement and the silo's front.</summary>
+public static class FabricServiceCollectionExtensions
+{
+    public static IServiceCollection AddDistInferFabric(this IServiceCollection services, FabricOptions? options = null)
+    {
+        // Loads the grain assembly, whose module initializer registers the generated proxies and invokers.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(StageGrain).TypeHandle);
+        services.AddPlacementDirector<ExpertPlacement, ExpertPlacementDirector>();
+        services.TryAddSingleton(sp => new FabricFront(sp, options ?? new FabricOptions()));
+        return services;
+    }
+}

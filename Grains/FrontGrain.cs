@@ -1,0 +1,92 @@
+using DistInfer.Engine.Generation;
+using DistInfer.Grains.Fabric;
+using DistInfer.Runtime;
+using DistInfer.Runtime.Cluster;
+
+namespace DistInfer.Grains;
+
+/// <summary>Clients' way in: deploy, generate (non-streaming) and status, served by this silo's <see cref="FabricFront"/>.</summary>
+[StatelessWorker]
+public sealed class FrontGrain(FabricFront front, IClusterMembershipService membership) : Grain, IFrontGrain
+{
+    public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);
+
+    public async Task<int[]> Encode(string model, string text) => (await front.TokenizerAsync(model)).Encode(text);
+
+    public async Task<string> Decode(string model, int[] ids) => (await front.TokenizerAsync(model)).Decode(ids);
+
+    public async Task<GenerateResponse> Generate(GenerateRequest request)
+    {
+        var parameters = new SamplingParams
+        {
+            MaxNewTokens = request.MaxNewTokens,
+            MinNewTokens = request.MinNewTokens,
+            Temperature = request.Temperature,
+            TopK = request.TopK,
+            TopP = request.TopP,
+            Seed = request.Seed is { } seed ? (ulong)seed : null,
+        };
+        var runs = request.Prompts.Select(async prompt =>
+        {
+            var tokens = new List<int>();
+            FinishReason? finish = null;
+            await foreach (var e in front.GenerateAsync(request.Model, prompt, parameters))
+            {
+                if (e.TokenId >= 0)
+                {
+                    tokens.Add(e.TokenId);
+                }
+
+                finish = e.FinishReason ?? finish;
+            }
+
+            return (Tokens: tokens.ToArray(), Finish: (finish ?? FinishReason.Length).ToString().ToLowerInvariant());
+        }).ToArray();
+        var results = await Task.WhenAll(runs);
+        return new GenerateResponse { Generated = [.. results.Select(r => r.Tokens)], FinishReasons = [.. results.Select(r => r.Finish)] };
+    }
+
+    public async Task<ClusterStatus> Status()
+    {
+        var experts = new List<ExpertPlacementRow>();
+        var stages = new List<StagePlacementRow>();
+        foreach (var info in front.Deployed)
+        {
+            for (var r = 0; r < info.Replicas; r++)
+            {
+                for (var s = 0; s < info.Stages; s++)
+                {
+                    var st = await GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Status();
+                    stages.Add(new StagePlacementRow { Model = info.Name, Replica = r, Stage = s, Silo = st.Silo, Steps = st.Steps, BusySeconds = st.BusySeconds, LiveSequences = st.LiveSequences });
+                }
+            }
+
+            for (var i = 0; i < info.MoeLayers.Count; i++)
+            {
+                for (var e = 0; e < info.NumExperts; e++)
+                {
+                    for (var k = 0; k < info.ReplicasOf(i, e); k++)
+                    {
+                        var es = await GrainFactory.GetGrain<IExpertGrain>(new ExpertKey(info.Name, info.MoeLayers[i], e, k).ToString()).Status();
+                        experts.Add(new ExpertPlacementRow { Model = info.Name, Layer = info.MoeLayers[i], Expert = e, Replica = k, Silo = es.Silo, Tokens = es.Tokens });
+                    }
+                }
+            }
+        }
+
+        var silos = membership.Current.Silos.Select(s => new SiloStatusRow
+        {
+            Name = s.Name,
+            Address = s.Address.ToString(),
+            Status = s.Status.ToString(),
+            Roles = [.. s.Roles],
+            MemoryTotalBytes = s.Statistics.MemoryTotalBytes,
+            MemoryAvailableBytes = s.Statistics.MemoryAvailableBytes,
+            Activations = s.Statistics.ActivationCount,
+            CpuUsage = s.Statistics.CpuUsage,
+            StageActivations = stages.Count(x => x.Silo == s.Address.ToString()),
+            ExpertActivations = experts.Count(x => x.Silo == s.Address.ToString()),
+        }).ToList();
+        return new ClusterStatus { Silos = silos, Experts = experts, Stages = stages };
+    }
+}

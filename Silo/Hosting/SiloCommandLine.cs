@@ -1,0 +1,65 @@
+using System.CommandLine;
+
+namespace DistInfer.Silo.Hosting;
+
+/// <summary>Parses distinfer-silo's options; with no arguments: one silo, localhost clustering, the demo model, HTTP on 8080.</summary>
+internal static class SiloCommandLine
+{
+    public static RootCommand Create(Func<SiloHostOptions, int> run)
+    {
+        var name = new Option<string?>("--name") { Description = "silo name" };
+        var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "dev" };
+        var clustering = new Option<string>("--clustering") { Description = "localhost|redis", DefaultValueFactory = _ => "localhost" };
+        var redis = new Option<string?>("--redis") { Description = "HOST:PORT of the Redis membership table" };
+        var host = new Option<string>("--host") { Description = "address to listen on and advertise", DefaultValueFactory = _ => "127.0.0.1" };
+        var siloPort = new Option<int>("--silo-port") { DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int?>("--gateway-port") { Description = "client gateway port (shares the silo endpoint)" };
+        var httpPort = new Option<int>("--http-port") { DefaultValueFactory = _ => 8080 };
+        var role = new Option<string?>("--role") { Description = "gpu|cpu" };
+        var modelCache = new Option<string?>("--model-cache") { Description = "where shipped weights are cached" };
+        var model = new Option<string?>("--model") { Description = "model directory to deploy at start" };
+        var modelName = new Option<string>("--model-name") { DefaultValueFactory = _ => "demo-moe" };
+        var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
+        var apiKey = new Option<string[]>("--api-key") { Description = "accepted API key (repeat for several); required beyond loopback", AllowMultipleArgumentsPerToken = true };
+        var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")
+        {
+            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey,
+        };
+        root.SetAction(r =>
+        {
+            var options = new SiloHostOptions
+            {
+                ClusterId = r.GetValue(clusterId)!,
+                Clustering = r.GetValue(clustering)!,
+                Redis = r.GetValue(redis),
+                Host = r.GetValue(host)!,
+                SiloPort = r.GetValue(siloPort),
+                GatewayPort = r.GetValue(gatewayPort),
+                HttpPort = r.GetValue(httpPort),
+                Role = r.GetValue(role),
+                ModelCache = r.GetValue(modelCache),
+                Model = r.GetValue(model),
+                ModelName = r.GetValue(modelName)!,
+                Stages = r.GetValue(stages),
+            };
+            if (r.GetValue(name) is { } n)
+            {
+                options.Name = n;
+            }
+
+            foreach (var key in r.GetValue(apiKey) ?? [])
+            {
+                options.ApiKeys.Add(key);
+            }
+
+            // A one-silo localhost cluster (and so a run with no arguments) serves the bundled demo model.
+            if (options.Model is null && options.Clustering == "localhost")
+            {
+                options.Model = DemoModelLocator.Find();
+            }
+
+            return run(options);
+        });
+        return root;
+    }
+}

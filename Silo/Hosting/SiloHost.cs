@@ -1,0 +1,52 @@
+using DistInfer.Grains.Fabric;
+using DistInfer.Runtime.Hosting;
+using DistInfer.Silo.Dashboard;
+using DistInfer.Silo.Http;
+using DistInfer.Silo.Serving;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistInfer.Silo.Hosting;
+
+/// <summary>Builds the distinfer-silo process: grain runtime silo, inference fabric, HTTP API, metrics and dashboard.</summary>
+public static class SiloHost
+{
+    public static WebApplication Build(SiloHostOptions options, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        var url = $"http://{options.Host}:{options.HttpPort}";
+        builder.WebHost.UseUrls(url);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddDistInferSilo(o =>
+        {
+            o.Name = options.Name;
+            o.ClusterId = options.ClusterId;
+            o.Host = options.Host == "0.0.0.0" ? "127.0.0.1" : options.Host;
+            o.Port = options.ListenPort;
+            if (options.Role is { } role)
+            {
+                o.Roles.Add(role);
+            }
+        });
+        SiloClustering.Configure(services, options);
+        services.AddHostedService<SiloRunner>();
+        services.AddDistInferFabric();
+        services.AddSingleton<FabricInferenceService>();
+        services.AddSingleton<IInferenceService>(sp => sp.GetRequiredService<FabricInferenceService>());
+        services.AddSingleton<IClusterView, FabricClusterView>();
+        services.AddDistInferHttp(o =>
+        {
+            o.Urls.Add(url);
+            foreach (var key in options.ApiKeys)
+            {
+                o.ApiKeys.Add(key);
+            }
+        });
+        services.AddHostedService<StartupDeployment>();
+        var app = builder.Build();
+        app.MapDistInferHttp();
+        return app;
+    }
+}

@@ -1,0 +1,29 @@
+namespace DistInfer.Silo.Hosting;
+
+/// <summary>distinfer-silo's command line.</summary>
+public sealed class SiloHostOptions
+{
+    public string Name { get; set; } = "silo-" + Environment.ProcessId;
+    public string ClusterId { get; set; } = "dev";
+
+    /// <summary>localhost (one process) or redis.</summary>
+    public string Clustering { get; set; } = "localhost";
+
+    public string? Redis { get; set; }
+    public string Host { get; set; } = "127.0.0.1";
+    public int SiloPort { get; set; } = 11111;
+    public int? GatewayPort { get; set; }
+    public int HttpPort { get; set; } = 8080;
+    public string? Role { get; set; }
+    public string? ModelCache { get; set; }
+
+    /// <summary>A model directory to deploy at start (the bundled demo model when the silo runs with no arguments).</summary>
+    public string? Model { get; set; }
+
+    public string ModelName { get; set; } = "demo-moe";
+    public int Stages { get; set; } = 1;
+    public IList<string> ApiKeys { get; } = [];
+
+    /// <summary>The one endpoint for silo-to-silo and client traffic: the gateway port when given.</summary>
+    public int ListenPort => GatewayPort ?? SiloPort;
+}

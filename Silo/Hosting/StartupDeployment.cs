@@ -1,0 +1,39 @@
+using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DistInfer.Silo.Hosting;
+
+/// <summary>Deploys the model named on the command line once the silo is up, then says where to look.</summary>
+internal sealed partial class StartupDeployment(SiloHostOptions options, FabricFront front, FabricInferenceService api, Runtime.Hosting.Silo silo, ILogger<StartupDeployment> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!silo.IsRunning && !stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(50, stoppingToken).ConfigureAwait(false);
+        }
+
+        if (options.Model is { } model)
+        {
+            LogDeploying(logger, options.ModelName, model);
+            var info = await front.DeployAsync(options.ModelName, new DeploymentRequest { ModelPath = model, Stages = options.Stages }).ConfigureAwait(false);
+            api.Register(info);
+            LogDeployed(logger, info.Name, info.Stages, info.NumLayers, info.NumExperts);
+        }
+
+        var http = $"http://{(options.Host == "0.0.0.0" ? "127.0.0.1" : options.Host)}:{options.HttpPort}";
+        Console.WriteLine($"distinfer-silo {options.Name} is up: cluster '{options.ClusterId}', silo and gateway {silo.Address}");
+        Console.WriteLine($"  OpenAI API  {http}/v1/models  (POST {http}/v1/completions, {http}/v1/chat/completions)");
+        Console.WriteLine($"  dashboard   {http}/dashboard");
+        Console.WriteLine($"  metrics     {http}/metrics");
+        Console.WriteLine($"  try: curl {http}/v1/completions -H 'Content-Type: application/json' -d '{{\"model\":\"{options.ModelName}\",\"prompt\":\"The license grants you\",\"max_tokens\":24}}'");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "deploying {Name} from {Path}")]
+    private static partial void LogDeploying(ILogger logger, string name, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "deployed {Name}: {Stages} stage(s), {Layers} layers, {Experts} experts per MoE layer")]
+    private static partial void LogDeployed(ILogger logger, string name, int stages, int layers, int experts);
+}

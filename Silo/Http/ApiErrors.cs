@@ -1,0 +1,33 @@
+using System.Text.Json;
+using DistInfer.Engine;
+using DistInfer.Engine.Serving;
+using DistInfer.Silo.Http.Contracts;
+using DistInfer.Silo.Serving;
+using Microsoft.AspNetCore.Http;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>Maps failures to OpenAI's error JSON and status codes.</summary>
+internal static class ApiErrors
+{
+    /// <summary>The API error for <paramref name="e"/>; null for failures that are not the caller's (500).</summary>
+    public static ApiException From(Exception e) => e switch
+    {
+        ApiException api => api,
+        BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, code: bad.StatusCode == 413 ? "request_too_large" : null),
+        OverCapacityException => new ApiException(429, e.Message, "rate_limit_exceeded", code: "over_capacity"),
+        NoReplicaAvailableException => new ApiException(503, e.Message, "server_error", code: "no_replica_available"),
+        DistInferException => new ApiException(400, e.Message),
+        _ => new ApiException(500, "internal error while generating; see the silo log", "server_error"),
+    };
+
+    public static ErrorResponse Body(ApiException e) =>
+        new() { Error = new ErrorDetail { Message = e.Message, Type = e.Type, Param = e.Param, Code = e.Code } };
+
+    public static async Task WriteAsync(HttpContext context, ApiException e)
+    {
+        context.Response.StatusCode = e.Status;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, Body(e), OpenAiJsonContext.Default.ErrorResponse, context.RequestAborted).ConfigureAwait(false);
+    }
+}

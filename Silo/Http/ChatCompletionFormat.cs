@@ -1,0 +1,55 @@
+using System.Text.Json;
+using DistInfer.Silo.Http.Contracts;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>Responses of /v1/chat/completions ("chat.completion", chunks "chat.completion.chunk").</summary>
+internal sealed class ChatCompletionFormat : IResponseFormat
+{
+    public static ChatCompletionFormat Instance { get; } = new();
+
+    public string IdPrefix => "chatcmpl-";
+
+    public IEnumerable<byte[]> Chunks(ResponseHeader header, GenerationDelta delta, bool firstOfChoice)
+    {
+        if (firstOfChoice)
+        {
+            // OpenAI opens each choice with the role and empty content.
+            var role = new ChatChoice { Index = delta.Index, Delta = new ChatMessageOut { Role = "assistant", Content = "" } };
+            yield return Chunk(header, [role], null);
+        }
+
+        if (delta.Text.Length > 0 || delta.FinishReason is not null || delta.TokenIds.Length > 0)
+        {
+            var content = new ChatMessageOut { Content = delta.Text.Length > 0 ? delta.Text : null };
+            var choice = new ChatChoice { Index = delta.Index, Delta = content, FinishReason = delta.FinishReason, TokenIds = delta.TokenIds };
+            yield return Chunk(header, [choice], null);
+        }
+    }
+
+    public byte[] UsageChunk(ResponseHeader header, Usage usage) => Chunk(header, [], usage);
+
+    public byte[] Complete(ResponseHeader header, IReadOnlyList<ChoiceResult> choices, Usage usage)
+    {
+        var list = new ChatChoice[choices.Count];
+        for (var i = 0; i < list.Length; i++)
+        {
+            list[i] = new ChatChoice
+            {
+                Index = i,
+                Message = new ChatMessageOut { Role = "assistant", Content = choices[i].Text.ToString() },
+                FinishReason = choices[i].FinishReason,
+                TokenIds = choices[i].TokenIds,
+            };
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(
+            new ChatCompletionResponse { Id = header.Id, Object = "chat.completion", Created = header.Created, Model = header.Model, Choices = list, Usage = usage },
+            OpenAiJsonContext.Default.ChatCompletionResponse);
+    }
+
+    private static byte[] Chunk(ResponseHeader header, IReadOnlyList<ChatChoice> choices, Usage? usage) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new ChatCompletionResponse { Id = header.Id, Object = "chat.completion.chunk", Created = header.Created, Model = header.Model, Choices = choices, Usage = usage },
+            OpenAiJsonContext.Default.ChatCompletionResponse);
+}

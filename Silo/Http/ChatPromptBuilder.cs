@@ -1,0 +1,108 @@
+using System.Text;
+using System.Text.Json;
+using DistInfer.Silo.Http.ChatTemplates;
+using DistInfer.Silo.Http.Contracts;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>
+/// Turns chat messages into prompt tokens. A model whose tokenizer_config.json has a chat_template within the
+/// supported Jinja subset (<see cref="ChatTemplate"/>) uses it, with add_generation_prompt true, and the rendered
+/// text is encoded with special tokens recognised, as transformers does. Otherwise the default role-tagged
+/// template: "&lt;|role|&gt;\n" + content + "\n" per message, then "&lt;|assistant|&gt;\n"; there message content is
+/// encoded with special tokens treated as plain text, so a user cannot inject, say, an end-of-text token.
+/// </summary>
+internal static class ChatPromptBuilder
+{
+    private const string Field = "messages";
+    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "developer", "user", "assistant", "tool" };
+
+    public static int[] Build(IList<ChatMessageIn?>? messages, ResolvedModel model)
+    {
+        if (messages is null || messages.Count == 0)
+        {
+            throw ApiException.BadRequest("missing required field 'messages' (a non-empty list)", Field);
+        }
+
+        var parsed = new List<(string Role, string Content)>(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] ?? throw ApiException.BadRequest($"messages[{i}] is null", $"messages[{i}]");
+            var role = message.Role;
+            if (role is null || !Roles.Contains(role))
+            {
+                throw ApiException.BadRequest($"messages[{i}].role must be one of system, developer, user, assistant, tool (got '{role}')", $"messages[{i}].role");
+            }
+
+            parsed.Add((role, Content(message.Content, i)));
+        }
+
+        var result = FromModelTemplate(parsed, model) ?? Default(parsed, model);
+        RequestValidation.CheckTokenIds(model, result, Field);
+        return result;
+    }
+
+    private static int[]? FromModelTemplate(List<(string Role, string Content)> messages, ResolvedModel model)
+    {
+        var served = model.Tokenizing;
+        if (served.ChatTemplate is not { } source || ChatTemplate.TryGet(source) is not { } template)
+        {
+            return null;
+        }
+
+        var tokenizer = served.Tokenizer;
+        var bos = served.Config.BosTokenId is { } b ? tokenizer.IdToToken(b) ?? "" : "";
+        var eos = served.Config.EosTokenIds.Count > 0 ? tokenizer.IdToToken(served.Config.EosTokenIds[0]) ?? "" : "";
+        try
+        {
+            return tokenizer.Encode(template.Render(messages, bos, eos));
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private static int[] Default(List<(string Role, string Content)> messages, ResolvedModel model)
+    {
+        var tokenizer = model.Tokenizing.Tokenizer;
+        var ids = new List<int>();
+        foreach (var (role, content) in messages)
+        {
+            ids.AddRange(tokenizer.Encode($"<|{role}|>\n"));
+            ids.AddRange(tokenizer.Encode(content, recognizeSpecialTokens: false));
+            ids.AddRange(tokenizer.Encode("\n"));
+        }
+
+        ids.AddRange(tokenizer.Encode("<|assistant|>\n"));
+        return [.. ids];
+    }
+
+    private static string Content(JsonElement content, int index)
+    {
+        switch (content.ValueKind)
+        {
+            case JsonValueKind.String:
+                return content.GetString()!;
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                return "";
+            case JsonValueKind.Array:
+                var text = new StringBuilder();
+                foreach (var part in content.EnumerateArray())
+                {
+                    if (part.ValueKind != JsonValueKind.Object
+                        || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "text"
+                        || !part.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
+                    {
+                        throw ApiException.BadRequest($"messages[{index}].content: only text parts ({{\"type\":\"text\",\"text\":...}}) are supported", $"messages[{index}].content");
+                    }
+
+                    text.Append(t.GetString());
+                }
+
+                return text.ToString();
+            default:
+                throw ApiException.BadRequest($"messages[{index}].content must be a string or a list of text parts", $"messages[{index}].content");
+        }
+    }
+}

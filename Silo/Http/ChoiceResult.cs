@@ -1,0 +1,9 @@
+namespace DistInfer.Silo.Http;
+
+/// <summary>The collected output of one choice of a non-streaming response.</summary>
+internal sealed class ChoiceResult
+{
+    public System.Text.StringBuilder Text { get; } = new();
+    public List<int> TokenIds { get; } = [];
+    public string FinishReason { get; set; } = "length";
+}

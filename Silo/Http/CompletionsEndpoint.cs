@@ -1,0 +1,57 @@
+using DistInfer.Silo.Http.Contracts;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>POST /v1/completions and POST /v1/chat/completions.</summary>
+internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunner runner, ResponseWriter writer, TimeProvider time, IOptions<HttpApiOptions> options)
+{
+    private const int DefaultCompletionTokens = 16;
+
+    public async Task CompletionsAsync(HttpContext context)
+    {
+        var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.CompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
+        var model = resolver.Resolve(request.Model);
+        RequestValidation.CheckN(request.N);
+        var prompts = PromptParser.Parse(request.Prompt, model);
+        var maxTokens = RequestValidation.MaxTokens(request.MaxTokens, "max_tokens", DefaultCompletionTokens);
+        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens);
+        var stops = RequestValidation.Stops(request.Stop);
+        var jobs = new List<GenerationJob>(prompts.Count);
+        var promptTokens = 0;
+        foreach (var ids in prompts)
+        {
+            RequestValidation.CheckContext(model, ids.Length, maxTokens, "max_tokens");
+            jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, sampling, stops));
+            promptTokens += ids.Length;
+        }
+
+        await RunAsync(context, TextCompletionFormat.Instance, model, jobs, promptTokens, request.Stream == true, request.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);
+    }
+
+    public async Task ChatCompletionsAsync(HttpContext context)
+    {
+        var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
+        var model = resolver.Resolve(request.Model);
+        RequestValidation.CheckN(request.N);
+        var ids = ChatPromptBuilder.Build(request.Messages, model);
+        var field = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
+        var requested = request.MaxCompletionTokens ?? request.MaxTokens;
+
+        // Without a limit a chat answer may use the rest of the context, as OpenAI's does.
+        var maxTokens = RequestValidation.MaxTokens(requested, field, Math.Max(1, model.MaxContextTokens - ids.Length));
+        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens);
+        var stops = RequestValidation.Stops(request.Stop);
+        RequestValidation.CheckContext(model, ids.Length, maxTokens, field);
+        var jobs = new List<GenerationJob> { new(model.Name, model.Tokenizing, model.Route, ids, sampling, stops) };
+        await RunAsync(context, ChatCompletionFormat.Instance, model, jobs, ids.Length, request.Stream == true, request.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);
+    }
+
+    private Task RunAsync(HttpContext context, IResponseFormat format, ResolvedModel model, List<GenerationJob> jobs, int promptTokens, bool stream, bool includeUsage)
+    {
+        var header = new ResponseHeader(ResponseWriter.NewId(format.IdPrefix), time.GetUtcNow().ToUnixTimeSeconds(), model.Name);
+        var deltas = GenerationFanIn.RunAsync(runner, jobs, context.RequestAborted);
+        return writer.WriteAsync(context, format, header, deltas, jobs.Count, promptTokens, stream, includeUsage);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DistInfer.Silo.Http.Contracts;
+
+/// <summary>A choice of a chat completion: message when complete, delta in a chunk.</summary>
+public sealed class ChatChoice
+{
+    public int Index { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChatMessageOut? Message { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChatMessageOut? Delta { get; set; }
+
+    public JsonElement? Logprobs { get; set; }
+    public string? FinishReason { get; set; }
+
+    /// <summary>Extension: the generated token ids (in a chunk, the ids of this chunk).</summary>
+    public IReadOnlyList<int> TokenIds { get; set; } = [];
+}

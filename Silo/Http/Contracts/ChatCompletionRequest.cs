@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace DistInfer.Silo.Http.Contracts;
+
+/// <summary>Body of POST /v1/chat/completions (fields not listed are ignored).</summary>
+public sealed class ChatCompletionRequest
+{
+    public string? Model { get; set; }
+    public IList<ChatMessageIn?>? Messages { get; set; }
+    public int? MaxTokens { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    public float? Temperature { get; set; }
+    public float? TopP { get; set; }
+    public long? Seed { get; set; }
+
+    /// <summary>A string or a list of strings.</summary>
+    public JsonElement Stop { get; set; }
+
+    public int? N { get; set; }
+    public bool? Stream { get; set; }
+    public StreamOptions? StreamOptions { get; set; }
+}

@@ -1,0 +1,12 @@
+using System.Text.Json;
+
+namespace DistInfer.Silo.Http.Contracts;
+
+/// <summary>One message of a chat request.</summary>
+public sealed class ChatMessageIn
+{
+    public string? Role { get; set; }
+
+    /// <summary>A string, or a list of content parts ({"type":"text","text":...}).</summary>
+    public JsonElement Content { get; set; }
+}

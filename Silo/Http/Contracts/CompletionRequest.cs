@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace DistInfer.Silo.Http.Contracts;
+
+/// <summary>Body of POST /v1/completions (fields not listed are ignored).</summary>
+public sealed class CompletionRequest
+{
+    public string? Model { get; set; }
+
+    /// <summary>A string, a list of strings, a list of token ids or a list of token id lists.</summary>
+    public JsonElement Prompt { get; set; }
+
+    public int? MaxTokens { get; set; }
+    public float? Temperature { get; set; }
+    public float? TopP { get; set; }
+    public long? Seed { get; set; }
+
+    /// <summary>A string or a list of strings.</summary>
+    public JsonElement Stop { get; set; }
+
+    public int? N { get; set; }
+    public bool? Stream { get; set; }
+    public StreamOptions? StreamOptions { get; set; }
+}

@@ -1,0 +1,15 @@
+using DistInfer.Engine.Generation;
+using DistInfer.Silo.Serving;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>One prompt of a request, validated and ready to generate.</summary>
+/// <param name="RequestedModel">The name the client used (a model or a dynamic route's alias).</param>
+/// <param name="Model">The model whose tokenizer encoded the prompt (the small one for a route).</param>
+internal sealed record GenerationJob(
+    string RequestedModel,
+    ServedModel Model,
+    DynamicRoute? Route,
+    int[] PromptIds,
+    SamplingParams Sampling,
+    IReadOnlyList<string> Stops);

@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Serving;
+using DistInfer.Silo.Metrics;
+using DistInfer.Silo.Serving;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>
+/// Runs one prompt: picks the model (deciding a dynamic route), decodes tokens to text incrementally, applies stop
+/// sequences, and records the request metrics. Deltas carry text only once it is final.
+/// </summary>
+internal sealed class GenerationRunner(IInferenceService service, RequestMetrics metrics, TimeProvider time)
+{
+    public const string OutcomeSmall = "small";
+    public const string OutcomeEscalated = "escalated";
+
+    public async IAsyncEnumerable<GenerationDelta> RunAsync(int index, GenerationJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = time.GetTimestamp();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var source = job.Route is { } route
+            ? await RouteAsync(job, route, cts.Token).ConfigureAwait(false)
+            : new Source(job.Model, [], service.GenerateAsync(job.Model.Name, job.PromptIds, job.Sampling, cts.Token).GetAsyncEnumerator(cts.Token), null);
+        try
+        {
+            var model = source.Model;
+            var modelMetrics = metrics.For(model.Name);
+            modelMetrics.AddPromptTokens(job.PromptIds.Length);
+            var decoder = model.Tokenizer.CreateStreamDecoder();
+            var matcher = new StopSequenceMatcher(job.Stops);
+            var ids = new List<int>();
+            var buffered = 0;
+            var last = start;
+            var first = true;
+            while (true)
+            {
+                TokenEvent ev;
+                var fromBuffer = buffered < source.Buffered.Count;
+                if (fromBuffer)
+                {
+                    ev = source.Buffered[buffered++];
+                }
+                else if (await source.Tokens.MoveNextAsync().ConfigureAwait(false))
+                {
+                    ev = source.Tokens.Current;
+                }
+                else
+                {
+                    // The stream ended without a finish reason: treat it as the length limit.
+                    var rest = matcher.Push(decoder.Flush(), out _) + matcher.Flush();
+                    metrics.RecordSuccess(model.Name, "length", time.GetElapsedTime(start).TotalSeconds);
+                    yield return new GenerationDelta(index, rest, [.. ids], "length", model.Name);
+                    yield break;
+                }
+
+                if (ev.TokenId < 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    throw new OperationCanceledException("generation was cancelled");
+                }
+
+                var now = time.GetTimestamp();
+                if (first)
+                {
+                    modelMetrics.TimeToFirstToken.Observe(time.GetElapsedTime(start, now).TotalSeconds);
+                    first = false;
+                }
+                else if (!fromBuffer)
+                {
+                    // Buffered tokens of a route decision arrive together; their spacing is not the model's.
+                    modelMetrics.InterTokenLatency.Observe(time.GetElapsedTime(last, now).TotalSeconds);
+                }
+
+                last = now;
+                metrics.AddGeneratedTokens(model.Name, 1);
+                ids.Add(ev.TokenId);
+                var text = decoder.Append(ev.TokenId);
+                if (ev.FinishReason is not null)
+                {
+                    text += decoder.Flush();
+                }
+
+                var emit = matcher.Push(text, out var stopped);
+                string? finish = null;
+                if (stopped)
+                {
+                    // Stop the sequence in the batcher at once; the rest of its tokens are not wanted.
+                    await cts.CancelAsync().ConfigureAwait(false);
+                    finish = "stop";
+                }
+                else if (ev.FinishReason is { } reason)
+                {
+                    emit += matcher.Flush();
+                    finish = reason == FinishReason.Stop ? "stop" : "length";
+                }
+
+                if (finish is not null)
+                {
+                    metrics.RecordSuccess(model.Name, finish, time.GetElapsedTime(start).TotalSeconds);
+                    yield return new GenerationDelta(index, emit, [.. ids], finish, model.Name);
+                    yield break;
+                }
+
+                if (emit.Length > 0)
+                {
+                    yield return new GenerationDelta(index, emit, [.. ids], null, model.Name);
+                    ids.Clear();
+                }
+            }
+        }
+        finally
+        {
+            await source.Tokens.DisposeAsync().ConfigureAwait(false);
+            source.SmallCancellation?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Generates the first K tokens with the small model and judges their mean log-probability: confident enough,
+    /// the small model goes on (its K tokens are replayed); otherwise it is cancelled and the large model answers.
+    /// </summary>
+    private async Task<Source> RouteAsync(GenerationJob job, DynamicRoute route, CancellationToken cancellationToken)
+    {
+        var small = service.Find(route.SmallModel) ?? throw new NoReplicaAvailableException($"model '{route.SmallModel}' of route '{route.Alias}' is not deployed");
+        var large = service.Find(route.LargeModel) ?? throw new NoReplicaAvailableException($"model '{route.LargeModel}' of route '{route.Alias}' is not deployed");
+        var smallCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tokens = service.GenerateAsync(small.Name, job.PromptIds, job.Sampling, smallCts.Token).GetAsyncEnumerator(smallCts.Token);
+        var buffer = new List<TokenEvent>();
+        double sum = 0;
+        var counted = 0;
+        try
+        {
+            while (counted < route.Tokens && await tokens.MoveNextAsync().ConfigureAwait(false))
+            {
+                var ev = tokens.Current;
+                buffer.Add(ev);
+                if (ev.TokenId >= 0)
+                {
+                    sum += ev.LogProbability;
+                    counted++;
+                }
+
+                if (ev.FinishReason is not null)
+                {
+                    break;
+                }
+            }
+        }
+        catch
+        {
+            await tokens.DisposeAsync().ConfigureAwait(false);
+            smallCts.Dispose();
+            throw;
+        }
+
+        if (counted > 0 && sum / counted < route.Threshold)
+        {
+            await smallCts.CancelAsync().ConfigureAwait(false);
+            await tokens.DisposeAsync().ConfigureAwait(false);
+            smallCts.Dispose();
+            metrics.RecordRouting(route.Alias, OutcomeEscalated);
+            var largeTokens = service.GenerateAsync(large.Name, job.PromptIds, job.Sampling, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            return new Source(large, [], largeTokens, null);
+        }
+
+        metrics.RecordRouting(route.Alias, OutcomeSmall);
+        return new Source(small, buffer, tokens, smallCts);
+    }
+
+    private sealed record Source(ServedModel Model, IReadOnlyList<TokenEvent> Buffered, IAsyncEnumerator<TokenEvent> Tokens, CancellationTokenSource? SmallCancellation);
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using DistInfer.Engine.Generation;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>Checks of the request fields both endpoints share; each failure names its field.</summary>
+internal static class RequestValidation
+{
+    public const int MaxStopSequences = 16;
+
+    public static void CheckN(int? n)
+    {
+        if (n is { } value && value != 1)
+        {
+            throw ApiException.BadRequest($"only n = 1 is supported (got {value})", "n");
+        }
+    }
+
+    public static SamplingParams Sampling(float? temperature, float? topP, long? seed, int maxTokens)
+    {
+        // OpenAI's defaults: temperature 1, top_p 1.
+        var t = temperature ?? 1f;
+        if (!(t >= 0 && t <= 2))
+        {
+            throw ApiException.BadRequest($"temperature must be between 0 and 2 (got {t})", "temperature");
+        }
+
+        var p = topP ?? 1f;
+        if (!(p > 0 && p <= 1))
+        {
+            throw ApiException.BadRequest($"top_p must be in (0, 1] (got {p})", "top_p");
+        }
+
+        return new SamplingParams { Temperature = t, TopP = p, Seed = seed is { } s ? unchecked((ulong)s) : null, MaxNewTokens = maxTokens };
+    }
+
+    public static int MaxTokens(int? maxTokens, string field, int defaultValue)
+    {
+        var value = maxTokens ?? defaultValue;
+        if (value < 1)
+        {
+            throw ApiException.BadRequest($"{field} must be at least 1 (got {value})", field);
+        }
+
+        return value;
+    }
+
+    /// <summary>413 when prompt plus output cannot fit the model's context.</summary>
+    public static void CheckContext(ResolvedModel model, int promptTokens, int maxTokens, string maxTokensField)
+    {
+        if ((long)promptTokens + maxTokens > model.MaxContextTokens)
+        {
+            throw new ApiException(
+                413,
+                $"this model's maximum context length is {model.MaxContextTokens} tokens, but {promptTokens} prompt tokens and {maxTokensField} {maxTokens} were requested",
+                param: "prompt",
+                code: "context_length_exceeded");
+        }
+    }
+
+    public static IReadOnlyList<string> Stops(JsonElement stop)
+    {
+        switch (stop.ValueKind)
+        {
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                return [];
+            case JsonValueKind.String:
+                return [NonEmpty(stop.GetString()!)];
+            case JsonValueKind.Array:
+                var list = new List<string>();
+                foreach (var item in stop.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.String)
+                    {
+                        throw ApiException.BadRequest("stop must be a string or a list of strings", "stop");
+                    }
+
+                    list.Add(NonEmpty(item.GetString()!));
+                }
+
+                if (list.Count > MaxStopSequences)
+                {
+                    throw ApiException.BadRequest($"at most {MaxStopSequences} stop sequences are supported (got {list.Count})", "stop");
+                }
+
+                return list;
+            default:
+                throw ApiException.BadRequest("stop must be a string or a list of strings", "stop");
+        }
+    }
+
+    public static void CheckTokenIds(ResolvedModel model, int[] ids, string field)
+    {
+        if (ids.Length == 0)
+        {
+            throw ApiException.BadRequest($"{field} is empty (it must produce at least one token)", field);
+        }
+
+        foreach (var id in ids)
+        {
+            if ((uint)id >= (uint)model.VocabSize)
+            {
+                throw ApiException.BadRequest($"token id {id} in {field} is outside the vocabulary [0, {model.VocabSize})", field);
+            }
+        }
+    }
+
+    private static string NonEmpty(string s) =>
+        s.Length > 0 ? s : throw ApiException.BadRequest("stop sequences must not be empty", "stop");
+}

@@ -1,0 +1,42 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Grains;
+
+namespace DistInfer.Cluster.Tests;
+
+public sealed class FrontGrainTests
+{
+    [Fact]
+    public async Task Generate_ClientThroughGateway_EqualsInProcessEngineAndStatusShowsPlacement()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        await using var client = await cluster.ConnectClientAsync();
+        var front = client.GetGrain<IFrontGrain>("cli");
+        var info = await front.Deploy("olmoe-2", new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2 });
+        int[][] prompts = [[1, 2, 3, 4], [400, 401]];
+        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("olmoe"), Gemm.Default)).Generate(prompts, new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 });
+
+        var response = await front.Generate(new GenerateRequest { Model = "olmoe-2", Prompts = [.. prompts], MaxNewTokens = 6, MinNewTokens = 6 });
+        var status = await front.Status();
+
+        Assert.Equal(expected[0].GeneratedIds, response.Generated[0]);
+        Assert.Equal(expected[1].GeneratedIds, response.Generated[1]);
+        Assert.Equal(["length", "length"], response.FinishReasons);
+        Assert.Equal(2, status.Silos.Count(s => s.Status == "Active"));
+        Assert.Equal(info.MoeLayers.Count * info.NumExperts, status.Experts.Count(e => e.Model == "olmoe-2"));
+        Assert.True(status.Experts.Sum(e => e.Tokens) >= 2 * 6 * info.MoeLayers.Count, "expert load is counted");
+        Assert.Equal(2, status.Stages.Count);
+    }
+
+    [Fact]
+    public async Task Generate_UnknownModel_FailsNamingIt()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        await using var client = await cluster.ConnectClientAsync();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => client.GetGrain<IFrontGrain>("x").Generate(new GenerateRequest { Model = "nope", Prompts = [[1]] }));
+        Assert.Contains("'nope' is not deployed", error.Message, StringComparison.Ordinal);
+    }
+}

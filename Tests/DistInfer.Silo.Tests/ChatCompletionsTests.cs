@@ -1,0 +1,48 @@
+using System.Net;
+using System.Text.Json;
+
+namespace DistInfer.Silo.Tests;
+
+[Collection(SiloCollection.Name)]
+public sealed class ChatCompletionsTests(ModelFixture models) : IAsyncLifetime
+{
+    private TestSilo _silo = null!;
+
+    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync(models.Service);
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    [Fact]
+    public async Task ChatCompletions_Messages_ReturnsAssistantMessageAndUsage()
+    {
+        const string Request = """{"model":"demo","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":[{"type":"text","text":"What is the MIT license?"}]}],"max_tokens":6,"temperature":0}""";
+        var (status, body, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", Request);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("chatcmpl-", body.GetProperty("id").GetString(), StringComparison.Ordinal);
+        Assert.Equal("chat.completion", body.GetProperty("object").GetString());
+        var choice = Assert.Single(body.GetProperty("choices").EnumerateArray());
+        Assert.Equal("assistant", choice.GetProperty("message").GetProperty("role").GetString());
+        var ids = choice.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(models.Service.Find("demo")!.Tokenizer.Decode(ids), choice.GetProperty("message").GetProperty("content").GetString());
+        Assert.Contains(choice.GetProperty("finish_reason").GetString(), new[] { "stop", "length" });
+
+        // The default template: "<|role|>\ncontent\n" per message, then the assistant tag.
+        var tokenizer = models.Service.Find("demo")!.Tokenizer;
+        var expectedPrompt = new[] { "<|system|>\n", "You are terse.", "\n", "<|user|>\n", "What is the MIT license?", "\n", "<|assistant|>\n" }.Sum(s => tokenizer.Encode(s).Length);
+        var usage = body.GetProperty("usage");
+        Assert.Equal(expectedPrompt, usage.GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(ids.Length, usage.GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(expectedPrompt + ids.Length, usage.GetProperty("total_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task ChatCompletions_NoMaxTokens_UsesRestOfContext()
+    {
+        const string Request = """{"model":"demo","messages":[{"role":"user","content":"Hello"}],"temperature":0,"stop":["\n"]}""";
+        var (status, body, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", Request);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(JsonValueKind.String, body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").ValueKind);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Serving;
+using DistInfer.Silo.Serving;
+
+namespace DistInfer.Silo.Tests;
+
+[Collection(SiloCollection.Name)]
+public sealed class DisconnectTests(ModelFixture models)
+{
+    [Fact]
+    public async Task Completions_ClientDropsStream_GenerationCancelled()
+    {
+        var watched = new WatchedService(models.Service);
+        await using var silo = await TestSilo.StartAsync(watched);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new StringContent("""{"model":"demo","prompt":"The license","max_tokens":900,"temperature":0,"stream":true}""", Encoding.UTF8, "application/json"),
+        };
+
+        using (var response = await silo.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            Assert.StartsWith("data: ", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        }
+
+        var (cancelled, tokens) = await watched.Ended.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(cancelled);
+        Assert.True(tokens < 900, $"{tokens} tokens were generated for a client that left");
+    }
+
+    /// <summary>The fixture's service, reporting how each generation ended.</summary>
+    private sealed class WatchedService(LocalInferenceService inner) : IInferenceService
+    {
+        public TaskCompletionSource<(bool Cancelled, int Tokens)> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyList<ServedModel> Models => inner.Models;
+
+        public (int Running, int Waiting) Load => inner.Load;
+
+        public ServedModel? Find(string name) => inner.Find(name);
+
+        public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
+            Watch(inner.GenerateAsync(model, promptIds, parameters, cancellationToken), cancellationToken);
+
+        private async IAsyncEnumerable<TokenEvent> Watch(IAsyncEnumerable<TokenEvent> tokens, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var count = 0;
+            try
+            {
+                await foreach (var t in tokens)
+                {
+                    count++;
+                    yield return t;
+                }
+            }
+            finally
+            {
+                Ended.TrySetResult((cancellationToken.IsCancellationRequested, count));
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Text;
+
+namespace DistInfer.Silo.Tests;
+
+[Collection(SiloCollection.Name)]
+public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
+{
+    private TestSilo _silo = null!;
+
+    public async Task InitializeAsync() =>
+        _silo = await TestSilo.StartAsync(models.Service, o =>
+        {
+            o.MaxRequestBodyBytes = 4096;
+            o.Routes.Add(new() { Alias = "broken", SmallModel = "demo", LargeModel = "not-deployed" });
+        });
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    [Theory]
+    [InlineData("""{"model":"demo","prompt":"hi",""", null)]
+    [InlineData("""[1,2]""", null)]
+    [InlineData("""{"prompt":"hi"}""", "model")]
+    [InlineData("""{"model":"demo"}""", "prompt")]
+    [InlineData("""{"model":"demo","prompt":"hi","max_tokens":"many"}""", "max_tokens")]
+    [InlineData("""{"model":"demo","prompt":"hi","max_tokens":0}""", "max_tokens")]
+    [InlineData("""{"model":"demo","prompt":"hi","temperature":2.5}""", "temperature")]
+    [InlineData("""{"model":"demo","prompt":"hi","top_p":0}""", "top_p")]
+    [InlineData("""{"model":"demo","prompt":"hi","n":2}""", "n")]
+    [InlineData("""{"model":"demo","prompt":"hi","stop":[1]}""", "stop")]
+    [InlineData("""{"model":"demo","prompt":[1,99999]}""", "prompt")]
+    [InlineData("""{"model":"demo","prompt":[-1]}""", "prompt")]
+    [InlineData("""{"model":"demo","prompt":[]}""", "prompt")]
+    [InlineData("""{"model":"demo","prompt":["a",[1]]}""", "prompt")]
+    [InlineData("""{"model":"demo","prompt":""}""", "prompt")]
+    public async Task Completions_BadRequest_400NamingTheField(string body, string? param)
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var error = Api.AssertError(json);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        if (param is not null)
+        {
+            Assert.Equal(param, error.GetProperty("param").GetString());
+            Assert.Contains(param, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"model":"demo"}""", "messages")]
+    [InlineData("""{"model":"demo","messages":[{"role":"wizard","content":"x"}]}""", "messages[0].role")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":[{"type":"image_url"}]}]}""", "messages[0].content")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"max_completion_tokens":-3}""", "max_completion_tokens")]
+    public async Task ChatCompletions_BadRequest_400NamingTheField(string body, string param)
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(param, Api.AssertError(json).GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_UnknownModel_404ModelNotFound()
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"gpt-9","prompt":"hi"}""");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        var error = Api.AssertError(json);
+        Assert.Equal("model_not_found", error.GetProperty("code").GetString());
+        Assert.Equal("model", error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_PromptPlusMaxTokensBeyondContext_413()
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"demo","prompt":"hi","max_tokens":1024}""");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        var error = Api.AssertError(json);
+        Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
+        Assert.Contains("1024", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Completions_BodyOverLimit_413()
+    {
+        var body = $$"""{"model":"demo","prompt":"{{new string('a', 5000)}}"}""";
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Equal("request_too_large", Api.AssertError(json).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_QueueFull_429()
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"full","prompt":"hi","max_tokens":2}""");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Equal("over_capacity", Api.AssertError(json).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_StreamQueueFull_429BeforeAnyEvent()
+    {
+        var (status, json, response) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"full","prompt":"hi","max_tokens":2,"stream":true}""");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Api.AssertError(json);
+    }
+
+    [Fact]
+    public async Task Completions_RouteWithUndeployedModel_503()
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"broken","prompt":"hi","max_tokens":2}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("no_replica_available", Api.AssertError(json).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_BadRequestsAmongConcurrentGoodOnes_GoodOnesUnaffected()
+    {
+        const string Good = """{"model":"demo","prompt":"The license","max_tokens":8,"temperature":0}""";
+        var (_, reference, _) = await Api.PostAsync(_silo.Client, "/v1/completions", Good);
+        var expected = reference.GetProperty("choices")[0].GetProperty("text").GetString();
+
+        var bad = new[] { """{"model":"demo","prompt":[1,99999]}""", "{not json", """{"model":"demo","prompt":"x","max_tokens":5000}""", """{"model":"full","prompt":"x"}""" };
+        var tasks = new List<Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body, HttpResponseMessage Response)>>();
+        for (var i = 0; i < 6; i++)
+        {
+            tasks.Add(Api.PostAsync(_silo.Client, "/v1/completions", Good));
+            tasks.Add(Api.PostAsync(_silo.Client, "/v1/completions", bad[i % bad.Length]));
+        }
+
+        var results = await Task.WhenAll(tasks);
+        for (var i = 0; i < results.Length; i += 2)
+        {
+            Assert.Equal(HttpStatusCode.OK, results[i].Status);
+            Assert.Equal(expected, results[i].Body.GetProperty("choices")[0].GetProperty("text").GetString());
+            Assert.NotEqual(HttpStatusCode.OK, results[i + 1].Status);
+            Api.AssertError(results[i + 1].Body);
+        }
+    }
+
+    [Fact]
+    public async Task Completions_EmptyBody_400()
+    {
+        using var content = new StringContent("", Encoding.UTF8, "application/json");
+        var response = await _silo.Client.PostAsync(new Uri("/v1/completions", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}

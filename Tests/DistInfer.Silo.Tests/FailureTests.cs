@@ -1,0 +1,46 @@
+using System.Net;
+using System.Text.Json;
+
+namespace DistInfer.Silo.Tests;
+
+[Collection(SiloCollection.Name)]
+public sealed class FailureTests(ModelFixture models) : IAsyncLifetime
+{
+    private TestSilo _silo = null!;
+
+    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync(new ScriptedInferenceService(models.Service.Find("demo")!));
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    [Fact]
+    public async Task Completions_ServiceHasNoReplica_503()
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"no-replica","prompt":"hi"}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("no_replica_available", Api.AssertError(json).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_FailureMidGeneration_500WithoutLeakingDetails()
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"fail-mid","prompt":"hi","max_tokens":8}""");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        var error = Api.AssertError(json);
+        Assert.Equal("server_error", error.GetProperty("type").GetString());
+        Assert.DoesNotContain("silo died", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Completions_StreamFailsAfterStart_ErrorEventThenDone()
+    {
+        var (status, events, _) = await Api.StreamAsync(_silo.Client, "/v1/completions", """{"model":"fail-mid","prompt":"hi","max_tokens":8,"stream":true}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("[DONE]", events[^1]);
+        var error = Api.AssertError(JsonDocument.Parse(events[^2]).RootElement);
+        Assert.Equal("server_error", error.GetProperty("type").GetString());
+        Assert.Equal(models.Service.Find("demo")!.Tokenizer.Decode([65, 66]), string.Concat(events[..^2].Select(e => JsonDocument.Parse(e).RootElement.GetProperty("choices")[0].GetProperty("text").GetString())));
+    }
+}

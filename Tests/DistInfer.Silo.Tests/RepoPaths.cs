@@ -1,0 +1,22 @@
+namespace DistInfer.Silo.Tests;
+
+/// <summary>Locates the repository (the folder holding DistInfer.Orleans.sln) and its models.</summary>
+internal static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string DemoModel => Path.Combine(Root, "models", "demo-moe");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DistInfer.Orleans.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"DistInfer.Orleans.sln not found above {AppContext.BaseDirectory}");
+    }
+}

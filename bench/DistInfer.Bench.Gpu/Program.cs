@@ -1,0 +1,61 @@
+using DistInfer.Bench.Gpu;
+using DistInfer.Engine;
+using DistInfer.Engine.Cuda;
+
+// distinfer-gpu-check [info|kernels|fixtures|bench|all] [--fixtures DIR] [--demo DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N] [--profile]
+string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
+string fixtures = Option(args, "--fixtures") ?? "Tests/Fixtures/hf";
+string batches = Option(args, "--batches") ?? "1,8,32,128";
+string? json = Option(args, "--json");
+int skinny = int.Parse(Option(args, "--skinny-rows") ?? "64", System.Globalization.CultureInfo.InvariantCulture);
+try
+{
+    if (!CudaDevice.TryQueryAll(out var infos, out var reason))
+    {
+        Console.Error.WriteLine($"no CUDA: {reason}");
+        return 2;
+    }
+
+    foreach (var info in infos)
+    {
+        Console.WriteLine(info);
+    }
+
+    using var device = CudaDevice.TryOpen(0, out reason);
+    if (device is null)
+    {
+        Console.Error.WriteLine($"no CUDA device: {reason}");
+        return 2;
+    }
+
+    bool ok = true;
+    if (command is "kernels" or "all")
+    {
+        ok &= KernelChecks.Run(device);
+    }
+
+    if (command is "fixtures" or "all")
+    {
+        ok &= FixtureChecks.Run(device, fixtures);
+        ok &= DemoChecks.Run(device, Option(args, "--demo") ?? "models/demo-moe");
+    }
+
+    if (command is "bench" or "all")
+    {
+        GpuBenchmark.Run(device, batches.Split(',').Select(int.Parse).ToArray(), json, skinny, args.Contains("--profile"));
+    }
+
+    Console.WriteLine(ok ? "ALL CHECKS PASSED" : "SOME CHECKS FAILED");
+    return ok ? 0 : 1;
+}
+catch (DistInferException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+
+static string? Option(string[] args, string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
