@@ -17,7 +17,7 @@ public sealed class ClientGatewayDiscoveryTests
         await using var cluster = await TestCluster.StartAsync(1);
         var first = cluster.Silos[0];
         var provider = new SwitchableGateways(first);
-        var options = new ClusterClientOptions { GatewayListProvider = provider };
+        var options = new ClusterClientOptions { ClusterId = "test", GatewayListProvider = provider };
         await using var client = new ClusterClient(Options.Create(options));
         await client.ConnectAsync();
         Assert.Equal(1, provider.Reads);
