@@ -17,7 +17,8 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     private readonly ClusterClientOptions _options;
     private readonly MessageCenter _messages;
     private readonly ConnectionManager _connections;
-    private readonly SiloAddress[] _gateways;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private SiloAddress[] _gateways;
     private readonly GrainFactory _factory;
     private readonly ILogger _logger;
     private int _current;
@@ -25,9 +26,9 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     public ClusterClient(IOptions<ClusterClientOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         _options = options.Value;
-        if (_options.Gateways.Count == 0)
+        if (_options.Gateways.Count == 0 && _options.GatewayListProvider is null)
         {
-            throw new ArgumentException("ClusterClientOptions.Gateways is empty: name at least one gateway as host:port", nameof(options));
+            throw new ArgumentException("ClusterClientOptions.Gateways is empty: name at least one gateway as host:port or set GatewayListProvider", nameof(options));
         }
 
         _gateways = _options.Gateways.Select(ParseGateway).ToArray();
@@ -43,10 +44,22 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     public IGrainFactory GrainFactory => _factory;
 
     /// <summary>The gateway calls currently go to.</summary>
-    public string CurrentGateway => _gateways[Volatile.Read(ref _current)].ToString();
+    public string CurrentGateway
+    {
+        get
+        {
+            var gateways = Volatile.Read(ref _gateways);
+            return gateways.Length == 0 ? string.Empty : gateways[Math.Min(Volatile.Read(ref _current), gateways.Length - 1)].ToString();
+        }
+    }
 
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
+        if (_options.GatewayListProvider is not null)
+        {
+            await RefreshGatewaysAsync(Volatile.Read(ref _gateways), cancellationToken).ConfigureAwait(false);
+        }
+
         await GetConnectionAsync().ConfigureAwait(false);
         IsConnected = true;
     }
@@ -56,6 +69,9 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
         IsConnected = false;
         _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
+
+        // The provider (e.g. its Redis connection) lives as long as the client; a closed client is not reused.
+        (_options.GatewayListProvider as IDisposable)?.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
@@ -102,21 +118,37 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
 
     private async ValueTask<Connection> GetConnectionAsync()
     {
-        var start = Volatile.Read(ref _current);
-        SiloUnavailableException? last = null;
-        for (var i = 0; i < _gateways.Length; i++)
+        var gateways = Volatile.Read(ref _gateways);
+        var (connection, last) = await TryGatewaysAsync(gateways).ConfigureAwait(false);
+        if (connection is null && _options.GatewayListProvider is not null)
         {
-            var index = (start + i) % _gateways.Length;
+            // None of the known gateways answers: the membership table knows the silos that are alive now.
+            gateways = await RefreshGatewaysAsync(gateways, CancellationToken.None).ConfigureAwait(false);
+            (connection, last) = await TryGatewaysAsync(gateways).ConfigureAwait(false);
+        }
+
+        return connection ?? throw new SiloUnavailableException(
+            $"No gateway reachable ({(gateways.Length == 0 ? "the membership table lists no active gateway" : string.Join(", ", gateways.Select(g => $"{g.Host}:{g.Port}")))})",
+            last ?? new SiloUnavailableException("no gateways"));
+    }
+
+    private async ValueTask<(Connection? Connection, SiloUnavailableException? Last)> TryGatewaysAsync(SiloAddress[] gateways)
+    {
+        var start = Math.Min(Volatile.Read(ref _current), Math.Max(0, gateways.Length - 1));
+        SiloUnavailableException? last = null;
+        for (var i = 0; i < gateways.Length; i++)
+        {
+            var index = (start + i) % gateways.Length;
             try
             {
-                var connection = await _connections.GetAsync(_gateways[index]).ConfigureAwait(false);
+                var connection = await _connections.GetAsync(gateways[index]).ConfigureAwait(false);
                 if (index != start)
                 {
-                    LogFailover(_logger, _gateways[start].ToString(), _gateways[index].ToString());
+                    LogFailover(_logger, gateways[start].ToString(), gateways[index].ToString());
                 }
 
                 Volatile.Write(ref _current, index);
-                return connection;
+                return (connection, null);
             }
             catch (SiloUnavailableException ex)
             {
@@ -124,7 +156,31 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
             }
         }
 
-        throw new SiloUnavailableException($"No gateway reachable ({string.Join(", ", _options.Gateways)})", last!);
+        return (null, last);
+    }
+
+    private async Task<SiloAddress[]> RefreshGatewaysAsync(SiloAddress[] seen, CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Volatile.Read(ref _gateways);
+            if (!ReferenceEquals(current, seen))
+            {
+                return current; // Another caller refreshed meanwhile.
+            }
+
+            var found = await _options.GatewayListProvider!.GetGatewaysAsync(_options.ClusterId, cancellationToken).ConfigureAwait(false);
+            var gateways = found.Select(e => new SiloAddress(e.Address.ToString(), e.Port, 0)).ToArray();
+            LogGatewaysRead(_logger, gateways.Length, _options.ClusterId);
+            Volatile.Write(ref _current, 0);
+            Volatile.Write(ref _gateways, gateways);
+            return gateways;
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
     }
 
     private static SiloAddress ParseGateway(string text)
@@ -134,6 +190,9 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
             ? new SiloAddress(text[..colon], port, 0)
             : throw new FormatException($"Gateway '{text}' is not host:port");
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read {Count} active gateways of cluster {ClusterId} from membership")]
+    private static partial void LogGatewaysRead(ILogger logger, int count, string clusterId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {From} unreachable; failing over to {To}")]
     private static partial void LogFailover(ILogger logger, string from, string to);

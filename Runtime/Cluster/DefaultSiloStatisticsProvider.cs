@@ -1,15 +1,20 @@
 namespace DistInfer.Runtime.Cluster;
 
-/// <summary>CPU from process CPU time between samples, memory from the GC's view of the machine; no accelerators.</summary>
+/// <summary>
+/// CPU from process CPU time between samples, memory from the GC's view of the machine, accelerators from the
+/// registered <see cref="AcceleratorInfoSource"/> (none without one).
+/// </summary>
 public sealed class DefaultSiloStatisticsProvider : ISiloStatisticsProvider
 {
     private readonly TimeProvider _time;
+    private readonly AcceleratorInfoSource? _accelerators;
     private TimeSpan _lastCpu;
     private long _lastTimestamp;
 
-    public DefaultSiloStatisticsProvider(TimeProvider time)
+    public DefaultSiloStatisticsProvider(TimeProvider time, AcceleratorInfoSource? accelerators = null)
     {
         _time = time;
+        _accelerators = accelerators;
         _lastCpu = Environment.CpuUsage.TotalTime;
         _lastTimestamp = time.GetTimestamp();
     }
@@ -29,6 +34,7 @@ public sealed class DefaultSiloStatisticsProvider : ISiloStatisticsProvider
             CpuCount = Environment.ProcessorCount,
             MemoryTotalBytes = memory.TotalAvailableMemoryBytes,
             MemoryAvailableBytes = Math.Max(0, memory.TotalAvailableMemoryBytes - memory.MemoryLoadBytes),
+            Accelerators = _accelerators?.Read() ?? [],
             UpdatedUtc = _time.GetUtcNow().UtcDateTime,
         };
     }

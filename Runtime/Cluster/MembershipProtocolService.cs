@@ -20,6 +20,8 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
     private readonly ILoggerFactory? _loggers;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private MembershipAgent? _agent;
+    private IReadOnlyDictionary<string, string> _metadata = new Dictionary<string, string>();
+    private readonly Dictionary<SiloAddress, long> _vanishedSince = [];
     private ClusterMembershipSnapshot _current = ClusterMembershipSnapshot.Empty;
 
     public MembershipProtocolService(IMembershipTable table, IProbeTransport probes, IOptions<MembershipOptions> options, TimeProvider time, ILoggerFactory? loggers = null)
@@ -48,10 +50,11 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
         try
         {
             var metadata = ToMetadata(self);
+            Volatile.Write(ref _metadata, metadata);
             if (_agent is null)
             {
                 var local = new LocalSiloDetails(self.Address, self.Name) { ProxyPort = self.Address.Port, Roles = [.. self.Roles] };
-                var agent = new MembershipAgent(_table, _probes, local, _options, _time, _loggers?.CreateLogger<MembershipAgent>(), () => metadata);
+                var agent = new MembershipAgent(_table, _probes, local, _options, _time, _loggers?.CreateLogger<MembershipAgent>(), () => Volatile.Read(ref _metadata));
                 agent.MembershipChanged += update => Publish(update.Snapshot);
                 agent.DeclaredDead += silo => DeclaredDead?.Invoke(silo);
                 await agent.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -87,9 +90,46 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
             silos.Add(ToSiloInfo(entry));
         }
 
-        var next = new ClusterMembershipSnapshot(snapshot.Version, silos);
-        Volatile.Write(ref _current, next);
+        ClusterMembershipSnapshot next;
+        lock (_vanishedSince)
+        {
+            KeepVanished(snapshot, silos);
+            next = new ClusterMembershipSnapshot(snapshot.Version, silos);
+            Volatile.Write(ref _current, next);
+        }
+
         Changed?.Invoke(next);
+    }
+
+    // A live silo's row only leaves the table by a death verdict; a row that vanished without one means the storage
+    // lost data (Redis restarted without persistence). Its owner writes it back within a refresh, so the view keeps
+    // the last known state for a grace period instead of tearing the directory ring apart meanwhile.
+    private void KeepVanished(MembershipSnapshot snapshot, List<SiloInfo> silos)
+    {
+        var grace = _options.Value.ProbeTimeout * (_options.Value.NumMissedProbesLimit + 2);
+        foreach (var previous in Volatile.Read(ref _current).Silos)
+        {
+            if (previous.Status == SiloStatus.Dead || snapshot.Members.ContainsKey(previous.Address))
+            {
+                _vanishedSince.Remove(previous.Address);
+                continue;
+            }
+
+            if (!_vanishedSince.TryGetValue(previous.Address, out var since))
+            {
+                since = _time.GetTimestamp();
+                _vanishedSince[previous.Address] = since;
+            }
+
+            if (_time.GetElapsedTime(since) < grace)
+            {
+                silos.Add(previous);
+            }
+            else
+            {
+                _vanishedSince.Remove(previous.Address);
+            }
+        }
     }
 
     private static Dictionary<string, string> ToMetadata(SiloInfo self)

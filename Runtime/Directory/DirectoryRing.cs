@@ -35,6 +35,7 @@ internal sealed class DirectoryRing
 
     public bool IsEmpty => _hashes.Length == 0;
 
+    /// <summary>Whether both rings give every grain the same owner (same silos).</summary>
     public bool SameOwners(DirectoryRing other) => _owners.AsSpan().SequenceEqual(other._owners);
 
     public SiloAddress Owner(GrainId grainId)

@@ -33,6 +33,7 @@ internal sealed class GrainDirectory
         _snapshot = snapshot;
         _ring = new DirectoryRing(snapshot);
         Local = new GrainDirectoryPartition(IsActive);
+        Local.Recovery = new DirectoryRecovery(factory, id => OwnerOf(id) == _self, snapshot);
     }
 
     public GrainDirectoryPartition Local { get; }
@@ -68,9 +69,10 @@ internal sealed class GrainDirectory
         if (owner == _self)
         {
             // Right after the ring changed, the entry may still live at its previous owner: adopt it, never duplicate.
+            // When that owner died, the partition asks the silos' catalogs (DirectoryRecovery).
             winner = await FromPreviousOwnerAsync(grainId).ConfigureAwait(false) is { } existing
                 ? Local.Register(grainId, existing)
-                : Local.Register(grainId, address);
+                : await Local.RegisterAsync(grainId, address).ConfigureAwait(false);
         }
         else
         {
@@ -94,7 +96,7 @@ internal sealed class GrainDirectory
 
         var owner = OwnerOf(grainId);
         var found = owner == _self
-            ? Local.Lookup(grainId) ?? await FromPreviousOwnerAsync(grainId).ConfigureAwait(false)
+            ? Local.Lookup(grainId) ?? await FromPreviousOwnerAsync(grainId).ConfigureAwait(false) ?? await Local.LookupAsync(grainId).ConfigureAwait(false)
             : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);
         if (found is { } address && address != _self)
         {
@@ -127,6 +129,7 @@ internal sealed class GrainDirectory
             _previousRing = _ring;
             _ringChangedTimestamp = _time.GetTimestamp();
             RingVersion++;
+            Local.Recovery?.OnRingChanged(snapshot);
         }
 
         Volatile.Write(ref _ring, next);

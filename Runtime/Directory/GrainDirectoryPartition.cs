@@ -81,9 +81,35 @@ internal sealed class GrainDirectoryPartition : IRemoteGrainDirectory
         }
     }
 
-    public Task<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address) => Task.FromResult(Register(grainId, address));
+    /// <summary>Set by the directory: a miss is checked against the silos' catalogs while entries are moving.</summary>
+    public DirectoryRecovery? Recovery { get; set; }
 
-    public Task<SiloAddress?> LookupAsync(GrainId grainId) => Task.FromResult(Lookup(grainId));
+    public async Task<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address)
+    {
+        if (Recovery is { } recovery && Lookup(grainId) is null && recovery.IsRecovering(grainId)
+            && await recovery.FindActivationAsync(grainId).ConfigureAwait(false) is { } existing)
+        {
+            return Register(grainId, existing);
+        }
+
+        return Register(grainId, address);
+    }
+
+    public async Task<SiloAddress?> LookupAsync(GrainId grainId)
+    {
+        if (Lookup(grainId) is { } found)
+        {
+            return found;
+        }
+
+        if (Recovery is { } recovery && recovery.IsRecovering(grainId)
+            && await recovery.FindActivationAsync(grainId).ConfigureAwait(false) is { } existing)
+        {
+            return Register(grainId, existing);
+        }
+
+        return null;
+    }
 
     public Task UnregisterAsync(GrainId grainId, SiloAddress address)
     {

@@ -79,6 +79,7 @@ public sealed partial class Silo : IAsyncDisposable
         _router = new SiloRouter(Address, _grainFactory, _directory, placement, _messages, _connections, _time);
         _catalog = new Catalog(_services, _grainFactory, _time, _options, _directory, Address, _router.Reroute);
         _router.Catalog = _catalog;
+        _router.AddSystemTarget(ActivationLocator.SystemTargetType, new ActivationLocator(id => _catalog.TryGetLocal(id, out _)));
         _messages.RequestHandler = _router;
         _messages.CallRuntime = _router;
         _membership.Changed += OnMembershipChanged;

@@ -29,7 +29,11 @@ internal sealed class ConnectionManager : IAsyncDisposable
         };
     }
 
-    public string Identity { get; set; } = string.Empty;
+    public string Identity
+    {
+        get => _messages.LocalIdentity;
+        set => _messages.LocalIdentity = value;
+    }
 
     public IPEndPoint Listen(IPEndPoint endpoint)
     {

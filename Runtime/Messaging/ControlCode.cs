@@ -8,4 +8,10 @@ public enum ControlCode
 
     /// <summary>Cancel the request with this correlation id (its CancellationToken argument).</summary>
     Cancel = 2,
+
+    /// <summary>Membership liveness probe; the grain key names the silo (with generation) the prober expects.</summary>
+    Ping = 3,
+
+    /// <summary>Answer to <see cref="Ping"/> with the same correlation id.</summary>
+    Pong = 4,
 }

@@ -18,6 +18,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
     private readonly TimeProvider _time;
     private const string ControlPrefix = "sys.control.";
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<long, (Connection Connection, TaskCompletionSource<bool> Answer)> _pings = new();
     private long _nextCorrelationId;
 
     public MessageCenter(MessagingOptions options, TimeProvider time, ILogger logger)
@@ -43,6 +44,29 @@ internal sealed partial class MessageCenter : IConnectionHandler
     public string ClusterId { get; set; } = string.Empty;
 
     public int PendingCount => _pending.Count;
+
+    /// <summary>This endpoint's identity ("host:port@generation" on a silo); pings naming another one go unanswered.</summary>
+    public string LocalIdentity { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Sends a membership ping; true when the peer answered as <paramref name="expectedIdentity"/>. A lost
+    /// connection fails it at once; cancellation (the probe timeout) abandons it.
+    /// </summary>
+    public async Task<bool> PingAsync(Connection connection, string expectedIdentity, CancellationToken cancellationToken)
+    {
+        var id = Interlocked.Increment(ref _nextCorrelationId);
+        var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pings[id] = (connection, answer);
+        try
+        {
+            await connection.SendAsync(EncodeControl(ControlCode.Ping, id, expectedIdentity)).ConfigureAwait(false);
+            return await answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pings.TryRemove(id, out _);
+        }
+    }
 
     public async ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request)
     {
@@ -127,6 +151,33 @@ internal sealed partial class MessageCenter : IConnectionHandler
                 }
 
                 break;
+            case MessageKind.Control when header.MethodId == (int)ControlCode.Ping:
+                // A restarted silo on the same endpoint is another silo: it must not answer for the old one.
+                if (header.Target.Key.Length == 0 || header.Target.Key == LocalIdentity)
+                {
+                    _ = SendPongAsync(connection, header.CorrelationId);
+                }
+
+                break;
+            case MessageKind.Control when header.MethodId == (int)ControlCode.Pong:
+                if (_pings.TryRemove(header.CorrelationId, out var ping))
+                {
+                    ping.Answer.TrySetResult(true);
+                }
+
+                break;
+        }
+    }
+
+    private static async Task SendPongAsync(Connection connection, long correlationId)
+    {
+        try
+        {
+            await connection.SendAsync(EncodeControl(ControlCode.Pong, correlationId, string.Empty)).ConfigureAwait(false);
+        }
+        catch (SiloUnavailableException)
+        {
+            // The prober went away; it counts the probe itself.
         }
     }
 
@@ -158,6 +209,14 @@ internal sealed partial class MessageCenter : IConnectionHandler
             {
                 call.TrySetException(new SiloUnavailableException(
                     $"Connection to {connection.RemoteIdentity ?? "peer"} was lost while calling {call.Request.MethodName}", error ?? new IOException("connection closed")));
+            }
+        }
+
+        foreach (var pair in _pings)
+        {
+            if (ReferenceEquals(pair.Value.Connection, connection))
+            {
+                pair.Value.Answer.TrySetException(new SiloUnavailableException($"Connection to {connection.RemoteIdentity ?? "peer"} was lost during a probe"));
             }
         }
 

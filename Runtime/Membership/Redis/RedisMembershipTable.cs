@@ -64,7 +64,7 @@ public sealed class RedisMembershipTable : IMembershipTable, IDisposable
         catch (RedisConnectionException ex)
         {
             throw new MembershipTableUnavailableException(
-                $"cannot reach Redis at {RedisConnector.DescribeEndpoint(options.Configuration)} for membership of cluster {options.ClusterId}: {ex.Message}",
+                $"cannot reach Redis at {RedisConnector.DescribeEndpoint(options.Configuration)} for membership of cluster {options.ClusterId} ({ex.FailureType})",
                 ex);
         }
 
