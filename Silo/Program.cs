@@ -17,5 +17,11 @@ internal static class Program
             Console.Error.WriteLine($"distinfer-silo: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e.InnerException is { } inner && e is AggregateException or OperationCanceledException)
+        {
+            // Start-up failures (e.g. Redis unreachable) arrive wrapped by the host: one line, the cause.
+            Console.Error.WriteLine($"distinfer-silo: {inner.Message}");
+            return 1;
+        }
     }).Parse(args).Invoke();
 }

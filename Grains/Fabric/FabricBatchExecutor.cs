@@ -84,6 +84,7 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
             expected = ids.Select(id => _history.TryGetValue(id, out var h) ? h.Count : -1).ToArray();
         }
 
+        var deadline = DateTime.UtcNow + _options.RecoveryWindow;
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -92,11 +93,12 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
                 Remember(ids, counts, tokens);
                 return logits;
             }
-            catch (Exception) when (attempt < _options.MaxRecoveryAttempts && !cancellationToken.IsCancellationRequested)
+            catch (Exception) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
                 // Re-prefill: every sequence of the micro-batch sends all its tokens again into fresh caches.
                 Recoveries++;
-                await Task.Delay(_options.RecoveryBackoff * (attempt + 1), cancellationToken).ConfigureAwait(false);
+                var backoff = _options.RecoveryBackoff * (attempt + 1);
+                await Task.Delay(backoff < _options.MaxRecoveryBackoff ? backoff : _options.MaxRecoveryBackoff, cancellationToken).ConfigureAwait(false);
                 await ReloadStagesAsync().ConfigureAwait(false);
                 (counts, tokens) = WithHistory(ids, counts, tokens);
                 expected = new int[ids.Length];

@@ -6,9 +6,15 @@ public sealed class FabricOptions
     /// <summary>Micro-batches a step is split into (at most one per sequence); use at least the stage count.</summary>
     public int MicroBatches { get; set; } = 1;
 
-    /// <summary>Re-prefill attempts for a step that failed (lost silo) before its requests fail.</summary>
-    public int MaxRecoveryAttempts { get; set; } = 4;
+    /// <summary>
+    /// How long a failed step keeps being retried (with a re-prefill) before its requests fail. It must outlast
+    /// death detection (about 5-7 s with the default membership settings): until a killed silo is declared dead,
+    /// calls to its grains fail; afterwards they reactivate on the survivors.
+    /// </summary>
+    public TimeSpan RecoveryWindow { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Wait before a retry, times the attempt number, so membership can declare the lost silo dead.</summary>
+    /// <summary>Wait before a retry, times the attempt number, at most <see cref="MaxRecoveryBackoff"/>.</summary>
     public TimeSpan RecoveryBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxRecoveryBackoff { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -19,7 +19,6 @@ public static class SiloHost
         builder.WebHost.UseUrls(url);
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton<Runtime.Cluster.ISiloStatisticsProvider, AcceleratorStatisticsProvider>();
         services.AddDistInferSilo(o =>
         {
             o.Name = options.Name;
