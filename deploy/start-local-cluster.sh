@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-3}; model=${2:-models/demo-moe}; stages=${3:-2}
 redis_port=${DISTINFER_REDIS_PORT:-16379}
-dotnet build -c Release -nologo -v q Silo Client/Cli
+dotnet build -c Release -nologo -v q Silo
+dotnet build -c Release -nologo -v q Client/Cli
 silo=Silo/bin/Release/net10.0/distinfer-silo.dll
 cli=Client/Cli/bin/Release/net10.0/distinfer.dll
 pids=()
@@ -20,6 +21,10 @@ done
 for i in $(seq 0 $((n - 1))); do
   until grep -q "is up" "/tmp/distinfer-silo$i.log"; do sleep 0.5; done
 done
+# Placement only uses silos the deploying gateway already sees as active (the membership table refreshes every second).
+until [ "$(dotnet "$cli" status --gateway 127.0.0.1:11111 --cluster-id local 2>/dev/null | grep -c ' Active ')" -ge "$n" ]; do sleep 0.5; done
+# Every silo re-reads the table each second (there is no gossip yet); give the others' views time to catch up.
+sleep 3
 dotnet "$cli" deploy --gateway 127.0.0.1:11111 --cluster-id local --model "$model" --name "$(basename "$model")" --stages "$stages"
 dotnet "$cli" status --gateway 127.0.0.1:11111 --cluster-id local | head -n $((n + 1))
 echo "cluster up: HTTP on 127.0.0.1:8080..$((8080 + n - 1)), logs in /tmp/distinfer-silo*.log; Ctrl+C stops it"
