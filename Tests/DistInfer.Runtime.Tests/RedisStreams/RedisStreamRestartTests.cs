@@ -27,7 +27,7 @@ public sealed class RedisStreamRestartTests(AppendOnlyRedisServerFixture redis) 
             tokens.Add(await queue.AddAsync(BitConverter.GetBytes(i)));
         }
 
-        await consumer.WaitForAsync(100);
+        await consumer.WaitForDistinctAsync(100);
         await consumer.DisposeAsync();
 
         // At least once: an ack in flight at the restart may repeat one entry, but none is missing.

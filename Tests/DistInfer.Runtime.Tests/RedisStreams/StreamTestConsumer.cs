@@ -62,6 +62,30 @@ internal sealed class StreamTestConsumer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes once <paramref name="count"/> distinct entries arrived: at-least-once delivery may repeat an entry,
+    /// and a repeat must not stand in for one still to come.
+    /// </summary>
+    public async Task WaitForDistinctAsync(int count)
+    {
+        while (true)
+        {
+            int distinct;
+            lock (_lock)
+            {
+                distinct = _received.Select(e => e.Token).Distinct().Count();
+            }
+
+            if (distinct >= count)
+            {
+                return;
+            }
+
+            // Wait for as many more entries as are still missing, then count again.
+            await WaitForAsync(Received.Count + (count - distinct));
+        }
+    }
+
     /// <summary>Stops the consumer; safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
