@@ -30,15 +30,14 @@ public sealed class ManagedGemm : IGemm
     public ManagedGemmKernel Kernel { get; }
 
     /// <summary>
-    /// Threads for decode-sized products. They stream weights, and a few cores saturate memory bandwidth: measured on
-    /// the 2-core VM, one thread read weights at 24.5 GB/s during decode and two at 14.5 GB/s (the thread-pool
-    /// hand-off per product costs more than the second core adds). Default: a quarter of the cores, at least one;
-    /// DISTINFER_DECODE_THREADS overrides it.
+    /// Threads for decode-sized products (default: all of <see cref="MaxThreads"/>; DISTINFER_DECODE_THREADS
+    /// overrides). On the quiet 2-core VM two threads decode faster (40.3 vs 33.4 tok/s); on the same VM loaded by
+    /// other processes one thread was faster, since a descheduled helper thread stalls every product.
     /// </summary>
     public int SkinnyThreads { get; init; } = DefaultSkinnyThreads();
 
     private static int DefaultSkinnyThreads() =>
-        int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_DECODE_THREADS"), out var n) && n > 0 ? n : Math.Max(1, Environment.ProcessorCount / 4);
+        int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_DECODE_THREADS"), out var n) && n > 0 ? n : Environment.ProcessorCount;
 
     /// <summary>Products with at most this many rows of A take the unpacked streaming path (tests lower it to 0).</summary>
     internal int SkinnyMaxRows { get; init; } = SkinnyGemm.RowsPerPass;
