@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Engine.Serving;
+using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistInfer.Bench.Commands;
+
+/// <summary>
+/// `fabric`: the same batch through the in-process engine and through the fabric on 1 and on 3 in-process silos
+/// (real TCP on loopback): decode tokens/s, their ratio, and the added decode latency per MoE layer.
+/// </summary>
+internal sealed class FabricCommand : IBenchCommand
+{
+    public string Name => "fabric";
+
+    public string Summary => "fabric (1 and 3 silos on loopback) against the in-process engine, same model and batch";
+
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 2]";
+
+    public int Run(BenchArgs args)
+    {
+        var model = args.Text("model") ?? Path.Combine(FindRoot(), "models", "demo-moe");
+        var batch = args.Int("batch", 16);
+        var newTokens = args.Int("new", 32);
+        var stages = args.Int("stages", 2);
+        var micro = args.Int("micro-batches", 2);
+        args.RejectUnknown();
+        return RunAsync(model, batch, newTokens, stages, micro).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int micro)
+    {
+        var engine = TransformerModel.Load(model, Gemm.Default);
+        var moeLayers = engine.Config.MoeLayers.Count(m => m);
+        var random = new Random(3);
+        var prompts = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, 16).Select(_ => random.Next(engine.Config.VocabSize)).ToArray()).ToArray();
+        var parameters = new SamplingParams { MaxNewTokens = newTokens, MinNewTokens = newTokens };
+        Console.WriteLine($"model {model}: {engine.Config.NumLayers} layers ({moeLayers} MoE), batch {batch}, prompt 16, {newTokens} new; kernels {engine.Gemm.Name}");
+
+        var local = await MeasureAsync(new LocalBatchExecutor(engine), prompts, parameters);
+        Console.WriteLine($"in-process engine: {local.TokensPerSecond,8:F1} tok/s, {local.StepMs,7:F2} ms/decode step");
+        foreach (var silos in new[] { 1, 3 })
+        {
+            await using var cluster = await InProcessCluster.StartAsync(silos);
+            var info = await cluster.Factory.GetGrain<IModelRegistryGrain>("bench").Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
+            var fabric = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), prompts, parameters);
+            var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
+            Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages: {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
+                $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer");
+        }
+
+        return 0;
+    }
+
+    private static async Task<(double TokensPerSecond, double StepMs)> MeasureAsync(IBatchExecutor executor, int[][] prompts, SamplingParams parameters)
+    {
+        await using var batcher = new ContinuousBatcher(executor, []);
+        // Warm-up: one short request so JIT and connections are in place.
+        await foreach (var _ in batcher.GenerateAsync(prompts[0], parameters with { MaxNewTokens = 2, MinNewTokens = 2 }))
+        {
+        }
+
+        var clock = Stopwatch.StartNew();
+        var firstStep = batcher.Steps;
+        await Task.WhenAll(prompts.Select(async p =>
+        {
+            await foreach (var _ in batcher.GenerateAsync(p, parameters))
+            {
+            }
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var steps = batcher.Steps - firstStep;
+        return (prompts.Length * parameters.MaxNewTokens / seconds, seconds * 1000 / steps);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DistInfer.Orleans.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new BenchUsageException("run from the repository or give --model");
+    }
+
+    /// <summary>Silos in this process with in-process membership, hosting the fabric.</summary>
+    private sealed class InProcessCluster : IAsyncDisposable
+    {
+        private readonly List<ServiceProvider> _providers = [];
+        private readonly List<Silo> _silos = [];
+
+        public DistInfer.Runtime.IGrainFactory Factory => _silos[0].GrainFactory;
+
+        public static async Task<InProcessCluster> StartAsync(int silos)
+        {
+            var cluster = new InProcessCluster();
+            var membership = new InProcessClusterMembership();
+            for (var i = 0; i < silos; i++)
+            {
+                var services = new ServiceCollection();
+                services.AddSingleton<IClusterMembershipService>(membership);
+                var name = "bench" + i;
+                services.AddDistInferSilo(o =>
+                {
+                    o.Name = name;
+                    o.ClusterId = "bench";
+                });
+                services.AddDistInferFabric();
+                var provider = services.BuildServiceProvider();
+                cluster._providers.Add(provider);
+                var silo = provider.GetRequiredService<Silo>();
+                await silo.StartAsync();
+                cluster._silos.Add(silo);
+            }
+
+            return cluster;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var silo in _silos)
+            {
+                await silo.StopAsync();
+            }
+
+            foreach (var provider in _providers)
+            {
+                await provider.DisposeAsync();
+            }
+        }
+    }
+}
