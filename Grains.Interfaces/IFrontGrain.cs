@@ -16,6 +16,15 @@ public interface IFrontGrain : IGrainWithStringKey
 
     Task<ClusterStatus> Status();
 
+    /// <summary>Starts one prompt's generation on this silo and returns its id, for <see cref="Next"/>.</summary>
+    Task<string> Start(GenerateRequest request);
+
+    /// <summary>
+    /// The tokens produced since the last call (waiting up to <paramref name="waitMilliseconds"/> for at least one) and,
+    /// once the sequence ended, its finish reason. Streams tokens to clients outside the cluster by long polling.
+    /// </summary>
+    Task<GenerationChunk> Next(string generationId, int waitMilliseconds);
+
     /// <summary>Token ids of <paramref name="text"/> with the model's tokenizer (clients need not have the files).</summary>
     Task<int[]> Encode(string model, string text);
 

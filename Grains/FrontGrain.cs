@@ -7,7 +7,7 @@ namespace DistInfer.Grains;
 
 /// <summary>Clients' way in: deploy, generate (non-streaming) and status, served by this silo's <see cref="FabricFront"/>.</summary>
 [StatelessWorker]
-public sealed class FrontGrain(FabricFront front, IClusterMembershipService membership) : Grain, IFrontGrain
+public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, IClusterMembershipService membership) : Grain, IFrontGrain
 {
     public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);
 
@@ -15,17 +15,32 @@ public sealed class FrontGrain(FabricFront front, IClusterMembershipService memb
 
     public async Task<string> Decode(string model, int[] ids) => (await front.TokenizerAsync(model)).Decode(ids);
 
+    public Task<string> Start(GenerateRequest request)
+    {
+        if (request.Prompts.Count != 1)
+        {
+            throw new ArgumentException($"Start takes one prompt (got {request.Prompts.Count})");
+        }
+
+        return Task.FromResult(sessions.Start(front.GenerateAsync(request.Model, request.Prompts[0], Parameters(request))));
+    }
+
+    public Task<GenerationChunk> Next(string generationId, int waitMilliseconds) =>
+        sessions.NextAsync(generationId, TimeSpan.FromMilliseconds(Math.Clamp(waitMilliseconds, 0, 30_000)));
+
+    private static SamplingParams Parameters(GenerateRequest request) => new()
+    {
+        MaxNewTokens = request.MaxNewTokens,
+        MinNewTokens = request.MinNewTokens,
+        Temperature = request.Temperature,
+        TopK = request.TopK,
+        TopP = request.TopP,
+        Seed = request.Seed is { } seed ? (ulong)seed : null,
+    };
+
     public async Task<GenerateResponse> Generate(GenerateRequest request)
     {
-        var parameters = new SamplingParams
-        {
-            MaxNewTokens = request.MaxNewTokens,
-            MinNewTokens = request.MinNewTokens,
-            Temperature = request.Temperature,
-            TopK = request.TopK,
-            TopP = request.TopP,
-            Seed = request.Seed is { } seed ? (ulong)seed : null,
-        };
+        var parameters = Parameters(request);
         var runs = request.Prompts.Select(async prompt =>
         {
             var tokens = new List<int>();

@@ -14,6 +14,7 @@ public static class FabricServiceCollectionExtensions
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(StageGrain).TypeHandle);
         services.AddPlacementDirector<ExpertPlacement, ExpertPlacementDirector>();
         services.TryAddSingleton(sp => new FabricFront(sp, options ?? new FabricOptions()));
+        services.TryAddSingleton<GenerationSessions>();
         return services;
     }
 }

@@ -1,0 +1,112 @@
+using System.Runtime.CompilerServices;
+using DistInfer.Grains;
+using DistInfer.Runtime;
+using DistInfer.Runtime.Client;
+using Microsoft.Extensions.Options;
+
+namespace DistInfer.Client;
+
+/// <summary>
+/// The .NET SDK: deploy models, generate with tokens streamed as they are produced, and read the cluster's status,
+/// over the cluster client (any silo's gateway).
+/// </summary>
+public sealed class DistInferClient : IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly ClusterClient? _owned;
+    private readonly TimeSpan _pollWait;
+
+    public DistInferClient(IGrainFactory grains, TimeSpan? pollWait = null)
+    {
+        // The generated proxies register themselves when their assembly's module initializer runs.
+        RuntimeHelpers.RunModuleConstructor(typeof(IFrontGrain).Module.ModuleHandle);
+        _grains = grains;
+        _pollWait = pollWait ?? TimeSpan.FromSeconds(1);
+    }
+
+    private DistInferClient(ClusterClient client, TimeSpan pollWait)
+        : this((IGrainFactory)client, (TimeSpan?)pollWait)
+    {
+        _owned = client;
+    }
+
+    /// <summary>Connects to the cluster through the given gateways.</summary>
+    public static async Task<DistInferClient> ConnectAsync(DistInferClientOptions options, CancellationToken cancellationToken = default)
+    {
+        var clientOptions = new ClusterClientOptions { ClusterId = options.ClusterId };
+        foreach (var gateway in options.Gateways)
+        {
+            clientOptions.Gateways.Add(gateway);
+        }
+
+        var client = new ClusterClient(Options.Create(clientOptions));
+        await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return new DistInferClient(client, options.PollWait);
+    }
+
+    private IFrontGrain Front => _grains.GetGrain<IFrontGrain>("sdk");
+
+    /// <summary>Deploys a checkpoint directory (as the silos see it); completes when every activation has its weights.</summary>
+    public Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request) => Front.Deploy(name, request);
+
+    public Task<ClusterStatus> StatusAsync() => Front.Status();
+
+    /// <summary>Streams the continuation of a text prompt, encoded and decoded with the model's tokenizer.</summary>
+    public async IAsyncEnumerable<TokenChunk> GenerateAsync(string model, string prompt, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var ids = await Front.Encode(model, prompt).ConfigureAwait(false);
+        var all = new List<int>();
+        var text = string.Empty;
+        await foreach (var chunk in GenerateAsync(model, ids, options, cancellationToken).ConfigureAwait(false))
+        {
+            all.AddRange(chunk.Tokens);
+            // Decode everything so far and hand out the new part, so characters split over tokens come out whole.
+            var full = await Front.Decode(model, [.. all]).ConfigureAwait(false);
+            var complete = chunk.FinishReason is not null ? full : full.TrimEnd('\uFFFD');
+            var delta = complete.Length >= text.Length ? complete[text.Length..] : string.Empty;
+            text = complete.Length >= text.Length ? complete : text;
+            yield return chunk with { Text = delta };
+        }
+    }
+
+    /// <summary>Streams generated tokens for a prompt given as token ids.</summary>
+    public async IAsyncEnumerable<TokenChunk> GenerateAsync(string model, int[] promptIds, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options ??= new GenerationOptions();
+        var id = await Front.Start(new GenerateRequest
+        {
+            Model = model,
+            Prompts = [promptIds],
+            MaxNewTokens = options.MaxNewTokens,
+            MinNewTokens = options.MinNewTokens,
+            Temperature = options.Temperature,
+            TopK = options.TopK,
+            TopP = options.TopP,
+            Seed = options.Seed,
+        }).ConfigureAwait(false);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var chunk = await Front.Next(id, (int)_pollWait.TotalMilliseconds).ConfigureAwait(false);
+            if (chunk.Tokens.Length > 0 || chunk.FinishReason is not null)
+            {
+                yield return new TokenChunk(chunk.Tokens, string.Empty, chunk.FinishReason);
+            }
+
+            if (chunk.FinishReason is not null)
+            {
+                yield break;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_owned is not null)
+        {
+            await _owned.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

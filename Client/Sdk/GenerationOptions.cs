@@ -1,0 +1,15 @@
+namespace DistInfer.Client;
+
+/// <summary>Sampling settings for <see cref="DistInferClient.GenerateAsync(string, string, GenerationOptions?, CancellationToken)"/>.</summary>
+public sealed record GenerationOptions
+{
+    public int MaxNewTokens { get; init; } = 16;
+    public int MinNewTokens { get; init; }
+
+    /// <summary>0 is greedy.</summary>
+    public float Temperature { get; init; }
+
+    public int TopK { get; init; }
+    public float TopP { get; init; } = 1.0f;
+    public long? Seed { get; init; }
+}
