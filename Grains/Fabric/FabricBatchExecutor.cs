@@ -21,7 +21,9 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
     public int Replica => replica;
 
     /// <summary>Steps that needed a re-prefill after a fault (observable in tests and metrics).</summary>
-    public int Recoveries { get; private set; }
+    public int Recoveries => Volatile.Read(ref _recoveries);
+
+    private int _recoveries;
 
     public async ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken)
     {
@@ -96,7 +98,7 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
             catch (Exception) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
                 // Re-prefill: every sequence of the micro-batch sends all its tokens again into fresh caches.
-                Recoveries++;
+                Interlocked.Increment(ref _recoveries);
                 var backoff = _options.RecoveryBackoff * (attempt + 1);
                 await Task.Delay(backoff < _options.MaxRecoveryBackoff ? backoff : _options.MaxRecoveryBackoff, cancellationToken).ConfigureAwait(false);
                 await ReloadStagesAsync().ConfigureAwait(false);

@@ -10,11 +10,7 @@ internal sealed partial class StartupDeployment(SiloHostOptions options, FabricF
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!silo.IsRunning && !stoppingToken.IsCancellationRequested)
-        {
-            await Task.Delay(50, stoppingToken).ConfigureAwait(false);
-        }
-
+        // Hosted services start in registration order: SiloRunner (registered first) has started the silo.
         if (options.Model is { } model)
         {
             LogDeploying(logger, options.ModelName, model);
