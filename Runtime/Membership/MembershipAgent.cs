@@ -264,7 +264,7 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
         try
         {
             data = await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
-            _publisher.Publish(data);
+            _publisher.Publish(data, _time.GetUtcNow(), _options.MissingRowGracePeriod);
             var own = data.Find(LocalSilo);
             var running = _status is SiloStatus.Active or SiloStatus.ShuttingDown;
             _rowMissing = own is null && running && !_leaving;

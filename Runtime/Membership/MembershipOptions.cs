@@ -45,6 +45,13 @@ public sealed class MembershipOptions
     /// <summary>How often a silo runs the defunct row cleanup.</summary>
     public TimeSpan DefunctSiloCleanupPeriod { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a silo whose row vanished from the table without a Dead verdict (a wiped table) stays in the view,
+    /// waiting for it to write its row back. Longer than a few refresh periods; a silo that died meanwhile leaves
+    /// the view after it.
+    /// </summary>
+    public TimeSpan MissingRowGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Compare-and-swap attempts of one write (join, vote, status change) before it gives up.</summary>
     public int MaxWriteAttempts { get; set; } = 20;
 
@@ -52,7 +59,7 @@ public sealed class MembershipOptions
     {
         if (ProbeTimeout <= TimeSpan.Zero || IAmAliveTablePublishTimeout <= TimeSpan.Zero
             || TableRefreshTimeout <= TimeSpan.Zero || MetadataRefreshPeriod <= TimeSpan.Zero
-            || DeathVoteExpirationTimeout <= TimeSpan.Zero)
+            || DeathVoteExpirationTimeout <= TimeSpan.Zero || MissingRowGracePeriod < TimeSpan.Zero)
         {
             throw new ArgumentException("membership periods and timeouts must be positive");
         }

@@ -11,25 +11,55 @@ internal sealed class MembershipSnapshotPublisher
 {
     private readonly Lock _lock = new();
     private readonly List<Channel<MembershipUpdate>> _watchers = [];
+    private readonly Dictionary<SiloAddress, DateTimeOffset> _missingSince = [];
     private MembershipSnapshot _current = MembershipSnapshot.Empty;
 
     public MembershipSnapshot Current => Volatile.Read(ref _current);
 
     public event Action<MembershipUpdate>? Changed;
 
-    /// <summary>Publishes <paramref name="data"/> when it differs from the current snapshot; returns the current.</summary>
-    public MembershipSnapshot Publish(MembershipTableData data)
+    /// <summary>
+    /// Publishes <paramref name="data"/> when it differs from the current snapshot; returns the current. A member
+    /// whose row vanished without a Dead verdict (the table was wiped, e.g. Redis restarted without persistence)
+    /// stays in the view for <paramref name="missingRowGrace"/>: its silo is probably alive and about to write the
+    /// row back, and dropping it would move directory ownership and let a grain activate twice.
+    /// </summary>
+    public MembershipSnapshot Publish(MembershipTableData data, DateTimeOffset now, TimeSpan missingRowGrace)
     {
         var previous = Current;
-        if (data.Version == previous.TableVersion && data.Rows.Count == previous.Members.Count)
-        {
-            return previous;
-        }
-
         var members = new Dictionary<SiloAddress, MembershipEntry>(data.Rows.Count);
         foreach (var row in data.Rows)
         {
             members[row.Entry.SiloAddress] = row.Entry;
+            _missingSince.Remove(row.Entry.SiloAddress);
+        }
+
+        foreach (var (silo, entry) in previous.Members)
+        {
+            if (members.ContainsKey(silo) || entry.Status == SiloStatus.Dead)
+            {
+                _missingSince.Remove(silo);
+                continue;
+            }
+
+            if (!_missingSince.TryGetValue(silo, out var since))
+            {
+                _missingSince[silo] = since = now;
+            }
+
+            if (now - since < missingRowGrace)
+            {
+                members[silo] = entry;
+            }
+            else
+            {
+                _missingSince.Remove(silo);
+            }
+        }
+
+        if (data.Version == previous.TableVersion && SameMembers(members, previous.Members))
+        {
+            return previous;
         }
 
         var snapshot = new MembershipSnapshot(previous.Version + 1, data.Version, members);
@@ -53,6 +83,24 @@ internal sealed class MembershipSnapshotPublisher
 
         Changed?.Invoke(update);
         return snapshot;
+    }
+
+    private static bool SameMembers(Dictionary<SiloAddress, MembershipEntry> members, IReadOnlyDictionary<SiloAddress, MembershipEntry> previous)
+    {
+        if (members.Count != previous.Count)
+        {
+            return false;
+        }
+
+        foreach (var silo in members.Keys)
+        {
+            if (!previous.ContainsKey(silo))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async IAsyncEnumerable<MembershipUpdate> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
