@@ -6,8 +6,8 @@ namespace DistInfer.Grains.Balancing;
 /// <summary>
 /// Turns observed load into a new expert replica set, layer by layer, with the engine's EPLB-style
 /// <see cref="ExpertBalancer"/>: replica counts by load per replica (using as many of the allowed slots as improve
-/// balancedness), then replicas packed onto silos by load (the silo
-/// order rotated per layer, so one silo does not take every layer's heaviest slot). A replica already running on a
+/// balancedness), then replicas packed onto silos by load, the packer's silos matched to real ones so that as many
+/// replicas as possible stay where they run. A replica already running on a
 /// silo the plan keeps for its expert stays (same key, no reload); the rest are added with new replica numbers and
 /// pins, and the replicas not kept are removed.
 /// </summary>
@@ -66,9 +66,10 @@ public static class RebalancePlanner
                 targets[e] = [];
             }
 
+            var relabel = Relabel(packed, existing, silos, i);
             foreach (var slot in packed)
             {
-                targets[slot.Expert].Add(silos[(slot.Silo + i) % silos.Count]);
+                targets[slot.Expert].Add(silos[relabel[slot.Silo]]);
                 expected.Add(slot.ExpectedLoad);
             }
 
@@ -103,6 +104,84 @@ public static class RebalancePlanner
         }
 
         return new RebalancePlan(replicas, added, removed, before, after);
+    }
+
+    /// <summary>
+    /// Which silo each of the packer's silos becomes. The packer balances silos that are all alike, so any relabelling
+    /// keeps its balance; the one that leaves the most replicas where they already run wins (fewer weights to load),
+    /// searched exhaustively up to 7 silos. Ties, and larger clusters, rotate by the layer index so that one silo
+    /// does not take every layer's heaviest slot.
+    /// </summary>
+    private static int[] Relabel(IReadOnlyList<ExpertSlot> packed, List<(ExpertReplicaInfo Replica, long Tokens, string RunsOn)>[] existing,
+        IReadOnlyList<string> silos, int rotation)
+    {
+        var n = silos.Count;
+        var best = new int[n];
+        for (var p = 0; p < n; p++)
+        {
+            best[p] = (p + rotation) % n;
+        }
+
+        if (n > 7)
+        {
+            return best;
+        }
+
+        // gain[p, s]: replicas the packer put on its silo p whose expert already runs on silo s.
+        var gain = new int[n, n];
+        foreach (var slot in packed)
+        {
+            for (var s = 0; s < n; s++)
+            {
+                if (existing[slot.Expert].Exists(c => c.RunsOn == silos[s]))
+                {
+                    gain[slot.Silo, s]++;
+                }
+            }
+        }
+
+        var bestGain = Gain(best);
+        var current = new int[n];
+        var taken = new bool[n];
+        Search(0);
+        return best;
+
+        int Gain(int[] map)
+        {
+            var g = 0;
+            for (var p = 0; p < n; p++)
+            {
+                g += gain[p, map[p]];
+            }
+
+            return g;
+        }
+
+        void Search(int p)
+        {
+            if (p == n)
+            {
+                var g = Gain(current);
+                if (g > bestGain)
+                {
+                    bestGain = g;
+                    current.CopyTo(best, 0);
+                }
+
+                return;
+            }
+
+            for (var s = 0; s < n; s++)
+            {
+                if (!taken[s])
+                {
+                    taken[s] = true;
+                    current[p] = s;
+                    Search(p + 1);
+                    taken[s] = false;
+                }
+            }
+        }
     }
 
     /// <summary>

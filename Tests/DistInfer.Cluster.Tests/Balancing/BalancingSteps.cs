@@ -11,10 +11,14 @@ internal static class BalancingSteps
 {
     public const int Sequences = 4;
 
-    public static IEnumerable<(int[] Tokens, int[] Counts)> Batches(SkewedCheckpoint checkpoint, int steps = 3)
+    public static readonly int[] Skewed = [28, 4, 4, 4, 4, 4, 4, 4];
+
+    public static readonly int[] Uniform = [7, 7, 7, 7, 7, 7, 7, 7];
+
+    public static IEnumerable<(int[] Tokens, int[] Counts)> Batches(SkewedCheckpoint checkpoint, int steps = 3, int[]? perResidue = null)
     {
         var random = new Random(5);
-        int[] perResidue = [28, 4, 4, 4, 4, 4, 4, 4];
+        perResidue ??= Skewed;
         for (var s = 0; s < steps; s++)
         {
             var tokens = checkpoint.Tokens(perResidue, random);

@@ -61,6 +61,37 @@ public sealed class ExpertBalancingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Rebalance_LoadBecomesUniform_RetiresExtraReplicasAndStagesStopUsingThem()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model).Deploy(new DeploymentRequest { ModelPath = checkpoint.Path, Stages = 2 });
+        var engine = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var balancer = cluster.GrainFactory.GetGrain<IExpertBalancerGrain>(Model);
+        await RunAndCompareAsync(cluster.GrainFactory, info, engine, checkpoint, firstSequence: 1);
+        var grown = await balancer.Rebalance(new RebalanceRequest { SlotsPerLayer = 16 });
+
+        await RunAndCompareAsync(cluster.GrainFactory, info, engine, checkpoint, firstSequence: 100, BalancingSteps.Uniform);
+        var shrunk = await balancer.Rebalance(new RebalanceRequest { SlotsPerLayer = 16 });
+
+        Assert.True(shrunk.Changed);
+        Assert.Equal(grown.Added, shrunk.Removed);
+        Assert.Equal(0, shrunk.Added);
+        Assert.Equal(info.MoeLayers.Count * info.NumExperts, shrunk.Replicas.Count);
+        var retired = grown.Replicas.Select(r => r.Key).Except(shrunk.Replicas.Select(r => r.Key)).ToHashSet();
+        for (var s = 0; s < info.Stages; s++)
+        {
+            var stage = await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(Model, 0, s).ToString()).Status();
+            Assert.Equal(shrunk.ReplicaSetVersion, stage.ReplicaSetVersion);
+            Assert.DoesNotContain(stage.Dispatch, d => retired.Contains(d.Key));
+        }
+
+        await RunAndCompareAsync(cluster.GrainFactory, info, engine, checkpoint, firstSequence: 200, BalancingSteps.Uniform);
+        var report = await balancer.Report();
+        Assert.True(report.Balancedness >= 0.8, $"balancedness {report.Balancedness:F3} on uniform load with one replica per expert");
+    }
+
+    [Fact]
     public async Task Rebalance_NoTokensObserved_KeepsReplicaSet()
     {
         using var checkpoint = SkewedCheckpoint.Write();
@@ -96,10 +127,10 @@ public sealed class ExpertBalancingTests(ITestOutputHelper output)
         Assert.True(RelativeError(fabric, unlimited) > 1e-4, "capacity factor 1 dropped nothing although experts 0 and 1 are overfull");
     }
 
-    private static async Task RunAndCompareAsync(IGrainFactory grains, DeploymentInfo info, TransformerModel engine, SkewedCheckpoint checkpoint, long firstSequence)
+    private static async Task RunAndCompareAsync(IGrainFactory grains, DeploymentInfo info, TransformerModel engine, SkewedCheckpoint checkpoint, long firstSequence, int[]? perResidue = null)
     {
         var sequence = firstSequence;
-        foreach (var (tokens, counts) in BalancingSteps.Batches(checkpoint))
+        foreach (var (tokens, counts) in BalancingSteps.Batches(checkpoint, perResidue: perResidue))
         {
             var fabric = await ForwardAsync(grains, info, tokens, counts, sequence);
             sequence += counts.Length;
