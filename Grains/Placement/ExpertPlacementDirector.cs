@@ -6,14 +6,15 @@ namespace DistInfer.Grains.Placement;
 
 /// <summary>
 /// Chooses a silo for expert replica (layer, expert, replica[@pin]). A pinned key goes to the active silo at its pin:
-/// deployment and the balancer plan pins (<see cref="ExpertPlacementPlanner"/>) with replicas of one expert on
-/// distinct silos, spread by free memory and kept on the stage's silo when they fit. An unpinned key, or one whose
-/// pinned silo is gone, takes rank (e + layer + r) mod n of the silos ranked by free accelerator memory, then free
-/// host memory (address breaks ties, so every silo ranks alike): consecutive experts of a layer land on different
-/// silos and replicas 0..n-1 of one expert on distinct silos. With fewer silos than replicas (after losing silos)
-/// the rule wraps and two replicas may share a silo: serving goes on, and the next rebalance, which never plans
-/// more replicas of an expert than there are silos, removes the extra replica. Placement is a pure function of
-/// the key and the view, so every silo decides alike without shared state.
+/// deployment and the balancer plan pins (<see cref="ExpertPlacementPlanner"/>, <see cref="Balancing.RebalancePlanner"/>)
+/// with the replicas of one expert on distinct silos, spread by free memory and kept on the stage's silo when they
+/// fit; both refuse to plan more replicas of an expert than there are silos (a clear DistInferException at deploy).
+/// An unpinned key, or one whose pinned silo is gone, takes rank (e + layer + r) mod n of the silos ranked by free
+/// accelerator memory, then free host memory (address breaks ties, so every silo ranks alike): consecutive experts
+/// of a layer land on different silos and unpinned replicas 0..n-1 of one expert on distinct silos. Fallback
+/// after a silo loss prefers availability: the reactivated replica may land beside a sibling (the director sees
+/// only the key and the view), and the next rebalance, which keeps one replica per expert per silo, retires the
+/// duplicate. Placement is a pure function of the key and the view, so every silo decides alike.
 /// </summary>
 public sealed class ExpertPlacementDirector : IPlacementDirector
 {
