@@ -35,6 +35,10 @@ public sealed record ExpertPlacementRow
     [Id(3)] public int Replica { get; init; }
     [Id(4)] public string Silo { get; init; } = "";
     [Id(5)] public long Tokens { get; init; }
+    [Id(6)] public string Key { get; init; } = "";
+
+    /// <summary>Tokens routed to the replica and not yet answered, summed over the stages that dispatch to it.</summary>
+    [Id(7)] public long Outstanding { get; init; }
 }
 
 [GenerateSerializer]

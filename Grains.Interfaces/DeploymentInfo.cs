@@ -27,5 +27,14 @@ public sealed record DeploymentInfo
     /// <summary>Replica count per (moe layer index in <see cref="MoeLayers"/>, expert), flattened.</summary>
     [Id(13)] public List<int> ExpertReplicaCounts { get; init; } = [];
 
+    /// <summary>Every expert replica and its grain key; the balancer replaces it (and bumps <see cref="ReplicaSetVersion"/>).</summary>
+    [Id(14)] public List<ExpertReplicaInfo> ExpertReplicaSet { get; init; } = [];
+
+    /// <summary>Incremented each time the balancer changes <see cref="ExpertReplicaSet"/>.</summary>
+    [Id(15)] public long ReplicaSetVersion { get; init; }
+
+    /// <summary>Switch capacity factor of the MoE layers; 0 is dropless.</summary>
+    [Id(16)] public double CapacityFactor { get; init; }
+
     public int ReplicasOf(int moeLayerIndex, int expert) => ExpertReplicaCounts[moeLayerIndex * NumExperts + expert];
 }

@@ -12,4 +12,10 @@ public sealed record DeploymentRequest
 
     /// <summary>Replicas of every expert (the balancer adds more to hot experts later).</summary>
     [Id(3)] public int ExpertReplicas { get; init; } = 1;
+
+    /// <summary>
+    /// Switch capacity factor: an expert takes at most ceil(factor · tokens · topK / experts) of a routed block's
+    /// tokens and the rest pass through the residual. 0 (the default) is dropless.
+    /// </summary>
+    [Id(4)] public double CapacityFactor { get; init; }
 }

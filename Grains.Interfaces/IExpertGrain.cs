@@ -13,4 +13,7 @@ public interface IExpertGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<ExpertStatus> Status();
+
+    /// <summary>Taken out of dispatch by the balancer: deactivate once idle (stages have drained their calls first).</summary>
+    Task Retire();
 }

@@ -11,4 +11,10 @@ public interface IModelRegistryGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<DeploymentInfo?> Describe();
+
+    /// <summary>
+    /// Replaces the expert replica set (the balancer's commit). Fails when <paramref name="expectedVersion"/> is not
+    /// the current version, so two rebalances cannot interleave.
+    /// </summary>
+    Task<DeploymentInfo> UpdateExpertReplicas(List<ExpertReplicaInfo> replicas, long expectedVersion);
 }

@@ -17,4 +17,12 @@ public sealed record StageLoadRequest
 
     /// <summary>Replica count per (MoE layer ordinal, expert), as in <see cref="DeploymentInfo.ExpertReplicaCounts"/>.</summary>
     [Id(8)] public List<int> ExpertReplicaCounts { get; init; } = [];
+
+    /// <summary>The expert replicas the stage dispatches to, as in <see cref="DeploymentInfo.ExpertReplicaSet"/>.</summary>
+    [Id(9)] public List<ExpertReplicaInfo> ExpertReplicaSet { get; init; } = [];
+
+    /// <summary>A stage keeps the newest replica set it has seen, so a stale request cannot roll it back.</summary>
+    [Id(10)] public long ReplicaSetVersion { get; init; }
+
+    [Id(11)] public double CapacityFactor { get; init; }
 }

@@ -12,4 +12,10 @@ public sealed record StageStatus
     [Id(3)] public long Steps { get; init; }
     [Id(4)] public double BusySeconds { get; init; }
     [Id(5)] public long ParameterBytes { get; init; }
+
+    /// <summary>Per expert replica this stage dispatches to: tokens sent and tokens in flight.</summary>
+    [Id(6)] public List<ExpertDispatchRow> Dispatch { get; init; } = [];
+
+    /// <summary>The version of the expert replica set the stage dispatches to.</summary>
+    [Id(7)] public long ReplicaSetVersion { get; init; }
 }

@@ -56,6 +56,12 @@ public sealed class ExpertGrain : Grain, IExpertGrain
         return Task.FromResult(output);
     }
 
+    public Task Retire()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     public Task<ExpertStatus> Status() => Task.FromResult(new ExpertStatus
     {
         Silo = RuntimeIdentity,

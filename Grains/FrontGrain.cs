@@ -65,27 +65,38 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
     {
         var experts = new List<ExpertPlacementRow>();
         var stages = new List<StagePlacementRow>();
-        foreach (var info in front.Deployed)
+        foreach (var deployed in front.Deployed)
         {
+            // The registry holds the current expert replica set (the balancer changes it); the front's copy may be older.
+            var info = await GrainFactory.GetGrain<IModelRegistryGrain>(deployed.Name).Describe() ?? deployed;
+            var outstanding = new Dictionary<string, long>(StringComparer.Ordinal);
             for (var r = 0; r < info.Replicas; r++)
             {
                 for (var s = 0; s < info.Stages; s++)
                 {
                     var st = await GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Status();
                     stages.Add(new StagePlacementRow { Model = info.Name, Replica = r, Stage = s, Silo = st.Silo, Steps = st.Steps, BusySeconds = st.BusySeconds, LiveSequences = st.LiveSequences });
+                    foreach (var d in st.Dispatch)
+                    {
+                        outstanding[d.Key] = outstanding.GetValueOrDefault(d.Key) + d.Outstanding;
+                    }
                 }
             }
 
-            for (var i = 0; i < info.MoeLayers.Count; i++)
+            foreach (var x in info.ExpertReplicaSet)
             {
-                for (var e = 0; e < info.NumExperts; e++)
+                var es = await GrainFactory.GetGrain<IExpertGrain>(x.Key).Status();
+                experts.Add(new ExpertPlacementRow
                 {
-                    for (var k = 0; k < info.ReplicasOf(i, e); k++)
-                    {
-                        var es = await GrainFactory.GetGrain<IExpertGrain>(new ExpertKey(info.Name, info.MoeLayers[i], e, k).ToString()).Status();
-                        experts.Add(new ExpertPlacementRow { Model = info.Name, Layer = info.MoeLayers[i], Expert = e, Replica = k, Silo = es.Silo, Tokens = es.Tokens });
-                    }
-                }
+                    Model = info.Name,
+                    Layer = x.Layer,
+                    Expert = x.Expert,
+                    Replica = x.Replica,
+                    Key = x.Key,
+                    Silo = es.Silo,
+                    Tokens = es.Tokens,
+                    Outstanding = outstanding.GetValueOrDefault(x.Key),
+                });
             }
         }
 

@@ -3,6 +3,7 @@ using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
+using DistInfer.Grains.Routing;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Placement;
 
@@ -10,20 +11,22 @@ namespace DistInfer.Grains;
 
 /// <summary>
 /// A pipeline stage: its layers' attention, norms, routers and dense MLPs, the KV caches of its replica's
-/// sequences, and the dispatch of each MoE layer's tokens to expert grains (one call per expert per step, to the
-/// replica with the fewest outstanding tokens), combined in the engine's order.
+/// sequences, and the dispatch of each MoE layer's tokens to expert replicas (<see cref="ExpertDispatcher"/>),
+/// combined in the engine's order.
 /// </summary>
 [ResourceOptimizedPlacement]
 public sealed class StageGrain : Grain, IStageGrain
 {
     private readonly Dictionary<long, SequenceKvCache> _caches = [];
-    private readonly Dictionary<(int Layer, int Expert, int Replica), long> _outstanding = [];
+    private ExpertDispatcher? _dispatcher;
     private TransformerModel? _model;
     private StageLoadRequest? _request;
     private long _steps;
     private double _busySeconds;
 
-    public Task<StageStatus> Load(StageLoadRequest request)
+    private ExpertDispatcher Dispatcher => _dispatcher ??= new ExpertDispatcher(GrainFactory);
+
+    public async Task<StageStatus> Load(StageLoadRequest request)
     {
         if (_model is null || !SameWeights(_request!, request))
         {
@@ -34,9 +37,18 @@ public sealed class StageGrain : Grain, IStageGrain
             _model = new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default);
         }
 
-        // Expert replica counts may change (rebalancing) without reloading weights.
+        // The expert replica set changes (rebalancing) without reloading weights; a stale request (a pipeline
+        // reloading a reactivated stage from its copy of the deployment) must not roll it back.
+        var current = await GrainFactory.GetGrain<IModelRegistryGrain>(request.Model).Describe();
+        if (current is not null && current.ReplicaSetVersion > request.ReplicaSetVersion && current.ModelPath == request.ModelPath)
+        {
+            request = ModelRegistryGrain.StageRequest(current, request.Replica, request.Stage);
+        }
+
         _request = request;
-        return Status();
+        _model.CapacityFactor = request.CapacityFactor;
+        await Dispatcher.UpdateAsync(request);
+        return await Status();
     }
 
     private static bool SameWeights(StageLoadRequest a, StageLoadRequest b) =>
@@ -70,7 +82,7 @@ public sealed class StageGrain : Grain, IStageGrain
             if (model.Config.MoeLayers[l])
             {
                 var routing = model.MoeRoute(l, hidden, n, normed, routerLogits);
-                var outputs = await RunExpertsAsync(model, request, l, routing, normed);
+                var outputs = await Dispatcher.RunAsync(model, l, routing, normed);
                 model.MoeFinish(l, routing, outputs, normed, hidden, n);
             }
             else
@@ -116,6 +128,8 @@ public sealed class StageGrain : Grain, IStageGrain
         Steps = _steps,
         BusySeconds = _busySeconds,
         ParameterBytes = (_model?.Weights.ParameterCount ?? 0) * sizeof(float),
+        Dispatch = _dispatcher?.Statistics() ?? [],
+        ReplicaSetVersion = _dispatcher?.Version ?? -1,
     });
 
     private SequenceKvCache[] CachesFor(StageStep step, TransformerModel model)
@@ -153,72 +167,5 @@ public sealed class StageGrain : Grain, IStageGrain
         }
 
         return lost.Count == 0 ? caches : throw new SequenceStateLostException($"stage {this.GetPrimaryKeyString()} lost the KV cache of sequences {string.Join(", ", lost)}");
-    }
-
-    private async Task<float[]?[]> RunExpertsAsync(TransformerModel model, StageLoadRequest request, int layer, MoeRouting routing, float[] normed)
-    {
-        var ordinal = model.Config.MoeLayerOrdinal(layer);
-        var experts = model.Config.NumExperts;
-        var outputs = new float[]?[experts];
-        var calls = new List<Task>();
-        for (var e = 0; e < experts; e++)
-        {
-            var count = routing.TokenCount(e);
-            if (count == 0)
-            {
-                continue;
-            }
-
-            var replicas = request.ExpertReplicaCounts.Count > 0 ? request.ExpertReplicaCounts[ordinal * experts + e] : 1;
-            var replica = LeastOutstanding(layer, e, replicas);
-            calls.Add(Run(e, replica, model.MoeExpertInput(routing, e, normed), count));
-        }
-
-        async Task Run(int expert, int replica, float[] block, int rows) =>
-            outputs[expert] = await CallExpertAsync(request, layer, expert, replica, block, rows);
-
-        await Task.WhenAll(calls);
-        return outputs;
-    }
-
-    private int LeastOutstanding(int layer, int expert, int replicas)
-    {
-        var best = 0;
-        var bestLoad = long.MaxValue;
-        for (var r = 0; r < replicas; r++)
-        {
-            var load = _outstanding.GetValueOrDefault((layer, expert, r));
-            if (load < bestLoad)
-            {
-                best = r;
-                bestLoad = load;
-            }
-        }
-
-        return best;
-    }
-
-    private async Task<float[]> CallExpertAsync(StageLoadRequest request, int layer, int expert, int replica, float[] block, int rows)
-    {
-        var key = (layer, expert, replica);
-        _outstanding[key] = _outstanding.GetValueOrDefault(key) + rows;
-        try
-        {
-            var grain = GrainFactory.GetGrain<IExpertGrain>(new ExpertKey(request.Model, layer, expert, replica).ToString());
-            try
-            {
-                return await grain.Forward(block, rows);
-            }
-            catch (Exception)
-            {
-                // The replica may have been reactivated elsewhere without weights (its silo died): load and retry once.
-                await grain.Load(new ExpertLoadRequest { ModelPath = request.ModelPath, Layer = layer, Expert = expert });
-                return await grain.Forward(block, rows);
-            }
-        }
-        finally
-        {
-            _outstanding[key] -= rows;
-        }
     }
 }

@@ -5,4 +5,5 @@ namespace DistInfer.Cli;
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ClusterStatus))]
+[JsonSerializable(typeof(RebalanceResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -15,7 +15,8 @@ internal static class DeployCommand
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
         var replicas = new Option<int>("--replicas") { DefaultValueFactory = _ => 1 };
         var expertReplicas = new Option<int>("--expert-replicas") { DefaultValueFactory = _ => 1 };
-        var command = new Command("deploy", "deploy a model to a cluster") { model, name, stages, replicas, expertReplicas };
+        var capacityFactor = new Option<double>("--capacity-factor") { Description = "Switch capacity factor of the MoE layers (0: dropless, the default)" };
+        var command = new Command("deploy", "deploy a model to a cluster") { model, name, stages, replicas, expertReplicas, capacityFactor };
         gateway.AddTo(command);
         command.SetAction((r, _) => CliRunner.RunAsync(async () =>
         {
@@ -28,6 +29,7 @@ internal static class DeployCommand
                 Stages = r.GetValue(stages),
                 Replicas = r.GetValue(replicas),
                 ExpertReplicas = r.GetValue(expertReplicas),
+                CapacityFactor = r.GetValue(capacityFactor),
             });
             Console.WriteLine($"deployed {info.Name}: {info.Stages} stage(s) x {info.Replicas} replica(s), layers split at [{string.Join(", ", info.Boundaries)}], " +
                 $"{info.MoeLayers.Count} MoE layers x {info.NumExperts} experts x {info.ExpertReplicas} replica(s), in {clock.Elapsed.TotalSeconds:F1} s");

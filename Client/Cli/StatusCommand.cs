@@ -36,7 +36,7 @@ internal static class StatusCommand
 
             foreach (var e in status.Experts)
             {
-                Console.WriteLine($"expert {e.Model} layer {e.Layer} expert {e.Expert} replica {e.Replica}: {e.Silo}, {e.Tokens} tokens");
+                Console.WriteLine($"expert {e.Model} layer {e.Layer} expert {e.Expert} replica {e.Replica}: {e.Silo}, {e.Tokens} tokens, {e.Outstanding} outstanding");
             }
 
             return 0;

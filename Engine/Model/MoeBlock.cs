@@ -14,9 +14,18 @@ namespace DistInfer.Engine.Model;
 /// </summary>
 public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
 {
-    /// <summary>Routes normed rows: raw logits into <paramref name="routerLogits"/>, top-k per token.</summary>
-    public MoeRouting Route(MoeWeights moe, float[] x, int rows, Span<float> routerLogits) =>
-        MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * config.HiddenSize), rows, routerLogits, bf16);
+    /// <summary>
+    /// Switch capacity factor: an expert takes at most ceil(factor · rows · topK / experts) of a routed block's
+    /// tokens and the rest pass through the residual. 0 (the default) is dropless.
+    /// </summary>
+    public double CapacityFactor { get; set; }
+
+    /// <summary>Routes normed rows: raw logits into <paramref name="routerLogits"/>, top-k per token, then capacity.</summary>
+    public MoeRouting Route(MoeWeights moe, float[] x, int rows, Span<float> routerLogits)
+    {
+        var routing = MoeRouter.Route(config, moe.Router, gemm, x.AsSpan(0, rows * config.HiddenSize), rows, routerLogits, bf16);
+        return CapacityFactor > 0 ? routing.WithCapacity(MoeRouting.Capacity(CapacityFactor, rows, config.TopK, config.NumExperts)) : routing;
+    }
 
     /// <summary>Expert <paramref name="expert"/>'s tokens as one contiguous block [n, H] (what an expert grain receives).</summary>
     public float[] GatherInput(MoeRouting routing, int expert, float[] x)

@@ -2,7 +2,8 @@ namespace DistInfer.Engine.Model;
 
 /// <summary>
 /// The router's decision for a block of tokens: top-k experts and weights per token, and the same regrouped by
-/// expert (ascending expert id, tokens in row order) so each expert runs once over all of its tokens.
+/// expert (ascending expert id, tokens in row order) so each expert runs once over all of its tokens. An expert id
+/// of -1 marks an assignment dropped by the capacity factor: that slot contributes nothing to its token.
 /// </summary>
 public sealed class MoeRouting
 {
@@ -16,7 +17,10 @@ public sealed class MoeRouting
         ExpertOffsets = new int[experts + 1];
         foreach (var e in expertIds.AsSpan(0, tokens * topK))
         {
-            ExpertOffsets[e + 1]++;
+            if (e >= 0)
+            {
+                ExpertOffsets[e + 1]++;
+            }
         }
 
         for (var e = 0; e < experts; e++)
@@ -32,6 +36,11 @@ public sealed class MoeRouting
             for (var k = 0; k < topK; k++)
             {
                 var e = expertIds[t * topK + k];
+                if (e < 0)
+                {
+                    continue;
+                }
+
                 var slot = fill[e]++;
                 TokenOrder[slot] = t;
                 TokenWeights[slot] = weights[t * topK + k];
@@ -54,6 +63,64 @@ public sealed class MoeRouting
 
     public int[] TokenOrder { get; }
     public float[] TokenWeights { get; }
+
+    /// <summary>Assignments dropped by <see cref="WithCapacity"/> (0 when dropless).</summary>
+    public int Dropped { get; private init; }
+
+    /// <summary>
+    /// Switch-style expert capacity for a block: ceil(factor · tokens · topK / experts), at least 1. A factor of 0 or
+    /// less means dropless (int.MaxValue).
+    /// </summary>
+    public static int Capacity(double factor, int tokens, int topK, int experts) =>
+        factor <= 0 ? int.MaxValue : Math.Max(1, (int)Math.Ceiling(factor * tokens * topK / experts));
+
+    /// <summary>
+    /// This routing with at most <paramref name="capacity"/> tokens per expert. Assignments are admitted by choice
+    /// rank first (every token's first choice before any second choice), then token order, as Switch and GShard do;
+    /// the rest are dropped: the token keeps its other experts' contributions and its residual, with no
+    /// renormalisation of the weights that remain.
+    /// </summary>
+    public MoeRouting WithCapacity(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        var fits = true;
+        for (var e = 0; e < ExpertCount && fits; e++)
+        {
+            fits = TokenCount(e) <= capacity;
+        }
+
+        if (fits)
+        {
+            return this;
+        }
+
+        var ids = (int[])ExpertIds.Clone();
+        var used = new int[ExpertCount];
+        var dropped = 0;
+        for (var k = 0; k < TopK; k++)
+        {
+            for (var t = 0; t < Tokens; t++)
+            {
+                ref var e = ref ids[t * TopK + k];
+                if (e < 0)
+                {
+                    continue;
+                }
+
+                if (used[e] < capacity)
+                {
+                    used[e]++;
+                }
+                else
+                {
+                    e = -1;
+                    dropped++;
+                }
+            }
+        }
+
+        return new MoeRouting(Tokens, TopK, ExpertCount, ids, Weights) { Dropped = dropped };
+    }
 
     public int TokenCount(int expert) => ExpertOffsets[expert + 1] - ExpertOffsets[expert];
 

@@ -34,6 +34,13 @@ public sealed class TransformerModel
 
     public ActivationPrecision Precision { get; }
 
+    /// <summary>Switch capacity factor of every MoE layer (see <see cref="MoeBlock.CapacityFactor"/>); 0 is dropless.</summary>
+    public double CapacityFactor
+    {
+        get => _moe.CapacityFactor;
+        set => _moe.CapacityFactor = value >= 0 ? value : throw new DistInferException($"capacity factor must be 0 (dropless) or positive (got {value})");
+    }
+
     /// <summary>bf16 rounding for bf16 checkpoints (as transformers and vLLM run them), fp32 otherwise.</summary>
     public static ActivationPrecision DefaultPrecision(ModelConfig config) =>
         config.DType == "bfloat16" ? ActivationPrecision.BFloat16 : ActivationPrecision.Float32;

@@ -44,6 +44,11 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     public async Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request)
     {
         var info = await Grains.GetGrain<IModelRegistryGrain>(name).Deploy(request).ConfigureAwait(false);
+        if (options?.RebalancePeriod is { } period && info.MoeLayers.Count > 0)
+        {
+            await Grains.GetGrain<IExpertBalancerGrain>(name).StartPeriodic(options.Rebalance, period).ConfigureAwait(false);
+        }
+
         if (_models.TryRemove(name, out var old) && old.IsCompletedSuccessfully)
         {
             await DisposeModelAsync(old.Result).ConfigureAwait(false);

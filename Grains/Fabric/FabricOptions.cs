@@ -17,4 +17,13 @@ public sealed class FabricOptions
     public TimeSpan RecoveryBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan MaxRecoveryBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// When set, a model deployed through this front is rebalanced on this period (its expert balancer grain's
+    /// timer) with <see cref="Rebalance"/>. Off by default: rebalance on demand through IExpertBalancerGrain.
+    /// </summary>
+    public TimeSpan? RebalancePeriod { get; set; }
+
+    /// <summary>Slot budget and replica cap of periodic rebalancing.</summary>
+    public RebalanceRequest Rebalance { get; set; } = new();
 }

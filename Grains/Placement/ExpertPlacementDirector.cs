@@ -5,18 +5,35 @@ using DistInfer.Runtime.Placement;
 namespace DistInfer.Grains.Placement;
 
 /// <summary>
-/// Chooses a silo for expert replica (layer, expert, replica). Silos are ranked by free accelerator memory, then free
-/// host memory (address breaks ties, so every silo ranks alike); expert e's replica r takes rank (e + layer + r) mod n.
-/// Consecutive experts of a layer therefore land on different silos, and the replicas of one expert on distinct silos
-/// whenever there are at least as many silos as replicas. Placement is a pure function of the key and the view, so
-/// a replica reactivated after a silo loss lands deterministically on a survivor.
+/// Chooses a silo for expert replica (layer, expert, replica[@pin]). A pinned key goes to the active silo at its pin:
+/// deployment and the balancer plan pins (<see cref="ExpertPlacementPlanner"/>, <see cref="Balancing.RebalancePlanner"/>)
+/// with the replicas of one expert on distinct silos, spread by free memory and kept on the stage's silo when they
+/// fit; both refuse to plan more replicas of an expert than there are silos (a clear DistInferException at deploy).
+/// An unpinned key, or one whose pinned silo is gone, takes rank (e + layer + r) mod n of the silos ranked by free
+/// accelerator memory, then free host memory (address breaks ties, so every silo ranks alike): consecutive experts
+/// of a layer land on different silos and unpinned replicas 0..n-1 of one expert on distinct silos. Fallback
+/// after a silo loss prefers availability: the reactivated replica may land beside a sibling (the director sees
+/// only the key and the view), and the next rebalance, which keeps one replica per expert per silo, retires the
+/// duplicate. Placement is a pure function of the key and the view, so every silo decides alike.
 /// </summary>
 public sealed class ExpertPlacementDirector : IPlacementDirector
 {
     public ValueTask<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var key = ExpertKey.Parse(target.GrainId.Key);
-        var ranked = Rank(context.GetCompatibleSilos(target));
+        var silos = context.GetCompatibleSilos(target);
+        if (!string.IsNullOrEmpty(key.Pin))
+        {
+            foreach (var silo in silos)
+            {
+                if (ExpertKey.PinOf(silo.Address.ToString()) == key.Pin)
+                {
+                    return new(silo.Address);
+                }
+            }
+        }
+
+        var ranked = Rank(silos);
         return new(ranked[(key.Expert + key.Layer + key.Replica) % ranked.Count].Address);
     }
 

@@ -46,13 +46,15 @@ public sealed class FabricGenerationTests
             for (var e = 0; e < info.NumExperts; e++)
             {
                 var replicaSilos = new HashSet<string>();
-                for (var r = 0; r < info.ExpertReplicas; r++)
+                foreach (var replica in info.ExpertReplicaSet.Where(x => x.Layer == layer && x.Expert == e))
                 {
-                    var status = await cluster.GrainFactory.GetGrain<IExpertGrain>(new ExpertKey("spread", layer, e, r).ToString()).Status();
+                    var status = await cluster.GrainFactory.GetGrain<IExpertGrain>(replica.Key).Status();
                     Assert.True(status.Loaded);
                     silos.Add(status.Silo);
                     Assert.True(replicaSilos.Add(status.Silo), $"two replicas of layer {layer} expert {e} on {status.Silo}");
                 }
+
+                Assert.Equal(info.ExpertReplicas, replicaSilos.Count);
             }
 
             Assert.True(silos.Count >= 2, $"layer {layer}: experts on {silos.Count} silo(s)");

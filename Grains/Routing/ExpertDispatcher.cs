@@ -1,0 +1,255 @@
+using DistInfer.Engine.Model;
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains.Routing;
+
+/// <summary>
+/// A stage's router to expert replicas. For each expert of a routed step it splits the expert's tokens over the
+/// expert's replicas by water-filling on outstanding tokens (a lone token goes to the replica with the fewest
+/// outstanding tokens, ties to the one this stage sent the fewest tokens), so each replica gets at most one call per
+/// step; the outputs come back in the expert's token order, so the engine's combine sees what it would in-process.
+/// Keeps per-replica statistics (tokens dispatched, outstanding) and follows replica-set updates from the balancer,
+/// draining the replicas that left the set before the update completes.
+/// </summary>
+/// <remarks>Used from one grain activation's turns (one thread at a time); slot counters are atomic for readers.</remarks>
+public sealed class ExpertDispatcher(IGrainFactory grains)
+{
+    private readonly Dictionary<(int Layer, int Expert), ReplicaSlot[]> _table = [];
+    private readonly Dictionary<string, ReplicaSlot> _slots = new(StringComparer.Ordinal);
+    private readonly List<ReplicaSlot> _draining = [];
+    private StageLoadRequest? _request;
+    private TaskCompletionSource? _drained;
+
+    /// <summary>The replica-set version dispatched to (-1 before the first update).</summary>
+    public long Version { get; private set; } = -1;
+
+    /// <summary>
+    /// Takes the request's replica set unless it is older than the one in use. Replicas that left the set get no new
+    /// tokens; the returned task completes once their calls in flight have returned.
+    /// </summary>
+    public Task UpdateAsync(StageLoadRequest request)
+    {
+        if (request.ReplicaSetVersion < Version)
+        {
+            return Task.CompletedTask;
+        }
+
+        _request = request;
+        Version = request.ReplicaSetVersion;
+        var previous = new Dictionary<string, ReplicaSlot>(_slots, StringComparer.Ordinal);
+        _table.Clear();
+        _slots.Clear();
+        var grouped = new Dictionary<(int Layer, int Expert), List<ReplicaSlot>>();
+        foreach (var replica in request.ExpertReplicaSet)
+        {
+            var slot = previous.Remove(replica.Key, out var kept) ? kept : new ReplicaSlot(replica.Key, replica.Layer, replica.Expert, replica.Replica);
+            _slots[replica.Key] = slot;
+            if (!grouped.TryGetValue((replica.Layer, replica.Expert), out var list))
+            {
+                grouped[(replica.Layer, replica.Expert)] = list = [];
+            }
+
+            list.Add(slot);
+        }
+
+        foreach (var (expert, list) in grouped)
+        {
+            _table[expert] = [.. list];
+        }
+
+        foreach (var gone in previous.Values)
+        {
+            if (gone.Outstanding > 0)
+            {
+                _draining.Add(gone);
+            }
+        }
+
+        return DrainedAsync();
+    }
+
+    private Task DrainedAsync()
+    {
+        _draining.RemoveAll(s => s.Outstanding == 0);
+        if (_draining.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _drained.Task;
+    }
+
+    /// <summary>Runs every expert with tokens in <paramref name="routing"/> on its replicas; outputs [count, H] per expert.</summary>
+    public async Task<float[]?[]> RunAsync(TransformerModel model, int layer, MoeRouting routing, float[] normed)
+    {
+        var experts = model.Config.NumExperts;
+        var h = model.Config.HiddenSize;
+        var outputs = new float[]?[experts];
+        var calls = new List<Task>();
+        for (var e = 0; e < experts; e++)
+        {
+            var count = routing.TokenCount(e);
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var slots = SlotsOf(model, layer, e);
+            var block = model.MoeExpertInput(routing, e, normed);
+            if (slots.Length == 1 || count == 1)
+            {
+                calls.Add(RunWholeAsync(outputs, e, Pick(slots), block, count));
+                continue;
+            }
+
+            var shares = Split(slots, count);
+            var output = outputs[e] = new float[count * h];
+            var first = 0;
+            for (var r = 0; r < slots.Length; r++)
+            {
+                if (shares[r] > 0)
+                {
+                    calls.Add(RunPartAsync(output, slots[r], layer, e, block, first, shares[r], h));
+                    first += shares[r];
+                }
+            }
+        }
+
+        await Task.WhenAll(calls);
+        return outputs;
+    }
+
+    private async Task RunWholeAsync(float[]?[] outputs, int expert, ReplicaSlot slot, float[] block, int rows) =>
+        outputs[expert] = await CallAsync(slot, block, rows);
+
+    private async Task RunPartAsync(float[] output, ReplicaSlot slot, int layer, int expert, float[] block, int first, int rows, int h)
+    {
+        var part = block.AsSpan(first * h, rows * h).ToArray();
+        var result = await CallAsync(slot, part, rows);
+        if (result.Length != rows * h)
+        {
+            throw new InvalidOperationException($"layer {layer} expert {expert} replica {slot.Key} returned {result.Length} values for {rows} rows");
+        }
+
+        result.CopyTo(output.AsSpan(first * h, rows * h));
+    }
+
+    /// <summary>The replica with the fewest outstanding tokens; ties go to the fewest dispatched, then the first.</summary>
+    public static ReplicaSlot Pick(ReplicaSlot[] slots)
+    {
+        var best = slots[0];
+        for (var i = 1; i < slots.Length; i++)
+        {
+            var s = slots[i];
+            var o = s.Outstanding;
+            var bo = best.Outstanding;
+            if (o < bo || (o == bo && s.Dispatched < best.Dispatched))
+            {
+                best = s;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Rows per replica: each row goes to the replica with the fewest outstanding plus assigned rows.</summary>
+    public static int[] Split(ReplicaSlot[] slots, int count)
+    {
+        var level = new long[slots.Length];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            level[i] = slots[i].Outstanding;
+        }
+
+        var shares = new int[slots.Length];
+        for (var t = 0; t < count; t++)
+        {
+            var best = 0;
+            for (var i = 1; i < slots.Length; i++)
+            {
+                if (level[i] < level[best] || (level[i] == level[best] && slots[i].Dispatched < slots[best].Dispatched))
+                {
+                    best = i;
+                }
+            }
+
+            shares[best]++;
+            level[best]++;
+        }
+
+        return shares;
+    }
+
+    private async Task<float[]> CallAsync(ReplicaSlot slot, float[] block, int rows)
+    {
+        slot.Begin(rows);
+        try
+        {
+            var grain = grains.GetGrain<IExpertGrain>(slot.Key);
+            try
+            {
+                return await grain.Forward(block, rows);
+            }
+            catch (Exception)
+            {
+                // The replica may have been reactivated elsewhere without weights (its silo died): load and retry once.
+                await grain.Load(new ExpertLoadRequest { ModelPath = _request!.ModelPath, Layer = slot.Layer, Expert = slot.Expert });
+                return await grain.Forward(block, rows);
+            }
+        }
+        finally
+        {
+            if (slot.End(rows) == 0 && _drained is { } drained && _draining.Contains(slot))
+            {
+                if (DrainedAsync().IsCompleted)
+                {
+                    _drained = null;
+                    drained.TrySetResult();
+                }
+            }
+        }
+    }
+
+    private ReplicaSlot[] SlotsOf(TransformerModel model, int layer, int expert)
+    {
+        if (_table.TryGetValue((layer, expert), out var slots))
+        {
+            return slots;
+        }
+
+        // A request without a replica set (older deployments): replicas 0..n-1 with unpinned keys.
+        var request = _request ?? throw new InvalidOperationException("the expert dispatcher has no replica set; load the stage first");
+        var index = model.Config.MoeLayerOrdinal(layer) * model.Config.NumExperts + expert;
+        var count = request.ExpertReplicaCounts.Count > index ? request.ExpertReplicaCounts[index] : 1;
+        slots = new ReplicaSlot[count];
+        for (var r = 0; r < count; r++)
+        {
+            var key = new ExpertKey(request.Model, layer, expert, r).ToString();
+            slots[r] = _slots.TryGetValue(key, out var known) ? known : _slots[key] = new ReplicaSlot(key, layer, expert, r);
+        }
+
+        _table[(layer, expert)] = slots;
+        return slots;
+    }
+
+    /// <summary>Tokens dispatched and outstanding per replica in the current set.</summary>
+    public List<ExpertDispatchRow> Statistics()
+    {
+        var rows = new List<ExpertDispatchRow>(_slots.Count);
+        foreach (var s in _slots.Values)
+        {
+            rows.Add(new ExpertDispatchRow
+            {
+                Key = s.Key,
+                Layer = s.Layer,
+                Expert = s.Expert,
+                Replica = s.Replica,
+                Dispatched = s.Dispatched,
+                Outstanding = s.Outstanding,
+            });
+        }
+
+        return rows;
+    }
+}

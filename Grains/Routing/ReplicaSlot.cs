@@ -1,0 +1,29 @@
+namespace DistInfer.Grains.Routing;
+
+/// <summary>One expert replica as a stage's dispatcher sees it: its grain key and the tokens sent to it.</summary>
+public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
+{
+    private long _outstanding;
+    private long _dispatched;
+
+    public string Key { get; } = key;
+    public int Layer { get; } = layer;
+    public int Expert { get; } = expert;
+    public int Replica { get; } = replica;
+
+    /// <summary>Tokens sent and not yet answered.</summary>
+    public long Outstanding => Interlocked.Read(ref _outstanding);
+
+    /// <summary>Tokens sent since the slot was created.</summary>
+    public long Dispatched => Interlocked.Read(ref _dispatched);
+
+    /// <summary>A call with <paramref name="rows"/> tokens starts.</summary>
+    public void Begin(int rows)
+    {
+        Interlocked.Add(ref _outstanding, rows);
+        Interlocked.Add(ref _dispatched, rows);
+    }
+
+    /// <summary>A call ended; returns the tokens still outstanding.</summary>
+    public long End(int rows) => Interlocked.Add(ref _outstanding, -rows);
+}
