@@ -12,6 +12,7 @@ internal static class Program
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(DeployCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
