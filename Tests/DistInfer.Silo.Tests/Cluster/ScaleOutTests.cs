@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using DistInfer.Grains;
+using Xunit.Abstractions;
 
 namespace DistInfer.Silo.Tests.Cluster;
 
@@ -60,32 +61,43 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         load.SetModels(["demo", "demo-b"]);
         await load.WaitForMoreAsync(6);
 
-        // Drain b: the balancer in front stops sending it new requests, then it shuts down gracefully while a
-        // streamed request it accepted is in the middle of generating.
-        var bAddress = Assert.Single(joined.Silos, s => s.Name == "silo1").Address;
-        Assert.Contains(joined.Experts, e => e.Silo == bAddress);
-        Assert.Contains(joined.Stages, s => s.Silo == bAddress);
-        load.SetTargets([a, c]);
-        using var inFlight = await StartStreamAsync(b, "demo-b");
+        // Drain the silo that runs demo's first pipeline stage (under load since the start): its stage and expert
+        // activations must move and the sequences in flight on them re-prefill elsewhere. The balancer in front stops
+        // sending it new requests, then it shuts down gracefully while a streamed request it accepted is generating.
+        var victimAddress = joined.Stages.First(s => s.Model == "demo" && s.Stage == 0).Silo;
+        var victim = _silos.Single(s => AddressOf(joined, s) == victimAddress);
+        HostedSilo[] survivors = [.. _silos.Where(s => s != victim)];
+        Assert.Contains(joined.Experts, e => e.Silo == victimAddress);
+        foreach (var survivor in survivors)
+        {
+            // The front of a silo learns a model on its first request; make sure the status reader knows both.
+            await survivor.Front.DescribeAsync("demo");
+            await survivor.Front.DescribeAsync("demo-b");
+        }
+
+        load.SetTargets(survivors);
+        using var inFlight = await StartStreamAsync(victim, "demo");
         using var reader = new StreamReader(await inFlight.Content.ReadAsStreamAsync());
         var first = await reader.ReadLineAsync();
         Assert.StartsWith("data: {", first, StringComparison.Ordinal);
-        var drain = b.StopAsync();
+        var drain = victim.StopAsync();
         var text = await reader.ReadToEndAsync();
         await drain;
-        await Task.WhenAll(new[] { a, c }.Select(s => s.WaitForActiveSilosAsync(2)));
+        await Task.WhenAll(survivors.Select(s => s.WaitForActiveSilosAsync(2)));
         Assert.EndsWith("data: [DONE]", text.TrimEnd(), StringComparison.Ordinal);
         Assert.DoesNotContain("\"error\"", text, StringComparison.Ordinal);
 
         await load.WaitForMoreAsync(8);
-        var after = await a.StatusAsync();
-        Assert.DoesNotContain(after.Silos, s => s.Name == "silo1" && s.Status == "Active");
-        Assert.DoesNotContain(after.Experts, e => e.Silo == bAddress);
-        Assert.DoesNotContain(after.Stages, s => s.Silo == bAddress);
+        var after = await survivors[0].StatusAsync();
+        Assert.DoesNotContain(after.Silos, s => s.Name == victim.Options.Name && s.Status == "Active");
+        Assert.DoesNotContain(after.Experts, e => e.Silo == victimAddress);
+        Assert.DoesNotContain(after.Stages, s => s.Silo == victimAddress);
         Assert.Equal(before.Experts.Count * 2, after.Experts.Count);
-        output.WriteLine($"{load.Completed} requests completed; stages before the drain: {Placement(joined)}; after: {Placement(after)}");
+        output.WriteLine($"drained {victim.Options.Name}; {load.Completed} requests completed; stages before: {Placement(joined)}; after: {Placement(after)}");
         Assert.Empty(load.Failures);
     }
+
+    private static string AddressOf(ClusterStatus status, HostedSilo silo) => status.Silos.Single(s => s.Name == silo.Options.Name).Address;
 
     private static string Placement(ClusterStatus status) => string.Join(", ", status.Stages.Select(s => $"{s.Model}/{s.Stage}@{status.Silos.Single(x => x.Address == s.Silo).Name}"));
 
