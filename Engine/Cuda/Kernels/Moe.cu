@@ -15,10 +15,23 @@ __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int
     for (int t = threadIdx.x; t < T; t += blockDim.x)
     {
         const float* row = logits + (long)t * ld;
+        // Up to 64 experts: exp(logit - max) kept in registers/local memory, so each logit is read once.
+        float ex[64];
+        bool cached = E <= 64;
         float mx = NEG_INF;
-        for (int e = 0; e < E; e++) mx = fmaxf(mx, row[e]);
+        for (int e = 0; e < E; e++)
+        {
+            float v = row[e];
+            if (cached) ex[e] = v;
+            mx = fmaxf(mx, v);
+        }
         float sum = 0.0f;
-        for (int e = 0; e < E; e++) sum += expf(row[e] - mx);
+        for (int e = 0; e < E; e++)
+        {
+            float v = expf((cached ? ex[e] : row[e]) - mx);
+            if (cached) ex[e] = v;
+            sum += v;
+        }
         int ids[16]; float w[16]; float wsum = 0.0f;
         for (int k = 0; k < K; k++)
         {
@@ -27,7 +40,7 @@ __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int
             {
                 bool taken = false;
                 for (int j = 0; j < k; j++) taken |= ids[j] == e;
-                float p = expf(row[e] - mx) / sum;
+                float p = (cached ? ex[e] : expf(row[e] - mx)) / sum;
                 if (!taken && (best < 0 || p > bv)) { best = e; bv = p; }
             }
             ids[k] = best; w[k] = bv; wsum += bv;
@@ -117,37 +130,55 @@ extern "C" __global__ void moe_combine_bf16(float* h, const float* yg, const int
 extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<float>(x, xg, permToken, H); }
 extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<bf16_t>(x, xg, permToken, H); }
 
-// Router for a few tokens in one block: logits[t, r] = x[t] . W[r] for r < rows (E routed experts, plus the
-// shared-expert gate row when present), written fp32; one warp per (token, row) dot, then router_topk's work.
+// Router for a few tokens in one block, in fp32 throughout (weights, input and logits): with bf16 experts a router
+// fed bf16-rounded inputs flips near-tied expert choices. Step 1 is the post-attention RMSNorm of the residual h
+// (one warp per token): the GEMM-input copy xn for the experts, and the fp32 copy xnf for the router. Step 2: one
+// warp per (token, router row) dot; rows = E routed experts, plus the shared-expert gate row when present. Step 3:
+// softmax, top-k and the expert sort (router_topk's work).
 template <typename A>
-__device__ void router_small_impl(const A* x, const A* W, float* logits, int T, int rows, int H)
+__device__ void router_norm_impl(const float* h, const float* normW, float eps, A* xn, float* xnf, const float* W,
+    float* logits, int T, int rows, int H)
 {
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    for (int t = warp; t < T; t += nw)
+    {
+        const float* hr = h + (long)t * H;
+        float ss = 0.0f;
+        for (int i = lane; i < H; i += 32) { float v = hr[i]; ss += v * v; }
+        float r = rsqrtf(warp_sum(ss) / (float)H + eps);
+        for (int i = lane; i < H; i += 32)
+        {
+            float v = normW[i] * (hr[i] * r);
+            xn[(long)t * H + i] = from_f<A>(v);
+            xnf[(long)t * H + i] = v;
+        }
+    }
+    // Global writes of this block are visible to its other threads after the barrier.
+    __syncthreads();
     for (int p = warp; p < T * rows; p += nw)
     {
         int t = p / rows, r = p - t * rows;
-        const A* xr = x + (long)t * H;
-        const A* wr = W + (long)r * H;
+        const float* xr = xnf + (long)t * H;
+        const float* wr = W + (long)r * H;
         float acc = 0.0f;
-        for (int i = lane * 8; i < H; i += 32 * 8)
+        for (int i = lane * 4; i < H; i += 32 * 4)
         {
-            float xf[8], wf[8];
-            load8<A>(xr + i, xf);
-            load8<A>(wr + i, wf);
-#pragma unroll
-            for (int e = 0; e < 8; e++) acc += xf[e] * wf[e];
+            float4 xv = *reinterpret_cast<const float4*>(xr + i);
+            float4 wv = __ldg(reinterpret_cast<const float4*>(wr + i));
+            acc += xv.x * wv.x + xv.y * wv.y + xv.z * wv.z + xv.w * wv.w;
         }
         acc = warp_sum(acc);
         if (lane == 0) logits[(long)t * rows + r] = acc;
     }
 }
 
-// Router GEMV and routing in one launch for decode-sized batches.
+// Norm, router GEMV and routing in one launch for decode-sized batches (H a multiple of 4).
 #define DEFINE_ROUTER(SUF, A) \
-extern "C" __global__ void router_fused_##SUF(const A* x, const A* W, float* logits, int T, int rows, int H, int E, int K, \
-    int renorm, int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv, int* active) \
+extern "C" __global__ void router_norm_fused_##SUF(const float* h, const float* normW, float eps, A* xn, float* xnf, \
+    const float* W, float* logits, int T, int rows, int H, int E, int K, int renorm, int* topkIds, float* topkW, int* counts, \
+    int* offsets, int* permToken, int* inv, int* active) \
 { pdl_entry(); \
-    router_small_impl<A>(x, W, logits, T, rows, H); \
+    router_norm_impl<A>(h, normW, eps, xn, xnf, W, logits, T, rows, H); \
     __syncthreads(); \
     route_impl(logits, rows, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv, active); \
 }
