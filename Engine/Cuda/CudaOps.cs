@@ -46,14 +46,27 @@ public sealed class CudaOps : IDisposable
         _moeDown = gv.Kernel("moe_down_" + _suffix);
         _gemvQkvRope = gv.Kernel("gemv_qkv_rope_" + _suffix);
         FuseQkvRope = Environment.GetEnvironmentVariable("DISTINFER_CUDA_FUSE_QKV") != "0";
-        SplitDecodeAttention = Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_SPLIT") != "0";
+        SplitAttentionMinLen = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_SPLIT_LEN"), System.Globalization.NumberStyles.Integer,
+            System.Globalization.CultureInfo.InvariantCulture, out int len) ? len : 1024;
+        DecodeAttentionHeads = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_G"), System.Globalization.NumberStyles.Integer,
+            System.Globalization.CultureInfo.InvariantCulture, out int g) ? g : 0;
     }
+
+    /// <summary>
+    /// Query heads per block in decode attention (1, 2, 4 or 8; 0 picks the largest that divides the group). An
+    /// experiment switch, DISTINFER_CUDA_ATTN_G: fewer heads per block give more blocks for one decode token.
+    /// </summary>
+    public int DecodeAttentionHeads { get; set; }
 
     /// <summary>Decode q/k/v projection, RoPE and cache write in one kernel where the model has no q/k norm.</summary>
     public bool FuseQkvRope { get; set; }
 
-    /// <summary>Split decode attention's keys over several blocks (merged by a second kernel).</summary>
-    public bool SplitDecodeAttention { get; set; }
+    /// <summary>
+    /// Cache length (MaxSeqLen) from which decode attention splits the keys over several blocks merged by a second
+    /// kernel. Below it one block per (token, kv head) with up to 16 warps covers 512 keys per pass, and the merge
+    /// launch costs more than the split saves (21 µs per batch-1 step of the benchmark model on an H100).
+    /// </summary>
+    public int SplitAttentionMinLen { get; set; }
 
     public CudaDevice Device { get; }
 
@@ -192,6 +205,10 @@ public sealed class CudaOps : IDisposable
 
         int group = heads / kvHeads;
         int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
+        if (tokens <= SplitAttentionMaxTokens && DecodeAttentionHeads is 1 or 2 or 4 or 8 && group % DecodeAttentionHeads == 0)
+        {
+            g = DecodeAttentionHeads;
+        }
         int npl = headDim <= 32 ? 1 : headDim <= 64 ? 2 : headDim <= 128 ? 4 : 8;
         if (!_attention.TryGetValue((g, npl), out var kernel))
         {
@@ -201,7 +218,7 @@ public sealed class CudaOps : IDisposable
 
         // Few query blocks (decode): more warps per block so each walks fewer key tiles; many (prefill): 4 warps.
         int blocks = tokens * kvHeads * (group / g);
-        int splits = partials != 0 && SplitDecodeAttention && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
+        int splits = partials != 0 && maxLen >= SplitAttentionMinLen && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
         int warps = splits > 1 ? 4 : Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
         warps = Math.Min(warps, kernel.MaxThreadsPerBlock / 32);
         warps = warps >= 16 ? 16 : warps >= 8 ? 8 : 4;

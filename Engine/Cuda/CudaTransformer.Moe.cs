@@ -20,7 +20,7 @@ public sealed partial class CudaTransformer
         else
         {
             // The router stays fp32 (weights, input, logits) whatever the experts' type.
-            _ops.Blas.Linear(false, t, routerRows, h, _ws.XnF32, h, l.Router, h, _ws.RouterLogits, routerRows, false);
+            _ops.Blas.Linear(false, t, routerRows, h, _ws.XnF32, h, l.Router, h, _ws.RouterLogits, routerRows, false, "cublasGemmEx fp32 router");
             if (routerLogits is not null)
             {
                 var all = new float[t * routerRows];

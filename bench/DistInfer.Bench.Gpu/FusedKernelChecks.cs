@@ -17,7 +17,8 @@ public static class FusedKernelChecks
             using var ops = new CudaOps(device, stream, bf16);
             var rng = new Random(11);
             ok &= QkvRope(device, ops, rng);
-            ok &= RouterNorm(device, ops, rng);
+            ok &= RouterNorm(device, ops, rng, 1);
+            ok &= RouterNorm(device, ops, rng, 3);
         }
 
         return ok;
@@ -107,10 +108,11 @@ public static class FusedKernelChecks
             & Check.Report($"fused q/k/v GEMV + bias + clip + RoPE {type} (v cache)", Check.RelError(Down(v2, cache, bf16), Down(v1, cache, bf16)), cacheTol);
     }
 
-    private static bool RouterNorm(CudaDevice d, CudaOps ops, Random rng)
+    /// <summary>One token: three warps per router dot; three tokens: one warp per dot.</summary>
+    private static bool RouterNorm(CudaDevice d, CudaOps ops, Random rng, int t)
     {
         bool bf16 = ops.Bf16;
-        int t = 3, h = 256, e = 8, rows = e + 1, k = 2;
+        int h = 1024, e = 8, rows = e + 1, k = 2;
         var hs = Check.Random(rng, t * h, 3f);
         var norm = Check.Random(rng, h);
         var w = Check.Random(rng, rows * h, 0.3f);
@@ -137,7 +139,7 @@ public static class FusedKernelChecks
             bool idsEqual = r1.Ids.Download<int>(t * k).SequenceEqual(r2.Ids.Download<int>(t * k))
                 && r1.Perm.Download<int>(t * k).SequenceEqual(r2.Perm.Download<int>(t * k))
                 && r1.Active.Download<int>(e).SequenceEqual(r2.Active.Download<int>(e));
-            string type = bf16 ? "bf16" : "fp32";
+            string type = $"{(bf16 ? "bf16" : "fp32")}, {t} token(s)";
             return Check.Report($"fused norm + fp32 router {type} (logits, {(idsEqual ? "ids and rows equal" : "IDS DIFFER")}) vs norm + GEMM + top-k",
                     idsEqual ? Check.RelError(l2.Download<float>(t * rows), l1.Download<float>(t * rows)) : 1, 1e-5)
                 & Check.Report($"fused norm + fp32 router {type} (normed input)", Check.RelError(Down(xn2, t * h, bf16), Down(xn1, t * h, bf16)), bf16 ? 1e-2 : 1e-5)

@@ -130,45 +130,88 @@ extern "C" __global__ void moe_combine_bf16(float* h, const float* yg, const int
 extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<float>(x, xg, permToken, H); }
 extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<bf16_t>(x, xg, permToken, H); }
 
-// Router for a few tokens in one block, in fp32 throughout (weights, input and logits): with bf16 experts a router
-// fed bf16-rounded inputs flips near-tied expert choices. Step 1 is the post-attention RMSNorm of the residual h
-// (one warp per token): the GEMM-input copy xn for the experts, and the fp32 copy xnf for the router. Step 2: one
-// warp per (token, router row) dot; rows = E routed experts, plus the shared-expert gate row when present. Step 3:
-// softmax, top-k and the expert sort (router_topk's work).
+// Router for a few tokens (T <= 32) in one block of 1024 threads, in fp32 throughout (weights, input, logits).
+// Step 1, the post-attention RMSNorm of the residual h: 32/T warps per token, so one token's row is read in one
+// round of memory latency; it writes the GEMM-input copy xn for the experts and the fp32 copy xnf for the router.
+// Step 2, logits[t, r] = xnf[t] . W[r] for r < rows (E routed experts, plus the shared-expert gate row when
+// present): 32/(T*rows) warps per dot when that is more than one, partial sums added in a fixed order. H is a
+// multiple of 4. Step 3 is router_topk's work.
+__device__ __forceinline__ float dot4_range(const float* x, const float* w, int i0, int step, int H)
+{
+    float acc = 0.0f;
+    for (int i = i0; i < H; i += 4 * step)
+    {
+        float4 xv[4], wv[4];
+#pragma unroll
+        for (int u = 0; u < 4; u++)
+        {
+            int j = i + u * step;
+            xv[u] = j < H ? *reinterpret_cast<const float4*>(x + j) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            wv[u] = j < H ? __ldg(reinterpret_cast<const float4*>(w + j)) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        }
+#pragma unroll
+        for (int u = 0; u < 4; u++) acc += xv[u].x * wv[u].x + xv[u].y * wv[u].y + xv[u].z * wv[u].z + xv[u].w * wv[u].w;
+    }
+    return acc;
+}
+
 template <typename A>
 __device__ void router_norm_impl(const float* h, const float* normW, float eps, A* xn, float* xnf, const float* W,
     float* logits, int T, int rows, int H)
 {
+    __shared__ float sPart[32];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
-    for (int t = warp; t < T; t += nw)
+    int gw = max(1, nw / T);
+    int t = warp / gw, tid = (warp - t * gw) * 32 + lane, gs = gw * 32;
+    bool mine = t < T;
+    float ss = 0.0f;
+    if (mine)
+        for (int i = tid; i < H; i += gs) { float v = h[(long)t * H + i]; ss += v * v; }
+    ss = warp_sum(ss);
+    if (lane == 0) sPart[warp] = ss;
+    __syncthreads();
+    if (mine)
     {
-        const float* hr = h + (long)t * H;
-        float ss = 0.0f;
-        for (int i = lane; i < H; i += 32) { float v = hr[i]; ss += v * v; }
-        float r = rsqrtf(warp_sum(ss) / (float)H + eps);
-        for (int i = lane; i < H; i += 32)
+        float tot = 0.0f;
+        for (int w = 0; w < gw; w++) tot += sPart[t * gw + w];
+        float r = rsqrtf(tot / (float)H + eps);
+        for (int i = tid; i < H; i += gs)
         {
-            float v = normW[i] * (hr[i] * r);
+            float v = normW[i] * (h[(long)t * H + i] * r);
             xn[(long)t * H + i] = from_f<A>(v);
             xnf[(long)t * H + i] = v;
         }
     }
-    // Global writes of this block are visible to its other threads after the barrier.
+    // Global writes of this block are visible to its other threads after the barrier (sPart is free again too).
     __syncthreads();
-    for (int p = warp; p < T * rows; p += nw)
+    int P = T * rows, gd = nw / P;
+    if (gd > 1)
     {
-        int t = p / rows, r = p - t * rows;
-        const float* xr = xnf + (long)t * H;
-        const float* wr = W + (long)r * H;
+        int p = warp / gd, sub = warp - p * gd;
         float acc = 0.0f;
-        for (int i = lane * 4; i < H; i += 32 * 4)
+        if (p < P)
         {
-            float4 xv = *reinterpret_cast<const float4*>(xr + i);
-            float4 wv = __ldg(reinterpret_cast<const float4*>(wr + i));
-            acc += xv.x * wv.x + xv.y * wv.y + xv.z * wv.z + xv.w * wv.w;
+            int tt = p / rows, rr = p - tt * rows;
+            acc = dot4_range(xnf + (long)tt * H, W + (long)rr * H, (sub * 32 + lane) * 4, gd * 128, H);
         }
         acc = warp_sum(acc);
-        if (lane == 0) logits[(long)t * rows + r] = acc;
+        if (lane == 0) sPart[warp] = acc;
+        __syncthreads();
+        if (threadIdx.x < P)
+        {
+            float sum = 0.0f;
+            for (int w = 0; w < gd; w++) sum += sPart[threadIdx.x * gd + w];
+            logits[threadIdx.x] = sum;
+        }
+    }
+    else
+    {
+        for (int p = warp; p < P; p += nw)
+        {
+            int tt = p / rows, rr = p - tt * rows;
+            float acc = warp_sum(dot4_range(xnf + (long)tt * H, W + (long)rr * H, lane * 4, 128, H));
+            if (lane == 0) logits[p] = acc;
+        }
     }
 }
 
