@@ -12,4 +12,13 @@ public sealed record StageStatus
     [Id(3)] public long Steps { get; init; }
     [Id(4)] public double BusySeconds { get; init; }
     [Id(5)] public long ParameterBytes { get; init; }
+
+    /// <summary>UTC ticks at which each of the most recent busy intervals (one micro-batch through the stage) began.</summary>
+    [Id(6)] public long[] BusyStartTicks { get; init; } = [];
+
+    /// <summary>UTC ticks at which each interval of <see cref="BusyStartTicks"/> ended.</summary>
+    [Id(7)] public long[] BusyEndTicks { get; init; } = [];
+
+    /// <summary>Busy time over wall time across the span of the recorded intervals (0 before the first step).</summary>
+    [Id(8)] public double Utilisation { get; init; }
 }
