@@ -6,6 +6,7 @@ using DistInfer.Runtime.Invocation;
 using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Messaging;
 using DistInfer.Runtime.Placement;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -63,6 +64,8 @@ public sealed partial class Silo : IAsyncDisposable
     /// <summary>Activations on this silo, stateless workers included.</summary>
     public int ActivationCount => _catalog?.ActivationCount ?? 0;
 
+    private ISiloLifecycleParticipant[] Participants => [.. _services.GetServices<ISiloLifecycleParticipant>()];
+
     internal Catalog Catalog => _catalog ?? throw new InvalidOperationException("The silo is not started");
 
     internal MessageCenter Messages => _messages;
@@ -71,6 +74,12 @@ public sealed partial class Silo : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        var participants = Participants;
+        foreach (var participant in participants)
+        {
+            await participant.OnStartingAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+
         var bound = _connections.Listen(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port));
         Address = new SiloAddress(_options.Host, bound.Port, _time.GetUtcNow().UtcTicks);
         _connections.Identity = Address.ToString();
@@ -87,6 +96,11 @@ public sealed partial class Silo : IAsyncDisposable
         await PublishAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);
         _directory.OnMembershipChanged(_membership.Current);
         _statisticsTimer = _time.CreateTimer(static s => _ = ((Silo)s!).RefreshStatisticsAsync(), this, _options.StatisticsRefreshPeriod, _options.StatisticsRefreshPeriod);
+        foreach (var participant in participants)
+        {
+            await participant.OnStartedAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+
         LogStarted(_logger, _options.Name, Address.ToString(), _options.ClusterId);
     }
 
@@ -99,6 +113,11 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         _statisticsTimer?.Dispose();
+        foreach (var participant in Participants)
+        {
+            await participant.OnStoppingAsync(this, graceful: true).ConfigureAwait(false);
+        }
+
         await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
         _membership.Changed -= OnMembershipChanged;
         await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
@@ -119,6 +138,11 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         _statisticsTimer?.Dispose();
+        foreach (var participant in Participants)
+        {
+            await participant.OnStoppingAsync(this, graceful: false).ConfigureAwait(false);
+        }
+
         _membership.Changed -= OnMembershipChanged;
         _catalog?.Dispose();
         _messages.Timeouts.Dispose();
