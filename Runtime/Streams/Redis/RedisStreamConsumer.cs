@@ -53,6 +53,11 @@ public sealed class RedisStreamConsumer
             await RewindAsync(from, handler, cancellationToken).ConfigureAwait(false);
         }
 
+        if (_options.TakeOverPendingFirst)
+        {
+            await TakeOverAsync(handler, cancellationToken).ConfigureAwait(false);
+        }
+
         var readOwnPending = true;
         var nextClaim = _time.GetUtcNow();
         while (!cancellationToken.IsCancellationRequested)
@@ -95,6 +100,30 @@ public sealed class RedisStreamConsumer
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task TakeOverAsync(Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var delivered = await RetryAsync(() => DrainAsync(() => _queue.ReadPendingAsync(_options.ConsumerName), handler, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (await RetryAsync(_queue.PendingCountAsync, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return;
+            }
+
+            // Others' entries: their owner acks them soon (handover) or they become claimable (owner dead).
+            var claimed = await RetryAsync(() => DrainAsync(() => _queue.ClaimIdleAsync(_options.ConsumerName, _options.ClaimMinIdle), handler, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (claimed > 0)
+            {
+                RedisStreamConsumerLog.Claimed(_logger, _queue.Options.StreamKey, _options.ConsumerName, claimed);
+            }
+
+            if (delivered + claimed == 0)
+            {
+                await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task RewindAsync(RedisStreamSequenceToken from, Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)

@@ -149,6 +149,7 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
             PollInterval = _options.PollInterval,
             ClaimMinIdle = _options.ClaimMinIdle,
             ClaimInterval = _options.ClaimInterval,
+            TakeOverPendingFirst = _options.OrderedTakeover,
         }, _time);
         while (!cancellationToken.IsCancellationRequested)
         {

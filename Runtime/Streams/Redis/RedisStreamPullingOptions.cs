@@ -17,6 +17,9 @@ public sealed class RedisStreamPullingOptions
 
     public TimeSpan ClaimInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A new owner delivers what the previous owner left unacked before new entries (order per stream).</summary>
+    public bool OrderedTakeover { get; init; } = true;
+
     /// <summary>Wait before a queue whose handler failed is read again (its entry is still pending).</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
 }

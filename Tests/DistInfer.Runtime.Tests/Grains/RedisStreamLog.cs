@@ -19,10 +19,18 @@ public static class RedisStreamLog
     /// <summary>Consumers named here resume from their last recorded token when they activate.</summary>
     public static ConcurrentDictionary<string, bool> ResumeFromLastToken { get; } = new();
 
-    public static Task RecordAsync(string key, int item, StreamSequenceToken token)
+    /// <summary>Deliveries of item N to consumer K wait for Gates["K/N"] before they are recorded.</summary>
+    public static ConcurrentDictionary<string, TaskCompletionSource> Gates { get; } = new();
+
+    public static async Task RecordAsync(string key, int item, StreamSequenceToken token)
     {
         var attempt = Attempts.AddOrUpdate($"{key}/{item}", 1, (_, n) => n + 1);
         Signals.Set($"{key}-attempt-{item}-{attempt}");
+        if (Gates.TryGetValue($"{key}/{item}", out var gate))
+        {
+            await gate.Task;
+        }
+
         if (FailFrom.TryGetValue(key, out var failFrom) && item >= failFrom)
         {
             throw new InvalidOperationException($"consumer {key} fails on item {item}");
@@ -37,7 +45,6 @@ public static class RedisStreamLog
         }
 
         Signals.Set($"{key}-count-{count}");
-        return Task.CompletedTask;
     }
 
     public static int[] Items(string key) => [.. Received(key).Select(d => d.Item)];

@@ -125,6 +125,37 @@ public sealed class RedisStreamProviderTests(RedisServerFixture redis) : IClassF
     }
 
     [Fact]
+    public async Task QueueOwnerKilledWhileDelivering_SurvivorClaimsItsEntries_NothingLostAndOrderKept()
+    {
+        var streamId = StreamId.Create(RedisStreamConsumerGrain.Namespace, Signals.Unique("consumer"));
+        var runtime = _cluster.Silos[0].Services.GetRequiredKeyedService<RedisStreamProviderRuntime>("redis");
+        using var view = new ClusterMembershipView(_cluster.Membership);
+        var ownerAddress = RedisStreamQueueBalancer.GetOwner(view.CurrentSnapshot, runtime.Mapper.GetQueueIndex(RedisStreamField.Format(streamId)));
+        var owner = _cluster.Silos.Single(s => s.Address == ownerAddress);
+        var consumerSilo = _cluster.Silos.First(s => s != owner);
+        var producerSilo = _cluster.Silos.Last(s => s != owner);
+        var key = streamId.Key;
+        await consumerSilo.GrainFactory.GetGrain<IRedisStreamConsumerGrain>(key).Subscribe();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        RedisStreamLog.Gates[key + "/2"] = gate;
+        var stream = producerSilo.GetStreamProvider("redis").GetStream<int>(streamId);
+        for (var i = 1; i <= 3; i++)
+        {
+            await stream.OnNextAsync(i);
+        }
+
+        // The owner's agent is inside item 2's delivery (2 and 3 unacked) when it dies.
+        await Signals.WaitAsync($"{key}-attempt-2-1");
+        await owner.KillAsync();
+        _cluster.Membership.Kill(owner.Address);
+        gate.SetResult();
+        await stream.OnNextAsync(4);
+
+        await RedisStreamLog.WaitForCountAsync(key, 4);
+        Assert.Equal([1, 2, 3, 4], RedisStreamLog.Items(key));
+    }
+
+    [Fact]
     public async Task ResumeFromOlderToken_Rewinds_RedeliversFromThereThenContinuesLive()
     {
         var key = await SubscribedConsumerAsync(_cluster.Silos[1]);
