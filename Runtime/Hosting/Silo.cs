@@ -36,6 +36,7 @@ public sealed partial class Silo : IAsyncDisposable
     private ITimer? _statisticsTimer;
     private SiloInfo? _info;
     private int _stopped;
+    private ISiloLifecycleParticipant[] _participants = [];
 
     public Silo(IServiceProvider services, IOptions<SiloOptions> options, IClusterMembershipService membership, TimeProvider time, ISiloStatisticsProvider statistics, ILoggerFactory loggers)
     {
@@ -64,8 +65,6 @@ public sealed partial class Silo : IAsyncDisposable
     /// <summary>Activations on this silo, stateless workers included.</summary>
     public int ActivationCount => _catalog?.ActivationCount ?? 0;
 
-    private ISiloLifecycleParticipant[] Participants => [.. _services.GetServices<ISiloLifecycleParticipant>()];
-
     internal Catalog Catalog => _catalog ?? throw new InvalidOperationException("The silo is not started");
 
     internal MessageCenter Messages => _messages;
@@ -74,7 +73,8 @@ public sealed partial class Silo : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        var participants = Participants;
+        // Resolved once here: stopping may run while the service provider is being disposed.
+        var participants = _participants = [.. _services.GetServices<ISiloLifecycleParticipant>()];
         foreach (var participant in participants)
         {
             await participant.OnStartingAsync(this, cancellationToken).ConfigureAwait(false);
@@ -113,7 +113,7 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         _statisticsTimer?.Dispose();
-        foreach (var participant in Participants)
+        foreach (var participant in _participants)
         {
             await participant.OnStoppingAsync(this, graceful: true).ConfigureAwait(false);
         }
@@ -138,7 +138,7 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         _statisticsTimer?.Dispose();
-        foreach (var participant in Participants)
+        foreach (var participant in _participants)
         {
             await participant.OnStoppingAsync(this, graceful: false).ConfigureAwait(false);
         }

@@ -13,6 +13,8 @@ namespace DistInfer.Runtime.Streams.Redis;
 public sealed class RedisStreamProviderRuntime : IDisposable
 {
     private readonly SemaphoreSlim _connecting = new(1, 1);
+    private readonly Lock _adding = new();
+    private List<(string Field, byte[] Payload, TaskCompletionSource<RedisStreamSequenceToken> Done)>? _waitingForConnection;
     private readonly RedisStreamQueue?[] _queues;
     private ConnectionMultiplexer? _connection;
 
@@ -81,18 +83,8 @@ public sealed class RedisStreamProviderRuntime : IDisposable
     }
 
     /// <summary>The Redis stream that carries <paramref name="streamField"/>'s items.</summary>
-    internal async Task<RedisStreamQueue> QueueAsync(string streamField)
-    {
-        var index = Mapper.GetQueueIndex(streamField);
-        if (Volatile.Read(ref _queues[index]) is { } queue)
-        {
-            return queue;
-        }
-
-        var created = new RedisStreamQueue(await GetConnectionAsync().ConfigureAwait(false), QueueOptions(index));
-        Interlocked.CompareExchange(ref _queues[index], created, null);
-        return _queues[index]!;
-    }
+    internal async Task<RedisStreamQueue> QueueAsync(string streamField) =>
+        Queue(Mapper.GetQueueIndex(streamField), await GetConnectionAsync().ConfigureAwait(false));
 
     internal RedisStreamPullingOptions PullingOptions() => new()
     {
@@ -105,8 +97,30 @@ public sealed class RedisStreamProviderRuntime : IDisposable
         RestartDelay = Options.DeliveryRetryDelay,
     };
 
-    internal async Task<RedisStreamSequenceToken> AddAsync(string streamField, byte[] payload) =>
-        await (await QueueAsync(streamField).ConfigureAwait(false)).AddAsync(payload, streamField).ConfigureAwait(false);
+    /// <summary>
+    /// XADD. Commands are submitted under a lock in call order (the multiplexer keeps that order on the wire);
+    /// items produced while the connection is still opening wait in a list and go out in order once it is.
+    /// </summary>
+    internal Task<RedisStreamSequenceToken> AddAsync(string streamField, byte[] payload)
+    {
+        lock (_adding)
+        {
+            if (_waitingForConnection is null && Volatile.Read(ref _connection) is { } connection)
+            {
+                return Queue(Mapper.GetQueueIndex(streamField), connection).AddAsync(payload, streamField);
+            }
+
+            if (_waitingForConnection is null)
+            {
+                _waitingForConnection = [];
+                _ = ConnectThenAddAsync();
+            }
+
+            var done = new TaskCompletionSource<RedisStreamSequenceToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waitingForConnection.Add((streamField, payload, done));
+            return done.Task;
+        }
+    }
 
     internal Task AddSubscriptionAsync(string streamField, StreamSubscription subscription) =>
         RunAsync(db => db.HashSetAsync(SubscriptionsKey(streamField), subscription.HandleId.ToString("N"), Serializer.SerializeToArray(subscription)));
@@ -134,6 +148,53 @@ public sealed class RedisStreamProviderRuntime : IDisposable
         }
 
         _connecting.Dispose();
+    }
+
+    private RedisStreamQueue Queue(int index, IConnectionMultiplexer connection)
+    {
+        if (Volatile.Read(ref _queues[index]) is { } queue)
+        {
+            return queue;
+        }
+
+        Interlocked.CompareExchange(ref _queues[index], new RedisStreamQueue(connection, QueueOptions(index)), null);
+        return _queues[index]!;
+    }
+
+    private async Task ConnectThenAddAsync()
+    {
+        Exception? failure = null;
+        IConnectionMultiplexer? connection = null;
+        try
+        {
+            connection = await GetConnectionAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisStreamUnavailableException or InvalidOperationException)
+        {
+            failure = ex;
+        }
+
+        lock (_adding)
+        {
+            foreach (var (field, payload, done) in _waitingForConnection!)
+            {
+                if (connection is null)
+                {
+                    done.TrySetException(failure!);
+                }
+                else
+                {
+                    _ = Queue(Mapper.GetQueueIndex(field), connection).AddAsync(payload, field).ContinueWith(
+                        static (added, state) => ((TaskCompletionSource<RedisStreamSequenceToken>)state!).TrySetFromTask(added),
+                        done,
+                        CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
+                }
+            }
+
+            _waitingForConnection = null;
+        }
     }
 
     private RedisStreamQueueOptions QueueOptions(int index) => new()
