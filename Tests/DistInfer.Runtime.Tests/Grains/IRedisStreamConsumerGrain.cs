@@ -9,6 +9,9 @@ public interface IRedisStreamConsumerGrain : IGrainWithStringKey
     /// <summary>Re-attaches every handle, first redelivering from <paramref name="token"/>.</summary>
     Task ResumeFrom(StreamSequenceToken token);
 
+    /// <summary>Unsubscribes every handle; returns how many handles remain afterwards.</summary>
+    Task<int> UnsubscribeAll();
+
     Task<string> WhereAmI();
 
     Task Deactivate();

@@ -35,6 +35,16 @@ public sealed class RedisStreamConsumerGrain : Grain, IRedisStreamConsumerGrain
         }
     }
 
+    public async Task<int> UnsubscribeAll()
+    {
+        foreach (var handle in await Stream.GetAllSubscriptionHandles())
+        {
+            await handle.UnsubscribeAsync();
+        }
+
+        return (await Stream.GetAllSubscriptionHandles()).Count;
+    }
+
     public Task<string> WhereAmI() => Task.FromResult(RuntimeIdentity);
 
     public Task Deactivate()

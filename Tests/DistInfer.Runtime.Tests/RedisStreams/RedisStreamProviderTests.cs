@@ -31,7 +31,7 @@ public sealed class RedisStreamProviderTests(RedisServerFixture redis) : IClassF
         Assert.Equal(Enumerable.Range(0, 200).ToArray(), RedisStreamLog.Items(key));
         var tokens = RedisStreamLog.Received(key).Select(d => d.Token).ToArray();
         Assert.Equal(tokens.Order().ToArray(), tokens);
-        var queue = QueueOf(RedisStreamConsumerGrain.Namespace, key);
+        var queue = await QueueOfAsync(RedisStreamConsumerGrain.Namespace, key);
         Assert.Equal(200, await queue.LengthAsync());
         while (await queue.PendingCountAsync() > 0)
         {
@@ -52,6 +52,15 @@ public sealed class RedisStreamProviderTests(RedisServerFixture redis) : IClassF
         await stream.OnNextAsync(2);
         await RedisStreamLog.WaitForCountAsync(key, 2);
         Assert.Equal([1, 2], RedisStreamLog.Items(key));
+    }
+
+    [Fact]
+    public async Task Unsubscribe_RemovesTheStoredSubscription()
+    {
+        var key = await SubscribedConsumerAsync(_cluster.Silos[1]);
+        var consumer = _cluster.Silos[1].GrainFactory.GetGrain<IRedisStreamConsumerGrain>(key);
+        await consumer.Subscribe();
+        Assert.Equal(0, await consumer.UnsubscribeAll());
     }
 
     [Fact]
@@ -179,7 +188,7 @@ public sealed class RedisStreamProviderTests(RedisServerFixture redis) : IClassF
     {
         var key = await SubscribedConsumerAsync(_cluster.Silos[1]);
         var streamId = StreamId.Create(RedisStreamConsumerGrain.Namespace, key);
-        await QueueOf(streamId.Namespace, key).AddAsync(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, RedisStreamField.Format(streamId));
+        await (await QueueOfAsync(streamId.Namespace, key)).AddAsync(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }, RedisStreamField.Format(streamId));
         await Producer.GetStream<int>(streamId).OnNextAsync(42);
         await RedisStreamLog.WaitForCountAsync(key, 1);
         Assert.Equal([42], RedisStreamLog.Items(key));
@@ -226,11 +235,9 @@ public sealed class RedisStreamProviderTests(RedisServerFixture redis) : IClassF
         o.DeliveryRetryDelay = TimeSpan.FromMilliseconds(10);
     }
 
-    private RedisStreamQueue QueueOf(string streamNamespace, string key)
-    {
-        var runtime = _cluster.Silos[0].Services.GetRequiredKeyedService<RedisStreamProviderRuntime>("redis");
-        return runtime.QueueAsync(RedisStreamField.Format(StreamId.Create(streamNamespace, key))).GetAwaiter().GetResult();
-    }
+    private Task<RedisStreamQueue> QueueOfAsync(string streamNamespace, string key) =>
+        _cluster.Silos[0].Services.GetRequiredKeyedService<RedisStreamProviderRuntime>("redis")
+            .QueueAsync(RedisStreamField.Format(StreamId.Create(streamNamespace, key)));
 
     private static bool IsActive(Silo silo, string key) =>
         silo.Catalog.TryGetLocal(silo.GrainFactory.GetGrain<IRedisStreamConsumerGrain>(key).GetGrainId(), out _);
