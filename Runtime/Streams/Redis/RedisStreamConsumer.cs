@@ -167,6 +167,39 @@ public sealed class RedisStreamConsumer
 
     private async Task<int> DeliverAsync(IReadOnlyList<RedisStreamEntry> batch, Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
+        if (!_options.ConcurrentStreams || batch.Count < 2)
+        {
+            await DeliverInOrderAsync(batch, handler, cancellationToken).ConfigureAwait(false);
+            return batch.Count;
+        }
+
+        // One sequence per logical stream (its order kept), the streams side by side: a slow or retried consumer
+        // delays only its own stream. A failure surfaces once every stream's run ended; the failed stream's
+        // remaining entries stay pending, still in order.
+        var byStream = new Dictionary<string, List<RedisStreamEntry>>(StringComparer.Ordinal);
+        foreach (var entry in batch)
+        {
+            if (!byStream.TryGetValue(entry.StreamId, out var entries))
+            {
+                byStream[entry.StreamId] = entries = [];
+            }
+
+            entries.Add(entry);
+        }
+
+        var runs = new Task[byStream.Count];
+        var next = 0;
+        foreach (var entries in byStream.Values)
+        {
+            runs[next++] = DeliverInOrderAsync(entries, handler, cancellationToken);
+        }
+
+        await Task.WhenAll(runs).ConfigureAwait(false);
+        return batch.Count;
+    }
+
+    private async Task DeliverInOrderAsync(IReadOnlyList<RedisStreamEntry> batch, Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
         // Each ack goes out as soon as its handler completed, without waiting for Redis' reply before the next
         // entry: at-least-once holds and a batch costs about one round trip, not one per entry.
         var acks = new List<Task>(batch.Count);
@@ -200,7 +233,6 @@ public sealed class RedisStreamConsumer
         }
 
         await Task.WhenAll(acks).ConfigureAwait(false);
-        return batch.Count;
     }
 
     private void MarkDelivered(RedisStreamSequenceToken token)

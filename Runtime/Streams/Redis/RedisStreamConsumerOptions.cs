@@ -22,6 +22,12 @@ public sealed class RedisStreamConsumerOptions
     /// </summary>
     public bool TakeOverPendingFirst { get; init; }
 
+    /// <summary>
+    /// Deliver the entries of different logical streams (<see cref="RedisStreamEntry.StreamId"/>) of a batch
+    /// concurrently, each stream's entries still one after another.
+    /// </summary>
+    public bool ConcurrentStreams { get; init; }
+
     /// <summary>Where a group created by this consumer starts: true = the whole stream, false = only new entries.</summary>
     public bool NewGroupReadsFromStart { get; init; } = true;
 }

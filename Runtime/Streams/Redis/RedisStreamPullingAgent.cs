@@ -150,6 +150,7 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
             ClaimMinIdle = _options.ClaimMinIdle,
             ClaimInterval = _options.ClaimInterval,
             TakeOverPendingFirst = _options.OrderedTakeover,
+            ConcurrentStreams = _options.ConcurrentStreams,
         }, _time);
         while (!cancellationToken.IsCancellationRequested)
         {

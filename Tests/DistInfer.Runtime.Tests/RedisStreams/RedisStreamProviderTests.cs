@@ -41,6 +41,33 @@ public sealed class RedisStreamProviderTests(RedisServerFixture redis) : IClassF
     }
 
     [Fact]
+    public async Task ManyStreamsSharingQueues_ItemsInterleaved_EachStreamArrivesInOrder()
+    {
+        var keys = new string[12];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = await SubscribedConsumerAsync(_cluster.Silos[1 + (i % 2)]);
+        }
+
+        var streams = keys.Select(k => Producer.GetStream<int>(StreamId.Create(RedisStreamConsumerGrain.Namespace, k))).ToArray();
+        var sends = new List<Task>();
+        for (var item = 0; item < 30; item++)
+        {
+            foreach (var stream in streams)
+            {
+                sends.Add(stream.OnNextAsync(item));
+            }
+        }
+
+        await Task.WhenAll(sends);
+        foreach (var key in keys)
+        {
+            await RedisStreamLog.WaitForCountAsync(key, 30);
+            Assert.Equal(Enumerable.Range(0, 30).ToArray(), RedisStreamLog.Items(key));
+        }
+    }
+
+    [Fact]
     public async Task ExplicitSubscription_ConsumerDeactivated_ReactivatesAndResumesItsHandle()
     {
         var key = await SubscribedConsumerAsync(_cluster.Silos[1]);
