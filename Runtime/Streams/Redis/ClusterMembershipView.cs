@@ -12,6 +12,7 @@ namespace DistInfer.Runtime.Streams.Redis;
 internal sealed class ClusterMembershipView : IMembershipView, IDisposable
 {
     private readonly IClusterMembershipService _membership;
+    private readonly Lock _lock = new();
     private MembershipSnapshot _current;
 
     public ClusterMembershipView(IClusterMembershipService membership)
@@ -59,7 +60,7 @@ internal sealed class ClusterMembershipView : IMembershipView, IDisposable
     {
         var next = Convert(snapshot);
         MembershipSnapshot previous;
-        lock (_membership)
+        lock (_lock)
         {
             previous = _current;
             if (next.Version < previous.Version)
