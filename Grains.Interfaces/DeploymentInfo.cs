@@ -27,5 +27,8 @@ public sealed record DeploymentInfo
     /// <summary>Replica count per (moe layer index in <see cref="MoeLayers"/>, expert), flattened.</summary>
     [Id(13)] public List<int> ExpertReplicaCounts { get; init; } = [];
 
+    /// <summary>Silos that can read <see cref="ModelPath"/>: the others ship weights from them (see IModelFileGrain).</summary>
+    [Id(14)] public List<string> Sources { get; init; } = [];
+
     public int ReplicasOf(int moeLayerIndex, int expert) => ExpertReplicaCounts[moeLayerIndex * NumExperts + expert];
 }

@@ -11,4 +11,13 @@ public interface IModelRegistryGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<DeploymentInfo?> Describe();
+
+    /// <summary>Every activation's weight loading, while a deployment runs and after.</summary>
+    [AlwaysInterleave]
+    Task<DeploymentProgress> Progress();
+
+    /// <summary>Loading activations report here (fire and forget); the latest report of each wins.</summary>
+    [AlwaysInterleave]
+    [OneWay]
+    Task ReportProgress(WeightLoadProgress progress);
 }

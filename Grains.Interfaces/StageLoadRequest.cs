@@ -17,4 +17,7 @@ public sealed record StageLoadRequest
 
     /// <summary>Replica count per (MoE layer ordinal, expert), as in <see cref="DeploymentInfo.ExpertReplicaCounts"/>.</summary>
     [Id(8)] public List<int> ExpertReplicaCounts { get; init; } = [];
+
+    /// <summary>Silos that can read <see cref="ModelPath"/>, to ship weights from when this silo cannot.</summary>
+    [Id(9)] public List<string> Sources { get; init; } = [];
 }

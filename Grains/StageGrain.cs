@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using DistInfer.Engine.Checkpoints;
-using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Placement;
 
@@ -23,20 +22,20 @@ public sealed class StageGrain : Grain, IStageGrain
     private long _steps;
     private double _busySeconds;
 
-    public Task<StageStatus> Load(StageLoadRequest request)
+    public async Task<StageStatus> Load(StageLoadRequest request)
     {
         if (_model is null || !SameWeights(_request!, request))
         {
-            var config = ModelConfigReader.Load(request.ModelPath);
-            using var source = Checkpoint.Open(request.ModelPath);
-            // Routed experts live in expert grains, so the stage loads none of them.
+            // Routed experts live in expert grains, so the stage loads (and ships) none of them.
             var part = new ModelPart(request.FirstLayer, request.EndLayer, request.Embedding, request.Head, static (_, _) => false);
-            _model = new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default);
+            _model = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
+                (config, names) => TensorSelection.Stage(config, names, part.FirstLayer, part.EndLayer, part.Embedding, part.Head),
+                (source, config) => new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default));
         }
 
         // Expert replica counts may change (rebalancing) without reloading weights.
         _request = request;
-        return Status();
+        return await Status();
     }
 
     private static bool SameWeights(StageLoadRequest a, StageLoadRequest b) =>
@@ -212,7 +211,7 @@ public sealed class StageGrain : Grain, IStageGrain
             catch (Exception)
             {
                 // The replica may have been reactivated elsewhere without weights (its silo died): load and retry once.
-                await grain.Load(new ExpertLoadRequest { ModelPath = request.ModelPath, Layer = layer, Expert = expert });
+                await grain.Load(new ExpertLoadRequest { ModelPath = request.ModelPath, Layer = layer, Expert = expert, Sources = request.Sources });
                 return await grain.Forward(block, rows);
             }
         }
