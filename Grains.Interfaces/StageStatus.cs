@@ -12,4 +12,7 @@ public sealed record StageStatus
     [Id(3)] public long Steps { get; init; }
     [Id(4)] public double BusySeconds { get; init; }
     [Id(5)] public long ParameterBytes { get; init; }
+
+    /// <summary>How this activation got its weights (bytes loaded, shipped); null before it loaded.</summary>
+    [Id(6)] public WeightLoadProgress? Weights { get; init; }
 }

@@ -14,6 +14,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
 {
     private SwiGluWeights? _weights;
     private ModelConfig? _config;
+    private WeightLoadProgress? _weightProgress;
     private bool _bf16;
     private long _tokens;
     private long _calls;
@@ -28,7 +29,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
                 throw new ArgumentException($"load request for layer {request.Layer} expert {request.Expert} sent to {key}");
             }
 
-            (_weights, _config) = await WeightLoading.LoadAsync(this, WeightLoading.Expert, key.Model, request.ModelPath, request.Sources,
+            ((_weights, _config), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Expert, key.Model, request.ModelPath, request.Sources,
                 (config, _) => TensorSelection.Expert(config, key.Layer, key.Expert),
                 (source, config) =>
                 {
@@ -64,5 +65,6 @@ public sealed class ExpertGrain : Grain, IExpertGrain
         Loaded = _weights is not null,
         Tokens = _tokens,
         Calls = _calls,
+        Weights = _weightProgress,
     });
 }

@@ -67,7 +67,7 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
             {
                 var key = new StageKey(info.Name, r, stage.Stage).ToString();
                 var stageRequest = StageRequest(info, r, stage.Stage);
-                loads.Add(Track(WeightLoading.Stage, key, async () => (await GrainFactory.GetGrain<IStageGrain>(key).Load(stageRequest)).Silo));
+                loads.Add(Track(WeightLoading.Stage, key, async () => Final(await GrainFactory.GetGrain<IStageGrain>(key).Load(stageRequest))));
             }
         }
 
@@ -79,7 +79,7 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
                 {
                     var key = new ExpertKey(info.Name, layer, e, k).ToString();
                     var expertRequest = new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = layer, Expert = e, Sources = sources };
-                    loads.Add(Track(WeightLoading.Expert, key, async () => (await GrainFactory.GetGrain<IExpertGrain>(key).Load(expertRequest)).Silo));
+                    loads.Add(Track(WeightLoading.Expert, key, async () => Final(await GrainFactory.GetGrain<IExpertGrain>(key).Load(expertRequest))));
                 }
             }
         }
@@ -120,13 +120,17 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
     }
 
     /// <summary>Runs one activation's load; once it returns the activation has its weights, whatever reports are still on their way.</summary>
-    private async Task Track(string kind, string key, Func<Task<string>> load)
+    private async Task Track(string kind, string key, Func<Task<(string Silo, WeightLoadProgress? Weights)>> load)
     {
         _progress[key] = new WeightLoadProgress { Kind = kind, Key = key, Phase = WeightLoadPhase.Pending };
-        var silo = await load();
-        var last = _progress[key];
-        _progress[key] = last with { Silo = silo, Phase = WeightLoadPhase.Loaded, BytesLoaded = last.BytesTotal, BytesFetched = last.BytesToFetch, Error = null };
+        var (silo, weights) = await load();
+        var last = weights ?? _progress[key];
+        _progress[key] = last with { Kind = kind, Key = key, Silo = silo, Phase = WeightLoadPhase.Loaded, BytesLoaded = last.BytesTotal, Error = null };
     }
+
+    private static (string, WeightLoadProgress?) Final(StageStatus status) => (status.Silo, status.Weights);
+
+    private static (string, WeightLoadProgress?) Final(ExpertStatus status) => (status.Silo, status.Weights);
 
     /// <summary>The load request of one stage of one pipeline replica.</summary>
     public static StageLoadRequest StageRequest(DeploymentInfo info, int replica, int stage) => new()

@@ -18,6 +18,7 @@ public sealed class StageGrain : Grain, IStageGrain
     private readonly Dictionary<long, SequenceKvCache> _caches = [];
     private readonly Dictionary<(int Layer, int Expert, int Replica), long> _outstanding = [];
     private TransformerModel? _model;
+    private WeightLoadProgress? _weightProgress;
     private StageLoadRequest? _request;
     private long _steps;
     private double _busySeconds;
@@ -28,7 +29,7 @@ public sealed class StageGrain : Grain, IStageGrain
         {
             // Routed experts live in expert grains, so the stage loads (and ships) none of them.
             var part = new ModelPart(request.FirstLayer, request.EndLayer, request.Embedding, request.Head, static (_, _) => false);
-            _model = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
+            (_model, _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
                 (config, names) => TensorSelection.Stage(config, names, part.FirstLayer, part.EndLayer, part.Embedding, part.Head),
                 (source, config) => new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default));
         }
@@ -115,6 +116,7 @@ public sealed class StageGrain : Grain, IStageGrain
         Steps = _steps,
         BusySeconds = _busySeconds,
         ParameterBytes = (_model?.Weights.ParameterCount ?? 0) * sizeof(float),
+        Weights = _weightProgress,
     });
 
     private SequenceKvCache[] CachesFor(StageStep step, TransformerModel model)

@@ -11,7 +11,8 @@ internal static class WeightLoading
     public const string Stage = "stage";
     public const string Expert = "expert";
 
-    public static async Task<T> LoadAsync<T>(Grain grain, string kind, string model, string modelPath, IReadOnlyList<string> sources,
+    /// <summary>The built weights and the activation's final progress (kept for its Status).</summary>
+    public static async Task<(T Result, WeightLoadProgress Progress)> LoadAsync<T>(Grain grain, string kind, string model, string modelPath, IReadOnlyList<string> sources,
         Func<ModelConfig, IReadOnlyCollection<string>, IReadOnlyList<string>> select, Func<ITensorSource, ModelConfig, T> build)
     {
         var store = grain.ServiceProvider.GetRequiredService<ModelWeightStore>();
@@ -22,7 +23,7 @@ internal static class WeightLoading
             using var lease = await store.OpenAsync(modelPath, sources, select, tracker);
             var result = build(lease.Tensors, lease.Config);
             tracker.Complete();
-            return result;
+            return (result, tracker.Snapshot());
         }
         catch (Exception e)
         {

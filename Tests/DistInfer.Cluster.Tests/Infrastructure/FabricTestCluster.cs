@@ -22,9 +22,12 @@ public sealed class FabricTestCluster : IAsyncDisposable
 
     public IGrainFactory GrainFactory => Silos.First(s => s.IsRunning).GrainFactory;
 
-    public static async Task<FabricTestCluster> StartAsync(int silos)
+    /// <summary>Per-silo service configuration (silo index, services), applied after the fabric's defaults.</summary>
+    public Action<int, IServiceCollection>? ConfigureSilo { get; init; }
+
+    public static async Task<FabricTestCluster> StartAsync(int silos, Action<int, IServiceCollection>? configureSilo = null)
     {
-        var cluster = new FabricTestCluster();
+        var cluster = new FabricTestCluster { ConfigureSilo = configureSilo };
         for (var i = 0; i < silos; i++)
         {
             await cluster.AddSiloAsync();
@@ -44,6 +47,7 @@ public sealed class FabricTestCluster : IAsyncDisposable
             o.ClusterId = "fabric-test";
         });
         services.AddDistInferFabric();
+        ConfigureSilo?.Invoke(index, services);
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
         var silo = provider.GetRequiredService<Silo>();
