@@ -24,7 +24,7 @@ internal static class DeployProgressView
         await console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn(), new SpinnerColumn())
             .StartAsync(async context =>
             {
                 var bars = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
@@ -81,15 +81,24 @@ internal static class DeployProgressView
         }
     }
 
-    /// <summary>One row for all activations, then one per silo (activations not placed yet under "placing").</summary>
+    /// <summary>One row for all activations, then one per silo.</summary>
     private static IEnumerable<(string Key, string Label, double Value)> Rows(DeploymentProgress progress)
     {
-        yield return ("", $"all  {Summary(progress)}", progress.Fraction * 100);
-        foreach (var silo in progress.Activations.GroupBy(a => a.Silo.Length > 0 ? a.Silo : "placing").OrderBy(g => g.Key, StringComparer.Ordinal))
+        yield return ("", $"{"all",-21} {Short(progress)}", progress.Fraction * 100);
+        // Activations that have not reported yet count in "all" only: a silo row never loses members.
+        foreach (var silo in progress.Activations.Where(a => a.Silo.Length > 0).GroupBy(a => a.Silo).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var part = progress with { Activations = [.. silo] };
-            yield return (silo.Key, $"{silo.Key}  {Summary(part)}", part.Fraction * 100);
+            var at = silo.Key.IndexOf('@', StringComparison.Ordinal);
+            yield return (silo.Key, $"{(at > 0 ? silo.Key[..at] : silo.Key),-21} {Short(part)}", part.Fraction * 100);
         }
+    }
+
+    /// <summary>Fits a bar row in 80 columns: activations loaded, MB loaded, MB shipped when shipping.</summary>
+    private static string Short(DeploymentProgress p)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{p.LoadedActivations,3}/{p.Activations.Count,-3} {Megabytes(p.BytesLoaded)}/{Megabytes(p.BytesTotal)} MB");
+        return p.BytesToFetch > 0 ? string.Create(CultureInfo.InvariantCulture, $"{text} shipped {Megabytes(p.BytesFetched)}/{Megabytes(p.BytesToFetch)}") : text;
     }
 
     private static string Summary(DeploymentProgress p)

@@ -98,9 +98,17 @@ public sealed partial class ModelWeightStore
             var config = ModelConfigReader.Load(modelPath);
             var checkpoint = Checkpoint.Open(modelPath);
             long total = 0;
-            foreach (var name in select(config, checkpoint.Names))
+            try
             {
-                total += checkpoint.TryGetInfo(name, out var info) ? info.ByteLength : 0;
+                foreach (var name in select(config, checkpoint.Names))
+                {
+                    total += checkpoint.TryGetInfo(name, out var info) ? info.ByteLength : 0;
+                }
+            }
+            catch
+            {
+                checkpoint.Dispose();
+                throw;
             }
 
             tracker?.Start(total, 0);

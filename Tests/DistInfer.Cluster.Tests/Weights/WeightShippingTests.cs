@@ -123,6 +123,22 @@ public sealed class WeightShippingTests : IAsyncLifetime
         Assert.Equal(WeightLoadPhase.Loaded, status.Weights!.Phase);
     }
 
+    [Fact]
+    public async Task Front_OnSiloWithoutModelPath_DeploysReportsProgressAndTokenizesFromTheCache()
+    {
+        var front = _cluster.Silos[1].GrainFactory.GetGrain<IFrontGrain>("weights-test");
+
+        await front.Deploy("demo", new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 2 });
+        var status = await front.Status();
+        var ids = await front.Encode("demo", "The license grants you");
+
+        var deployment = Assert.Single(status.Deployments, d => d.Model == "demo");
+        Assert.True(deployment.Complete);
+        Assert.Equal(1.0, deployment.Fraction);
+        Assert.Equal(Engine.Tokenization.BpeTokenizer.FromDirectory(RepoPaths.DemoModel).Encode("The license grants you"), ids);
+        Assert.Single(Directory.GetFiles(CacheOfSilo1, "tokenizer.json", SearchOption.AllDirectories));
+    }
+
     private Task<DeploymentInfo> DeployAsync(string name) =>
         _cluster.Silos[0].GrainFactory.GetGrain<IModelRegistryGrain>(name).Deploy(new DeploymentRequest { ModelPath = ModelPath, Stages = 2 });
 
