@@ -111,7 +111,8 @@ public sealed class ModelRegistryGrain : Grain, IModelRegistryGrain
 
     public Task ReportProgress(WeightLoadProgress progress)
     {
-        if (!_progress.TryGetValue(progress.Key, out var known) || progress.IsAfter(known))
+        // A report from another silo is a reactivation there (its silo died): its progress starts over.
+        if (!_progress.TryGetValue(progress.Key, out var known) || progress.IsAfter(known) || (known.Silo.Length > 0 && progress.Silo != known.Silo))
         {
             _progress[progress.Key] = progress;
         }

@@ -1,0 +1,52 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Config;
+using DistInfer.Grains;
+using DistInfer.Grains.Weights;
+using DistInfer.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistInfer.Cluster.Tests.Weights;
+
+public sealed class WeightSourceFailoverTests
+{
+    [Fact]
+    public async Task StageLoad_FirstSourceSiloDead_ShipsFromTheNextSource()
+    {
+        using var caches = new TempDirectory();
+        var modelPath = RepoPaths.Fixture("mixtral");
+        // silo0 and silo2 read the path and host no stage; silo1 cannot see it and hosts the stage.
+        await using var cluster = await FabricTestCluster.StartAsync(3, (index, services) =>
+        {
+            services.Configure<WeightsOptions>(o =>
+            {
+                o.CacheDirectory = caches.Combine("silo" + index);
+                o.IsLocalPath = index == 1 ? static _ => false : Directory.Exists;
+            });
+            if (index != 1)
+            {
+                services.Configure<SiloOptions>(o => o.GrainClassFilter = static t => t != typeof(StageGrain) && t != typeof(ExpertGrain));
+            }
+        });
+        var dead = cluster.Silos[0].Address.ToString();
+        var alive = cluster.Silos[2].Address.ToString();
+        await cluster.KillAsync(cluster.Silos[0]);
+        var layers = ModelConfigReader.Load(modelPath).NumLayers;
+
+        var status = await cluster.Silos[1].GrainFactory.GetGrain<IStageGrain>("failover/0/0").Load(new StageLoadRequest
+        {
+            Model = "failover",
+            ModelPath = modelPath,
+            FirstLayer = 0,
+            EndLayer = layers,
+            Embedding = true,
+            Head = true,
+            Sources = [dead, alive],
+        });
+
+        Assert.True(status.Loaded);
+        Assert.Equal(cluster.Silos[1].Address.ToString(), status.Silo);
+        Assert.True(status.Weights!.BytesFetched > 0);
+        Assert.Equal(status.Weights.BytesToFetch, status.Weights.BytesFetched);
+        Assert.True(cluster.Silos[2].Services.GetRequiredService<ModelFileServer>().BytesServed >= status.Weights.BytesFetched);
+    }
+}
