@@ -12,6 +12,7 @@ internal sealed class ClusterModelFileSource(IGrainFactory grains, IReadOnlyList
 
     public IReadOnlyList<string> Silos => silos;
 
+    /// <summary>The first manifest a silo gives, or null when none can read the path or none answers.</summary>
     public async Task<ModelManifest?> GetManifestAsync(string modelPath)
     {
         for (var i = 0; i < silos.Count; i++)
@@ -25,9 +26,9 @@ internal sealed class ClusterModelFileSource(IGrainFactory grains, IReadOnlyList
                     return manifest;
                 }
             }
-            catch (Exception) when (i < silos.Count - 1)
+            catch (Exception)
             {
-                // That silo is gone or failed; ask the next.
+                // That silo is gone or failed; ask the next (none answering means "no source": the caller looks further).
             }
         }
 

@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using DistInfer.Engine;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
@@ -161,15 +164,57 @@ public sealed partial class ModelWeightStore
 
         if (manifest is not null)
         {
-            _manifests[key] = manifest;
+            if (!_manifests.TryGetValue(key, out var known) || known.Fingerprint != manifest.Fingerprint)
+            {
+                _manifests[key] = manifest;
+                SaveManifest(key, manifest);
+            }
+
             return (manifest, source);
         }
 
         // No source reachable: what was shipped before still serves (every file is checked before use).
-        return _manifests.TryGetValue(key, out var remembered)
+        return _manifests.TryGetValue(key, out var remembered) || (remembered = LoadManifest(key)) is not null
             ? (remembered, source)
             : throw new DistInferException($"model path {modelPath} does not exist on this silo, and no silo of the cluster can read it");
     }
+
+    private string ManifestFile(string key) =>
+        Path.Combine(Cache.Root, "manifests", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] + ".json");
+
+    private void SaveManifest(string key, ModelManifest manifest)
+    {
+        var path = ManifestFile(key);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = $"{path}.{Guid.NewGuid():N}.partial";
+            File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(manifest, WeightsJsonContext.Default.ModelManifest));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only an offline fallback: shipping works without it.
+            LogManifestNotSaved(_logger, path, e.Message);
+        }
+    }
+
+    private ModelManifest? LoadManifest(string key)
+    {
+        var path = ManifestFile(key);
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), WeightsJsonContext.Default.ModelManifest) : null;
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            LogManifestNotSaved(_logger, path, e.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model manifest {Path} not usable: {Error}")]
+    private static partial void LogManifestNotSaved(ILogger logger, string path, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shipped {Bytes} bytes ({Tensors} tensors) of {ModelPath} into {Part}")]
     private static partial void LogShipped(ILogger logger, long bytes, int tensors, string modelPath, string part);

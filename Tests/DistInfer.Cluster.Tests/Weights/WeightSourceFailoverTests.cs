@@ -49,4 +49,36 @@ public sealed class WeightSourceFailoverTests
         Assert.Equal(status.Weights.BytesToFetch, status.Weights.BytesFetched);
         Assert.True(cluster.Silos[2].Services.GetRequiredService<ModelFileServer>().BytesServed >= status.Weights.BytesFetched);
     }
+
+    [Fact]
+    public async Task StageLoad_RestartedSiloWithWarmCacheAndNoSourceUp_LoadsFromTheCache()
+    {
+        using var caches = new TempDirectory();
+        var modelPath = RepoPaths.Fixture("mixtral");
+        var cacheOfTheHiddenSilo = caches.Combine("hidden");
+        // silo0 reads the path and hosts no stage; silo1 and later silo2 (silo1 "restarted": same cache) cannot see it.
+        await using var cluster = await FabricTestCluster.StartAsync(2, (index, services) =>
+        {
+            services.Configure<WeightsOptions>(o =>
+            {
+                o.CacheDirectory = index == 0 ? caches.Combine("silo0") : cacheOfTheHiddenSilo;
+                o.IsLocalPath = index == 0 ? Directory.Exists : static _ => false;
+            });
+            if (index == 0)
+            {
+                services.Configure<SiloOptions>(o => o.GrainClassFilter = static t => t != typeof(StageGrain) && t != typeof(ExpertGrain));
+            }
+        });
+        var info = await cluster.Silos[0].GrainFactory.GetGrain<IModelRegistryGrain>("warm").Deploy(new DeploymentRequest { ModelPath = modelPath, Stages = 2 });
+        var restarted = await cluster.AddSiloAsync();
+        await cluster.KillAsync(cluster.Silos[0]);
+        await cluster.KillAsync(cluster.Silos[1]);
+
+        var status = await restarted.GrainFactory.GetGrain<IStageGrain>("offline/0/1").Load(ModelRegistryGrain.StageRequest(info, 0, 1) with { Model = "offline" });
+
+        Assert.True(status.Loaded);
+        Assert.Equal(restarted.Address.ToString(), status.Silo);
+        Assert.Equal(0, status.Weights!.BytesToFetch);
+        Assert.Equal(0, restarted.Services.GetRequiredService<ModelWeightStore>().Cache.BytesFetched);
+    }
 }
