@@ -70,9 +70,9 @@ public sealed class WeightSourceFailoverTests
             }
         });
         var info = await cluster.Silos[0].GrainFactory.GetGrain<IModelRegistryGrain>("warm").Deploy(new DeploymentRequest { ModelPath = modelPath, Stages = 2 });
-        var restarted = await cluster.AddSiloAsync();
         await cluster.KillAsync(cluster.Silos[0]);
         await cluster.KillAsync(cluster.Silos[1]);
+        var restarted = await cluster.AddSiloAsync();
 
         var status = await restarted.GrainFactory.GetGrain<IStageGrain>("offline/0/1").Load(ModelRegistryGrain.StageRequest(info, 0, 1) with { Model = "offline" });
 
