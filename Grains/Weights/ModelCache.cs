@@ -143,6 +143,12 @@ public sealed class ModelCache
     private async Task<long> FetchPartAsync(string path, IReadOnlyList<ModelTensorEntry> tensors, IModelFileSource source, string modelPath,
         Action<long>? fetched, CancellationToken cancellationToken)
     {
+        // A fetch that finished just before this one was shared may already have written it.
+        if (CheckPart(path, tensors) is null)
+        {
+            return 0;
+        }
+
         var layout = PartLayout.Create(tensors);
         var chunks = new List<(string Tensor, long Offset, int Length)>();
         foreach (var t in layout.Ordered)
@@ -162,6 +168,11 @@ public sealed class ModelCache
 
     private async Task<long> FetchFileAsync(string path, ModelFileEntry file, IModelFileSource source, string modelPath, CancellationToken cancellationToken)
     {
+        if (HasFile(path, file))
+        {
+            return 0;
+        }
+
         var count = (int)((file.Length + _chunkBytes - 1) / _chunkBytes);
         int LengthOf(int i) => (int)Math.Min(_chunkBytes, file.Length - (long)i * _chunkBytes);
         await WriteAtomicallyAsync(path, file.Length, [], count, i => source.ReadFileAsync(modelPath, file.Name, (long)i * _chunkBytes, LengthOf(i)),

@@ -48,6 +48,7 @@ public sealed class WeightSourceFailoverTests
         Assert.True(status.Weights!.BytesFetched > 0);
         Assert.Equal(status.Weights.BytesToFetch, status.Weights.BytesFetched);
         Assert.True(cluster.Silos[2].Services.GetRequiredService<ModelFileServer>().BytesServed >= status.Weights.BytesFetched);
+        await SettleRegistryAsync(cluster.Silos[1], "failover");
     }
 
     [Fact]
@@ -80,5 +81,12 @@ public sealed class WeightSourceFailoverTests
         Assert.Equal(restarted.Address.ToString(), status.Silo);
         Assert.Equal(0, status.Weights!.BytesToFetch);
         Assert.Equal(0, restarted.Services.GetRequiredService<ModelWeightStore>().Cache.BytesFetched);
+        await SettleRegistryAsync(restarted, "offline");
     }
+
+    /// <summary>
+    /// The load's fire-and-forget progress report activates the model's registry; wait until that activation is up,
+    /// because a silo stopping while an activation is still activating waits for it in vain (runtime issue).
+    /// </summary>
+    private static Task SettleRegistryAsync(Silo silo, string model) => silo.GrainFactory.GetGrain<IModelRegistryGrain>(model).Progress();
 }
