@@ -9,6 +9,9 @@ public sealed record ClusterStatus
     [Id(0)] public List<SiloStatusRow> Silos { get; init; } = [];
     [Id(1)] public List<ExpertPlacementRow> Experts { get; init; } = [];
     [Id(2)] public List<StagePlacementRow> Stages { get; init; } = [];
+
+    /// <summary>Weight loading of the models this front knows (deployed or deploying), per activation.</summary>
+    [Id(3)] public List<DeploymentProgress> Deployments { get; init; } = [];
 }
 
 [GenerateSerializer]

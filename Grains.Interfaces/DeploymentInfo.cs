@@ -36,5 +36,8 @@ public sealed record DeploymentInfo
     /// <summary>Switch capacity factor of the MoE layers; 0 is dropless.</summary>
     [Id(16)] public double CapacityFactor { get; init; }
 
+    /// <summary>Silos that can read <see cref="ModelPath"/>: the others ship weights from them (see IModelFileGrain).</summary>
+    [Id(17)] public List<string> Sources { get; init; } = [];
+
     public int ReplicasOf(int moeLayerIndex, int expert) => ExpertReplicaCounts[moeLayerIndex * NumExperts + expert];
 }

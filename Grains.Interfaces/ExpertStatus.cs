@@ -10,4 +10,7 @@ public sealed record ExpertStatus
     [Id(1)] public bool Loaded { get; init; }
     [Id(2)] public long Tokens { get; init; }
     [Id(3)] public long Calls { get; init; }
+
+    /// <summary>How this activation got its weights (bytes loaded, shipped); null before it loaded.</summary>
+    [Id(4)] public WeightLoadProgress? Weights { get; init; }
 }

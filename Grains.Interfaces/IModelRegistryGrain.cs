@@ -17,4 +17,13 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     /// the current version, so two rebalances cannot interleave.
     /// </summary>
     Task<DeploymentInfo> UpdateExpertReplicas(List<ExpertReplicaInfo> replicas, long expectedVersion);
+
+    /// <summary>Every activation's weight loading, while a deployment runs and after.</summary>
+    [AlwaysInterleave]
+    Task<DeploymentProgress> Progress();
+
+    /// <summary>Loading activations report here (fire and forget); the latest report of each wins.</summary>
+    [AlwaysInterleave]
+    [OneWay]
+    Task ReportProgress(WeightLoadProgress progress);
 }

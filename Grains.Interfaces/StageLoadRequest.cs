@@ -25,4 +25,7 @@ public sealed record StageLoadRequest
     [Id(10)] public long ReplicaSetVersion { get; init; }
 
     [Id(11)] public double CapacityFactor { get; init; }
+
+    /// <summary>Silos that can read <see cref="ModelPath"/>, to ship weights from when this silo cannot.</summary>
+    [Id(12)] public List<string> Sources { get; init; } = [];
 }

@@ -27,4 +27,7 @@ public sealed record StageStatus
 
     /// <summary>Busy time over wall time across the span of the recorded intervals (0 before the first step).</summary>
     [Id(10)] public double Utilisation { get; init; }
+
+    /// <summary>How this activation got its weights (bytes loaded, shipped); null before it loaded.</summary>
+    [Id(11)] public WeightLoadProgress? Weights { get; init; }
 }

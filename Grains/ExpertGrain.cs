@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Grains.Placement;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 
 namespace DistInfer.Grains;
@@ -14,11 +14,12 @@ public sealed class ExpertGrain : Grain, IExpertGrain
 {
     private SwiGluWeights? _weights;
     private ModelConfig? _config;
+    private WeightLoadProgress? _weightProgress;
     private bool _bf16;
     private long _tokens;
     private long _calls;
 
-    public Task<ExpertStatus> Load(ExpertLoadRequest request)
+    public async Task<ExpertStatus> Load(ExpertLoadRequest request)
     {
         if (_weights is null)
         {
@@ -28,16 +29,18 @@ public sealed class ExpertGrain : Grain, IExpertGrain
                 throw new ArgumentException($"load request for layer {request.Layer} expert {request.Expert} sent to {key}");
             }
 
-            var config = ModelConfigReader.Load(request.ModelPath);
-            var names = new TensorNames(config);
-            using var source = Checkpoint.Open(request.ModelPath);
-            _weights = WeightLoader.LoadSwiGlu(source, names.Expert(key.Layer, key.Expert, "gate"), names.Expert(key.Layer, key.Expert, "up"),
-                names.Expert(key.Layer, key.Expert, "down"), config.HiddenSize, config.ExpertIntermediateSize);
-            _config = config;
-            _bf16 = TransformerModel.DefaultPrecision(config) == ActivationPrecision.BFloat16;
+            ((_weights, _config), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Expert, key.Model, request.ModelPath, request.Sources,
+                (config, _) => TensorSelection.Expert(config, key.Layer, key.Expert),
+                (source, config) =>
+                {
+                    var names = new TensorNames(config);
+                    return (WeightLoader.LoadSwiGlu(source, names.Expert(key.Layer, key.Expert, "gate"), names.Expert(key.Layer, key.Expert, "up"),
+                        names.Expert(key.Layer, key.Expert, "down"), config.HiddenSize, config.ExpertIntermediateSize), config);
+                });
+            _bf16 = TransformerModel.DefaultPrecision(_config) == ActivationPrecision.BFloat16;
         }
 
-        return Status();
+        return await Status();
     }
 
     public Task<float[]> Forward(float[] block, int rows)
@@ -68,5 +71,6 @@ public sealed class ExpertGrain : Grain, IExpertGrain
         Loaded = _weights is not null,
         Tokens = _tokens,
         Calls = _calls,
+        Weights = _weightProgress,
     });
 }

@@ -113,6 +113,12 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
             StageActivations = stages.Count(x => x.Silo == s.Address.ToString()),
             ExpertActivations = experts.Count(x => x.Silo == s.Address.ToString()),
         }).ToList();
-        return new ClusterStatus { Silos = silos, Experts = experts, Stages = stages };
+        var deployments = new List<DeploymentProgress>();
+        foreach (var name in front.Deployed.Select(d => d.Name).Concat(front.Deploying).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            deployments.Add(await GrainFactory.GetGrain<IModelRegistryGrain>(name).Progress());
+        }
+
+        return new ClusterStatus { Silos = silos, Experts = experts, Stages = stages, Deployments = deployments };
     }
 }

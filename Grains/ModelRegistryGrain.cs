@@ -2,19 +2,26 @@ using DistInfer.Engine;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Partitioning;
 using DistInfer.Grains.Placement;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
 /// <summary>
 /// Deploys a model: plans pipeline stages balanced by parameter bytes, activates every stage of every pipeline
 /// replica, plans where each expert replica runs (<see cref="ExpertPlacementPlanner"/>), activates them, and waits
-/// until each has loaded its weights. Holds the current expert replica set, which the balancer replaces.
+/// until each has loaded its weights. Silos without the model path get the weights shipped from the silos that have
+/// it (<see cref="DeploymentInfo.Sources"/>); every activation's progress is reported here and readable with
+/// <see cref="Progress"/> while the deployment runs. Holds the current expert replica set, which the balancer replaces.
 /// </summary>
 public sealed class ModelRegistryGrain(IClusterMembershipService membership) : Grain, IModelRegistryGrain
 {
+    private readonly Dictionary<string, WeightLoadProgress> _progress = new(StringComparer.Ordinal);
     private DeploymentInfo? _deployment;
+    private bool _complete;
+    private string? _error;
 
     public async Task<DeploymentInfo> Deploy(DeploymentRequest request)
     {
@@ -28,16 +35,24 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
             throw new DistInferException($"capacity factor must be 0 (dropless) or positive (got {request.CapacityFactor})");
         }
 
+        var store = ServiceProvider.GetRequiredService<ModelWeightStore>();
+        var modelPath = Path.GetFullPath(request.ModelPath);
+        var sources = await store.FindSourcesAsync(modelPath);
+        if (sources.Count == 0)
+        {
+            throw new DistInferException($"model path {modelPath} does not exist on any silo of the cluster");
+        }
+
         // Versions keep rising across redeployments, so no stage keeps an older deployment's replica set.
         var version = (_deployment?.ReplicaSetVersion ?? 0) + 1;
         _deployment = null;
-        var config = ModelConfigReader.Load(request.ModelPath);
+        var config = ModelConfigReader.Load(await store.ResolveDirectoryAsync(modelPath, sources));
         var plan = PartitionPlanner.Plan(config, request.Stages);
         var moeLayers = Enumerable.Range(0, config.NumLayers).Where(l => config.MoeLayers[l]).ToList();
         var info = new DeploymentInfo
         {
             Name = this.GetPrimaryKeyString(),
-            ModelPath = Path.GetFullPath(request.ModelPath),
+            ModelPath = modelPath,
             Stages = request.Stages,
             Replicas = request.Replicas,
             ExpertReplicas = request.ExpertReplicas,
@@ -51,7 +66,11 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
             DeployedUtc = DateTime.UtcNow,
             ExpertReplicaCounts = Enumerable.Repeat(request.ExpertReplicas, moeLayers.Count * config.NumExperts).ToList(),
             CapacityFactor = request.CapacityFactor,
+            Sources = sources,
         };
+        _progress.Clear();
+        _complete = false;
+        _error = null;
 
         var silos = ExpertPlacementPlanner.ExpertSilos(membership.Current);
         if (moeLayers.Count > 0 && request.ExpertReplicas > silos.Count)
@@ -59,32 +78,61 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
             throw new DistInferException($"--expert-replicas {request.ExpertReplicas} needs as many silos hosting experts, but there are {silos.Count}: replicas of one expert never share a silo");
         }
 
+        try
+        {
+            info = await LoadAsync(info, plan, moeLayers, config, version);
+        }
+        catch (Exception e)
+        {
+            _error = e.Message;
+            throw;
+        }
+
+        _complete = true;
+        return info;
+    }
+
+    private async Task<DeploymentInfo> LoadAsync(DeploymentInfo info, IReadOnlyList<StagePlan> plan, List<int> moeLayers, ModelConfig config, long version)
+    {
         // Stages first: an expert is kept on its layer's stage silo when it fits, so the plan needs where they run.
-        var stageLoads = new List<Task<StageStatus>>();
+        var stageSilos = new string[info.Replicas * plan.Count];
+        var stageLoads = new List<Task>();
         for (var r = 0; r < info.Replicas; r++)
         {
             foreach (var stage in plan)
             {
-                stageLoads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, stage.Stage).ToString()).Load(StageRequest(info, r, stage.Stage)));
+                var key = new StageKey(info.Name, r, stage.Stage).ToString();
+                var stageRequest = StageRequest(info, r, stage.Stage);
+                var slot = r * plan.Count + stage.Stage;
+                stageLoads.Add(Track(WeightLoading.Stage, key, async () =>
+                {
+                    var status = await GrainFactory.GetGrain<IStageGrain>(key).Load(stageRequest);
+                    stageSilos[slot] = status.Silo;
+                    return Final(status);
+                }));
             }
         }
 
-        var stageStatus = await Task.WhenAll(stageLoads);
+        await Task.WhenAll(stageLoads);
         var stagePins = new Dictionary<int, string>();
         foreach (var stage in plan)
         {
             for (var l = stage.FirstLayer; l < info.Boundaries[stage.Stage + 1]; l++)
             {
-                stagePins[l] = ExpertKey.PinOf(stageStatus[stage.Stage].Silo);
+                stagePins[l] = ExpertKey.PinOf(stageSilos[stage.Stage]);
             }
         }
 
+        var silos = ExpertPlacementPlanner.ExpertSilos(membership.Current);
         var expertBytes = 3L * config.HiddenSize * config.ExpertIntermediateSize * sizeof(float);
-        var set = ExpertPlacementPlanner.Plan(info.Name, moeLayers, config.NumExperts, request.ExpertReplicas, stagePins,
+        var set = ExpertPlacementPlanner.Plan(info.Name, moeLayers, config.NumExperts, info.ExpertReplicas, stagePins,
             [.. silos.Select(s => (ExpertKey.PinOf(s.Address.ToString()), ExpertPlacementPlanner.FreeBytes(s)))], expertBytes);
         info = info with { ExpertReplicaSet = set, ReplicaSetVersion = version };
-        await Task.WhenAll(set.Select(x => GrainFactory.GetGrain<IExpertGrain>(x.Key)
-            .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = x.Layer, Expert = x.Expert })));
+        await Task.WhenAll(set.Select(x =>
+        {
+            var expertRequest = new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = x.Layer, Expert = x.Expert, Sources = info.Sources };
+            return Track(WeightLoading.Expert, x.Key, async () => Final(await GrainFactory.GetGrain<IExpertGrain>(x.Key).Load(expertRequest)));
+        }));
 
         // The stages loaded before the plan existed; give them the replica set.
         _deployment = info;
@@ -132,6 +180,38 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
         return Task.FromResult(_deployment);
     }
 
+    public Task<DeploymentProgress> Progress() => Task.FromResult(new DeploymentProgress
+    {
+        Model = this.GetPrimaryKeyString(),
+        Activations = [.. _progress.Values.OrderBy(p => p.Kind, StringComparer.Ordinal).ThenBy(p => p.Key, StringComparer.Ordinal)],
+        Complete = _complete,
+        Error = _error,
+    });
+
+    public Task ReportProgress(WeightLoadProgress progress)
+    {
+        // A report from another silo is a reactivation there (its silo died): its progress starts over.
+        if (!_progress.TryGetValue(progress.Key, out var known) || progress.IsAfter(known) || (known.Silo.Length > 0 && progress.Silo != known.Silo))
+        {
+            _progress[progress.Key] = progress;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs one activation's load; once it returns the activation has its weights, whatever reports are still on their way.</summary>
+    private async Task Track(string kind, string key, Func<Task<(string Silo, WeightLoadProgress? Weights)>> load)
+    {
+        _progress[key] = new WeightLoadProgress { Kind = kind, Key = key, Phase = WeightLoadPhase.Pending };
+        var (silo, weights) = await load();
+        var last = weights ?? _progress[key];
+        _progress[key] = last with { Kind = kind, Key = key, Silo = silo, Phase = WeightLoadPhase.Loaded, BytesLoaded = last.BytesTotal, Error = null };
+    }
+
+    private static (string, WeightLoadProgress?) Final(StageStatus status) => (status.Silo, status.Weights);
+
+    private static (string, WeightLoadProgress?) Final(ExpertStatus status) => (status.Silo, status.Weights);
+
     /// <summary>The load request of one stage of one pipeline replica.</summary>
     public static StageLoadRequest StageRequest(DeploymentInfo info, int replica, int stage) => new()
     {
@@ -147,5 +227,6 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
         ExpertReplicaSet = info.ExpertReplicaSet,
         ReplicaSetVersion = info.ReplicaSetVersion,
         CapacityFactor = info.CapacityFactor,
+        Sources = info.Sources,
     };
 }

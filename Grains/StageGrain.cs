@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Grains.Routing;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +26,7 @@ public sealed class StageGrain : Grain, IStageGrain
     private readonly StageBusyLog _busy = new();
     private ExpertDispatcher? _dispatcher;
     private TransformerModel? _model;
+    private WeightLoadProgress? _weightProgress;
     private StageLoadRequest? _request;
     private (TimeProvider Time, IStageActivityListener? Listener)? _services;
     private long _steps;
@@ -35,11 +38,11 @@ public sealed class StageGrain : Grain, IStageGrain
     {
         if (_model is null || !SameWeights(_request!, request))
         {
-            var config = ModelConfigReader.Load(request.ModelPath);
-            using var source = Checkpoint.Open(request.ModelPath);
-            // Routed experts live in expert grains, so the stage loads none of them.
+            // Routed experts live in expert grains, so the stage loads (and ships) none of them.
             var part = new ModelPart(request.FirstLayer, request.EndLayer, request.Embedding, request.Head, static (_, _) => false);
-            _model = new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default);
+            (_model, _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
+                (config, names) => TensorSelection.Stage(config, names, part.FirstLayer, part.EndLayer, part.Embedding, part.Head),
+                (source, config) => new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default));
         }
 
         // The expert replica set changes (rebalancing) without reloading weights; a stale request (a pipeline
@@ -176,6 +179,7 @@ public sealed class StageGrain : Grain, IStageGrain
             Utilisation = Fabric.PipelineUtilisation.Of(busy.Starts, busy.Ends),
             Dispatch = _dispatcher?.Statistics() ?? [],
             ReplicaSetVersion = _dispatcher?.Version ?? -1,
+            Weights = _weightProgress,
         });
     }
 

@@ -4,7 +4,7 @@ using DistInfer.Grains;
 
 namespace DistInfer.Cli;
 
-/// <summary>`distinfer deploy`: deploys a checkpoint to the cluster; returns when every activation has its weights.</summary>
+/// <summary>`distinfer deploy`: deploys a checkpoint to the cluster, showing weight loading and shipping; returns when every activation has its weights.</summary>
 internal static class DeployCommand
 {
     public static Command Create()
@@ -23,7 +23,7 @@ internal static class DeployCommand
             await using var client = await gateway.ConnectAsync(r);
             var clock = Stopwatch.StartNew();
             Console.Error.WriteLine($"deploying {r.GetValue(name)} ...");
-            var info = await GatewayConnection.Front(client).Deploy(r.GetValue(name)!, new DeploymentRequest
+            var deploy = GatewayConnection.Front(client).Deploy(r.GetValue(name)!, new DeploymentRequest
             {
                 ModelPath = Path.GetFullPath(r.GetValue(model)!),
                 Stages = r.GetValue(stages),
@@ -31,6 +31,8 @@ internal static class DeployCommand
                 ExpertReplicas = r.GetValue(expertReplicas),
                 CapacityFactor = r.GetValue(capacityFactor),
             });
+            var registry = client.GetGrain<IModelRegistryGrain>(r.GetValue(name)!);
+            var info = await DeployProgressView.TrackAsync(deploy, registry.Progress);
             Console.WriteLine($"deployed {info.Name}: {info.Stages} stage(s) x {info.Replicas} replica(s), layers split at [{string.Join(", ", info.Boundaries)}], " +
                 $"{info.MoeLayers.Count} MoE layers x {info.NumExperts} experts x {info.ExpertReplicas} replica(s), in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;

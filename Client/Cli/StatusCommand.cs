@@ -39,6 +39,12 @@ internal static class StatusCommand
                 Console.WriteLine($"expert {e.Model} layer {e.Layer} expert {e.Expert} replica {e.Replica}: {e.Silo}, {e.Tokens} tokens, {e.Outstanding} outstanding");
             }
 
+            foreach (var d in status.Deployments)
+            {
+                var shipped = d.BytesToFetch > 0 ? $", {d.BytesFetched / 1e6:F1}/{d.BytesToFetch / 1e6:F1} MB shipped" : "";
+                Console.WriteLine($"weights {d.Model}: {d.Fraction * 100:F0}% ({d.LoadedActivations}/{d.Activations.Count} activations, {d.BytesLoaded / 1e6:F1}/{d.BytesTotal / 1e6:F1} MB{shipped}){(d.Error is null ? "" : " failed: " + d.Error)}");
+            }
+
             return 0;
         }));
         return command;

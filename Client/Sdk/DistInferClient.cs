@@ -51,6 +51,9 @@ public sealed class DistInferClient : IAsyncDisposable
 
     public Task<ClusterStatus> StatusAsync() => Front.Status();
 
+    /// <summary>Every activation's weight loading (and shipping) for a model, readable while <see cref="DeployAsync"/> runs.</summary>
+    public Task<DeploymentProgress> DeployProgressAsync(string name) => _grains.GetGrain<IModelRegistryGrain>(name).Progress();
+
     /// <summary>Streams the continuation of a text prompt, encoded and decoded with the model's tokenizer.</summary>
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(string model, string prompt, GenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

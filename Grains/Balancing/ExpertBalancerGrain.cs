@@ -54,7 +54,7 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
         }
 
         await Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key)
-            .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert })));
+            .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert, Sources = info.Sources })));
         var updated = await Registry.UpdateExpertReplicas([.. plan.Replicas], info.ReplicaSetVersion);
         var stages = new List<Task>();
         for (var r = 0; r < updated.Replicas; r++)

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 
 namespace DistInfer.Grains.Fabric;
@@ -16,8 +17,12 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
 {
     private readonly ConcurrentDictionary<string, Task<FrontModel>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BpeTokenizer> _tokenizers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _deploying = new(StringComparer.Ordinal);
 
     private IGrainFactory Grains => (IGrainFactory)(services.GetService(typeof(IGrainFactory)) ?? throw new InvalidOperationException("no grain factory"));
+
+    /// <summary>Models whose deployment through this front is still loading weights.</summary>
+    public IReadOnlyCollection<string> Deploying => [.. _deploying.Keys];
 
     public IReadOnlyCollection<DeploymentInfo> Deployed =>
         [.. _models.Values.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result.Info)];
@@ -43,7 +48,20 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     /// <summary>Deploys through the model's registry grain and starts serving it here.</summary>
     public async Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request)
     {
-        var info = await Grains.GetGrain<IModelRegistryGrain>(name).Deploy(request).ConfigureAwait(false);
+        _deploying.AddOrUpdate(name, 1, static (_, n) => n + 1);
+        DeploymentInfo info;
+        try
+        {
+            info = await Grains.GetGrain<IModelRegistryGrain>(name).Deploy(request).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_deploying.AddOrUpdate(name, 0, static (_, n) => n - 1) <= 0)
+            {
+                _deploying.TryRemove(new KeyValuePair<string, int>(name, 0));
+            }
+        }
+
         if (options?.RebalancePeriod is { } period && info.MoeLayers.Count > 0)
         {
             await Grains.GetGrain<IExpertBalancerGrain>(name).StartPeriodic(options.Rebalance, period).ConfigureAwait(false);
@@ -58,12 +76,22 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         return info;
     }
 
-    /// <summary>The model's tokenizer, read from its path on this silo once.</summary>
+    /// <summary>The model's tokenizer, read once from its path on this silo (or shipped into the model cache).</summary>
     public async Task<BpeTokenizer> TokenizerAsync(string name)
     {
         var info = await DescribeAsync(name).ConfigureAwait(false);
-        return _tokenizers.GetOrAdd(info.ModelPath, BpeTokenizer.FromDirectory);
+        if (_tokenizers.TryGetValue(info.ModelPath, out var tokenizer))
+        {
+            return tokenizer;
+        }
+
+        var directory = await ModelDirectoryAsync(info).ConfigureAwait(false);
+        return _tokenizers.GetOrAdd(info.ModelPath, _ => BpeTokenizer.FromDirectory(directory));
     }
+
+    /// <summary>The model's folder on this silo: its path, or the model cache folder holding its config and tokenizer.</summary>
+    public Task<string> ModelDirectoryAsync(DeploymentInfo info) =>
+        services.GetService(typeof(ModelWeightStore)) is ModelWeightStore store ? store.ResolveDirectoryAsync(info.ModelPath, info.Sources) : Task.FromResult(info.ModelPath);
 
     /// <summary>The deployment of <paramref name="name"/>, learnt from its registry on first use.</summary>
     public async Task<DeploymentInfo> DescribeAsync(string name) => (await GetAsync(name).ConfigureAwait(false)).Info;

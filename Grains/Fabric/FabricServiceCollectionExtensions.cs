@@ -1,11 +1,15 @@
 using DistInfer.Grains.Placement;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DistInfer.Grains.Fabric;
 
-/// <summary>Registers the inference fabric in a silo: expert placement and the silo's front.</summary>
+/// <summary>
+/// Registers the inference fabric in a silo: expert placement, the silo's front, and weight shipping (configure
+/// <see cref="WeightsOptions"/> for the model cache folder and which model paths the silo reads directly).
+/// </summary>
 public static class FabricServiceCollectionExtensions
 {
     public static IServiceCollection AddDistInferFabric(this IServiceCollection services, FabricOptions? options = null)
@@ -13,6 +17,10 @@ public static class FabricServiceCollectionExtensions
         // Loads the grain assembly, whose module initializer registers the generated proxies and invokers.
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(StageGrain).TypeHandle);
         services.AddPlacementDirector<ExpertPlacement, ExpertPlacementDirector>();
+        services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        services.AddOptions<WeightsOptions>();
+        services.TryAddSingleton<ModelFileServer>();
+        services.TryAddSingleton<ModelWeightStore>();
         services.TryAddSingleton(sp => new FabricFront(sp, options ?? new FabricOptions()));
         services.TryAddSingleton<GenerationSessions>();
         return services;

@@ -194,7 +194,7 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
             catch (Exception)
             {
                 // The replica may have been reactivated elsewhere without weights (its silo died): load and retry once.
-                await grain.Load(new ExpertLoadRequest { ModelPath = _request!.ModelPath, Layer = slot.Layer, Expert = slot.Expert });
+                await grain.Load(new ExpertLoadRequest { ModelPath = _request!.ModelPath, Layer = slot.Layer, Expert = slot.Expert, Sources = _request.Sources });
                 return await grain.Forward(block, rows);
             }
         }

@@ -18,9 +18,16 @@ public sealed class FabricInferenceService(FabricFront front) : IInferenceServic
 
     public (int Running, int Waiting) Load => front.Load;
 
-    /// <summary>Makes a deployed model known to the API (its tokenizer and config come from the model path).</summary>
-    public ServedModel Register(DeploymentInfo info) => _models.GetOrAdd(info.Name, _ => new ServedModel(
-        info.Name, ModelConfigReader.Load(info.ModelPath), BpeTokenizer.FromDirectory(info.ModelPath), ChatTemplateReader.TryRead(info.ModelPath), new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero)));
+    /// <summary>
+    /// Makes a deployed model known to the API: its tokenizer and config come from the model path, or from the model
+    /// cache when this silo does not have the path (shipped from a silo that does).
+    /// </summary>
+    public ServedModel Register(DeploymentInfo info) => _models.GetOrAdd(info.Name, _ =>
+    {
+        var directory = front.ModelDirectoryAsync(info).GetAwaiter().GetResult();
+        return new ServedModel(info.Name, ModelConfigReader.Load(directory), BpeTokenizer.FromDirectory(directory), ChatTemplateReader.TryRead(directory),
+            new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero));
+    });
 
     public ServedModel? Find(string name)
     {

@@ -1,4 +1,5 @@
 using DistInfer.Grains.Fabric;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime.Hosting;
 using DistInfer.Silo.Dashboard;
 using DistInfer.Silo.Http;
@@ -33,6 +34,11 @@ public static class SiloHost
         SiloClustering.Configure(services, options);
         services.AddHostedService<SiloRunner>();
         services.AddDistInferFabric();
+        if (options.ModelCache is { } modelCache)
+        {
+            services.Configure<WeightsOptions>(o => o.CacheDirectory = Path.GetFullPath(modelCache));
+        }
+
         services.AddSingleton<FabricInferenceService>();
         services.AddSingleton<IInferenceService>(sp => sp.GetRequiredService<FabricInferenceService>());
         services.AddSingleton<IClusterView, FabricClusterView>();

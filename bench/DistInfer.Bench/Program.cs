@@ -9,6 +9,7 @@ internal static class Program
         new Commands.MemoryBandwidthCommand(),
         new Commands.EngineCommand(),
         new Commands.FabricCommand(),
+        new Commands.WeightsCommand(),
     ];
 
     private static int Main(string[] args)

@@ -15,7 +15,6 @@ namespace DistInfer.Cluster.Tests.Infrastructure;
 public sealed class FabricTestCluster : IAsyncDisposable
 {
     private readonly List<ServiceProvider> _providers = [];
-    private Action<IServiceCollection>? _configure;
 
     public InProcessClusterMembership Membership { get; } = new();
 
@@ -24,9 +23,15 @@ public sealed class FabricTestCluster : IAsyncDisposable
     public IGrainFactory GrainFactory => Silos.First(s => s.IsRunning).GrainFactory;
 
     /// <summary>Silos in this process; <paramref name="configure"/> adds services to every silo (test listeners).</summary>
-    public static async Task<FabricTestCluster> StartAsync(int silos, Action<IServiceCollection>? configure = null)
+    public static Task<FabricTestCluster> StartAsync(int silos, Action<IServiceCollection> configure) =>
+        StartAsync(silos, (_, services) => configure(services));
+
+    /// <summary>Per-silo service configuration (silo index, services), applied after the fabric's defaults.</summary>
+    public Action<int, IServiceCollection>? ConfigureSilo { get; init; }
+
+    public static async Task<FabricTestCluster> StartAsync(int silos, Action<int, IServiceCollection>? configureSilo = null)
     {
-        var cluster = new FabricTestCluster { _configure = configure };
+        var cluster = new FabricTestCluster { ConfigureSilo = configureSilo };
         for (var i = 0; i < silos; i++)
         {
             await cluster.AddSiloAsync();
@@ -38,7 +43,6 @@ public sealed class FabricTestCluster : IAsyncDisposable
     public async Task<Silo> AddSiloAsync()
     {
         var services = new ServiceCollection();
-        _configure?.Invoke(services);
         services.AddSingleton<IClusterMembershipService>(Membership);
         var index = Silos.Count;
         services.AddDistInferSilo(o =>
@@ -47,6 +51,7 @@ public sealed class FabricTestCluster : IAsyncDisposable
             o.ClusterId = "fabric-test";
         });
         services.AddDistInferFabric();
+        ConfigureSilo?.Invoke(index, services);
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
         var silo = provider.GetRequiredService<Silo>();

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Tensors;
+
+namespace DistInfer.Grains.Weights;
+
+/// <summary>A model directory this silo reads: its checkpoint, memory-mapped, and its manifest.</summary>
+internal sealed class LocalModel : IDisposable
+{
+    /// <summary>Larger non-weight files are not shipped (a stray dump in the directory should not cost a transfer).</summary>
+    private const long MaxSmallFileBytes = 256L << 20;
+
+    private static readonly string[] WeightExtensions = [".safetensors", ".bin", ".pt", ".pth", ".gguf", ".ckpt", ".h5", ".msgpack", ".partial"];
+
+    private LocalModel(string directory, ITensorSource tensors, ModelManifest manifest)
+    {
+        Directory = directory;
+        Tensors = tensors;
+        Manifest = manifest;
+    }
+
+    public string Directory { get; }
+
+    public ITensorSource Tensors { get; }
+
+    public ModelManifest Manifest { get; }
+
+    public static LocalModel Open(string path)
+    {
+        var directory = Path.GetFullPath(path);
+        var tensors = Checkpoint.Open(directory);
+        try
+        {
+            return new LocalModel(directory, tensors, BuildManifest(directory, tensors));
+        }
+        catch
+        {
+            tensors.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True for the small files a silo without the directory needs (config, tokenizer, generation config...).</summary>
+    public static bool IsShippedFile(string name, long length) =>
+        length <= MaxSmallFileBytes
+        && !name.Equals(SafeTensorsWriter.IndexFileName, StringComparison.OrdinalIgnoreCase)
+        && !name.StartsWith('.')
+        && !WeightExtensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+
+    private static ModelManifest BuildManifest(string directory, ITensorSource tensors)
+    {
+        // The fingerprint names the content: the path, the weight files' sizes and times, the small files' hashes.
+        var identity = new StringBuilder().Append("path\t").Append(directory).Append('\n');
+        var files = new List<ModelFileEntry>();
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            if (IsShippedFile(file.Name, file.Length))
+            {
+                using var stream = file.OpenRead();
+                var sha = Convert.ToHexStringLower(SHA256.HashData(stream));
+                files.Add(new ModelFileEntry { Name = file.Name, Length = file.Length, Sha256 = sha });
+                identity.Append("file\t").Append(file.Name).Append('\t').Append(sha).Append('\n');
+            }
+            else
+            {
+                identity.Append("weights\t").Append(file.Name).Append('\t').Append(file.Length).Append('\t').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+            }
+        }
+
+        var entries = new List<ModelTensorEntry>(tensors.Names.Count);
+        foreach (var name in tensors.Names.Order(StringComparer.Ordinal))
+        {
+            var info = tensors.GetInfo(name);
+            entries.Add(new ModelTensorEntry { Name = name, DType = info.DType.ToSafeTensorsName(), Shape = [.. info.Shape], ByteLength = info.ByteLength });
+            identity.Append("tensor\t").Append(name).Append('\t').Append(info.DType).Append('\t').Append(string.Join(',', info.Shape)).Append('\n');
+        }
+
+        return new ModelManifest
+        {
+            Name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)),
+            Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString()))),
+            Files = files,
+            Tensors = entries,
+        };
+    }
+
+    public void Dispose() => Tensors.Dispose();
+}

@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using DistInfer.Engine;
+
+namespace DistInfer.Grains.Weights;
+
+/// <summary>
+/// A silo's cache of shipped weights: per model (name and fingerprint) a folder with the small files (config,
+/// tokenizer) and parts/, one safetensors file per tensor set an activation loads, named by a hash of the names.
+/// Files are written beside their target and renamed when complete; a part's ".sha256" sidecar (length and
+/// SHA-256) is written last, so a missing sidecar, a wrong length or a wrong checksum mean "fetch again".
+/// Concurrent requests for one file on a silo share one fetch.
+/// </summary>
+public sealed class ModelCache
+{
+    private const string SidecarExtension = ".sha256";
+    private readonly ConcurrentDictionary<string, Lazy<Task<long>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly int _chunkBytes;
+    private readonly int _chunksInFlight;
+    private readonly bool _verifyChecksums;
+    private long _bytesFetched;
+
+    public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true)
+    {
+        Root = Path.GetFullPath(root);
+        _chunkBytes = Math.Clamp(chunkBytes, 64 << 10, 64 << 20);
+        _chunksInFlight = Math.Clamp(chunksInFlight, 1, 64);
+        _verifyChecksums = verifyChecksums;
+    }
+
+    public ModelCache(WeightsOptions options)
+        : this(options.CacheDirectory, options.ChunkBytes, options.ChunksInFlight, options.VerifyChecksums)
+    {
+    }
+
+    public string Root { get; }
+
+    /// <summary>Bytes shipped into this cache since it was created (tests and status: a cache hit adds none).</summary>
+    public long BytesFetched => Interlocked.Read(ref _bytesFetched);
+
+    public string ModelDirectory(ModelManifest manifest)
+    {
+        var name = new StringBuilder(manifest.Name.Length);
+        foreach (var c in manifest.Name)
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
+        }
+
+        var fingerprint = manifest.Fingerprint.Length >= 16 ? manifest.Fingerprint[..16] : manifest.Fingerprint;
+        return Path.Combine(Root, $"{(name.Length > 0 ? name : "model")}-{fingerprint}");
+    }
+
+    public string PartPath(ModelManifest manifest, IEnumerable<string> tensorNames)
+    {
+        var joined = string.Join('\n', tensorNames.Order(StringComparer.Ordinal));
+        var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(joined)))[..32];
+        return Path.Combine(ModelDirectory(manifest), "parts", id + ".safetensors");
+    }
+
+    /// <summary>Why the cached part at <paramref name="path"/> cannot be used, or null when it is complete and intact.</summary>
+    public string? CheckPart(string path, IReadOnlyList<ModelTensorEntry> tensors)
+    {
+        var data = new FileInfo(path);
+        if (!data.Exists)
+        {
+            return "missing";
+        }
+
+        var sidecar = path + SidecarExtension;
+        if (!File.Exists(sidecar))
+        {
+            return "incomplete (no checksum file)";
+        }
+
+        var fields = File.ReadAllText(sidecar).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (fields.Length != 2 || !long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+        {
+            return "checksum file unreadable";
+        }
+
+        var expected = PartLayout.Create(tensors).FileLength;
+        if (length != expected || data.Length != expected)
+        {
+            return $"{data.Length} bytes where {expected} are expected";
+        }
+
+        return _verifyChecksums && !string.Equals(Sha256Of(path), fields[1], StringComparison.OrdinalIgnoreCase) ? "checksum mismatch" : null;
+    }
+
+    /// <summary>
+    /// Makes the part holding <paramref name="tensors"/> complete in the cache, fetching it from <paramref name="source"/>
+    /// when missing, truncated or corrupt; returns the bytes fetched (0 on a cache hit).
+    /// </summary>
+    public async Task<long> EnsurePartAsync(ModelManifest manifest, IReadOnlyList<ModelTensorEntry> tensors, IModelFileSource source, string modelPath,
+        Action<long>? fetched = null, CancellationToken cancellationToken = default)
+    {
+        var path = PartPath(manifest, tensors.Select(t => t.Name));
+        if (CheckPart(path, tensors) is null)
+        {
+            return 0;
+        }
+
+        return await Shared(path, () => FetchPartAsync(path, tensors, source, modelPath, fetched, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes the model's small files present and verified; returns the model's cache folder.</summary>
+    public async Task<string> EnsureFilesAsync(ModelManifest manifest, IModelFileSource source, string modelPath, CancellationToken cancellationToken = default)
+    {
+        var directory = ModelDirectory(manifest);
+        foreach (var file in manifest.Files)
+        {
+            var path = Path.Combine(directory, file.Name);
+            if (!HasFile(path, file))
+            {
+                await Shared(path, () => FetchFileAsync(path, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        return directory;
+    }
+
+    private static bool HasFile(string path, ModelFileEntry file)
+    {
+        var info = new FileInfo(path);
+        return info.Exists && info.Length == file.Length && string.Equals(Sha256Of(path), file.Sha256, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<long> Shared(string path, Func<Task<long>> fetch)
+    {
+        var lazy = _inFlight.GetOrAdd(path, _ => new Lazy<Task<long>>(fetch));
+        try
+        {
+            return await lazy.Value.ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<long>>>(path, lazy));
+        }
+    }
+
+    private async Task<long> FetchPartAsync(string path, IReadOnlyList<ModelTensorEntry> tensors, IModelFileSource source, string modelPath,
+        Action<long>? fetched, CancellationToken cancellationToken)
+    {
+        // A fetch that finished just before this one was shared may already have written it.
+        if (CheckPart(path, tensors) is null)
+        {
+            return 0;
+        }
+
+        var layout = PartLayout.Create(tensors);
+        var chunks = new List<(string Tensor, long Offset, int Length)>();
+        foreach (var t in layout.Ordered)
+        {
+            for (long offset = 0; offset < t.ByteLength; offset += _chunkBytes)
+            {
+                chunks.Add((t.Name, offset, (int)Math.Min(_chunkBytes, t.ByteLength - offset)));
+            }
+        }
+
+        var sha = await WriteAtomicallyAsync(path, layout.FileLength, layout.Prefix, chunks.Count,
+            i => source.ReadTensorAsync(modelPath, chunks[i].Tensor, chunks[i].Offset, chunks[i].Length),
+            i => $"tensor '{chunks[i].Tensor}' bytes from {chunks[i].Offset}", i => chunks[i].Length, fetched, cancellationToken).ConfigureAwait(false);
+        await WriteTextAtomicallyAsync(path + SidecarExtension, $"{layout.FileLength} {sha}\n", cancellationToken).ConfigureAwait(false);
+        return layout.DataLength;
+    }
+
+    private async Task<long> FetchFileAsync(string path, ModelFileEntry file, IModelFileSource source, string modelPath, CancellationToken cancellationToken)
+    {
+        if (HasFile(path, file))
+        {
+            return 0;
+        }
+
+        var count = (int)((file.Length + _chunkBytes - 1) / _chunkBytes);
+        int LengthOf(int i) => (int)Math.Min(_chunkBytes, file.Length - (long)i * _chunkBytes);
+        await WriteAtomicallyAsync(path, file.Length, [], count, i => source.ReadFileAsync(modelPath, file.Name, (long)i * _chunkBytes, LengthOf(i)),
+            i => $"file '{file.Name}' bytes from {(long)i * _chunkBytes}", LengthOf, null, cancellationToken, expectedSha: file.Sha256).ConfigureAwait(false);
+        return file.Length;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="prefix"/> then chunk after chunk (several fetches in flight) to a temporary file beside
+    /// <paramref name="path"/>, hashing as it goes, and renames it into place; returns the SHA-256 (hex).
+    /// </summary>
+    private async Task<string> WriteAtomicallyAsync(string path, long length, byte[] prefix, int count, Func<int, Task<byte[]>> read,
+        Func<int, string> describe, Func<int, int> lengthOf, Action<long>? fetched, CancellationToken cancellationToken, string? expectedSha = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
+        var pending = new Queue<Task<byte[]>>();
+        try
+        {
+            string sha;
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                stream.SetLength(length);
+                await stream.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
+                hash.AppendData(prefix);
+                var next = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    while (next < count && pending.Count < _chunksInFlight)
+                    {
+                        pending.Enqueue(read(next++));
+                    }
+
+                    var bytes = await pending.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (bytes.Length != lengthOf(i))
+                    {
+                        throw new DistInferException($"{path}: {describe(i)} came back with {bytes.Length} bytes instead of {lengthOf(i)}");
+                    }
+
+                    hash.AppendData(bytes);
+                    await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref _bytesFetched, bytes.Length);
+                    fetched?.Invoke(bytes.Length);
+                }
+
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            }
+
+            if (expectedSha is not null && !string.Equals(sha, expectedSha, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DistInferException($"{path}: shipped bytes have SHA-256 {sha}, the source's manifest says {expectedSha}");
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            return sha;
+        }
+        catch
+        {
+            // Let fetches still in flight finish unobserved, and leave nothing that looks like a cache entry.
+            foreach (var task in pending)
+            {
+                _ = task.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            }
+
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private static async Task WriteTextAtomicallyAsync(string path, string text, CancellationToken cancellationToken)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
+        await File.WriteAllTextAsync(temporary, text, cancellationToken).ConfigureAwait(false);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string Sha256Of(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

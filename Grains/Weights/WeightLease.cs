@@ -1,0 +1,23 @@
+using DistInfer.Engine.Checkpoints;
+using DistInfer.Engine.Config;
+
+namespace DistInfer.Grains.Weights;
+
+/// <summary>
+/// The tensors an activation asked for, memory-mapped from the model path or from the model cache, with the model
+/// folder (config, tokenizer) they go with. Dispose once the weights are built.
+/// </summary>
+public sealed class WeightLease(string modelDirectory, ModelConfig config, ITensorSource tensors, bool shipped) : IDisposable
+{
+    /// <summary>The model path itself, or its folder in the model cache.</summary>
+    public string ModelDirectory => modelDirectory;
+
+    public ModelConfig Config => config;
+
+    public ITensorSource Tensors => tensors;
+
+    /// <summary>True when the tensors come from the model cache (the path is not on this silo).</summary>
+    public bool FromCache => shipped;
+
+    public void Dispose() => tensors.Dispose();
+}
