@@ -18,10 +18,11 @@ internal static class BenchCommand
         var requests = new Option<int>("--requests") { Description = "requests in all", DefaultValueFactory = _ => 16 };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "prompt length in tokens", DefaultValueFactory = _ => 32 };
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "tokens generated per request (EOS ignored)", DefaultValueFactory = _ => 32 };
+        var warmup = new Option<int>("--warmup") { Description = "unmeasured requests first (JIT, activations)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var command = new Command("bench", "measure throughput and latency of streamed generation through a gateway")
         {
-            model, concurrency, requests, promptTokens, maxNewTokens, json,
+            model, concurrency, requests, promptTokens, maxNewTokens, warmup, json,
         };
         gateway.AddTo(command);
         command.SetAction((r, _) => CliRunner.RunAsync(async () =>
@@ -32,7 +33,8 @@ internal static class BenchCommand
                 Positive(r.GetValue(concurrency), "--concurrency"),
                 Positive(r.GetValue(requests), "--requests"),
                 Positive(r.GetValue(promptTokens), "--prompt-tokens"),
-                Positive(r.GetValue(maxNewTokens), "--max-new-tokens"));
+                Positive(r.GetValue(maxNewTokens), "--max-new-tokens"),
+                NonNegative(r.GetValue(warmup), "--warmup"));
             await using var client = await gateway.ConnectAsync(r);
             var report = await BenchRunner.RunAsync(GatewayConnection.Front(client), settings);
             if (r.GetValue(json))
@@ -48,6 +50,9 @@ internal static class BenchCommand
         }));
         return command;
     }
+
+    private static int NonNegative(int value, string option) =>
+        value >= 0 ? value : throw new DistInferException($"{option} must be 0 or more (got {value})");
 
     private static int Positive(int value, string option) =>
         value > 0 ? value : throw new DistInferException($"{option} must be at least 1 (got {value})");

@@ -9,6 +9,7 @@ internal sealed record BenchReport
     public int Requests { get; init; }
     public int PromptTokens { get; init; }
     public int MaxNewTokens { get; init; }
+    public int Warmup { get; init; }
     public int Completed { get; init; }
     public int Failed { get; init; }
     public double DurationSeconds { get; init; }

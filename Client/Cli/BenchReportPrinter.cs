@@ -5,7 +5,7 @@ internal static class BenchReportPrinter
 {
     public static void Print(BenchReport r, TextWriter o)
     {
-        o.WriteLine($"model {r.Model} via {r.Gateway}: {r.Requests} requests, {r.Concurrency} in flight, {r.PromptTokens} prompt tokens, {r.MaxNewTokens} new tokens each");
+        o.WriteLine($"model {r.Model} via {r.Gateway}: {r.Requests} requests, {r.Concurrency} in flight, {r.PromptTokens} prompt tokens, {r.MaxNewTokens} new tokens each, {r.Warmup} warm-up requests before");
         o.WriteLine($"completed {r.Completed}, failed {r.Failed}, in {r.DurationSeconds:F2} s");
         o.WriteLine($"throughput: {r.RequestsPerSecond:F2} requests/s, {r.OutputTokensPerSecond:F1} output tokens/s ({r.OutputTokens} tokens)");
         o.WriteLine($"{"latency (ms)",-22} {"mean",9} {"p50",9} {"p90",9} {"p99",9} {"max",9} {"samples",8}");

@@ -21,24 +21,35 @@ internal static class BenchRunner
     public static async Task<BenchReport> RunAsync(IFrontGrain front, BenchSettings s)
     {
         var source = await front.Encode(s.Model, PromptText).ConfigureAwait(false);
+        if (s.Warmup > 0)
+        {
+            // Unmeasured: their prompts start past the measured ones' so no measured prompt was seen before.
+            await RunAllAsync(front, s, source, new BenchRequestResult[s.Warmup], s.Requests).ConfigureAwait(false);
+        }
+
         var results = new BenchRequestResult[s.Requests];
-        var next = -1;
         var clock = Stopwatch.StartNew();
-        var workers = new Task[Math.Min(s.Concurrency, s.Requests)];
+        await RunAllAsync(front, s, source, results, 0).ConfigureAwait(false);
+        return Summarize(s, results, clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task RunAllAsync(IFrontGrain front, BenchSettings s, int[] source, BenchRequestResult[] results, int firstPrompt)
+    {
+        var next = -1;
+        var workers = new Task[Math.Min(s.Concurrency, results.Length)];
         for (var w = 0; w < workers.Length; w++)
         {
             workers[w] = Task.Run(async () =>
             {
                 int i;
-                while ((i = Interlocked.Increment(ref next)) < s.Requests)
+                while ((i = Interlocked.Increment(ref next)) < results.Length)
                 {
-                    results[i] = await RunOneAsync(front, s, Prompt(source, i, s.PromptTokens)).ConfigureAwait(false);
+                    results[i] = await RunOneAsync(front, s, Prompt(source, firstPrompt + i, s.PromptTokens)).ConfigureAwait(false);
                 }
             });
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
-        return Summarize(s, results, clock.Elapsed.TotalSeconds);
     }
 
     private static int[] Prompt(int[] source, int request, int length)
@@ -143,6 +154,7 @@ internal static class BenchRunner
             Requests = s.Requests,
             PromptTokens = s.PromptTokens,
             MaxNewTokens = s.MaxNewTokens,
+            Warmup = s.Warmup,
             Completed = e2e.Count,
             Failed = s.Requests - e2e.Count,
             DurationSeconds = seconds,

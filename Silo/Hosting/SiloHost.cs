@@ -7,6 +7,7 @@ using DistInfer.Silo.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace DistInfer.Silo.Hosting;
 
@@ -20,6 +21,7 @@ public static class SiloHost
         builder.WebHost.UseUrls(url);
         var services = builder.Services;
         services.AddSingleton(options);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         services.AddDistInferSilo(o =>
         {
             o.Name = options.Name;

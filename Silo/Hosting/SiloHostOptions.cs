@@ -24,6 +24,12 @@ public sealed class SiloHostOptions
     public int Stages { get; set; } = 1;
     public IList<string> ApiKeys { get; } = [];
 
+    /// <summary>
+    /// How long a graceful stop (SIGTERM) lets accepted HTTP requests finish before the silo deactivates its grains;
+    /// under systemd's TimeoutStopSec (120 s in deploy/systemd), above the host's 30 s default so long generations end.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
     /// <summary>The one endpoint for silo-to-silo and client traffic: the gateway port when given.</summary>
     public int ListenPort => GatewayPort ?? SiloPort;
 }

@@ -17,6 +17,9 @@ internal static class ApiErrors
         BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, code: bad.StatusCode == 413 ? "request_too_large" : null),
         OverCapacityException => new ApiException(429, e.Message, "rate_limit_exceeded", code: "over_capacity"),
         NoReplicaAvailableException => new ApiException(503, e.Message, "server_error", code: "no_replica_available"),
+
+        // A silo the request needed left or is unreachable: the cluster is changing, a retry can succeed.
+        Runtime.Messaging.SiloUnavailableException => new ApiException(503, "a silo this request needs is unavailable (the cluster is changing); retry", "server_error", code: "silo_unavailable"),
         DistInferException => new ApiException(400, e.Message),
         _ => new ApiException(500, "internal error while generating; see the silo log", "server_error"),
     };

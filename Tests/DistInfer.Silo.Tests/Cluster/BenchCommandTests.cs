@@ -21,12 +21,15 @@ public sealed class BenchCommandTests : IAsyncLifetime
     {
         var (exit, stdout, stderr) = await CliProcess.RunAsync(
             "bench", "--gateway", _silo.Gateway, "--cluster-id", "bench-test", "--model", "demo",
-            "--concurrency", "3", "--requests", "6", "--prompt-tokens", "12", "--max-new-tokens", "5", "--json");
+            "--concurrency", "3", "--requests", "6", "--prompt-tokens", "12", "--max-new-tokens", "5", "--warmup", "2", "--json");
 
         Assert.True(exit == 0, stderr);
         var report = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal(6, report.GetProperty("completed").GetInt32());
         Assert.Equal(0, report.GetProperty("failed").GetInt32());
+        Assert.Equal(2, report.GetProperty("warmup").GetInt32());
+
+        // Warm-up requests are not counted: 6 requests of 5 tokens.
         Assert.Equal(30, report.GetProperty("output_tokens").GetInt64());
         Assert.Empty(report.GetProperty("errors").EnumerateObject());
         var seconds = report.GetProperty("duration_seconds").GetDouble();
@@ -70,6 +73,7 @@ public sealed class BenchCommandTests : IAsyncLifetime
     [Theory]
     [InlineData("--model", "missing", "model 'missing' is not deployed")]
     [InlineData("--concurrency", "0", "--concurrency must be at least 1 (got 0)")]
+    [InlineData("--warmup", "-1", "--warmup must be 0 or more (got -1)")]
     public async Task Bench_BadInput_OneLineError(string option, string value, string message)
     {
         string[] model = option == "--model" ? [] : ["--model", "demo"];

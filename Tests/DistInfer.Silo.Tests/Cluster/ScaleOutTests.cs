@@ -15,6 +15,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
     private const string ClusterId = "scale-out";
     private readonly List<HostedSilo> _silos = [];
     private RedisServer _redis = null!;
+    private int _started;
 
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
 
@@ -30,7 +31,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<HostedSilo> AddSiloAsync()
     {
-        var silo = await HostedSilo.StartAsync("silo" + _silos.Count, ClusterId, _redis.Address);
+        var silo = await HostedSilo.StartAsync("silo" + _started++, ClusterId, _redis.Address);
         _silos.Add(silo);
         // Placement only uses silos a view holds as active: wait until every silo sees all of them.
         await Task.WhenAll(_silos.Select(s => s.WaitForActiveSilosAsync(_silos.Count)));

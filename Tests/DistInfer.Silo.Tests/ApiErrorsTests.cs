@@ -1,0 +1,18 @@
+using DistInfer.Runtime.Messaging;
+using DistInfer.Silo.Http;
+
+namespace DistInfer.Silo.Tests;
+
+public sealed class ApiErrorsTests
+{
+    [Fact]
+    public void From_SiloUnavailable_503RetryableWithoutTheAddress()
+    {
+        var api = ApiErrors.From(new SiloUnavailableException("Cannot connect to 127.0.0.1:36531@639309351549386548: ConnectionRefused"));
+
+        Assert.Equal(503, api.Status);
+        Assert.Equal("silo_unavailable", api.Code);
+        Assert.Contains("retry", api.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", api.Message, StringComparison.Ordinal);
+    }
+}
