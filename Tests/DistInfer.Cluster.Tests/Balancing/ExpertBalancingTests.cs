@@ -92,6 +92,29 @@ public sealed class ExpertBalancingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task StartPeriodic_PeriodElapses_RebalancesOnItsTimer()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var time = new ManualTimeProvider();
+        await using var cluster = await FabricTestCluster.StartAsync(3, time);
+        var registry = cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model);
+        var info = await registry.Deploy(new DeploymentRequest { ModelPath = checkpoint.Path });
+        var engine = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var balancer = cluster.GrainFactory.GetGrain<IExpertBalancerGrain>(Model);
+        await RunAndCompareAsync(cluster.GrainFactory, info, engine, checkpoint, firstSequence: 1);
+        await balancer.StartPeriodic(new RebalanceRequest { SlotsPerLayer = 16 }, TimeSpan.FromMinutes(5));
+        Assert.Equal(info.ReplicaSetVersion, (await registry.Describe())!.ReplicaSetVersion);
+
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        // The tick is queued as a turn of the balancer; a request queues behind it, so when it returns the tick ran.
+        await balancer.StopPeriodic();
+        var after = (await registry.Describe())!;
+        Assert.Equal(info.ReplicaSetVersion + 1, after.ReplicaSetVersion);
+        Assert.True(after.ExpertReplicaSet.Count > info.ExpertReplicaSet.Count, "the periodic rebalance added no replica");
+    }
+
+    [Fact]
     public async Task Rebalance_NoTokensObserved_KeepsReplicaSet()
     {
         using var checkpoint = SkewedCheckpoint.Write();

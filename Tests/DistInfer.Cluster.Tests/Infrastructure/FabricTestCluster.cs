@@ -22,9 +22,12 @@ public sealed class FabricTestCluster : IAsyncDisposable
 
     public IGrainFactory GrainFactory => Silos.First(s => s.IsRunning).GrainFactory;
 
-    public static async Task<FabricTestCluster> StartAsync(int silos)
+    /// <summary>The silos' clock; null is the system clock.</summary>
+    public TimeProvider? Time { get; init; }
+
+    public static async Task<FabricTestCluster> StartAsync(int silos, TimeProvider? time = null)
     {
-        var cluster = new FabricTestCluster();
+        var cluster = new FabricTestCluster { Time = time };
         for (var i = 0; i < silos; i++)
         {
             await cluster.AddSiloAsync();
@@ -37,6 +40,11 @@ public sealed class FabricTestCluster : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton<IClusterMembershipService>(Membership);
+        if (Time is not null)
+        {
+            services.AddSingleton(Time);
+        }
+
         var index = Silos.Count;
         services.AddDistInferSilo(o =>
         {
