@@ -51,4 +51,7 @@ public sealed record StagePlacementRow
     [Id(4)] public long Steps { get; init; }
     [Id(5)] public double BusySeconds { get; init; }
     [Id(6)] public int LiveSequences { get; init; }
+
+    /// <summary>Busy time over wall time across the stage's recent micro-batches (see <see cref="StageStatus.Utilisation"/>).</summary>
+    [Id(7)] public double Utilisation { get; init; }
 }

@@ -11,7 +11,13 @@ public interface IStageGrain : IGrainWithStringKey
     [ResponseTimeout("00:10:00")]
     Task<StageStatus> Load(StageLoadRequest request);
 
-    /// <summary>Hidden states [N, H] for the next stage, or last-token logits [B, V] from the last stage.</summary>
+    /// <summary>
+    /// Runs one micro-batch through this stage, hands its hidden states [N, H] to the next stage, and answers the
+    /// last stage's last-token logits [B, V]. Interleaved: while a micro-batch is further down the pipeline this
+    /// stage already computes the next one (one at a time), so with m ≥ p micro-batches the stages overlap.
+    /// </summary>
+    [AlwaysInterleave]
+    [ResponseTimeout("00:05:00")]
     Task<float[]> Forward(StageStep step);
 
     Task Release(long[] sequenceIds);

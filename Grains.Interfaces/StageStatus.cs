@@ -18,4 +18,13 @@ public sealed record StageStatus
 
     /// <summary>The version of the expert replica set the stage dispatches to.</summary>
     [Id(7)] public long ReplicaSetVersion { get; init; }
+
+    /// <summary>UTC ticks at which each of the most recent busy intervals (one micro-batch through the stage) began.</summary>
+    [Id(8)] public long[] BusyStartTicks { get; init; } = [];
+
+    /// <summary>UTC ticks at which each interval of <see cref="BusyStartTicks"/> ended.</summary>
+    [Id(9)] public long[] BusyEndTicks { get; init; } = [];
+
+    /// <summary>Busy time over wall time across the span of the recorded intervals (0 before the first step).</summary>
+    [Id(10)] public double Utilisation { get; init; }
 }

@@ -75,7 +75,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
                 for (var s = 0; s < info.Stages; s++)
                 {
                     var st = await GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Status();
-                    stages.Add(new StagePlacementRow { Model = info.Name, Replica = r, Stage = s, Silo = st.Silo, Steps = st.Steps, BusySeconds = st.BusySeconds, LiveSequences = st.LiveSequences });
+                    stages.Add(new StagePlacementRow { Model = info.Name, Replica = r, Stage = s, Silo = st.Silo, Steps = st.Steps, BusySeconds = st.BusySeconds, LiveSequences = st.LiveSequences, Utilisation = st.Utilisation });
                     foreach (var d in st.Dispatch)
                     {
                         outstanding[d.Key] = outstanding.GetValueOrDefault(d.Key) + d.Outstanding;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
@@ -6,21 +5,27 @@ using DistInfer.Engine.Model;
 using DistInfer.Grains.Routing;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Placement;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
 /// <summary>
 /// A pipeline stage: its layers' attention, norms, routers and dense MLPs, the KV caches of its replica's
 /// sequences, and the dispatch of each MoE layer's tokens to expert replicas (<see cref="ExpertDispatcher"/>),
-/// combined in the engine's order.
+/// combined in the engine's order. A micro-batch's hidden states go from this stage straight to the next one; the
+/// stage takes its next micro-batch as soon as it handed one on, so with m ≥ p micro-batches in flight the stages
+/// work at the same time (see <see cref="IStageGrain.Forward"/>).
 /// </summary>
 [ResourceOptimizedPlacement]
 public sealed class StageGrain : Grain, IStageGrain
 {
     private readonly Dictionary<long, SequenceKvCache> _caches = [];
+    private readonly SemaphoreSlim _compute = new(1, 1);
+    private readonly StageBusyLog _busy = new();
     private ExpertDispatcher? _dispatcher;
     private TransformerModel? _model;
     private StageLoadRequest? _request;
+    private (TimeProvider Time, IStageActivityListener? Listener)? _services;
     private long _steps;
     private double _busySeconds;
 
@@ -56,9 +61,45 @@ public sealed class StageGrain : Grain, IStageGrain
 
     public async Task<float[]> Forward(StageStep step)
     {
+        // Forward interleaves so that micro-batches queue here while earlier ones are further down the pipeline;
+        // the gate keeps the compute of one micro-batch at a time (the model's step state and the caches are shared).
+        var (time, listener) = _services ??= (ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System, ServiceProvider.GetService<IStageActivityListener>());
+        float[] output;
+        StageLoadRequest request;
+        await _compute.WaitAsync();
+        var start = time.GetUtcNow();
+        try
+        {
+            if (listener is not null)
+            {
+                await listener.OnBusyAsync(this.GetPrimaryKeyString(), step);
+            }
+
+            request = _request ?? throw new InvalidOperationException($"stage {this.GetPrimaryKeyString()} has no weights; call Load first");
+            output = await ComputeAsync(step);
+        }
+        finally
+        {
+            var end = time.GetUtcNow();
+            _busy.Record(start, end);
+            _busySeconds += (end - start).TotalSeconds;
+            _compute.Release();
+        }
+
+        if (request.Head)
+        {
+            return output;
+        }
+
+        // The hidden states go on to the next stage and its answer (in the end the last stage's logits) comes back.
+        var next = GrainFactory.GetGrain<IStageGrain>(new StageKey(request.Model, request.Replica, request.Stage + 1).ToString());
+        return await next.Forward(step with { Tokens = [], Hidden = output });
+    }
+
+    private async Task<float[]> ComputeAsync(StageStep step)
+    {
         var model = _model ?? throw new InvalidOperationException($"stage {this.GetPrimaryKeyString()} has no weights; call Load first");
         var request = _request!;
-        var clock = Stopwatch.StartNew();
         var layout = new BatchLayout(CachesFor(step, model), step.Counts);
         var n = layout.TotalTokens;
         var h = model.Config.HiddenSize;
@@ -93,7 +134,6 @@ public sealed class StageGrain : Grain, IStageGrain
 
         layout.Commit();
         _steps++;
-        _busySeconds += clock.Elapsed.TotalSeconds;
         if (!request.Head)
         {
             return hidden;
@@ -120,17 +160,24 @@ public sealed class StageGrain : Grain, IStageGrain
         return Task.CompletedTask;
     }
 
-    public Task<StageStatus> Status() => Task.FromResult(new StageStatus
+    public Task<StageStatus> Status()
     {
-        Silo = RuntimeIdentity,
-        Loaded = _model is not null,
-        LiveSequences = _caches.Count,
-        Steps = _steps,
-        BusySeconds = _busySeconds,
-        ParameterBytes = (_model?.Weights.ParameterCount ?? 0) * sizeof(float),
-        Dispatch = _dispatcher?.Statistics() ?? [],
-        ReplicaSetVersion = _dispatcher?.Version ?? -1,
-    });
+        var busy = _busy.Snapshot();
+        return Task.FromResult(new StageStatus
+        {
+            Silo = RuntimeIdentity,
+            Loaded = _model is not null,
+            LiveSequences = _caches.Count,
+            Steps = _steps,
+            BusySeconds = _busySeconds,
+            ParameterBytes = (_model?.Weights.ParameterCount ?? 0) * sizeof(float),
+            BusyStartTicks = busy.Starts,
+            BusyEndTicks = busy.Ends,
+            Utilisation = Fabric.PipelineUtilisation.Of(busy.Starts, busy.Ends),
+            Dispatch = _dispatcher?.Statistics() ?? [],
+            ReplicaSetVersion = _dispatcher?.Version ?? -1,
+        });
+    }
 
     private SequenceKvCache[] CachesFor(StageStep step, TransformerModel model)
     {

@@ -13,6 +13,7 @@ internal static class Program
         root.Subcommands.Add(DeployCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(RebalanceCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -31,7 +31,9 @@ public sealed unsafe class CublasHandle : IDisposable
     /// Row-major linear layer: C[m, n] (ldc) = A[m, k] (lda) · W[n, k]^T (ldw) (+ C when accumulate).
     /// Column-major view: C^T = W · A^T, i.e. op(W)=T with W as k×n, op(A)=N with A as k×m.
     /// </summary>
-    public void Linear(bool bf16, int m, int n, int k, nint a, int lda, nint w, int ldw, nint c, int ldc, bool accumulate)
+    /// <param name="profileName">The name the profiler files this call under.</param>
+    public void Linear(bool bf16, int m, int n, int k, nint a, int lda, nint w, int ldw, nint c, int ldc, bool accumulate,
+        string profileName = "cublasGemmEx")
     {
         if (CudaProfiler.Current is null)
         {
@@ -39,7 +41,7 @@ public sealed unsafe class CublasHandle : IDisposable
             return;
         }
 
-        CudaProfiler.Time(_stream, "cublasGemmEx", () => GemmEx(bf16, m, n, k, a, lda, w, ldw, c, ldc, accumulate));
+        CudaProfiler.Time(_stream, profileName, () => GemmEx(bf16, m, n, k, a, lda, w, ldw, c, ldc, accumulate));
     }
 
     /// <summary>Same as <see cref="Linear"/> for <paramref name="batch"/> independent problems at fixed strides.</summary>

@@ -9,7 +9,7 @@ public sealed class CudaOps : IDisposable
     private readonly KernelArgs _args = new();
     private readonly string _suffix;
     private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown;
-    private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillF32, _toBf16;
+    private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillRandomF32, _fillF32, _toBf16, _gemvQkvRope;
     private readonly KernelModule _attentionModule;
     private readonly CudaKernel _attentionCombine;
     private readonly Dictionary<(int G, int Npl), CudaKernel> _attention = [];
@@ -30,20 +30,43 @@ public sealed class CudaOps : IDisposable
         _siluMul = el.Kernel("silu_mul_" + _suffix);
         _argmax = el.Kernel("argmax_advance");
         _fillRandom = el.Kernel("fill_random_bf16");
+        _fillRandomF32 = el.Kernel("fill_random_f32");
         _fillF32 = el.Kernel("fill_f32");
         _toBf16 = el.Kernel("f32_to_bf16");
         _qkvPrep = at.Kernel("qkv_prep_" + _suffix);
         _attentionModule = at;
         _attentionCombine = at.Kernel("attention_combine_" + _suffix);
         _routerTopK = moe.Kernel("router_topk");
-        _routerFused = moe.Kernel("router_fused_" + _suffix);
+        _routerFused = moe.Kernel("router_norm_fused_" + _suffix);
         _moeCombine = moe.Kernel("moe_combine_" + _suffix);
         _gatherRows = moe.Kernel("gather_rows_" + _suffix);
         _gemv = gv.Kernel("gemv_" + _suffix);
         _gemvGateUp = gv.Kernel("gemv_gateup_" + _suffix);
         _moeGateUp = gv.Kernel("moe_gateup_" + _suffix);
         _moeDown = gv.Kernel("moe_down_" + _suffix);
+        _gemvQkvRope = gv.Kernel("gemv_qkv_rope_" + _suffix);
+        FuseQkvRope = Environment.GetEnvironmentVariable("DISTINFER_CUDA_FUSE_QKV") != "0";
+        SplitAttentionMinLen = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_SPLIT_LEN"), System.Globalization.NumberStyles.Integer,
+            System.Globalization.CultureInfo.InvariantCulture, out int len) ? len : 1024;
+        DecodeAttentionHeads = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_G"), System.Globalization.NumberStyles.Integer,
+            System.Globalization.CultureInfo.InvariantCulture, out int g) ? g : 0;
     }
+
+    /// <summary>
+    /// Query heads per block in decode attention (1, 2, 4 or 8; 0 picks the largest that divides the group). An
+    /// experiment switch, DISTINFER_CUDA_ATTN_G: fewer heads per block give more blocks for one decode token.
+    /// </summary>
+    public int DecodeAttentionHeads { get; set; }
+
+    /// <summary>Decode q/k/v projection, RoPE and cache write in one kernel where the model has no q/k norm.</summary>
+    public bool FuseQkvRope { get; set; }
+
+    /// <summary>
+    /// Cache length (MaxSeqLen) from which decode attention splits the keys over several blocks merged by a second
+    /// kernel. Below it one block per (token, kv head) with up to 16 warps covers 512 keys per pass, and the merge
+    /// launch costs more than the split saves (21 µs per batch-1 step of the benchmark model on an H100).
+    /// </summary>
+    public int SplitAttentionMinLen { get; set; }
 
     public CudaDevice Device { get; }
 
@@ -62,9 +85,16 @@ public sealed class CudaOps : IDisposable
     public void Embed(nint ids, nint table, nint h, int tokens, int hidden) =>
         _embed.Launch(Stream, tokens, 256, 0, _args.Reset().Ptr(ids).Ptr(table).Ptr(h).Int(tokens).Int(hidden));
 
-    /// <summary>rows of x (stride xStride elements) -> y [rows, hidden] in the act type.</summary>
-    public void RmsNorm(nint x, nint weight, nint y, int rows, int hidden, float eps, long xStride) =>
-        _rmsnorm.Launch(Stream, rows, 256, 0, _args.Reset().Ptr(x).Ptr(weight).Ptr(y).Int(hidden).Float(eps).Long(xStride));
+    /// <summary>rows of x (stride xStride elements) -> y [rows, hidden] in the act type, and in fp32 to yf when given.</summary>
+    public void RmsNorm(nint x, nint weight, nint y, int rows, int hidden, float eps, long xStride, nint yf = 0) =>
+        _rmsnorm.Launch(Stream, rows, RowBlock(_rmsnorm, rows, hidden), 0, _args.Reset().Ptr(x).Ptr(weight).Ptr(y).Ptr(yf).Int(hidden).Float(eps).Long(xStride));
+
+    /// <summary>
+    /// Threads for a one-block-per-row kernel: a thread per element when there are few rows (decode), so the row
+    /// is read in one round of memory latency; 256 when there are many.
+    /// </summary>
+    private static int RowBlock(CudaKernel kernel, int rows, int width) =>
+        rows <= 64 ? Math.Min(Math.Clamp((width + 31) / 32 * 32, 256, 1024), kernel.MaxThreadsPerBlock / 32 * 32) : 256;
 
     public void SiluMul(nint gateUp, nint act, long rows, int ffn)
     {
@@ -132,9 +162,26 @@ public sealed class CudaOps : IDisposable
         nint q, nint kCache, nint vCache, int tokens, int heads, int kvHeads, int headDim, int maxLen, float eps, float clip, int flags)
     {
         int width = (heads + 2 * kvHeads) * headDim;
-        _qkvPrep.Launch(Stream, tokens, 256, width * 4, _args.Reset().Ptr(qkv).Ptr(bias).Ptr(qNorm).Ptr(kNorm).Ptr(cos).Ptr(sin)
+        _qkvPrep.Launch(Stream, tokens, RowBlock(_qkvPrep, tokens, width), width * 4, _args.Reset().Ptr(qkv).Ptr(bias).Ptr(qNorm).Ptr(kNorm).Ptr(cos).Ptr(sin)
             .Ptr(slots).Ptr(positions).Ptr(q).Ptr(kCache).Ptr(vCache).Int(heads).Int(kvHeads).Int(headDim).Int(maxLen)
             .Float(eps).Float(clip).Int(flags));
+    }
+
+    /// <summary>Whether <see cref="GemvQkvRope"/> serves this step (few tokens, no q/k norm: flags 2 and 4 unset).</summary>
+    public bool QkvRopeSupported(int tokens, int k, int headDim, int flags) =>
+        FuseQkvRope && tokens <= GemvMaxTokens && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0;
+
+    /// <summary>
+    /// q/k/v = x · Wqkv^T (+ bias, clip), RoPE on q and k, k and v into the cache, q to <paramref name="q"/> (fp32):
+    /// the skinny GEMV and qkv_prep in one launch.
+    /// </summary>
+    public void GemvQkvRope(nint w, nint x, int ldx, int k, nint bias, nint cos, nint sin, nint slots, nint positions, nint q,
+        nint kCache, nint vCache, int tokens, int heads, int kvHeads, int headDim, int maxLen, float clip, int flags)
+    {
+        int units = (heads + kvHeads) * (headDim / 2) + kvHeads * headDim;
+        _gemvQkvRope.Launch(Stream, ((units + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
+            _args.Reset().Ptr(w).Ptr(x).Long(ldx).Int(k).Ptr(bias).Ptr(cos).Ptr(sin).Ptr(slots).Ptr(positions).Ptr(q)
+                .Ptr(kCache).Ptr(vCache).Int(tokens).Int(heads).Int(kvHeads).Int(headDim).Int(maxLen).Float(clip).Int(flags));
     }
 
     /// <summary>Most key shares per query in split-K decode attention (sizes the partials buffer).</summary>
@@ -158,6 +205,10 @@ public sealed class CudaOps : IDisposable
 
         int group = heads / kvHeads;
         int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
+        if (tokens <= SplitAttentionMaxTokens && DecodeAttentionHeads is 1 or 2 or 4 or 8 && group % DecodeAttentionHeads == 0)
+        {
+            g = DecodeAttentionHeads;
+        }
         int npl = headDim <= 32 ? 1 : headDim <= 64 ? 2 : headDim <= 128 ? 4 : 8;
         if (!_attention.TryGetValue((g, npl), out var kernel))
         {
@@ -167,7 +218,7 @@ public sealed class CudaOps : IDisposable
 
         // Few query blocks (decode): more warps per block so each walks fewer key tiles; many (prefill): 4 warps.
         int blocks = tokens * kvHeads * (group / g);
-        int splits = partials != 0 && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
+        int splits = partials != 0 && maxLen >= SplitAttentionMinLen && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
         int warps = splits > 1 ? 4 : Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
         warps = Math.Min(warps, kernel.MaxThreadsPerBlock / 32);
         warps = warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
@@ -197,11 +248,16 @@ public sealed class CudaOps : IDisposable
         _routerTopK.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(logits).Int(ld).Int(tokens).Int(experts).Int(topK)
             .Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
 
-    /// <summary>Router logits (x · W^T, W [rows, hidden]) and routing in one single-block launch, for few tokens.</summary>
-    public void RouterFused(nint x, nint w, nint logits, int tokens, int rows, int hidden, int experts, int topK, bool renormalize,
-        nint topkIds, nint topkWeights, nint counts, nint offsets, nint permToken, nint inverse, nint active) =>
-        _routerFused.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(x).Ptr(w).Ptr(logits).Int(tokens).Int(rows).Int(hidden).Int(experts)
-            .Int(topK).Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts).Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
+    /// <summary>
+    /// One single-block launch for few tokens: xn = RMSNorm(h) in the act type and xnf in fp32, router logits
+    /// xnf · W^T with the fp32 router W [rows, hidden] (hidden a multiple of 4), then the routing of RouterTopK.
+    /// </summary>
+    public void RouterNormFused(nint h, nint normWeight, float eps, nint xn, nint xnf, nint w, nint logits, int tokens, int rows, int hidden,
+        int experts, int topK, bool renormalize, nint topkIds, nint topkWeights, nint counts, nint offsets, nint permToken, nint inverse,
+        nint active) =>
+        _routerFused.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(h).Ptr(normWeight).Float(eps).Ptr(xn).Ptr(xnf).Ptr(w).Ptr(logits)
+            .Int(tokens).Int(rows).Int(hidden).Int(experts).Int(topK).Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts)
+            .Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
 
     public void GatherRows(nint x, nint xg, nint permToken, int rows, int hidden) =>
         _gatherRows.Launch(Stream, rows, 128, 0, _args.Reset().Ptr(x).Ptr(xg).Ptr(permToken).Int(hidden));
@@ -212,7 +268,7 @@ public sealed class CudaOps : IDisposable
     /// </summary>
     public void MoeCombine(nint h, nint yg, nint inverse, nint topkWeights, int tokens, int topK, int hidden, nint shared,
         nint gateLogits, int gateLd, int gateCol, nint normWeight, nint normOut, float eps) =>
-        _moeCombine.Launch(Stream, tokens, 256, hidden * 4, _args.Reset().Ptr(h).Ptr(yg).Ptr(inverse).Ptr(topkWeights).Int(topK).Int(hidden)
+        _moeCombine.Launch(Stream, tokens, RowBlock(_moeCombine, tokens, hidden), hidden * 4, _args.Reset().Ptr(h).Ptr(yg).Ptr(inverse).Ptr(topkWeights).Int(topK).Int(hidden)
             .Ptr(shared).Ptr(gateLogits).Int(gateLd).Int(gateCol).Ptr(normWeight).Ptr(normOut).Float(eps));
 
     public void ArgmaxAdvance(nint logits, long rowStride, int rows, int vocab, nint nextTokens, nint positions, nint history, int historyStride) =>
@@ -221,6 +277,9 @@ public sealed class CudaOps : IDisposable
 
     public void FillRandomBf16(nint p, long count, ulong seed, float scale) =>
         _fillRandom.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(p).Long(count).ULong(seed).Float(scale));
+
+    public void FillRandomF32(nint p, long count, ulong seed, float scale) =>
+        _fillRandomF32.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(p).Long(count).ULong(seed).Float(scale));
 
     public void FillF32(nint p, long count, float value) =>
         _fillF32.Launch(Stream, (int)Math.Clamp((count + 255) / 256, 1, 65536), 256, 0, _args.Reset().Ptr(p).Long(count).Float(value));

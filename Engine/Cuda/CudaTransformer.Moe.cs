@@ -3,21 +3,24 @@ namespace DistInfer.Engine.Cuda;
 /// <summary>The MoE block: route, group rows by expert, run experts, combine in top-k order.</summary>
 public sealed partial class CudaTransformer
 {
-    private void Moe(CudaLayerWeights l, int t, IList<float[]>? routerLogits, nint nextNorm)
+    /// <summary>Routing of few tokens runs as one single-block kernel that also applies the post-attention norm.</summary>
+    private bool FusedRouter(int t, IList<float[]>? routerLogits) => t <= 32 && Spec.Hidden % 4 == 0 && routerLogits is null;
+
+    private void Moe(CudaLayerWeights l, int t, IList<float[]>? routerLogits, nint nextNorm, bool fusedRouter)
     {
         var s = Spec;
         int h = s.Hidden, e = s.Experts, k = s.TopK, f = s.MoeIntermediate;
         bool shared = s.SharedExpertIntermediate > 0;
         int routerRows = e + (shared ? 1 : 0);
-        bool fusedRouter = t <= 32 && h % 8 == 0 && routerLogits is null;
         if (fusedRouter)
         {
-            _ops.RouterFused(_ws.Xn, l.Router, _ws.RouterLogits, t, routerRows, h, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights,
-                _ws.Counts, _ws.Offsets, _ws.PermToken, _ws.Inverse, _ws.ActiveExperts);
+            _ops.RouterNormFused(_ws.H, l.PostNorm, s.RmsNormEps, _ws.Xn, _ws.XnF32, l.Router, _ws.RouterLogits, t, routerRows, h, e, k,
+                s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights, _ws.Counts, _ws.Offsets, _ws.PermToken, _ws.Inverse, _ws.ActiveExperts);
         }
         else
         {
-            _ops.Linear(l.Router, _ws.Xn, h, _ws.RouterLogits, routerRows, t, routerRows, h, false);
+            // The router stays fp32 (weights, input, logits) whatever the experts' type.
+            _ops.Blas.Linear(false, t, routerRows, h, _ws.XnF32, h, l.Router, h, _ws.RouterLogits, routerRows, false, "cublasGemmEx fp32 router");
             if (routerLogits is not null)
             {
                 var all = new float[t * routerRows];

@@ -294,21 +294,37 @@ public sealed partial class CudaTransformer : IDisposable
             }
 
             int width = qw + 2 * s.KvHeads * hd;
-            _ops.Linear(l.Qkv, _ws.Xn, h, _ws.Qkv, width, t, width, h, false);
-            _ops.QkvPrep(_ws.Qkv, l.QkvBias, l.QNorm, l.KNorm, _ws.RopeCos, _ws.RopeSin, slots, positions, _ws.Q,
-                _ws.KCache[i], _ws.VCache[i], t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, s.RmsNormEps, s.ClipQkv ?? 0f, flags);
+            if (_ops.QkvRopeSupported(t, h, hd, flags))
+            {
+                _ops.GemvQkvRope(l.Qkv, _ws.Xn, h, h, l.QkvBias, _ws.RopeCos, _ws.RopeSin, slots, positions, _ws.Q, _ws.KCache[i],
+                    _ws.VCache[i], t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, s.ClipQkv ?? 0f, flags);
+            }
+            else
+            {
+                _ops.Linear(l.Qkv, _ws.Xn, h, _ws.Qkv, width, t, width, h, false);
+                _ops.QkvPrep(_ws.Qkv, l.QkvBias, l.QNorm, l.KNorm, _ws.RopeCos, _ws.RopeSin, slots, positions, _ws.Q,
+                    _ws.KCache[i], _ws.VCache[i], t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, s.RmsNormEps, s.ClipQkv ?? 0f, flags);
+            }
+
             _ops.Attention(_ws.Q, _ws.KCache[i], _ws.VCache[i], _ws.Attn, slots, positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials);
             _ops.Linear(l.O, _ws.Attn, qw, _ws.H, h, t, h, qw, true);
-            _ops.RmsNorm(_ws.H, l.PostNorm, _ws.Xn, t, h, s.RmsNormEps, h);
             normed = false;
             if (l.IsMoe)
             {
-                // The combine also applies the next norm (next layer's input norm, or the final norm).
-                Moe(l, t, routerLogits, i + 1 < s.Layers ? _weights.Layers[i + 1].InputNorm : _weights.FinalNorm);
+                // The fused router computes the post-attention norm itself; otherwise the norm also writes the
+                // fp32 copy the router reads. The combine applies the next norm (next layer's input, or final).
+                bool fusedRouter = FusedRouter(t, routerLogits);
+                if (!fusedRouter)
+                {
+                    _ops.RmsNorm(_ws.H, l.PostNorm, _ws.Xn, t, h, s.RmsNormEps, h, _ws.XnF32);
+                }
+
+                Moe(l, t, routerLogits, i + 1 < s.Layers ? _weights.Layers[i + 1].InputNorm : _weights.FinalNorm, fusedRouter);
                 normed = true;
             }
             else
             {
+                _ops.RmsNorm(_ws.H, l.PostNorm, _ws.Xn, t, h, s.RmsNormEps, h);
                 int f = s.Intermediate;
                 _ops.GateUpSilu(l.DenseGateUp, _ws.Xn, h, _ws.FfnAct, t, f, h, _ws.GateUp);
                 _ops.Linear(l.DenseDown, _ws.FfnAct, f, _ws.H, h, t, h, f, true);

@@ -3,7 +3,10 @@ namespace DistInfer.Engine.Cuda;
 /// <summary>Sizes and switches of a <see cref="CudaTransformer"/>.</summary>
 public sealed record CudaTransformerOptions
 {
-    /// <summary>Weights (and GEMM inputs, KV cache) in bf16 with fp32 accumulation; false keeps everything fp32.</summary>
+    /// <summary>
+    /// Weights (and GEMM inputs, KV cache) in bf16 with fp32 accumulation, MoE routers kept fp32; false keeps
+    /// everything fp32.
+    /// </summary>
     public bool Bf16 { get; init; } = true;
 
     /// <summary>Most tokens in one forward (batch × new tokens).</summary>

@@ -5,7 +5,8 @@ namespace DistInfer.Engine.Cuda;
 
 /// <summary>
 /// A model's weights resident on one GPU: matrices in bf16 or fp32 (fused where one GEMM can serve several
-/// projections), norms and biases in fp32. Built from a checkpoint or filled with random values for benchmarks.
+/// projections), norms, biases and the MoE routers in fp32 (a router is tiny, and bf16 rounding of it flips
+/// near-tied expert choices). Built from a checkpoint or filled with random values for benchmarks.
 /// </summary>
 public sealed class CudaWeights : IDisposable
 {
@@ -119,7 +120,7 @@ public sealed class CudaWeights : IDisposable
                     routerRows++;
                 }
 
-                l.Router = f.Matrix([.. routerNames], routerRows, h);
+                l.Router = f.Matrix([.. routerNames], routerRows, h, float32: true);
                 var gateUp = new List<string>();
                 var down = new List<string>();
                 for (int e = 0; e < s.Experts; e++)
@@ -160,8 +161,8 @@ public sealed class CudaWeights : IDisposable
 
     private interface IFiller
     {
-        /// <summary>The named [*, cols] tensors stacked row-wise into one rows × cols matrix.</summary>
-        nint Matrix(string[] names, long rows, int cols);
+        /// <summary>The named [*, cols] tensors stacked row-wise into one rows × cols matrix (fp32 when asked, else the ops' type).</summary>
+        nint Matrix(string[] names, long rows, int cols, bool float32 = false);
 
         nint Vector(string name, int length, float fallback);
 
@@ -170,9 +171,10 @@ public sealed class CudaWeights : IDisposable
 
     private sealed class CheckpointFiller(CudaWeights owner, ITensorSource source) : IFiller
     {
-        public nint Matrix(string[] names, long rows, int cols)
+        public nint Matrix(string[] names, long rows, int cols, bool float32 = false)
         {
-            int esz = owner.IsBf16 ? 2 : 4;
+            bool bf16 = owner.IsBf16 && !float32;
+            int esz = bf16 ? 2 : 4;
             var buffer = owner.Add(rows * cols * esz);
             long row = 0;
             foreach (var name in names)
@@ -186,7 +188,7 @@ public sealed class CudaWeights : IDisposable
 
                 var f32 = new float[n];
                 source.ReadFloat32(name, f32);
-                if (owner.IsBf16)
+                if (bf16)
                 {
                     var b16 = new ushort[n];
                     Bf16.FromFloat(f32, b16);
@@ -234,15 +236,23 @@ public sealed class CudaWeights : IDisposable
     {
         private ulong _next = seed;
 
-        public nint Matrix(string[] names, long rows, int cols)
+        public nint Matrix(string[] names, long rows, int cols, bool float32 = false)
         {
             if (!owner.IsBf16)
             {
                 throw new InvalidOperationException("random weights are generated in bf16 only");
             }
 
+            ulong seed = _next++ * 0x9E3779B97F4A7C15UL;
+            if (float32)
+            {
+                var f32 = owner.Add(rows * cols * 4);
+                owner._ops.FillRandomF32(f32.Pointer, rows * cols, seed, scale);
+                return f32.Pointer;
+            }
+
             var buffer = owner.Add(rows * cols * 2);
-            owner._ops.FillRandomBf16(buffer.Pointer, rows * cols, _next++ * 0x9E3779B97F4A7C15UL, scale);
+            owner._ops.FillRandomBf16(buffer.Pointer, rows * cols, seed, scale);
             return buffer.Pointer;
         }
 

@@ -24,6 +24,7 @@ public sealed class CudaWorkspace : IDisposable
         long ffnRows = Math.Max(routed * s.MoeIntermediate, t * Math.Max(s.Intermediate, s.SharedExpertIntermediate));
         H = Alloc(t * h * 4);
         Xn = Alloc(t * Math.Max(h, s.Heads * hd) * act);
+        XnF32 = Alloc(t * h * 4);
         Qkv = Alloc(t * qkvWidth * 4);
         Q = Alloc(t * s.Heads * hd * 4);
         Attn = Alloc(t * s.Heads * hd * act);
@@ -72,6 +73,9 @@ public sealed class CudaWorkspace : IDisposable
 
     public nint H { get; }
     public nint Xn { get; }
+    /// <summary>The post-attention norm in fp32 [tokens, hidden]: the MoE router's input.</summary>
+    public nint XnF32 { get; }
+
     public nint Qkv { get; }
     public nint Q { get; }
     public nint Attn { get; }

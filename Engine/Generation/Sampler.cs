@@ -50,6 +50,8 @@ public sealed class Sampler
         }
     }
 
+    // probs/order end up sorted together (highest probability first, ties by lower id), truncated to what top-k
+    // keeps: no comparison delegate, no copy of the vocabulary per token.
     private int SampleFiltered(Span<float> logits, Span<int> order, Span<float> probs)
     {
         var n = logits.Length;
@@ -60,23 +62,20 @@ public sealed class Sampler
         }
 
         Ops.Softmax(probs);
-        // Sort token ids by probability, highest first; ties keep the lower id first.
-        var keys = probs.ToArray();
-        order.Sort((a, b) => keys[b] != keys[a] ? keys[b].CompareTo(keys[a]) : a.CompareTo(b));
-        var keep = _params.TopK > 0 ? Math.Min(_params.TopK, n) : n;
+        var keep = _params.TopK > 0 && _params.TopK < n ? SelectTopK(probs, order, _params.TopK) : SortDescending(probs, order);
         if (_params.TopP < 1f)
         {
             // As transformers applies top-p after top-k: the mass is measured on what top-k kept, renormalised.
             var kept = 0.0;
             for (var i = 0; i < keep; i++)
             {
-                kept += keys[order[i]];
+                kept += probs[i];
             }
 
             var cumulative = 0.0;
             for (var i = 0; i < keep; i++)
             {
-                cumulative += keys[order[i]];
+                cumulative += probs[i];
                 if (cumulative >= _params.TopP * kept)
                 {
                     keep = i + 1;
@@ -88,13 +87,13 @@ public sealed class Sampler
         var total = 0.0;
         for (var i = 0; i < keep; i++)
         {
-            total += keys[order[i]];
+            total += probs[i];
         }
 
         var target = _random.NextDouble() * total;
         for (var i = 0; i < keep; i++)
         {
-            target -= keys[order[i]];
+            target -= probs[i];
             if (target <= 0)
             {
                 return order[i];
@@ -102,5 +101,100 @@ public sealed class Sampler
         }
 
         return order[keep - 1];
+    }
+
+    private static bool Before(float pa, int a, float pb, int b) => pa != pb ? pa > pb : a < b;
+
+    /// <summary>Sorts all of probs/order, best first; returns the length.</summary>
+    private static int SortDescending(Span<float> probs, Span<int> order)
+    {
+        // Negate so the span sort's ascending order is best first, then put equal probabilities in id order (the
+        // span sort is not stable).
+        for (var i = 0; i < probs.Length; i++)
+        {
+            probs[i] = -probs[i];
+        }
+
+        probs.Sort(order);
+        for (var i = 0; i < probs.Length; i++)
+        {
+            probs[i] = -probs[i];
+        }
+
+        for (var start = 0; start < probs.Length;)
+        {
+            var end = start + 1;
+            while (end < probs.Length && probs[end] == probs[start])
+            {
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                order[start..end].Sort();
+            }
+
+            start = end;
+        }
+
+        return probs.Length;
+    }
+
+    /// <summary>Moves the best k entries to the front of probs/order, sorted best first; returns k.</summary>
+    private static int SelectTopK(Span<float> probs, Span<int> order, int k)
+    {
+        // A min-heap of the best k seen so far at the front (root = worst kept), O(n log k).
+        for (var i = k / 2 - 1; i >= 0; i--)
+        {
+            SiftDown(probs, order, i, k);
+        }
+
+        for (var i = k; i < probs.Length; i++)
+        {
+            if (Before(probs[i], order[i], probs[0], order[0]))
+            {
+                probs[0] = probs[i];
+                order[0] = order[i];
+                SiftDown(probs, order, 0, k);
+            }
+        }
+
+        // Heap sort the kept k: repeatedly move the worst to the end of the kept range.
+        for (var end = k - 1; end > 0; end--)
+        {
+            (probs[0], probs[end]) = (probs[end], probs[0]);
+            (order[0], order[end]) = (order[end], order[0]);
+            SiftDown(probs, order, 0, end);
+        }
+
+        return k;
+    }
+
+    private static void SiftDown(Span<float> probs, Span<int> order, int root, int count)
+    {
+        while (true)
+        {
+            var worst = root;
+            var left = 2 * root + 1;
+            var right = left + 1;
+            if (left < count && Before(probs[worst], order[worst], probs[left], order[left]))
+            {
+                worst = left;
+            }
+
+            if (right < count && Before(probs[worst], order[worst], probs[right], order[right]))
+            {
+                worst = right;
+            }
+
+            if (worst == root)
+            {
+                return;
+            }
+
+            (probs[root], probs[worst]) = (probs[worst], probs[root]);
+            (order[root], order[worst]) = (order[worst], order[root]);
+            root = worst;
+        }
     }
 }

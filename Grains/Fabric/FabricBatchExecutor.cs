@@ -4,9 +4,11 @@ using DistInfer.Runtime;
 namespace DistInfer.Grains.Fabric;
 
 /// <summary>
-/// Runs batch steps through one pipeline replica of a deployed model. A step is split into micro-batches that
-/// enter the pipeline one after another, so with m ≥ p micro-batches each of the p stages works on a different one
-/// at the same time. The executor keeps every sequence's tokens; when a stage was lost (a silo died, its grains
+/// Runs batch steps through one pipeline replica of a deployed model. A step is split into micro-batches that all
+/// enter stage 0 at once; each stage computes them one at a time and passes each on to the next stage directly
+/// (<see cref="IStageGrain.Forward"/>), so with m ≥ p micro-batches each of the p stages works on a different one
+/// at the same time. The in-flight micro-batches are bounded by m: a step's micro-batches all return before the
+/// next step starts. The executor keeps every sequence's tokens; when a stage was lost (a silo died, its grains
 /// reactivated elsewhere) the step is retried with a re-prefill of those tokens, which rebuilds the KV caches and
 /// continues from the last produced token.
 /// </summary>
@@ -28,7 +30,7 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
     public async ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken)
     {
         var b = step.SequenceIds.Length;
-        var parts = Math.Clamp(_options.MicroBatches, 1, b);
+        var parts = Math.Clamp(_options.MicroBatches > 0 ? _options.MicroBatches : deployment.Stages, 1, b);
         var offsets = new int[b + 1];
         for (var s = 0; s < b; s++)
         {
@@ -128,16 +130,11 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
         }
     }
 
-    private async Task<float[]> ThroughPipelineAsync(StageStep step)
-    {
-        var output = await Stage(0).Forward(step).ConfigureAwait(false);
-        for (var s = 1; s < deployment.Stages; s++)
-        {
-            output = await Stage(s).Forward(step with { Tokens = [], Hidden = output }).ConfigureAwait(false);
-        }
-
-        return output;
-    }
+    /// <summary>
+    /// The micro-batch enters stage 0, which hands its hidden states to stage 1 and so on; the answer is the last
+    /// stage's logits, back along the chain (failures too, so recovery sees them here).
+    /// </summary>
+    private Task<float[]> ThroughPipelineAsync(StageStep step) => Stage(0).Forward(step);
 
     private IStageGrain Stage(int stage) => grains.GetGrain<IStageGrain>(new StageKey(deployment.Name, replica, stage).ToString());
 

@@ -3,8 +3,11 @@ namespace DistInfer.Grains.Fabric;
 /// <summary>How the fabric runs steps through a pipeline.</summary>
 public sealed class FabricOptions
 {
-    /// <summary>Micro-batches a step is split into (at most one per sequence); use at least the stage count.</summary>
-    public int MicroBatches { get; set; } = 1;
+    /// <summary>
+    /// Micro-batches a step is split into (at most one per sequence); at least the stage count keeps every stage
+    /// busy. 0: as many as the deployment has stages.
+    /// </summary>
+    public int MicroBatches { get; set; }
 
     /// <summary>
     /// How long a failed step keeps being retried (with a re-prefill) before its requests fail. It must outlast

@@ -43,6 +43,9 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
 
     public IGrainFactory GrainFactory => _factory;
 
+    /// <summary>The client's service provider when built through AddDistInferClient (stream providers live there).</summary>
+    public IServiceProvider? Services { get; init; }
+
     /// <summary>The gateway calls currently go to.</summary>
     public string CurrentGateway
     {

@@ -37,7 +37,7 @@ public static class DistInferServiceCollectionExtensions
         services.AddOptions<ClusterClientOptions>().Configure(configure);
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new ClusterClient(sp.GetRequiredService<IOptions<ClusterClientOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        services.TryAddSingleton(sp => new ClusterClient(sp.GetRequiredService<IOptions<ClusterClientOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()) { Services = sp });
         services.TryAddSingleton<IClusterClient>(sp => sp.GetRequiredService<ClusterClient>());
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<ClusterClient>());
         return services;

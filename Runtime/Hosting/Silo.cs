@@ -6,6 +6,7 @@ using DistInfer.Runtime.Invocation;
 using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Messaging;
 using DistInfer.Runtime.Placement;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,7 @@ public sealed partial class Silo : IAsyncDisposable
     private ITimer? _statisticsTimer;
     private SiloInfo? _info;
     private int _stopped;
+    private ISiloLifecycleParticipant[] _participants = [];
 
     public Silo(IServiceProvider services, IOptions<SiloOptions> options, IClusterMembershipService membership, TimeProvider time, ISiloStatisticsProvider statistics, ILoggerFactory loggers)
     {
@@ -71,6 +73,13 @@ public sealed partial class Silo : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        // Resolved once here: stopping may run while the service provider is being disposed.
+        var participants = _participants = [.. _services.GetServices<ISiloLifecycleParticipant>()];
+        foreach (var participant in participants)
+        {
+            await participant.OnStartingAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+
         var bound = _connections.Listen(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port));
         Address = new SiloAddress(_options.Host, bound.Port, _time.GetUtcNow().UtcTicks);
         _connections.Identity = Address.ToString();
@@ -87,6 +96,11 @@ public sealed partial class Silo : IAsyncDisposable
         await PublishAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);
         _directory.OnMembershipChanged(_membership.Current);
         _statisticsTimer = _time.CreateTimer(static s => _ = ((Silo)s!).RefreshStatisticsAsync(), this, _options.StatisticsRefreshPeriod, _options.StatisticsRefreshPeriod);
+        foreach (var participant in participants)
+        {
+            await participant.OnStartedAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+
         LogStarted(_logger, _options.Name, Address.ToString(), _options.ClusterId);
     }
 
@@ -99,6 +113,11 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         _statisticsTimer?.Dispose();
+        foreach (var participant in _participants)
+        {
+            await participant.OnStoppingAsync(this, graceful: true).ConfigureAwait(false);
+        }
+
         await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
         _membership.Changed -= OnMembershipChanged;
         await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
@@ -119,6 +138,11 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         _statisticsTimer?.Dispose();
+        foreach (var participant in _participants)
+        {
+            await participant.OnStoppingAsync(this, graceful: false).ConfigureAwait(false);
+        }
+
         _membership.Changed -= OnMembershipChanged;
         _catalog?.Dispose();
         _messages.Timeouts.Dispose();

@@ -8,7 +8,7 @@ namespace DistInfer.Runtime.Streams;
 /// (explicit ones from the stream's rendezvous grain, implicit ones by namespace) through the consumer grain's
 /// stream extension; the producer's task completes when all consumers took it.
 /// </summary>
-public sealed class AsyncStream<T> : IAsyncStream<T>
+public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
 {
     private readonly string _provider;
     private readonly IGrainFactory _factory;
@@ -33,6 +33,9 @@ public sealed class AsyncStream<T> : IAsyncStream<T>
         var payload = Serializer.SerializeToArray(item);
         return _runtime.QueueFor(_provider, StreamId).Enqueue(sequence => DeliverAsync(sequence, payload));
     }
+
+    public Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token) =>
+        token is null ? SubscribeAsync(observer) : throw NoHistory();
 
     public async Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer)
     {
@@ -68,20 +71,25 @@ public sealed class AsyncStream<T> : IAsyncStream<T>
         return handles;
     }
 
-    internal Task<StreamSubscriptionHandle<T>> ResumeAsync(StreamSubscriptionHandle<T> handle, IAsyncObserver<T> observer)
+    Task<StreamSubscriptionHandle<T>> ISubscribableStream<T>.ResumeAsync(StreamSubscriptionHandle<T> handle, IAsyncObserver<T> observer, StreamSequenceToken? token)
     {
+        if (token is not null)
+        {
+            throw NoHistory();
+        }
+
         Attach(RequireConsumer(), handle.HandleId, observer);
         return Task.FromResult(handle);
     }
 
-    internal async Task UnsubscribeAsync(StreamSubscriptionHandle<T> handle)
+    async Task ISubscribableStream<T>.UnsubscribeAsync(StreamSubscriptionHandle<T> handle)
     {
         _consumer?.StreamConsumer.Detach(handle.HandleId);
         await Rendezvous.Unsubscribe(handle.HandleId);
     }
 
     private static void Attach(ActivationData consumer, Guid handleId, IAsyncObserver<T> observer) =>
-        consumer.StreamConsumer.Attach(handleId, (sequence, payload) => observer.OnNextAsync(Serializer.Deserialize<T>(payload), new StreamSequenceToken(sequence)));
+        consumer.StreamConsumer.Attach(handleId, (token, payload) => observer.OnNextAsync(Serializer.Deserialize<T>(payload), token));
 
     private bool IsImplicitlySubscribed(Type grainClass)
     {
@@ -99,18 +107,22 @@ public sealed class AsyncStream<T> : IAsyncStream<T>
     private ActivationData RequireConsumer() =>
         _consumer ?? throw new InvalidOperationException("Stream subscriptions are made from grain code (this.GetStreamProvider(name) inside a grain)");
 
+    private static NotSupportedException NoHistory() =>
+        new("The memory stream provider keeps no history, so it cannot resume or rewind from a token; use the redis provider (AddRedisStreams)");
+
     private async Task DeliverAsync(long sequence, byte[] payload)
     {
+        var token = new StreamSequenceToken(sequence);
         var deliveries = new List<Task>();
         foreach (var subscription in await Rendezvous.GetSubscriptions().ConfigureAwait(false))
         {
-            deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(subscription.Consumer).Deliver(subscription.HandleId, StreamId, sequence, payload));
+            deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(subscription.Consumer).Deliver(subscription.HandleId, StreamId, token, payload));
         }
 
         foreach (var (template, handle) in _runtime.ImplicitSubscribers(StreamId.Namespace))
         {
             var consumer = new GrainId(template.Type, StreamId.Key);
-            deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(consumer).Deliver(handle, StreamId, sequence, payload));
+            deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(consumer).Deliver(handle, StreamId, token, payload));
         }
 
         await Task.WhenAll(deliveries).ConfigureAwait(false);

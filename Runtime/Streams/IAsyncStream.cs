@@ -5,11 +5,20 @@ public interface IAsyncStream<T>
 {
     StreamId StreamId { get; }
 
-    /// <summary>Completes once every subscriber took the item (its OnNextAsync completed): backpressure.</summary>
+    /// <summary>
+    /// memory: completes once every subscriber took the item (its OnNextAsync completed): backpressure.
+    /// redis: completes once the item is durably appended (XADD); delivery follows at least once.
+    /// </summary>
     Task OnNextAsync(T item);
 
     /// <summary>Explicit subscription of the calling grain (only from grain code).</summary>
     Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer);
+
+    /// <summary>
+    /// As <see cref="SubscribeAsync(IAsyncObserver{T})"/>, first redelivering the stream's items from
+    /// <paramref name="token"/> (inclusive) when given. Only providers that keep history (redis) accept a token.
+    /// </summary>
+    Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token);
 
     Task<StreamSubscriptionHandle<T>> SubscribeAsync(Func<T, StreamSequenceToken?, Task> onNext);
 

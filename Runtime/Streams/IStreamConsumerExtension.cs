@@ -6,5 +6,5 @@ namespace DistInfer.Runtime.Streams;
 /// </summary>
 public interface IStreamConsumerExtension : IAddressable
 {
-    Task Deliver(Guid handleId, StreamId streamId, long sequenceNumber, [Immutable] byte[] payload);
+    Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, [Immutable] byte[] payload);
 }

@@ -5,7 +5,7 @@ internal sealed class StreamConsumerExtension : IStreamConsumerExtension
 {
     public static readonly int InterfaceIdValue = (int)StableHash.Compute(typeof(IStreamConsumerExtension).FullName!);
 
-    private readonly Dictionary<Guid, Func<long, byte[], Task>> _observers = [];
+    private readonly Dictionary<Guid, Func<StreamSequenceToken, byte[], Task>> _observers = [];
     private readonly GrainId _grainId;
 
     public StreamConsumerExtension(GrainId grainId)
@@ -13,7 +13,7 @@ internal sealed class StreamConsumerExtension : IStreamConsumerExtension
         _grainId = grainId;
     }
 
-    public void Attach(Guid handleId, Func<long, byte[], Task> deliver)
+    public void Attach(Guid handleId, Func<StreamSequenceToken, byte[], Task> deliver)
     {
         lock (_observers)
         {
@@ -29,9 +29,9 @@ internal sealed class StreamConsumerExtension : IStreamConsumerExtension
         }
     }
 
-    public Task Deliver(Guid handleId, StreamId streamId, long sequenceNumber, byte[] payload)
+    public Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, byte[] payload)
     {
-        Func<long, byte[], Task>? deliver;
+        Func<StreamSequenceToken, byte[], Task>? deliver;
         lock (_observers)
         {
             _observers.TryGetValue(handleId, out deliver);
@@ -40,6 +40,6 @@ internal sealed class StreamConsumerExtension : IStreamConsumerExtension
         return deliver is null
             ? throw new InvalidOperationException(
                 $"{_grainId} has no observer for its subscription {handleId:N} to {streamId}: call ResumeAsync (explicit) or SubscribeAsync (implicit) in OnActivateAsync")
-            : deliver(sequenceNumber, payload);
+            : deliver(token, payload);
     }
 }

@@ -21,32 +21,54 @@ public static class StreamExtensions
     /// <summary>A stream provider for grain code: subscriptions made through it belong to this grain.</summary>
     public static IStreamProvider GetStreamProvider(this Grain grain, string name)
     {
+        ArgumentNullException.ThrowIfNull(grain);
         var services = grain.ServiceProvider;
-        Require(services, name);
-        return new MemoryStreamProvider(name, grain.GrainFactory, services.GetRequiredService<StreamRuntime>(), grain.Activation as ActivationData);
+        var registration = Require(services, name);
+        var consumer = grain.Activation as ActivationData;
+        return registration.Factory is { } factory
+            ? factory(services, grain.GrainFactory, consumer)
+            : new MemoryStreamProvider(name, grain.GrainFactory, services.GetRequiredService<StreamRuntime>(), consumer);
     }
 
     /// <summary>A producer-side stream provider on a silo (outside grain code).</summary>
     public static IStreamProvider GetStreamProvider(this Silo silo, string name)
     {
-        Require(silo.Services, name);
-        return new MemoryStreamProvider(name, silo.GrainFactory, silo.Services.GetRequiredService<StreamRuntime>(), null);
+        ArgumentNullException.ThrowIfNull(silo);
+        var registration = Require(silo.Services, name);
+        return registration.Factory is { } factory
+            ? factory(silo.Services, silo.GrainFactory, null)
+            : new MemoryStreamProvider(name, silo.GrainFactory, silo.Services.GetRequiredService<StreamRuntime>(), null);
     }
 
-    /// <summary>A producer-side stream provider for a cluster client.</summary>
-    public static IStreamProvider GetStreamProvider(this IClusterClient client, string name) =>
-        new MemoryStreamProvider(name, client, ClientStreams, null);
+    /// <summary>
+    /// A producer-side stream provider for a cluster client. Providers registered on the client's services
+    /// (AddDistInferClient + AddRedisStreams) are used by name; otherwise the memory provider.
+    /// </summary>
+    public static IStreamProvider GetStreamProvider(this IClusterClient client, string name)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (client is ClusterClient { Services: { } services } && Find(services, name) is { Factory: { } factory })
+        {
+            return factory(services, client, null);
+        }
 
-    private static void Require(IServiceProvider services, string name)
+        return new MemoryStreamProvider(name, client, ClientStreams, null);
+    }
+
+    private static StreamProviderRegistration? Find(IServiceProvider services, string name)
     {
         foreach (var registration in services.GetServices<StreamProviderRegistration>())
         {
             if (registration.Name == name)
             {
-                return;
+                return registration;
             }
         }
 
-        throw new InvalidOperationException($"No stream provider named '{name}': call services.AddMemoryStreams(\"{name}\")");
+        return null;
     }
+
+    private static StreamProviderRegistration Require(IServiceProvider services, string name) =>
+        Find(services, name) ?? throw new InvalidOperationException(
+            $"No stream provider named '{name}': call services.AddMemoryStreams(\"{name}\") or services.AddRedisStreams(\"{name}\", ...)");
 }

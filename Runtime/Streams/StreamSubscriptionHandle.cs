@@ -6,9 +6,9 @@ namespace DistInfer.Runtime.Streams;
 /// </summary>
 public sealed class StreamSubscriptionHandle<T>
 {
-    private readonly AsyncStream<T> _stream;
+    private readonly ISubscribableStream<T> _stream;
 
-    internal StreamSubscriptionHandle(AsyncStream<T> stream, Guid handleId)
+    internal StreamSubscriptionHandle(ISubscribableStream<T> stream, Guid handleId)
     {
         _stream = stream;
         HandleId = handleId;
@@ -18,7 +18,13 @@ public sealed class StreamSubscriptionHandle<T>
 
     public StreamId StreamId => _stream.StreamId;
 
-    public Task<StreamSubscriptionHandle<T>> ResumeAsync(IAsyncObserver<T> observer) => _stream.ResumeAsync(this, observer);
+    public Task<StreamSubscriptionHandle<T>> ResumeAsync(IAsyncObserver<T> observer) => _stream.ResumeAsync(this, observer, null);
+
+    /// <summary>
+    /// Resumes and first redelivers the stream's items from <paramref name="token"/> (inclusive; redis provider):
+    /// pass the token of the last item the consumer processed to lose nothing, or an older one to rewind.
+    /// </summary>
+    public Task<StreamSubscriptionHandle<T>> ResumeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token) => _stream.ResumeAsync(this, observer, token);
 
     public Task UnsubscribeAsync() => _stream.UnsubscribeAsync(this);
 

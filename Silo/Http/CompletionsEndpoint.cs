@@ -13,17 +13,23 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
     {
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.CompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
         var model = resolver.Resolve(request.Model);
-        RequestValidation.CheckN(request.N);
+        var n = RequestValidation.N(request.N);
+        var logprobs = RequestValidation.Logprobs(request.Logprobs);
         var prompts = PromptParser.Parse(request.Prompt, model);
         var maxTokens = RequestValidation.MaxTokens(request.MaxTokens, "max_tokens", DefaultCompletionTokens);
         var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens);
         var stops = RequestValidation.Stops(request.Stop);
-        var jobs = new List<GenerationJob>(prompts.Count);
+        // Choice index = prompt index * n + k, as OpenAI orders them; a prompt counts once in the usage.
+        var jobs = new List<GenerationJob>(prompts.Count * n);
         var promptTokens = 0;
         foreach (var ids in prompts)
         {
             RequestValidation.CheckContext(model, ids.Length, maxTokens, "max_tokens");
-            jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, sampling, stops));
+            for (var k = 0; k < n; k++)
+            {
+                jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, RequestValidation.ForChoice(sampling, k), stops, logprobs));
+            }
+
             promptTokens += ids.Length;
         }
 
@@ -34,7 +40,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
     {
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
         var model = resolver.Resolve(request.Model);
-        RequestValidation.CheckN(request.N);
+        var n = RequestValidation.N(request.N);
         var ids = ChatPromptBuilder.Build(request.Messages, model);
         var field = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         var requested = request.MaxCompletionTokens ?? request.MaxTokens;
@@ -44,7 +50,12 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens);
         var stops = RequestValidation.Stops(request.Stop);
         RequestValidation.CheckContext(model, ids.Length, maxTokens, field);
-        var jobs = new List<GenerationJob> { new(model.Name, model.Tokenizing, model.Route, ids, sampling, stops) };
+        var jobs = new List<GenerationJob>(n);
+        for (var k = 0; k < n; k++)
+        {
+            jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, RequestValidation.ForChoice(sampling, k), stops));
+        }
+
         await RunAsync(context, ChatCompletionFormat.Instance, model, jobs, ids.Length, request.Stream == true, request.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);
     }
 

@@ -30,6 +30,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
             var decoder = model.Tokenizer.CreateStreamDecoder();
             var matcher = new StopSequenceMatcher(job.Stops);
             var ids = new List<int>();
+            var logprobs = job.Logprobs ? new LogprobCollector(model.Tokenizer) : null;
             var buffered = 0;
             var last = start;
             var first = true;
@@ -50,7 +51,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                     // The stream ended without a finish reason: treat it as the length limit.
                     var rest = matcher.Push(decoder.Flush(), out _) + matcher.Flush();
                     metrics.RecordSuccess(model.Name, "length", time.GetElapsedTime(start).TotalSeconds);
-                    yield return new GenerationDelta(index, rest, [.. ids], "length", model.Name);
+                    yield return new GenerationDelta(index, rest, [.. ids], "length", model.Name, logprobs?.Take());
                     yield break;
                 }
 
@@ -75,6 +76,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                 last = now;
                 metrics.AddGeneratedTokens(model.Name, 1);
                 ids.Add(ev.TokenId);
+                logprobs?.Add(ev.TokenId, ev.LogProbability);
                 var text = decoder.Append(ev.TokenId);
                 if (ev.FinishReason is not null)
                 {
@@ -98,13 +100,13 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                 if (finish is not null)
                 {
                     metrics.RecordSuccess(model.Name, finish, time.GetElapsedTime(start).TotalSeconds);
-                    yield return new GenerationDelta(index, emit, [.. ids], finish, model.Name);
+                    yield return new GenerationDelta(index, emit, [.. ids], finish, model.Name, logprobs?.Take());
                     yield break;
                 }
 
                 if (emit.Length > 0)
                 {
-                    yield return new GenerationDelta(index, emit, [.. ids], null, model.Name);
+                    yield return new GenerationDelta(index, emit, [.. ids], null, model.Name, logprobs?.Take());
                     ids.Clear();
                 }
             }

@@ -14,7 +14,7 @@ public static class HttpApiEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps /v1/completions, /v1/chat/completions, /v1/models (bearer keys checked), /metrics, /api/cluster and
-    /// /dashboard. Throws <see cref="Engine.DistInferException"/> when the host listens beyond loopback without API
+    /// /dashboard (keys checked when configured and the silo listens beyond loopback). Throws <see cref="Engine.DistInferException"/> when the host listens beyond loopback without API
     /// keys, so the silo refuses to start.
     /// </summary>
     public static IEndpointRouteBuilder MapDistInferHttp(this IEndpointRouteBuilder endpoints)
@@ -22,7 +22,8 @@ public static class HttpApiEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
         var options = services.GetRequiredService<IOptions<HttpApiOptions>>().Value;
-        options.Validate(HostUrls(endpoints));
+        var urls = HostUrls(endpoints);
+        options.Validate(urls);
 
         // Resolve the bridge now so runtime instruments are captured from startup, not from the first scrape.
         services.GetRequiredService<MeterBridge>();
@@ -33,6 +34,7 @@ public static class HttpApiEndpointRouteBuilderExtensions
         var keys = services.GetRequiredService<ApiKeyValidator>();
         var metrics = services.GetRequiredService<RequestMetrics>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("DistInfer.Silo.Http");
+        var guard = new ObservabilityGuard(keys, options.ApiKeys.Count > 0 && HttpApiOptions.AnyBeyondLoopback([.. options.Urls, .. urls]));
 
         RequestDelegate Api(Func<HttpContext, Task> handler) => async context =>
         {
@@ -65,12 +67,12 @@ public static class HttpApiEndpointRouteBuilderExtensions
         endpoints.MapPost("/v1/chat/completions", Api(completions.ChatCompletionsAsync));
         endpoints.MapGet("/v1/models", Api(models.ListAsync));
         endpoints.MapGet("/v1/models/{id}", Api(models.GetAsync));
-        endpoints.MapGet("/metrics", metricsEndpoint.ScrapeAsync);
-        endpoints.MapGet("/api/cluster", dashboard.ClusterAsync);
-        endpoints.MapGet("/dashboard", context => DashboardEndpoints.AssetAsync(context, "dashboard.html"));
+        endpoints.MapGet("/metrics", guard.Wrap(metricsEndpoint.ScrapeAsync));
+        endpoints.MapGet("/api/cluster", guard.Wrap(dashboard.ClusterAsync));
+        endpoints.MapGet(ObservabilityGuard.DashboardPath, guard.Wrap(context => DashboardEndpoints.AssetAsync(context, "dashboard.html")));
         foreach (var asset in DashboardEndpoints.ContentTypes.Keys)
         {
-            endpoints.MapGet("/dashboard/" + asset, context => DashboardEndpoints.AssetAsync(context, asset));
+            endpoints.MapGet(ObservabilityGuard.DashboardPath + "/" + asset, guard.Wrap(context => DashboardEndpoints.AssetAsync(context, asset)));
         }
 
         return endpoints;

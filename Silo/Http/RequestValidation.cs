@@ -8,13 +8,37 @@ internal static class RequestValidation
 {
     public const int MaxStopSequences = 16;
 
-    public static void CheckN(int? n)
+    /// <summary>Most choices per prompt (OpenAI allows 128; each choice is a sequence in the batcher).</summary>
+    public const int MaxChoices = 16;
+
+    /// <summary>How many choices per prompt: n, 1 when absent.</summary>
+    public static int N(int? n)
     {
-        if (n is { } value && value != 1)
+        var value = n ?? 1;
+        if (value < 1 || value > MaxChoices)
         {
-            throw ApiException.BadRequest($"only n = 1 is supported (got {value})", "n");
+            throw ApiException.BadRequest($"n must be between 1 and {MaxChoices} (got {value})", "n");
         }
+
+        return value;
     }
+
+    /// <summary>Whether to return log-probabilities: only 0 alternatives can be served (no top-k of the distribution is kept).</summary>
+    public static bool Logprobs(int? logprobs) => logprobs switch
+    {
+        null => false,
+        0 => true,
+        var v when v is > 0 and <= 5 => throw ApiException.BadRequest(
+            $"logprobs {v} is not supported: only the sampled token's log-probability is returned (use logprobs 0)", "logprobs"),
+        var v => throw ApiException.BadRequest($"logprobs must be between 0 and 5 (got {v})", "logprobs"),
+    };
+
+    /// <summary>
+    /// The sampling of choice <paramref name="choice"/> of a prompt: with a seed, choice k uses seed + k so the choices
+    /// differ yet the whole request repeats.
+    /// </summary>
+    public static SamplingParams ForChoice(SamplingParams sampling, int choice) =>
+        choice == 0 || sampling.Seed is not { } seed ? sampling : sampling with { Seed = unchecked(seed + (ulong)choice) };
 
     public static SamplingParams Sampling(float? temperature, float? topP, long? seed, int maxTokens)
     {

@@ -48,6 +48,10 @@ internal sealed class ResponseWriter(RequestMetrics metrics, ILogger<ResponseWri
             var r = results[d.Index];
             r.Text.Append(d.Text);
             r.TokenIds.AddRange(d.TokenIds);
+            if (d.Logprobs is { } logprobs)
+            {
+                r.Logprobs.Add(logprobs);
+            }
             if (d.FinishReason is not null)
             {
                 r.FinishReason = d.FinishReason;

@@ -12,7 +12,14 @@ internal sealed class TextCompletionFormat : IResponseFormat
 
     public IEnumerable<byte[]> Chunks(ResponseHeader header, GenerationDelta delta, bool firstOfChoice)
     {
-        var choice = new CompletionChoice { Index = delta.Index, Text = delta.Text, FinishReason = delta.FinishReason, TokenIds = delta.TokenIds };
+        var choice = new CompletionChoice
+        {
+            Index = delta.Index,
+            Text = delta.Text,
+            FinishReason = delta.FinishReason,
+            TokenIds = delta.TokenIds,
+            Logprobs = delta.Logprobs is { } l ? Logprobs([l]) : null,
+        };
         yield return Serialize(header, [choice], null);
     }
 
@@ -23,10 +30,38 @@ internal sealed class TextCompletionFormat : IResponseFormat
         var list = new CompletionChoice[choices.Count];
         for (var i = 0; i < list.Length; i++)
         {
-            list[i] = new CompletionChoice { Index = i, Text = choices[i].Text.ToString(), FinishReason = choices[i].FinishReason, TokenIds = choices[i].TokenIds };
+            var c = choices[i];
+            list[i] = new CompletionChoice
+            {
+                Index = i,
+                Text = c.Text.ToString(),
+                FinishReason = c.FinishReason,
+                TokenIds = c.TokenIds,
+                Logprobs = c.Logprobs.Count > 0 ? Logprobs(c.Logprobs) : null,
+            };
         }
 
         return Serialize(header, list, usage);
+    }
+
+    private static CompletionLogprobs Logprobs(List<TokenLogprobs> parts)
+    {
+        var tokens = new List<string>();
+        var values = new List<double>();
+        var top = new List<Dictionary<string, double>>();
+        var offsets = new List<int>();
+        foreach (var p in parts)
+        {
+            for (var t = 0; t < p.Tokens.Length; t++)
+            {
+                tokens.Add(p.Tokens[t]);
+                values.Add(p.LogProbabilities[t]);
+                top.Add(new Dictionary<string, double>(StringComparer.Ordinal) { [p.Tokens[t]] = p.LogProbabilities[t] });
+                offsets.Add(p.TextOffsets[t]);
+            }
+        }
+
+        return new CompletionLogprobs { Tokens = tokens, TokenLogprobs = values, TopLogprobs = top, TextOffset = offsets };
     }
 
     private static byte[] Serialize(ResponseHeader header, IReadOnlyList<CompletionChoice> choices, Usage? usage) =>

@@ -120,7 +120,7 @@ public static class GpuBenchmark
         long h = s.Hidden, hd = s.HeadDim;
         long attention = ((s.Heads + 2L * s.KvHeads) * hd * h + h * s.Heads * hd) * 2;
         long experts = s.TopK * 3L * s.MoeIntermediate * h * 2;
-        long perLayer = attention + s.Experts * h * 2 + experts + 2 * h * 4 + 2L * context * s.KvHeads * hd * 2;
+        long perLayer = attention + s.Experts * h * 4 + experts + 2 * h * 4 + 2L * context * s.KvHeads * hd * 2;
         return h * 2 + s.Layers * perLayer + (long)s.Vocab * h * 2 + h * 4;
     }
 

@@ -245,7 +245,10 @@ public static class KernelChecks
         ops.Stream.Synchronize();
         var got = dout.Download<float>(t * nh * hd);
         using var partials = d.Allocate((long)t * nh * CudaOps.MaxAttentionSplits * (hd + 2) * 4);
+        int minLen = ops.SplitAttentionMinLen;
+        ops.SplitAttentionMinLen = 0;
         ops.Attention(dq.Pointer, dk.Pointer, dv.Pointer, dout.Pointer, dslot.Pointer, dpos.Pointer, t, nh, nkv, hd, maxLen, partials.Pointer);
+        ops.SplitAttentionMinLen = minLen;
         ops.Stream.Synchronize();
         var gotSplit = dout.Download<float>(t * nh * hd);
         var want = new float[got.Length];

@@ -32,6 +32,7 @@ try
     if (command is "kernels" or "all")
     {
         ok &= KernelChecks.Run(device);
+        ok &= FusedKernelChecks.Run(device);
     }
 
     if (command is "fixtures" or "all")

@@ -9,9 +9,10 @@ __device__ void embed_impl(const int* ids, const W* table, float* h, int T, int 
     for (int i = threadIdx.x; i < H; i += blockDim.x) h[(long)t * H + i] = to_f(table[row * H + i]);
 }
 
-// y = x * rsqrt(mean(x^2) + eps) * w in fp32, written in the GEMM input type. One block per row.
+// y = x * rsqrt(mean(x^2) + eps) * w in fp32, written in the GEMM input type (and in fp32 to yf when given: the
+// MoE router reads that copy). One block per row.
 template <typename A>
-__device__ void rmsnorm_impl(const float* x, const float* w, A* y, int H, float eps, long xStride)
+__device__ void rmsnorm_impl(const float* x, const float* w, A* y, float* yf, int H, float eps, long xStride)
 {
     __shared__ float scratch[32];
     const float* xr = x + blockIdx.x * xStride;
@@ -20,7 +21,13 @@ __device__ void rmsnorm_impl(const float* x, const float* w, A* y, int H, float 
     ss = block_sum(ss, scratch);
     float r = rsqrtf(ss / (float)H + eps);
     A* yr = y + (long)blockIdx.x * H;
-    for (int i = threadIdx.x; i < H; i += blockDim.x) yr[i] = from_f<A>(w[i] * (xr[i] * r));
+    float* yfr = yf == 0 ? 0 : yf + (long)blockIdx.x * H;
+    for (int i = threadIdx.x; i < H; i += blockDim.x)
+    {
+        float v = w[i] * (xr[i] * r);
+        yr[i] = from_f<A>(v);
+        if (yfr != 0) yfr[i] = v;
+    }
 }
 
 // gu rows hold [gate F | up F]; act = silu(gate) * up.
@@ -38,7 +45,7 @@ __device__ void silu_mul_impl(const float* gu, A* act, long rows, int F)
 
 #define DEFINE_ELEMENTWISE(SUF, A) \
 extern "C" __global__ void embed_##SUF(const int* ids, const A* table, float* h, int T, int H) { pdl_entry(); embed_impl<A>(ids, table, h, T, H); } \
-extern "C" __global__ void rmsnorm_##SUF(const float* x, const float* w, A* y, int H, float eps, long xStride) { pdl_entry(); rmsnorm_impl<A>(x, w, y, H, eps, xStride); } \
+extern "C" __global__ void rmsnorm_##SUF(const float* x, const float* w, A* y, float* yf, int H, float eps, long xStride) { pdl_entry(); rmsnorm_impl<A>(x, w, y, yf, H, eps, xStride); } \
 extern "C" __global__ void silu_mul_##SUF(const float* gu, A* act, long rows, int F) { pdl_entry(); silu_mul_impl<A>(gu, act, rows, F); }
 
 DEFINE_ELEMENTWISE(f32, float)
@@ -63,24 +70,35 @@ __device__ __forceinline__ unsigned long long mix64(unsigned long long z)
 }
 
 // Approximately normal values (sum of four uniforms, unit variance) times scale; for benchmark weights only.
-extern "C" __global__ void fill_random_bf16(bf16_t* y, long n, unsigned long long seed, float scale)
-{ pdl_entry();
+template <typename T>
+__device__ void fill_random_impl(T* y, long n, unsigned long long seed, float scale)
+{
     for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x)
     {
         unsigned long long r = mix64(seed ^ mix64((unsigned long long)i));
         float s = 0.0f;
         for (int j = 0; j < 4; j++) s += (float)((r >> (16 * j)) & 0xffffu) * (1.0f / 65536.0f);
-        y[i] = from_f<bf16_t>((s - 2.0f) * 1.7320508f * scale);
+        y[i] = from_f<T>((s - 2.0f) * 1.7320508f * scale);
     }
 }
+
+extern "C" __global__ void fill_random_bf16(bf16_t* y, long n, unsigned long long seed, float scale) { pdl_entry(); fill_random_impl<bf16_t>(y, n, seed, scale); }
+extern "C" __global__ void fill_random_f32(float* y, long n, unsigned long long seed, float scale) { pdl_entry(); fill_random_impl<float>(y, n, seed, scale); }
 
 extern "C" __global__ void fill_f32(float* y, long n, float v)
 { pdl_entry();
     for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x) y[i] = v;
 }
 
+__device__ __forceinline__ void argmax_take(float v, int i, float& best, int& bi)
+{
+    if (v > best || (v == best && i < bi)) { best = v; bi = i; }
+}
+
 // Greedy pick for row b (first index of the maximum, as torch.argmax): writes the token as the next input,
-// records it in the history at position pos+1 and advances the sequence's position. One block per row.
+// records it in the history at position pos+1 and advances the sequence's position. One block per row. When the
+// row is 16-byte aligned each thread loads four float4 before comparing, so a 32k vocabulary takes two rounds of
+// memory latency instead of one per element.
 extern "C" __global__ void argmax_advance(const float* logits, long rowStride, int V, int* nextTokens, int* positions,
     int* history, int historyStride)
 { pdl_entry();
@@ -88,23 +106,42 @@ extern "C" __global__ void argmax_advance(const float* logits, long rowStride, i
     __shared__ int si[32];
     const float* row = logits + blockIdx.x * rowStride;
     float best = NEG_INF; int bi = 0x7fffffff;
-    for (int i = threadIdx.x; i < V; i += blockDim.x)
+    int i0 = 0;
+    if ((rowStride & 3) == 0 && (((unsigned long long)logits) & 15) == 0)
     {
-        float v = row[i];
-        if (v > best || (v == best && i < bi)) { best = v; bi = i; }
+        const float4* r4 = reinterpret_cast<const float4*>(row);
+        int n4 = V >> 2;
+        for (int base = 0; base < n4; base += 4 * blockDim.x)
+        {
+            float4 v[4];
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+            {
+                int j = base + u * blockDim.x + threadIdx.x;
+                v[u] = j < n4 ? r4[j] : make_float4(NEG_INF, NEG_INF, NEG_INF, NEG_INF);
+            }
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+            {
+                int j = (base + u * blockDim.x + threadIdx.x) * 4;
+                argmax_take(v[u].x, j, best, bi); argmax_take(v[u].y, j + 1, best, bi);
+                argmax_take(v[u].z, j + 2, best, bi); argmax_take(v[u].w, j + 3, best, bi);
+            }
+        }
+        i0 = n4 * 4;
     }
+    for (int i = i0 + threadIdx.x; i < V; i += blockDim.x) argmax_take(row[i], i, best, bi);
     for (int o = 16; o > 0; o >>= 1)
     {
         float ov = __shfl_xor_sync(0xffffffffu, best, o); int oi = __shfl_xor_sync(0xffffffffu, bi, o);
-        if (ov > best || (ov == best && oi < bi)) { best = ov; bi = oi; }
+        argmax_take(ov, oi, best, bi);
     }
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     if (lane == 0) { sv[warp] = best; si[warp] = bi; }
     __syncthreads();
     if (threadIdx.x == 0)
     {
-        for (int w = 1; w < (int)(blockDim.x >> 5); w++)
-            if (sv[w] > best || (sv[w] == best && si[w] < bi)) { best = sv[w]; bi = si[w]; }
+        for (int w = 1; w < (int)(blockDim.x >> 5); w++) argmax_take(sv[w], si[w], best, bi);
         int b = blockIdx.x;
         int p = positions[b] + 1;
         nextTokens[b] = bi;

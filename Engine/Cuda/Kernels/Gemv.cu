@@ -137,11 +137,79 @@ __device__ void moe_down_impl(const A* W, const A* act, float* yg, const int* co
     }
 }
 
+// Decode q/k/v projection fused with RoPE and the KV-cache write, for models without q/k norms (bias and clip
+// are elementwise and applied here, in qkv_prep's order). Warp unit u < (nh + nkv) * hd/2 takes the rotate-half
+// row pair (j, j + hd/2) of one q or k head; the remaining units take one v row each. q is written in fp32, k and v
+// into the cache at the token's slot and position. Saves the qkv_prep launch and the fp32 qkv round trip.
+template <typename A>
+__device__ void gemv_qkv_rope_impl(const A* W, const A* x, long ldx, int K, const float* bias, const float* ropeCos,
+    const float* ropeSin, const int* slots, const int* positions, float* q, A* kCache, A* vCache, int T, int nh, int nkv,
+    int hd, int maxLen, float clip, int flags)
+{
+    int u = blockIdx.x * 8 + (threadIdx.x >> 5);
+    int half = hd / 2, pairs = (nh + nkv) * half, kw = nkv * hd, qw = nh * hd;
+    if (u >= pairs + kw) return;
+    int t0 = blockIdx.y * 8, nt = min(8, T - t0);
+    const A* xs[8];
+    for (int j = 0; j < 8; j++) xs[j] = x + (long)(t0 + min(j, nt - 1)) * ldx;
+    bool lane0 = (threadIdx.x & 31) == 0;
+    if (u < pairs)
+    {
+        int hh = u / half, j = u - hh * half;
+        int r1 = hh * hd + j, r2 = r1 + half;
+        const A* w[2] = { W + (long)r1 * K, W + (long)r2 * K };
+        float res[2][8];
+        row_dots<A, 2>(w, xs, nt, K, res);
+        if (!lane0) return;
+        for (int jt = 0; jt < nt; jt++)
+        {
+            int t = t0 + jt;
+            float x1 = res[0][jt], x2 = res[1][jt];
+            if (flags & 1) { x1 += bias[r1]; x2 += bias[r2]; }
+            if (flags & 8) { x1 = fminf(fmaxf(x1, -clip), clip); x2 = fminf(fmaxf(x2, -clip), clip); }
+            int pos = positions[t], slot = slots[t];
+            float c = ropeCos[(long)pos * half + j], sn = ropeSin[(long)pos * half + j];
+            float o1 = x1 * c - x2 * sn;
+            float o2 = x2 * c + x1 * sn;
+            if (hh < nh)
+            {
+                q[(long)t * qw + r1] = o1;
+                q[(long)t * qw + r2] = o2;
+            }
+            else
+            {
+                long base = (((long)slot * maxLen + pos) * nkv + (hh - nh)) * hd;
+                kCache[base + j] = from_f<A>(o1);
+                kCache[base + j + half] = from_f<A>(o2);
+            }
+        }
+    }
+    else
+    {
+        int vi = u - pairs, r = qw + kw + vi;
+        const A* w[1] = { W + (long)r * K };
+        float res[1][8];
+        row_dots<A, 1>(w, xs, nt, K, res);
+        if (!lane0) return;
+        for (int jt = 0; jt < nt; jt++)
+        {
+            int t = t0 + jt;
+            float v = res[0][jt];
+            if (flags & 1) v += bias[r];
+            if (flags & 8) v = fminf(fmaxf(v, -clip), clip);
+            vCache[((long)slots[t] * maxLen + positions[t]) * kw + vi] = from_f<A>(v);
+        }
+    }
+}
+
 #define DEFINE_GEMV(SUF, A) \
 extern "C" __global__ void gemv_##SUF(const A* W, const A* x, long ldx, float* y, long ldy, int T, int N, int K, int acc) { pdl_entry(); gemv_impl<A>(W, x, ldx, y, ldy, T, N, K, acc); } \
 extern "C" __global__ void gemv_gateup_##SUF(const A* W, const A* x, long ldx, A* act, int T, int F, int K) { pdl_entry(); gemv_gateup_impl<A>(W, x, ldx, act, T, F, K); } \
 extern "C" __global__ void moe_gateup_##SUF(const A* W, const A* x, const int* perm, A* act, const int* c, const int* o, const int* a, int F, int K) { pdl_entry(); moe_gateup_impl<A>(W, x, perm, act, c, o, a, F, K); } \
-extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, const int* a, int N, int K) { pdl_entry(); moe_down_impl<A>(W, act, yg, c, o, a, N, K); }
+extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, const int* a, int N, int K) { pdl_entry(); moe_down_impl<A>(W, act, yg, c, o, a, N, K); } \
+extern "C" __global__ void gemv_qkv_rope_##SUF(const A* W, const A* x, long ldx, int K, const float* bias, const float* cs, const float* sn, \
+    const int* slots, const int* pos, float* q, A* kc, A* vc, int T, int nh, int nkv, int hd, int maxLen, float clip, int flags) \
+{ pdl_entry(); gemv_qkv_rope_impl<A>(W, x, ldx, K, bias, cs, sn, slots, pos, q, kc, vc, T, nh, nkv, hd, maxLen, clip, flags); }
 
 DEFINE_GEMV(f32, float)
 DEFINE_GEMV(bf16, bf16_t)

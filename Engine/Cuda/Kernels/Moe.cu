@@ -15,10 +15,23 @@ __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int
     for (int t = threadIdx.x; t < T; t += blockDim.x)
     {
         const float* row = logits + (long)t * ld;
+        // Up to 64 experts: exp(logit - max) kept in registers/local memory, so each logit is read once.
+        float ex[64];
+        bool cached = E <= 64;
         float mx = NEG_INF;
-        for (int e = 0; e < E; e++) mx = fmaxf(mx, row[e]);
+        for (int e = 0; e < E; e++)
+        {
+            float v = row[e];
+            if (cached) ex[e] = v;
+            mx = fmaxf(mx, v);
+        }
         float sum = 0.0f;
-        for (int e = 0; e < E; e++) sum += expf(row[e] - mx);
+        for (int e = 0; e < E; e++)
+        {
+            float v = expf((cached ? ex[e] : row[e]) - mx);
+            if (cached) ex[e] = v;
+            sum += v;
+        }
         int ids[16]; float w[16]; float wsum = 0.0f;
         for (int k = 0; k < K; k++)
         {
@@ -27,7 +40,7 @@ __device__ void route_impl(const float* logits, int ld, int T, int E, int K, int
             {
                 bool taken = false;
                 for (int j = 0; j < k; j++) taken |= ids[j] == e;
-                float p = expf(row[e] - mx) / sum;
+                float p = (cached ? ex[e] : expf(row[e] - mx)) / sum;
                 if (!taken && (best < 0 || p > bv)) { best = e; bv = p; }
             }
             ids[k] = best; w[k] = bv; wsum += bv;
@@ -117,37 +130,98 @@ extern "C" __global__ void moe_combine_bf16(float* h, const float* yg, const int
 extern "C" __global__ void gather_rows_f32(const float* x, float* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<float>(x, xg, permToken, H); }
 extern "C" __global__ void gather_rows_bf16(const bf16_t* x, bf16_t* xg, const int* permToken, int H) { pdl_entry(); gather_rows_impl<bf16_t>(x, xg, permToken, H); }
 
-// Router for a few tokens in one block: logits[t, r] = x[t] . W[r] for r < rows (E routed experts, plus the
-// shared-expert gate row when present), written fp32; one warp per (token, row) dot, then router_topk's work.
-template <typename A>
-__device__ void router_small_impl(const A* x, const A* W, float* logits, int T, int rows, int H)
+// Router for a few tokens (T <= 32) in one block of 1024 threads, in fp32 throughout (weights, input, logits).
+// Step 1, the post-attention RMSNorm of the residual h: 32/T warps per token, so one token's row is read in one
+// round of memory latency; it writes the GEMM-input copy xn for the experts and the fp32 copy xnf for the router.
+// Step 2, logits[t, r] = xnf[t] . W[r] for r < rows (E routed experts, plus the shared-expert gate row when
+// present): 32/(T*rows) warps per dot when that is more than one, partial sums added in a fixed order. H is a
+// multiple of 4. Step 3 is router_topk's work.
+__device__ __forceinline__ float dot4_range(const float* x, const float* w, int i0, int step, int H)
 {
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
-    for (int p = warp; p < T * rows; p += nw)
+    float acc = 0.0f;
+    for (int i = i0; i < H; i += 4 * step)
     {
-        int t = p / rows, r = p - t * rows;
-        const A* xr = x + (long)t * H;
-        const A* wr = W + (long)r * H;
-        float acc = 0.0f;
-        for (int i = lane * 8; i < H; i += 32 * 8)
-        {
-            float xf[8], wf[8];
-            load8<A>(xr + i, xf);
-            load8<A>(wr + i, wf);
+        float4 xv[4], wv[4];
 #pragma unroll
-            for (int e = 0; e < 8; e++) acc += xf[e] * wf[e];
+        for (int u = 0; u < 4; u++)
+        {
+            int j = i + u * step;
+            xv[u] = j < H ? *reinterpret_cast<const float4*>(x + j) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            wv[u] = j < H ? __ldg(reinterpret_cast<const float4*>(w + j)) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        }
+#pragma unroll
+        for (int u = 0; u < 4; u++) acc += xv[u].x * wv[u].x + xv[u].y * wv[u].y + xv[u].z * wv[u].z + xv[u].w * wv[u].w;
+    }
+    return acc;
+}
+
+template <typename A>
+__device__ void router_norm_impl(const float* h, const float* normW, float eps, A* xn, float* xnf, const float* W,
+    float* logits, int T, int rows, int H)
+{
+    __shared__ float sPart[32];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    int gw = max(1, nw / T);
+    int t = warp / gw, tid = (warp - t * gw) * 32 + lane, gs = gw * 32;
+    bool mine = t < T;
+    float ss = 0.0f;
+    if (mine)
+        for (int i = tid; i < H; i += gs) { float v = h[(long)t * H + i]; ss += v * v; }
+    ss = warp_sum(ss);
+    if (lane == 0) sPart[warp] = ss;
+    __syncthreads();
+    if (mine)
+    {
+        float tot = 0.0f;
+        for (int w = 0; w < gw; w++) tot += sPart[t * gw + w];
+        float r = rsqrtf(tot / (float)H + eps);
+        for (int i = tid; i < H; i += gs)
+        {
+            float v = normW[i] * (h[(long)t * H + i] * r);
+            xn[(long)t * H + i] = from_f<A>(v);
+            xnf[(long)t * H + i] = v;
+        }
+    }
+    // Global writes of this block are visible to its other threads after the barrier (sPart is free again too).
+    __syncthreads();
+    int P = T * rows, gd = nw / P;
+    if (gd > 1)
+    {
+        int p = warp / gd, sub = warp - p * gd;
+        float acc = 0.0f;
+        if (p < P)
+        {
+            int tt = p / rows, rr = p - tt * rows;
+            acc = dot4_range(xnf + (long)tt * H, W + (long)rr * H, (sub * 32 + lane) * 4, gd * 128, H);
         }
         acc = warp_sum(acc);
-        if (lane == 0) logits[(long)t * rows + r] = acc;
+        if (lane == 0) sPart[warp] = acc;
+        __syncthreads();
+        if (threadIdx.x < P)
+        {
+            float sum = 0.0f;
+            for (int w = 0; w < gd; w++) sum += sPart[threadIdx.x * gd + w];
+            logits[threadIdx.x] = sum;
+        }
+    }
+    else
+    {
+        for (int p = warp; p < P; p += nw)
+        {
+            int tt = p / rows, rr = p - tt * rows;
+            float acc = warp_sum(dot4_range(xnf + (long)tt * H, W + (long)rr * H, lane * 4, 128, H));
+            if (lane == 0) logits[p] = acc;
+        }
     }
 }
 
-// Router GEMV and routing in one launch for decode-sized batches.
+// Norm, router GEMV and routing in one launch for decode-sized batches (H a multiple of 4).
 #define DEFINE_ROUTER(SUF, A) \
-extern "C" __global__ void router_fused_##SUF(const A* x, const A* W, float* logits, int T, int rows, int H, int E, int K, \
-    int renorm, int* topkIds, float* topkW, int* counts, int* offsets, int* permToken, int* inv, int* active) \
+extern "C" __global__ void router_norm_fused_##SUF(const float* h, const float* normW, float eps, A* xn, float* xnf, \
+    const float* W, float* logits, int T, int rows, int H, int E, int K, int renorm, int* topkIds, float* topkW, int* counts, \
+    int* offsets, int* permToken, int* inv, int* active) \
 { pdl_entry(); \
-    router_small_impl<A>(x, W, logits, T, rows, H); \
+    router_norm_impl<A>(h, normW, eps, xn, xnf, W, logits, T, rows, H); \
     __syncthreads(); \
     route_impl(logits, rows, T, E, K, renorm, topkIds, topkW, counts, offsets, permToken, inv, active); \
 }

@@ -53,6 +53,11 @@ public sealed class RedisStreamConsumer
             await RewindAsync(from, handler, cancellationToken).ConfigureAwait(false);
         }
 
+        if (_options.TakeOverPendingFirst)
+        {
+            await TakeOverAsync(handler, cancellationToken).ConfigureAwait(false);
+        }
+
         var readOwnPending = true;
         var nextClaim = _time.GetUtcNow();
         while (!cancellationToken.IsCancellationRequested)
@@ -97,6 +102,30 @@ public sealed class RedisStreamConsumer
         cancellationToken.ThrowIfCancellationRequested();
     }
 
+    private async Task TakeOverAsync(Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var delivered = await RetryAsync(() => DrainAsync(() => _queue.ReadPendingAsync(_options.ConsumerName), handler, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (await RetryAsync(_queue.PendingCountAsync, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return;
+            }
+
+            // Others' entries: their owner acks them soon (handover) or they become claimable (owner dead).
+            var claimed = await RetryAsync(() => DrainAsync(() => _queue.ClaimIdleAsync(_options.ConsumerName, _options.ClaimMinIdle), handler, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (claimed > 0)
+            {
+                RedisStreamConsumerLog.Claimed(_logger, _queue.Options.StreamKey, _options.ConsumerName, claimed);
+            }
+
+            if (delivered + claimed == 0)
+            {
+                await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task RewindAsync(RedisStreamSequenceToken from, Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
         var cursor = from;
@@ -138,6 +167,39 @@ public sealed class RedisStreamConsumer
 
     private async Task<int> DeliverAsync(IReadOnlyList<RedisStreamEntry> batch, Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
+        if (!_options.ConcurrentStreams || batch.Count < 2)
+        {
+            await DeliverInOrderAsync(batch, handler, cancellationToken).ConfigureAwait(false);
+            return batch.Count;
+        }
+
+        // One sequence per logical stream (its order kept), the streams side by side: a slow or retried consumer
+        // delays only its own stream. A failure surfaces once every stream's run ended; the failed stream's
+        // remaining entries stay pending, still in order.
+        var byStream = new Dictionary<string, List<RedisStreamEntry>>(StringComparer.Ordinal);
+        foreach (var entry in batch)
+        {
+            if (!byStream.TryGetValue(entry.StreamId, out var entries))
+            {
+                byStream[entry.StreamId] = entries = [];
+            }
+
+            entries.Add(entry);
+        }
+
+        var runs = new Task[byStream.Count];
+        var next = 0;
+        foreach (var entries in byStream.Values)
+        {
+            runs[next++] = DeliverInOrderAsync(entries, handler, cancellationToken);
+        }
+
+        await Task.WhenAll(runs).ConfigureAwait(false);
+        return batch.Count;
+    }
+
+    private async Task DeliverInOrderAsync(IReadOnlyList<RedisStreamEntry> batch, Func<RedisStreamEntry, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
         // Each ack goes out as soon as its handler completed, without waiting for Redis' reply before the next
         // entry: at-least-once holds and a batch costs about one round trip, not one per entry.
         var acks = new List<Task>(batch.Count);
@@ -171,7 +233,6 @@ public sealed class RedisStreamConsumer
         }
 
         await Task.WhenAll(acks).ConfigureAwait(false);
-        return batch.Count;
     }
 
     private void MarkDelivered(RedisStreamSequenceToken token)

@@ -149,6 +149,8 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
             PollInterval = _options.PollInterval,
             ClaimMinIdle = _options.ClaimMinIdle,
             ClaimInterval = _options.ClaimInterval,
+            TakeOverPendingFirst = _options.OrderedTakeover,
+            ConcurrentStreams = _options.ConcurrentStreams,
         }, _time);
         while (!cancellationToken.IsCancellationRequested)
         {

@@ -17,6 +17,12 @@ public sealed class RedisStreamPullingOptions
 
     public TimeSpan ClaimInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A new owner delivers what the previous owner left unacked before new entries (order per stream).</summary>
+    public bool OrderedTakeover { get; init; } = true;
+
+    /// <summary>Entries of different logical streams in a batch are delivered side by side (each stream in order).</summary>
+    public bool ConcurrentStreams { get; init; } = true;
+
     /// <summary>Wait before a queue whose handler failed is read again (its entry is still pending).</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -39,6 +39,18 @@ public readonly record struct RedisStreamSequenceToken(long Milliseconds, long S
         return true;
     }
 
+    /// <summary>The Redis entry id a provider-neutral token carries (redis provider: SequenceNumber-EventIndex).</summary>
+    public static RedisStreamSequenceToken From(StreamSequenceToken token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return new RedisStreamSequenceToken(token.SequenceNumber, token.EventIndex);
+    }
+
+    /// <summary>The token observers of the redis provider receive.</summary>
+    public StreamSequenceToken ToStreamSequenceToken() => new(Milliseconds, Sequence);
+
+    public static implicit operator StreamSequenceToken(RedisStreamSequenceToken token) => token.ToStreamSequenceToken();
+
     public int CompareTo(RedisStreamSequenceToken other)
     {
         var byTime = Milliseconds.CompareTo(other.Milliseconds);

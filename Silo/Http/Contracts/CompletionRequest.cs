@@ -19,6 +19,9 @@ public sealed class CompletionRequest
     public JsonElement Stop { get; set; }
 
     public int? N { get; set; }
+
+    /// <summary>Legacy completions: return per-token log-probabilities (0 alternatives is served).</summary>
+    public int? Logprobs { get; set; }
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
 }

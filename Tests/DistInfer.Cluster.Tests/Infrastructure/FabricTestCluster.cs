@@ -15,6 +15,7 @@ namespace DistInfer.Cluster.Tests.Infrastructure;
 public sealed class FabricTestCluster : IAsyncDisposable
 {
     private readonly List<ServiceProvider> _providers = [];
+    private Action<IServiceCollection>? _configure;
 
     public InProcessClusterMembership Membership { get; } = new();
 
@@ -22,12 +23,10 @@ public sealed class FabricTestCluster : IAsyncDisposable
 
     public IGrainFactory GrainFactory => Silos.First(s => s.IsRunning).GrainFactory;
 
-    /// <summary>The silos' clock; null is the system clock.</summary>
-    public TimeProvider? Time { get; init; }
-
-    public static async Task<FabricTestCluster> StartAsync(int silos, TimeProvider? time = null)
+    /// <summary>Silos in this process; <paramref name="configure"/> adds services to every silo (test listeners).</summary>
+    public static async Task<FabricTestCluster> StartAsync(int silos, Action<IServiceCollection>? configure = null)
     {
-        var cluster = new FabricTestCluster { Time = time };
+        var cluster = new FabricTestCluster { _configure = configure };
         for (var i = 0; i < silos; i++)
         {
             await cluster.AddSiloAsync();
@@ -39,12 +38,8 @@ public sealed class FabricTestCluster : IAsyncDisposable
     public async Task<Silo> AddSiloAsync()
     {
         var services = new ServiceCollection();
+        _configure?.Invoke(services);
         services.AddSingleton<IClusterMembershipService>(Membership);
-        if (Time is not null)
-        {
-            services.AddSingleton(Time);
-        }
-
         var index = Silos.Count;
         services.AddDistInferSilo(o =>
         {

@@ -61,6 +61,27 @@ public sealed class TestCluster : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client built through AddDistInferClient, so services (stream providers) can be added to it.</summary>
+    public async Task<ClusterClient> ConnectClientAsync(Action<IServiceCollection> services)
+    {
+        var collection = new ServiceCollection();
+        collection.AddDistInferClient(o =>
+        {
+            o.ClusterId = "test";
+            foreach (var silo in Silos)
+            {
+                o.Gateways.Add($"{silo.Address.Host}:{silo.Address.Port}");
+            }
+        });
+        services(collection);
+        var provider = collection.BuildServiceProvider();
+        _providers.Add(provider);
+        var client = provider.GetRequiredService<ClusterClient>();
+        await client.ConnectAsync();
+        _clients.Add(client);
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)

@@ -13,7 +13,8 @@ namespace DistInfer.Bench.Commands;
 
 /// <summary>
 /// `fabric`: the same batch through the in-process engine and through the fabric on 1 and on 3 in-process silos
-/// (real TCP on loopback): decode tokens/s, their ratio, and the added decode latency per MoE layer.
+/// (real TCP on loopback): decode tokens/s, their ratio, the added decode latency per MoE layer, and the pipeline
+/// utilisation (each stage's busy time over the run's wall time) for each micro-batch count.
 /// </summary>
 internal sealed class FabricCommand : IBenchCommand
 {
@@ -21,7 +22,7 @@ internal sealed class FabricCommand : IBenchCommand
 
     public string Summary => "fabric (1 and 3 silos on loopback) against the in-process engine, same model and batch";
 
-    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 2]";
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 1,2,4]";
 
     public int Run(BenchArgs args)
     {
@@ -29,12 +30,12 @@ internal sealed class FabricCommand : IBenchCommand
         var batch = args.Int("batch", 16);
         var newTokens = args.Int("new", 32);
         var stages = args.Int("stages", 2);
-        var micro = args.Int("micro-batches", 2);
+        var micro = args.IntList("micro-batches", [1, 2, 4]);
         args.RejectUnknown();
         return RunAsync(model, batch, newTokens, stages, micro).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int micro)
+    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int[] microBatches)
     {
         var engine = TransformerModel.Load(model, Gemm.Default);
         var moeLayers = engine.Config.MoeLayers.Count(m => m);
@@ -49,16 +50,26 @@ internal sealed class FabricCommand : IBenchCommand
         {
             await using var cluster = await InProcessCluster.StartAsync(silos);
             var info = await cluster.Factory.GetGrain<IModelRegistryGrain>("bench").Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
-            var fabric = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), prompts, parameters);
-            var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
-            Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages: {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
-                $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer");
+            foreach (var micro in microBatches)
+            {
+                var fabric = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), prompts, parameters);
+                var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
+                var utilisation = new List<string>();
+                for (var s = 0; s < info.Stages; s++)
+                {
+                    var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, s).ToString()).Status();
+                    utilisation.Add($"{PipelineUtilisation.Of(status, fabric.FromTicks, fabric.ToTicks):P0}");
+                }
+
+                Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages, {micro} micro-batch(es): {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
+                    $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer, stage utilisation {string.Join(" / ", utilisation)}");
+            }
         }
 
         return 0;
     }
 
-    private static async Task<(double TokensPerSecond, double StepMs)> MeasureAsync(IBatchExecutor executor, int[][] prompts, SamplingParams parameters)
+    private static async Task<(double TokensPerSecond, double StepMs, long FromTicks, long ToTicks)> MeasureAsync(IBatchExecutor executor, int[][] prompts, SamplingParams parameters)
     {
         await using var batcher = new ContinuousBatcher(executor, []);
         // Warm-up: one short request so JIT and connections are in place.
@@ -66,6 +77,7 @@ internal sealed class FabricCommand : IBenchCommand
         {
         }
 
+        var from = DateTimeOffset.UtcNow.UtcTicks;
         var clock = Stopwatch.StartNew();
         var firstStep = batcher.Steps;
         await Task.WhenAll(prompts.Select(async p =>
@@ -76,7 +88,7 @@ internal sealed class FabricCommand : IBenchCommand
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         var steps = batcher.Steps - firstStep;
-        return (prompts.Length * parameters.MaxNewTokens / seconds, seconds * 1000 / steps);
+        return (prompts.Length * parameters.MaxNewTokens / seconds, seconds * 1000 / steps, from, DateTimeOffset.UtcNow.UtcTicks);
     }
 
     private static string FindRoot()

@@ -1,0 +1,63 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Engine.Serving;
+using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistInfer.Cluster.Tests;
+
+public sealed class PipelineTests
+{
+    private static readonly int[][] Prompts = [[175, 196, 25, 502, 67, 211, 407, 103], [218, 392, 167, 486, 68, 432], [5, 6, 7], [300, 1, 44, 98, 12]];
+
+    [Theory]
+    [InlineData("mixtral")]
+    [InlineData("llama")]
+    public async Task Generate_TwoStagesFourMicroBatches_StagesBusyAtTheSameTimeAndTokensUnchanged(string fixture)
+    {
+        const string Model = "piped";
+        var probe = new PipelineOverlapProbe(Model);
+        await using var cluster = await FabricTestCluster.StartAsync(3, services => services.AddSingleton<IStageActivityListener>(probe));
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model)
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture(fixture), Stages = 2 });
+        var parameters = new SamplingParams { MaxNewTokens = 8, MinNewTokens = 8 };
+        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default)).Generate(Prompts, parameters);
+
+        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions { MicroBatches = 4 }), []);
+        var results = await Task.WhenAll(Prompts.Select(p => FabricGenerationTests.Collect(batcher.GenerateAsync(p, parameters))));
+
+        for (var i = 0; i < Prompts.Length; i++)
+        {
+            Assert.Equal(expected[i].GeneratedIds, results[i]);
+        }
+
+        var first = await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(Model, 0, 0).ToString()).Status();
+        var second = await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(Model, 0, 1).ToString()).Status();
+        Assert.Equal(0, probe.Misses);
+        Assert.True(probe.Overlaps > 0, "stage 1 never started a micro-batch while stage 0 worked on the next one");
+        Assert.True(PipelineUtilisation.Overlap(first, second) > TimeSpan.Zero, "the recorded busy intervals of the two stages never overlap");
+        Assert.Equal(first.Steps, first.BusyStartTicks.Length);
+        Assert.Equal(second.Steps, second.BusyEndTicks.Length);
+        Assert.InRange(first.Utilisation, double.Epsilon, 1);
+        Assert.InRange(second.Utilisation, double.Epsilon, 1);
+    }
+
+    [Fact]
+    public async Task Status_AfterGeneration_ReportsEachStagesUtilisation()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        await using var client = await cluster.ConnectClientAsync();
+        var front = client.GetGrain<IFrontGrain>("status");
+        await front.Deploy("util", new DeploymentRequest { ModelPath = RepoPaths.Fixture("qwen3_moe"), Stages = 2 });
+        await front.Generate(new GenerateRequest { Model = "util", Prompts = [[5, 6, 7], [8, 9]], MaxNewTokens = 4 });
+
+        var status = await front.Status();
+
+        var stages = status.Stages.Where(s => s.Model == "util").OrderBy(s => s.Stage).ToList();
+        Assert.Equal(2, stages.Count);
+        Assert.All(stages, s => Assert.InRange(s.Utilisation, double.Epsilon, 1));
+    }
+}

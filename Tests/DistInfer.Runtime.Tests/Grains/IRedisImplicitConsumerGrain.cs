@@ -1,0 +1,6 @@
+namespace DistInfer.Runtime.Tests.Grains;
+
+public interface IRedisImplicitConsumerGrain : IGrainWithStringKey
+{
+    Task<string> WhereAmI();
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace DistInfer.Silo.Tests.Processes;
+
+/// <summary>One `distinfer-silo` process with Redis clustering: started, read until it says it is up, killed (SIGKILL).</summary>
+internal sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(Process process, string name, int port)
+    {
+        _process = process;
+        Name = name;
+        Port = port;
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    /// <summary>HOST:PORT of its silo endpoint, which is also its client gateway.</summary>
+    public string Gateway => $"127.0.0.1:{Port}";
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<SiloProcess> StartAsync(string redis, string clusterId, string name)
+    {
+        var port = RedisServer.FreePort();
+        var info = DotnetTool.StartInfo("distinfer-silo.dll",
+            "--name", name, "--cluster-id", clusterId, "--clustering", "redis", "--redis", redis,
+            "--silo-port", Invariant(port), "--gateway-port", Invariant(port), "--http-port", Invariant(RedisServer.FreePort()));
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var silo = new SiloProcess(process, name, port);
+        process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
+        process.Exited += (_, _) => silo._up.TrySetException(new InvalidOperationException($"{name} exited before it was up:\n{silo.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await silo._up.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+
+        return silo;
+    }
+
+    /// <summary>kill -9: no graceful leave, the cluster has to find out by itself.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        _process.Dispose();
+    }
+
+    private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line.StartsWith($"distinfer-silo {Name} is up", StringComparison.Ordinal))
+        {
+            _up.TrySetResult();
+        }
+    }
+}
