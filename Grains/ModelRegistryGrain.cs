@@ -45,7 +45,6 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
 
         // Versions keep rising across redeployments, so no stage keeps an older deployment's replica set.
         var version = (_deployment?.ReplicaSetVersion ?? 0) + 1;
-        _deployment = null;
         var config = ModelConfigReader.Load(await store.ResolveDirectoryAsync(modelPath, sources));
         var plan = PartitionPlanner.Plan(config, request.Stages);
         var moeLayers = Enumerable.Range(0, config.NumLayers).Where(l => config.MoeLayers[l]).ToList();

@@ -50,7 +50,7 @@ public sealed class StageGrain : Grain, IStageGrain
         var current = await GrainFactory.GetGrain<IModelRegistryGrain>(request.Model).Describe();
         if (current is not null && current.ReplicaSetVersion > request.ReplicaSetVersion && current.ModelPath == request.ModelPath)
         {
-            request = ModelRegistryGrain.StageRequest(current, request.Replica, request.Stage);
+            request = request with { ExpertReplicaSet = current.ExpertReplicaSet, ExpertReplicaCounts = current.ExpertReplicaCounts, ReplicaSetVersion = current.ReplicaSetVersion };
         }
 
         _request = request;

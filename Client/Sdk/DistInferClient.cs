@@ -54,6 +54,13 @@ public sealed class DistInferClient : IAsyncDisposable
     /// <summary>Every activation's weight loading (and shipping) for a model, readable while <see cref="DeployAsync"/> runs.</summary>
     public Task<DeploymentProgress> DeployProgressAsync(string name) => _grains.GetGrain<IModelRegistryGrain>(name).Progress();
 
+    /// <summary>Per expert replica load since the last rebalance, and balancedness (mean / max tokens per slot).</summary>
+    public Task<ExpertLoadReport> ExpertLoadAsync(string model) => _grains.GetGrain<IExpertBalancerGrain>(model).Report();
+
+    /// <summary>Replicates hot experts and moves replicas by the load since the last rebalance.</summary>
+    public Task<RebalanceResult> RebalanceAsync(string model, RebalanceRequest? request = null) =>
+        _grains.GetGrain<IExpertBalancerGrain>(model).Rebalance(request ?? new RebalanceRequest());
+
     /// <summary>Streams the continuation of a text prompt, encoded and decoded with the model's tokenizer.</summary>
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(string model, string prompt, GenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -40,4 +40,33 @@ public sealed class ClientSdkTests
         var status = await client.StatusAsync();
         Assert.Equal(info.MoeLayers.Count * info.NumExperts, status.Experts.Count(e => e.Model == "demo"));
     }
+
+    [Fact]
+    public async Task RebalanceAsync_AfterSkewedTraffic_AddsReplicasAndReportsThem()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var silo = cluster.Silos[0];
+        await using var client = await DistInferClient.ConnectAsync(new DistInferClientOptions
+        {
+            ClusterId = "fabric-test",
+            Gateways = { $"{silo.Address.Host}:{silo.Address.Port}" },
+        });
+        var info = await client.DeployAsync("skew", new DeploymentRequest { ModelPath = checkpoint.Path });
+        var idle = await client.ExpertLoadAsync("skew");
+        Assert.Equal(info.MoeLayers.Count * info.NumExperts, idle.Rows.Count);
+        Assert.Equal(0, idle.Tokens);
+
+        await foreach (var _ in client.GenerateAsync("skew", checkpoint.Tokens(Balancing.BalancingSteps.Skewed, new Random(3)), new GenerationOptions { MaxNewTokens = 2, MinNewTokens = 2 }))
+        {
+        }
+
+        var busy = await client.ExpertLoadAsync("skew");
+        var result = await client.RebalanceAsync("skew", new RebalanceRequest { SlotsPerLayer = 16 });
+
+        Assert.True(busy.Balancedness < 0.5, $"balancedness {busy.Balancedness:F3}");
+        Assert.True(result.Changed);
+        Assert.True(result.Added > 0);
+        Assert.Equal(result.Replicas.Count, (await client.ExpertLoadAsync("skew")).Rows.Count);
+    }
 }

@@ -1,3 +1,7 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Grains;
 using DistInfer.Grains.Routing;
 
 namespace DistInfer.Cluster.Tests.Balancing;
@@ -66,4 +70,52 @@ public sealed class ExpertDispatcherTests
         Assert.Equal(0, slot.End(2));
         Assert.Equal(6, slot.Dispatched);
     }
+
+    [Fact]
+    public async Task UpdateAsync_ReplicaLeavesWithTokensInFlight_CompletesOnlyOnceTheyReturn()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts);
+        var layer = 0;
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@a:1", "m/0/0/1@b:1"));
+
+        // Expert 0 gets 5 tokens, split over its two replicas; both calls stay in flight.
+        var routing = new MoeRouting(5, 1, model.Config.NumExperts, [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]);
+        var run = dispatcher.RunAsync(model, layer, routing, new float[5 * model.Config.HiddenSize]);
+        Assert.Equal(3, experts["m/0/0/0@a:1"].Rows);
+        Assert.Equal(2, experts["m/0/0/1@b:1"].Rows);
+        Assert.Equal(3, dispatcher.Statistics().Single(r => r.Key == "m/0/0/0@a:1").Outstanding);
+
+        var update = dispatcher.UpdateAsync(Request(2, "m/0/0/0@a:1"));
+        var stale = dispatcher.UpdateAsync(Request(1, "m/0/0/0@a:1", "m/0/0/1@b:1"));
+        Assert.True(stale.IsCompleted);
+        Assert.Equal(2, dispatcher.Version);
+        Assert.False(update.IsCompleted, "the update finished while the leaving replica still had 2 tokens in flight");
+
+        experts["m/0/0/0@a:1"].Release();
+        experts["m/0/0/1@b:1"].Release();
+        await update;
+        var outputs = await run;
+
+        Assert.Equal(5 * model.Config.HiddenSize, outputs[0]!.Length);
+        Assert.Equal(["m/0/0/0@a:1"], dispatcher.Statistics().Select(r => r.Key));
+        Assert.Equal(0, dispatcher.Statistics()[0].Outstanding);
+    }
+
+    private static StageLoadRequest Request(long version, params string[] keys) => new()
+    {
+        Model = "m",
+        ModelPath = "/nowhere",
+        ReplicaSetVersion = version,
+        ExpertReplicaSet = [.. keys.Select(k => ExpertKey.Parse(k)).Select(k => new ExpertReplicaInfo
+        {
+            Layer = k.Layer,
+            Expert = k.Expert,
+            Replica = k.Replica,
+            Pin = k.Pin ?? "",
+            Key = k.ToString(),
+        })],
+    };
 }
