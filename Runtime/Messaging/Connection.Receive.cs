@@ -1,138 +1,143 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net.Sockets;
 
 namespace DistInfer.Runtime.Messaging;
 
-/// <summary>Receiving: socket → pipe → frames (oversize frames answered from their header and skipped).</summary>
+/// <summary>
+/// Receiving: one loop reads the socket and dispatches every whole frame it holds, on the thread the read completed
+/// on (no hand-off to a second loop). Small frames are parsed in place from a shared buffer; a frame larger than that
+/// buffer gets one pooled array of its own, filled straight from the socket, so it is neither copied between pipe
+/// segments nor reassembled. Oversize frames are answered from their header and skipped.
+/// </summary>
 internal sealed partial class Connection
 {
+    /// <summary>Shared receive buffer; frames that do not fit are read into their own array.</summary>
+    internal const int ReceiveBufferSize = 64 * 1024;
+
     private async Task ReceiveLoopAsync()
     {
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        var start = 0;
+        var end = 0;
         Exception? error = null;
         try
         {
             while (true)
             {
-                // A large frame in progress is received in big reads (fewer syscalls and wake-ups).
-                var memory = _input.Writer.GetMemory(Math.Clamp(Volatile.Read(ref _expectedBytes), ReceiveChunk, 8 * 1024 * 1024));
-                var read = await _socket.ReceiveAsync(memory, SocketFlags.None, _closing.Token).ConfigureAwait(false);
+                while (end - start >= FrameCodec.PrefixSize)
+                {
+                    var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(start));
+                    if (length < 0 || length > _options.MaxMessageSize)
+                    {
+                        if (end - start < FrameCodec.PrefixSize + FrameCodec.FixedHeaderSize)
+                        {
+                            break;
+                        }
+
+                        // Answer from the fixed header, then drop exactly 'length' bytes; the connection stays usable.
+                        _handler.OnOversizeMessage(this, FrameCodec.ReadFixed(buffer.AsSpan(start + FrameCodec.PrefixSize, FrameCodec.FixedHeaderSize)), length);
+                        start += FrameCodec.PrefixSize;
+                        (start, end) = await SkipAsync(buffer, start, end, (uint)length).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    var total = FrameCodec.PrefixSize + length;
+                    if (end - start >= total)
+                    {
+                        Dispatch(buffer.AsSpan(start + FrameCodec.PrefixSize, length));
+                        start += total;
+                        continue;
+                    }
+
+                    if (total <= buffer.Length)
+                    {
+                        break;
+                    }
+
+                    await ReceiveLargeAsync(buffer.AsMemory(start + FrameCodec.PrefixSize, end - start - FrameCodec.PrefixSize), length).ConfigureAwait(false);
+                    start = end = 0;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                else if (start > 0)
+                {
+                    // Move the partial frame to the front so the next read completes it.
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+
+                var read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, _closing.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
                 }
 
-                _input.Writer.Advance(read);
-                var flush = await _input.Writer.FlushAsync(_closing.Token).ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            error = ex;
-        }
-
-        await _input.Writer.CompleteAsync().ConfigureAwait(false);
-        Close(error ?? new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} closed by the peer"));
-    }
-
-    private async Task ProcessLoopAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                var result = await _input.Reader.ReadAsync().ConfigureAwait(false);
-                var buffer = result.Buffer;
-                while (TryProcessFrame(ref buffer))
-                {
-                }
-
-                _input.Reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
+                end += read;
             }
         }
         catch (Exception ex)
         {
-            Close(ex);
+            error = ex;
         }
 
-        await _input.Reader.CompleteAsync().ConfigureAwait(false);
+        ArrayPool<byte>.Shared.Return(buffer);
+        Close(error ?? new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} closed by the peer"));
     }
 
-    private bool TryProcessFrame(ref ReadOnlySequence<byte> buffer)
+    /// <summary>A frame larger than the shared buffer: one pooled array, the rest read straight into it.</summary>
+    private async Task ReceiveLargeAsync(ReadOnlyMemory<byte> received, int length)
     {
-        if (_skipRemaining > 0)
+        var frame = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            var n = Math.Min(_skipRemaining, buffer.Length);
-            buffer = buffer.Slice(n);
-            _skipRemaining -= n;
-            if (_skipRemaining > 0)
+            received.CopyTo(frame);
+            var filled = received.Length;
+            while (filled < length)
             {
-                return false;
+                var read = await _socket.ReceiveAsync(frame.AsMemory(filled, length - filled), SocketFlags.None, _closing.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} closed in the middle of a message");
+                }
+
+                filled += read;
             }
 
-            _handler.OnOversizeMessage(this, _skipped, 0);
-            return true;
+            Dispatch(frame.AsSpan(0, length));
         }
-
-        if (!FrameCodec.TryReadLength(buffer, out var length))
+        finally
         {
-            return false;
+            ArrayPool<byte>.Shared.Return(frame);
         }
+    }
 
-        if (length < 0 || length > _options.MaxMessageSize)
+    /// <summary>Drops <paramref name="remaining"/> bytes (buffered ones first); returns the buffer's new bounds.</summary>
+    private async Task<(int Start, int End)> SkipAsync(byte[] buffer, int start, int end, long remaining)
+    {
+        while (true)
         {
-            // Answer from the fixed header, then drop exactly 'length' bytes; the connection stays usable.
-            if (buffer.Length < FrameCodec.PrefixSize + FrameCodec.FixedHeaderSize)
+            var n = (int)Math.Min(remaining, end - start);
+            start += n;
+            remaining -= n;
+            if (remaining == 0)
             {
-                return false;
+                return (start, end);
             }
 
-            Span<byte> fixedPart = stackalloc byte[FrameCodec.FixedHeaderSize];
-            buffer.Slice(FrameCodec.PrefixSize, FrameCodec.FixedHeaderSize).CopyTo(fixedPart);
-            _skipped = FrameCodec.ReadFixed(fixedPart);
-            _handler.OnOversizeMessage(this, _skipped, length);
-            _skipped = default;
-            buffer = buffer.Slice(FrameCodec.PrefixSize);
-            _skipRemaining = (uint)length;
-            return true;
-        }
-
-        if (buffer.Length < FrameCodec.PrefixSize + length)
-        {
-            Volatile.Write(ref _expectedBytes, (int)(FrameCodec.PrefixSize + length - buffer.Length));
-            return false;
-        }
-
-        Volatile.Write(ref _expectedBytes, 0);
-
-        var frame = buffer.Slice(FrameCodec.PrefixSize, length);
-        if (frame.IsSingleSegment)
-        {
-            Dispatch(frame.FirstSpan);
-        }
-        else
-        {
-            var rented = ArrayPool<byte>.Shared.Rent(length);
-            try
+            var read = await _socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, _closing.Token).ConfigureAwait(false);
+            if (read == 0)
             {
-                frame.CopyTo(rented);
-                Dispatch(rented.AsSpan(0, length));
+                throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} closed in the middle of a message");
             }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
 
-        buffer = buffer.Slice(FrameCodec.PrefixSize + length);
-        return true;
+            start = 0;
+            end = read;
+        }
     }
 
     private void Dispatch(ReadOnlySpan<byte> frame)

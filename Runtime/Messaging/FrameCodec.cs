@@ -8,7 +8,8 @@ namespace DistInfer.Runtime.Messaging;
 /// <summary>
 /// Frame = int32 length (of what follows) | fixed header (24 bytes: kind, flags, status, reserved, correlation id,
 /// interface id, method id, timeout ms) | grain type and key (uint16 length + UTF-8 each) | body.
-/// The fixed part comes first so an oversize frame can be answered from its first bytes and skipped.
+/// The fixed part comes first so an oversize frame can be answered from its first bytes and skipped. Large immutable
+/// payloads may be attached to the frame (sent from their own memory); on the wire they are ordinary body bytes.
 /// </summary>
 public static class FrameCodec
 {
@@ -18,7 +19,7 @@ public static class FrameCodec
     /// <summary>Starts a frame: reserves the length prefix and writes the header; append the body, then <see cref="Finish"/>.</summary>
     public static PooledBufferWriter Begin(in MessageHeader header, int bodySizeHint = 256)
     {
-        var buffer = new PooledBufferWriter(PrefixSize + FixedHeaderSize + 128 + bodySizeHint);
+        var buffer = new PooledBufferWriter(PrefixSize + FixedHeaderSize + 128 + bodySizeHint) { AcceptsAttachments = true };
         var type = header.Target.Type ?? string.Empty;
         var key = header.Target.Key ?? string.Empty;
         var typeBytes = Encoding.UTF8.GetByteCount(type);
@@ -42,11 +43,11 @@ public static class FrameCodec
         return buffer;
     }
 
-    /// <summary>Patches the length prefix; returns the frame length (excluding the prefix).</summary>
+    /// <summary>Patches the length prefix; returns the frame length (excluding the prefix, including attachments).</summary>
     public static long Finish(PooledBufferWriter frame)
     {
-        var length = frame.WrittenCount - PrefixSize;
-        BinaryPrimitives.WriteInt32LittleEndian(frame.GetWrittenSpanForPatch(), length);
+        var length = frame.TotalLength - PrefixSize;
+        BinaryPrimitives.WriteInt32LittleEndian(frame.GetWrittenSpanForPatch(), (int)Math.Min(length, int.MaxValue));
         return length;
     }
 

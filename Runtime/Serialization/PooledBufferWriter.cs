@@ -2,18 +2,48 @@ using System.Buffers;
 
 namespace DistInfer.Runtime.Serialization;
 
-/// <summary>Growable <see cref="IBufferWriter{T}"/> over ArrayPool arrays; Dispose returns the array.</summary>
+/// <summary>
+/// Growable <see cref="IBufferWriter{T}"/> over ArrayPool arrays; Dispose returns the array. A writer that
+/// <see cref="AcceptsAttachments"/> (a message frame) can also carry borrowed memory between its written bytes, so a
+/// large immutable payload is sent from where it lies instead of being copied in.
+/// </summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
+    private List<(int Position, ReadOnlyMemory<byte> Bytes)>? _attachments;
+    private long _attachedBytes;
 
     public PooledBufferWriter(int initialCapacity = 4096)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
 
+    /// <summary>Bytes written into the buffer (attachments not included).</summary>
     public int WrittenCount => _written;
+
+    /// <summary>Whether <see cref="Attach"/> may be used (set on frames that go to a connection).</summary>
+    public bool AcceptsAttachments { get; init; }
+
+    /// <summary>Written bytes plus attached ones: the length that goes on the wire.</summary>
+    public long TotalLength => _written + _attachedBytes;
+
+    public bool HasAttachments => _attachments is { Count: > 0 };
+
+    /// <summary>Borrowed memory and the buffer position it sits at; the caller keeps it unchanged until disposed.</summary>
+    public IReadOnlyList<(int Position, ReadOnlyMemory<byte> Bytes)> Attachments => (IReadOnlyList<(int, ReadOnlyMemory<byte>)>?)_attachments ?? [];
+
+    /// <summary>Places <paramref name="bytes"/> after what is written so far, without copying them.</summary>
+    public void Attach(ReadOnlyMemory<byte> bytes)
+    {
+        if (!AcceptsAttachments)
+        {
+            throw new InvalidOperationException("This buffer does not accept attachments");
+        }
+
+        (_attachments ??= []).Add((_written, bytes));
+        _attachedBytes += bytes.Length;
+    }
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
@@ -38,13 +68,20 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
-    public void Reset() => _written = 0;
+    public void Reset()
+    {
+        _written = 0;
+        _attachments?.Clear();
+        _attachedBytes = 0;
+    }
 
     public void Dispose()
     {
         var buffer = _buffer;
         _buffer = [];
         _written = 0;
+        _attachments = null;
+        _attachedBytes = 0;
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);

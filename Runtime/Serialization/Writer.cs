@@ -25,6 +25,38 @@ public ref struct Writer
 
     public readonly long Position => _committed + _position;
 
+    /// <summary>
+    /// Set by generated code while it writes an [Immutable] argument or result: large arrays may then be sent from
+    /// the caller's memory (the caller promised not to change them), without a copy into the frame.
+    /// </summary>
+    public bool MayBorrow { get; set; }
+
+    /// <summary>Whether <see cref="WriteLengthPrefixedBorrowed"/> would attach <paramref name="length"/> bytes rather than copy them.</summary>
+    public readonly bool CanBorrow(int length) =>
+        MayBorrow && length >= PayloadThresholds.AttachBytes && _output is PooledBufferWriter { AcceptsAttachments: true };
+
+    /// <summary>Length then the bytes; attached to the frame without a copy when <see cref="CanBorrow"/>.</summary>
+    public void WriteLengthPrefixedBorrowed(ReadOnlyMemory<byte> bytes)
+    {
+        if (!CanBorrow(bytes.Length))
+        {
+            WriteLengthPrefixed(bytes.Span);
+            return;
+        }
+
+        WriteVarUInt64((ulong)bytes.Length);
+        if (_position > 0)
+        {
+            _output.Advance(_position);
+            _committed += _position;
+            _position = 0;
+        }
+
+        ((PooledBufferWriter)_output).Attach(bytes);
+        _committed += bytes.Length;
+        _span = _output.GetSpan();
+    }
+
     public void Commit()
     {
         if (_position > 0)

@@ -1,6 +1,6 @@
 namespace DistInfer.Runtime.Serialization.Codecs;
 
-/// <summary>Raw contiguous bytes: length then memcpy.</summary>
+/// <summary>Raw contiguous bytes: length then memcpy (or, for a large immutable array, the array itself as a send segment).</summary>
 public sealed class ByteArrayCodec : IFieldCodec<byte[]>
 {
     public void WriteField(ref Writer writer, uint fieldId, byte[] value)
@@ -12,7 +12,7 @@ public sealed class ByteArrayCodec : IFieldCodec<byte[]>
         }
 
         writer.WriteTag(fieldId, WireType.LengthPrefixed);
-        writer.WriteLengthPrefixed(value);
+        writer.WriteLengthPrefixedBorrowed(value);
     }
 
     public byte[] ReadValue(ref Reader reader, WireType wireType)

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace DistInfer.Runtime.Serialization.Codecs;
 
-/// <summary>Tensor buffers: raw little-endian float bytes, length then memcpy.</summary>
+/// <summary>Tensor buffers: raw little-endian float bytes, length then memcpy (or the array itself as a send segment when immutable and large).</summary>
 public sealed class FloatArrayCodec : IFieldCodec<float[]>
 {
     public void WriteField(ref Writer writer, uint fieldId, float[] value)
@@ -14,7 +14,15 @@ public sealed class FloatArrayCodec : IFieldCodec<float[]>
         }
 
         writer.WriteTag(fieldId, WireType.LengthPrefixed);
-        writer.WriteLengthPrefixed(MemoryMarshal.AsBytes(value.AsSpan()));
+        var bytes = value.Length * sizeof(float);
+        if (writer.CanBorrow(bytes))
+        {
+            writer.WriteLengthPrefixedBorrowed(new FloatArrayBytes(value).Memory);
+        }
+        else
+        {
+            writer.WriteLengthPrefixed(MemoryMarshal.AsBytes(value.AsSpan()));
+        }
     }
 
     public float[] ReadValue(ref Reader reader, WireType wireType)
