@@ -6,9 +6,10 @@ namespace DistInfer.Runtime.Messaging;
 
 /// <summary>
 /// Receiving: one loop reads the socket and dispatches every whole frame it holds, on the thread the read completed
-/// on (no hand-off to a second loop). Small frames are parsed in place from a shared buffer; a frame larger than that
-/// buffer gets one pooled array of its own, filled straight from the socket, so it is neither copied between pipe
-/// segments nor reassembled. Oversize frames are answered from their header and skipped.
+/// on (no hand-off to a second loop). Small frames are parsed in place from a shared buffer. A frame with attachments
+/// has them read from the socket straight into the arrays the grain receives (no copy); another frame larger than
+/// the buffer gets one pooled array of its own, filled straight from the socket. Oversize frames are answered from
+/// their header and skipped.
 /// </summary>
 internal sealed partial class Connection
 {
@@ -45,12 +46,33 @@ internal sealed partial class Connection
                     var total = FrameCodec.PrefixSize + length;
                     if (end - start >= total)
                     {
-                        Dispatch(buffer.AsSpan(start + FrameCodec.PrefixSize, length));
+                        DispatchContiguous(buffer.AsSpan(start + FrameCodec.PrefixSize, length));
                         start += total;
                         continue;
                     }
 
-                    if (total <= buffer.Length)
+                    if (end - start < FrameCodec.PrefixSize + 2)
+                    {
+                        break;
+                    }
+
+                    if ((buffer[start + FrameCodec.PrefixSize + 1] & FrameCodec.AttachmentsFlag) != 0)
+                    {
+                        // Attachments are read straight into their final arrays once the head (header, table, body) is here.
+                        var received = buffer.AsSpan(start + FrameCodec.PrefixSize, end - start - FrameCodec.PrefixSize);
+                        if (FrameCodec.TryReadHead(received, length, out var head, out var table))
+                        {
+                            await ReceiveAttachmentsAsync(buffer, start + FrameCodec.PrefixSize, end, head, table).ConfigureAwait(false);
+                            start = end = 0;
+                            continue;
+                        }
+
+                        if (end - start < buffer.Length)
+                        {
+                            break;
+                        }
+                    }
+                    else if (total <= buffer.Length)
                     {
                         break;
                     }
@@ -108,12 +130,65 @@ internal sealed partial class Connection
                 filled += read;
             }
 
-            Dispatch(frame.AsSpan(0, length));
+            DispatchContiguous(frame.AsSpan(0, length));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(frame);
         }
+    }
+
+    /// <summary>
+    /// A frame whose head is in the buffer at <paramref name="frameStart"/> and whose attachments are (mostly) still
+    /// on the socket: the final arrays are allocated from the table and filled from the socket directly.
+    /// </summary>
+    private async Task ReceiveAttachmentsAsync(byte[] buffer, int frameStart, int end, int head, (Serialization.AttachmentKind Kind, int Length)[] table)
+    {
+        var arrays = FrameCodec.AllocateAttachments(table, out var targets);
+        var position = frameStart + head;
+        foreach (var target in targets)
+        {
+            var filled = Math.Min(end - position, target.Length);
+            buffer.AsSpan(position, filled).CopyTo(target.Span);
+            position += filled;
+            while (filled < target.Length)
+            {
+                var read = await _socket.ReceiveAsync(target[filled..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} closed in the middle of a message");
+                }
+
+                filled += read;
+            }
+        }
+
+        Dispatch(buffer.AsSpan(frameStart, head), arrays);
+    }
+
+    /// <summary>A whole frame in one span; attachments (if any) are copied out of it into their own arrays.</summary>
+    private void DispatchContiguous(ReadOnlySpan<byte> frame)
+    {
+        if ((frame[1] & FrameCodec.AttachmentsFlag) == 0)
+        {
+            Dispatch(frame, null);
+            return;
+        }
+
+        if (!FrameCodec.TryReadHead(frame, frame.Length, out var head, out var table))
+        {
+            throw new Serialization.SerializationException("Frame head runs past the end of the frame");
+        }
+
+        var arrays = FrameCodec.AllocateAttachments(table, out var targets);
+        var position = head;
+        foreach (var target in targets)
+        {
+            frame.Slice(position, target.Length).CopyTo(target.Span);
+            position += target.Length;
+        }
+
+        Dispatch(frame[..head], arrays);
     }
 
     /// <summary>Drops <paramref name="remaining"/> bytes (buffered ones first); returns the buffer's new bounds.</summary>
@@ -140,10 +215,11 @@ internal sealed partial class Connection
         }
     }
 
-    private void Dispatch(ReadOnlySpan<byte> frame)
+    private void Dispatch(ReadOnlySpan<byte> head, object[]? attachments)
     {
-        var body = FrameCodec.Read(frame, out var header);
-        RuntimeMetrics.RecordReceived(frame.Length + FrameCodec.PrefixSize);
+        var body = FrameCodec.Read(head, out var header);
+        header.Attachments = attachments;
+        RuntimeMetrics.RecordReceived(head.Length + FrameCodec.PrefixSize);
         _handler.OnMessage(this, header, body);
     }
 }

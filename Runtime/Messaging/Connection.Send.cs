@@ -62,35 +62,23 @@ internal sealed partial class Connection
         Close(error);
     }
 
-    /// <summary>Adds a frame's written bytes and attachments in wire order; memory not backed by a byte[] is sent on its own.</summary>
+    /// <summary>Adds a frame's written bytes, then its attachments; memory not backed by a byte[] is sent on its own.</summary>
     private async ValueTask AddAttachedAsync(PooledBufferWriter frame, List<ArraySegment<byte>> segments)
     {
-        var written = frame.WrittenSegment;
-        var position = 0;
-        foreach (var (at, memory) in frame.Attachments)
+        segments.Add(frame.WrittenSegment);
+        foreach (var attachment in frame.Attachments)
         {
-            if (at > position)
-            {
-                segments.Add(written.Slice(position, at - position));
-                position = at;
-            }
-
-            if (MemoryMarshal.TryGetArray(memory, out var array))
+            if (MemoryMarshal.TryGetArray(attachment.Bytes, out var array))
             {
                 segments.Add(array);
                 continue;
             }
 
             await SendGatheredAsync(segments).ConfigureAwait(false);
-            for (var sent = 0; sent < memory.Length;)
+            for (var sent = 0; sent < attachment.Bytes.Length;)
             {
-                sent += await _socket.SendAsync(memory[sent..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
+                sent += await _socket.SendAsync(attachment.Bytes[sent..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
             }
-        }
-
-        if (written.Count > position)
-        {
-            segments.Add(written.Slice(position));
         }
     }
 

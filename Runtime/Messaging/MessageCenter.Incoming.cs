@@ -26,7 +26,7 @@ internal sealed partial class MessageCenter
 
             request = info.RequestFactory(header.MethodId)
                 ?? throw new InvalidOperationException($"Unknown method id {header.MethodId} on {info.Name}");
-            var reader = new Reader(body);
+            var reader = new Reader(body, header.Attachments);
             request.ReadArguments(ref reader);
         }
         catch (Exception ex)

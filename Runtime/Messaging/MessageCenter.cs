@@ -287,7 +287,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
 
         try
         {
-            var reader = new Reader(body);
+            var reader = new Reader(body, header.Attachments);
             if (header.Status == ResponseStatus.Ok)
             {
                 call.TrySetResult(call.Request.ReadResult(ref reader));

@@ -4,14 +4,15 @@ namespace DistInfer.Runtime.Serialization;
 
 /// <summary>
 /// Growable <see cref="IBufferWriter{T}"/> over ArrayPool arrays; Dispose returns the array. A writer that
-/// <see cref="AcceptsAttachments"/> (a message frame) can also carry borrowed memory between its written bytes, so a
-/// large immutable payload is sent from where it lies instead of being copied in.
+/// <see cref="AcceptsAttachments"/> (a message frame) also carries large arrays to be sent after the written bytes:
+/// borrowed (immutable, sent from where they lie) or copied once into pooled arrays it owns.
 /// </summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
-    private List<(int Position, ReadOnlyMemory<byte> Bytes)>? _attachments;
+    private List<FrameAttachment>? _attachments;
+    private List<byte[]>? _rented;
     private long _attachedBytes;
 
     public PooledBufferWriter(int initialCapacity = 4096)
@@ -30,19 +31,39 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public bool HasAttachments => _attachments is { Count: > 0 };
 
-    /// <summary>Borrowed memory and the buffer position it sits at; the caller keeps it unchanged until disposed.</summary>
-    public IReadOnlyList<(int Position, ReadOnlyMemory<byte> Bytes)> Attachments => (IReadOnlyList<(int, ReadOnlyMemory<byte>)>?)_attachments ?? [];
+    /// <summary>The attachments in wire order; borrowed ones must stay unchanged until this writer is disposed.</summary>
+    public IReadOnlyList<FrameAttachment> Attachments => (IReadOnlyList<FrameAttachment>?)_attachments ?? [];
 
-    /// <summary>Places <paramref name="bytes"/> after what is written so far, without copying them.</summary>
-    public void Attach(ReadOnlyMemory<byte> bytes)
+    /// <summary>Adds an attachment (sent after the written bytes) without copying it; returns its index.</summary>
+    public int Attach(ReadOnlyMemory<byte> bytes, AttachmentKind kind)
     {
         if (!AcceptsAttachments)
         {
             throw new InvalidOperationException("This buffer does not accept attachments");
         }
 
-        (_attachments ??= []).Add((_written, bytes));
+        _attachments ??= [];
+        _attachments.Add(new FrameAttachment(bytes, kind));
         _attachedBytes += bytes.Length;
+        return _attachments.Count - 1;
+    }
+
+    /// <summary>Adds a pooled copy of <paramref name="bytes"/> as an attachment (for arrays the caller may change); returns its index.</summary>
+    public int AttachCopy(ReadOnlySpan<byte> bytes, AttachmentKind kind)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(rented);
+        (_rented ??= []).Add(rented);
+        return Attach(rented.AsMemory(0, bytes.Length), kind);
+    }
+
+    /// <summary>Inserts bytes at <paramref name="position"/> of the written bytes, moving what follows.</summary>
+    public void InsertAt(int position, ReadOnlySpan<byte> bytes)
+    {
+        EnsureCapacity(bytes.Length);
+        _buffer.AsSpan(position, _written - position).CopyTo(_buffer.AsSpan(position + bytes.Length));
+        bytes.CopyTo(_buffer.AsSpan(position));
+        _written += bytes.Length;
     }
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
@@ -73,6 +94,22 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _written = 0;
         _attachments?.Clear();
         _attachedBytes = 0;
+        ReturnRented();
+    }
+
+    private void ReturnRented()
+    {
+        if (_rented is null)
+        {
+            return;
+        }
+
+        foreach (var array in _rented)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
+        _rented = null;
     }
 
     public void Dispose()
@@ -82,6 +119,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _written = 0;
         _attachments = null;
         _attachedBytes = 0;
+        ReturnRented();
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);

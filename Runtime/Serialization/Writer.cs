@@ -27,34 +27,27 @@ public ref struct Writer
 
     /// <summary>
     /// Set by generated code while it writes an [Immutable] argument or result: large arrays may then be sent from
-    /// the caller's memory (the caller promised not to change them), without a copy into the frame.
+    /// the caller's memory (the caller promised not to change them) instead of a copy.
     /// </summary>
     public bool MayBorrow { get; set; }
 
-    /// <summary>Whether <see cref="WriteLengthPrefixedBorrowed"/> would attach <paramref name="length"/> bytes rather than copy them.</summary>
-    public readonly bool CanBorrow(int length) =>
-        MayBorrow && length >= PayloadThresholds.AttachBytes && _output is PooledBufferWriter { AcceptsAttachments: true };
-
-    /// <summary>Length then the bytes; attached to the frame without a copy when <see cref="CanBorrow"/>.</summary>
-    public void WriteLengthPrefixedBorrowed(ReadOnlyMemory<byte> bytes)
+    /// <summary>
+    /// Writes a byte/float array field: inline (tag, length, bytes), or, when large and the output is a message frame,
+    /// as an attachment sent after the frame body (tag and index here), so the receiver can read it straight into
+    /// the final array. Borrowed when <see cref="MayBorrow"/>, otherwise copied once into pooled memory.
+    /// </summary>
+    public void WriteArrayField(uint fieldId, ReadOnlyMemory<byte> bytes, AttachmentKind kind)
     {
-        if (!CanBorrow(bytes.Length))
+        if (bytes.Length < PayloadThresholds.AttachBytes || _output is not PooledBufferWriter { AcceptsAttachments: true } frame)
         {
+            WriteTag(fieldId, WireType.LengthPrefixed);
             WriteLengthPrefixed(bytes.Span);
             return;
         }
 
-        WriteVarUInt64((ulong)bytes.Length);
-        if (_position > 0)
-        {
-            _output.Advance(_position);
-            _committed += _position;
-            _position = 0;
-        }
-
-        ((PooledBufferWriter)_output).Attach(bytes);
-        _committed += bytes.Length;
-        _span = _output.GetSpan();
+        var index = MayBorrow ? frame.Attach(bytes, kind) : frame.AttachCopy(bytes.Span, kind);
+        WriteTag(fieldId, WireType.Attachment);
+        WriteVarUInt64((ulong)index);
     }
 
     public void Commit()

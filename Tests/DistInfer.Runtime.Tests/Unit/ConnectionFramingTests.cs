@@ -10,7 +10,7 @@ namespace DistInfer.Runtime.Tests.Unit;
 
 /// <summary>
 /// The connection's framing on a real loopback socket against a raw peer: frames split across reads, frames larger
-/// than the receive buffer, oversize frames skipped, and attachments sent as the same bytes a copy would produce.
+/// than the receive buffer, oversize frames skipped, and frames with attachments (received straight into their arrays).
 /// </summary>
 public sealed class ConnectionFramingTests : IAsyncLifetime
 {
@@ -18,7 +18,7 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
     private Socket _peer = null!;
     private Connection _connection = null!;
 
-    public async Task InitializeAsync() => await ConnectAsync(new MessagingOptions { MaxMessageSize = 100_000 });
+    public async Task InitializeAsync() => await ConnectAsync(new MessagingOptions { MaxMessageSize = 400_000 });
 
     public Task DisposeAsync()
     {
@@ -48,7 +48,7 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
 
         for (var i = 0; i < bodies.Length; i++)
         {
-            var (id, body) = await _handler.Messages.Reader.ReadAsync();
+            var (id, body, _) = await _handler.Messages.Reader.ReadAsync();
             Assert.Equal(i + 1, id);
             Assert.Equal(bodies[i], body);
         }
@@ -57,7 +57,7 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
     [Fact]
     public async Task Receive_OversizeFrame_AnsweredFromHeaderSkippedAndNextFrameDispatched()
     {
-        var big = Frame(MessageKind.Request, 7, PayloadBytes(250_000, 1));
+        var big = Frame(MessageKind.Request, 7, PayloadBytes(500_000, 1));
         var next = Frame(MessageKind.Request, 8, PayloadBytes(20, 2));
         await _peer.SendAsync(big.AsMemory(0, 40));
         var (oversizeId, length) = await _handler.Oversize.Reader.ReadAsync();
@@ -65,45 +65,117 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
         Assert.Equal(big.Length - FrameCodec.PrefixSize, length);
         await _peer.SendAsync(big.AsMemory(40));
         await _peer.SendAsync(next);
-        var (id, body) = await _handler.Messages.Reader.ReadAsync();
+        var (id, body, _) = await _handler.Messages.Reader.ReadAsync();
         Assert.Equal(8, id);
         Assert.Equal(PayloadBytes(20, 2), body);
         Assert.False(_connection.IsClosed);
     }
 
     [Fact]
-    public async Task Send_FrameWithAttachments_SameWireBytesAsCopiedFrame()
+    public async Task Receive_AttachmentFrameSplitAcrossReads_ArraysFilledAndDecoded()
     {
-        var bytes = PayloadBytes(PayloadThresholds.AttachBytes + 11, 3);
-        var floats = Enumerable.Range(0, 20_000).Select(i => i * 0.5f).ToArray();
-        var attached = Encode(borrow: true, bytes, floats);
-        Assert.True(attached.HasAttachments);
-        var expected = Encode(borrow: false, bytes, floats);
-        Assert.False(expected.HasAttachments);
-        var wire = expected.WrittenSpan.ToArray();
-        expected.Dispose();
-
-        await _connection.SendAsync(attached);
-        var received = new byte[wire.Length];
-        for (var filled = 0; filled < received.Length;)
+        var bytes = PayloadBytes((3 * Connection.ReceiveBufferSize) + 7, 3);
+        var floats = Enumerable.Range(0, 30_000).Select(i => i * 0.25f).ToArray();
+        using var frame = Encode(borrow: true, bytes, floats);
+        Assert.True(frame.HasAttachments);
+        var wire = Wire(frame);
+        var next = Frame(MessageKind.Request, 9, PayloadBytes(5, 4));
+        var offset = 0;
+        foreach (var chunk in ChunkSizes())
         {
-            filled += await _peer.ReceiveAsync(received.AsMemory(filled));
+            var n = Math.Min(chunk, wire.Length - offset);
+            await _peer.SendAsync(wire.AsMemory(offset, n));
+            offset += n;
+            if (offset == wire.Length)
+            {
+                break;
+            }
         }
 
-        Assert.Equal(wire, received);
+        await _peer.SendAsync(next);
+        AssertDecoded(await _handler.Messages.Reader.ReadAsync(), bytes, floats);
+        Assert.Equal(9, (await _handler.Messages.Reader.ReadAsync()).Id);
     }
 
     [Fact]
-    public void Writer_SmallOrMutableArrays_CopiedIntoFrame()
+    public async Task Receive_AttachmentFrameInOneWrite_ArraysCopiedOutAndDecoded()
     {
+        var bytes = PayloadBytes(PayloadThresholds.AttachBytes, 5);
+        var floats = Enumerable.Range(0, PayloadThresholds.AttachBytes / sizeof(float)).Select(i => -i * 1.5f).ToArray();
+        using var frame = Encode(borrow: false, bytes, floats);
+        Assert.Equal(2, frame.Attachments.Count);
+        await _peer.SendAsync(Wire(frame));
+        AssertDecoded(await _handler.Messages.Reader.ReadAsync(), bytes, floats);
+    }
+
+    [Fact]
+    public async Task Send_FrameWithAttachments_PeerConnectionDecodesSameValues()
+    {
+        var receiverHandler = new RecordingHandler();
+        var receiver = new Connection(_peer, receiverHandler, new MessagingOptions());
+        receiver.Start();
+        try
+        {
+            var bytes = PayloadBytes(200_000, 6);
+            var floats = Enumerable.Range(0, 50_000).Select(i => i * 0.5f).ToArray();
+            await _connection.SendAsync(Encode(borrow: true, bytes, floats));
+            await _connection.SendAsync(Encode(borrow: false, bytes, floats));
+            AssertDecoded(await receiverHandler.Messages.Reader.ReadAsync(), bytes, floats);
+            AssertDecoded(await receiverHandler.Messages.Reader.ReadAsync(), bytes, floats);
+        }
+        finally
+        {
+            receiver.Close();
+        }
+    }
+
+    [Fact]
+    public void Writer_LargeMutableArray_AttachedAsPooledCopy()
+    {
+        var bytes = PayloadBytes(PayloadThresholds.AttachBytes, 7);
+        var original = bytes.ToArray();
         using var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, Target = new GrainId("t", "k") });
         var writer = new Writer(frame);
-        Codec<byte[]>.Instance.WriteField(ref writer, 0, new byte[PayloadThresholds.AttachBytes]);
-        writer.MayBorrow = true;
-        Codec<byte[]>.Instance.WriteField(ref writer, 1, new byte[PayloadThresholds.AttachBytes - 1]);
+        Codec<byte[]>.Instance.WriteField(ref writer, 0, bytes);
+        writer.Commit();
+        bytes[0] ^= 0xFF;
+        Assert.Equal(original, frame.Attachments.Single().Bytes.ToArray());
+    }
+
+    [Fact]
+    public void Writer_SmallArrays_CopiedInline()
+    {
+        using var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, Target = new GrainId("t", "k") });
+        var writer = new Writer(frame) { MayBorrow = true };
+        Codec<byte[]>.Instance.WriteField(ref writer, 0, new byte[PayloadThresholds.AttachBytes - 1]);
+        Codec<float[]>.Instance.WriteField(ref writer, 1, new float[(PayloadThresholds.AttachBytes / sizeof(float)) - 1]);
         writer.Commit();
         Assert.False(frame.HasAttachments);
         Assert.Equal(frame.WrittenCount, frame.TotalLength);
+    }
+
+    private static void AssertDecoded((long Id, byte[] Body, object[]? Attachments) message, byte[] bytes, float[] floats)
+    {
+        Assert.Equal(5, message.Id);
+        var reader = new Reader(message.Body, message.Attachments);
+        Assert.Equal(bytes, Codec<byte[]>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.Equal(42, Codec<int>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.Equal(floats, Codec<float[]>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.Equal("tail", Codec<string>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.True(reader.IsAtEnd);
+    }
+
+    /// <summary>What the connection sends for a frame: the written bytes, then each attachment.</summary>
+    private static byte[] Wire(PooledBufferWriter frame)
+    {
+        var wire = new List<byte>(frame.WrittenSpan.ToArray());
+        foreach (var attachment in frame.Attachments)
+        {
+            wire.AddRange(attachment.Bytes.ToArray());
+        }
+
+        Assert.Equal(frame.TotalLength, wire.Count);
+        return [.. wire];
     }
 
     private static PooledBufferWriter Encode(bool borrow, byte[] bytes, float[] floats)
@@ -165,14 +237,14 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
 
     private sealed class RecordingHandler : IConnectionHandler
     {
-        public System.Threading.Channels.Channel<(long Id, byte[] Body)> Messages { get; } = System.Threading.Channels.Channel.CreateUnbounded<(long, byte[])>();
+        public System.Threading.Channels.Channel<(long Id, byte[] Body, object[]? Attachments)> Messages { get; } = System.Threading.Channels.Channel.CreateUnbounded<(long, byte[], object[]?)>();
 
         public System.Threading.Channels.Channel<(long Id, long Length)> Oversize { get; } = System.Threading.Channels.Channel.CreateUnbounded<(long, long)>();
 
         public ConcurrentQueue<Exception?> Closed { get; } = new();
 
         public void OnMessage(Connection connection, in MessageHeader header, ReadOnlySpan<byte> body) =>
-            Messages.Writer.TryWrite((header.CorrelationId, body.ToArray()));
+            Messages.Writer.TryWrite((header.CorrelationId, body.ToArray(), header.Attachments));
 
         public void OnOversizeMessage(Connection connection, in MessageHeader header, long length)
         {
