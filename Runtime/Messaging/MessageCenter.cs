@@ -68,31 +68,81 @@ internal sealed partial class MessageCenter : IConnectionHandler
         }
     }
 
-    public async ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request)
+    /// <summary>
+    /// Sends a request; the returned task is the pending call's own (no async wrapper), completed by the response, a
+    /// timeout or the connection's loss. Failures before sending (oversize, closed connection) come back in the task.
+    /// </summary>
+    public ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request)
     {
         var timeout = request.ResponseTimeout ?? _options.ResponseTimeout;
         var id = Interlocked.Increment(ref _nextCorrelationId);
-        var frame = EncodeRequest(MessageKind.Request, id, target, request, timeout);
-        var call = new PendingCall(id, request, connection, target, timeout, Timeouts.DeadlineAfter(timeout));
-        _pending[id] = call;
-        Timeouts.Add(call);
+        PooledBufferWriter frame;
         try
         {
-            await connection.SendAsync(frame).ConfigureAwait(false);
-
-            // Registered after the request is queued so a cancel frame can never overtake its request.
-            if (request.CancellationToken.CanBeCanceled)
-            {
-                call.Cancellation = request.CancellationToken.UnsafeRegister(static state => ((MessageCenter)((object[])state!)[0]).SendCancel((PendingCall)((object[])state!)[1]), new object[] { this, call });
-            }
-
-            return await call.Task.ConfigureAwait(false);
+            frame = EncodeRequest(MessageKind.Request, id, target, request, timeout);
         }
-        finally
+        catch (Exception ex)
         {
-            _pending.TryRemove(id, out _);
-            Timeouts.Remove(call);
-            await call.Cancellation.DisposeAsync().ConfigureAwait(false);
+            return ValueTask.FromException<object?>(ex);
+        }
+
+        var call = new PendingCall(this, id, request, connection, target, timeout, Timeouts.DeadlineAfter(timeout));
+        _pending[id] = call;
+        Timeouts.Add(call);
+        ValueTask sent;
+        try
+        {
+            sent = connection.SendAsync(frame);
+        }
+        catch (Exception ex)
+        {
+            call.Forget();
+            return ValueTask.FromException<object?>(ex);
+        }
+
+        if (!sent.IsCompletedSuccessfully)
+        {
+            return AwaitQueuedAsync(sent, call);
+        }
+
+        RegisterCancellation(call);
+        return new ValueTask<object?>(call.Task);
+    }
+
+    /// <summary>Called once by a completed (or abandoned) call.</summary>
+    internal void Forget(PendingCall call)
+    {
+        _pending.TryRemove(call.CorrelationId, out _);
+        Timeouts.Remove(call);
+        call.Cancellation.Unregister();
+    }
+
+    private async ValueTask<object?> AwaitQueuedAsync(ValueTask sent, PendingCall call)
+    {
+        try
+        {
+            await sent.ConfigureAwait(false);
+        }
+        catch
+        {
+            call.Forget();
+            throw;
+        }
+
+        RegisterCancellation(call);
+        return await call.Task.ConfigureAwait(false);
+    }
+
+    private void RegisterCancellation(PendingCall call)
+    {
+        // Registered after the request is queued so a cancel frame can never overtake its request.
+        if (call.Request.CancellationToken.CanBeCanceled)
+        {
+            call.Cancellation = call.Request.CancellationToken.UnsafeRegister(static state => ((PendingCall)state!).Owner.SendCancel((PendingCall)state!), call);
+            if (call.Task.IsCompleted)
+            {
+                call.Cancellation.Unregister();
+            }
         }
     }
 
@@ -196,7 +246,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
         }
         else if (header.Kind == MessageKind.Response && _pending.TryRemove(header.CorrelationId, out var call))
         {
-            call.TrySetException(error);
+            call.Fail(error);
         }
     }
 
@@ -207,7 +257,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
         {
             if (ReferenceEquals(pair.Value.Connection, connection) && _pending.TryRemove(pair.Key, out var call))
             {
-                call.TrySetException(new SiloUnavailableException(
+                call.Fail(new SiloUnavailableException(
                     $"Connection to {connection.RemoteIdentity ?? "peer"} was lost while calling {call.Request.MethodName}", error ?? new IOException("connection closed")));
             }
         }
@@ -290,17 +340,17 @@ internal sealed partial class MessageCenter : IConnectionHandler
             var reader = new Reader(body, header.Attachments);
             if (header.Status == ResponseStatus.Ok)
             {
-                call.TrySetResult(call.Request.ReadResult(ref reader));
+                call.Succeed(call.Request.ReadResult(ref reader));
             }
             else
             {
                 var field = reader.ReadTag();
-                call.TrySetException(Codec<Exception>.Instance.ReadValue(ref reader, field.WireType));
+                call.Fail(Codec<Exception>.Instance.ReadValue(ref reader, field.WireType));
             }
         }
         catch (Exception ex)
         {
-            call.TrySetException(ex);
+            call.Fail(ex);
         }
     }
 
