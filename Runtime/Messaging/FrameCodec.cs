@@ -98,12 +98,12 @@ public static partial class FrameCodec
         header = ReadFixed(frame);
         var offset = FixedHeaderSize;
         var typeLength = BinaryPrimitives.ReadUInt16LittleEndian(frame[offset..]);
-        var type = Encoding.UTF8.GetString(frame.Slice(offset + 2, typeLength));
+        var type = GrainTypeNames.Intern(frame.Slice(offset + 2, typeLength));
         offset += 2 + typeLength;
         var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(frame[offset..]);
         var key = Encoding.UTF8.GetString(frame.Slice(offset + 2, keyLength));
         offset += 2 + keyLength;
-        header.Target = new GrainId(GrainTypeNames.Intern(type), key);
+        header.Target = new GrainId(type, key);
         if ((header.Flags & AttachmentsFlag) == 0)
         {
             return frame[offset..];
