@@ -182,7 +182,8 @@ internal sealed partial class ActivationData : IGrainActivationContext
             _lastActiveTimestamp = _host.Time.GetTimestamp();
         }
 
-        Task.Factory.StartNew(static s => ((StartState)s!).Run(), new StartState(this, item), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+        item.Activation = this;
+        Task.Factory.StartNew(static s => ((WorkItem)s!).Activation!.RunTurn((WorkItem)s!), item, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
     }
 
     private void RunTurn(WorkItem item)
@@ -263,10 +264,5 @@ internal sealed partial class ActivationData : IGrainActivationContext
         {
             _ = DeactivateCoreAsync();
         }
-    }
-
-    private sealed class StartState(ActivationData activation, WorkItem item)
-    {
-        public void Run() => activation.RunTurn(item);
     }
 }

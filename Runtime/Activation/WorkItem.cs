@@ -32,5 +32,8 @@ internal sealed class WorkItem
     /// <summary>Whether running it counts as activity for idle collection.</summary>
     public bool KeepAlive { get; }
 
+    /// <summary>The activation running this item (set when its turn is scheduled; the item is the turn's state).</summary>
+    public ActivationData? Activation { get; set; }
+
     public ValueTask<object?> Invoke(object grain) => Request is not null ? Request.InvokeAsync(grain) : Callback!(grain);
 }

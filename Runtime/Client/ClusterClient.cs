@@ -101,11 +101,17 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId)
         where TGrainInterface : IAddressable => _factory.GetGrain<TGrainInterface>(grainId);
 
-    private async ValueTask<object?> SendAsync(GrainId target, GrainRequest request)
+    private ValueTask<object?> SendAsync(GrainId target, GrainRequest request)
     {
-        var connection = await GetConnectionAsync().ConfigureAwait(false);
-        return await _messages.SendRequestAsync(connection, target, request).ConfigureAwait(false);
+        // The connection is almost always there already: then no async wrapper around the pending call.
+        var connection = GetConnectionAsync();
+        return connection.IsCompletedSuccessfully
+            ? _messages.SendRequestAsync(connection.Result, target, request)
+            : ConnectAndSendAsync(connection, target, request);
     }
+
+    private async ValueTask<object?> ConnectAndSendAsync(ValueTask<Connection> connection, GrainId target, GrainRequest request) =>
+        await _messages.SendRequestAsync(await connection.ConfigureAwait(false), target, request).ConfigureAwait(false);
 
     private async Task SendOneWayAsync(GrainId target, GrainRequest request)
     {

@@ -199,7 +199,18 @@ internal static class Emitter
         {
             if (!m.Parameters[i].IsCancellationToken)
             {
+                // [Immutable] arrays may go out from the caller's memory (no copy); see Writer.MayBorrow.
+                var borrow = m.Parameters[i].IsImmutable && IsArray(m.Parameters[i].Type);
+                if (borrow)
+                {
+                    sb.Append("            writer.MayBorrow = true;\n");
+                }
+
                 sb.Append("            ").Append(ser).Append(".Codec<").Append(m.Parameters[i].Type).Append(">.Instance.WriteField(ref writer, ").Append(i).Append("u, Arg").Append(i).Append(");\n");
+                if (borrow)
+                {
+                    sb.Append("            writer.MayBorrow = false;\n");
+                }
             }
         }
 
@@ -237,7 +248,17 @@ internal static class Emitter
         sb.Append("        public override void WriteResult(ref ").Append(ser).Append(".Writer writer, object? result)\n        {\n");
         if (hasResult)
         {
+            var borrow = m.ResultImmutable && IsArray(m.ResultType);
+            if (borrow)
+            {
+                sb.Append("            writer.MayBorrow = true;\n");
+            }
+
             sb.Append("            ").Append(ser).Append(".Codec<").Append(m.ResultType).Append(">.Instance.WriteField(ref writer, 0u, (").Append(m.ResultType).Append(")result!);\n");
+            if (borrow)
+            {
+                sb.Append("            writer.MayBorrow = false;\n");
+            }
         }
 
         sb.Append("        }\n");
@@ -258,4 +279,6 @@ internal static class Emitter
         sb.Append(!hasResult || m.ResultImmutable ? "result" : ser + ".Codec<" + m.ResultType + ">.Instance.DeepCopy((" + m.ResultType + ")result!)").Append(";\n");
         sb.Append("    }\n");
     }
+
+    private static bool IsArray(string type) => type.EndsWith("[]", System.StringComparison.Ordinal) || type.EndsWith("[]?", System.StringComparison.Ordinal);
 }

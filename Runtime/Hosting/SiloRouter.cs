@@ -66,6 +66,17 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             ? ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"))
             : RouteAsync(target, request, copied: true, placedHere: !fromClient);
 
+    public bool TryDeliverLocal(GrainId target, GrainRequest request, IResponseSink sink)
+    {
+        if (Stopped || target.IsSystemTarget || !Catalog.TryGetLocal(target, out var activation))
+        {
+            return false;
+        }
+
+        activation.Enqueue(new WorkItem(request, sink));
+        return true;
+    }
+
     /// <summary>Requests left in a deactivated activation's queue go through routing again.</summary>
     public void Reroute(ActivationData from, WorkItem item)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using DistInfer.Runtime.Serialization;
@@ -7,17 +6,15 @@ using DistInfer.Runtime.Serialization;
 namespace DistInfer.Runtime.Messaging;
 
 /// <summary>
-/// One TCP connection carrying frames both ways. Inbound: socket → Pipe (pause/resume thresholds) → frame parser.
+/// One TCP connection carrying frames both ways. Inbound: socket → frame parser (Connection.Receive.cs).
 /// Outbound: a single-reader channel drained in batches into one gathered socket send per batch; senders wait while
 /// more than the pause threshold is queued.
 /// </summary>
 internal sealed partial class Connection
 {
-    private const int ReceiveChunk = 64 * 1024;
     private readonly Socket _socket;
     private readonly IConnectionHandler _handler;
     private readonly MessagingOptions _options;
-    private readonly Pipe _input;
     private readonly Channel<PooledBufferWriter> _outbound = Channel.CreateUnbounded<PooledBufferWriter>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly CancellationTokenSource _closing = new();
@@ -25,9 +22,6 @@ internal sealed partial class Connection
     private readonly object _resumeLock = new();
     private TaskCompletionSource? _resume;
     private long _queuedBytes;
-    private long _skipRemaining;
-    private int _expectedBytes;
-    private MessageHeader _skipped;
     private int _closeStarted;
 
     public Connection(Socket socket, IConnectionHandler handler, MessagingOptions options)
@@ -36,8 +30,6 @@ internal sealed partial class Connection
         _socket.NoDelay = true;
         _handler = handler;
         _options = options;
-        var pause = (long)options.MaxMessageSize + (1024 * 1024);
-        _input = new Pipe(new PipeOptions(pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, minimumSegmentSize: ReceiveChunk, useSynchronizationContext: false));
     }
 
     /// <summary>The peer's identity from its Hello frame (silo address text or "client/...").</summary>
@@ -55,7 +47,6 @@ internal sealed partial class Connection
     public void Start()
     {
         _ = ReceiveLoopAsync();
-        _ = ProcessLoopAsync();
         _ = SendLoopAsync();
     }
 
@@ -68,7 +59,7 @@ internal sealed partial class Connection
             throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} is closed");
         }
 
-        var queued = Interlocked.Add(ref _queuedBytes, frame.WrittenCount);
+        var queued = Interlocked.Add(ref _queuedBytes, frame.TotalLength);
         if (!_outbound.Writer.TryWrite(frame))
         {
             frame.Dispose();
@@ -136,79 +127,5 @@ internal sealed partial class Connection
         }
 
         resume?.TrySetResult();
-    }
-
-    private async Task SendLoopAsync()
-    {
-        var batch = new List<PooledBufferWriter>(_options.MaxBatchFrames);
-        var segments = new List<ArraySegment<byte>>(_options.MaxBatchFrames);
-        Exception? error = null;
-        try
-        {
-            while (await _outbound.Reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
-            {
-                long bytes = 0;
-                while (batch.Count < _options.MaxBatchFrames && _outbound.Reader.TryRead(out var frame))
-                {
-                    batch.Add(frame);
-                    segments.Add(frame.WrittenSegment);
-                    bytes += frame.WrittenCount;
-                }
-
-                // One gathered send per batch: the "flush once per batch" of the protocol.
-                var remaining = bytes;
-                while (remaining > 0)
-                {
-                    var sent = await _socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
-                    remaining -= sent;
-                    if (remaining > 0)
-                    {
-                        TrimSent(segments, sent);
-                    }
-                }
-
-                RuntimeMetrics.RecordSent(bytes, batch.Count);
-                foreach (var frame in batch)
-                {
-                    frame.Dispose();
-                }
-
-                batch.Clear();
-                segments.Clear();
-                if (Interlocked.Add(ref _queuedBytes, -bytes) <= _options.SendResumeThreshold)
-                {
-                    ReleaseWaiters();
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            error = ex;
-        }
-
-        foreach (var frame in batch)
-        {
-            frame.Dispose();
-        }
-
-        Close(error);
-    }
-
-    private static void TrimSent(List<ArraySegment<byte>> segments, int sent)
-    {
-        while (sent > 0 && segments.Count > 0)
-        {
-            var first = segments[0];
-            if (sent >= first.Count)
-            {
-                sent -= first.Count;
-                segments.RemoveAt(0);
-            }
-            else
-            {
-                segments[0] = first.Slice(sent);
-                sent = 0;
-            }
-        }
     }
 }

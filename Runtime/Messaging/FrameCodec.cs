@@ -8,17 +8,23 @@ namespace DistInfer.Runtime.Messaging;
 /// <summary>
 /// Frame = int32 length (of what follows) | fixed header (24 bytes: kind, flags, status, reserved, correlation id,
 /// interface id, method id, timeout ms) | grain type and key (uint16 length + UTF-8 each) | body.
-/// The fixed part comes first so an oversize frame can be answered from its first bytes and skipped.
+/// The fixed part comes first so an oversize frame can be answered from its first bytes and skipped. With
+/// <see cref="AttachmentsFlag"/> the key is followed by an attachment table (count, then kind and byte length of each)
+/// and the body length, and the attachments (large arrays) follow the body, so the receiver can allocate the final
+/// arrays from the table and read their bytes straight into them (FrameCodec.Attachments.cs).
 /// </summary>
-public static class FrameCodec
+public static partial class FrameCodec
 {
     public const int PrefixSize = 4;
     public const int FixedHeaderSize = 24;
 
+    /// <summary>Header flag: an attachment table follows the key, and the attachments follow the body.</summary>
+    public const byte AttachmentsFlag = 0x80;
+
     /// <summary>Starts a frame: reserves the length prefix and writes the header; append the body, then <see cref="Finish"/>.</summary>
     public static PooledBufferWriter Begin(in MessageHeader header, int bodySizeHint = 256)
     {
-        var buffer = new PooledBufferWriter(PrefixSize + FixedHeaderSize + 128 + bodySizeHint);
+        var buffer = new PooledBufferWriter(PrefixSize + FixedHeaderSize + 128 + bodySizeHint) { AcceptsAttachments = true };
         var type = header.Target.Type ?? string.Empty;
         var key = header.Target.Key ?? string.Empty;
         var typeBytes = Encoding.UTF8.GetByteCount(type);
@@ -42,11 +48,16 @@ public static class FrameCodec
         return buffer;
     }
 
-    /// <summary>Patches the length prefix; returns the frame length (excluding the prefix).</summary>
+    /// <summary>Patches the length prefix (and writes the attachment table); returns the frame length (excluding the prefix, including attachments).</summary>
     public static long Finish(PooledBufferWriter frame)
     {
-        var length = frame.WrittenCount - PrefixSize;
-        BinaryPrimitives.WriteInt32LittleEndian(frame.GetWrittenSpanForPatch(), length);
+        if (frame.HasAttachments)
+        {
+            InsertAttachmentTable(frame);
+        }
+
+        var length = frame.TotalLength - PrefixSize;
+        BinaryPrimitives.WriteInt32LittleEndian(frame.GetWrittenSpanForPatch(), (int)Math.Min(length, int.MaxValue));
         return length;
     }
 
@@ -76,7 +87,7 @@ public static class FrameCodec
         TimeoutMilliseconds = BinaryPrimitives.ReadInt32LittleEndian(fixedPart[20..]),
     };
 
-    /// <summary>Parses a whole frame (without prefix); returns the body.</summary>
+    /// <summary>Parses a frame's head (the whole frame without prefix and attachments); returns the body.</summary>
     public static ReadOnlySpan<byte> Read(ReadOnlySpan<byte> frame, out MessageHeader header)
     {
         if (frame.Length < FixedHeaderSize + 4)
@@ -87,12 +98,25 @@ public static class FrameCodec
         header = ReadFixed(frame);
         var offset = FixedHeaderSize;
         var typeLength = BinaryPrimitives.ReadUInt16LittleEndian(frame[offset..]);
-        var type = Encoding.UTF8.GetString(frame.Slice(offset + 2, typeLength));
+        var type = GrainTypeNames.Intern(frame.Slice(offset + 2, typeLength));
         offset += 2 + typeLength;
         var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(frame[offset..]);
         var key = Encoding.UTF8.GetString(frame.Slice(offset + 2, keyLength));
         offset += 2 + keyLength;
-        header.Target = new GrainId(GrainTypeNames.Intern(type), key);
-        return frame[offset..];
+        header.Target = new GrainId(type, key);
+        if ((header.Flags & AttachmentsFlag) == 0)
+        {
+            return frame[offset..];
+        }
+
+        var count = (int)ReadVarInt(frame, ref offset);
+        for (var i = 0; i < count; i++)
+        {
+            offset++;
+            ReadVarInt(frame, ref offset);
+        }
+
+        var bodyLength = (int)ReadVarInt(frame, ref offset);
+        return frame.Slice(offset, bodyLength);
     }
 }

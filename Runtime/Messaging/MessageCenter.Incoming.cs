@@ -26,7 +26,7 @@ internal sealed partial class MessageCenter
 
             request = info.RequestFactory(header.MethodId)
                 ?? throw new InvalidOperationException($"Unknown method id {header.MethodId} on {info.Name}");
-            var reader = new Reader(body);
+            var reader = new Reader(body, header.Attachments);
             request.ReadArguments(ref reader);
         }
         catch (Exception ex)
@@ -47,7 +47,26 @@ internal sealed partial class MessageCenter
             request.SetCancellationToken(cts.Token);
         }
 
+        // Fast path: the grain is active here, so its turn answers the call directly.
+        if (!isOneWay && RequestHandler is { } handler
+            && handler.TryDeliverLocal(header.Target, request, new IncomingCallSink(this, connection, correlationId, request, cts, _time.GetTimestamp())))
+        {
+            return;
+        }
+
         _ = RunRequestAsync(connection, header.Target, request, correlationId, isOneWay, cts);
+    }
+
+    public TimeProvider Time => _time;
+
+    /// <summary>An incoming call finished: its cancellation source goes.</summary>
+    internal void EndIncoming(Connection connection, long correlationId, CancellationTokenSource? cts)
+    {
+        if (cts is not null)
+        {
+            _incomingCancellations.TryRemove((connection, correlationId), out _);
+            cts.Dispose();
+        }
     }
 
     private async Task RunRequestAsync(Connection connection, GrainId target, GrainRequest request, long correlationId, bool isOneWay, CancellationTokenSource? cts)
@@ -83,7 +102,7 @@ internal sealed partial class MessageCenter
         }
     }
 
-    private void SendResponse(Connection connection, long correlationId, GrainRequest? request, object? result, Exception? error)
+    internal void SendResponse(Connection connection, long correlationId, GrainRequest? request, object? result, Exception? error)
     {
         if (connection.IsClosed)
         {

@@ -68,40 +68,6 @@ internal sealed partial class MessageCenter : IConnectionHandler
         }
     }
 
-    public async ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request)
-    {
-        var timeout = request.ResponseTimeout ?? _options.ResponseTimeout;
-        var id = Interlocked.Increment(ref _nextCorrelationId);
-        var frame = EncodeRequest(MessageKind.Request, id, target, request, timeout);
-        var call = new PendingCall(id, request, connection, target, timeout, Timeouts.DeadlineAfter(timeout));
-        _pending[id] = call;
-        Timeouts.Add(call);
-        try
-        {
-            await connection.SendAsync(frame).ConfigureAwait(false);
-
-            // Registered after the request is queued so a cancel frame can never overtake its request.
-            if (request.CancellationToken.CanBeCanceled)
-            {
-                call.Cancellation = request.CancellationToken.UnsafeRegister(static state => ((MessageCenter)((object[])state!)[0]).SendCancel((PendingCall)((object[])state!)[1]), new object[] { this, call });
-            }
-
-            return await call.Task.ConfigureAwait(false);
-        }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-            Timeouts.Remove(call);
-            await call.Cancellation.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    public void SendOneWay(Connection connection, GrainId target, GrainRequest request)
-    {
-        var frame = EncodeRequest(MessageKind.OneWay, 0, target, request, TimeSpan.Zero);
-        _ = connection.SendAsync(frame);
-    }
-
     public static PooledBufferWriter EncodeControl(ControlCode code, long correlationId, string identity, string clusterId = "")
     {
         var header = new MessageHeader { Kind = MessageKind.Control, MethodId = (int)code, CorrelationId = correlationId, Target = new GrainId(ControlPrefix + clusterId, identity) };
@@ -196,7 +162,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
         }
         else if (header.Kind == MessageKind.Response && _pending.TryRemove(header.CorrelationId, out var call))
         {
-            call.TrySetException(error);
+            call.Fail(error);
         }
     }
 
@@ -207,7 +173,7 @@ internal sealed partial class MessageCenter : IConnectionHandler
         {
             if (ReferenceEquals(pair.Value.Connection, connection) && _pending.TryRemove(pair.Key, out var call))
             {
-                call.TrySetException(new SiloUnavailableException(
+                call.Fail(new SiloUnavailableException(
                     $"Connection to {connection.RemoteIdentity ?? "peer"} was lost while calling {call.Request.MethodName}", error ?? new IOException("connection closed")));
             }
         }
@@ -229,79 +195,6 @@ internal sealed partial class MessageCenter : IConnectionHandler
         }
 
         ConnectionClosed?.Invoke(connection, error);
-    }
-
-    private PooledBufferWriter EncodeRequest(MessageKind kind, long id, GrainId target, GrainRequest request, TimeSpan timeout)
-    {
-        var header = new MessageHeader
-        {
-            Kind = kind,
-            CorrelationId = id,
-            InterfaceId = request.InterfaceId,
-            MethodId = request.MethodId,
-            TimeoutMilliseconds = (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds),
-            Target = target,
-        };
-        var frame = FrameCodec.Begin(header);
-        try
-        {
-            var writer = new Writer(frame);
-            request.WriteArguments(ref writer);
-            writer.Commit();
-            var length = FrameCodec.Finish(frame);
-            if (length > _options.MaxMessageSize)
-            {
-                throw new MessageTooLargeException(
-                    $"Request {target}.{request.MethodName} is {length} bytes, over the maximum message size of {_options.MaxMessageSize} bytes");
-            }
-
-            return frame;
-        }
-        catch
-        {
-            frame.Dispose();
-            throw;
-        }
-    }
-
-    private void SendCancel(PendingCall call)
-    {
-        if (!call.Task.IsCompleted && !call.Connection.IsClosed)
-        {
-            try
-            {
-                _ = call.Connection.SendAsync(EncodeControl(ControlCode.Cancel, call.CorrelationId, string.Empty));
-            }
-            catch (SiloUnavailableException)
-            {
-            }
-        }
-    }
-
-    private void OnResponse(in MessageHeader header, ReadOnlySpan<byte> body)
-    {
-        if (!_pending.TryRemove(header.CorrelationId, out var call))
-        {
-            return; // Timed out or cancelled already.
-        }
-
-        try
-        {
-            var reader = new Reader(body);
-            if (header.Status == ResponseStatus.Ok)
-            {
-                call.TrySetResult(call.Request.ReadResult(ref reader));
-            }
-            else
-            {
-                var field = reader.ReadTag();
-                call.TrySetException(Codec<Exception>.Instance.ReadValue(ref reader, field.WireType));
-            }
-        }
-        catch (Exception ex)
-        {
-            call.TrySetException(ex);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refusing calls: {Reason}")]

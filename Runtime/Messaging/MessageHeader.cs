@@ -11,4 +11,7 @@ public struct MessageHeader
     public int MethodId;
     public int TimeoutMilliseconds;
     public GrainId Target;
+
+    /// <summary>Received only: the arrays that followed the body (byte[] or float[]), read by codecs through the Reader.</summary>
+    public object[]? Attachments;
 }

@@ -2,18 +2,69 @@ using System.Buffers;
 
 namespace DistInfer.Runtime.Serialization;
 
-/// <summary>Growable <see cref="IBufferWriter{T}"/> over ArrayPool arrays; Dispose returns the array.</summary>
+/// <summary>
+/// Growable <see cref="IBufferWriter{T}"/> over ArrayPool arrays; Dispose returns the array. A writer that
+/// <see cref="AcceptsAttachments"/> (a message frame) also carries large arrays to be sent after the written bytes:
+/// borrowed (immutable, sent from where they lie) or copied once into pooled arrays it owns.
+/// </summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
+    private List<FrameAttachment>? _attachments;
+    private List<byte[]>? _rented;
+    private long _attachedBytes;
 
     public PooledBufferWriter(int initialCapacity = 4096)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
 
+    /// <summary>Bytes written into the buffer (attachments not included).</summary>
     public int WrittenCount => _written;
+
+    /// <summary>Whether <see cref="Attach"/> may be used (set on frames that go to a connection).</summary>
+    public bool AcceptsAttachments { get; init; }
+
+    /// <summary>Written bytes plus attached ones: the length that goes on the wire.</summary>
+    public long TotalLength => _written + _attachedBytes;
+
+    public bool HasAttachments => _attachments is { Count: > 0 };
+
+    /// <summary>The attachments in wire order; borrowed ones must stay unchanged until this writer is disposed.</summary>
+    public IReadOnlyList<FrameAttachment> Attachments => (IReadOnlyList<FrameAttachment>?)_attachments ?? [];
+
+    /// <summary>Adds an attachment (sent after the written bytes) without copying it; returns its index.</summary>
+    public int Attach(ReadOnlyMemory<byte> bytes, AttachmentKind kind)
+    {
+        if (!AcceptsAttachments)
+        {
+            throw new InvalidOperationException("This buffer does not accept attachments");
+        }
+
+        _attachments ??= [];
+        _attachments.Add(new FrameAttachment(bytes, kind));
+        _attachedBytes += bytes.Length;
+        return _attachments.Count - 1;
+    }
+
+    /// <summary>Adds a pooled copy of <paramref name="bytes"/> as an attachment (for arrays the caller may change); returns its index.</summary>
+    public int AttachCopy(ReadOnlySpan<byte> bytes, AttachmentKind kind)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(rented);
+        (_rented ??= []).Add(rented);
+        return Attach(rented.AsMemory(0, bytes.Length), kind);
+    }
+
+    /// <summary>Inserts bytes at <paramref name="position"/> of the written bytes, moving what follows.</summary>
+    public void InsertAt(int position, ReadOnlySpan<byte> bytes)
+    {
+        EnsureCapacity(bytes.Length);
+        _buffer.AsSpan(position, _written - position).CopyTo(_buffer.AsSpan(position + bytes.Length));
+        bytes.CopyTo(_buffer.AsSpan(position));
+        _written += bytes.Length;
+    }
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
@@ -38,13 +89,37 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
-    public void Reset() => _written = 0;
+    public void Reset()
+    {
+        _written = 0;
+        _attachments?.Clear();
+        _attachedBytes = 0;
+        ReturnRented();
+    }
+
+    private void ReturnRented()
+    {
+        if (_rented is null)
+        {
+            return;
+        }
+
+        foreach (var array in _rented)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
+        _rented = null;
+    }
 
     public void Dispose()
     {
         var buffer = _buffer;
         _buffer = [];
         _written = 0;
+        _attachments = null;
+        _attachedBytes = 0;
+        ReturnRented();
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);

@@ -7,11 +7,19 @@ namespace DistInfer.Runtime.Serialization;
 public ref struct Reader
 {
     private readonly ReadOnlySpan<byte> _buffer;
+    private readonly object[]? _attachments;
     private int _position;
 
     public Reader(ReadOnlySpan<byte> buffer)
     {
         _buffer = buffer;
+    }
+
+    /// <summary>A message body with the arrays that came after it (see <see cref="WireType.Attachment"/>).</summary>
+    public Reader(ReadOnlySpan<byte> buffer, object[]? attachments)
+    {
+        _buffer = buffer;
+        _attachments = attachments;
     }
 
     public readonly bool IsAtEnd => _position >= _buffer.Length;
@@ -73,6 +81,20 @@ public ref struct Reader
 
     public string ReadString() => Encoding.UTF8.GetString(ReadLengthPrefixed());
 
+    /// <summary>The attachment an <see cref="WireType.Attachment"/> field names, as the array type the codec expects.</summary>
+    public T ReadAttachment<T>()
+        where T : class
+    {
+        var index = ReadVarUInt64();
+        if (_attachments is null || index >= (ulong)_attachments.Length)
+        {
+            throw new SerializationException($"Attachment {index} is missing from the message");
+        }
+
+        return _attachments[index] as T
+            ?? throw new SerializationException($"Attachment {index} is a {_attachments[index].GetType().Name}, expected {typeof(T).Name}");
+    }
+
     public static void Expect(WireType actual, WireType expected)
     {
         if (actual != expected)
@@ -97,6 +119,9 @@ public ref struct Reader
                 break;
             case WireType.LengthPrefixed:
                 ReadLengthPrefixed();
+                break;
+            case WireType.Attachment:
+                ReadVarUInt64();
                 break;
             case WireType.StartObject:
                 while (true)

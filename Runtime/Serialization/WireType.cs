@@ -10,4 +10,7 @@ public enum WireType : byte
     StartObject = 4,
     EndObject = 5,
     Null = 6,
+
+    /// <summary>A large array carried after the frame body; the payload is its index (varint) among the frame's attachments.</summary>
+    Attachment = 7,
 }

@@ -25,6 +25,31 @@ public ref struct Writer
 
     public readonly long Position => _committed + _position;
 
+    /// <summary>
+    /// Set by generated code while it writes an [Immutable] argument or result: large arrays may then be sent from
+    /// the caller's memory (the caller promised not to change them) instead of a copy.
+    /// </summary>
+    public bool MayBorrow { get; set; }
+
+    /// <summary>
+    /// Writes a byte/float array field: inline (tag, length, bytes), or, when large and the output is a message frame,
+    /// as an attachment sent after the frame body (tag and index here), so the receiver can read it straight into
+    /// the final array. Borrowed when <see cref="MayBorrow"/>, otherwise copied once into pooled memory.
+    /// </summary>
+    public void WriteArrayField(uint fieldId, ReadOnlyMemory<byte> bytes, AttachmentKind kind)
+    {
+        if (bytes.Length < PayloadThresholds.AttachBytes || _output is not PooledBufferWriter { AcceptsAttachments: true } frame)
+        {
+            WriteTag(fieldId, WireType.LengthPrefixed);
+            WriteLengthPrefixed(bytes.Span);
+            return;
+        }
+
+        var index = MayBorrow ? frame.Attach(bytes, kind) : frame.AttachCopy(bytes.Span, kind);
+        WriteTag(fieldId, WireType.Attachment);
+        WriteVarUInt64((ulong)index);
+    }
+
     public void Commit()
     {
         if (_position > 0)

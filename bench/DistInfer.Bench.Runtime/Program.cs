@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using DistInfer.Bench.Runtime;
 using DistInfer.Runtime;
@@ -9,8 +10,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 // Runtime benchmark: grain calls local / client->silo / silo->silo on loopback beside a raw TCP echo with the same
-// frame size, and 1 MiB payload calls beside raw TCP, all in one run. Usage: distinfer-bench-runtime [seconds]
+// frame size, and 1 MiB payload calls beside raw TCP, all in one run.
+// Usage: distinfer-bench-runtime [seconds] [small|payload] (the second argument runs one group only)
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3;
+var only = args.Length > 1 ? args[1] : string.Empty;
 var duration = TimeSpan.FromSeconds(seconds);
 const int InFlight = 32;
 const int LatencySamples = 5000;
@@ -53,26 +56,6 @@ System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(smallBytes, smallF
 
 Console.WriteLine($"DistInfer runtime benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {seconds}s per run, {InFlight} calls in flight");
 Console.WriteLine($"small frame: {smallFrame} bytes");
-Console.WriteLine($"{"case",-22}{"calls/s",14}{"p50 us",10}{"p99 us",10}");
-
-async Task Run(string name, Func<int, Task> call)
-{
-    // Start each case from a collected heap, then warm with the same load for a second so JIT tiering and
-    // thread-pool growth settle before measuring.
-    GC.Collect();
-    GC.WaitForPendingFinalizers();
-    await Measurement.WarmAsync(call, 2000);
-    await Measurement.ThroughputAsync(call, InFlight, TimeSpan.FromSeconds(1));
-    var rate = await Measurement.ThroughputAsync(call, InFlight, duration);
-    var (p50, p99) = await Measurement.LatencyAsync(call, LatencySamples);
-    Console.WriteLine($"{name,-22}{rate,14:N0}{p50,10:N1}{p99,10:N1}");
-}
-
-await Run("local (silo1->silo1)", w => onSilo1[w].Ping(w));
-await Run("silo0->silo1", w => fromSilo0[w].Ping(w));
-await Run("client->silo1", w => fromClient[w].Ping(w));
-await Run("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes));
-await Run("raw tcp echo batched", _ => rawBatched.RoundTripAsync(smallBytes));
 
 // 1 MiB payloads: grain call carrying the bytes and answering their length, beside raw frames acknowledged with 4 bytes.
 var payload = new byte[1 << 20];
@@ -83,18 +66,81 @@ var bigFrame = new byte[payload.Length + 64];
 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bigFrame, bigFrame.Length - 4);
 const int PayloadInFlight = 4;
 
-async Task RunPayload(string name, Func<int, Task> call)
+var small = new (string Name, Func<int, Task> Call)[]
+{
+    ("local (silo1->silo1)", w => onSilo1[w].Ping(w)),
+    ("silo0->silo1", w => fromSilo0[w].Ping(w)),
+    ("client->silo1", w => fromClient[w].Ping(w)),
+    ("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes)),
+    ("raw tcp echo batched", _ => rawBatched.RoundTripAsync(smallBytes)),
+};
+var large = new (string Name, Func<int, Task> Call)[]
+{
+    ("silo0->silo1 1MiB", w => fromSilo0[w].Payload(payload)),
+    ("client->silo1 1MiB", w => fromClient[w].Payload(payload)),
+    ("raw tcp 1MiB", _ => rawBig.RoundTripAsync(bigFrame)),
+};
+if (only == "payload")
+{
+    small = [];
+}
+else if (only == "small")
+{
+    large = [];
+}
+
+// Warm every case before measuring any, so JIT tiering has settled for all of them: measured one after the other
+// from cold, the cases measured first ran partly on unoptimized code and the raw baselines (last) did not.
+foreach (var (_, call) in small)
+{
+    await Measurement.WarmAsync(call, 2000);
+    await Measurement.ThroughputAsync(call, InFlight, TimeSpan.FromSeconds(1));
+}
+
+foreach (var (_, call) in large)
 {
     await Measurement.WarmAsync(call, 50);
     await Measurement.ThroughputAsync(call, PayloadInFlight, TimeSpan.FromSeconds(1));
-    var rate = await Measurement.ThroughputAsync(call, PayloadInFlight, duration);
-    Console.WriteLine($"{name,-22}{rate * payload.Length / 1e9,14:N2} GB/s");
 }
 
-Console.WriteLine($"1 MiB payload, {PayloadInFlight} in flight");
-await RunPayload("silo0->silo1 1MiB", w => fromSilo0[w].Payload(payload));
-await RunPayload("client->silo1 1MiB", w => fromClient[w].Payload(payload));
-await RunPayload("raw tcp 1MiB", _ => rawBig.RoundTripAsync(bigFrame));
+if (small.Length > 0)
+{
+    // cpu us: the process's CPU time per call, less sensitive to other load on the machine than calls/s.
+    Console.WriteLine($"{"case",-22}{"calls/s",14}{"p50 us",10}{"p99 us",10}{"cpu us",10}{"gen0",8}");
+}
+
+foreach (var (name, call) in small)
+{
+    // Each case starts from a collected heap and a short warm-up at the same load.
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    await Measurement.ThroughputAsync(call, InFlight, TimeSpan.FromSeconds(0.5));
+    var gen0 = GC.CollectionCount(0);
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var rate = await Measurement.ThroughputAsync(call, InFlight, duration);
+    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    gen0 = GC.CollectionCount(0) - gen0;
+    var (p50, p99) = await Measurement.LatencyAsync(call, LatencySamples);
+    Console.WriteLine($"{name,-22}{rate,14:N0}{p50,10:N1}{p99,10:N1}{cpu.TotalMicroseconds / (rate * duration.TotalSeconds),10:N2}{gen0,8}");
+}
+
+if (large.Length > 0)
+{
+    Console.WriteLine($"1 MiB payload, {PayloadInFlight} in flight");
+}
+
+foreach (var (name, call) in large)
+{
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    await Measurement.ThroughputAsync(call, PayloadInFlight, TimeSpan.FromSeconds(0.5));
+    var gen2 = GC.CollectionCount(2);
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var rate = await Measurement.ThroughputAsync(call, PayloadInFlight, duration);
+    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    gen2 = GC.CollectionCount(2) - gen2;
+    Console.WriteLine($"{name,-22}{rate * payload.Length / 1e9,14:N2} GB/s{cpu.TotalMicroseconds / (rate * duration.TotalSeconds),10:N0} cpu us/call{gen2,6} gen2 GCs");
+}
 
 await rawSmall.DisposeAsync();
 await rawBatched.DisposeAsync();

@@ -1,6 +1,6 @@
 namespace DistInfer.Runtime.Serialization.Codecs;
 
-/// <summary>Raw contiguous bytes: length then memcpy.</summary>
+/// <summary>Raw contiguous bytes: length then memcpy, or (large) a frame attachment received straight into the final array.</summary>
 public sealed class ByteArrayCodec : IFieldCodec<byte[]>
 {
     public void WriteField(ref Writer writer, uint fieldId, byte[] value)
@@ -11,8 +11,7 @@ public sealed class ByteArrayCodec : IFieldCodec<byte[]>
             return;
         }
 
-        writer.WriteTag(fieldId, WireType.LengthPrefixed);
-        writer.WriteLengthPrefixed(value);
+        writer.WriteArrayField(fieldId, value, AttachmentKind.Bytes);
     }
 
     public byte[] ReadValue(ref Reader reader, WireType wireType)
@@ -20,6 +19,11 @@ public sealed class ByteArrayCodec : IFieldCodec<byte[]>
         if (wireType == WireType.Null)
         {
             return null!;
+        }
+
+        if (wireType == WireType.Attachment)
+        {
+            return reader.ReadAttachment<byte[]>();
         }
 
         Reader.Expect(wireType, WireType.LengthPrefixed);

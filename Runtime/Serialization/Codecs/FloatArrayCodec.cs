@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace DistInfer.Runtime.Serialization.Codecs;
 
-/// <summary>Tensor buffers: raw little-endian float bytes, length then memcpy.</summary>
+/// <summary>Tensor buffers: raw little-endian float bytes, length then memcpy, or (large) a frame attachment received straight into the final array.</summary>
 public sealed class FloatArrayCodec : IFieldCodec<float[]>
 {
     public void WriteField(ref Writer writer, uint fieldId, float[] value)
@@ -13,8 +13,15 @@ public sealed class FloatArrayCodec : IFieldCodec<float[]>
             return;
         }
 
-        writer.WriteTag(fieldId, WireType.LengthPrefixed);
-        writer.WriteLengthPrefixed(MemoryMarshal.AsBytes(value.AsSpan()));
+        var bytes = value.Length * sizeof(float);
+        if (bytes < PayloadThresholds.AttachBytes)
+        {
+            writer.WriteTag(fieldId, WireType.LengthPrefixed);
+            writer.WriteLengthPrefixed(MemoryMarshal.AsBytes(value.AsSpan()));
+            return;
+        }
+
+        writer.WriteArrayField(fieldId, new FloatArrayBytes(value).Memory, AttachmentKind.Floats);
     }
 
     public float[] ReadValue(ref Reader reader, WireType wireType)
@@ -22,6 +29,11 @@ public sealed class FloatArrayCodec : IFieldCodec<float[]>
         if (wireType == WireType.Null)
         {
             return null!;
+        }
+
+        if (wireType == WireType.Attachment)
+        {
+            return reader.ReadAttachment<float[]>();
         }
 
         Reader.Expect(wireType, WireType.LengthPrefixed);

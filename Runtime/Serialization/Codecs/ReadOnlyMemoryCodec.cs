@@ -15,6 +15,11 @@ public sealed class ReadOnlyMemoryCodec : IFieldCodec<ReadOnlyMemory<byte>>
             return default;
         }
 
+        if (wireType == WireType.Attachment)
+        {
+            return reader.ReadAttachment<byte[]>();
+        }
+
         Reader.Expect(wireType, WireType.LengthPrefixed);
         var bytes = reader.ReadLengthPrefixed();
         var result = GC.AllocateUninitializedArray<byte>(bytes.Length);

@@ -48,6 +48,28 @@ public sealed class MessagingLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OversizeImmutableRequest_SenderLimit_FailsThatCallOnly()
+    {
+        // Immutable arrays are attached to the frame, not copied: the size check must still count them.
+        var grain = await GrainOnAsync(0, callerSilo: 1);
+        var error = await Assert.ThrowsAsync<MessageTooLargeException>(() => grain.ImmutableIdentity(new byte[2 * OneMiB]));
+        Assert.Contains("maximum message size", error.Message, StringComparison.Ordinal);
+        Assert.Equal(10, await grain.PayloadLength(new byte[10]));
+    }
+
+    [Fact]
+    public async Task OversizeImmutableRequest_ReceiverLimit_SkippedAndLaterLargeCallsWork()
+    {
+        var grain = await GrainOnAsync(1, callerSilo: 0);
+        var big = grain.ImmutableIdentity(new byte[2 * OneMiB]);
+        var fits = grain.PayloadLength(new byte[OneMiB / 2]);
+        var error = await Assert.ThrowsAsync<MessageTooLargeException>(() => big);
+        Assert.Contains("exceeds the maximum message size", error.Message, StringComparison.Ordinal);
+        Assert.Equal(OneMiB / 2, await fits);
+        Assert.Equal(0, await grain.ImmutableIdentity(new byte[OneMiB / 2]));
+    }
+
+    [Fact]
     public async Task OversizeResponse_FailsThatCallOnly()
     {
         var grain = await GrainOnAsync(1, callerSilo: 0);

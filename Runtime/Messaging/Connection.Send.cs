@@ -1,0 +1,124 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using DistInfer.Runtime.Serialization;
+
+namespace DistInfer.Runtime.Messaging;
+
+/// <summary>
+/// Sending: frames queued by callers are drained in batches into one gathered socket send per batch. A frame's
+/// attachments (large immutable payloads) become segments of that send, so they are never copied in user space.
+/// </summary>
+internal sealed partial class Connection
+{
+    private async Task SendLoopAsync()
+    {
+        var batch = new List<PooledBufferWriter>(_options.MaxBatchFrames);
+        var segments = new List<ArraySegment<byte>>(_options.MaxBatchFrames);
+        Exception? error = null;
+        try
+        {
+            while (await _outbound.Reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
+            {
+                long bytes = 0;
+                while (batch.Count < _options.MaxBatchFrames && _outbound.Reader.TryRead(out var frame))
+                {
+                    batch.Add(frame);
+                    bytes += frame.TotalLength;
+                    if (!frame.HasAttachments)
+                    {
+                        segments.Add(frame.WrittenSegment);
+                    }
+                    else
+                    {
+                        await AddAttachedAsync(frame, segments).ConfigureAwait(false);
+                    }
+                }
+
+                // One gathered send per batch: the "flush once per batch" of the protocol.
+                await SendGatheredAsync(segments).ConfigureAwait(false);
+                RuntimeMetrics.RecordSent(bytes, batch.Count);
+                foreach (var frame in batch)
+                {
+                    frame.Dispose();
+                }
+
+                batch.Clear();
+                if (Interlocked.Add(ref _queuedBytes, -bytes) <= _options.SendResumeThreshold)
+                {
+                    ReleaseWaiters();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        foreach (var frame in batch)
+        {
+            frame.Dispose();
+        }
+
+        Close(error);
+    }
+
+    /// <summary>Adds a frame's written bytes, then its attachments; memory not backed by a byte[] is sent on its own.</summary>
+    private async ValueTask AddAttachedAsync(PooledBufferWriter frame, List<ArraySegment<byte>> segments)
+    {
+        segments.Add(frame.WrittenSegment);
+        foreach (var attachment in frame.Attachments)
+        {
+            if (MemoryMarshal.TryGetArray(attachment.Bytes, out var array))
+            {
+                segments.Add(array);
+                continue;
+            }
+
+            await SendGatheredAsync(segments).ConfigureAwait(false);
+            for (var sent = 0; sent < attachment.Bytes.Length;)
+            {
+                sent += await _socket.SendAsync(attachment.Bytes[sent..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Sends every segment (one gathered send, repeated for whatever a partial send left); empties the list.</summary>
+    private async ValueTask SendGatheredAsync(List<ArraySegment<byte>> segments)
+    {
+        long remaining = 0;
+        foreach (var segment in segments)
+        {
+            remaining += segment.Count;
+        }
+
+        while (remaining > 0)
+        {
+            var sent = await _socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
+            remaining -= sent;
+            if (remaining > 0)
+            {
+                TrimSent(segments, sent);
+            }
+        }
+
+        segments.Clear();
+    }
+
+    private static void TrimSent(List<ArraySegment<byte>> segments, int sent)
+    {
+        while (sent > 0 && segments.Count > 0)
+        {
+            var first = segments[0];
+            if (sent >= first.Count)
+            {
+                sent -= first.Count;
+                segments.RemoveAt(0);
+            }
+            else
+            {
+                segments[0] = first.Slice(sent);
+                sent = 0;
+            }
+        }
+    }
+}

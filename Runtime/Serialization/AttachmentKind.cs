@@ -1,0 +1,8 @@
+namespace DistInfer.Runtime.Serialization;
+
+/// <summary>The element type of a frame attachment, so the receiver can allocate the final array before the bytes arrive.</summary>
+public enum AttachmentKind : byte
+{
+    Bytes = 1,
+    Floats = 4,
+}

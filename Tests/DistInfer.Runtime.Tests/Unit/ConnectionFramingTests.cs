@@ -1,0 +1,259 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using DistInfer.Runtime.Messaging;
+using DistInfer.Runtime.Serialization;
+using DistInfer.Runtime.Serialization.Codecs;
+
+namespace DistInfer.Runtime.Tests.Unit;
+
+/// <summary>
+/// The connection's framing on a real loopback socket against a raw peer: frames split across reads, frames larger
+/// than the receive buffer, oversize frames skipped, and frames with attachments (received straight into their arrays).
+/// </summary>
+public sealed class ConnectionFramingTests : IAsyncLifetime
+{
+    private readonly RecordingHandler _handler = new();
+    private Socket _peer = null!;
+    private Connection _connection = null!;
+
+    public async Task InitializeAsync() => await ConnectAsync(new MessagingOptions { MaxMessageSize = 400_000 });
+
+    public Task DisposeAsync()
+    {
+        _connection.Close();
+        _peer.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Receive_FramesSplitAcrossReadsAndLargerThanBuffer_DispatchedWhole()
+    {
+        var bodies = new[] { 10, Connection.ReceiveBufferSize + 5_000, 3, 90_000, 0 }.Select((n, i) => PayloadBytes(n, i)).ToArray();
+        var wire = bodies.SelectMany((body, i) => Frame(MessageKind.Request, i + 1, body)).ToArray();
+
+        // Odd chunk sizes so length prefixes, headers and bodies all straddle reads.
+        var offset = 0;
+        foreach (var chunk in ChunkSizes())
+        {
+            var n = Math.Min(chunk, wire.Length - offset);
+            await _peer.SendAsync(wire.AsMemory(offset, n));
+            offset += n;
+            if (offset == wire.Length)
+            {
+                break;
+            }
+        }
+
+        for (var i = 0; i < bodies.Length; i++)
+        {
+            var (id, body, _) = await _handler.Messages.Reader.ReadAsync();
+            Assert.Equal(i + 1, id);
+            Assert.Equal(bodies[i], body);
+        }
+    }
+
+    [Fact]
+    public async Task Receive_OversizeFrame_AnsweredFromHeaderSkippedAndNextFrameDispatched()
+    {
+        var big = Frame(MessageKind.Request, 7, PayloadBytes(500_000, 1));
+        var next = Frame(MessageKind.Request, 8, PayloadBytes(20, 2));
+        await _peer.SendAsync(big.AsMemory(0, 40));
+        var (oversizeId, length) = await _handler.Oversize.Reader.ReadAsync();
+        Assert.Equal(7, oversizeId);
+        Assert.Equal(big.Length - FrameCodec.PrefixSize, length);
+        await _peer.SendAsync(big.AsMemory(40));
+        await _peer.SendAsync(next);
+        var (id, body, _) = await _handler.Messages.Reader.ReadAsync();
+        Assert.Equal(8, id);
+        Assert.Equal(PayloadBytes(20, 2), body);
+        Assert.False(_connection.IsClosed);
+    }
+
+    [Fact]
+    public async Task Receive_AttachmentFrameSplitAcrossReads_ArraysFilledAndDecoded()
+    {
+        var bytes = PayloadBytes((3 * Connection.ReceiveBufferSize) + 7, 3);
+        var floats = Enumerable.Range(0, 30_000).Select(i => i * 0.25f).ToArray();
+        using var frame = Encode(borrow: true, bytes, floats);
+        Assert.True(frame.HasAttachments);
+        var wire = Wire(frame);
+        var next = Frame(MessageKind.Request, 9, PayloadBytes(5, 4));
+        var offset = 0;
+        foreach (var chunk in ChunkSizes())
+        {
+            var n = Math.Min(chunk, wire.Length - offset);
+            await _peer.SendAsync(wire.AsMemory(offset, n));
+            offset += n;
+            if (offset == wire.Length)
+            {
+                break;
+            }
+        }
+
+        await _peer.SendAsync(next);
+        AssertDecoded(await _handler.Messages.Reader.ReadAsync(), bytes, floats);
+        Assert.Equal(9, (await _handler.Messages.Reader.ReadAsync()).Id);
+    }
+
+    [Fact]
+    public async Task Receive_AttachmentFrameInOneWrite_ArraysCopiedOutAndDecoded()
+    {
+        var bytes = PayloadBytes(PayloadThresholds.AttachBytes, 5);
+        var floats = Enumerable.Range(0, PayloadThresholds.AttachBytes / sizeof(float)).Select(i => -i * 1.5f).ToArray();
+        using var frame = Encode(borrow: false, bytes, floats);
+        Assert.Equal(2, frame.Attachments.Count);
+        await _peer.SendAsync(Wire(frame));
+        AssertDecoded(await _handler.Messages.Reader.ReadAsync(), bytes, floats);
+    }
+
+    [Fact]
+    public async Task Send_FrameWithAttachments_PeerConnectionDecodesSameValues()
+    {
+        var receiverHandler = new RecordingHandler();
+        var receiver = new Connection(_peer, receiverHandler, new MessagingOptions());
+        receiver.Start();
+        try
+        {
+            var bytes = PayloadBytes(200_000, 6);
+            var floats = Enumerable.Range(0, 50_000).Select(i => i * 0.5f).ToArray();
+            await _connection.SendAsync(Encode(borrow: true, bytes, floats));
+            await _connection.SendAsync(Encode(borrow: false, bytes, floats));
+            AssertDecoded(await receiverHandler.Messages.Reader.ReadAsync(), bytes, floats);
+            AssertDecoded(await receiverHandler.Messages.Reader.ReadAsync(), bytes, floats);
+        }
+        finally
+        {
+            receiver.Close();
+        }
+    }
+
+    [Fact]
+    public void Writer_LargeMutableArray_AttachedAsPooledCopy()
+    {
+        var bytes = PayloadBytes(PayloadThresholds.AttachBytes, 7);
+        var original = bytes.ToArray();
+        using var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, Target = new GrainId("t", "k") });
+        var writer = new Writer(frame);
+        Codec<byte[]>.Instance.WriteField(ref writer, 0, bytes);
+        writer.Commit();
+        bytes[0] ^= 0xFF;
+        Assert.Equal(original, frame.Attachments.Single().Bytes.ToArray());
+    }
+
+    [Fact]
+    public void Writer_SmallArrays_CopiedInline()
+    {
+        using var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, Target = new GrainId("t", "k") });
+        var writer = new Writer(frame) { MayBorrow = true };
+        Codec<byte[]>.Instance.WriteField(ref writer, 0, new byte[PayloadThresholds.AttachBytes - 1]);
+        Codec<float[]>.Instance.WriteField(ref writer, 1, new float[(PayloadThresholds.AttachBytes / sizeof(float)) - 1]);
+        writer.Commit();
+        Assert.False(frame.HasAttachments);
+        Assert.Equal(frame.WrittenCount, frame.TotalLength);
+    }
+
+    private static void AssertDecoded((long Id, byte[] Body, object[]? Attachments) message, byte[] bytes, float[] floats)
+    {
+        Assert.Equal(5, message.Id);
+        var reader = new Reader(message.Body, message.Attachments);
+        Assert.Equal(bytes, Codec<byte[]>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.Equal(42, Codec<int>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.Equal(floats, Codec<float[]>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.Equal("tail", Codec<string>.Instance.ReadValue(ref reader, reader.ReadTag().WireType));
+        Assert.True(reader.IsAtEnd);
+    }
+
+    /// <summary>What the connection sends for a frame: the written bytes, then each attachment.</summary>
+    private static byte[] Wire(PooledBufferWriter frame)
+    {
+        var wire = new List<byte>(frame.WrittenSpan.ToArray());
+        foreach (var attachment in frame.Attachments)
+        {
+            wire.AddRange(attachment.Bytes.ToArray());
+        }
+
+        Assert.Equal(frame.TotalLength, wire.Count);
+        return [.. wire];
+    }
+
+    private static PooledBufferWriter Encode(bool borrow, byte[] bytes, float[] floats)
+    {
+        var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, CorrelationId = 5, Target = new GrainId("type", "key") });
+        var writer = new Writer(frame) { MayBorrow = borrow };
+        Codec<byte[]>.Instance.WriteField(ref writer, 0, bytes);
+        Codec<int>.Instance.WriteField(ref writer, 1, 42);
+        Codec<float[]>.Instance.WriteField(ref writer, 2, floats);
+        Codec<string>.Instance.WriteField(ref writer, 3, "tail");
+        writer.Commit();
+        FrameCodec.Finish(frame);
+        return frame;
+    }
+
+    private static IEnumerable<int> ChunkSizes()
+    {
+        int[] pattern = [1, 2, 3, 29, 1, 4_000, 70_000, 7, 100_000];
+        while (true)
+        {
+            foreach (var n in pattern)
+            {
+                yield return n;
+            }
+        }
+    }
+
+    private static byte[] PayloadBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>A frame as it appears on the wire: prefix, header, then <paramref name="body"/>.</summary>
+    private static byte[] Frame(MessageKind kind, long correlationId, byte[] body)
+    {
+        using var frame = FrameCodec.Begin(new MessageHeader { Kind = kind, CorrelationId = correlationId, Target = new GrainId("type", "key") });
+        body.CopyTo(frame.GetSpan(body.Length));
+        frame.Advance(body.Length);
+        FrameCodec.Finish(frame);
+        var wire = frame.WrittenSpan.ToArray();
+        Assert.Equal(wire.Length - FrameCodec.PrefixSize, BinaryPrimitives.ReadInt32LittleEndian(wire));
+        return wire;
+    }
+
+    private async Task ConnectAsync(MessagingOptions options)
+    {
+        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var accept = listener.AcceptAsync();
+        await client.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
+        _peer = await accept;
+        _connection = new Connection(client, _handler, options);
+        _connection.Start();
+    }
+
+    private sealed class RecordingHandler : IConnectionHandler
+    {
+        public System.Threading.Channels.Channel<(long Id, byte[] Body, object[]? Attachments)> Messages { get; } = System.Threading.Channels.Channel.CreateUnbounded<(long, byte[], object[]?)>();
+
+        public System.Threading.Channels.Channel<(long Id, long Length)> Oversize { get; } = System.Threading.Channels.Channel.CreateUnbounded<(long, long)>();
+
+        public ConcurrentQueue<Exception?> Closed { get; } = new();
+
+        public void OnMessage(Connection connection, in MessageHeader header, ReadOnlySpan<byte> body) =>
+            Messages.Writer.TryWrite((header.CorrelationId, body.ToArray(), header.Attachments));
+
+        public void OnOversizeMessage(Connection connection, in MessageHeader header, long length)
+        {
+            if (length > 0)
+            {
+                Oversize.Writer.TryWrite((header.CorrelationId, length));
+            }
+        }
+
+        public void OnClosed(Connection connection, Exception? error) => Closed.Enqueue(error);
+    }
+}
