@@ -91,6 +91,29 @@ public sealed class ManagedGemm : IGemm
         }
     }
 
+    /// <summary>
+    /// The linear layer with a bf16 weight: y[rows, outFeatures] (+)= x[rows, inFeatures] · weightᵀ, the weight
+    /// [outFeatures, inFeatures] given as raw bf16 bits. It is streamed as bf16 (half the bytes of fp32) and
+    /// widened exactly in registers, so the result is that of the fp32 product with the widened weight up to
+    /// summation order. Meant for decode-sized products: every four rows of x read the weight once more.
+    /// </summary>
+    public unsafe void LinearBf16(ReadOnlySpan<float> x, ReadOnlySpan<ushort> weight, Span<float> y,
+        int rows, int inFeatures, int outFeatures, bool accumulate = false)
+    {
+        if (GemmArgs.ValidateAndHandleEmpty(true, rows, outFeatures, inFeatures, x.Length, inFeatures, weight.Length, inFeatures, y, outFeatures, accumulate))
+        {
+            return;
+        }
+
+        fixed (float* pa = x)
+        fixed (ushort* pb = weight)
+        fixed (float* pc = y)
+        {
+            var op = new GemmOperands(true, rows, outFeatures, inFeatures, pa, inFeatures, null, inFeatures, pc, outFeatures, accumulate);
+            SkinnyGemm.RunBf16(op, pb, Math.Min(MaxThreads, SkinnyThreads));
+        }
+    }
+
     private static ManagedGemmKernel BestKernel() =>
         Vector512.IsHardwareAccelerated ? ManagedGemmKernel.Vector512
         : Vector256.IsHardwareAccelerated ? ManagedGemmKernel.Vector256
