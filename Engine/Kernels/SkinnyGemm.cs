@@ -4,78 +4,76 @@ namespace DistInfer.Engine.Kernels;
 
 /// <summary>
 /// Products with a handful of rows in A (decode: one token, or a few). They are bound by reading B once, so
-/// nothing is packed: B is streamed straight from its own layout (fp32, or bf16 widened in registers) with the
-/// work split over disjoint parts of B, handed to <see cref="SkinnyPool"/>'s spinning helpers.
+/// nothing is packed per call: B is streamed from its own layout (fp32 as stored, or <see cref="Bf16Panels"/>
+/// widened in registers) with the work split over disjoint parts of B, handed to <see cref="SkinnyPool"/>'s
+/// spinning helpers.
 /// </summary>
 internal static unsafe class SkinnyGemm
 {
-    /// <summary>Rows of A handled per pass over B; more rows read B more than once.</summary>
+    /// <summary>Rows of A handled per pass over an fp32 B; more rows read B more than once.</summary>
     public const int RowsPerPass = 4;
 
-    /// <summary>Below this many B elements (1 MB, ~12 µs on one core) a hand-off costs more than a second core saves.</summary>
-    private const long ParallelMinElements = 1 << 18;
+    /// <summary>Below this many B bytes (~12 µs on one core) a hand-off costs more than a second core saves.</summary>
+    private const long ParallelMinBytes = 1 << 20;
 
     /// <summary>Parts per thread: a thread delayed by other processes leaves its later parts to the others.</summary>
     private const int TasksPerThread = 4;
 
-    public static void Run(in GemmOperands op, int threads) => Dispatch(new SkinnyJob(op, null, null, 1, op.N), threads);
+    public static void Run(in GemmOperands op, int threads) => Dispatch(new SkinnyJob(op, null, null, 0, 1, 0), threads);
 
-    /// <summary>C[m,n] (+)= A[m,k] · Bᵀ with B bf16 [n,k] (row stride op.Ldb); op.B is unused.</summary>
-    public static void RunBf16(in GemmOperands op, ushort* b16, int threads)
+    /// <summary>C[m,n] (+)= A[m,k] · Bᵀ with B as <see cref="Bf16Panels"/>; op.B is unused.</summary>
+    public static void RunBf16(in GemmOperands op, Bf16Panels b, int threads)
     {
-        // A rows split into even and odd elements, so one 32-bit load of B yields two fp32 weights by a shift
-        // and a mask, each multiplied by a contiguous vector of A: no shuffles in the loop.
-        var half = op.K / 2;
-        var split = ArrayPool<float>.Shared.Rent(Math.Max(1, 2 * half * op.M));
+        var paddedK = b.PaddedColumns;
+        var padded = ArrayPool<float>.Shared.Rent(op.M * paddedK);
         try
         {
-            fixed (float* s = split)
+            fixed (float* pa = padded)
+            fixed (ushort* pb = b.Data)
             {
                 for (var i = 0; i < op.M; i++)
                 {
-                    var a = op.A + (i * op.Lda);
-                    float* even = s + (2 * i * half), odd = even + half;
-                    for (var p = 0; p < half; p++)
-                    {
-                        even[p] = a[2 * p];
-                        odd[p] = a[(2 * p) + 1];
-                    }
+                    var row = new Span<float>(pa + (i * paddedK), paddedK);
+                    new ReadOnlySpan<float>(op.A + (i * op.Lda), op.K).CopyTo(row);
+                    row[op.K..].Clear();
                 }
 
-                Dispatch(new SkinnyJob(op, b16, s, 1, op.N), threads);
+                Dispatch(new SkinnyJob(op, pb, pa, paddedK, 1, 0), threads);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(split);
+            ArrayPool<float>.Shared.Return(padded);
         }
     }
 
     /// <summary>Runs part <paramref name="part"/> of a split job (called by the pool's threads).</summary>
     public static void RunPart(in SkinnyJob job, int part)
     {
-        var j0 = Math.Min(job.Op.N, part * job.Step);
-        var j1 = part == job.Parts - 1 ? job.Op.N : Math.Min(job.Op.N, j0 + job.Step);
-        RunRange(job, j0, j1);
+        var units = job.Units;
+        var u0 = Math.Min(units, part * job.Step);
+        var u1 = part == job.Parts - 1 ? units : Math.Min(units, u0 + job.Step);
+        RunRange(job, u0, u1);
     }
 
     private static void Dispatch(SkinnyJob job, int threads)
     {
         var op = job.Op;
-        var elements = (long)op.N * op.K;
+        var units = job.Units;
+        var bytes = (long)op.N * op.K * (job.Panels == null ? sizeof(float) : sizeof(ushort));
         // [k,n] splits columns, so finer parts would shorten the contiguous runs read from each B row: one per thread.
-        var parts = threads <= 1 || elements < ParallelMinElements
+        var parts = threads <= 1 || bytes < ParallelMinBytes
             ? 1
-            : Math.Clamp(op.N / 64, 1, op.TransposeB ? threads * TasksPerThread : threads);
+            : Math.Clamp(op.N / 64, 1, op.TransposeB || job.Panels != null ? threads * TasksPerThread : threads);
         if (parts <= 1)
         {
-            RunRange(job, 0, op.N);
+            RunRange(job, 0, units);
             return;
         }
 
-        // Split at multiples of 16 columns so ranges start on cache-line boundaries of C (and of B when [k,n]).
-        var step = ((op.N / parts) + 15) & ~15;
-        parts = (op.N + step - 1) / step;
+        // fp32: split at multiples of 16 columns so ranges start on cache-line boundaries of C (and of B when [k,n]).
+        var step = job.Panels == null ? ((units / parts) + 15) & ~15 : (units + parts - 1) / parts;
+        parts = (units + step - 1) / step;
         var split = job.WithSplit(parts, step);
         if (threads >= SkinnyPool.Shared.Threads && SkinnyPool.Shared.TryRun(split))
         {
@@ -85,23 +83,25 @@ internal static unsafe class SkinnyGemm
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => RunPart(split, t));
     }
 
-    private static void RunRange(in SkinnyJob job, int j0, int j1)
+    private static void RunRange(in SkinnyJob job, int u0, int u1)
     {
         var op = job.Op;
+        if (job.Panels != null)
+        {
+            SkinnyDotBf16.DotGroups(op, job.Panels, job.PaddedK, job.APadded, u0, u1);
+            return;
+        }
+
         for (var i0 = 0; i0 < op.M; i0 += RowsPerPass)
         {
             var rows = Math.Min(RowsPerPass, op.M - i0);
-            if (job.B16 != null)
+            if (op.TransposeB)
             {
-                SkinnyDotBf16.DotRange(op, job.B16, job.ASplit, i0, rows, j0, j1);
-            }
-            else if (op.TransposeB)
-            {
-                SkinnyDot.DotRange(op, i0, rows, j0, j1);
+                SkinnyDot.DotRange(op, i0, rows, u0, u1);
             }
             else
             {
-                SkinnyAxpy.AxpyRange(op, i0, rows, j0, j1);
+                SkinnyAxpy.AxpyRange(op, i0, rows, u0, u1);
             }
         }
     }

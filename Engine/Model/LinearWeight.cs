@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using DistInfer.Engine.Kernels;
 
 namespace DistInfer.Engine.Model;
@@ -10,16 +8,16 @@ namespace DistInfer.Engine.Model;
 /// </summary>
 public sealed class LinearWeight(int outFeatures, int inFeatures, float[] weight, float[]? bias = null)
 {
-    /// <summary>Rows up to which the bf16 copy is used: two passes over bf16 read the bytes of one over fp32.</summary>
-    public const int Bf16MaxRows = 2 * SkinnyGemm.RowsPerPass;
+    /// <summary>Rows up to which the bf16 copy is used (batched decode); larger products take the fp32 blocked kernel.</summary>
+    public const int Bf16MaxRows = 8;
 
     public int OutFeatures { get; } = outFeatures;
     public int InFeatures { get; } = inFeatures;
     public float[] Weight { get; } = weight;
     public float[]? Bias { get; } = bias;
 
-    /// <summary>The weight as raw bf16 bits [Out, In] when <see cref="KeepBf16Copy"/> made one, else null.</summary>
-    public ushort[]? Bf16Weight { get; private set; }
+    /// <summary>The weight as bf16 panels when <see cref="KeepBf16Copy"/> made them, else null.</summary>
+    public Bf16Panels? Bf16Weight { get; private set; }
 
     public long ParameterCount => (long)OutFeatures * InFeatures + (Bias?.Length ?? 0);
 
@@ -31,25 +29,8 @@ public sealed class LinearWeight(int outFeatures, int inFeatures, float[] weight
     /// </summary>
     public bool KeepBf16Copy()
     {
-        if (Bf16Weight is not null)
-        {
-            return true;
-        }
-
-        var bits = MemoryMarshal.Cast<float, uint>(Weight.AsSpan());
-        if (!AllLowHalvesZero(bits))
-        {
-            return false;
-        }
-
-        var copy = GC.AllocateUninitializedArray<ushort>(bits.Length);
-        for (var i = 0; i < bits.Length; i++)
-        {
-            copy[i] = (ushort)(bits[i] >> 16);
-        }
-
-        Bf16Weight = copy;
-        return true;
+        Bf16Weight ??= Bf16Panels.TryCreate(Weight, OutFeatures, InFeatures);
+        return Bf16Weight is not null;
     }
 
     /// <summary>y[rows, Out] = x[rows, In] · Wᵀ + b, rounded to bf16 when <paramref name="bf16"/>.</summary>
@@ -62,7 +43,7 @@ public sealed class LinearWeight(int outFeatures, int inFeatures, float[] weight
 
         if (Bf16Weight is { } w16 && rows <= Bf16MaxRows && gemm is ManagedGemm managed)
         {
-            managed.LinearBf16(x, w16, y, rows, InFeatures, OutFeatures);
+            managed.LinearBf16(x, w16, y, rows);
         }
         else
         {
@@ -81,24 +62,5 @@ public sealed class LinearWeight(int outFeatures, int inFeatures, float[] weight
         {
             Tensors.BFloat16.Round(y[..(rows * OutFeatures)]);
         }
-    }
-
-    private static bool AllLowHalvesZero(ReadOnlySpan<uint> bits)
-    {
-        var i = 0;
-        var any = Vector256<uint>.Zero;
-        ref var start = ref MemoryMarshal.GetReference(bits);
-        for (; i + 8 <= bits.Length; i += 8)
-        {
-            any |= Vector256.LoadUnsafe(ref start, (nuint)i);
-        }
-
-        var low = (any & Vector256.Create(0xFFFFu)) != Vector256<uint>.Zero;
-        for (; i < bits.Length && !low; i++)
-        {
-            low = (bits[i] & 0xFFFF) != 0;
-        }
-
-        return !low;
     }
 }

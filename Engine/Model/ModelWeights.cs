@@ -88,7 +88,7 @@ public sealed class ModelWeights(ModelConfig config, ModelPart part, float[]? em
         long bytes = 0;
         foreach (var w in layers)
         {
-            bytes += (w.Bf16Weight?.LongLength ?? 0) * sizeof(ushort);
+            bytes += w.Bf16Weight?.Bytes ?? 0;
         }
 
         return bytes;

@@ -34,12 +34,13 @@ public sealed class SkinnyBf16Tests
         var y = new float[m * n];
         Array.Fill(y, float.NaN);
 
-        gemm.LinearBf16(x, w16, y, m, k, n);
+        var panels = Panels(w16, n, k);
+        gemm.LinearBf16(x, panels, y, m);
         AssertMatches(x, w16, y, null, m, n, k);
 
         var before = Values(rng, m * n);
         var accumulated = (float[])before.Clone();
-        gemm.LinearBf16(x, w16, accumulated, m, k, n, accumulate: true);
+        gemm.LinearBf16(x, panels, accumulated, m, accumulate: true);
         AssertMatches(x, w16, accumulated, before, m, n, k);
     }
 
@@ -51,7 +52,7 @@ public sealed class SkinnyBf16Tests
         var x = Values(rng, 1024);
         var w16 = Bf16Values(rng, 700 * 1024);
         var y = new float[700];
-        gemm.LinearBf16(x, w16, y, 1, 1024, 700);
+        gemm.LinearBf16(x, Panels(w16, 700, 1024), y, 1);
         AssertMatches(x, w16, y, null, 1, 700, 1024);
     }
 
@@ -62,13 +63,14 @@ public sealed class SkinnyBf16Tests
         var gemm = new ManagedGemm(2);
         var rng = new Random(9);
         var w16 = Bf16Values(rng, 1500 * 512);
+        var panels = Panels(w16, 1500, 512);
         var inputs = Enumerable.Range(0, 8).Select(_ => Values(rng, 512)).ToArray();
         var outputs = await Task.WhenAll(inputs.Select(x => Task.Run(() =>
         {
             var y = new float[1500];
             for (var r = 0; r < 20; r++)
             {
-                gemm.LinearBf16(x, w16, y, 1, 512, 1500);
+                gemm.LinearBf16(x, panels, y, 1);
             }
 
             return y;
@@ -101,7 +103,7 @@ public sealed class SkinnyBf16Tests
         var plain = new LinearWeight(96, 200, fp32, bias);
         var copied = new LinearWeight(96, 200, (float[])fp32.Clone(), bias);
         Assert.True(copied.KeepBf16Copy());
-        Assert.Equal(w16, copied.Bf16Weight);
+        Assert.Equal(fp32, Enumerable.Range(0, 96 * 200).Select(i => copied.Bf16Weight![i / 200, i % 200]));
 
         var x = Values(rng, rows * 200);
         var expected = new float[rows * 96];
@@ -113,6 +115,32 @@ public sealed class SkinnyBf16Tests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * (1 + Math.Abs(expected[i])), $"y[{i}] = {actual[i]}, fp32 weights give {expected[i]}");
         }
     }
+
+    [Fact]
+    public void TryCreate_Bf16Values_IndexerReturnsEveryValueAndPaddingIsZero()
+    {
+        var rng = new Random(2);
+        var w16 = Bf16Values(rng, 7 * 45);
+        var panels = Panels(w16, 7, 45);
+        Assert.Equal(64, panels.PaddedColumns);
+        Assert.Equal(2, panels.Groups);
+        Assert.Equal(2L * 4 * 64 * sizeof(ushort), panels.Bytes);
+        for (var i = 0; i < w16.Length; i++)
+        {
+            Assert.Equal(Widen(w16[i]), panels[i / 45, i % 45]);
+        }
+
+        Assert.Equal(w16.Select(v => (int)v).Sum(), panels.Data.Select(v => (int)v).Sum());
+    }
+
+    [Fact]
+    public void TryCreate_ValueNotBf16_ReturnsNull()
+    {
+        Assert.Null(Bf16Panels.TryCreate([1f, 2f, 1.0000001f], 1, 3));
+        Assert.NotNull(Bf16Panels.TryCreate([1f, 2f, -3.5f], 1, 3));
+    }
+
+    private static Bf16Panels Panels(ushort[] w16, int n, int k) => Bf16Panels.TryCreate(w16.Select(Widen).ToArray(), n, k)!;
 
     private static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 

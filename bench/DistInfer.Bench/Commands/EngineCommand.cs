@@ -51,7 +51,7 @@ internal sealed class EngineCommand : IBenchCommand
         var clock = Stopwatch.StartNew();
         var model = TransformerModel.Load(dir, gemm, precision: ActivationPrecision.Float32, bf16DecodeCopies: decodeWeights == "bf16");
         var c = model.Config;
-        var copies = model.Weights.LinearLayers().Sum(w => (w.Bf16Weight?.LongLength ?? 0) * 2);
+        var copies = model.Weights.LinearLayers().Sum(w => w.Bf16Weight?.Bytes ?? 0);
         Console.WriteLine($"model {dir}: {model.Weights.ParameterCount / 1e6:F0} M parameters, loaded in {clock.Elapsed.TotalSeconds:F1} s; kernels {gemm.Name}; "
             + $"{Environment.ProcessorCount} cores; decode weights {decodeWeights} ({copies / 1e6:F0} MB of bf16 copies)");
         var probe = MemoryBandwidthCommand.Print(mib * (1L << 20), 5);
@@ -128,5 +128,5 @@ internal sealed class EngineCommand : IBenchCommand
     private static long Bytes(SwiGluWeights mlp) => Bytes(mlp.GateUp) + Bytes(mlp.Down);
 
     private static long Bytes(LinearWeight linear) =>
-        ((long)linear.OutFeatures * linear.InFeatures * (linear.Bf16Weight is null ? 4 : 2)) + (4L * (linear.Bias?.Length ?? 0));
+        (linear.Bf16Weight?.Bytes ?? (4L * linear.OutFeatures * linear.InFeatures)) + (4L * (linear.Bias?.Length ?? 0));
 }
