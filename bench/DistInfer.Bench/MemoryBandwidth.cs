@@ -56,6 +56,42 @@ internal static unsafe class MemoryBandwidth
         }
     }
 
+    /// <summary>
+    /// Seconds of each of <paramref name="passes"/> reads of a buffer of <paramref name="bytes"/>, one per call of
+    /// <paramref name="between"/>'s loop: lets a benchmark interleave probe passes with its own runs, so both see
+    /// the same load from other processes.
+    /// </summary>
+    public static double[] Interleaved(long bytes, int threads, int passes, Action between)
+    {
+        long count = bytes / sizeof(float);
+        float* src = (float*)NativeMemory.AlignedAlloc((nuint)(count * sizeof(float)), 64);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        try
+        {
+            Parallel.For(0, threads, options, t => Slice(src, count, threads, t).Fill(1f));
+            var partial = new double[threads];
+            var seconds = new double[passes];
+            for (int i = 0; i < passes; i++)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                Parallel.For(0, threads, options, t => partial[t] = Sum(Slice(src, count, threads, t)));
+                seconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+                if (partial.Sum() != count)
+                {
+                    throw new InvalidOperationException($"bandwidth probe summed {partial.Sum()}, expected {count}");
+                }
+
+                between();
+            }
+
+            return seconds;
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(src);
+        }
+    }
+
     private static Span<float> Slice(float* p, long count, int parts, int index)
     {
         long start = count * index / parts, end = count * (index + 1) / parts;

@@ -14,12 +14,12 @@ internal sealed class DecodeSweepCommand : IBenchCommand
 
     public string Summary => "the linear products of one batch-1 decode step (640M Mixtral shape) back to back: GB/s in fp32 and bf16";
 
-    public string Usage => "           [--threads N] [--runs 15] [--mib 1024]";
+    public string Usage => "           [--threads N] [--runs 21] [--mib 1024]";
 
     public int Run(BenchArgs args)
     {
         var threads = args.Int("threads", 0);
-        var runs = args.Int("runs", 15);
+        var runs = args.Int("runs", 21);
         var mib = args.Int("mib", 1024);
         args.RejectUnknown();
 
@@ -39,7 +39,6 @@ internal sealed class DecodeSweepCommand : IBenchCommand
 
         weights.Add(Bf16Linear(Vocab, Hidden, rng));
         var gemm = threads > 0 ? new ManagedGemm(threads) : Gemm.Managed;
-        var probe = MemoryBandwidthCommand.Print(mib * (1L << 20), 5);
         long parameters = weights.Sum(w => w.ParameterCount);
         var x = new float[2 * Ffn];
         var y = new float[Vocab];
@@ -49,29 +48,53 @@ internal sealed class DecodeSweepCommand : IBenchCommand
         }
 
         Console.WriteLine($"{weights.Count} products, {parameters / 1e6:F0} M weights; kernels {gemm.Description}, skinny threads {gemm.SkinnyThreads}");
-        foreach (var bf16 in new[] { false, true })
+        // Probe pass, fp32 sweep, bf16 sweep, in turn: on a shared machine all three then see the same load.
+        void Sweep(bool bf16)
         {
-            var timing = Measure.Run(() =>
+            foreach (var w in weights)
             {
-                foreach (var w in weights)
+                if (bf16)
                 {
-                    if (bf16)
-                    {
-                        gemm.LinearBf16(x.AsSpan(0, w.InFeatures), w.Bf16Weight!, y.AsSpan(0, w.OutFeatures), 1);
-                    }
-                    else
-                    {
-                        gemm.Linear(x.AsSpan(0, w.InFeatures), w.Weight, y.AsSpan(0, w.OutFeatures), 1, w.InFeatures, w.OutFeatures);
-                    }
+                    gemm.LinearBf16(x.AsSpan(0, w.InFeatures), w.Bf16Weight!, y.AsSpan(0, w.OutFeatures), 1);
                 }
-            }, runs, 1.0);
-            var bytes = parameters * (bf16 ? 2 : 4);
-            double median = bytes / timing.MedianSeconds / 1e9, best = bytes / timing.BestSeconds / 1e9;
-            Console.WriteLine($"  {(bf16 ? "bf16" : "fp32")}: {bytes / 1e6:F0} MB per sweep, median {timing.MedianSeconds * 1000:F2} ms = {median:F1} GB/s "
-                + $"({100 * median / probe.ReadMedianGBps:F0}% of the probe's median), best {best:F1} GB/s ({100 * best / probe.ReadGBps:F0}% of its best); {timing.Runs} runs");
+                else
+                {
+                    gemm.Linear(x.AsSpan(0, w.InFeatures), w.Weight, y.AsSpan(0, w.OutFeatures), 1, w.InFeatures, w.OutFeatures);
+                }
+            }
+        }
+
+        Sweep(false);
+        Sweep(true);
+        var fp32 = new List<double>();
+        var bf16 = new List<double>();
+        var probeSeconds = MemoryBandwidth.Interleaved(mib * (1L << 20), Environment.ProcessorCount, runs, () =>
+        {
+            fp32.Add(Time(() => Sweep(false)));
+            bf16.Add(Time(() => Sweep(true)));
+        });
+        var probeGBps = mib * (1L << 20) / 1e9 / Median(probeSeconds);
+        Console.WriteLine($"interleaved, {runs} rounds: {Environment.ProcessorCount}-thread read probe median {probeGBps:F1} GB/s");
+        foreach (var (name, seconds, bytes) in new[] { ("fp32", fp32, parameters * 4), ("bf16", bf16, parameters * 2) })
+        {
+            var gbps = bytes / Median(seconds) / 1e9;
+            Console.WriteLine($"  {name}: {bytes / 1e6:F0} MB per sweep, median {Median(seconds) * 1000:F2} ms = {gbps:F1} GB/s = {100 * gbps / probeGBps:F0}% of the probe");
         }
 
         return 0;
+    }
+
+    private static double Time(Action action)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        action();
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     private static LinearWeight Bf16Linear(int outFeatures, int inFeatures, Random rng)
