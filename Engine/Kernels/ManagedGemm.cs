@@ -91,6 +91,29 @@ public sealed class ManagedGemm : IGemm
         }
     }
 
+    /// <summary>
+    /// The linear layer with a bf16 weight: y[rows, Out] (+)= x[rows, In] · weightᵀ, the weight [Out, In] as
+    /// <see cref="Bf16Panels"/>. It is streamed once as bf16 (half the bytes of fp32) whatever the rows, and
+    /// widened exactly in registers, so the result is the fp32 product with the widened weight up to summation
+    /// order. Meant for decode-sized products: the arithmetic is not blocked for many rows.
+    /// </summary>
+    public unsafe void LinearBf16(ReadOnlySpan<float> x, Bf16Panels weight, Span<float> y, int rows, bool accumulate = false)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        int n = weight.Rows, k = weight.Columns;
+        if (GemmArgs.ValidateAndHandleEmpty(true, rows, n, k, x.Length, k, n * k, k, y, n, accumulate))
+        {
+            return;
+        }
+
+        fixed (float* pa = x)
+        fixed (float* pc = y)
+        {
+            var op = new GemmOperands(true, rows, n, k, pa, k, null, k, pc, n, accumulate);
+            SkinnyGemm.RunBf16(op, weight, Math.Min(MaxThreads, SkinnyThreads));
+        }
+    }
+
     private static ManagedGemmKernel BestKernel() =>
         Vector512.IsHardwareAccelerated ? ManagedGemmKernel.Vector512
         : Vector256.IsHardwareAccelerated ? ManagedGemmKernel.Vector256

@@ -50,12 +50,22 @@ public sealed class TransformerModel
     public IGemm Gemm { get; }
     public RotaryEmbedding Rope { get; }
 
+    /// <summary>Environment variable: "bf16" keeps bf16 decode copies of bf16 checkpoints' weights (see <see cref="ModelWeights.KeepBf16DecodeCopies"/>).</summary>
+    public const string DecodeWeightsVariable = "DISTINFER_DECODE_WEIGHTS";
+
     /// <summary>Loads config.json and the checkpoint of <paramref name="modelDir"/>.</summary>
-    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null)
+    /// <param name="bf16DecodeCopies">Keep bf16 copies of exactly-bf16 weights for decode; null reads <see cref="DecodeWeightsVariable"/>.</param>
+    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null, bool? bf16DecodeCopies = null)
     {
         var config = ModelConfigReader.Load(modelDir);
         using var source = Checkpoint.Open(modelDir);
-        return new TransformerModel(WeightLoader.Load(source, config, part), gemm, precision);
+        var weights = WeightLoader.Load(source, config, part);
+        if (bf16DecodeCopies ?? string.Equals(Environment.GetEnvironmentVariable(DecodeWeightsVariable)?.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
+        {
+            weights.KeepBf16DecodeCopies();
+        }
+
+        return new TransformerModel(weights, gemm, precision);
     }
 
     public SequenceKvCache CreateCache(int initialCapacity = 64) =>

@@ -8,6 +8,7 @@ internal static class Program
         new Commands.SgemmCommand(),
         new Commands.MemoryBandwidthCommand(),
         new Commands.EngineCommand(),
+        new Commands.DecodeSweepCommand(),
         new Commands.FabricCommand(),
         new Commands.WeightsCommand(),
     ];

@@ -18,13 +18,17 @@ internal sealed class MemoryBandwidthCommand : IBenchCommand
         return 0;
     }
 
-    public static void Print(long bytes, int runs)
+    /// <summary>Prints the probe for one thread and all threads; returns the all-threads result.</summary>
+    public static MemoryBandwidth.Result Print(long bytes, int runs)
     {
-        Console.WriteLine($"memory bandwidth ({bytes >> 20} MiB arrays, best of {runs}+):");
+        Console.WriteLine($"memory bandwidth ({bytes >> 20} MiB arrays, {runs}+ runs):");
+        MemoryBandwidth.Result last = default;
         foreach (int threads in new[] { 1, Environment.ProcessorCount }.Distinct())
         {
-            MemoryBandwidth.Result r = MemoryBandwidth.Probe(bytes, threads, runs);
-            Console.WriteLine($"  {threads,2} thread(s): read {r.ReadGBps,6:F1} GB/s   copy {r.CopyGBps,6:F1} GB/s (read+write bytes)");
+            last = MemoryBandwidth.Probe(bytes, threads, runs);
+            Console.WriteLine($"  {threads,2} thread(s): read {last.ReadGBps,6:F1} GB/s best, {last.ReadMedianGBps,6:F1} median   copy {last.CopyGBps,6:F1} GB/s best (read+write bytes)");
         }
+
+        return last;
     }
 }
