@@ -31,7 +31,6 @@ public sealed class FabricClusterView(IClusterMembershipService membership, IGra
             activations.Add(new ActivationCount { GrainType = "other", Silo = row.Address, Count = Math.Max(0, row.Activations - row.StageActivations - row.ExpertActivations) });
         }
 
-        var uptime = Math.Max(1e-3, (DateTime.UtcNow - System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).TotalSeconds);
         return new ClusterSnapshot
         {
             ClusterId = options.ClusterId,
@@ -39,7 +38,7 @@ public sealed class FabricClusterView(IClusterMembershipService membership, IGra
             Silos = silos,
             Activations = activations,
             Experts = [.. status.Experts.Select(e => new Dashboard.ExpertPlacement { Model = e.Model, Layer = e.Layer, Expert = e.Expert, Replica = e.Replica, Silo = e.Silo, Load = e.Tokens })],
-            Pipeline = [.. status.Stages.Select(s => new PipelineStage { Model = s.Model, Stage = s.Stage, Silo = s.Silo, Utilization = Math.Clamp(s.BusySeconds / uptime, 0, 1) })],
+            Pipeline = [.. status.Stages.Select(s => new PipelineStage { Model = s.Model, Stage = s.Stage, Silo = s.Silo, Utilization = Math.Clamp(s.Utilisation, 0, 1) })],
         };
     }
 }

@@ -22,14 +22,23 @@ public sealed class FabricInferenceService(FabricFront front) : IInferenceServic
     /// Makes a deployed model known to the API: its tokenizer and config come from the model path, or from the model
     /// cache when this silo does not have the path (shipped from a silo that does).
     /// </summary>
-    public ServedModel Register(DeploymentInfo info) => _models.GetOrAdd(info.Name, _ =>
+    public async Task<ServedModel> RegisterAsync(DeploymentInfo info)
     {
-        var directory = front.ModelDirectoryAsync(info).GetAwaiter().GetResult();
-        return new ServedModel(info.Name, ModelConfigReader.Load(directory), BpeTokenizer.FromDirectory(directory), ChatTemplateReader.TryRead(directory),
-            new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero));
-    });
+        if (_models.TryGetValue(info.Name, out var known))
+        {
+            return known;
+        }
 
-    public ServedModel? Find(string name)
+        var directory = await front.ModelDirectoryAsync(info).ConfigureAwait(false);
+        var model = new ServedModel(info.Name, ModelConfigReader.Load(directory), BpeTokenizer.FromDirectory(directory), ChatTemplateReader.TryRead(directory),
+            new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero));
+        return _models.GetOrAdd(info.Name, model);
+    }
+
+    /// <summary>Models this silo has registered or already learnt; <see cref="FindAsync"/> also asks the registry.</summary>
+    public ServedModel? Find(string name) => _models.GetValueOrDefault(name);
+
+    public async ValueTask<ServedModel?> FindAsync(string name, CancellationToken cancellationToken = default)
     {
         if (_models.TryGetValue(name, out var model))
         {
@@ -39,7 +48,7 @@ public sealed class FabricInferenceService(FabricFront front) : IInferenceServic
         // Deployed from another silo: learn it from its registry.
         try
         {
-            return Register(front.DescribeAsync(name).GetAwaiter().GetResult());
+            return await RegisterAsync(await front.DescribeAsync(name).WaitAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (ModelNotFoundException)
         {

@@ -15,7 +15,7 @@ internal sealed partial class StartupDeployment(SiloHostOptions options, FabricF
         {
             LogDeploying(logger, options.ModelName, model);
             var info = await front.DeployAsync(options.ModelName, new DeploymentRequest { ModelPath = model, Stages = options.Stages }).ConfigureAwait(false);
-            api.Register(info);
+            await api.RegisterAsync(info).ConfigureAwait(false);
             LogDeployed(logger, info.Name, info.Stages, info.NumLayers, info.NumExperts);
         }
 

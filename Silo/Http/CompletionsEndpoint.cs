@@ -12,7 +12,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
     public async Task CompletionsAsync(HttpContext context)
     {
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.CompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
-        var model = resolver.Resolve(request.Model);
+        var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
         var logprobs = RequestValidation.Logprobs(request.Logprobs);
         var prompts = PromptParser.Parse(request.Prompt, model);
@@ -39,7 +39,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
     public async Task ChatCompletionsAsync(HttpContext context)
     {
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
-        var model = resolver.Resolve(request.Model);
+        var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
         var ids = ChatPromptBuilder.Build(request.Messages, model);
         var field = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";

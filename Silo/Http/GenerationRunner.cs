@@ -124,8 +124,8 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
     /// </summary>
     private async Task<Source> RouteAsync(GenerationJob job, DynamicRoute route, CancellationToken cancellationToken)
     {
-        var small = service.Find(route.SmallModel) ?? throw new NoReplicaAvailableException($"model '{route.SmallModel}' of route '{route.Alias}' is not deployed");
-        var large = service.Find(route.LargeModel) ?? throw new NoReplicaAvailableException($"model '{route.LargeModel}' of route '{route.Alias}' is not deployed");
+        var small = await service.FindAsync(route.SmallModel, cancellationToken).ConfigureAwait(false) ?? throw new NoReplicaAvailableException($"model '{route.SmallModel}' of route '{route.Alias}' is not deployed");
+        var large = await service.FindAsync(route.LargeModel, cancellationToken).ConfigureAwait(false) ?? throw new NoReplicaAvailableException($"model '{route.LargeModel}' of route '{route.Alias}' is not deployed");
         var smallCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tokens = service.GenerateAsync(small.Name, job.PromptIds, job.Sampling, smallCts.Token).GetAsyncEnumerator(smallCts.Token);
         var buffer = new List<TokenEvent>();

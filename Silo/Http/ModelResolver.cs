@@ -6,7 +6,7 @@ namespace DistInfer.Silo.Http;
 /// <summary>Maps a request's model name to a served model or a dynamic route (400 missing, 404 unknown, 503 undeployed).</summary>
 internal sealed class ModelResolver(IInferenceService service, IOptions<HttpApiOptions> options)
 {
-    public ResolvedModel Resolve(string? name)
+    public async ValueTask<ResolvedModel> ResolveAsync(string? name, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(name))
         {
@@ -17,8 +17,8 @@ internal sealed class ModelResolver(IInferenceService service, IOptions<HttpApiO
         {
             if (route.Alias == name)
             {
-                var small = service.Find(route.SmallModel) ?? throw NotDeployed(route, route.SmallModel);
-                var large = service.Find(route.LargeModel) ?? throw NotDeployed(route, route.LargeModel);
+                var small = await service.FindAsync(route.SmallModel, cancellationToken).ConfigureAwait(false) ?? throw NotDeployed(route, route.SmallModel);
+                var large = await service.FindAsync(route.LargeModel, cancellationToken).ConfigureAwait(false) ?? throw NotDeployed(route, route.LargeModel);
                 return new ResolvedModel(
                     name,
                     small,
@@ -28,7 +28,7 @@ internal sealed class ModelResolver(IInferenceService service, IOptions<HttpApiO
             }
         }
 
-        var model = service.Find(name) ?? throw new ApiException(404, $"the model '{name}' does not exist", param: "model", code: "model_not_found");
+        var model = await service.FindAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new ApiException(404, $"the model '{name}' does not exist", param: "model", code: "model_not_found");
         return new ResolvedModel(name, model, null, model.MaxContextTokens, model.Config.VocabSize);
     }
 

@@ -14,14 +14,15 @@ internal sealed class ModelsEndpoint(IInferenceService service, ModelResolver re
         var data = new List<ModelInfo>();
         foreach (var m in service.Models)
         {
-            data.Add(Info(m.Name));
+            data.Add(await InfoAsync(m.Name, context.RequestAborted).ConfigureAwait(false));
         }
 
         foreach (var route in options.Value.Routes)
         {
-            if (service.Find(route.SmallModel) is not null && service.Find(route.LargeModel) is not null)
+            if (await service.FindAsync(route.SmallModel, context.RequestAborted).ConfigureAwait(false) is not null
+                && await service.FindAsync(route.LargeModel, context.RequestAborted).ConfigureAwait(false) is not null)
             {
-                data.Add(Info(route.Alias));
+                data.Add(await InfoAsync(route.Alias, context.RequestAborted).ConfigureAwait(false));
             }
         }
 
@@ -32,14 +33,14 @@ internal sealed class ModelsEndpoint(IInferenceService service, ModelResolver re
     public async Task GetAsync(HttpContext context)
     {
         var id = context.Request.RouteValues["id"] as string;
-        resolver.Resolve(id);
+        var info = await InfoAsync(id, context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, Info(id!), OpenAiJsonContext.Default.ModelInfo, context.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(context.Response.Body, info, OpenAiJsonContext.Default.ModelInfo, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private ModelInfo Info(string name)
+    private async ValueTask<ModelInfo> InfoAsync(string? name, CancellationToken cancellationToken)
     {
-        var resolved = resolver.Resolve(name);
-        return new ModelInfo { Id = name, Created = resolved.Tokenizing.Created.ToUnixTimeSeconds(), MaxModelLen = resolved.MaxContextTokens };
+        var resolved = await resolver.ResolveAsync(name, cancellationToken).ConfigureAwait(false);
+        return new ModelInfo { Id = name!, Created = resolved.Tokenizing.Created.ToUnixTimeSeconds(), MaxModelLen = resolved.MaxContextTokens };
     }
 }

@@ -15,6 +15,12 @@ public interface IInferenceService
     ServedModel? Find(string name);
 
     /// <summary>
+    /// As <see cref="Find"/>, but may learn a model this process does not know yet (deployed from another silo)
+    /// without blocking a thread.
+    /// </summary>
+    ValueTask<ServedModel?> FindAsync(string name, CancellationToken cancellationToken = default) => new(Find(name));
+
+    /// <summary>
     /// Streams generated tokens. Throws <see cref="OverCapacityException"/> when the queue is full (429),
     /// <see cref="NoReplicaAvailableException"/> when no replica can serve (503), DistInferException for bad input (400).
     /// </summary>
