@@ -7,6 +7,7 @@ namespace DistInfer.Engine.Kernels;
 /// <summary>Skinny products with fp32 B stored [n,k]: every output is the dot product of an A row with a B row.</summary>
 internal static unsafe class SkinnyDot
 {
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotRange(in GemmOperands op, int i0, int rows, int j0, int j1)
     {
@@ -69,42 +70,23 @@ internal static unsafe class SkinnyDot
         out float d0, out float d1, out float d2, out float d3)
     {
         var p = 0;
-        if (Vector512.IsHardwareAccelerated)
+        // Same vector width and summation order as Dot4x2: a sequence's logits must not depend on how many other
+        // rows share its product (a seed reproduces the same tokens whatever else is in the batch).
+        var w = Vector<float>.Count;
+        Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; p + w <= k; p += w)
         {
-            // 64-byte loads: one per B row per step, four streams in flight.
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (; p + 16 <= k; p += 16)
-            {
-                var av = Vector512.Load(a + p);
-                s0 = Vector512.FusedMultiplyAdd(av, Vector512.Load(b0 + p), s0);
-                s1 = Vector512.FusedMultiplyAdd(av, Vector512.Load(b1 + p), s1);
-                s2 = Vector512.FusedMultiplyAdd(av, Vector512.Load(b2 + p), s2);
-                s3 = Vector512.FusedMultiplyAdd(av, Vector512.Load(b3 + p), s3);
-            }
-
-            d0 = Vector512.Sum(s0);
-            d1 = Vector512.Sum(s1);
-            d2 = Vector512.Sum(s2);
-            d3 = Vector512.Sum(s3);
+            var av = Vector.Load(a + p);
+            s0 = Vector.MultiplyAddEstimate(av, Vector.Load(b0 + p), s0);
+            s1 = Vector.MultiplyAddEstimate(av, Vector.Load(b1 + p), s1);
+            s2 = Vector.MultiplyAddEstimate(av, Vector.Load(b2 + p), s2);
+            s3 = Vector.MultiplyAddEstimate(av, Vector.Load(b3 + p), s3);
         }
-        else
-        {
-            var w = Vector<float>.Count;
-            Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (; p + w <= k; p += w)
-            {
-                var av = Vector.Load(a + p);
-                s0 = Vector.MultiplyAddEstimate(av, Vector.Load(b0 + p), s0);
-                s1 = Vector.MultiplyAddEstimate(av, Vector.Load(b1 + p), s1);
-                s2 = Vector.MultiplyAddEstimate(av, Vector.Load(b2 + p), s2);
-                s3 = Vector.MultiplyAddEstimate(av, Vector.Load(b3 + p), s3);
-            }
 
-            d0 = Vector.Sum(s0);
-            d1 = Vector.Sum(s1);
-            d2 = Vector.Sum(s2);
-            d3 = Vector.Sum(s3);
-        }
+        d0 = Vector.Sum(s0);
+        d1 = Vector.Sum(s1);
+        d2 = Vector.Sum(s2);
+        d3 = Vector.Sum(s3);
 
         for (; p < k; p++)
         {
