@@ -14,10 +14,12 @@ internal sealed class Catalog : IActivationHost, IDisposable
 {
     private readonly ConcurrentDictionary<GrainId, ActivationData> _activations = new();
     private readonly ConcurrentDictionary<GrainId, StatelessWorkerGroup> _workers = new();
+    private readonly ConcurrentDictionary<Task, byte> _unregistering = new();
     private readonly SiloOptions _options;
     private readonly GrainDirectory _directory;
     private readonly SiloAddress _self;
     private readonly Action<ActivationData, WorkItem> _reroute;
+    private const int DrainPasses = 3;
     private ITimer? _collector;
 
     public Catalog(IServiceProvider services, IGrainFactory grainFactory, TimeProvider time, SiloOptions options, GrainDirectory directory, SiloAddress self, Action<ActivationData, WorkItem> reroute)
@@ -133,7 +135,12 @@ internal sealed class Catalog : IActivationHost, IDisposable
 
         if (_activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation)))
         {
-            _ = UnregisterAsync(activation.GrainId);
+            // Tracked so a graceful stop leaves only after the owners dropped its entries.
+            var unregistering = UnregisterAsync(activation.GrainId);
+            if (!unregistering.IsCompleted && _unregistering.TryAdd(unregistering, 0))
+            {
+                _ = unregistering.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _unregistering, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
     }
 
@@ -157,7 +164,20 @@ internal sealed class Catalog : IActivationHost, IDisposable
         }
     }
 
+    /// <summary>
+    /// Deactivates everything and waits until the directory owners dropped the entries. Calls arriving meanwhile
+    /// may activate grains again here, so a few passes run; any entry left after that dies with the silo's leave.
+    /// </summary>
     public async Task DeactivateAllAsync(DeactivationReason reason)
+    {
+        for (var pass = 0; pass < DrainPasses && (pass == 0 || !_activations.IsEmpty); pass++)
+        {
+            await DeactivateAllOnceAsync(reason).ConfigureAwait(false);
+            await Task.WhenAll(_unregistering.Keys).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeactivateAllOnceAsync(DeactivationReason reason)
     {
         var tasks = new List<Task>();
         foreach (var activation in _activations.Values)
