@@ -1,3 +1,4 @@
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Placement;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime.Placement;
@@ -20,6 +21,7 @@ public static class FabricServiceCollectionExtensions
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         services.AddOptions<WeightsOptions>();
         services.TryAddSingleton<ModelFileServer>();
+        services.TryAddSingleton<DeploymentRecords>();
         services.TryAddSingleton<ModelWeightStore>();
         services.TryAddSingleton(sp => new FabricFront(sp, options ?? new FabricOptions()));
         services.TryAddSingleton<GenerationSessions>();
