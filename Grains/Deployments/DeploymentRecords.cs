@@ -28,6 +28,14 @@ public sealed class DeploymentRecords
         }
     }
 
+    public List<DeploymentInfo> All()
+    {
+        lock (_records)
+        {
+            return [.. _records.Values];
+        }
+    }
+
     /// <summary>Whether <paramref name="a"/> is strictly newer than <paramref name="b"/>.</summary>
     public static bool IsNewer(DeploymentInfo a, DeploymentInfo b)
     {

@@ -11,12 +11,20 @@ public static class DeploymentReplication
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Saves <paramref name="info"/> on every active silo; unreachable silos are skipped (they hold nothing callable).</summary>
-    public static Task SaveEverywhereAsync(IGrainFactory grains, ClusterMembershipSnapshot membership, DeploymentInfo info)
+    /// <summary>
+    /// Saves <paramref name="info"/> on every active silo but <paramref name="except"/>; unreachable silos are
+    /// skipped (they hold nothing callable).
+    /// </summary>
+    public static Task SaveEverywhereAsync(IGrainFactory grains, ClusterMembershipSnapshot membership, DeploymentInfo info, string? except = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(membership);
         var silos = RecordSilos(membership);
+        if (except is not null)
+        {
+            silos.Remove(except);
+        }
+
         var saves = new Task[silos.Count];
         for (var i = 0; i < silos.Count; i++)
         {

@@ -37,9 +37,39 @@ public sealed class RegistryDrainTests
         Assert.Equal(rebalanced.ModelPath, described.ModelPath);
         Assert.Equal(survivor.Address, await survivor.LookupAsync(registry.GetGrainId()));
 
+        await AssertGeneratesAsync(survivor.GrainFactory, described);
+    }
+
+    [Fact]
+    public async Task Describe_BothSilosReplacedOneAtATime_NewSilosStillHaveDeploymentAndGenerate()
+    {
+        const string Model = "rolled";
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var first = cluster.Silos[0];
+        var second = cluster.Silos[1];
+        var deployed = await first.GrainFactory.GetGrain<IModelRegistryGrain>(Model)
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("mixtral"), Stages = 2 });
+
+        // The third silo joins after the deployment: it has a copy only once a stopping silo hands it over.
+        await first.StopAsync();
+        var third = await cluster.AddSiloAsync();
+        Assert.NotNull(await third.GrainFactory.GetGrain<IModelRegistryGrain>(Model).Describe());
+        await second.StopAsync();
+        var fourth = await cluster.AddSiloAsync();
+
+        var described = await fourth.GrainFactory.GetGrain<IModelRegistryGrain>(Model).Describe();
+        Assert.NotNull(described);
+        Assert.Equal(deployed.ReplicaSetVersion, described.ReplicaSetVersion);
+        Assert.Equal(deployed.Boundaries, described.Boundaries);
+        await AssertGeneratesAsync(fourth.GrainFactory, described);
+        await AssertGeneratesAsync(third.GrainFactory, described);
+    }
+
+    private static async Task AssertGeneratesAsync(IGrainFactory grains, DeploymentInfo info)
+    {
         var parameters = new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 };
         var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("mixtral"), Gemm.Default)).Generate(Prompts, parameters);
-        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(survivor.GrainFactory, described, 0, new FabricOptions()), []);
+        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(grains, info, 0, new FabricOptions()), []);
         for (var i = 0; i < Prompts.Length; i++)
         {
             var tokens = new List<int>();
