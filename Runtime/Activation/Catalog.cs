@@ -19,7 +19,6 @@ internal sealed class Catalog : IActivationHost, IDisposable
     private readonly GrainDirectory _directory;
     private readonly SiloAddress _self;
     private readonly Action<ActivationData, WorkItem> _reroute;
-    private const int DrainPasses = 3;
     private ITimer? _collector;
 
     public Catalog(IServiceProvider services, IGrainFactory grainFactory, TimeProvider time, SiloOptions options, GrainDirectory directory, SiloAddress self, Action<ActivationData, WorkItem> reroute)
@@ -165,19 +164,16 @@ internal sealed class Catalog : IActivationHost, IDisposable
     }
 
     /// <summary>
-    /// Deactivates everything and waits until the directory owners dropped the entries. Calls arriving meanwhile
-    /// may activate grains again here, so a few passes run; any entry left after that dies with the silo's leave.
+    /// Deactivates everything and waits until the directory owners dropped the entries, so a silo leaving
+    /// gracefully leaves no entry behind (a grain activated here again meanwhile is dropped when the silo leaves).
     /// </summary>
     public async Task DeactivateAllAsync(DeactivationReason reason)
     {
-        for (var pass = 0; pass < DrainPasses && (pass == 0 || !_activations.IsEmpty); pass++)
-        {
-            await DeactivateAllOnceAsync(reason).ConfigureAwait(false);
-            await Task.WhenAll(_unregistering.Keys).ConfigureAwait(false);
-        }
+        await DeactivateEveryActivationAsync(reason).ConfigureAwait(false);
+        await Task.WhenAll(_unregistering.Keys).ConfigureAwait(false);
     }
 
-    private async Task DeactivateAllOnceAsync(DeactivationReason reason)
+    private async Task DeactivateEveryActivationAsync(DeactivationReason reason)
     {
         var tasks = new List<Task>();
         foreach (var activation in _activations.Values)
