@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Membership;
+using DistInfer.Runtime.Messaging;
 
 using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
 using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
@@ -20,6 +21,7 @@ internal sealed class GrainDirectory
     private readonly ConcurrentDictionary<GrainId, SiloAddress> _cache = new();
     private readonly SiloAddress _self;
     private readonly IGrainFactory _factory;
+    private const int MaxOwnerRetries = 3;
     private static readonly TimeSpan HandOffWindow = TimeSpan.FromSeconds(30);
     private readonly TimeProvider _time;
     private ClusterMembershipSnapshot _snapshot;
@@ -97,7 +99,45 @@ internal sealed class GrainDirectory
 
     public async ValueTask<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address)
     {
-        var owner = OwnerOf(grainId);
+        for (var attempt = 0; ; attempt++)
+        {
+            var owner = OwnerOf(grainId);
+            try
+            {
+                return await RegisterAtAsync(owner, grainId, address).ConfigureAwait(false);
+            }
+            catch (SiloUnavailableException) when (attempt < MaxOwnerRetries && OwnerMoved(grainId, owner))
+            {
+                // The owner left while we asked it; the ring already names the next one.
+            }
+        }
+    }
+
+    public async ValueTask<SiloAddress?> LookupAsync(GrainId grainId)
+    {
+        if (TryGetCached(grainId, out var cached))
+        {
+            return cached;
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var owner = OwnerOf(grainId);
+            try
+            {
+                return await LookupAtAsync(owner, grainId).ConfigureAwait(false);
+            }
+            catch (SiloUnavailableException) when (attempt < MaxOwnerRetries && OwnerMoved(grainId, owner))
+            {
+                // As in RegisterAsync: ask the next owner.
+            }
+        }
+    }
+
+    private bool OwnerMoved(GrainId grainId, SiloAddress owner) => !IsActive(owner) || OwnerOf(grainId) != owner;
+
+    private async ValueTask<SiloAddress> RegisterAtAsync(SiloAddress owner, GrainId grainId, SiloAddress address)
+    {
         SiloAddress winner;
         if (owner == _self)
         {
@@ -126,14 +166,8 @@ internal sealed class GrainDirectory
         return winner;
     }
 
-    public async ValueTask<SiloAddress?> LookupAsync(GrainId grainId)
+    private async ValueTask<SiloAddress?> LookupAtAsync(SiloAddress owner, GrainId grainId)
     {
-        if (TryGetCached(grainId, out var cached))
-        {
-            return cached;
-        }
-
-        var owner = OwnerOf(grainId);
         var found = owner == _self
             ? Local.Lookup(grainId) ?? await FromPreviousOwnerAsync(grainId).ConfigureAwait(false) ?? await Local.LookupAsync(grainId).ConfigureAwait(false)
             : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);

@@ -48,6 +48,49 @@ public sealed class RollingRestartTests
     }
 
     [Fact]
+    public async Task RollingRestart_CallsRunningWhileSilosDrain_NoCallFails()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var first = cluster.Silos[0];
+        var second = cluster.Silos[1];
+        var keys = new List<string>();
+        for (var i = 0; i < GrainsPerSilo; i++)
+        {
+            foreach (var silo in new[] { first, second })
+            {
+                var key = Signals.Unique("draining");
+                keys.Add(key);
+                await silo.GrainFactory.GetGrain<ITestGrain>(key).Add(1);
+            }
+        }
+
+        var third = await cluster.AddSiloAsync();
+        using var stop = new CancellationTokenSource();
+        var calls = 0;
+        var load = Task.Run(async () =>
+        {
+            // Callers on the silo that stays: every call must succeed while the others drain and leave.
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var key in keys)
+                {
+                    await third.GrainFactory.GetGrain<ITestGrain>(key).Add(1);
+                    Interlocked.Increment(ref calls);
+                }
+            }
+        });
+
+        await first.StopAsync();
+        var fourth = await cluster.AddSiloAsync();
+        await second.StopAsync();
+        var before = Volatile.Read(ref calls);
+        await AssertAllCallableAsync(fourth, keys, [third, fourth]);
+        stop.Cancel();
+        await load;
+        Assert.True(Volatile.Read(ref calls) > before, "the load kept running after both silos left");
+    }
+
+    [Fact]
     public async Task Call_DirectoryOwnerViewLagsBehindSiloLeave_ReactivatesOnLiveSilo()
     {
         await using var cluster = await TestCluster.StartAsync(2);
