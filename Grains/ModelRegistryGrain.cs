@@ -1,6 +1,7 @@
 using DistInfer.Engine;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Partitioning;
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Placement;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
@@ -15,6 +16,8 @@ namespace DistInfer.Grains;
 /// until each has loaded its weights. Silos without the model path get the weights shipped from the silos that have
 /// it (<see cref="DeploymentInfo.Sources"/>); every activation's progress is reported here and readable with
 /// <see cref="Progress"/> while the deployment runs. Holds the current expert replica set, which the balancer replaces.
+/// Every change of the record is copied to each silo (<see cref="DeploymentReplication"/>); an activation reads the
+/// newest copy back, so the model stays deployed when the silo holding this grain drains or dies.
 /// </summary>
 public sealed class ModelRegistryGrain(IClusterMembershipService membership) : Grain, IModelRegistryGrain
 {
@@ -22,6 +25,17 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
     private DeploymentInfo? _deployment;
     private bool _complete;
     private string? _error;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _deployment = await DeploymentReplication.FindNewestAsync(GrainFactory, membership.Current, this.GetPrimaryKeyString());
+        if (_deployment is not null)
+        {
+            // Silos that joined after the last change have no copy yet.
+            _complete = true;
+            await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, _deployment);
+        }
+    }
 
     public async Task<DeploymentInfo> Deploy(DeploymentRequest request)
     {
@@ -135,6 +149,7 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
 
         // The stages loaded before the plan existed; give them the replica set.
         _deployment = info;
+        await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, info);
         var updates = new List<Task>();
         for (var r = 0; r < info.Replicas; r++)
         {
@@ -150,7 +165,7 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
 
     public Task<DeploymentInfo?> Describe() => Task.FromResult(_deployment);
 
-    public Task<DeploymentInfo> UpdateExpertReplicas(List<ExpertReplicaInfo> replicas, long expectedVersion)
+    public async Task<DeploymentInfo> UpdateExpertReplicas(List<ExpertReplicaInfo> replicas, long expectedVersion)
     {
         var info = _deployment ?? throw new InvalidOperationException($"model {this.GetPrimaryKeyString()} is not deployed");
         if (info.ReplicaSetVersion != expectedVersion)
@@ -175,8 +190,10 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
             throw new ArgumentException($"model {info.Name}: the new replica set has no replica of layer {info.MoeLayers[missing / info.NumExperts]} expert {missing % info.NumExperts}");
         }
 
-        _deployment = info with { ExpertReplicaSet = replicas, ExpertReplicaCounts = [.. counts], ReplicaSetVersion = info.ReplicaSetVersion + 1 };
-        return Task.FromResult(_deployment);
+        var updated = info with { ExpertReplicaSet = replicas, ExpertReplicaCounts = [.. counts], ReplicaSetVersion = info.ReplicaSetVersion + 1 };
+        _deployment = updated;
+        await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, updated);
+        return updated;
     }
 
     public Task<DeploymentProgress> Progress() => Task.FromResult(new DeploymentProgress

@@ -1,5 +1,7 @@
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Placement;
 using DistInfer.Grains.Weights;
+using DistInfer.Runtime.Hosting;
 using DistInfer.Runtime.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +22,8 @@ public static class FabricServiceCollectionExtensions
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         services.AddOptions<WeightsOptions>();
         services.TryAddSingleton<ModelFileServer>();
+        services.TryAddSingleton<DeploymentRecords>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, DeploymentRecordsHandOff>());
         services.TryAddSingleton<ModelWeightStore>();
         services.TryAddSingleton(sp => new FabricFront(sp, options ?? new FabricOptions()));
         services.TryAddSingleton<GenerationSessions>();

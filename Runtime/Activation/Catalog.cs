@@ -14,6 +14,7 @@ internal sealed class Catalog : IActivationHost, IDisposable
 {
     private readonly ConcurrentDictionary<GrainId, ActivationData> _activations = new();
     private readonly ConcurrentDictionary<GrainId, StatelessWorkerGroup> _workers = new();
+    private readonly ConcurrentDictionary<Task, byte> _unregistering = new();
     private readonly SiloOptions _options;
     private readonly GrainDirectory _directory;
     private readonly SiloAddress _self;
@@ -133,7 +134,12 @@ internal sealed class Catalog : IActivationHost, IDisposable
 
         if (_activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation)))
         {
-            _ = UnregisterAsync(activation.GrainId);
+            // Tracked so a graceful stop leaves only after the owners dropped its entries.
+            var unregistering = UnregisterAsync(activation.GrainId);
+            if (!unregistering.IsCompleted && _unregistering.TryAdd(unregistering, 0))
+            {
+                _ = unregistering.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _unregistering, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
     }
 
@@ -157,7 +163,17 @@ internal sealed class Catalog : IActivationHost, IDisposable
         }
     }
 
+    /// <summary>
+    /// Deactivates everything and waits until the directory owners dropped the entries, so a silo leaving
+    /// gracefully leaves no entry behind (a grain activated here again meanwhile is dropped when the silo leaves).
+    /// </summary>
     public async Task DeactivateAllAsync(DeactivationReason reason)
+    {
+        await DeactivateEveryActivationAsync(reason).ConfigureAwait(false);
+        await Task.WhenAll(_unregistering.Keys).ConfigureAwait(false);
+    }
+
+    private async Task DeactivateEveryActivationAsync(DeactivationReason reason)
     {
         var tasks = new List<Task>();
         foreach (var activation in _activations.Values)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Membership;
+using DistInfer.Runtime.Messaging;
 
 using ClusterMembershipSnapshot = DistInfer.Runtime.Cluster.ClusterMembershipSnapshot;
 using IClusterMembershipService = DistInfer.Runtime.Cluster.IClusterMembershipService;
@@ -10,6 +11,8 @@ namespace DistInfer.Runtime.Directory;
 /// <summary>
 /// The distributed grain directory: each grain's entry lives at the silo owning its hash on the ring of active
 /// silos; look-ups are cached. Silos that leave take their entries with them (the next call activates elsewhere).
+/// An owner's view may lag this silo's: an address it returns for a silo this view knows has left is evicted at
+/// the owner and never handed to a caller.
 /// </summary>
 internal sealed class GrainDirectory
 {
@@ -18,6 +21,7 @@ internal sealed class GrainDirectory
     private readonly ConcurrentDictionary<GrainId, SiloAddress> _cache = new();
     private readonly SiloAddress _self;
     private readonly IGrainFactory _factory;
+    private const int MaxOwnerRetries = 3;
     private static readonly TimeSpan HandOffWindow = TimeSpan.FromSeconds(30);
     private readonly TimeProvider _time;
     private ClusterMembershipSnapshot _snapshot;
@@ -62,9 +66,78 @@ internal sealed class GrainDirectory
 
     public void Invalidate(GrainId grainId) => _cache.TryRemove(grainId, out _);
 
+    /// <summary>
+    /// A call to <paramref name="silo"/>, resolved here, failed as unavailable: forget the cached address so the
+    /// next attempt re-resolves. Returns whether a retry can land elsewhere (this view no longer counts it active).
+    /// </summary>
+    public bool OnSiloUnavailable(GrainId grainId, SiloAddress silo)
+    {
+        if (_cache.TryGetValue(grainId, out var cached) && cached == silo)
+        {
+            _cache.TryRemove(grainId, out _);
+        }
+
+        return !IsActive(silo);
+    }
+
+    /// <summary>
+    /// Whether this view knows <paramref name="silo"/> has left: listed with a status other than Active, or unlisted
+    /// although older than this silo (it was in the table when this silo joined). An unlisted newer silo may just
+    /// have joined, so it is not taken as gone.
+    /// </summary>
+    public bool IsGone(SiloAddress silo)
+    {
+        if (silo == _self)
+        {
+            return false;
+        }
+
+        return Volatile.Read(ref _snapshot).TryGet(silo, out var info)
+            ? info.Status != SiloStatus.Active
+            : silo.Generation < _self.Generation;
+    }
+
     public async ValueTask<SiloAddress> RegisterAsync(GrainId grainId, SiloAddress address)
     {
-        var owner = OwnerOf(grainId);
+        for (var attempt = 0; ; attempt++)
+        {
+            var owner = OwnerOf(grainId);
+            try
+            {
+                return await RegisterAtAsync(owner, grainId, address).ConfigureAwait(false);
+            }
+            catch (SiloUnavailableException) when (attempt < MaxOwnerRetries && OwnerMoved(grainId, owner))
+            {
+                // The owner left while we asked it; the ring already names the next one.
+            }
+        }
+    }
+
+    public async ValueTask<SiloAddress?> LookupAsync(GrainId grainId)
+    {
+        if (TryGetCached(grainId, out var cached))
+        {
+            return cached;
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var owner = OwnerOf(grainId);
+            try
+            {
+                return await LookupAtAsync(owner, grainId).ConfigureAwait(false);
+            }
+            catch (SiloUnavailableException) when (attempt < MaxOwnerRetries && OwnerMoved(grainId, owner))
+            {
+                // As in RegisterAsync: ask the next owner.
+            }
+        }
+    }
+
+    private bool OwnerMoved(GrainId grainId, SiloAddress owner) => !IsActive(owner) || OwnerOf(grainId) != owner;
+
+    private async ValueTask<SiloAddress> RegisterAtAsync(SiloAddress owner, GrainId grainId, SiloAddress address)
+    {
         SiloAddress winner;
         if (owner == _self)
         {
@@ -77,6 +150,12 @@ internal sealed class GrainDirectory
         else
         {
             winner = await Remote(owner).RegisterAsync(grainId, address).ConfigureAwait(false);
+            if (winner != address && IsGone(winner))
+            {
+                // The owner has not yet seen that silo leave; its entry is stale, not a live activation.
+                await EvictAsync(owner, grainId, winner).ConfigureAwait(false);
+                winner = await Remote(owner).RegisterAsync(grainId, address).ConfigureAwait(false);
+            }
         }
 
         if (winner != _self)
@@ -87,23 +166,33 @@ internal sealed class GrainDirectory
         return winner;
     }
 
-    public async ValueTask<SiloAddress?> LookupAsync(GrainId grainId)
+    private async ValueTask<SiloAddress?> LookupAtAsync(SiloAddress owner, GrainId grainId)
     {
-        if (TryGetCached(grainId, out var cached))
-        {
-            return cached;
-        }
-
-        var owner = OwnerOf(grainId);
         var found = owner == _self
             ? Local.Lookup(grainId) ?? await FromPreviousOwnerAsync(grainId).ConfigureAwait(false) ?? await Local.LookupAsync(grainId).ConfigureAwait(false)
             : await Remote(owner).LookupAsync(grainId).ConfigureAwait(false);
-        if (found is { } address && address != _self)
+        if (found is not { } address)
+        {
+            return null;
+        }
+
+        if (!IsActive(address))
+        {
+            // Never hand out an activation on a silo this view says is not active (the owner's view lags).
+            if (owner != _self && IsGone(address))
+            {
+                await EvictAsync(owner, grainId, address).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+
+        if (address != _self)
         {
             _cache[grainId] = address;
         }
 
-        return found;
+        return address;
     }
 
     public async Task UnregisterAsync(GrainId grainId, SiloAddress address)
@@ -165,6 +254,18 @@ internal sealed class GrainDirectory
         catch (Exception)
         {
             return null;
+        }
+    }
+
+    private async Task EvictAsync(SiloAddress owner, GrainId grainId, SiloAddress stale)
+    {
+        try
+        {
+            await Remote(owner).UnregisterAsync(grainId, stale).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The owner is unreachable too; its partition goes with it.
         }
     }
 

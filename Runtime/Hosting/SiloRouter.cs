@@ -164,10 +164,9 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             {
                 return await SendRemoteAsync(address.Value, target, request, oneWay).ConfigureAwait(false);
             }
-            catch (SiloUnavailableException) when (attempt < MaxForwards && !_directory.IsActive(address.Value))
+            catch (SiloUnavailableException) when (_directory.OnSiloUnavailable(target, address.Value) && attempt < MaxForwards)
             {
-                // The silo left; its directory entries are gone, so the next attempt re-places the grain.
-                _directory.Invalidate(target);
+                // The silo left; its directory entries are gone (or evicted on look-up), so the next attempt re-places the grain.
             }
         }
     }
