@@ -42,7 +42,9 @@ public sealed class DisconnectTests(ModelFixture models)
         public ServedModel? Find(string name) => inner.Find(name);
 
         public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
-            Watch(inner.GenerateAsync(model, promptIds, parameters, cancellationToken), cancellationToken);
+            // No early end-of-sequence (the shared model's batch may hold other tests' rows, which can change the
+            // greedy tokens): only the client leaving can stop this generation before max_tokens.
+            Watch(inner.GenerateAsync(model, promptIds, parameters with { MinNewTokens = parameters.MaxNewTokens }, cancellationToken), cancellationToken);
 
         private async IAsyncEnumerable<TokenEvent> Watch(IAsyncEnumerable<TokenEvent> tokens, [EnumeratorCancellation] CancellationToken cancellationToken)
         {

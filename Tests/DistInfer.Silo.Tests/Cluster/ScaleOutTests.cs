@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using DistInfer.Grains;
+using DistInfer.Silo.Tests.Processes;
 using Xunit.Abstractions;
 
 namespace DistInfer.Silo.Tests.Cluster;
@@ -31,7 +32,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<HostedSilo> AddSiloAsync()
     {
-        var silo = await HostedSilo.StartAsync("silo" + _started++, ClusterId, _redis.Address);
+        var silo = await HostedSilo.StartAsync("silo" + _started++, ClusterId, _redis.Endpoint);
         _silos.Add(silo);
         // Placement only uses silos a view holds as active: wait until every silo sees all of them.
         await Task.WhenAll(_silos.Select(s => s.WaitForActiveSilosAsync(_silos.Count)));
