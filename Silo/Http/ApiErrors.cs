@@ -21,7 +21,8 @@ internal static class ApiErrors
         // A silo the request needed left or is unreachable: the cluster is changing, a retry can succeed.
         Runtime.Messaging.SiloUnavailableException => new ApiException(503, "a silo this request needs is unavailable (the cluster is changing); retry", "server_error", code: "silo_unavailable"),
         DistInferException => new ApiException(400, e.Message),
-        _ => new ApiException(500, "internal error while generating; see the silo log", "server_error"),
+        // The type (not the message, which may hold internals) tells an operator where to look in the silo log.
+        _ => new ApiException(500, $"internal error while generating ({e.GetType().Name}); see the silo log", "server_error"),
     };
 
     public static ErrorResponse Body(ApiException e) =>

@@ -41,7 +41,8 @@ internal static class Api
                 continue;
             }
 
-            Assert.StartsWith("data: ", line, StringComparison.Ordinal);
+            // The whole line on failure: an error body names what went wrong.
+            Assert.True(line.StartsWith("data: ", StringComparison.Ordinal), $"expected an SSE data line, got: {line}");
             data.Append(line["data: ".Length..]);
         }
 
