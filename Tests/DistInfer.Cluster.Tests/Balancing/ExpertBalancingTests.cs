@@ -96,7 +96,7 @@ public sealed class ExpertBalancingTests(ITestOutputHelper output)
     public async Task StartPeriodic_PeriodElapses_RebalancesOnItsTimer()
     {
         using var checkpoint = SkewedCheckpoint.Write();
-        var time = new ManualTimeProvider();
+        var time = new DistInfer.Runtime.Tests.Infrastructure.FakeTimeProvider { RealTimestamps = true };
         await using var cluster = await FabricTestCluster.StartAsync(3, services => services.AddSingleton<TimeProvider>(time));
         var registry = cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model);
         var info = await registry.Deploy(new DeploymentRequest { ModelPath = checkpoint.Path });

@@ -1,13 +1,19 @@
 namespace DistInfer.Runtime.Tests.Infrastructure;
 
-/// <summary>Manual clock: timers fire only inside <see cref="Advance"/>, in due order.</summary>
+/// <summary>
+/// Manual clock: timers fire only inside <see cref="Advance"/>, in due order. Also compiled into the cluster
+/// tests (linked), so there is one fake clock for both.
+/// </summary>
 public sealed class FakeTimeProvider : TimeProvider
 {
     private readonly object _lock = new();
     private readonly List<FakeTimer> _timers = [];
     private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    /// <summary>Timestamps from the system clock (latencies and socket timeouts behave); only timers and UTC time are manual.</summary>
+    public bool RealTimestamps { get; init; }
+
+    public override long TimestampFrequency => RealTimestamps ? System.TimestampFrequency : TimeSpan.TicksPerSecond;
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -17,7 +23,7 @@ public sealed class FakeTimeProvider : TimeProvider
         }
     }
 
-    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+    public override long GetTimestamp() => RealTimestamps ? System.GetTimestamp() : GetUtcNow().UtcTicks;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
