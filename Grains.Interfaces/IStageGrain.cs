@@ -12,15 +12,24 @@ public interface IStageGrain : IGrainWithStringKey
     Task<StageStatus> Load(StageLoadRequest request);
 
     /// <summary>
-    /// Runs one micro-batch through this stage, hands its hidden states [N, H] to the next stage, and answers the
-    /// last stage's last-token logits [B, V]. Interleaved: while a micro-batch is further down the pipeline this
-    /// stage already computes the next one (one at a time), so with m ≥ p micro-batches the stages overlap.
+    /// The direct-call transport (FabricOptions.Transport = DirectCalls): runs one micro-batch through this stage,
+    /// hands its hidden states [N, H] to the next stage, and answers the last stage's last-token logits [B, V].
+    /// Interleaved: while a micro-batch is further down the pipeline this stage already computes the next one (one
+    /// at a time), so with m ≥ p micro-batches the stages overlap. The default transport is the activation stream
+    /// (namespace "distinfer.activations", key = this stage's key) carrying <see cref="MicroBatch"/> items.
     /// </summary>
     [AlwaysInterleave]
     [ResponseTimeout("00:05:00")]
     Task<float[]> Forward(StageStep step);
 
     Task Release(long[] sequenceIds);
+
+    /// <summary>
+    /// Whether this activation took micro-batch <paramref name="microBatchId"/> from its stream and has not yet
+    /// handed it on (to the next stage, or its result to the executor): the executor's check for lost work.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> Holds(long microBatchId);
 
     [AlwaysInterleave]
     Task<StageStatus> Status();

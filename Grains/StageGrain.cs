@@ -7,6 +7,7 @@ using DistInfer.Grains.Routing;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Placement;
+using DistInfer.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
@@ -14,12 +15,14 @@ namespace DistInfer.Grains;
 /// <summary>
 /// A pipeline stage: its layers' attention, norms, routers and dense MLPs, the KV caches of its replica's
 /// sequences, and the dispatch of each MoE layer's tokens to expert replicas (<see cref="ExpertDispatcher"/>),
-/// combined in the engine's order. A micro-batch's hidden states go from this stage straight to the next one; the
-/// stage takes its next micro-batch as soon as it handed one on, so with m ≥ p micro-batches in flight the stages
-/// work at the same time (see <see cref="IStageGrain.Forward"/>).
+/// combined in the engine's order. Micro-batches arrive on the stage's activation stream and go on to the next
+/// stage's (StageGrain.Streams.cs); the stage takes its next micro-batch as soon as it handed one on, so with m ≥ p
+/// micro-batches in flight the stages work at the same time. <see cref="IStageGrain.Forward"/> is the direct-call
+/// transport kept beside it.
 /// </summary>
 [ResourceOptimizedPlacement]
-public sealed class StageGrain : Grain, IStageGrain
+[ImplicitStreamSubscription(PipelineStreams.Activations, ImplicitOnly = true)]
+public sealed partial class StageGrain : Grain, IStageGrain
 {
     private readonly Dictionary<long, SequenceKvCache> _caches = [];
     private readonly SemaphoreSlim _compute = new(1, 1);
@@ -64,11 +67,25 @@ public sealed class StageGrain : Grain, IStageGrain
 
     public async Task<float[]> Forward(StageStep step)
     {
-        // Forward interleaves so that micro-batches queue here while earlier ones are further down the pipeline;
-        // the gate keeps the compute of one micro-batch at a time (the model's step state and the caches are shared).
+        // Forward interleaves so that micro-batches queue here while earlier ones are further down the pipeline.
+        var (output, request) = await RunAsync(step);
+        if (request.Head)
+        {
+            return output;
+        }
+
+        // The hidden states go on to the next stage and its answer (in the end the last stage's logits) comes back.
+        var next = GrainFactory.GetGrain<IStageGrain>(new StageKey(request.Model, request.Replica, request.Stage + 1).ToString());
+        return await next.Forward(step with { Tokens = [], Hidden = output });
+    }
+
+    /// <summary>
+    /// One micro-batch through this stage's layers, inside the compute gate (one at a time: the model's step state
+    /// and the caches are shared) and the busy log; answers hidden states, or logits on the last stage.
+    /// </summary>
+    private async Task<(float[] Output, StageLoadRequest Request)> RunAsync(StageStep step)
+    {
         var (time, listener) = _services ??= (ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System, ServiceProvider.GetService<IStageActivityListener>());
-        float[] output;
-        StageLoadRequest request;
         await _compute.WaitAsync();
         var start = time.GetUtcNow();
         try
@@ -78,8 +95,8 @@ public sealed class StageGrain : Grain, IStageGrain
                 await listener.OnBusyAsync(this.GetPrimaryKeyString(), step);
             }
 
-            request = _request ?? throw new InvalidOperationException($"stage {this.GetPrimaryKeyString()} has no weights; call Load first");
-            output = await ComputeAsync(step);
+            var request = _request ?? throw new InvalidOperationException($"stage {this.GetPrimaryKeyString()} has no weights; call Load first");
+            return (await ComputeAsync(step), request);
         }
         finally
         {
@@ -88,15 +105,6 @@ public sealed class StageGrain : Grain, IStageGrain
             _busySeconds += (end - start).TotalSeconds;
             _compute.Release();
         }
-
-        if (request.Head)
-        {
-            return output;
-        }
-
-        // The hidden states go on to the next stage and its answer (in the end the last stage's logits) comes back.
-        var next = GrainFactory.GetGrain<IStageGrain>(new StageKey(request.Model, request.Replica, request.Stage + 1).ToString());
-        return await next.Forward(step with { Tokens = [], Hidden = output });
     }
 
     private async Task<float[]> ComputeAsync(StageStep step)

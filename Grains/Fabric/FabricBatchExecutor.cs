@@ -5,9 +5,9 @@ namespace DistInfer.Grains.Fabric;
 
 /// <summary>
 /// Runs batch steps through one pipeline replica of a deployed model. A step is split into micro-batches that all
-/// enter stage 0 at once; each stage computes them one at a time and passes each on to the next stage directly
-/// (<see cref="IStageGrain.Forward"/>), so with m ≥ p micro-batches each of the p stages works on a different one
-/// at the same time. The in-flight micro-batches are bounded by m: a step's micro-batches all return before the
+/// enter stage 0 at once; each stage computes them one at a time and passes each on to the next stage on its
+/// activation stream (<see cref="StreamPipeline"/>; or by direct calls, <see cref="FabricOptions.Transport"/>), so
+/// with m ≥ p micro-batches each of the p stages works on a different one at the same time. The in-flight micro-batches are bounded by m: a step's micro-batches all return before the
 /// next step starts. The executor keeps every sequence's tokens; when a stage was lost (a silo died, its grains
 /// reactivated elsewhere) the step is retried with a re-prefill of those tokens, which rebuilds the KV caches and
 /// continues from the last produced token.
@@ -15,6 +15,7 @@ namespace DistInfer.Grains.Fabric;
 public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo deployment, int replica, FabricOptions? options = null) : IBatchExecutor
 {
     private readonly FabricOptions _options = options ?? new FabricOptions();
+    private StreamPipeline? _streams;
     private readonly Dictionary<long, List<int>> _history = [];
     private readonly Lock _lock = new();
 
@@ -132,9 +133,13 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
 
     /// <summary>
     /// The micro-batch enters stage 0, which hands its hidden states to stage 1 and so on; the answer is the last
-    /// stage's logits, back along the chain (failures too, so recovery sees them here).
+    /// stage's logits: on the results stream (streams transport) or back along the call chain (direct calls).
+    /// Failures come back either way, so recovery sees them here.
     /// </summary>
-    private Task<float[]> ThroughPipelineAsync(StageStep step) => Stage(0).Forward(step);
+    private Task<float[]> ThroughPipelineAsync(StageStep step) =>
+        _options.Transport == PipelineTransport.DirectCalls
+            ? Stage(0).Forward(step)
+            : (_streams ??= new StreamPipeline(grains, deployment, replica, _options)).RunAsync(step);
 
     private IStageGrain Stage(int stage) => grains.GetGrain<IStageGrain>(new StageKey(deployment.Name, replica, stage).ToString());
 

@@ -9,6 +9,16 @@ public sealed class FabricOptions
     /// </summary>
     public int MicroBatches { get; set; }
 
+    /// <summary>How micro-batches go from stage to stage (see Grains/PIPELINE.md).</summary>
+    public PipelineTransport Transport { get; set; } = PipelineTransport.Streams;
+
+    /// <summary>
+    /// Streams transport: how long a micro-batch may go without a result before the executor asks the stages
+    /// whether one of them still holds it; held nowhere twice in a row means lost (a stage's silo died after taking
+    /// it), and the step fails into recovery instead of waiting.
+    /// </summary>
+    public TimeSpan StallCheckPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// How long a failed step keeps being retried (with a re-prefill) before its requests fail. It must outlast
     /// death detection (about 5-7 s with the default membership settings): until a killed silo is declared dead,

@@ -3,13 +3,15 @@ using DistInfer.Grains.Placement;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime.Hosting;
 using DistInfer.Runtime.Placement;
+using DistInfer.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DistInfer.Grains.Fabric;
 
 /// <summary>
-/// Registers the inference fabric in a silo: expert placement, the silo's front, and weight shipping (configure
+/// Registers the inference fabric in a silo: the pipeline's memory stream provider, expert placement, the silo's
+/// front, and weight shipping (configure
 /// <see cref="WeightsOptions"/> for the model cache folder and which model paths the silo reads directly).
 /// </summary>
 public static class FabricServiceCollectionExtensions
@@ -18,6 +20,7 @@ public static class FabricServiceCollectionExtensions
     {
         // Loads the grain assembly, whose module initializer registers the generated proxies and invokers.
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(StageGrain).TypeHandle);
+        services.AddMemoryStreams(PipelineStreams.Provider);
         services.AddPlacementDirector<ExpertPlacement, ExpertPlacementDirector>();
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         services.AddOptions<WeightsOptions>();

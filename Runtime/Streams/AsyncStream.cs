@@ -47,6 +47,11 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
             return implicitHandle;
         }
 
+        if (_runtime.IsImplicitOnly(StreamId.Namespace))
+        {
+            throw new InvalidOperationException($"Stream namespace '{StreamId.Namespace}' is implicit-only: only its [ImplicitStreamSubscription] grain class can subscribe");
+        }
+
         var handle = new StreamSubscriptionHandle<T>(this, Guid.NewGuid());
         Attach(consumer, handle.HandleId, observer);
         await Rendezvous.Subscribe(handle.HandleId, consumer.GrainId);
@@ -113,13 +118,25 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
     private async Task DeliverAsync(long sequence, byte[] payload)
     {
         var token = new StreamSequenceToken(sequence);
-        var deliveries = new List<Task>();
-        foreach (var subscription in await Rendezvous.GetSubscriptions().ConfigureAwait(false))
+        var implicitSubscribers = _runtime.ImplicitSubscribers(StreamId.Namespace);
+        if (_runtime.IsImplicitOnly(StreamId.Namespace) && implicitSubscribers.Length == 1)
         {
-            deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(subscription.Consumer).Deliver(subscription.HandleId, StreamId, token, payload));
+            // The common implicit-only case: one consumer, one message, no rendezvous round trip and no list.
+            var (only, onlyHandle) = implicitSubscribers[0];
+            await _factory.GetGrain<IStreamConsumerExtension>(new GrainId(only.Type, StreamId.Key)).Deliver(onlyHandle, StreamId, token, payload).ConfigureAwait(false);
+            return;
         }
 
-        foreach (var (template, handle) in _runtime.ImplicitSubscribers(StreamId.Namespace))
+        var deliveries = new List<Task>();
+        if (!_runtime.IsImplicitOnly(StreamId.Namespace))
+        {
+            foreach (var subscription in await Rendezvous.GetSubscriptions().ConfigureAwait(false))
+            {
+                deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(subscription.Consumer).Deliver(subscription.HandleId, StreamId, token, payload));
+            }
+        }
+
+        foreach (var (template, handle) in implicitSubscribers)
         {
             var consumer = new GrainId(template.Type, StreamId.Key);
             deliveries.Add(_factory.GetGrain<IStreamConsumerExtension>(consumer).Deliver(handle, StreamId, token, payload));

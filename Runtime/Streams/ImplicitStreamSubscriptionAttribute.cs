@@ -8,4 +8,11 @@ namespace DistInfer.Runtime.Streams;
 public sealed class ImplicitStreamSubscriptionAttribute(string streamNamespace) : Attribute
 {
     public string Namespace { get; } = streamNamespace;
+
+    /// <summary>
+    /// The namespace has no explicit subscriptions (Orleans' ImplicitOnly pub-sub): producers deliver straight to
+    /// the implicit subscribers without asking the stream's rendezvous grain, so an item costs one message, and an
+    /// explicit SubscribeAsync on such a stream is refused.
+    /// </summary>
+    public bool ImplicitOnly { get; init; }
 }

@@ -8,7 +8,7 @@ namespace DistInfer.Runtime.Streams;
 
 public static class StreamExtensions
 {
-    private static readonly StreamRuntime ClientStreams = new();
+    private static readonly StreamRuntime ProcessStreams = new();
 
     /// <summary>Registers a memory stream provider under this name.</summary>
     public static IServiceCollection AddMemoryStreams(this IServiceCollection services, string name)
@@ -52,7 +52,17 @@ public static class StreamExtensions
             return factory(services, client, null);
         }
 
-        return new MemoryStreamProvider(name, client, ClientStreams, null);
+        return new MemoryStreamProvider(name, client, ProcessStreams, null);
+    }
+
+    /// <summary>
+    /// A producer-side memory stream provider over any grain factory (a silo's or a client's), for code outside
+    /// grains that holds only the factory. Items of one stream from this process go out in order.
+    /// </summary>
+    public static IStreamProvider GetMemoryStreamProvider(this IGrainFactory factory, string name)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return new MemoryStreamProvider(name, factory, ProcessStreams, null);
     }
 
     private static StreamProviderRegistration? Find(IServiceProvider services, string name)

@@ -9,6 +9,7 @@ public sealed class StreamRuntime
 {
     private readonly ConcurrentDictionary<(string Provider, StreamId Stream), ProducerQueue> _queues = new();
     private readonly ConcurrentDictionary<string, (GrainId Template, Guid Handle)[]> _implicit = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _implicitOnly = new(StringComparer.Ordinal);
 
     internal ProducerQueue QueueFor(string provider, StreamId stream) => _queues.GetOrAdd((provider, stream), static _ => new ProducerQueue());
 
@@ -29,6 +30,24 @@ public sealed class StreamRuntime
             }
 
             return [.. found];
+        });
+
+    /// <summary>Whether a grain class declared the namespace implicit-only (no rendezvous lookup per item).</summary>
+    internal bool IsImplicitOnly(string streamNamespace) =>
+        _implicitOnly.GetOrAdd(streamNamespace, static ns =>
+        {
+            foreach (var grainClass in GrainTypeRegistry.GrainClasses)
+            {
+                foreach (var attribute in grainClass.ClassType.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>())
+                {
+                    if (attribute.Namespace == ns && attribute.ImplicitOnly)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         });
 
     internal static Guid ImplicitHandle(string streamNamespace, Type grainClass)

@@ -14,9 +14,10 @@ public sealed class PipelineTests
     private static readonly int[][] Prompts = [[175, 196, 25, 502, 67, 211, 407, 103], [218, 392, 167, 486, 68, 432], [5, 6, 7], [300, 1, 44, 98, 12]];
 
     [Theory]
-    [InlineData("mixtral")]
-    [InlineData("llama")]
-    public async Task Generate_TwoStagesFourMicroBatches_StagesBusyAtTheSameTimeAndTokensUnchanged(string fixture)
+    [InlineData("mixtral", PipelineTransport.Streams)]
+    [InlineData("llama", PipelineTransport.Streams)]
+    [InlineData("mixtral", PipelineTransport.DirectCalls)]
+    public async Task Generate_TwoStagesFourMicroBatches_StagesBusyAtTheSameTimeAndTokensUnchanged(string fixture, PipelineTransport transport)
     {
         const string Model = "piped";
         var probe = new PipelineOverlapProbe(Model);
@@ -26,7 +27,7 @@ public sealed class PipelineTests
         var parameters = new SamplingParams { MaxNewTokens = 8, MinNewTokens = 8 };
         var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default)).Generate(Prompts, parameters);
 
-        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions { MicroBatches = 4 }), []);
+        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions { MicroBatches = 4, Transport = transport }), []);
         var results = await Task.WhenAll(Prompts.Select(p => FabricGenerationTests.Collect(batcher.GenerateAsync(p, parameters))));
 
         for (var i = 0; i < Prompts.Length; i++)
@@ -43,6 +44,24 @@ public sealed class PipelineTests
         Assert.Equal(second.Steps, second.BusyEndTicks.Length);
         Assert.InRange(first.Utilisation, double.Epsilon, 1);
         Assert.InRange(second.Utilisation, double.Epsilon, 1);
+    }
+
+    [Fact]
+    public async Task Forward_SecondStageThrows_StepFailsWithTheStagesErrorInsteadOfWaiting()
+    {
+        const string Model = "failing";
+        var failing = new FailingStageListener(new StageKey(Model, 0, 1).ToString());
+        await using var cluster = await FabricTestCluster.StartAsync(2, services => services.AddSingleton<IStageActivityListener>(failing));
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model)
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama"), Stages = 2 });
+        var executor = new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions { MicroBatches = 2, RecoveryWindow = TimeSpan.Zero });
+
+        var step = new BatchStep([1, 2], [3, 2], [5, 6, 7, 8, 9]);
+        var error = await Assert.ThrowsAsync<PipelineStepFailedException>(async () => await executor.ForwardAsync(step, CancellationToken.None));
+
+        Assert.Contains(new StageKey(Model, 0, 1).ToString(), error.Message);
+        Assert.Contains(FailingStageListener.Message, error.Message);
+        Assert.True(failing.Calls >= 1);
     }
 
     [Fact]

@@ -61,6 +61,18 @@ public sealed class StreamTests : IAsyncLifetime
         Assert.Equal([7, 8], StreamLog.Received("implicit-" + key));
     }
 
+    [Fact]
+    public async Task ImplicitOnlyNamespace_ItemsFromAGrainFactory_ArriveInOrderWithoutARendezvousGrain()
+    {
+        var key = Signals.Unique("only");
+        var stream = _cluster.Silos[0].GrainFactory.GetMemoryStreamProvider("memory").GetStream<int>(StreamId.Create(ImplicitOnlyConsumerGrain.Namespace, key));
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(stream.OnNextAsync).ToArray());
+
+        Assert.Equal(Enumerable.Range(0, 50).ToArray(), StreamLog.Received(ImplicitOnlyConsumerGrain.Namespace + "-" + key));
+        var rendezvous = _cluster.Silos[0].GrainFactory.GetGrain<IPubSubRendezvousGrain>($"memory/{ImplicitOnlyConsumerGrain.Namespace}/{key}").GetGrainId();
+        Assert.All(_cluster.Silos, silo => Assert.False(silo.Catalog.TryGetLocal(rendezvous, out _), $"{silo.Address} activated the stream's rendezvous grain"));
+    }
+
     private bool IsActive(string key) =>
         _cluster.Silos[1].Catalog.TryGetLocal(_cluster.Silos[1].GrainFactory.GetGrain<IStreamConsumerGrain>(key).GetGrainId(), out _);
 

@@ -1,0 +1,17 @@
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>
+/// What a pipeline delivers on its executor's results stream for one micro-batch: the last stage's last-token
+/// logits [B, V], or the failure of the stage that could not go on (so the executor fails the step, never hangs).
+/// </summary>
+[GenerateSerializer]
+public sealed record MicroBatchResult
+{
+    [Id(0)] public long Id { get; init; }
+    [Id(1)] public float[] Logits { get; init; } = [];
+
+    /// <summary>Null on success; else "stage key: exception type: message".</summary>
+    [Id(2)] public string? Error { get; init; }
+}

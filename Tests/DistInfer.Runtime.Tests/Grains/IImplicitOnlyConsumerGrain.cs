@@ -1,0 +1,6 @@
+namespace DistInfer.Runtime.Tests.Grains;
+
+public interface IImplicitOnlyConsumerGrain : IGrainWithStringKey
+{
+    Task<string> WhereAmI();
+}
