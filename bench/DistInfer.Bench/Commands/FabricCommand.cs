@@ -22,7 +22,8 @@ internal sealed class FabricCommand : IBenchCommand
 
     public string Summary => "fabric (1 and 3 silos on loopback) against the in-process engine, same model and batch";
 
-    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 1,2,4]";
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 1,2,4]\n" +
+        "           [--transports streams,direct (stage-to-stage transports to compare, same run)]";
 
     public int Run(BenchArgs args)
     {
@@ -31,11 +32,20 @@ internal sealed class FabricCommand : IBenchCommand
         var newTokens = args.Int("new", 32);
         var stages = args.Int("stages", 2);
         var micro = args.IntList("micro-batches", [1, 2, 4]);
+        var transports = Transports(args.Text("transports") ?? "streams,direct");
         args.RejectUnknown();
-        return RunAsync(model, batch, newTokens, stages, micro).GetAwaiter().GetResult();
+        return RunAsync(model, batch, newTokens, stages, micro, transports).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int[] microBatches)
+    private static PipelineTransport[] Transports(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t switch
+        {
+            "streams" => PipelineTransport.Streams,
+            "direct" => PipelineTransport.DirectCalls,
+            _ => throw new BenchUsageException($"--transports: '{t}' is neither streams nor direct"),
+        })];
+
+    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int[] microBatches, PipelineTransport[] transports)
     {
         var engine = TransformerModel.Load(model, Gemm.Default);
         var moeLayers = engine.Config.MoeLayers.Count(m => m);
@@ -50,9 +60,9 @@ internal sealed class FabricCommand : IBenchCommand
         {
             await using var cluster = await InProcessCluster.StartAsync(silos);
             var info = await cluster.Factory.GetGrain<IModelRegistryGrain>("bench").Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
-            foreach (var micro in microBatches)
+            foreach (var (micro, transport) in microBatches.SelectMany(m => transports.Select(t => (m, t))))
             {
-                var fabric = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), prompts, parameters);
+                var fabric = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro, Transport = transport }), prompts, parameters);
                 var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
                 var utilisation = new List<string>();
                 for (var s = 0; s < info.Stages; s++)
@@ -61,7 +71,7 @@ internal sealed class FabricCommand : IBenchCommand
                     utilisation.Add($"{PipelineUtilisation.Of(status, fabric.FromTicks, fabric.ToTicks):P0}");
                 }
 
-                Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages, {micro} micro-batch(es): {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
+                Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages, {micro} micro-batch(es), {(transport == PipelineTransport.Streams ? "streams" : "direct calls")}: {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
                     $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer, stage utilisation {string.Join(" / ", utilisation)}");
             }
         }
