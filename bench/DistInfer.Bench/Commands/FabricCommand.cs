@@ -20,7 +20,8 @@ internal sealed class FabricCommand : IBenchCommand
     public string Summary => "fabric (1 and 3 silos on loopback) against the in-process engine, same model and batch";
 
     public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 1,2,4]\n" +
-        "           [--transports streams,direct (stage-to-stage transports to compare, same run)]";
+        "           [--transports streams,direct (stage-to-stage transports to compare, same run)]\n" +
+        "           [--repeat 1 (runs per transport, alternating; the median run is reported)]";
 
     public int Run(BenchArgs args)
     {
@@ -30,8 +31,9 @@ internal sealed class FabricCommand : IBenchCommand
         var stages = args.Int("stages", 2);
         var micro = args.IntList("micro-batches", [1, 2, 4]);
         var transports = Transports(args.Text("transports") ?? "streams,direct");
+        var repeat = args.Int("repeat", 1);
         args.RejectUnknown();
-        return RunAsync(model, batch, newTokens, stages, micro, transports).GetAwaiter().GetResult();
+        return RunAsync(model, batch, newTokens, stages, micro, transports, repeat).GetAwaiter().GetResult();
     }
 
     private static PipelineTransport[] Transports(string text) =>
@@ -42,7 +44,7 @@ internal sealed class FabricCommand : IBenchCommand
             _ => throw new BenchUsageException($"--transports: '{t}' is neither streams nor direct"),
         })];
 
-    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int[] microBatches, PipelineTransport[] transports)
+    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int[] microBatches, PipelineTransport[] transports, int repeat)
     {
         var engine = TransformerModel.Load(model, Gemm.Default);
         var moeLayers = engine.Config.MoeLayers.Count(m => m);
@@ -57,19 +59,37 @@ internal sealed class FabricCommand : IBenchCommand
         {
             await using var cluster = await InProcessCluster.StartAsync(silos);
             var info = await cluster.Factory.GetGrain<IModelRegistryGrain>("bench").Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
-            foreach (var (micro, transport) in microBatches.SelectMany(m => transports.Select(t => (m, t))))
+            foreach (var micro in microBatches)
             {
-                var fabric = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro, Transport = transport }), prompts, parameters);
-                var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
-                var utilisation = new List<string>();
-                for (var s = 0; s < info.Stages; s++)
+                // Transports alternate run by run, so a busy machine's slow phases fall on both.
+                var runs = transports.ToDictionary(t => t, _ => new List<(double TokensPerSecond, double StepMs, string Utilisation)>());
+                for (var r = 0; r < repeat; r++)
                 {
-                    var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, s).ToString()).Status();
-                    utilisation.Add($"{PipelineUtilisation.Of(status, fabric.FromTicks, fabric.ToTicks):P0}");
+                    for (var i = 0; i < transports.Length; i++)
+                    {
+                        var transport = transports[(i + r) % transports.Length];
+                        var run = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro, Transport = transport }), prompts, parameters);
+
+                        // Right after the run: the stages keep their last 256 busy intervals only.
+                        var utilisation = new List<string>();
+                        for (var s = 0; s < info.Stages; s++)
+                        {
+                            var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, s).ToString()).Status();
+                            utilisation.Add($"{PipelineUtilisation.Of(status, run.FromTicks, run.ToTicks):P0}");
+                        }
+
+                        runs[transport].Add((run.TokensPerSecond, run.StepMs, string.Join(" / ", utilisation)));
+                    }
                 }
 
-                Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages, {micro} micro-batch(es), {(transport == PipelineTransport.Streams ? "streams" : "direct calls")}: {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
-                    $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer, stage utilisation {string.Join(" / ", utilisation)}");
+                foreach (var transport in transports)
+                {
+                    var fabric = runs[transport].OrderBy(x => x.TokensPerSecond).ElementAt(repeat / 2);
+                    var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
+                    Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages, {micro} micro-batch(es), {(transport == PipelineTransport.Streams ? "streams" : "direct calls")}: {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
+                        $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer, stage utilisation {fabric.Utilisation}" +
+                        (repeat > 1 ? $" (median of {repeat}: {string.Join(", ", runs[transport].Select(x => x.TokensPerSecond.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} tok/s)" : ""));
+                }
             }
         }
 
