@@ -5,6 +5,7 @@ using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
 using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests;
 
@@ -59,5 +60,36 @@ public sealed class FabricFaultTests
         }
 
         Assert.True(executor.Recoveries > 0 || !stageSilos.Contains(victim.Address.ToString()), "the killed silo held a stage, so a step must have been recovered");
+    }
+
+    [Fact]
+    public async Task Forward_SiloDiesWhileItsStageHoldsAMicroBatch_StepFailsInsteadOfWaiting()
+    {
+        const string Model = "silent";
+        var blocking = new BlockingStageListener(new StageKey(Model, 0, 1).ToString());
+        await using var cluster = await FabricTestCluster.StartAsync(3, services => services.AddSingleton<IStageActivityListener>(blocking));
+        try
+        {
+            var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model)
+                .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama"), Stages = 2 });
+            var stageSilo = (await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(Model, 0, 1).ToString()).Status()).Silo;
+            var victim = cluster.Silos.First(s => s.Address.ToString() == stageSilo);
+            var driver = cluster.Silos.First(s => s != victim);
+            var executor = new FabricBatchExecutor(driver.GrainFactory, info, 0,
+                new FabricOptions { MicroBatches = 1, RecoveryWindow = TimeSpan.Zero, StallCheckPeriod = TimeSpan.FromMilliseconds(100) });
+
+            var forward = executor.ForwardAsync(new BatchStep([1], [3], [5, 6, 7]), CancellationToken.None).AsTask();
+            await blocking.Entered;
+            await cluster.KillAsync(victim);
+
+            // Stage 1 took the micro-batch and died with it: no error item is coming, only the stall check can tell.
+            var error = await Record.ExceptionAsync(() => forward.WaitAsync(TimeSpan.FromMinutes(1)));
+            Assert.NotNull(error);
+            Assert.IsNotType<TimeoutException>(error);
+        }
+        finally
+        {
+            blocking.Release();
+        }
     }
 }
