@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DistInfer.Bench.Fabric;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
@@ -57,7 +58,7 @@ internal sealed class FabricCommand : IBenchCommand
         Console.WriteLine($"in-process engine: {local.TokensPerSecond,8:F1} tok/s, {local.StepMs,7:F2} ms/decode step");
         foreach (var silos in new[] { 1, 3 })
         {
-            await using var cluster = await InProcessCluster.StartAsync(silos);
+            await using var cluster = await InProcessBenchCluster.StartAsync(silos);
             var info = await cluster.Factory.GetGrain<IModelRegistryGrain>("bench").Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
             foreach (var micro in microBatches)
             {

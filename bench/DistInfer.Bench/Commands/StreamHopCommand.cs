@@ -1,3 +1,4 @@
+using DistInfer.Bench.Fabric;
 using DistInfer.Grains;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Streams;
@@ -27,7 +28,7 @@ internal sealed class StreamHopCommand : IBenchCommand
 
     private static async Task<int> RunAsync(int floats, int items)
     {
-        await using var cluster = await InProcessCluster.StartAsync(2);
+        await using var cluster = await InProcessBenchCluster.StartAsync(2);
         var key = Guid.NewGuid().ToString("N");
 
         // The results grain is placed next to its first caller: silo 1, so silo 0's items cross the wire.

@@ -1,23 +1,27 @@
 using DistInfer.Grains.Fabric;
+using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace DistInfer.Bench.Commands;
+namespace DistInfer.Bench.Fabric;
 
-/// <summary>Silos in this process with in-process membership, hosting the fabric.</summary>
-internal sealed class InProcessCluster : IAsyncDisposable
+/// <summary>Silos in this process with in-process membership, talking over real TCP on loopback.</summary>
+internal sealed class InProcessBenchCluster : IBenchCluster
 {
     private readonly List<ServiceProvider> _providers = [];
     private readonly List<Silo> _silos = [];
 
-    public DistInfer.Runtime.IGrainFactory Factory => _silos[0].GrainFactory;
+    public string Kind => "in-process";
 
+    public IGrainFactory Factory => _silos[0].GrainFactory;
+
+    /// <summary>The silos, for benchmarks that place a grain on a given one.</summary>
     public IReadOnlyList<Silo> Silos => _silos;
 
-    public static async Task<InProcessCluster> StartAsync(int silos)
+    public static async Task<InProcessBenchCluster> StartAsync(int silos)
     {
-        var cluster = new InProcessCluster();
+        var cluster = new InProcessBenchCluster();
         var membership = new InProcessClusterMembership();
         for (var i = 0; i < silos; i++)
         {
