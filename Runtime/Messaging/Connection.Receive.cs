@@ -152,11 +152,27 @@ internal sealed partial class Connection
         var staging = ArrayPool<byte>.Shared.Rent(StagingBufferSize);
         try
         {
-            foreach (var target in targets)
+            for (var i = 0; i < targets.Length; i++)
             {
+                var target = targets[i];
                 var filled = Math.Min(end - position, target.Length);
                 buffer.AsSpan(position, filled).CopyTo(target.Span);
                 position += filled;
+                if (table[i].Kind == Serialization.AttachmentKind.Pooled)
+                {
+                    // Pooled memory is warm (touched by earlier use): the kernel fills it directly, no staging copy.
+                    while (filled < target.Length)
+                    {
+                        var read = await _socket.ReceiveAsync(target[filled..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} closed in the middle of a message");
+                        }
+
+                        filled += read;
+                    }
+                }
+
                 while (filled < target.Length)
                 {
                     // Through a pooled, already-touched buffer in big reads: on this VM the kernel filling the new

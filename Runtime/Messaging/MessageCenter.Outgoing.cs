@@ -142,7 +142,8 @@ internal sealed partial class MessageCenter
     {
         if (!_pending.TryRemove(header.CorrelationId, out var call))
         {
-            return; // Timed out or cancelled already.
+            FrameCodec.ReleaseAttachments(header.Attachments);
+            return; // Timed out or cancelled already: nobody takes its buffers.
         }
 
         try
@@ -160,6 +161,7 @@ internal sealed partial class MessageCenter
         }
         catch (Exception ex)
         {
+            FrameCodec.ReleaseAttachments(header.Attachments);
             call.Fail(ex);
         }
     }
