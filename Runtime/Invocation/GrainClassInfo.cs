@@ -7,7 +7,12 @@ namespace DistInfer.Runtime.Invocation;
 /// <summary>A grain class and its attributes, read once at registration.</summary>
 public sealed class GrainClassInfo
 {
+    /// <summary>A turn run inline longer than this counts as slow.</summary>
+    private static readonly TimeSpan SlowInlineTurn = TimeSpan.FromMicroseconds(100);
     private ObjectFactory? _factory;
+    private long _inlineTurns;
+    private long _slowInlineTurns;
+    private volatile bool _inlineDisabled;
 
     public GrainClassInfo(Type classType, IReadOnlyList<Type> interfaces)
     {
@@ -33,6 +38,23 @@ public sealed class GrainClassInfo
 
     /// <summary>The class's [*Placement] strategy, or null for the silo default.</summary>
     public PlacementStrategy? Placement { get; }
+
+    /// <summary>
+    /// Whether calls to idle activations of this class may run their turn on the caller's thread. Turned off for good
+    /// once more than about one inline turn in 64 was slow (a grain computing synchronously): running those inline
+    /// would serialize a caller's fan-out and hold up a connection's receive loop. Occasional preemption does not.
+    /// </summary>
+    public bool InlineTurns => !_inlineDisabled;
+
+    /// <summary>Counts one inline turn (approximate counts suffice: races only lose increments).</summary>
+    internal void RecordInlineTurn(TimeSpan elapsed)
+    {
+        var turns = ++_inlineTurns;
+        if (elapsed > SlowInlineTurn && ++_slowInlineTurns * 64 > turns + 64)
+        {
+            _inlineDisabled = true;
+        }
+    }
 
     /// <summary>Constructs the grain with constructor injection (factory compiled once per class).</summary>
     public object Create(IServiceProvider services)

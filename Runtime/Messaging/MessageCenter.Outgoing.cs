@@ -11,7 +11,11 @@ internal sealed partial class MessageCenter
     /// Sends a request; the returned task is the pending call's own (no async wrapper), completed by the response, a
     /// timeout or the connection's loss. Failures before sending (oversize, closed connection) come back in the task.
     /// </summary>
-    public ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request)
+    public ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request) =>
+        SendRequestAsync(connection, target, request, null, default);
+
+    /// <summary>As above; with <paramref name="retry"/>, a lost connection hands the call to it (see <see cref="ICallRetry"/>).</summary>
+    public ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request, ICallRetry? retry, Membership.SiloAddress silo)
     {
         var timeout = request.ResponseTimeout ?? _options.ResponseTimeout;
         var id = Interlocked.Increment(ref _nextCorrelationId);
@@ -26,6 +30,11 @@ internal sealed partial class MessageCenter
         }
 
         var call = new PendingCall(this, id, request, connection, target, timeout, Timeouts.DeadlineAfter(timeout));
+        if (retry is not null)
+        {
+            call.SetRetry(retry, silo, _time.GetTimestamp());
+        }
+
         _pending[id] = call;
         Timeouts.Add(call);
         ValueTask sent;

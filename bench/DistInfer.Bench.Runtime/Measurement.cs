@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DistInfer.Runtime.Messaging;
 
 namespace DistInfer.Bench.Runtime;
 
@@ -18,7 +19,10 @@ public static class Measurement
         var workers = new Task[inFlight];
         for (var w = 0; w < inFlight; w++)
         {
-            workers[w] = Worker(w);
+            // On the thread pool: calls that complete synchronously (local calls to idle grains) would otherwise
+            // keep the first worker looping on this thread until the time is up.
+            var worker = w;
+            workers[w] = Task.Run(() => Worker(worker));
         }
 
         await Task.WhenAll(workers).ConfigureAwait(false);
@@ -41,6 +45,8 @@ public static class Measurement
         var gen0 = GC.CollectionCount(0);
         var gen2 = GC.CollectionCount(2);
         var allocated = GC.GetTotalAllocatedBytes(precise: false);
+        var workItems = ThreadPool.CompletedWorkItemCount;
+        var (sends, framesSent, receives, framesReceived) = (SocketStatistics.Sends, SocketStatistics.FramesSent, SocketStatistics.Receives, SocketStatistics.FramesReceived);
         process.Refresh();
         var cpu = process.TotalProcessorTime;
         var (calls, elapsed) = await CountAsync(c.Call, c.InFlight, duration).ConfigureAwait(false);
@@ -49,8 +55,11 @@ public static class Measurement
         allocated = GC.GetTotalAllocatedBytes(precise: false) - allocated;
         gen0 = GC.CollectionCount(0) - gen0;
         gen2 = GC.CollectionCount(2) - gen2;
+        workItems = ThreadPool.CompletedWorkItemCount - workItems;
+        var perSend = (double)(SocketStatistics.FramesSent - framesSent) / (SocketStatistics.Sends - sends);
+        var perReceive = (double)(SocketStatistics.FramesReceived - framesReceived) / (SocketStatistics.Receives - receives);
         var (p50, p99) = await LatencyAsync(c.Call, latencySamples).ConfigureAwait(false);
-        return new Sample(calls / elapsed.TotalSeconds, cpu.TotalMicroseconds / calls, (double)allocated / calls, gen0, gen2, p50, p99);
+        return new Sample(calls / elapsed.TotalSeconds, cpu.TotalMicroseconds / calls, (double)allocated / calls, gen0, gen2, p50, p99, perSend, perReceive, (double)workItems / calls);
     }
 
     public static async Task<(double P50, double P99)> LatencyAsync(Func<int, Task> call, int count)

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 // frame size, and 1 MiB payload calls beside raw TCP, all in one run. The cases are measured interleaved, round after
 // round, and each figure is the median over rounds, so load from other processes hits all cases alike; the ratios
 // to the raw baselines are taken per round, then their median.
-// Usage: distinfer-bench-runtime [seconds per case and round] [all|small|payload] [rounds]
+// Usage: distinfer-bench-runtime [seconds per case and round] [all|small|payload|<case name part>] [rounds]
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3;
 var only = args.Length > 1 ? args[1] : "all";
 var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
@@ -89,7 +89,10 @@ var groups = only switch
 {
     "small" => [small],
     "payload" => [large],
-    _ => new[] { small, large },
+    "all" => new[] { small, large },
+
+    // Any other word picks the cases whose names contain it, or with a trailing '=' the one named so (for profiling one path).
+    _ => [small.Concat(large).Where(c => only.EndsWith('=') ? c.Name == only[..^1] : c.Name.Contains(only, StringComparison.Ordinal)).Select(c => c with { Baseline = null }).ToArray()],
 };
 
 Console.WriteLine($"DistInfer runtime benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, "
@@ -106,6 +109,7 @@ foreach (var group in groups)
     }
 }
 
+using var sampler = Environment.GetEnvironmentVariable("DISTINFER_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
 for (var round = 0; round < rounds; round++)
 {
     foreach (var group in groups)
@@ -116,17 +120,27 @@ for (var round = 0; round < rounds; round++)
             GC.Collect();
             GC.WaitForPendingFinalizers();
             await Measurement.ThroughputAsync(c.Call, c.InFlight, TimeSpan.FromSeconds(Math.Min(0.5, seconds / 4)));
+            sampler?.Start();
             var sample = await Measurement.SampleAsync(c, duration, c.InFlight == InFlight ? LatencySamples : 100);
             c.Samples.Add(sample);
+            if (sampler is not null)
+            {
+                var calls = sample.Rate * duration.TotalSeconds;
+                Console.WriteLine($"allocations of {c.Name} (sampled, bytes per call):");
+                foreach (var (type, bytes) in sampler.Stop())
+                {
+                    Console.WriteLine($"  {bytes / calls,10:N1}  {type}");
+                }
+            }
         }
     }
 }
 
 foreach (var group in groups)
 {
-    var payloadGroup = ReferenceEquals(group, large);
+    var payloadGroup = group.All(c => c.InFlight == PayloadInFlight);
     Console.WriteLine();
-    Console.WriteLine($"{"case",-22}{(payloadGroup ? "GB/s" : "calls/s"),12}{"min-max",22}{"p50 us",9}{"p99 us",9}{"cpu us",9}{"B/call",10}{"gen0",6}{"gen2",6}  vs baseline");
+    Console.WriteLine($"{"case",-22}{(payloadGroup ? "GB/s" : "calls/s"),12}{"min-max",22}{"p50 us",9}{"p99 us",9}{"cpu us",9}{"B/call",10}{"gen0",6}{"gen2",6}{"fr/snd",7}{"fr/rcv",7}{"wi/call",8}  vs baseline");
     foreach (var c in group)
     {
         var scale = payloadGroup ? payload.Length / 1e9 : 1;
@@ -144,7 +158,9 @@ foreach (var group in groups)
             + $"{$"{rates.Min().ToString(format, CultureInfo.InvariantCulture)}-{rates.Max().ToString(format, CultureInfo.InvariantCulture)}",22}"
             + $"{Measurement.Median(c.Samples.Select(s => s.P50)),9:N1}{Measurement.Median(c.Samples.Select(s => s.P99)),9:N1}"
             + $"{Measurement.Median(c.Samples.Select(s => s.CpuMicroseconds)),9:N2}{Measurement.Median(c.Samples.Select(s => s.AllocatedBytes)),10:N0}"
-            + $"{c.Samples.Sum(s => s.Gen0),6}{c.Samples.Sum(s => s.Gen2),6}  {ratio}");
+            + $"{c.Samples.Sum(s => s.Gen0),6}{c.Samples.Sum(s => s.Gen2),6}"
+            + $"{Measurement.Median(c.Samples.Select(s => s.FramesPerSend)),7:N1}{Measurement.Median(c.Samples.Select(s => s.FramesPerReceive)),7:N1}"
+            + $"{Measurement.Median(c.Samples.Select(s => s.WorkItems)),8:N2}  {ratio}");
     }
 }
 
