@@ -162,20 +162,26 @@ internal sealed partial class ActivationData : IGrainActivationContext
 
     private bool CanRun(WorkItem item) => _running == 0 || ClassInfo.IsReentrant || item.Interleave;
 
-    private List<WorkItem> TakeRunnable()
+    /// <summary>The waiting items that may start now (null when none: the common case allocates nothing).</summary>
+    private List<WorkItem>? TakeRunnable()
     {
-        var start = new List<WorkItem>();
+        List<WorkItem>? start = null;
         while (!_deactivateRequested && _waiting.Count > 0 && CanRun(_waiting.Peek()))
         {
-            start.Add(_waiting.Dequeue());
+            (start ??= []).Add(_waiting.Dequeue());
             _running++;
         }
 
         return start;
     }
 
-    private void StartAll(List<WorkItem> items)
+    private void StartAll(List<WorkItem>? items)
     {
+        if (items is null)
+        {
+            return;
+        }
+
         foreach (var item in items)
         {
             Start(item);
@@ -254,7 +260,7 @@ internal sealed partial class ActivationData : IGrainActivationContext
             item.Sink.Fail(error);
         }
 
-        List<WorkItem> start;
+        List<WorkItem>? start;
         bool deactivate = false;
         lock (_lock)
         {
@@ -268,7 +274,7 @@ internal sealed partial class ActivationData : IGrainActivationContext
             {
                 _state = ActivationState.Deactivating;
                 deactivate = true;
-                start = [];
+                start = null;
             }
             else
             {

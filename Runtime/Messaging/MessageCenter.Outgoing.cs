@@ -35,7 +35,7 @@ internal sealed partial class MessageCenter
             call.SetRetry(retry, silo, _time.GetTimestamp());
         }
 
-        _pending[id] = call;
+        _pending.Add(id, call);
         Timeouts.Add(call);
         ValueTask sent;
         try
