@@ -7,8 +7,12 @@ namespace DistInfer.Runtime.Invocation;
 /// <summary>A grain class and its attributes, read once at registration.</summary>
 public sealed class GrainClassInfo
 {
-    /// <summary>A turn run inline longer than this counts as slow.</summary>
-    private static readonly TimeSpan SlowInlineTurn = TimeSpan.FromMicroseconds(100);
+    /// <summary>
+    /// A turn run inline longer than this counts as slow. Wall time: on a loaded machine short turns are often
+    /// stretched by preemption (waking another thread can hand it the CPU), so the bar is high and only a class whose
+    /// turns are mostly slow loses inlining.
+    /// </summary>
+    private static readonly TimeSpan SlowInlineTurn = TimeSpan.FromMilliseconds(1);
     private ObjectFactory? _factory;
     private long _inlineTurns;
     private long _slowInlineTurns;
@@ -41,8 +45,8 @@ public sealed class GrainClassInfo
 
     /// <summary>
     /// Whether calls to idle activations of this class may run their turn on the caller's thread. Turned off for good
-    /// once more than about one inline turn in 64 was slow (a grain computing synchronously): running those inline
-    /// would serialize a caller's fan-out and hold up a connection's receive loop. Occasional preemption does not.
+    /// once more than about a quarter of its inline turns were slow (a grain computing synchronously): running those
+    /// inline would serialize a caller's fan-out and hold up a connection's receive loop. Preemption alone does not.
     /// </summary>
     public bool InlineTurns => !_inlineDisabled;
 
@@ -50,7 +54,7 @@ public sealed class GrainClassInfo
     internal void RecordInlineTurn(TimeSpan elapsed)
     {
         var turns = ++_inlineTurns;
-        if (elapsed > SlowInlineTurn && ++_slowInlineTurns * 64 > turns + 64)
+        if (elapsed > SlowInlineTurn && ++_slowInlineTurns * 4 > turns + 4)
         {
             _inlineDisabled = true;
         }
