@@ -43,7 +43,7 @@ internal sealed partial class ActivationData
         }
 
         RuntimeMetrics.ActivationAdded();
-        List<WorkItem> start;
+        List<WorkItem>? start;
         lock (_lock)
         {
             _state = ActivationState.Valid;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DistInfer.Runtime.Invocation;
 
 namespace DistInfer.Runtime.Activation;
@@ -8,6 +9,7 @@ namespace DistInfer.Runtime.Activation;
 /// </summary>
 internal sealed partial class ActivationData : IGrainActivationContext
 {
+    private static readonly Action<object?> RunTurnAction = static s => ((WorkItem)s!).Activation!.RunTurn((WorkItem)s!);
     private readonly object _lock = new();
     private readonly Queue<WorkItem> _waiting = new();
     private readonly List<GrainTimer> _timers = [];
@@ -76,7 +78,12 @@ internal sealed partial class ActivationData : IGrainActivationContext
 
     public bool IsInvalid => _state == ActivationState.Invalid;
 
-    public void Enqueue(WorkItem item)
+    /// <param name="item">The request or timer tick.</param>
+    /// <param name="allowInline">
+    /// A call (local or just received): its turn may run on the calling thread when this activation is idle and its
+    /// class's turns have been short (see <see cref="ActivationTaskScheduler.StartInlineIfIdle"/>).
+    /// </param>
+    public void Enqueue(WorkItem item, bool allowInline = false)
     {
         bool start;
         bool reroute = false;
@@ -115,7 +122,7 @@ internal sealed partial class ActivationData : IGrainActivationContext
         }
         else if (start)
         {
-            Start(item);
+            Start(item, allowInline);
         }
     }
 
@@ -155,27 +162,33 @@ internal sealed partial class ActivationData : IGrainActivationContext
 
     private bool CanRun(WorkItem item) => _running == 0 || ClassInfo.IsReentrant || item.Interleave;
 
-    private List<WorkItem> TakeRunnable()
+    /// <summary>The waiting items that may start now (null when none: the common case allocates nothing).</summary>
+    private List<WorkItem>? TakeRunnable()
     {
-        var start = new List<WorkItem>();
+        List<WorkItem>? start = null;
         while (!_deactivateRequested && _waiting.Count > 0 && CanRun(_waiting.Peek()))
         {
-            start.Add(_waiting.Dequeue());
+            (start ??= []).Add(_waiting.Dequeue());
             _running++;
         }
 
         return start;
     }
 
-    private void StartAll(List<WorkItem> items)
+    private void StartAll(List<WorkItem>? items)
     {
+        if (items is null)
+        {
+            return;
+        }
+
         foreach (var item in items)
         {
             Start(item);
         }
     }
 
-    private void Start(WorkItem item)
+    private void Start(WorkItem item, bool allowInline = false)
     {
         if (item.KeepAlive)
         {
@@ -183,7 +196,17 @@ internal sealed partial class ActivationData : IGrainActivationContext
         }
 
         item.Activation = this;
-        Task.Factory.StartNew(static s => ((WorkItem)s!).Activation!.RunTurn((WorkItem)s!), item, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+        if (allowInline && ClassInfo.InlineTurns)
+        {
+            // Real elapsed time, not the injected clock: this only steers scheduling (long turns stop running inline
+            // so callers fanning out to several grains keep their parallelism).
+            var started = Stopwatch.GetTimestamp();
+            Scheduler.StartInlineIfIdle(new Task(RunTurnAction, item, CancellationToken.None, TaskCreationOptions.DenyChildAttach));
+            ClassInfo.RecordInlineTurn(Stopwatch.GetElapsedTime(started));
+            return;
+        }
+
+        Task.Factory.StartNew(RunTurnAction, item, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
     }
 
     private void RunTurn(WorkItem item)
@@ -237,7 +260,7 @@ internal sealed partial class ActivationData : IGrainActivationContext
             item.Sink.Fail(error);
         }
 
-        List<WorkItem> start;
+        List<WorkItem>? start;
         bool deactivate = false;
         lock (_lock)
         {
@@ -251,7 +274,7 @@ internal sealed partial class ActivationData : IGrainActivationContext
             {
                 _state = ActivationState.Deactivating;
                 deactivate = true;
-                start = [];
+                start = null;
             }
             else
             {

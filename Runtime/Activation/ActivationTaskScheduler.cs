@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DistInfer.Runtime.Activation;
 
 /// <summary>
@@ -8,8 +10,17 @@ internal sealed class ActivationTaskScheduler : TaskScheduler, IThreadPoolWorkIt
 {
     private const int TurnBudget = 64;
 
+    /// <summary>Nested inline turns (a grain calling an idle grain calling ...) allowed on one thread.</summary>
+    private const int MaxInlineDepth = 4;
+
     [ThreadStatic]
     private static ActivationTaskScheduler? _current;
+
+    [ThreadStatic]
+    private static Task? _inlineTask;
+
+    [ThreadStatic]
+    private static int _inlineDepth;
 
     private readonly Queue<Task> _queue = new();
     private readonly object _lock = new();
@@ -55,8 +66,69 @@ internal sealed class ActivationTaskScheduler : TaskScheduler, IThreadPoolWorkIt
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    /// <summary>
+    /// Starts <paramref name="task"/> on this scheduler, running it on the calling thread when the scheduler is idle
+    /// (nothing queued or running): the turn then needs no thread-pool hop, and a caller whose callee completes
+    /// synchronously continues without one either. Otherwise (busy, or nested too deep) it is queued as usual.
+    /// Continuations the turn schedules are queued and run on the thread pool after it.
+    /// </summary>
+    public void StartInlineIfIdle(Task task)
+    {
+        if (_inlineDepth >= MaxInlineDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            task.Start(this);
+            return;
+        }
+
+        bool busy;
+        lock (_lock)
+        {
+            busy = _scheduled;
+            _scheduled = true;
+        }
+
+        if (busy)
+        {
+            task.Start(this); // Queued behind the work there.
+            return;
+        }
+
+        var previous = _current;
+        _current = this;
+        _inlineTask = task;
+        _inlineDepth++;
+        try
+        {
+            task.Start(this); // QueueTask sees _inlineTask and runs it right here.
+        }
+        finally
+        {
+            _inlineDepth--;
+            _inlineTask = null;
+            _current = previous;
+        }
+
+        lock (_lock)
+        {
+            if (_queue.Count == 0)
+            {
+                _scheduled = false;
+                return;
+            }
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
     protected override void QueueTask(Task task)
     {
+        if (ReferenceEquals(_inlineTask, task))
+        {
+            _inlineTask = null;
+            TryExecuteTask(task);
+            return;
+        }
+
         lock (_lock)
         {
             _queue.Enqueue(task);

@@ -11,7 +11,7 @@ namespace DistInfer.Runtime.Hosting;
 /// Where every grain call on a silo goes: a local activation (no serialization, mutable arguments deep-copied), a
 /// system target, or the silo the directory (or placement) names, over TCP.
 /// </summary>
-internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
+internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, ICallRetry
 {
     private const int MaxForwards = 3;
     private readonly SiloAddress _self;
@@ -51,12 +51,51 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             return ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"));
         }
 
-        if (!target.IsSystemTarget && Catalog.TryGetLocal(target, out var activation))
+        if (!target.IsSystemTarget)
         {
-            return InvokeLocal(activation, request, copied: false);
+            if (Catalog.TryGetLocal(target, out var activation))
+            {
+                return InvokeLocal(activation, request, copied: false);
+            }
+
+            // Fast path: a known remote activation over an open connection; the caller awaits the pending call itself
+            // (no routing state machines), and a lost connection still re-routes it (TryRetry).
+            if (!request.IsOneWay && _directory.TryGetCached(target, out var silo) && silo != _self && _connections.TryGetOpen(silo, out var connection))
+            {
+                var pending = _messages.SendRequestAsync(connection, target, request, this, silo);
+                if (!pending.IsFaulted || !connection.IsClosed)
+                {
+                    return pending;
+                }
+
+                _ = pending.AsTask().Exception; // Closed meanwhile: route it as usual.
+            }
         }
 
         return RouteAsync(target, request, copied: false, placedHere: false);
+    }
+
+    public bool TryRetry(PendingCall call, SiloAddress silo, Exception error)
+    {
+        if (Stopped || !_directory.OnSiloUnavailable(call.Target, silo))
+        {
+            return false;
+        }
+
+        _ = CompleteRetried(call, RouteAsync(call.Target, call.Request, copied: false, placedHere: false, firstAttempt: 1));
+        return true;
+
+        static async Task CompleteRetried(PendingCall call, ValueTask<object?> pending)
+        {
+            try
+            {
+                call.TrySetResult(await pending.ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                call.TrySetException(ex);
+            }
+        }
     }
 
     public void SendOneWay(GrainId target, GrainRequest request) => _ = DeliverOneWayAsync(target, request);
@@ -73,7 +112,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             return false;
         }
 
-        activation.Enqueue(new WorkItem(request, sink));
+        activation.Enqueue(new WorkItem(request, sink), allowInline: true);
         return true;
     }
 
@@ -115,7 +154,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
 
     /// <param name="copied">The request is already a private copy (deserialized), so local delivery needs no copy.</param>
     /// <param name="placedHere">A remote silo placed the grain on this silo: activate here if the directory has no entry.</param>
-    private async ValueTask<object?> RouteAsync(GrainId target, GrainRequest request, bool copied, bool placedHere, bool oneWay = false)
+    private async ValueTask<object?> RouteAsync(GrainId target, GrainRequest request, bool copied, bool placedHere, bool oneWay = false, int firstAttempt = 0)
     {
         if (target.IsSystemTarget)
         {
@@ -130,7 +169,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
             return await SendRemoteAsync(silo, target, request, oneWay).ConfigureAwait(false);
         }
 
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = firstAttempt; ; attempt++)
         {
             if (Catalog.TryGetLocal(target, out var local))
             {
@@ -183,7 +222,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler
 
         var timeout = request.ResponseTimeout ?? _messages.Options.ResponseTimeout;
         var sink = new TaskResponseSink(request, timeout, _messages.Timeouts, _time, copyResult: !copied);
-        activation.Enqueue(new WorkItem(delivered, sink));
+        activation.Enqueue(new WorkItem(delivered, sink), allowInline: true);
         return new ValueTask<object?>(sink.Task);
     }
 

@@ -24,6 +24,7 @@ internal sealed partial class Connection
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
         var start = 0;
         var end = 0;
+        var frames = 0;
         Exception? error = null;
         try
         {
@@ -51,6 +52,7 @@ internal sealed partial class Connection
                     {
                         DispatchContiguous(buffer.AsSpan(start + FrameCodec.PrefixSize, length));
                         start += total;
+                        frames++;
                         continue;
                     }
 
@@ -96,6 +98,8 @@ internal sealed partial class Connection
                     start = 0;
                 }
 
+                SocketStatistics.RecordReceive(frames);
+                frames = 0;
                 var read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, _closing.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -149,16 +153,34 @@ internal sealed partial class Connection
     {
         var arrays = FrameCodec.AllocateAttachments(table, out var targets);
         var position = frameStart + head;
-        var staging = ArrayPool<byte>.Shared.Rent(StagingBufferSize);
+        byte[]? staging = null;
         try
         {
-            foreach (var target in targets)
+            for (var i = 0; i < targets.Length; i++)
             {
+                var target = targets[i];
                 var filled = Math.Min(end - position, target.Length);
                 buffer.AsSpan(position, filled).CopyTo(target.Span);
                 position += filled;
+                if (table[i].Kind == Serialization.AttachmentKind.Pooled)
+                {
+                    // Pooled memory is warm (touched by earlier use): the kernel fills it directly, no staging copy.
+                    while (filled < target.Length)
+                    {
+                        var read = await _socket.ReceiveAsync(target[filled..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} closed in the middle of a message");
+                        }
+
+                        filled += read;
+                    }
+                }
+
                 while (filled < target.Length)
                 {
+                    staging ??= ArrayPool<byte>.Shared.Rent(StagingBufferSize);
+
                     // Through a pooled, already-touched buffer in big reads: on this VM the kernel filling the new
                     // array's untouched pages itself, or 64 KiB reads, cost about twice the CPU per MiB.
                     var read = await _socket.ReceiveAsync(staging.AsMemory(0, Math.Min(target.Length - filled, staging.Length)), SocketFlags.None, _closing.Token).ConfigureAwait(false);
@@ -174,7 +196,10 @@ internal sealed partial class Connection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(staging);
+            if (staging is not null)
+            {
+                ArrayPool<byte>.Shared.Return(staging);
+            }
         }
 
         Dispatch(buffer.AsSpan(frameStart, head), arrays);

@@ -37,6 +37,7 @@ internal sealed partial class Connection
                 // One gathered send per batch: the "flush once per batch" of the protocol.
                 await SendGatheredAsync(segments).ConfigureAwait(false);
                 RuntimeMetrics.RecordSent(bytes, batch.Count);
+                SocketStatistics.RecordSend(batch.Count);
                 foreach (var frame in batch)
                 {
                     frame.Dispose();

@@ -45,6 +45,19 @@ internal sealed class ConnectionManager : IAsyncDisposable
         return (IPEndPoint)_listener.LocalEndPoint!;
     }
 
+    /// <summary>The open outbound connection to <paramref name="silo"/>, if there is one already (no waiting).</summary>
+    public bool TryGetOpen(SiloAddress silo, out Connection connection)
+    {
+        if (_outbound.TryGetValue(silo, out var task) && task.IsCompletedSuccessfully && !task.Result.IsClosed)
+        {
+            connection = task.Result;
+            return true;
+        }
+
+        connection = null!;
+        return false;
+    }
+
     public Task<Connection> GetAsync(SiloAddress silo)
     {
         while (true)

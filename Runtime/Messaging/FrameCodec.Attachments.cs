@@ -52,7 +52,8 @@ public static partial class FrameCodec
                 return false;
             }
 
-            if (kind is not (AttachmentKind.Bytes or AttachmentKind.Floats) || length > (ulong)frameLength || length % (ulong)(byte)kind != 0)
+            if (kind is not (AttachmentKind.Bytes or AttachmentKind.Floats or AttachmentKind.Pooled) || length > (ulong)frameLength
+                || (kind == AttachmentKind.Floats && length % sizeof(float) != 0))
             {
                 throw new SerializationException($"Attachment {i} of kind {kind} and {length} bytes is malformed");
             }
@@ -88,7 +89,13 @@ public static partial class FrameCodec
         targets = new Memory<byte>[table.Length];
         for (var i = 0; i < table.Length; i++)
         {
-            if (table[i].Kind == AttachmentKind.Floats)
+            if (table[i].Kind == AttachmentKind.Pooled)
+            {
+                // Warm pooled memory: filled straight from the socket, returned when the call is over.
+                arrays[i] = PooledBuffer.Rent(table[i].Length, out var pooled);
+                targets[i] = pooled.AsMemory(0, table[i].Length);
+            }
+            else if (table[i].Kind == AttachmentKind.Floats)
             {
                 var floats = GC.AllocateUninitializedArray<float>(table[i].Length / sizeof(float));
                 arrays[i] = floats;
@@ -103,6 +110,20 @@ public static partial class FrameCodec
         }
 
         return arrays;
+    }
+
+    /// <summary>Releases the runtime's handles on a received frame's pooled attachments (its call is over).</summary>
+    internal static void ReleaseAttachments(object[]? attachments)
+    {
+        if (attachments is null)
+        {
+            return;
+        }
+
+        foreach (var attachment in attachments)
+        {
+            (attachment as PooledBuffer)?.Dispose();
+        }
     }
 
     private static void InsertAttachmentTable(PooledBufferWriter frame)

@@ -16,10 +16,12 @@ internal sealed class IncomingCallSink : IResponseSink
     private readonly GrainRequest _request;
     private readonly CancellationTokenSource? _cancellation;
     private readonly long _started;
+    private readonly object[]? _attachments;
     private int _done;
 
-    public IncomingCallSink(MessageCenter messages, Connection connection, long correlationId, GrainRequest request, CancellationTokenSource? cancellation, long started)
+    public IncomingCallSink(MessageCenter messages, Connection connection, long correlationId, GrainRequest request, CancellationTokenSource? cancellation, long started, object[]? attachments)
     {
+        _attachments = attachments;
         _messages = messages;
         _connection = connection;
         _correlationId = correlationId;
@@ -33,6 +35,7 @@ internal sealed class IncomingCallSink : IResponseSink
         if (Done(failed: false))
         {
             _messages.SendResponse(_connection, _correlationId, _request, result, null);
+            FrameCodec.ReleaseAttachments(_attachments);
         }
     }
 
@@ -41,6 +44,7 @@ internal sealed class IncomingCallSink : IResponseSink
         if (Done(failed: true))
         {
             _messages.SendResponse(_connection, _correlationId, _request, null, error);
+            FrameCodec.ReleaseAttachments(_attachments);
         }
     }
 

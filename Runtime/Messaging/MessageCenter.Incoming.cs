@@ -36,6 +36,7 @@ internal sealed partial class MessageCenter
                 SendResponse(connection, correlationId, null, null, ex);
             }
 
+            FrameCodec.ReleaseAttachments(header.Attachments);
             return;
         }
 
@@ -49,12 +50,12 @@ internal sealed partial class MessageCenter
 
         // Fast path: the grain is active here, so its turn answers the call directly.
         if (!isOneWay && RequestHandler is { } handler
-            && handler.TryDeliverLocal(header.Target, request, new IncomingCallSink(this, connection, correlationId, request, cts, _time.GetTimestamp())))
+            && handler.TryDeliverLocal(header.Target, request, new IncomingCallSink(this, connection, correlationId, request, cts, _time.GetTimestamp(), header.Attachments)))
         {
             return;
         }
 
-        _ = RunRequestAsync(connection, header.Target, request, correlationId, isOneWay, cts);
+        _ = RunRequestAsync(connection, header.Target, request, correlationId, isOneWay, cts, header.Attachments);
     }
 
     public TimeProvider Time => _time;
@@ -69,7 +70,7 @@ internal sealed partial class MessageCenter
         }
     }
 
-    private async Task RunRequestAsync(Connection connection, GrainId target, GrainRequest request, long correlationId, bool isOneWay, CancellationTokenSource? cts)
+    private async Task RunRequestAsync(Connection connection, GrainId target, GrainRequest request, long correlationId, bool isOneWay, CancellationTokenSource? cts, object[]? attachments)
     {
         object? result = null;
         Exception? error = null;
@@ -100,12 +101,16 @@ internal sealed partial class MessageCenter
         {
             LogOneWayFailed(_logger, error, target.ToString(), request.MethodName);
         }
+
+        // The arguments were borrowed for the call (a grain keeping one holds a Retain()ed handle).
+        FrameCodec.ReleaseAttachments(attachments);
     }
 
     internal void SendResponse(Connection connection, long correlationId, GrainRequest? request, object? result, Exception? error)
     {
         if (connection.IsClosed)
         {
+            (result as PooledBuffer)?.Dispose();
             return;
         }
 
@@ -121,6 +126,8 @@ internal sealed partial class MessageCenter
             frame = EncodeResponse(header, null, null, ex);
         }
 
+        // A returned buffer passes to the caller: the frame holds its own handle now, the grain's goes.
+        (result as PooledBuffer)?.Dispose();
         try
         {
             _ = connection.SendAsync(frame);

@@ -11,7 +11,11 @@ internal sealed partial class MessageCenter
     /// Sends a request; the returned task is the pending call's own (no async wrapper), completed by the response, a
     /// timeout or the connection's loss. Failures before sending (oversize, closed connection) come back in the task.
     /// </summary>
-    public ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request)
+    public ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request) =>
+        SendRequestAsync(connection, target, request, null, default);
+
+    /// <summary>As above; with <paramref name="retry"/>, a lost connection hands the call to it (see <see cref="ICallRetry"/>).</summary>
+    public ValueTask<object?> SendRequestAsync(Connection connection, GrainId target, GrainRequest request, ICallRetry? retry, Membership.SiloAddress silo)
     {
         var timeout = request.ResponseTimeout ?? _options.ResponseTimeout;
         var id = Interlocked.Increment(ref _nextCorrelationId);
@@ -26,7 +30,12 @@ internal sealed partial class MessageCenter
         }
 
         var call = new PendingCall(this, id, request, connection, target, timeout, Timeouts.DeadlineAfter(timeout));
-        _pending[id] = call;
+        if (retry is not null)
+        {
+            call.SetRetry(retry, silo, _time.GetTimestamp());
+        }
+
+        _pending.Add(id, call);
         Timeouts.Add(call);
         ValueTask sent;
         try
@@ -142,7 +151,8 @@ internal sealed partial class MessageCenter
     {
         if (!_pending.TryRemove(header.CorrelationId, out var call))
         {
-            return; // Timed out or cancelled already.
+            FrameCodec.ReleaseAttachments(header.Attachments);
+            return; // Timed out or cancelled already: nobody takes its buffers.
         }
 
         try
@@ -160,6 +170,7 @@ internal sealed partial class MessageCenter
         }
         catch (Exception ex)
         {
+            FrameCodec.ReleaseAttachments(header.Attachments);
             call.Fail(ex);
         }
     }

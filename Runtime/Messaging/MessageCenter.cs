@@ -12,7 +12,7 @@ namespace DistInfer.Runtime.Messaging;
 /// </summary>
 internal sealed partial class MessageCenter : IConnectionHandler
 {
-    private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
+    private readonly PendingCalls _pending = new();
     private readonly ConcurrentDictionary<(Connection, long), CancellationTokenSource> _incomingCancellations = new();
     private readonly MessagingOptions _options;
     private readonly TimeProvider _time;
@@ -169,13 +169,10 @@ internal sealed partial class MessageCenter : IConnectionHandler
     public void OnClosed(Connection connection, Exception? error)
     {
         // Fail every call in flight on this connection now, not after its timeout.
-        foreach (var pair in _pending)
+        foreach (var call in _pending.RemoveSentOn(connection))
         {
-            if (ReferenceEquals(pair.Value.Connection, connection) && _pending.TryRemove(pair.Key, out var call))
-            {
-                call.Fail(new SiloUnavailableException(
-                    $"Connection to {connection.RemoteIdentity ?? "peer"} was lost while calling {call.Request.MethodName}", error ?? new IOException("connection closed")));
-            }
+            call.Fail(new SiloUnavailableException(
+                $"Connection to {connection.RemoteIdentity ?? "peer"} was lost while calling {call.Request.MethodName}", error ?? new IOException("connection closed")));
         }
 
         foreach (var pair in _pings)

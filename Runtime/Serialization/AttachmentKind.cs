@@ -4,5 +4,8 @@ namespace DistInfer.Runtime.Serialization;
 public enum AttachmentKind : byte
 {
     Bytes = 1,
+
+    /// <summary>A <see cref="PooledBuffer"/>: received into pooled memory, released after the call (see its ownership rules).</summary>
+    Pooled = 2,
     Floats = 4,
 }

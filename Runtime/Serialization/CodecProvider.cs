@@ -34,6 +34,7 @@ public static class CodecProvider
         Register(new ByteArrayCodec());
         Register(new FloatArrayCodec());
         Register(new ReadOnlyMemoryCodec());
+        Register(new PooledBufferCodec());
         Register(new GrainIdCodec());
         Register(new SiloAddressCodec());
     }

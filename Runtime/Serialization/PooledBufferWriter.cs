@@ -13,6 +13,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     private int _written;
     private List<FrameAttachment>? _attachments;
     private List<byte[]>? _rented;
+    private List<PooledBuffer>? _held;
     private long _attachedBytes;
 
     public PooledBufferWriter(int initialCapacity = 4096)
@@ -46,6 +47,15 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _attachments.Add(new FrameAttachment(bytes, kind));
         _attachedBytes += bytes.Length;
         return _attachments.Count - 1;
+    }
+
+    /// <summary>Attaches a pooled buffer without copying it, holding a handle of its own until this writer is disposed.</summary>
+    public int Attach(PooledBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        var held = buffer.Retain();
+        (_held ??= []).Add(held);
+        return Attach(held.Memory, AttachmentKind.Pooled);
     }
 
     /// <summary>Adds a pooled copy of <paramref name="bytes"/> as an attachment (for arrays the caller may change); returns its index.</summary>
@@ -99,6 +109,16 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     private void ReturnRented()
     {
+        if (_held is not null)
+        {
+            foreach (var held in _held)
+            {
+                held.Dispose();
+            }
+
+            _held = null;
+        }
+
         if (_rented is null)
         {
             return;

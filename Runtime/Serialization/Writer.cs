@@ -50,6 +50,24 @@ public ref struct Writer
         WriteVarUInt64((ulong)index);
     }
 
+    /// <summary>
+    /// Writes a <see cref="PooledBuffer"/> field: inline when small or not going to a connection, otherwise as an
+    /// attachment sent from the buffer's own memory (it is immutable; the frame holds a handle until sent).
+    /// </summary>
+    public void WriteBufferField(uint fieldId, PooledBuffer buffer)
+    {
+        if (buffer.Length < PayloadThresholds.AttachBytes || _output is not PooledBufferWriter { AcceptsAttachments: true } frame)
+        {
+            WriteTag(fieldId, WireType.LengthPrefixed);
+            WriteLengthPrefixed(buffer.Span);
+            return;
+        }
+
+        var index = frame.Attach(buffer);
+        WriteTag(fieldId, WireType.Attachment);
+        WriteVarUInt64((ulong)index);
+    }
+
     public void Commit()
     {
         if (_position > 0)

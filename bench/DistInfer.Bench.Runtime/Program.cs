@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using DistInfer.Bench.Runtime;
 using DistInfer.Runtime;
@@ -10,13 +9,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 // Runtime benchmark: grain calls local / client->silo / silo->silo on loopback beside a raw TCP echo with the same
-// frame size, and 1 MiB payload calls beside raw TCP, all in one run.
-// Usage: distinfer-bench-runtime [seconds] [small|payload] (the second argument runs one group only)
+// frame size, and 1 MiB payload calls beside raw TCP, all in one run. The cases are measured interleaved, round after
+// round, and each figure is the median over rounds, so load from other processes hits all cases alike; the ratios
+// to the raw baselines are taken per round, then their median.
+// Usage: distinfer-bench-runtime [seconds per case and round] [all|small|payload|<case name part>] [rounds]
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3;
-var only = args.Length > 1 ? args[1] : string.Empty;
+var only = args.Length > 1 ? args[1] : "all";
+var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
 var duration = TimeSpan.FromSeconds(seconds);
 const int InFlight = 32;
-const int LatencySamples = 5000;
+const int PayloadInFlight = 4;
+const int LatencySamples = 2000;
 
 var membership = new InProcessClusterMembership();
 var silos = new List<Silo>();
@@ -54,92 +57,111 @@ await rawBatched.StartAsync();
 var smallBytes = new byte[smallFrame];
 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(smallBytes, smallFrame - 4);
 
-Console.WriteLine($"DistInfer runtime benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {seconds}s per run, {InFlight} calls in flight");
-Console.WriteLine($"small frame: {smallFrame} bytes");
-
-// 1 MiB payloads: grain call carrying the bytes and answering their length, beside raw frames acknowledged with 4 bytes.
+// 1 MiB payloads: grain calls carrying the bytes and answering their length, beside raw frames of the same size
+// acknowledged with 4 bytes (same in-flight depth, loopback, NoDelay, default socket buffers, reused receive memory).
 var payload = new byte[1 << 20];
 Random.Shared.NextBytes(payload);
+using var pooledPayload = PooledBuffer.CopyOf(payload);
 var rawBig = new RawEcho(acknowledgeOnly: true);
 await rawBig.StartAsync();
-var bigFrame = new byte[payload.Length + 64];
+var bigFrame = new byte[PayloadFrameSize(payload.Length)];
 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bigFrame, bigFrame.Length - 4);
-const int PayloadInFlight = 4;
 
-var small = new (string Name, Func<int, Task> Call)[]
+const string RawBatchedName = "raw tcp echo batched";
+const string RawBigName = "raw tcp 1MiB";
+var small = new BenchCase[]
 {
-    ("local (silo1->silo1)", w => onSilo1[w].Ping(w)),
-    ("silo0->silo1", w => fromSilo0[w].Ping(w)),
-    ("client->silo1", w => fromClient[w].Ping(w)),
-    ("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes)),
-    ("raw tcp echo batched", _ => rawBatched.RoundTripAsync(smallBytes)),
+    new("local (silo1->silo1)", w => onSilo1[w].Ping(w), InFlight, null),
+    new("silo0->silo1", w => fromSilo0[w].Ping(w), InFlight, RawBatchedName),
+    new("client->silo1", w => fromClient[w].Ping(w), InFlight, RawBatchedName),
+    new("raw tcp echo", _ => rawSmall.RoundTripAsync(smallBytes), InFlight, null),
+    new(RawBatchedName, _ => rawBatched.RoundTripAsync(smallBytes), InFlight, null),
 };
-var large = new (string Name, Func<int, Task> Call)[]
+var large = new BenchCase[]
 {
-    ("silo0->silo1 1MiB", w => fromSilo0[w].Payload(payload)),
-    ("client->silo1 1MiB", w => fromClient[w].Payload(payload)),
-    ("raw tcp 1MiB", _ => rawBig.RoundTripAsync(bigFrame)),
+    new("silo0->silo1 byte[]", w => fromSilo0[w].Payload(payload), PayloadInFlight, RawBigName),
+    new("silo0->silo1 pooled", w => fromSilo0[w].Buffer(pooledPayload), PayloadInFlight, RawBigName),
+    new("client->silo1 byte[]", w => fromClient[w].Payload(payload), PayloadInFlight, RawBigName),
+    new("client->silo1 pooled", w => fromClient[w].Buffer(pooledPayload), PayloadInFlight, RawBigName),
+    new(RawBigName, _ => rawBig.RoundTripAsync(bigFrame), PayloadInFlight, null),
 };
-if (only == "payload")
+var groups = only switch
 {
-    small = [];
-}
-else if (only == "small")
+    "small" => [small],
+    "payload" => [large],
+    "all" => new[] { small, large },
+
+    // Any other word picks the cases whose names contain it, or with a trailing '=' the one named so (for profiling one path).
+    _ => [small.Concat(large).Where(c => only.EndsWith('=') ? c.Name == only[..^1] : c.Name.Contains(only, StringComparison.Ordinal)).Select(c => c with { Baseline = null }).ToArray()],
+};
+
+Console.WriteLine($"DistInfer runtime benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, "
+    + $"{rounds} rounds of {seconds}s per case, interleaved; small: {smallFrame}-byte frames, {InFlight} in flight; "
+    + $"payload: {payload.Length} bytes ({bigFrame.Length}-byte raw frames), {PayloadInFlight} in flight");
+
+// Warm every case before measuring any, so JIT tiering has settled for all of them.
+foreach (var group in groups)
 {
-    large = [];
+    foreach (var c in group)
+    {
+        await Measurement.WarmAsync(c.Call, c.InFlight == InFlight ? 2000 : 50);
+        await Measurement.ThroughputAsync(c.Call, c.InFlight, TimeSpan.FromSeconds(1));
+    }
 }
 
-// Warm every case before measuring any, so JIT tiering has settled for all of them: measured one after the other
-// from cold, the cases measured first ran partly on unoptimized code and the raw baselines (last) did not.
-foreach (var (_, call) in small)
+using var sampler = Environment.GetEnvironmentVariable("DISTINFER_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
+for (var round = 0; round < rounds; round++)
 {
-    await Measurement.WarmAsync(call, 2000);
-    await Measurement.ThroughputAsync(call, InFlight, TimeSpan.FromSeconds(1));
+    foreach (var group in groups)
+    {
+        foreach (var c in group)
+        {
+            // Each case starts from a collected heap and a short warm-up at the same load.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Measurement.ThroughputAsync(c.Call, c.InFlight, TimeSpan.FromSeconds(Math.Min(0.5, seconds / 4)));
+            sampler?.Start();
+            var sample = await Measurement.SampleAsync(c, duration, c.InFlight == InFlight ? LatencySamples : 100);
+            c.Samples.Add(sample);
+            if (sampler is not null)
+            {
+                var calls = sample.Rate * duration.TotalSeconds;
+                Console.WriteLine($"allocations of {c.Name} (sampled, bytes per call):");
+                foreach (var (type, bytes) in sampler.Stop())
+                {
+                    Console.WriteLine($"  {bytes / calls,10:N1}  {type}");
+                }
+            }
+        }
+    }
 }
 
-foreach (var (_, call) in large)
+foreach (var group in groups)
 {
-    await Measurement.WarmAsync(call, 50);
-    await Measurement.ThroughputAsync(call, PayloadInFlight, TimeSpan.FromSeconds(1));
-}
+    var payloadGroup = group.All(c => c.InFlight == PayloadInFlight);
+    Console.WriteLine();
+    Console.WriteLine($"{"case",-22}{(payloadGroup ? "GB/s" : "calls/s"),12}{"min-max",22}{"p50 us",9}{"p99 us",9}{"cpu us",9}{"B/call",10}{"gen0",6}{"gen2",6}{"fr/snd",7}{"fr/rcv",7}{"wi/call",8}  vs baseline");
+    foreach (var c in group)
+    {
+        var scale = payloadGroup ? payload.Length / 1e9 : 1;
+        var format = payloadGroup ? "N2" : "N0";
+        var rates = c.Samples.Select(s => s.Rate * scale).ToArray();
+        var ratio = string.Empty;
+        if (c.Baseline is { } baselineName)
+        {
+            var baseline = group.Single(b => b.Name == baselineName);
+            var ratios = c.Samples.Zip(baseline.Samples, (a, b) => a.Rate / b.Rate).ToArray();
+            ratio = $"{Measurement.Median(ratios):P0} of {baselineName} (rounds {string.Join(", ", ratios.Select(r => r.ToString("P0", CultureInfo.InvariantCulture)))})";
+        }
 
-if (small.Length > 0)
-{
-    // cpu us: the process's CPU time per call, less sensitive to other load on the machine than calls/s.
-    Console.WriteLine($"{"case",-22}{"calls/s",14}{"p50 us",10}{"p99 us",10}{"cpu us",10}{"gen0",8}");
-}
-
-foreach (var (name, call) in small)
-{
-    // Each case starts from a collected heap and a short warm-up at the same load.
-    GC.Collect();
-    GC.WaitForPendingFinalizers();
-    await Measurement.ThroughputAsync(call, InFlight, TimeSpan.FromSeconds(0.5));
-    var gen0 = GC.CollectionCount(0);
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    var rate = await Measurement.ThroughputAsync(call, InFlight, duration);
-    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-    gen0 = GC.CollectionCount(0) - gen0;
-    var (p50, p99) = await Measurement.LatencyAsync(call, LatencySamples);
-    Console.WriteLine($"{name,-22}{rate,14:N0}{p50,10:N1}{p99,10:N1}{cpu.TotalMicroseconds / (rate * duration.TotalSeconds),10:N2}{gen0,8}");
-}
-
-if (large.Length > 0)
-{
-    Console.WriteLine($"1 MiB payload, {PayloadInFlight} in flight");
-}
-
-foreach (var (name, call) in large)
-{
-    GC.Collect();
-    GC.WaitForPendingFinalizers();
-    await Measurement.ThroughputAsync(call, PayloadInFlight, TimeSpan.FromSeconds(0.5));
-    var gen2 = GC.CollectionCount(2);
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-    var rate = await Measurement.ThroughputAsync(call, PayloadInFlight, duration);
-    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-    gen2 = GC.CollectionCount(2) - gen2;
-    Console.WriteLine($"{name,-22}{rate * payload.Length / 1e9,14:N2} GB/s{cpu.TotalMicroseconds / (rate * duration.TotalSeconds),10:N0} cpu us/call{gen2,6} gen2 GCs");
+        Console.WriteLine($"{c.Name,-22}{Measurement.Median(rates).ToString(format, CultureInfo.InvariantCulture),12}"
+            + $"{$"{rates.Min().ToString(format, CultureInfo.InvariantCulture)}-{rates.Max().ToString(format, CultureInfo.InvariantCulture)}",22}"
+            + $"{Measurement.Median(c.Samples.Select(s => s.P50)),9:N1}{Measurement.Median(c.Samples.Select(s => s.P99)),9:N1}"
+            + $"{Measurement.Median(c.Samples.Select(s => s.CpuMicroseconds)),9:N2}{Measurement.Median(c.Samples.Select(s => s.AllocatedBytes)),10:N0}"
+            + $"{c.Samples.Sum(s => s.Gen0),6}{c.Samples.Sum(s => s.Gen2),6}"
+            + $"{Measurement.Median(c.Samples.Select(s => s.FramesPerSend)),7:N1}{Measurement.Median(c.Samples.Select(s => s.FramesPerReceive)),7:N1}"
+            + $"{Measurement.Median(c.Samples.Select(s => s.WorkItems)),8:N2}  {ratio}");
+    }
 }
 
 await rawSmall.DisposeAsync();
@@ -155,4 +177,12 @@ static int PingFrameSize()
     var header = new MessageHeader { Kind = MessageKind.Request, Target = new GrainId(typeof(IBenchGrain).FullName!, "17") };
     using var frame = FrameCodec.Begin(header);
     return frame.WrittenCount + 2; // + the int argument (tag and varint)
+}
+
+// The grain call's request frame for a payload: header, attachment table and field tag, then the bytes.
+static int PayloadFrameSize(int payloadLength)
+{
+    var header = new MessageHeader { Kind = MessageKind.Request, Target = new GrainId(typeof(IBenchGrain).FullName!, "17") };
+    using var frame = FrameCodec.Begin(header);
+    return frame.WrittenCount + 8 + payloadLength;
 }

@@ -3,7 +3,9 @@ namespace DistInfer.Runtime.Tests.Grains;
 /// <summary>Position-sensitive checksums, so a shifted or reordered payload does not pass.</summary>
 public static class PayloadChecksum
 {
-    public static long Of(byte[] data)
+    public static long Of(byte[] data) => Of(data.AsSpan());
+
+    public static long Of(ReadOnlySpan<byte> data)
     {
         long sum = 0;
         for (var i = 0; i < data.Length; i++)
