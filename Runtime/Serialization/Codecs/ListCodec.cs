@@ -31,31 +31,9 @@ public sealed class ListCodec<T> : IFieldCodec<List<T>>
         }
 
         Reader.Expect(wireType, WireType.StartObject);
-        var codec = Codec<T>.Instance;
-        var result = new List<T>();
-        while (true)
-        {
-            var field = reader.ReadTag();
-            if (field.IsEnd)
-            {
-                break;
-            }
-
-            if (field.Id == 0 && field.WireType == WireType.VarInt)
-            {
-                result.Capacity = checked((int)reader.ReadVarUInt64());
-            }
-            else if (field.Id == 1)
-            {
-                result.Add(codec.ReadValue(ref reader, field.WireType));
-            }
-            else
-            {
-                reader.SkipField(field.WireType);
-            }
-        }
-
-        return result;
+        var items = new Items { Codec = Codec<T>.Instance, Result = [] };
+        ObjectReader.Read(ref reader, ref items);
+        return items.Result;
     }
 
     public List<T> DeepCopy(List<T> value)
@@ -73,5 +51,28 @@ public sealed class ListCodec<T> : IFieldCodec<List<T>>
         }
 
         return copy;
+    }
+
+    private struct Items : IFieldVisitor
+    {
+        public IFieldCodec<T> Codec;
+        public List<T> Result;
+
+        public readonly bool ReadField(ref Reader reader, Field field)
+        {
+            if (field.Id == 0 && field.WireType == WireType.VarInt)
+            {
+                Result.Capacity = checked((int)reader.ReadVarUInt64());
+                return true;
+            }
+
+            if (field.Id == 1)
+            {
+                Result.Add(Codec.ReadValue(ref reader, field.WireType));
+                return true;
+            }
+
+            return false;
+        }
     }
 }
