@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Tests.Checkpoints;
 
@@ -6,36 +5,33 @@ namespace DistInfer.Engine.Tests.Config;
 
 public sealed class ModelConfigErrorTests
 {
-    /// <summary>
-    /// Fixture, dotted path of the field to change, its new JSON value (null: the field is removed), and what the
-    /// one-line message must contain.
-    /// </summary>
-    public static TheoryData<string, string, string?, string[]> BadFields() => new()
+    /// <summary>Fixture, the JSON merge patch that breaks it, and what the one-line message must contain.</summary>
+    public static TheoryData<string, string, string[]> BadFields() => new()
     {
-        { "llama", "model_type", "\"gpt2\"", ["model_type", "'gpt2'", "llama, mixtral, qwen2_moe, qwen3_moe, olmoe"] },
-        { "llama", "model_type", null, ["model_type"] },
-        { "llama", "hidden_act", "\"gelu\"", ["hidden_act", "gelu"] },
-        { "llama", "rope_parameters.rope_type", "\"llama3\"", ["rope_type", "llama3"] },
-        { "llama", "rope_scaling", """{"rope_type":"linear","factor":2.0}""", ["rope_type", "linear"] },
-        { "llama", "rope_scaling", """{"type":"dynamic","factor":2.0}""", ["dynamic"] },
-        { "mixtral", "sliding_window", "4096", ["sliding_window"] },
-        { "qwen3_moe", "use_sliding_window", "true", ["sliding_window"] },
-        { "llama", "partial_rotary_factor", "0.5", ["partial_rotary_factor"] },
-        { "llama", "mlp_bias", "true", ["mlp_bias"] },
-        { "mixtral", "hidden_size", null, ["hidden_size"] },
-        { "mixtral", "hidden_size", "\"64\"", ["hidden_size"] },
-        { "llama", "num_key_value_heads", "3", ["num_key_value_heads"] },
-        { "olmoe", "num_experts_per_tok", "9", ["num_experts_per_tok"] },
-        { "mixtral", "num_local_experts", null, ["num_experts_per_tok"] },
-        { "qwen2_moe", "decoder_sparse_step", "0", ["decoder_sparse_step"] },
-        { "qwen3_moe", "head_dim", "15", ["head_dim"] },
+        { "llama", """{"model_type":"gpt2"}""", ["model_type", "'gpt2'", "llama, mixtral, qwen2_moe, qwen3_moe, olmoe"] },
+        { "llama", """{"model_type":null}""", ["model_type"] },
+        { "llama", """{"hidden_act":"gelu"}""", ["hidden_act", "gelu"] },
+        { "llama", """{"rope_parameters":{"rope_type":"llama3"}}""", ["rope_type", "llama3"] },
+        { "llama", """{"rope_scaling":{"rope_type":"linear","factor":2.0}}""", ["rope_type", "linear"] },
+        { "llama", """{"rope_scaling":{"type":"dynamic","factor":2.0}}""", ["dynamic"] },
+        { "mixtral", """{"sliding_window":4096}""", ["sliding_window"] },
+        { "qwen3_moe", """{"use_sliding_window":true}""", ["sliding_window"] },
+        { "llama", """{"partial_rotary_factor":0.5}""", ["partial_rotary_factor"] },
+        { "llama", """{"mlp_bias":true}""", ["mlp_bias"] },
+        { "mixtral", """{"hidden_size":null}""", ["hidden_size"] },
+        { "mixtral", """{"hidden_size":"64"}""", ["hidden_size"] },
+        { "llama", """{"num_key_value_heads":3}""", ["num_key_value_heads"] },
+        { "olmoe", """{"num_experts_per_tok":9}""", ["num_experts_per_tok"] },
+        { "mixtral", """{"num_local_experts":null}""", ["num_experts_per_tok"] },
+        { "qwen2_moe", """{"decoder_sparse_step":0}""", ["decoder_sparse_step"] },
+        { "qwen3_moe", """{"head_dim":15}""", ["head_dim"] },
     };
 
     [Theory]
     [MemberData(nameof(BadFields))]
-    public void Parse_BadField_OneLineNamingSourceAndField(string fixture, string path, string? value, string[] expectedInMessage)
+    public void Parse_BadField_OneLineNamingSourceAndField(string fixture, string patch, string[] expectedInMessage)
     {
-        var json = ConfigFixtures.Edited(fixture, j => Set(j, path, value));
+        var json = ConfigFixtures.Patched(fixture, patch);
 
         var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Parse(json, "test/config.json"));
 
@@ -77,26 +73,6 @@ public sealed class ModelConfigErrorTests
         foreach (var fragment in expectedInMessage)
         {
             Assert.Contains(fragment, e.Message);
-        }
-    }
-
-    // Sets (or, for a null value, removes) the field at a dotted path such as "rope_parameters.rope_type".
-    private static void Set(JsonObject json, string path, string? value)
-    {
-        var parts = path.Split('.');
-        var parent = json;
-        for (var i = 0; i < parts.Length - 1; i++)
-        {
-            parent = parent[parts[i]]!.AsObject();
-        }
-
-        if (value is null)
-        {
-            parent.Remove(parts[^1]);
-        }
-        else
-        {
-            parent[parts[^1]] = JsonNode.Parse(value);
         }
     }
 }
