@@ -11,16 +11,7 @@ public sealed class ArrayCodec<T> : IFieldCodec<T[]>
             return;
         }
 
-        var codec = Codec<T>.Instance;
-        writer.WriteStartObject(fieldId);
-        writer.WriteTag(0, WireType.VarInt);
-        writer.WriteVarUInt64((ulong)value.Length);
-        foreach (var item in value)
-        {
-            codec.WriteField(ref writer, 1, item);
-        }
-
-        writer.WriteEndObject();
+        ElementsWriter.Write<T>(ref writer, fieldId, value);
     }
 
     public T[] ReadValue(ref Reader reader, WireType wireType)

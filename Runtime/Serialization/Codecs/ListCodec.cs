@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DistInfer.Runtime.Serialization.Codecs;
 
 /// <summary>Lists as an object: field 0 = count, then each element as field 1.</summary>
@@ -11,16 +13,7 @@ public sealed class ListCodec<T> : IFieldCodec<List<T>>
             return;
         }
 
-        var codec = Codec<T>.Instance;
-        writer.WriteStartObject(fieldId);
-        writer.WriteTag(0, WireType.VarInt);
-        writer.WriteVarUInt64((ulong)value.Count);
-        foreach (var item in value)
-        {
-            codec.WriteField(ref writer, 1, item);
-        }
-
-        writer.WriteEndObject();
+        ElementsWriter.Write<T>(ref writer, fieldId, CollectionsMarshal.AsSpan(value));
     }
 
     public List<T> ReadValue(ref Reader reader, WireType wireType)
