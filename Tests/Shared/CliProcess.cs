@@ -4,7 +4,7 @@ namespace DistInfer.Tests.Shared;
 
 /// <summary>
 /// Runs the real `distinfer` program (distinfer.dll under the dotnet host) and captures its output. Linked into the
-/// engine and silo test projects, so there is one copy.
+/// test projects, so there is one copy.
 /// </summary>
 internal static class CliProcess
 {

@@ -1,8 +1,8 @@
 namespace DistInfer.Tests.Shared;
 
 /// <summary>
-/// Locates the repository (the folder holding DistInfer.Orleans.sln) and its test data. Linked into the engine and
-/// silo test projects, so there is one copy.
+/// Locates the repository (the folder holding DistInfer.Orleans.sln) and its test data. Linked into the test
+/// projects that need it, so there is one copy.
 /// </summary>
 internal static class RepoPaths
 {

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using DistInfer.Engine.Checkpoints;
-using DistInfer.Engine.Tests.Checkpoints;
 
 namespace DistInfer.Engine.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using DistInfer.Engine.Config;
-using DistInfer.Engine.Tests.Checkpoints;
 
 namespace DistInfer.Engine.Tests.Config;
 
