@@ -61,20 +61,66 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
         return new GenerateResponse { Generated = [.. results.Select(r => r.Tokens)], FinishReasons = [.. results.Select(r => r.Finish)] };
     }
 
+    // Every grain is asked at once (one round trip of latency, not one per stage and expert); rows keep the
+    // model, replica, stage and replica-set order of a sequential walk.
     public async Task<ClusterStatus> Status()
     {
-        var experts = new List<ExpertPlacementRow>();
-        var stages = new List<StagePlacementRow>();
-        foreach (var deployed in front.Deployed)
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var deployed = new List<DeploymentInfo>(front.Deployed);
+        var describes = new Task<DeploymentInfo?>[deployed.Count];
+        for (var i = 0; i < deployed.Count; i++)
         {
+            names.Add(deployed[i].Name);
+
             // The registry holds the current expert replica set (the balancer changes it); the front's copy may be older.
-            var info = await GrainFactory.GetGrain<IModelRegistryGrain>(deployed.Name).Describe() ?? deployed;
+            describes[i] = GrainFactory.GetGrain<IModelRegistryGrain>(deployed[i].Name).Describe();
+        }
+
+        foreach (var name in front.Deploying)
+        {
+            names.Add(name);
+        }
+
+        await Task.WhenAll(describes);
+        var infos = new DeploymentInfo[deployed.Count];
+        var stageCalls = new List<Task<StageStatus>>();
+        var expertCalls = new List<Task<ExpertStatus>>();
+        for (var i = 0; i < infos.Length; i++)
+        {
+            var info = infos[i] = describes[i].Result ?? deployed[i];
+            for (var r = 0; r < info.Replicas; r++)
+            {
+                for (var s = 0; s < info.Stages; s++)
+                {
+                    stageCalls.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Status());
+                }
+            }
+
+            foreach (var x in info.ExpertReplicaSet)
+            {
+                expertCalls.Add(GrainFactory.GetGrain<IExpertGrain>(x.Key).Status());
+            }
+        }
+
+        var progress = new List<Task<DeploymentProgress>>(names.Count);
+        foreach (var name in names)
+        {
+            progress.Add(GrainFactory.GetGrain<IModelRegistryGrain>(name).Progress());
+        }
+
+        // One await over all three, so a failure of one call leaves none of the others unobserved.
+        await Task.WhenAll(Task.WhenAll(stageCalls), Task.WhenAll(expertCalls), Task.WhenAll(progress));
+        var stages = new List<StagePlacementRow>(stageCalls.Count);
+        var experts = new List<ExpertPlacementRow>(expertCalls.Count);
+        int stageCall = 0, expertCall = 0;
+        foreach (var info in infos)
+        {
             var outstanding = new Dictionary<string, long>(StringComparer.Ordinal);
             for (var r = 0; r < info.Replicas; r++)
             {
                 for (var s = 0; s < info.Stages; s++)
                 {
-                    var st = await GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Status();
+                    var st = stageCalls[stageCall++].Result;
                     stages.Add(new StagePlacementRow { Model = info.Name, Replica = r, Stage = s, Silo = st.Silo, Steps = st.Steps, BusySeconds = st.BusySeconds, LiveSequences = st.LiveSequences, Utilisation = st.Utilisation });
                     foreach (var d in st.Dispatch)
                     {
@@ -85,7 +131,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
 
             foreach (var x in info.ExpertReplicaSet)
             {
-                var es = await GrainFactory.GetGrain<IExpertGrain>(x.Key).Status();
+                var es = expertCalls[expertCall++].Result;
                 experts.Add(new ExpertPlacementRow
                 {
                     Model = info.Name,
@@ -100,25 +146,50 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
             }
         }
 
-        var silos = membership.Current.Silos.Select(s => new SiloStatusRow
+        var deployments = new List<DeploymentProgress>(progress.Count);
+        foreach (var call in progress)
         {
-            Name = s.Name,
-            Address = s.Address.ToString(),
-            Status = s.Status.ToString(),
-            Roles = [.. s.Roles],
-            MemoryTotalBytes = s.Statistics.MemoryTotalBytes,
-            MemoryAvailableBytes = s.Statistics.MemoryAvailableBytes,
-            Activations = s.Statistics.ActivationCount,
-            CpuUsage = s.Statistics.CpuUsage,
-            StageActivations = stages.Count(x => x.Silo == s.Address.ToString()),
-            ExpertActivations = experts.Count(x => x.Silo == s.Address.ToString()),
-        }).ToList();
-        var deployments = new List<DeploymentProgress>();
-        foreach (var name in front.Deployed.Select(d => d.Name).Concat(front.Deploying).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            deployments.Add(await GrainFactory.GetGrain<IModelRegistryGrain>(name).Progress());
+            deployments.Add(call.Result);
         }
 
-        return new ClusterStatus { Silos = silos, Experts = experts, Stages = stages, Deployments = deployments };
+
+        return new ClusterStatus { Silos = SiloRows(stages, experts), Experts = experts, Stages = stages, Deployments = deployments };
+    }
+
+    private List<SiloStatusRow> SiloRows(List<StagePlacementRow> stages, List<ExpertPlacementRow> experts)
+    {
+        var stagesOn = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in stages)
+        {
+            stagesOn[row.Silo] = stagesOn.GetValueOrDefault(row.Silo) + 1;
+        }
+
+        var expertsOn = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in experts)
+        {
+            expertsOn[row.Silo] = expertsOn.GetValueOrDefault(row.Silo) + 1;
+        }
+
+        var silos = membership.Current.Silos;
+        var rows = new List<SiloStatusRow>(silos.Count);
+        foreach (var s in silos)
+        {
+            var address = s.Address.ToString();
+            rows.Add(new SiloStatusRow
+            {
+                Name = s.Name,
+                Address = address,
+                Status = s.Status.ToString(),
+                Roles = [.. s.Roles],
+                MemoryTotalBytes = s.Statistics.MemoryTotalBytes,
+                MemoryAvailableBytes = s.Statistics.MemoryAvailableBytes,
+                Activations = s.Statistics.ActivationCount,
+                CpuUsage = s.Statistics.CpuUsage,
+                StageActivations = stagesOn.GetValueOrDefault(address),
+                ExpertActivations = expertsOn.GetValueOrDefault(address),
+            });
+        }
+
+        return rows;
     }
 }

@@ -11,16 +11,7 @@ public sealed class ArrayCodec<T> : IFieldCodec<T[]>
             return;
         }
 
-        var codec = Codec<T>.Instance;
-        writer.WriteStartObject(fieldId);
-        writer.WriteTag(0, WireType.VarInt);
-        writer.WriteVarUInt64((ulong)value.Length);
-        foreach (var item in value)
-        {
-            codec.WriteField(ref writer, 1, item);
-        }
-
-        writer.WriteEndObject();
+        ElementsWriter.Write<T>(ref writer, fieldId, value);
     }
 
     public T[] ReadValue(ref Reader reader, WireType wireType)
@@ -31,32 +22,9 @@ public sealed class ArrayCodec<T> : IFieldCodec<T[]>
         }
 
         Reader.Expect(wireType, WireType.StartObject);
-        var codec = Codec<T>.Instance;
-        T[] result = [];
-        var index = 0;
-        while (true)
-        {
-            var field = reader.ReadTag();
-            if (field.IsEnd)
-            {
-                break;
-            }
-
-            if (field.Id == 0 && field.WireType == WireType.VarInt)
-            {
-                result = new T[checked((int)reader.ReadVarUInt64())];
-            }
-            else if (field.Id == 1 && index < result.Length)
-            {
-                result[index++] = codec.ReadValue(ref reader, field.WireType);
-            }
-            else
-            {
-                reader.SkipField(field.WireType);
-            }
-        }
-
-        return result;
+        var items = new Items { Codec = Codec<T>.Instance, Result = [] };
+        ObjectReader.Read(ref reader, ref items);
+        return items.Result;
     }
 
     public T[] DeepCopy(T[] value)
@@ -74,5 +42,29 @@ public sealed class ArrayCodec<T> : IFieldCodec<T[]>
         }
 
         return copy;
+    }
+
+    private struct Items : IFieldVisitor
+    {
+        public IFieldCodec<T> Codec;
+        public T[] Result;
+        private int _index;
+
+        public bool ReadField(ref Reader reader, Field field)
+        {
+            if (field.Id == 0 && field.WireType == WireType.VarInt)
+            {
+                Result = new T[checked((int)reader.ReadVarUInt64())];
+                return true;
+            }
+
+            if (field.Id == 1 && _index < Result.Length)
+            {
+                Result[_index++] = Codec.ReadValue(ref reader, field.WireType);
+                return true;
+            }
+
+            return false;
+        }
     }
 }

@@ -34,40 +34,9 @@ public sealed class DictionaryCodec<TKey, TValue> : IFieldCodec<Dictionary<TKey,
         }
 
         Reader.Expect(wireType, WireType.StartObject);
-        var keys = Codec<TKey>.Instance;
-        var values = Codec<TValue>.Instance;
-        var result = new Dictionary<TKey, TValue>();
-        TKey? key = default;
-        var haveKey = false;
-        while (true)
-        {
-            var field = reader.ReadTag();
-            if (field.IsEnd)
-            {
-                break;
-            }
-
-            if (field.Id == 0 && field.WireType == WireType.VarInt)
-            {
-                result.EnsureCapacity(checked((int)reader.ReadVarUInt64()));
-            }
-            else if (field.Id == 1)
-            {
-                key = keys.ReadValue(ref reader, field.WireType);
-                haveKey = true;
-            }
-            else if (field.Id == 2 && haveKey)
-            {
-                result[key!] = values.ReadValue(ref reader, field.WireType);
-                haveKey = false;
-            }
-            else
-            {
-                reader.SkipField(field.WireType);
-            }
-        }
-
-        return result;
+        var pairs = new Pairs { Keys = Codec<TKey>.Instance, Values = Codec<TValue>.Instance, Result = [] };
+        ObjectReader.Read(ref reader, ref pairs);
+        return pairs.Result;
     }
 
     public Dictionary<TKey, TValue> DeepCopy(Dictionary<TKey, TValue> value)
@@ -86,5 +55,39 @@ public sealed class DictionaryCodec<TKey, TValue> : IFieldCodec<Dictionary<TKey,
         }
 
         return copy;
+    }
+
+    private struct Pairs : IFieldVisitor
+    {
+        public IFieldCodec<TKey> Keys;
+        public IFieldCodec<TValue> Values;
+        public Dictionary<TKey, TValue> Result;
+        private TKey? _key;
+        private bool _haveKey;
+
+        public bool ReadField(ref Reader reader, Field field)
+        {
+            if (field.Id == 0 && field.WireType == WireType.VarInt)
+            {
+                Result.EnsureCapacity(checked((int)reader.ReadVarUInt64()));
+                return true;
+            }
+
+            if (field.Id == 1)
+            {
+                _key = Keys.ReadValue(ref reader, field.WireType);
+                _haveKey = true;
+                return true;
+            }
+
+            if (field.Id == 2 && _haveKey)
+            {
+                Result[_key!] = Values.ReadValue(ref reader, field.WireType);
+                _haveKey = false;
+                return true;
+            }
+
+            return false;
+        }
     }
 }

@@ -44,36 +44,10 @@ public sealed class ExceptionCodec<TException> : IFieldCodec<TException>
         }
 
         Reader.Expect(wireType, WireType.StartObject);
-        string typeName = "System.Exception";
-        string message = string.Empty;
-        string? stack = null;
-        while (true)
-        {
-            var field = reader.ReadTag();
-            if (field.IsEnd)
-            {
-                break;
-            }
-
-            switch (field.Id)
-            {
-                case 0:
-                    typeName = reader.ReadString();
-                    break;
-                case 1:
-                    message = reader.ReadString();
-                    break;
-                case 2:
-                    stack = reader.ReadString();
-                    break;
-                default:
-                    reader.SkipField(field.WireType);
-                    break;
-            }
-        }
-
-        var rebuilt = Rebuild(typeName, message, stack);
-        return rebuilt as TException ?? (TException)(Exception)new RemoteGrainException(typeName, message, stack);
+        var fields = new Fields { TypeName = "System.Exception", Message = string.Empty };
+        ObjectReader.Read(ref reader, ref fields);
+        var rebuilt = Rebuild(fields.TypeName, fields.Message, fields.Stack);
+        return rebuilt as TException ?? (TException)(Exception)new RemoteGrainException(fields.TypeName, fields.Message, fields.Stack);
     }
 
     public TException DeepCopy(TException value) => value;
@@ -97,5 +71,30 @@ public sealed class ExceptionCodec<TException> : IFieldCodec<TException>
 
         var ctor = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
         return ctor is null ? null : message => (Exception)ctor.Invoke([message]);
+    }
+
+    private struct Fields : IFieldVisitor
+    {
+        public string TypeName;
+        public string Message;
+        public string? Stack;
+
+        public bool ReadField(ref Reader reader, Field field)
+        {
+            switch (field.Id)
+            {
+                case 0:
+                    TypeName = reader.ReadString();
+                    return true;
+                case 1:
+                    Message = reader.ReadString();
+                    return true;
+                case 2:
+                    Stack = reader.ReadString();
+                    return true;
+                default:
+                    return false;
+            }
+        }
     }
 }

@@ -26,32 +26,31 @@ public sealed class GrainIdCodec : IFieldCodec<GrainId>
         }
 
         Reader.Expect(wireType, WireType.StartObject);
-        string type = string.Empty;
-        string key = string.Empty;
-        while (true)
-        {
-            var field = reader.ReadTag();
-            if (field.IsEnd)
-            {
-                break;
-            }
-
-            if (field.Id == 0)
-            {
-                type = GrainTypeNames.Intern(reader.ReadString());
-            }
-            else if (field.Id == 1)
-            {
-                key = reader.ReadString();
-            }
-            else
-            {
-                reader.SkipField(field.WireType);
-            }
-        }
-
-        return new GrainId(type, key);
+        var fields = new Fields { Type = string.Empty, Key = string.Empty };
+        ObjectReader.Read(ref reader, ref fields);
+        return new GrainId(fields.Type, fields.Key);
     }
 
     public GrainId DeepCopy(GrainId value) => value;
+
+    private struct Fields : IFieldVisitor
+    {
+        public string Type;
+        public string Key;
+
+        public bool ReadField(ref Reader reader, Field field)
+        {
+            switch (field.Id)
+            {
+                case 0:
+                    Type = GrainTypeNames.Intern(reader.ReadString());
+                    return true;
+                case 1:
+                    Key = reader.ReadString();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DistInfer.Runtime.Serialization.Codecs;
 
 /// <summary>Lists as an object: field 0 = count, then each element as field 1.</summary>
@@ -11,16 +13,7 @@ public sealed class ListCodec<T> : IFieldCodec<List<T>>
             return;
         }
 
-        var codec = Codec<T>.Instance;
-        writer.WriteStartObject(fieldId);
-        writer.WriteTag(0, WireType.VarInt);
-        writer.WriteVarUInt64((ulong)value.Count);
-        foreach (var item in value)
-        {
-            codec.WriteField(ref writer, 1, item);
-        }
-
-        writer.WriteEndObject();
+        ElementsWriter.Write<T>(ref writer, fieldId, CollectionsMarshal.AsSpan(value));
     }
 
     public List<T> ReadValue(ref Reader reader, WireType wireType)
@@ -31,31 +24,9 @@ public sealed class ListCodec<T> : IFieldCodec<List<T>>
         }
 
         Reader.Expect(wireType, WireType.StartObject);
-        var codec = Codec<T>.Instance;
-        var result = new List<T>();
-        while (true)
-        {
-            var field = reader.ReadTag();
-            if (field.IsEnd)
-            {
-                break;
-            }
-
-            if (field.Id == 0 && field.WireType == WireType.VarInt)
-            {
-                result.Capacity = checked((int)reader.ReadVarUInt64());
-            }
-            else if (field.Id == 1)
-            {
-                result.Add(codec.ReadValue(ref reader, field.WireType));
-            }
-            else
-            {
-                reader.SkipField(field.WireType);
-            }
-        }
-
-        return result;
+        var items = new Items { Codec = Codec<T>.Instance, Result = [] };
+        ObjectReader.Read(ref reader, ref items);
+        return items.Result;
     }
 
     public List<T> DeepCopy(List<T> value)
@@ -73,5 +44,28 @@ public sealed class ListCodec<T> : IFieldCodec<List<T>>
         }
 
         return copy;
+    }
+
+    private struct Items : IFieldVisitor
+    {
+        public IFieldCodec<T> Codec;
+        public List<T> Result;
+
+        public readonly bool ReadField(ref Reader reader, Field field)
+        {
+            if (field.Id == 0 && field.WireType == WireType.VarInt)
+            {
+                Result.Capacity = checked((int)reader.ReadVarUInt64());
+                return true;
+            }
+
+            if (field.Id == 1)
+            {
+                Result.Add(Codec.ReadValue(ref reader, field.WireType));
+                return true;
+            }
+
+            return false;
+        }
     }
 }

@@ -19,36 +19,35 @@ public sealed class SiloAddressCodec : IFieldCodec<SiloAddress>
     public SiloAddress ReadValue(ref Reader reader, WireType wireType)
     {
         Reader.Expect(wireType, WireType.StartObject);
-        string host = string.Empty;
-        long port = 0;
-        long generation = 0;
-        while (true)
-        {
-            var field = reader.ReadTag();
-            if (field.IsEnd)
-            {
-                break;
-            }
-
-            switch (field.Id)
-            {
-                case 0:
-                    host = reader.ReadString();
-                    break;
-                case 1:
-                    port = reader.ReadVarInt64();
-                    break;
-                case 2:
-                    generation = reader.ReadVarInt64();
-                    break;
-                default:
-                    reader.SkipField(field.WireType);
-                    break;
-            }
-        }
-
-        return new SiloAddress(host, (int)port, generation);
+        var fields = new Fields { Host = string.Empty };
+        ObjectReader.Read(ref reader, ref fields);
+        return new SiloAddress(fields.Host, (int)fields.Port, fields.Generation);
     }
 
     public SiloAddress DeepCopy(SiloAddress value) => value;
+
+    private struct Fields : IFieldVisitor
+    {
+        public string Host;
+        public long Port;
+        public long Generation;
+
+        public bool ReadField(ref Reader reader, Field field)
+        {
+            switch (field.Id)
+            {
+                case 0:
+                    Host = reader.ReadString();
+                    return true;
+                case 1:
+                    Port = reader.ReadVarInt64();
+                    return true;
+                case 2:
+                    Generation = reader.ReadVarInt64();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using DistInfer.Cluster.Tests.Infrastructure;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Grains.Weights;

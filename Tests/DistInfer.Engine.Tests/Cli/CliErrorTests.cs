@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using DistInfer.Engine.Checkpoints;
-using DistInfer.Engine.Tests.Checkpoints;
 
 namespace DistInfer.Engine.Tests.Cli;
 
@@ -78,37 +77,18 @@ public sealed class CliErrorTests : IDisposable
         result.AssertUserError("model_type", "gpt_neox");
     }
 
-    [Fact]
-    public async Task Forward_InputWithoutInputIds_OneLineErrorNamingTensor()
+    [Theory]
+    [InlineData("forward", "tokens", 3L, "input_ids")]
+    [InlineData("generate", "tokens", 3L, "input_ids")]
+    [InlineData("forward", "input_ids", 100000L, "100000")]
+    public async Task Command_BadInputTensor_OneLineErrorNamingIt(string command, string tensor, long lastId, string expected)
     {
         var input = _temp.File("in.safetensors");
-        SafeTensorsWriter.Write(input, [TensorData.FromInt64("tokens", [1, 3], [1, 2, 3])]);
+        SafeTensorsWriter.Write(input, [TensorData.FromInt64(tensor, [1, 3], [1, 2, lastId])]);
 
-        var result = await CliProcess.RunAsync("forward", "--model", RepoPaths.Fixture("llama"), "--input", input, "--output", _temp.File("out.safetensors"));
+        var result = await CliProcess.RunAsync(command, "--model", RepoPaths.Fixture("llama"), "--input", input, "--output", _temp.File("out.safetensors"));
 
-        result.AssertUserError("input_ids");
-    }
-
-    [Fact]
-    public async Task Generate_InputWithoutInputIds_OneLineErrorNamingTensor()
-    {
-        var input = _temp.File("in.safetensors");
-        SafeTensorsWriter.Write(input, [TensorData.FromInt64("tokens", [1, 3], [1, 2, 3])]);
-
-        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.Fixture("llama"), "--input", input, "--output", _temp.File("out.safetensors"));
-
-        result.AssertUserError("input_ids");
-    }
-
-    [Fact]
-    public async Task Forward_TokenIdOutsideVocabulary_OneLineError()
-    {
-        var input = _temp.File("in.safetensors");
-        SafeTensorsWriter.Write(input, [TensorData.FromInt64("input_ids", [1, 3], [1, 2, 100000])]);
-
-        var result = await CliProcess.RunAsync("forward", "--model", RepoPaths.Fixture("llama"), "--input", input, "--output", _temp.File("out.safetensors"));
-
-        result.AssertUserError("100000");
+        result.AssertUserError(expected);
     }
 
     [Fact]

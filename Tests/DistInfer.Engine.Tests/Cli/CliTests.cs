@@ -1,7 +1,6 @@
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
-using DistInfer.Engine.Tests.Checkpoints;
 using DistInfer.Engine.Tests.Model;
 
 namespace DistInfer.Engine.Tests.Cli;

@@ -15,4 +15,29 @@ internal static class ConfigFixtures
         edit(json);
         return json.ToJsonString();
     }
+
+    /// <summary>
+    /// The fixture's config with a JSON merge patch applied (objects merge, null removes a field), as JSON text; plain
+    /// text keeps each theory case visible to the test runner.
+    /// </summary>
+    public static string Patched(string name, string mergePatch) => Edited(name, json => Merge(json, JsonNode.Parse(mergePatch)!.AsObject()));
+
+    private static void Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(key);
+            }
+            else if (value is JsonObject inner && target[key] is JsonObject existing)
+            {
+                Merge(existing, inner);
+            }
+            else
+            {
+                target[key] = value.DeepClone();
+            }
+        }
+    }
 }

@@ -1,117 +1,36 @@
-using System.Text.Json.Nodes;
 using DistInfer.Engine.Config;
-using DistInfer.Engine.Tests.Checkpoints;
 
 namespace DistInfer.Engine.Tests.Config;
 
 public sealed class ModelConfigErrorTests
 {
-    [Fact]
-    public void Parse_UnsupportedModelType_NamesItAndListsSupported()
+    /// <summary>Fixture, the JSON merge patch that breaks it, and what the one-line message must contain.</summary>
+    public static TheoryData<string, string, string[]> BadFields() => new()
     {
-        var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j => j["model_type"] = "gpt2")));
+        { "llama", """{"model_type":"gpt2"}""", ["model_type", "'gpt2'", "llama, mixtral, qwen2_moe, qwen3_moe, olmoe"] },
+        { "llama", """{"model_type":null}""", ["model_type"] },
+        { "llama", """{"hidden_act":"gelu"}""", ["hidden_act", "gelu"] },
+        { "llama", """{"rope_parameters":{"rope_type":"llama3"}}""", ["rope_type", "llama3"] },
+        { "llama", """{"rope_scaling":{"rope_type":"linear","factor":2.0}}""", ["rope_type", "linear"] },
+        { "llama", """{"rope_scaling":{"type":"dynamic","factor":2.0}}""", ["dynamic"] },
+        { "mixtral", """{"sliding_window":4096}""", ["sliding_window"] },
+        { "qwen3_moe", """{"use_sliding_window":true}""", ["sliding_window"] },
+        { "llama", """{"partial_rotary_factor":0.5}""", ["partial_rotary_factor"] },
+        { "llama", """{"mlp_bias":true}""", ["mlp_bias"] },
+        { "mixtral", """{"hidden_size":null}""", ["hidden_size"] },
+        { "mixtral", """{"hidden_size":"64"}""", ["hidden_size"] },
+        { "llama", """{"num_key_value_heads":3}""", ["num_key_value_heads"] },
+        { "olmoe", """{"num_experts_per_tok":9}""", ["num_experts_per_tok"] },
+        { "mixtral", """{"num_local_experts":null}""", ["num_experts_per_tok"] },
+        { "qwen2_moe", """{"decoder_sparse_step":0}""", ["decoder_sparse_step"] },
+        { "qwen3_moe", """{"head_dim":15}""", ["head_dim"] },
+    };
 
-        Assert.Contains("model_type", e.Message);
-        Assert.Contains("'gpt2'", e.Message);
-        Assert.Contains("llama, mixtral, qwen2_moe, qwen3_moe, olmoe", e.Message);
-    }
-
-    [Fact]
-    public void Parse_MissingModelType_NamesField()
+    [Theory]
+    [MemberData(nameof(BadFields))]
+    public void Parse_BadField_OneLineNamingSourceAndField(string fixture, string patch, string[] expectedInMessage)
     {
-        AssertError("llama", j => j.Remove("model_type"), "model_type");
-    }
-
-    [Fact]
-    public void Parse_HiddenActGelu_NamesField() => AssertError("llama", j => j["hidden_act"] = "gelu", "hidden_act", "gelu");
-
-    [Fact]
-    public void Parse_RopeParametersTypeLlama3_NamesField() =>
-        AssertError("llama", j => j["rope_parameters"]!["rope_type"] = "llama3", "rope_type", "llama3");
-
-    [Fact]
-    public void Parse_RopeScalingLinear_NamesField() =>
-        AssertError("llama", j => j["rope_scaling"] = new JsonObject { ["rope_type"] = "linear", ["factor"] = 2.0 }, "rope_type", "linear");
-
-    [Fact]
-    public void Parse_LegacyRopeScalingTypeKey_NamesField() =>
-        AssertError("llama", j => j["rope_scaling"] = new JsonObject { ["type"] = "dynamic", ["factor"] = 2.0 }, "dynamic");
-
-    [Fact]
-    public void Parse_MixtralSlidingWindow_NamesField() => AssertError("mixtral", j => j["sliding_window"] = 4096, "sliding_window");
-
-    [Fact]
-    public void Parse_QwenUseSlidingWindow_NamesField() => AssertError("qwen3_moe", j => j["use_sliding_window"] = true, "sliding_window");
-
-    [Fact]
-    public void Parse_PartialRotaryFactor_NamesField() => AssertError("llama", j => j["partial_rotary_factor"] = 0.5, "partial_rotary_factor");
-
-    [Fact]
-    public void Parse_MlpBias_NamesField() => AssertError("llama", j => j["mlp_bias"] = true, "mlp_bias");
-
-    [Fact]
-    public void Parse_MissingHiddenSize_NamesField() => AssertError("mixtral", j => j.Remove("hidden_size"), "hidden_size");
-
-    [Fact]
-    public void Parse_HiddenSizeNotAnInteger_NamesField() => AssertError("mixtral", j => j["hidden_size"] = "64", "hidden_size");
-
-    [Fact]
-    public void Parse_KvHeadsNotDividingHeads_NamesField() => AssertError("llama", j => j["num_key_value_heads"] = 3, "num_key_value_heads");
-
-    [Fact]
-    public void Parse_TopKAboveExperts_NamesField() => AssertError("olmoe", j => j["num_experts_per_tok"] = 9, "num_experts_per_tok");
-
-    [Fact]
-    public void Parse_MoeWithoutExpertCount_NamesField() => AssertError("mixtral", j => j.Remove("num_local_experts"), "num_experts_per_tok");
-
-    [Fact]
-    public void Parse_ZeroSparseStep_NamesField() => AssertError("qwen2_moe", j => j["decoder_sparse_step"] = 0, "decoder_sparse_step");
-
-    [Fact]
-    public void Parse_OddHeadDim_NamesField() => AssertError("qwen3_moe", j => j["head_dim"] = 15, "head_dim");
-
-    [Fact]
-    public void Parse_BadJson_NamesSource()
-    {
-        var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Parse("{\"model_type\": \"llama\",", "/models/x/config.json"));
-
-        Assert.Contains("/models/x/config.json", e.Message);
-        Assert.Contains("not valid JSON", e.Message);
-    }
-
-    [Fact]
-    public void Parse_JsonArray_NamesSource()
-    {
-        var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Parse("[1, 2]", "cfg.json"));
-
-        Assert.Contains("cfg.json", e.Message);
-    }
-
-    [Fact]
-    public void Load_MissingFile_NamesPath()
-    {
-        using var temp = new TempDirectory();
-
-        var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Load(temp.Path));
-
-        Assert.Contains(Path.Combine(temp.Path, "config.json"), e.Message);
-        Assert.Contains("not found", e.Message);
-    }
-
-    [Fact]
-    public void Load_BadJsonFile_NamesPath()
-    {
-        using var temp = new TempDirectory();
-        File.WriteAllText(temp.File("config.json"), "{ not json");
-
-        var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Load(temp.Path));
-
-        Assert.Contains(temp.File("config.json"), e.Message);
-    }
-
-    private static void AssertError(string fixture, Action<JsonObject> edit, params string[] expectedInMessage)
-    {
-        var json = ConfigFixtures.Edited(fixture, edit);
+        var json = ConfigFixtures.Patched(fixture, patch);
 
         var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Parse(json, "test/config.json"));
 
@@ -120,6 +39,39 @@ public sealed class ModelConfigErrorTests
         foreach (var text in expectedInMessage)
         {
             Assert.Contains(text, e.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"model_type\": \"llama\",", "/models/x/config.json", new[] { "/models/x/config.json", "not valid JSON" })]
+    [InlineData("[1, 2]", "cfg.json", new[] { "cfg.json" })]
+    public void Parse_NotAJsonObject_NamesSource(string text, string source, string[] expectedInMessage)
+    {
+        var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Parse(text, source));
+
+        foreach (var fragment in expectedInMessage)
+        {
+            Assert.Contains(fragment, e.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData(null, new[] { "not found" })]
+    [InlineData("{ not json", new string[0])]
+    public void Load_MissingOrBadFile_NamesPath(string? content, string[] expectedInMessage)
+    {
+        using var temp = new TempDirectory();
+        if (content is not null)
+        {
+            File.WriteAllText(temp.File("config.json"), content);
+        }
+
+        var e = Assert.Throws<ConfigException>(() => ModelConfigReader.Load(temp.Path));
+
+        Assert.Contains(temp.File("config.json"), e.Message);
+        foreach (var fragment in expectedInMessage)
+        {
+            Assert.Contains(fragment, e.Message);
         }
     }
 }

@@ -94,64 +94,38 @@ public sealed class ModelConfigReaderTests
         Assert.Null(c.BosTokenId);
     }
 
-    [Fact]
-    public void Parse_MixtralWithNormTopKProbFalse_StillNormalises()
+    /// <summary>Fixture, JSON merge patch (null removes a field), the ModelConfig property it decides, its expected value.</summary>
+    public static TheoryData<string, string, string, object> EditedFields() => new()
     {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("mixtral", j => j["norm_topk_prob"] = false));
+        // Mixtral always renormalises its top-k weights, whatever the config says.
+        { "mixtral", """{"norm_topk_prob":false}""", nameof(ModelConfig.NormTopKProb), true },
+        { "llama", """{"rope_parameters":null,"rope_theta":500000.0}""", nameof(ModelConfig.RopeTheta), 500000.0 },
+        { "llama", """{"rope_parameters":{"rope_theta":123456.0}}""", nameof(ModelConfig.RopeTheta), 123456.0 },
+        { "mixtral", """{"rope_parameters":null}""", nameof(ModelConfig.RopeTheta), 10000.0 },
+        { "olmoe", """{"clip_qkv":8.0}""", nameof(ModelConfig.ClipQkv), 8f },
+        { "llama", """{"tie_word_embeddings":true}""", nameof(ModelConfig.TieWordEmbeddings), true },
+        { "llama", """{"eos_token_id":5}""", nameof(ModelConfig.EosTokenIds), new[] { 5 } },
+        { "llama", """{"eos_token_id":[2,7,9]}""", nameof(ModelConfig.EosTokenIds), new[] { 2, 7, 9 } },
+        { "llama", """{"eos_token_id":[2,7,9]}""", nameof(ModelConfig.PaddingTokenId), 2 },
+        { "qwen3_moe", """{"num_local_experts":6}""", nameof(ModelConfig.NumExperts), 6 },
+        { "qwen3_moe", """{"num_local_experts":null,"num_experts":6}""", nameof(ModelConfig.NumExperts), 6 },
 
-        Assert.True(c.NormTopKProb);
-    }
-
-    [Fact]
-    public void Parse_TopLevelRopeTheta_IsRead()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j =>
-        {
-            j.Remove("rope_parameters");
-            j["rope_theta"] = 500000.0;
-        }));
-
-        Assert.Equal(500000.0, c.RopeTheta);
-    }
-
-    [Fact]
-    public void Parse_RopeParametersTheta_IsRead()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j => j["rope_parameters"]!["rope_theta"] = 123456.0));
-
-        Assert.Equal(123456.0, c.RopeTheta);
-    }
-
-    [Fact]
-    public void Parse_NoRopeThetaAnywhere_DefaultsTo10000()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("mixtral", j => j.Remove("rope_parameters")));
-
-        Assert.Equal(10000.0, c.RopeTheta);
-    }
+        // An explicit head_dim wins over hidden_size / num_attention_heads, which stay as they were.
+        { "qwen3_moe", """{"head_dim":32}""", nameof(ModelConfig.HeadDim), 32 },
+        { "qwen3_moe", """{"head_dim":32}""", nameof(ModelConfig.HiddenSize), 64 },
+        { "qwen3_moe", """{"head_dim":32}""", nameof(ModelConfig.NumHeads), 4 },
+        { "qwen2_moe", """{"qkv_bias":null}""", nameof(ModelConfig.AttentionBias), true },
+        { "llama", """{"attention_bias":true}""", nameof(ModelConfig.AttentionBias), true },
+        { "llama", """{"dtype":null,"torch_dtype":"bfloat16"}""", nameof(ModelConfig.DType), "bfloat16" },
+    };
 
     [Theory]
-    [InlineData("num_local_experts")]
-    [InlineData("num_experts")]
-    public void Parse_EitherExpertCountField_IsRead(string field)
+    [MemberData(nameof(EditedFields))]
+    public void Parse_EditedField_IsRead(string fixture, string patch, string property, object expected)
     {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("qwen3_moe", j =>
-        {
-            j.Remove("num_local_experts");
-            j[field] = 6;
-        }));
+        var c = ModelConfigReader.Parse(ConfigFixtures.Patched(fixture, patch));
 
-        Assert.Equal(6, c.NumExperts);
-    }
-
-    [Fact]
-    public void Parse_ExplicitHeadDimDifferentFromHiddenOverHeads_IsUsed()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("qwen3_moe", j => j["head_dim"] = 32));
-
-        Assert.Equal(32, c.HeadDim);
-        Assert.Equal(64, c.HiddenSize);
-        Assert.Equal(4, c.NumHeads);
+        Assert.Equal(expected, typeof(ModelConfig).GetProperty(property)!.GetValue(c));
     }
 
     [Theory]
@@ -175,66 +149,5 @@ public sealed class ModelConfigReaderTests
         {
             Assert.Equal(expected[l] ? ordinal++ : -1, c.MoeLayerOrdinal(l));
         }
-    }
-
-    [Fact]
-    public void Parse_OlmoeClipQkv_IsRead()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("olmoe", j => j["clip_qkv"] = 8.0));
-
-        Assert.Equal(8f, c.ClipQkv);
-    }
-
-    [Fact]
-    public void Parse_TieWordEmbeddings_IsRead()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j => j["tie_word_embeddings"] = true));
-
-        Assert.True(c.TieWordEmbeddings);
-    }
-
-    [Fact]
-    public void Parse_EosAsList_AllIdsKept()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j => j["eos_token_id"] = new JsonArray(2, 7, 9)));
-
-        Assert.Equal([2, 7, 9], c.EosTokenIds);
-        Assert.Equal(2, c.PaddingTokenId);
-    }
-
-    [Fact]
-    public void Parse_EosAsInt_SingleId()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j => j["eos_token_id"] = 5));
-
-        Assert.Equal([5], c.EosTokenIds);
-    }
-
-    [Fact]
-    public void Parse_Qwen2MoeWithoutQkvBiasField_DefaultsToBias()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("qwen2_moe", j => j.Remove("qkv_bias")));
-
-        Assert.True(c.AttentionBias);
-    }
-
-    [Fact]
-    public void Parse_LlamaAttentionBias_IsRead()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j => j["attention_bias"] = true));
-
-        Assert.True(c.AttentionBias);
-    }
-
-    [Fact]
-    public void Parse_TorchDtypeOnly_IsRead()
-    {
-        var c = ModelConfigReader.Parse(ConfigFixtures.Edited("llama", j =>
-        {
-            j.Remove("dtype");
-            j["torch_dtype"] = "bfloat16";
-        }));
-
-        Assert.Equal("bfloat16", c.DType);
     }
 }

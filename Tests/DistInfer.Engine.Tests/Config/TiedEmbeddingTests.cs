@@ -3,7 +3,6 @@ using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Engine.Tensors;
-using DistInfer.Engine.Tests.Checkpoints;
 
 namespace DistInfer.Engine.Tests.Config;
 

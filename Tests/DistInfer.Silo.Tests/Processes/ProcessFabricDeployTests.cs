@@ -12,8 +12,6 @@ public sealed class ProcessFabricDeployTests(ProcessFabricCluster cluster) : ICl
 {
     public static TheoryData<string> Fixtures() => new() { "llama", "mixtral", "qwen2_moe", "qwen3_moe", "olmoe" };
 
-    internal static string FixturePath(string name) => Path.Combine(RepoPaths.Root, "Tests", "Fixtures", "hf", name);
-
     [Theory]
     [MemberData(nameof(Fixtures))]
     public async Task Deploy_FixtureWithTwoStagesOnThreeSiloProcesses_GreedyIdsEqualEngineAndExpertsSpread(string fixture)
@@ -22,14 +20,14 @@ public sealed class ProcessFabricDeployTests(ProcessFabricCluster cluster) : ICl
         var temp = Directory.CreateTempSubdirectory("distinfer-fabric-");
         try
         {
-            using var reference = SafeTensorsFile.Open(Path.Combine(FixturePath(fixture), "reference.safetensors"));
+            using var reference = SafeTensorsFile.Open(Path.Combine(RepoPaths.Fixture(fixture), "reference.safetensors"));
             var inputShape = reference.GetInfo("input_ids").Shape;
             int batch = (int)inputShape[0], length = (int)inputShape[1], total = (int)reference.GetInfo("greedy_ids").Shape[1];
             var input = Path.Combine(temp.FullName, "in.safetensors");
             var output = Path.Combine(temp.FullName, "out.safetensors");
             SafeTensorsWriter.Write(input, [TensorData.FromInt64("input_ids", [.. inputShape], reference.ReadInt64("input_ids"))]);
 
-            await cluster.CliAsync(cluster.Silos[0], "deploy", "--model", FixturePath(fixture), "--name", name, "--stages", "2");
+            await cluster.CliAsync(cluster.Silos[0], "deploy", "--model", RepoPaths.Fixture(fixture), "--name", name, "--stages", "2");
             await cluster.CliAsync(cluster.Silos[1], "generate", "--model", name, "--input", input, "--output", output,
                 "--max-new-tokens", Invariant(total - length), "--min-new-tokens", Invariant(total - length));
             // A silo's status lists the models its front serves: ask the one that deployed.
@@ -39,7 +37,7 @@ public sealed class ProcessFabricDeployTests(ProcessFabricCluster cluster) : ICl
             // no padding and must also give the reference's greedy ids (transformers).
             var ids = reference.ReadInt64("input_ids");
             var prompts = Enumerable.Range(0, batch).Select(b => ids.Skip(b * length).Take(length).Select(x => (int)x).ToArray()).ToArray();
-            var expected = new Generator(TransformerModel.Load(FixturePath(fixture), Gemm.Default))
+            var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default))
                 .Generate(prompts, new SamplingParams { MaxNewTokens = total - length, MinNewTokens = total - length });
             using var written = SafeTensorsFile.Open(output);
             var got = written.ReadInt64("output_ids");

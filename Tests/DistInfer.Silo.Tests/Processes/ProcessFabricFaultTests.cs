@@ -19,7 +19,7 @@ public sealed class ProcessFabricFaultTests
         try
         {
             var gateway = cluster.Silos[0];
-            await cluster.CliAsync(gateway, "deploy", "--model", ProcessFabricDeployTests.FixturePath("mixtral"), "--name", Name, "--stages", "2");
+            await cluster.CliAsync(gateway, "deploy", "--model", RepoPaths.Fixture("mixtral"), "--name", Name, "--stages", "2");
             var status = await cluster.StatusJsonAsync(gateway);
             var stageSilos = ProcessFabricDeployTests.Rows(status, "stages", Name).Select(r => r.GetProperty("silo").GetString()).ToList();
             var expertSilos = ProcessFabricDeployTests.Rows(status, "experts", Name).Select(r => r.GetProperty("silo").GetString()).ToList();
@@ -30,7 +30,7 @@ public sealed class ProcessFabricFaultTests
             Assert.True(stageSilos.Contains(addresses[victim.Name]) || expertSilos.Contains(addresses[victim.Name]), $"{victim.Name} holds no part of the model");
 
             var prompts = Enumerable.Range(0, 20).Select(i => Enumerable.Range(0, 4 + i % 5).Select(t => (i * 37 + t * 11) % 512).ToArray()).ToArray();
-            var expected = new Generator(TransformerModel.Load(ProcessFabricDeployTests.FixturePath("mixtral"), Gemm.Default))
+            var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("mixtral"), Gemm.Default))
                 .Generate(prompts, new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens });
 
             await using var client = await cluster.ConnectAsync(gateway);

@@ -1,6 +1,9 @@
-namespace DistInfer.Engine.Tests;
+namespace DistInfer.Tests.Shared;
 
-/// <summary>Locates the repository (the folder holding DistInfer.Orleans.sln) and its test data.</summary>
+/// <summary>
+/// Locates the repository (the folder holding DistInfer.Orleans.sln) and its test data. Linked into the test
+/// projects that need it, so there is one copy.
+/// </summary>
 internal static class RepoPaths
 {
     public static string Root { get; } = FindRoot();

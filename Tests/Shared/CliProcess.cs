@@ -1,15 +1,20 @@
 using System.Diagnostics;
 
-namespace DistInfer.Engine.Tests.Cli;
+namespace DistInfer.Tests.Shared;
 
-/// <summary>Runs the real `distinfer` program (distinfer.dll under the dotnet host) and captures its output.</summary>
+/// <summary>
+/// Runs the real `distinfer` program (distinfer.dll under the dotnet host) and captures its output. Linked into the
+/// test projects, so there is one copy.
+/// </summary>
 internal static class CliProcess
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    // Long enough for a deploy plus a bench on a loaded 2-core machine.
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
     public static string DllPath { get; } = FindDll();
 
-    public static async Task<CliResult> RunAsync(params string[] args)
+    /// <summary>`dotnet DLL ARGS` in the repository root, with stdout and stderr redirected.</summary>
+    public static ProcessStartInfo StartInfo(string dllPath, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -18,13 +23,18 @@ internal static class CliProcess
             UseShellExecute = false,
             WorkingDirectory = RepoPaths.Root,
         };
-        start.ArgumentList.Add(DllPath);
+        start.ArgumentList.Add(dllPath);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    public static async Task<CliResult> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(DllPath, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(Timeout);
@@ -43,16 +53,18 @@ internal static class CliProcess
 
     private static string FindDll()
     {
-        // The test project references the CLI project, so its output is copied next to the test assembly.
+        // The test projects reference the CLI project, so its output is copied next to the test assembly.
         var beside = Path.Combine(AppContext.BaseDirectory, "distinfer.dll");
         if (File.Exists(beside))
         {
             return beside;
         }
 
-        foreach (var configuration in new[] { "Debug", "Release" })
+        // Else the CLI's own output: the configuration this test assembly was built in first, then any.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
+        foreach (var c in new[] { configuration, "Debug", "Release" })
         {
-            var built = Path.Combine(RepoPaths.Root, "Client", "Cli", "bin", configuration, "net10.0", "distinfer.dll");
+            var built = Path.Combine(RepoPaths.Root, "Client", "Cli", "bin", c, "net10.0", "distinfer.dll");
             if (File.Exists(built))
             {
                 return built;

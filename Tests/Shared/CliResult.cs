@@ -1,4 +1,4 @@
-namespace DistInfer.Engine.Tests.Cli;
+namespace DistInfer.Tests.Shared;
 
 /// <summary>Exit code and captured output of one distinfer run.</summary>
 internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
