@@ -11,6 +11,7 @@ internal static class Program
         new Commands.DecodeSweepCommand(),
         new Commands.FabricCommand(),
         new Commands.WeightsCommand(),
+        new Commands.SamplerCommand(),
     ];
 
     private static int Main(string[] args)
