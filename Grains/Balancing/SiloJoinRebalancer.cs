@@ -1,7 +1,6 @@
 using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
 using DistInfer.Grains.Placement;
-using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,7 +26,7 @@ public sealed partial class SiloJoinRebalancer(
     private readonly List<string> _joined = [];
     private readonly HashSet<string> _models = new(StringComparer.Ordinal);
     private Runtime.Membership.SiloAddress _self;
-    private IGrainFactory? _grains;
+    private Func<string, RebalanceRequest, Task<RebalanceResult>>? _rebalance;
     private ITimer? _timer;
     private long? _lastRun;
     private bool _running;
@@ -39,15 +38,23 @@ public sealed partial class SiloJoinRebalancer(
     public Task OnStartedAsync(Silo silo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        var grains = silo.GrainFactory;
+        Start(silo.Address, (model, request) => grains.GetGrain<IExpertBalancerGrain>(model).Rebalance(request));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts listening as silo <paramref name="self"/>; <paramref name="rebalance"/> asks a model's balancer.</summary>
+    internal void Start(Runtime.Membership.SiloAddress self, Func<string, RebalanceRequest, Task<RebalanceResult>> rebalance)
+    {
         if (!options.RebalanceOnJoin)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         lock (_lock)
         {
-            _self = silo.Address;
-            _grains = silo.GrainFactory;
+            _self = self;
+            _rebalance = rebalance;
 
             // Silos already there when this one started are not joins it has to answer.
             foreach (var s in ExpertPlacementPlanner.ExpertSilos(membership.Current))
@@ -57,7 +64,6 @@ public sealed partial class SiloJoinRebalancer(
         }
 
         membership.Changed += OnChanged;
-        return Task.CompletedTask;
     }
 
     public Task OnStoppingAsync(Silo silo, bool graceful)
@@ -170,10 +176,10 @@ public sealed partial class SiloJoinRebalancer(
     {
         string[] joined;
         string[] models;
-        IGrainFactory grains;
+        Func<string, RebalanceRequest, Task<RebalanceResult>> rebalance;
         lock (_lock)
         {
-            if (_stopped || _running || _grains is null)
+            if (_stopped || _running || _rebalance is null)
             {
                 return;
             }
@@ -181,7 +187,7 @@ public sealed partial class SiloJoinRebalancer(
             _running = true;
             joined = [.. _joined];
             models = [.. _models];
-            grains = _grains;
+            rebalance = _rebalance;
             _joined.Clear();
             _models.Clear();
         }
@@ -193,7 +199,7 @@ public sealed partial class SiloJoinRebalancer(
         {
             try
             {
-                var result = await grains.GetGrain<IExpertBalancerGrain>(model).Rebalance(request).ConfigureAwait(false);
+                var result = await rebalance(model, request).ConfigureAwait(false);
                 results[model] = result;
                 LogRebalanced(logger, model, result.Added, result.Removed, result.ExpectedBalancedness);
             }
