@@ -14,4 +14,7 @@ public sealed record GenerateRequest
     [Id(5)] public int TopK { get; init; }
     [Id(6)] public float TopP { get; init; } = 1.0f;
     [Id(7)] public long? Seed { get; init; }
+
+    /// <summary>Alternatives per token reported in <see cref="GenerationChunk.TopTokenIds"/> (0 to 20; 0: none, no cost).</summary>
+    [Id(8)] public int TopLogprobs { get; init; }
 }

@@ -14,4 +14,10 @@ public sealed record RebalanceRequest
 
     /// <summary>Below this many observed tokens the balancer leaves the replica set alone (too little evidence).</summary>
     [Id(2)] public long MinTokens { get; init; } = 1;
+
+    /// <summary>
+    /// With less load observed than <see cref="MinTokens"/>, plan as if every replica had served the same load instead
+    /// of leaving the set alone: replicas still spread over the silos (what a silo joining an idle cluster needs).
+    /// </summary>
+    [Id(3)] public bool SpreadWhenIdle { get; init; }
 }

@@ -35,6 +35,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
         Temperature = request.Temperature,
         TopK = request.TopK,
         TopP = request.TopP,
+        TopLogprobs = request.TopLogprobs,
         Seed = request.Seed is { } seed ? (ulong)seed : null,
     };
 

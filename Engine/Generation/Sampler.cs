@@ -18,6 +18,63 @@ public sealed class Sampler
         _random = parameters.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)) + sequenceIndex * 7919)) : new Random();
     }
 
+    /// <summary>
+    /// Chooses a token as <see cref="Next"/> does and reports its log-probability and, when
+    /// <see cref="SamplingParams.TopLogprobs"/> is positive, that many of the most likely tokens. Log-probabilities are
+    /// the model's raw distribution (log-softmax of the logits before temperature, top-k, top-p and stop suppression,
+    /// as vLLM's default "raw" logprobs), so they do not depend on the sampling settings. <paramref name="logits"/>
+    /// may be modified.
+    /// </summary>
+    public SampledToken Sample(Span<float> logits, bool suppressStop)
+    {
+        var logSumExp = LogSoftmax.LogSumExp(logits);
+        var k = Math.Min(Math.Min(_params.TopLogprobs, SamplingParams.MaxTopLogprobs), logits.Length);
+        var top = k > 0 ? TopLogprobs(logits, k, logSumExp) : null;
+        var token = Next(logits, suppressStop);
+
+        // Next only overwrites suppressed stop tokens, which it never chooses: the chosen logit is still the raw one.
+        return new SampledToken(token, logits[token] - logSumExp, top);
+    }
+
+    /// <summary>The k largest logits as log-probabilities, best first, ties by lower id: a heap of k, no sort of the vocabulary.</summary>
+    private static TokenLogprob[] TopLogprobs(ReadOnlySpan<float> logits, int k, double logSumExp)
+    {
+        Span<float> values = stackalloc float[k];
+        Span<int> ids = stackalloc int[k];
+        for (var i = 0; i < k; i++)
+        {
+            values[i] = logits[i];
+            ids[i] = i;
+        }
+
+        for (var i = k / 2 - 1; i >= 0; i--)
+        {
+            SiftDown(values, ids, i, k);
+        }
+
+        for (var i = k; i < logits.Length; i++)
+        {
+            if (Before(logits[i], i, values[0], ids[0]))
+            {
+                values[0] = logits[i];
+                ids[0] = i;
+                SiftDown(values, ids, 0, k);
+            }
+        }
+
+        // Pop the worst kept to the back until the heap is empty: best first.
+        var result = new TokenLogprob[k];
+        for (var end = k - 1; end >= 0; end--)
+        {
+            result[end] = new TokenLogprob(ids[0], values[0] - logSumExp);
+            values[0] = values[end];
+            ids[0] = ids[end];
+            SiftDown(values, ids, 0, end);
+        }
+
+        return result;
+    }
+
     /// <summary>Chooses a token; <paramref name="logits"/> may be modified.</summary>
     public int Next(Span<float> logits, bool suppressStop)
     {

@@ -13,6 +13,15 @@ public sealed record SamplingParams
     public int MaxNewTokens { get; init; } = 16;
     public int MinNewTokens { get; init; }
 
+    /// <summary>Most alternatives <see cref="TopLogprobs"/> may ask for (OpenAI's chat limit).</summary>
+    public const int MaxTopLogprobs = 20;
+
+    /// <summary>
+    /// How many of the most likely tokens to report with each chosen one (0: none, and no cost). Log-probabilities
+    /// are those of the model's own distribution, before temperature, top-k, top-p or stop suppression.
+    /// </summary>
+    public int TopLogprobs { get; init; }
+
     /// <summary>Token ids that end a sequence (the model's EOS unless overridden).</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
@@ -36,6 +45,11 @@ public sealed record SamplingParams
         if (TopK < 0)
         {
             throw new DistInferException($"top_k must be >= 0 (got {TopK})");
+        }
+
+        if (TopLogprobs is < 0 or > MaxTopLogprobs)
+        {
+            throw new DistInferException($"top_logprobs must be between 0 and {MaxTopLogprobs} (got {TopLogprobs})");
         }
 
         if (MaxNewTokens < 0 || MinNewTokens < 0 || MinNewTokens > MaxNewTokens)

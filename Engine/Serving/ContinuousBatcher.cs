@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using DistInfer.Engine.Generation;
@@ -190,13 +189,13 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         {
             var s = batch[i];
             var row = logits.AsSpan(i * vocab, vocab);
-            var token = s.Sampler.Next(row, s.Generated < s.Parameters.MinNewTokens);
-            var logProbability = LogSoftmaxAt(row, token);
+            var sampled = s.Sampler.Sample(row, s.Generated < s.Parameters.MinNewTokens);
+            var token = sampled.TokenId;
             s.Accept(token);
             var finish = s.Parameters.StopTokenIds!.Contains(token) && s.Generated >= s.Parameters.MinNewTokens
                 ? FinishReason.Stop
                 : s.Generated >= s.Parameters.MaxNewTokens ? FinishReason.Length : (FinishReason?)null;
-            s.Output.Writer.TryWrite(new TokenEvent(token, s.Generated - 1, finish, logProbability));
+            s.Output.Writer.TryWrite(new TokenEvent(token, s.Generated - 1, finish, sampled.LogProbability, sampled.TopLogprobs));
             if (finish is { } reason)
             {
                 await FinishAsync(s, reason, null).ConfigureAwait(false);
@@ -205,18 +204,6 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
 
         Volatile.Write(ref _runningCount, _running.Count);
-    }
-
-    private static double LogSoftmaxAt(ReadOnlySpan<float> logits, int token)
-    {
-        var max = TensorPrimitives.Max(logits);
-        double sum = 0;
-        foreach (var v in logits)
-        {
-            sum += Math.Exp(v - max);
-        }
-
-        return logits[token] - max - Math.Log(sum);
     }
 
     private async Task FinishAsync(BatchSequence s, FinishReason? reason, Exception? error)

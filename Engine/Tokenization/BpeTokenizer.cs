@@ -187,6 +187,9 @@ public sealed class BpeTokenizer
     /// <summary>A decoder for generation output that yields text as soon as it is complete UTF-8.</summary>
     public TokenStreamDecoder CreateStreamDecoder(bool skipSpecialTokens = true) => new(this, skipSpecialTokens);
 
+    /// <summary>A copy of one token's raw bytes, special tokens included (empty for an unknown id): OpenAI's logprobs "bytes".</summary>
+    public byte[] RawBytes(int id) => TokenBytes(id, skipSpecialTokens: false).ToArray();
+
     /// <summary>Raw bytes of a token; empty for unknown ids and, when skipping, for special tokens.</summary>
     internal ReadOnlySpan<byte> TokenBytes(int id, bool skipSpecialTokens)
     {

@@ -34,7 +34,8 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
     public async Task<RebalanceResult> Rebalance(RebalanceRequest request)
     {
         var (info, report, raw) = await CollectAsync();
-        if (report.Tokens < Math.Max(1, request.MinTokens))
+        var idle = report.Tokens < Math.Max(1, request.MinTokens);
+        if (idle && !request.SpreadWhenIdle)
         {
             return Unchanged(info, report.Balancedness, report.Balancedness);
         }
@@ -42,7 +43,7 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
         var current = new List<(ExpertReplicaInfo, long, string)>(info.ExpertReplicaSet.Count);
         for (var i = 0; i < info.ExpertReplicaSet.Count; i++)
         {
-            current.Add((info.ExpertReplicaSet[i], report.Rows[i].Tokens, ExpertKey.PinOf(report.Rows[i].Silo)));
+            current.Add((info.ExpertReplicaSet[i], idle ? 1 : report.Rows[i].Tokens, ExpertKey.PinOf(report.Rows[i].Silo)));
         }
 
         var silos = ExpertPlacementPlanner.ExpertSilos(membership.Current).Select(s => ExpertKey.PinOf(s.Address.ToString())).ToList();

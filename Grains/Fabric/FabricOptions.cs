@@ -37,6 +37,19 @@ public sealed class FabricOptions
     /// </summary>
     public TimeSpan? RebalancePeriod { get; set; }
 
-    /// <summary>Slot budget and replica cap of periodic rebalancing.</summary>
+    /// <summary>
+    /// When a silo that hosts expert grains joins and becomes Active, rebalance the models deployed before it joined
+    /// so their experts spread onto it (with <see cref="Rebalance"/>, spreading evenly when no load was observed yet).
+    /// One silo acts (the oldest active expert silo). On by default.
+    /// </summary>
+    public bool RebalanceOnJoin { get; set; } = true;
+
+    /// <summary>Wait after a join before rebalancing, so that silos starting together cause one rebalance.</summary>
+    public TimeSpan JoinSettleDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Least time between two rebalances caused by joins; a join inside it waits for its end.</summary>
+    public TimeSpan JoinRebalanceCooldown { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Slot budget and replica cap of periodic rebalancing and of rebalancing on join.</summary>
     public RebalanceRequest Rebalance { get; set; } = new();
 }

@@ -1,11 +1,15 @@
+using DistInfer.Grains.Balancing;
 using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Placement;
 using DistInfer.Grains.Weights;
+using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Hosting;
 using DistInfer.Runtime.Placement;
 using DistInfer.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DistInfer.Grains.Fabric;
 
@@ -28,7 +32,15 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton<DeploymentRecords>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, DeploymentRecordsHandOff>());
         services.TryAddSingleton<ModelWeightStore>();
-        services.TryAddSingleton(sp => new FabricFront(sp, options ?? new FabricOptions()));
+        var fabric = options ?? new FabricOptions();
+        services.TryAddSingleton(sp => new FabricFront(sp, fabric));
+        services.TryAddSingleton(sp => new SiloJoinRebalancer(
+            sp.GetRequiredService<IClusterMembershipService>(),
+            sp.GetRequiredService<DeploymentRecords>(),
+            fabric,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<ILogger<SiloJoinRebalancer>>() ?? NullLogger<SiloJoinRebalancer>.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, SiloJoinRebalancer>(sp => sp.GetRequiredService<SiloJoinRebalancer>()));
         services.TryAddSingleton<GenerationSessions>();
         return services;
     }

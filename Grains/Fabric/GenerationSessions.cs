@@ -45,6 +45,9 @@ public sealed class GenerationSessions
         }
 
         var tokens = new List<int>();
+        var logProbabilities = new List<double>();
+        var topIds = new List<int>();
+        var topValues = new List<double>();
         FinishReason? finish = null;
         using (var timeout = new CancellationTokenSource(wait))
         {
@@ -57,6 +60,12 @@ public sealed class GenerationSessions
                         if (e.TokenId >= 0)
                         {
                             tokens.Add(e.TokenId);
+                            logProbabilities.Add(e.LogProbability);
+                            foreach (var alternative in e.TopLogprobs ?? [])
+                            {
+                                topIds.Add(alternative.TokenId);
+                                topValues.Add(alternative.LogProbability);
+                            }
                         }
 
                         finish = e.FinishReason ?? finish;
@@ -76,6 +85,13 @@ public sealed class GenerationSessions
             finish ??= FinishReason.Length;
         }
 
-        return new GenerationChunk { Tokens = [.. tokens], FinishReason = finish?.ToString().ToLowerInvariant() };
+        return new GenerationChunk
+        {
+            Tokens = [.. tokens],
+            FinishReason = finish?.ToString().ToLowerInvariant(),
+            LogProbabilities = [.. logProbabilities],
+            TopTokenIds = [.. topIds],
+            TopLogProbabilities = [.. topValues],
+        };
     }
 }

@@ -21,9 +21,14 @@ internal static class SiloCommandLine
         var modelName = new Option<string>("--model-name") { DefaultValueFactory = _ => "demo-moe" };
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
         var apiKey = new Option<string[]>("--api-key") { Description = "accepted API key (repeat for several); required beyond loopback", AllowMultipleArgumentsPerToken = true };
+        var rebalanceOnJoin = new Option<bool>("--rebalance-on-join")
+        {
+            Description = "spread deployed models' experts onto silos that join (true|false)",
+            DefaultValueFactory = _ => true,
+        };
         var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")
         {
-            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey,
+            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, rebalanceOnJoin,
         };
         root.SetAction(r =>
         {
@@ -41,6 +46,7 @@ internal static class SiloCommandLine
                 Model = r.GetValue(model),
                 ModelName = r.GetValue(modelName)!,
                 Stages = r.GetValue(stages),
+                RebalanceOnJoin = r.GetValue(rebalanceOnJoin),
             };
             if (r.GetValue(name) is { } n)
             {

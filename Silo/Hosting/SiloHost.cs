@@ -35,7 +35,7 @@ public static class SiloHost
         });
         SiloClustering.Configure(services, options);
         services.AddHostedService<SiloRunner>();
-        services.AddDistInferFabric();
+        services.AddDistInferFabric(new FabricOptions { RebalanceOnJoin = options.RebalanceOnJoin });
         if (options.ModelCache is { } modelCache)
         {
             services.Configure<WeightsOptions>(o => o.CacheDirectory = Path.GetFullPath(modelCache));

@@ -22,6 +22,9 @@ public sealed class SiloHostOptions
 
     public string ModelName { get; set; } = "demo-moe";
     public int Stages { get; set; } = 1;
+
+    /// <summary>FabricOptions.RebalanceOnJoin: spread deployed models' experts onto silos that join.</summary>
+    public bool RebalanceOnJoin { get; set; } = true;
     public IList<string> ApiKeys { get; } = [];
 
     /// <summary>

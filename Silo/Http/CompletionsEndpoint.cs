@@ -17,7 +17,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var logprobs = RequestValidation.Logprobs(request.Logprobs);
         var prompts = PromptParser.Parse(request.Prompt, model);
         var maxTokens = RequestValidation.MaxTokens(request.MaxTokens, "max_tokens", DefaultCompletionTokens);
-        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens);
+        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens) with { TopLogprobs = logprobs ?? 0 };
         var stops = RequestValidation.Stops(request.Stop);
         // Choice index = prompt index * n + k, as OpenAI orders them; a prompt counts once in the usage.
         var jobs = new List<GenerationJob>(prompts.Count * n);
@@ -41,19 +41,20 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
         var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
+        var logprobs = RequestValidation.ChatLogprobs(request.Logprobs, request.TopLogprobs);
         var ids = ChatPromptBuilder.Build(request.Messages, model);
         var field = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         var requested = request.MaxCompletionTokens ?? request.MaxTokens;
 
         // Without a limit a chat answer may use the rest of the context, as OpenAI's does.
         var maxTokens = RequestValidation.MaxTokens(requested, field, Math.Max(1, model.MaxContextTokens - ids.Length));
-        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens);
+        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens) with { TopLogprobs = logprobs ?? 0 };
         var stops = RequestValidation.Stops(request.Stop);
         RequestValidation.CheckContext(model, ids.Length, maxTokens, field);
         var jobs = new List<GenerationJob>(n);
         for (var k = 0; k < n; k++)
         {
-            jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, RequestValidation.ForChoice(sampling, k), stops));
+            jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, RequestValidation.ForChoice(sampling, k), stops, logprobs));
         }
 
         await RunAsync(context, ChatCompletionFormat.Instance, model, jobs, ids.Length, request.Stream == true, request.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);

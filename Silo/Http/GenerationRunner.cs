@@ -30,7 +30,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
             var decoder = model.Tokenizer.CreateStreamDecoder();
             var matcher = new StopSequenceMatcher(job.Stops);
             var ids = new List<int>();
-            var logprobs = job.Logprobs ? new LogprobCollector(model.Tokenizer) : null;
+            var logprobs = job.Logprobs is not null ? new LogprobCollector(model.Tokenizer) : null;
             var buffered = 0;
             var last = start;
             var first = true;
@@ -76,7 +76,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                 last = now;
                 metrics.AddGeneratedTokens(model.Name, 1);
                 ids.Add(ev.TokenId);
-                logprobs?.Add(ev.TokenId, ev.LogProbability);
+                logprobs?.Add(ev);
                 var text = decoder.Append(ev.TokenId);
                 if (ev.FinishReason is not null)
                 {

@@ -23,15 +23,32 @@ internal static class RequestValidation
         return value;
     }
 
-    /// <summary>Whether to return log-probabilities: only 0 alternatives can be served (no top-k of the distribution is kept).</summary>
-    public static bool Logprobs(int? logprobs) => logprobs switch
+    /// <summary>Most alternatives legacy completions' logprobs may ask for (OpenAI's limit).</summary>
+    public const int MaxCompletionLogprobs = 5;
+
+    /// <summary>Legacy completions' logprobs: null (none) or how many alternatives per token, 0 to 5.</summary>
+    public static int? Logprobs(int? logprobs) => logprobs switch
     {
-        null => false,
-        0 => true,
-        var v when v is > 0 and <= 5 => throw ApiException.BadRequest(
-            $"logprobs {v} is not supported: only the sampled token's log-probability is returned (use logprobs 0)", "logprobs"),
-        var v => throw ApiException.BadRequest($"logprobs must be between 0 and 5 (got {v})", "logprobs"),
+        null => null,
+        var v when v is >= 0 and <= MaxCompletionLogprobs => v,
+        var v => throw ApiException.BadRequest($"logprobs must be between 0 and {MaxCompletionLogprobs} (got {v})", "logprobs"),
     };
+
+    /// <summary>Chat's logprobs and top_logprobs: null (none) or how many alternatives per token, 0 to 20.</summary>
+    public static int? ChatLogprobs(bool? logprobs, int? topLogprobs)
+    {
+        if (topLogprobs is { } top && top is < 0 or > SamplingParams.MaxTopLogprobs)
+        {
+            throw ApiException.BadRequest($"top_logprobs must be between 0 and {SamplingParams.MaxTopLogprobs} (got {top})", "top_logprobs");
+        }
+
+        if (logprobs != true)
+        {
+            return topLogprobs is null ? null : throw ApiException.BadRequest("top_logprobs needs logprobs set to true", "top_logprobs");
+        }
+
+        return topLogprobs ?? 0;
+    }
 
     /// <summary>
     /// The sampling of choice <paramref name="choice"/> of a prompt: with a seed, choice k uses seed + k so the choices

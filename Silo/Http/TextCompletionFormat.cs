@@ -56,12 +56,28 @@ internal sealed class TextCompletionFormat : IResponseFormat
             {
                 tokens.Add(p.Tokens[t]);
                 values.Add(p.LogProbabilities[t]);
-                top.Add(new Dictionary<string, double>(StringComparer.Ordinal) { [p.Tokens[t]] = p.LogProbabilities[t] });
+                top.Add(TopOf(p, t));
                 offsets.Add(p.TextOffsets[t]);
             }
         }
 
         return new CompletionLogprobs { Tokens = tokens, TokenLogprobs = values, TopLogprobs = top, TextOffset = offsets };
+    }
+
+    /// <summary>
+    /// The alternatives at one position, best first, then the sampled token when it is not among them (as OpenAI and
+    /// vLLM list it). Keys are texts: of tokens that read the same, the likelier one is kept.
+    /// </summary>
+    private static Dictionary<string, double> TopOf(TokenLogprobs p, int t)
+    {
+        var top = new Dictionary<string, double>(p.Top[t].Length + 1, StringComparer.Ordinal);
+        foreach (var alternative in p.Top[t])
+        {
+            top.TryAdd(alternative.Token, alternative.LogProbability);
+        }
+
+        top.TryAdd(p.Tokens[t], p.LogProbabilities[t]);
+        return top;
     }
 
     private static byte[] Serialize(ResponseHeader header, IReadOnlyList<CompletionChoice> choices, Usage? usage) =>

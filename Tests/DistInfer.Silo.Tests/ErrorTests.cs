@@ -28,7 +28,7 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     [InlineData("""{"model":"demo","prompt":"hi","top_p":0}""", "top_p")]
     [InlineData("""{"model":"demo","prompt":"hi","n":0}""", "n")]
     [InlineData("""{"model":"demo","prompt":"hi","n":17}""", "n")]
-    [InlineData("""{"model":"demo","prompt":"hi","logprobs":1}""", "logprobs")]
+    [InlineData("""{"model":"demo","prompt":"hi","logprobs":-1}""", "logprobs")]
     [InlineData("""{"model":"demo","prompt":"hi","logprobs":6}""", "logprobs")]
     [InlineData("""{"model":"demo","prompt":"hi","stop":[1]}""", "stop")]
     [InlineData("""{"model":"demo","prompt":[1,99999]}""", "prompt")]
@@ -55,6 +55,10 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     [InlineData("""{"model":"demo","messages":[{"role":"wizard","content":"x"}]}""", "messages[0].role")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":[{"type":"image_url"}]}]}""", "messages[0].content")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"max_completion_tokens":-3}""", "max_completion_tokens")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":-1}""", "top_logprobs")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"top_logprobs":2}""", "top_logprobs")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":false,"top_logprobs":2}""", "top_logprobs")]
     public async Task ChatCompletions_BadRequest_400NamingTheField(string body, string param)
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", body);

@@ -12,6 +12,7 @@ internal static class Program
         new Commands.FabricCommand(),
         new Commands.WeightsCommand(),
         new Commands.StreamHopCommand(),
+        new Commands.SamplerCommand(),
     ];
 
     private static int Main(string[] args)

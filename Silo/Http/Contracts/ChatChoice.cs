@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace DistInfer.Silo.Http.Contracts;
@@ -14,7 +13,8 @@ public sealed class ChatChoice
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ChatMessageOut? Delta { get; set; }
 
-    public JsonElement? Logprobs { get; set; }
+    /// <summary>Null unless the request set logprobs; in a chunk, that chunk's tokens.</summary>
+    public ChatLogprobs? Logprobs { get; set; }
     public string? FinishReason { get; set; }
 
     /// <summary>Extension: the generated token ids (in a chunk, the ids of this chunk).</summary>

@@ -17,6 +17,12 @@ public sealed class ChatCompletionRequest
     public JsonElement Stop { get; set; }
 
     public int? N { get; set; }
+
+    /// <summary>Return each generated token's log-probability.</summary>
+    public bool? Logprobs { get; set; }
+
+    /// <summary>With <see cref="Logprobs"/>: how many of the most likely tokens to list at each position (0 to 20).</summary>
+    public int? TopLogprobs { get; set; }
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
 }

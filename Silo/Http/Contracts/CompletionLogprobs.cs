@@ -2,7 +2,8 @@ namespace DistInfer.Silo.Http.Contracts;
 
 /// <summary>
 /// Legacy completions' logprobs: per generated token its text, its log-probability under the model, the top
-/// alternatives (here the sampled token alone: only logprobs 0 is served) and its offset in the completion text.
+/// alternatives (the logprobs most likely tokens, plus the sampled one when it is not among them, keyed by text) and
+/// its offset in the completion text.
 /// </summary>
 public sealed class CompletionLogprobs
 {

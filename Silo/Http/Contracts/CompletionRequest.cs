@@ -20,7 +20,7 @@ public sealed class CompletionRequest
 
     public int? N { get; set; }
 
-    /// <summary>Legacy completions: return per-token log-probabilities (0 alternatives is served).</summary>
+    /// <summary>Legacy completions: return per-token log-probabilities with this many alternatives (0 to 5).</summary>
     public int? Logprobs { get; set; }
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
