@@ -48,8 +48,10 @@ public sealed class StageGrain : Grain, IStageGrain
             _cuda = null;
             ((_model, _cuda), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
                 (config, names) => TensorSelection.Stage(config, names, part.FirstLayer, part.EndLayer, part.Embedding, part.Head),
-                (source, config) => (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default),
-                    device is null ? null : CudaStageCompute.Load(device, config, source, part)));
+                (source, config) => device is null
+                    ? (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default), null)
+                    : (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default, CudaStageCompute.HostPrecision),
+                        CudaStageCompute.Load(device, config, source, part)));
         }
 
         // The expert replica set changes (rebalancing) without reloading weights; a stale request (a pipeline

@@ -19,6 +19,13 @@ public sealed class CudaStageCompute : IDisposable
 
     private CudaStageCompute(CudaStage stage) => _stage = stage;
 
+    /// <summary>
+    /// The host part's activations: fp32, as the device keeps its residual stream (bf16 GEMM inputs, fp32
+    /// accumulation and sums), so a step's MoE layers (routed and combined on the host) follow the same arithmetic
+    /// as its attention on the device; the CPU engine's bf16 rounding emulation would mix two arithmetics.
+    /// </summary>
+    public static ActivationPrecision HostPrecision => ActivationPrecision.Float32;
+
     public int LiveSequences => _sequences.Count;
 
     public long DeviceBytes => _stage.WeightBytes + _stage.WorkspaceBytes;
