@@ -24,7 +24,10 @@ p.add_argument("--tokens", type=int, default=48)
 p.add_argument("--long", type=int, default=128, help="new tokens of the timed requests")
 p.add_argument("--concurrent", type=int, default=8)
 p.add_argument("--log-dir", default=".")
+p.add_argument("--model", help="another model directory: the silo deploys it (--model, --model-name) and only timings are taken")
+p.add_argument("--devices", default="cuda,cpu")
 a = p.parse_args()
+NAME = "demo-moe" if a.model is None else os.path.basename(a.model.rstrip("/"))
 BASE = "http://127.0.0.1:8080"
 prompts = json.load(open(os.path.join(a.demo, "reference_generation.json")))["prompts"]
 
@@ -38,7 +41,7 @@ def call(path, body=None, timeout=300):
 
 def complete(text, n):
     t0 = time.perf_counter()
-    r = call("/v1/completions", {"model": "demo-moe", "prompt": text, "max_tokens": n, "temperature": 0})
+    r = call("/v1/completions", {"model": NAME, "prompt": text, "max_tokens": n, "temperature": 0})
     return r["choices"][0]["token_ids"], r["usage"]["completion_tokens"], time.perf_counter() - t0
 
 
@@ -53,24 +56,27 @@ def gpu_memory():
 def run(device):
     log = open(os.path.join(a.log_dir, f"silo-{device}.log"), "w")
     env = dict(os.environ, DISTINFER_DEVICE=device)
-    proc = subprocess.Popen([a.silo], stdout=log, stderr=subprocess.STDOUT, env=env)
+    args = [a.silo] if a.model is None else [a.silo, "--model", a.model, "--model-name", NAME]
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         t0 = time.time()
         while True:
             if proc.poll() is not None:
                 raise SystemExit(f"{device}: silo exited with {proc.returncode}; see {log.name}")
             try:
-                if any(m["id"] == "demo-moe" for m in call("/v1/models", timeout=5)["data"]):
+                if any(m["id"] == NAME for m in call("/v1/models", timeout=5)["data"]):
                     break
             except Exception:
                 pass
             if time.time() - t0 > 180:
-                raise SystemExit(f"{device}: demo-moe not served after 180 s")
+                raise SystemExit(f"{device}: {NAME} not served after 180 s")
             time.sleep(0.5)
         print(f"{device}: serving after {time.time() - t0:.1f} s; accelerators {gpu_memory()}", flush=True)
         ids = {}
         for key, pr in prompts.items():
             ids[key], _, _ = complete(pr["text"], a.tokens)
+        if a.model is not None:
+            ids = None  # another model: timings only
         complete(prompts["prompt.0"]["text"], 8)  # warm-up of the timed path
         _, n, dt = complete(prompts["prompt.0"]["text"], a.long)
         print(f"{device}: one request, {n} new tokens in {dt:.3f} s: {n / dt:.1f} tokens/s", flush=True)
@@ -102,8 +108,11 @@ def attempt(device):
         return None
 
 
-cuda = attempt("cuda")
-cpu = attempt("cpu")
+devices = a.devices.split(",")
+cuda = attempt("cuda") if "cuda" in devices else None
+cpu = attempt("cpu") if "cpu" in devices else None
+if a.model is not None:
+    raise SystemExit(0)
 if cuda is None or cpu is None:
     raise SystemExit(1)
 for key, pr in prompts.items():
