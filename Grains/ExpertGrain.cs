@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using DistInfer.Engine.Config;
+using DistInfer.Engine.Cuda;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
+using DistInfer.Grains.Compute;
 using DistInfer.Grains.Placement;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
@@ -13,6 +16,8 @@ namespace DistInfer.Grains;
 public sealed class ExpertGrain : Grain, IExpertGrain
 {
     private SwiGluWeights? _weights;
+    private CudaExpert? _cuda;
+    private GrainComputeDevice? _device;
     private ModelConfig? _config;
     private WeightLoadProgress? _weightProgress;
     private bool _bf16;
@@ -21,7 +26,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
 
     public async Task<ExpertStatus> Load(ExpertLoadRequest request)
     {
-        if (_weights is null)
+        if (_weights is null && _cuda is null)
         {
             var key = ExpertKey.Parse(this.GetPrimaryKeyString());
             if (key.Layer != request.Layer || key.Expert != request.Expert)
@@ -29,13 +34,18 @@ public sealed class ExpertGrain : Grain, IExpertGrain
                 throw new ArgumentException($"load request for layer {request.Layer} expert {request.Expert} sent to {key}");
             }
 
-            ((_weights, _config), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Expert, key.Model, request.ModelPath, request.Sources,
+            // With a GPU the expert's weights live there in bf16 and every call runs there.
+            _device = ServiceProvider.GetService<GrainComputeDevice>();
+            var cuda = _device?.Cuda;
+            ((_weights, _cuda, _config), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Expert, key.Model, request.ModelPath, request.Sources,
                 (config, _) => TensorSelection.Expert(config, key.Layer, key.Expert),
                 (source, config) =>
                 {
                     var names = new TensorNames(config);
-                    return (WeightLoader.LoadSwiGlu(source, names.Expert(key.Layer, key.Expert, "gate"), names.Expert(key.Layer, key.Expert, "up"),
-                        names.Expert(key.Layer, key.Expert, "down"), config.HiddenSize, config.ExpertIntermediateSize), config);
+                    string gate = names.Expert(key.Layer, key.Expert, "gate"), up = names.Expert(key.Layer, key.Expert, "up"), down = names.Expert(key.Layer, key.Expert, "down");
+                    return cuda is null
+                        ? (WeightLoader.LoadSwiGlu(source, gate, up, down, config.HiddenSize, config.ExpertIntermediateSize), (CudaExpert?)null, config)
+                        : ((SwiGluWeights?)null, CudaExpert.Load(cuda, source, gate, up, down, config.HiddenSize, config.ExpertIntermediateSize, bf16: true), config);
                 });
             _bf16 = TransformerModel.DefaultPrecision(_config) == ActivationPrecision.BFloat16;
         }
@@ -45,7 +55,11 @@ public sealed class ExpertGrain : Grain, IExpertGrain
 
     public Task<float[]> Forward(float[] block, int rows)
     {
-        var weights = _weights ?? throw new InvalidOperationException($"expert {this.GetPrimaryKeyString()} has no weights; call Load first");
+        if (_weights is null && _cuda is null)
+        {
+            throw new InvalidOperationException($"expert {this.GetPrimaryKeyString()} has no weights; call Load first");
+        }
+
         var h = _config!.HiddenSize;
         if (rows < 0 || block.Length != rows * h)
         {
@@ -53,10 +67,25 @@ public sealed class ExpertGrain : Grain, IExpertGrain
         }
 
         var output = new float[rows * h];
-        weights.Forward(Gemm.Default, block, rows, output, _bf16);
+        if (_cuda is not null)
+        {
+            _device!.Experts.Forward(_cuda, block, rows, output);
+        }
+        else
+        {
+            _weights!.Forward(Gemm.Default, block, rows, output, _bf16);
+        }
+
         _tokens += rows;
         _calls++;
         return Task.FromResult(output);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _cuda?.Dispose();
+        _cuda = null;
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     public Task Retire()
@@ -68,7 +97,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
     public Task<ExpertStatus> Status() => Task.FromResult(new ExpertStatus
     {
         Silo = RuntimeIdentity,
-        Loaded = _weights is not null,
+        Loaded = _weights is not null || _cuda is not null,
         Tokens = _tokens,
         Calls = _calls,
         Weights = _weightProgress,

@@ -3,6 +3,7 @@ using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
+using DistInfer.Grains.Compute;
 using DistInfer.Grains.Routing;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
@@ -29,6 +30,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private readonly StageBusyLog _busy = new();
     private ExpertDispatcher? _dispatcher;
     private TransformerModel? _model;
+    private CudaStageCompute? _cuda;
     private WeightLoadProgress? _weightProgress;
     private StageLoadRequest? _request;
     private (TimeProvider Time, IStageActivityListener? Listener)? _services;
@@ -41,11 +43,18 @@ public sealed partial class StageGrain : Grain, IStageGrain
     {
         if (_model is null || !SameWeights(_request!, request))
         {
-            // Routed experts live in expert grains, so the stage loads (and ships) none of them.
+            // Routed experts live in expert grains, so the stage loads (and ships) none of them. With a GPU the
+            // layers run there; the host part still routes and combines MoE layers.
             var part = new ModelPart(request.FirstLayer, request.EndLayer, request.Embedding, request.Head, static (_, _) => false);
-            (_model, _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
+            var device = ServiceProvider.GetService<GrainComputeDevice>()?.Cuda;
+            _cuda?.Dispose();
+            _cuda = null;
+            ((_model, _cuda), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
                 (config, names) => TensorSelection.Stage(config, names, part.FirstLayer, part.EndLayer, part.Embedding, part.Head),
-                (source, config) => new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default));
+                (source, config) => device is null
+                    ? (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default), null)
+                    : (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default, CudaStageCompute.HostPrecision),
+                        CudaStageCompute.Load(device, config, source, part)));
         }
 
         // The expert replica set changes (rebalancing) without reloading weights; a stale request (a pipeline
@@ -111,6 +120,13 @@ public sealed partial class StageGrain : Grain, IStageGrain
     {
         var model = _model ?? throw new InvalidOperationException($"stage {this.GetPrimaryKeyString()} has no weights; call Load first");
         var request = _request!;
+        if (_cuda is not null)
+        {
+            var result = await _cuda.ComputeAsync(step, request, model, Dispatcher, this.GetPrimaryKeyString());
+            _steps++;
+            return result;
+        }
+
         var layout = new BatchLayout(CachesFor(step, model), step.Counts);
         var n = layout.TotalTokens;
         var h = model.Config.HiddenSize;
@@ -166,6 +182,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
         foreach (var id in sequenceIds)
         {
             _caches.Remove(id);
+            _cuda?.Release(id);
         }
 
         return Task.CompletedTask;
@@ -178,7 +195,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
         {
             Silo = RuntimeIdentity,
             Loaded = _model is not null,
-            LiveSequences = _caches.Count,
+            LiveSequences = _cuda?.LiveSequences ?? _caches.Count,
             Steps = _steps,
             BusySeconds = _busySeconds,
             ParameterBytes = (_model?.Weights.ParameterCount ?? 0) * sizeof(float),
@@ -189,6 +206,14 @@ public sealed partial class StageGrain : Grain, IStageGrain
             ReplicaSetVersion = _dispatcher?.Version ?? -1,
             Weights = _weightProgress,
         });
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Device memory is not the GC's: give the weights and KV cache back as the activation goes.
+        _cuda?.Dispose();
+        _cuda = null;
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     private SequenceKvCache[] CachesFor(StageStep step, TransformerModel model)

@@ -1,5 +1,6 @@
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
+using DistInfer.Engine.Model;
 
 namespace DistInfer.Engine.Cuda;
 
@@ -37,12 +38,18 @@ public sealed class CudaWeights : IDisposable
     /// <summary>Bytes resident on the device.</summary>
     public long Bytes => _buffers.Sum(b => b.Bytes);
 
-    public static CudaWeights Load(CudaDevice device, CudaOps ops, CudaModelSpec spec, ITensorSource source)
+    /// <summary>
+    /// Loads the weights of <paramref name="part"/> (null: the whole model). Layers outside its range stay null in
+    /// <see cref="Layers"/>; a part whose expert filter refuses a layer's expert 0 loads no experts, router or
+    /// shared expert of that layer (a pipeline stage whose experts live in expert grains); a pointer of a tensor
+    /// not loaded is 0.
+    /// </summary>
+    public static CudaWeights Load(CudaDevice device, CudaOps ops, CudaModelSpec spec, ITensorSource source, ModelPart? part = null)
     {
         var w = new CudaWeights(device, ops, spec);
         try
         {
-            w.Build(new CheckpointFiller(w, source));
+            w.Build(new CheckpointFiller(w, source), part ?? ModelPart.Whole(spec.Layers));
         }
         catch
         {
@@ -57,7 +64,7 @@ public sealed class CudaWeights : IDisposable
     public static CudaWeights CreateRandom(CudaDevice device, CudaOps ops, CudaModelSpec spec, ulong seed, float scale = 0.02f)
     {
         var w = new CudaWeights(device, ops, spec);
-        w.Build(new RandomFiller(w, seed, scale));
+        w.Build(new RandomFiller(w, seed, scale), ModelPart.Whole(spec.Layers));
         return w;
     }
 
@@ -71,14 +78,22 @@ public sealed class CudaWeights : IDisposable
         _buffers.Clear();
     }
 
-    private void Build(IFiller f)
+    private void Build(IFiller f, ModelPart part)
     {
         var s = Spec;
         int h = s.Hidden, hd = s.HeadDim;
-        Embed = f.Matrix(["model.embed_tokens.weight"], s.Vocab, h);
-        LmHead = s.TieWordEmbeddings ? Embed : f.Matrix(["lm_head.weight"], s.Vocab, h);
-        FinalNorm = f.Vector("model.norm.weight", h, 1f);
-        for (int i = 0; i < s.Layers; i++)
+        if (part.Embedding || (part.Head && s.TieWordEmbeddings))
+        {
+            Embed = f.Matrix(["model.embed_tokens.weight"], s.Vocab, h);
+        }
+
+        if (part.Head)
+        {
+            LmHead = s.TieWordEmbeddings ? Embed : f.Matrix(["lm_head.weight"], s.Vocab, h);
+            FinalNorm = f.Vector("model.norm.weight", h, 1f);
+        }
+
+        for (int i = part.FirstLayer; i < part.EndLayer; i++)
         {
             string p = $"model.layers.{i}";
             var l = new CudaLayerWeights
@@ -106,7 +121,7 @@ public sealed class CudaWeights : IDisposable
                 l.KNorm = f.Vector($"{p}.self_attn.k_norm.weight", s.KvHeads * hd, 1f);
             }
 
-            if (l.IsMoe)
+            if (l.IsMoe && part.HasExpert(i, 0))
             {
                 string m = s.MoePrefix(i);
                 var (g, u, d) = s.ExpertNames;
@@ -139,7 +154,7 @@ public sealed class CudaWeights : IDisposable
                     l.SharedDown = f.Matrix([$"{m}.shared_expert.down_proj.weight"], h, fs);
                 }
             }
-            else
+            else if (!l.IsMoe)
             {
                 l.DenseGateUp = f.Matrix([$"{p}.mlp.gate_proj.weight", $"{p}.mlp.up_proj.weight"], 2 * s.Intermediate, h);
                 l.DenseDown = f.Matrix([$"{p}.mlp.down_proj.weight"], h, s.Intermediate);

@@ -20,6 +20,7 @@ internal static class SiloCommandLine
         var model = new Option<string?>("--model") { Description = "model directory to deploy at start" };
         var modelName = new Option<string>("--model-name") { DefaultValueFactory = _ => "demo-moe" };
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
+        var device = new Option<string?>("--device") { Description = "auto|cpu|cuda: where stage and expert grains compute (default: DISTINFER_DEVICE, else auto: a GPU when CUDA has one)" };
         var apiKey = new Option<string[]>("--api-key") { Description = "accepted API key (repeat for several); required beyond loopback", AllowMultipleArgumentsPerToken = true };
         var rebalanceOnJoin = new Option<bool>("--rebalance-on-join")
         {
@@ -28,7 +29,7 @@ internal static class SiloCommandLine
         };
         var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")
         {
-            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, rebalanceOnJoin,
+            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, rebalanceOnJoin, device,
         };
         root.SetAction(r =>
         {
@@ -47,6 +48,7 @@ internal static class SiloCommandLine
                 ModelName = r.GetValue(modelName)!,
                 Stages = r.GetValue(stages),
                 RebalanceOnJoin = r.GetValue(rebalanceOnJoin),
+                Device = r.GetValue(device),
             };
             if (r.GetValue(name) is { } n)
             {

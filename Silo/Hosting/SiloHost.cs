@@ -1,3 +1,4 @@
+using DistInfer.Grains.Compute;
 using DistInfer.Grains.Fabric;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime.Hosting;
@@ -36,6 +37,7 @@ public static class SiloHost
         SiloClustering.Configure(services, options);
         services.AddHostedService<SiloRunner>();
         services.AddDistInferFabric(new FabricOptions { RebalanceOnJoin = options.RebalanceOnJoin });
+        services.AddSingleton(_ => GpuSelection.Select(options.Device ?? Environment.GetEnvironmentVariable(GpuSelection.Variable)));
         if (options.ModelCache is { } modelCache)
         {
             services.Configure<WeightsOptions>(o => o.CacheDirectory = Path.GetFullPath(modelCache));
@@ -54,6 +56,7 @@ public static class SiloHost
         });
         services.AddHostedService<StartupDeployment>();
         var app = builder.Build();
+        ComputeLog.ComputeDevice(app.Logger, app.Services.GetRequiredService<GrainComputeDevice>().Description);
         app.MapDistInferHttp();
         return app;
     }

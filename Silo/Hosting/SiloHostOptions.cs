@@ -27,6 +27,9 @@ public sealed class SiloHostOptions
     public bool RebalanceOnJoin { get; set; } = true;
     public IList<string> ApiKeys { get; } = [];
 
+    /// <summary>auto, cpu or cuda (see <see cref="GpuSelection"/>); null reads DISTINFER_DEVICE.</summary>
+    public string? Device { get; set; }
+
     /// <summary>
     /// How long a graceful stop (SIGTERM) lets accepted HTTP requests finish before the silo deactivates its grains;
     /// under systemd's TimeoutStopSec (120 s in deploy/systemd), above the host's 30 s default so long generations end.

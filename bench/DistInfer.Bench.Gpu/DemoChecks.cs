@@ -55,6 +55,10 @@ public static class DemoChecks
             }
 
             Console.WriteLine($"INFO demo-moe {(bf16 ? "bf16" : "fp32")} greedy: leading new tokens equal to transformers per prompt: {string.Join(", ", counts)}");
+            for (int i = 0; i < prompts.Count; i++)
+            {
+                Console.WriteLine($"INFO demo-moe {(bf16 ? "bf16" : "fp32")} ids {i}: {string.Join(",", generated[i])}");
+            }
         }
 
         return true;

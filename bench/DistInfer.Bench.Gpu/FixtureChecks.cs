@@ -12,19 +12,50 @@ public static class FixtureChecks
 {
     private const int PadId = 0;
 
-    public static bool Run(CudaDevice device, string root)
+    /// <param name="dump">When set, each fixture's logits with bf16 weights (bf16 compute) and with bf16-rounded
+    /// weights in fp32 compute go there as raw little-endian fp32 ([batch, seq, vocab]) for bench/hf_bf16_weights.py.</param>
+    public static bool Run(CudaDevice device, string root, string? dump = null)
     {
         bool ok = true;
         foreach (var dir in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
         {
             ok &= RunOne(device, dir, bf16: false, 1e-3);
-            ok &= RunOne(device, dir, bf16: true, 2e-2);
+            ok &= RunOne(device, dir, bf16: true, 2e-2, dump);
+            RoundedWeights(device, dir, dump);
         }
 
         return ok;
     }
 
-    private static bool RunOne(CudaDevice device, string dir, bool bf16, double tolerance)
+    /// <summary>fp32 compute over bf16-rounded weights: the error the bf16 weights alone cause (reported only).</summary>
+    private static void RoundedWeights(CudaDevice device, string dir, string? dump)
+    {
+        string name = Path.GetFileName(dir);
+        var spec = CudaModelSpec.FromModelConfig(ModelConfigReader.Load(dir));
+        using var model = new Bf16RoundedSource(Checkpoint.Open(dir));
+        using var reference = Checkpoint.Open(Path.Combine(dir, "reference.safetensors"));
+        var shape = reference.GetInfo("input_ids").Shape;
+        int batch = (int)shape[0], seqLen = (int)shape[1];
+        var ids = reference.ReadInt64("input_ids").Select(x => (int)x).ToArray();
+        using var gpu = CudaTransformer.Load(device, spec, model, new CudaTransformerOptions
+        {
+            Bf16 = false, MaxTokens = batch * seqLen, MaxBatch = batch, MaxSeqLen = seqLen + 1, MaxLogitRows = batch * seqLen,
+        });
+        var logits = gpu.Forward(ids, batch, seqLen);
+        Console.WriteLine($"INFO fixture {name} bf16-rounded weights, fp32 compute: logits max rel error {Check.RelError(logits, reference.ReadFloat32("logits")):E2}");
+        Dump(dump, $"{name}-bf16w.f32", logits);
+    }
+
+    private static void Dump(string? dir, string file, float[] values)
+    {
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(Path.Combine(dir, file), System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        }
+    }
+
+    private static bool RunOne(CudaDevice device, string dir, bool bf16, double tolerance, string? dump = null)
     {
         string name = $"{Path.GetFileName(dir)} {(bf16 ? "bf16" : "fp32")}";
         var spec = CudaModelSpec.FromModelConfig(ModelConfigReader.Load(dir));
@@ -43,6 +74,11 @@ public static class FixtureChecks
         using var gpu = CudaTransformer.Load(device, spec, model, options);
         var router = new List<float[]>();
         var logits = gpu.Forward(ids, batch, seqLen, router);
+        if (bf16)
+        {
+            Dump(dump, $"{Path.GetFileName(dir)}-bf16.f32", logits);
+        }
+
         double err = Check.RelError(logits, reference.ReadFloat32("logits"));
         double routerErr = 0;
         var perLayer = new List<string>();

@@ -2,7 +2,7 @@ using DistInfer.Bench.Gpu;
 using DistInfer.Engine;
 using DistInfer.Engine.Cuda;
 
-// distinfer-gpu-check [info|kernels|fixtures|bench|all] [--fixtures DIR] [--demo DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N] [--profile]
+// distinfer-gpu-check [info|kernels|fixtures|bench|all|demo-cpu] [--fixtures DIR] [--dump DIR] [--demo DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N] [--profile]
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 string fixtures = Option(args, "--fixtures") ?? "Tests/Fixtures/hf";
 string batches = Option(args, "--batches") ?? "1,8,32,128";
@@ -10,6 +10,13 @@ string? json = Option(args, "--json");
 int skinny = int.Parse(Option(args, "--skinny-rows") ?? "64", System.Globalization.CultureInfo.InvariantCulture);
 try
 {
+    if (command == "demo-cpu")
+    {
+        // The CPU engine's demo-moe continuations with fp32 and bf16 activations: no GPU needed.
+        DemoPrecisionChecks.Run(Option(args, "--demo") ?? "models/demo-moe");
+        return 0;
+    }
+
     if (!CudaDevice.TryQueryAll(out var infos, out var reason))
     {
         Console.Error.WriteLine($"no CUDA: {reason}");
@@ -37,7 +44,7 @@ try
 
     if (command is "fixtures" or "all")
     {
-        ok &= FixtureChecks.Run(device, fixtures);
+        ok &= FixtureChecks.Run(device, fixtures, Option(args, "--dump"));
         ok &= DemoChecks.Run(device, Option(args, "--demo") ?? "models/demo-moe");
     }
 

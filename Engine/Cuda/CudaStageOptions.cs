@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace DistInfer.Engine.Cuda;
+
+/// <summary>Sizes of a <see cref="CudaStage"/>'s device workspace and KV cache.</summary>
+public sealed record CudaStageOptions
+{
+    /// <summary>Matrices in bf16 with fp32 accumulation (false: fp32).</summary>
+    public bool Bf16 { get; init; } = true;
+
+    /// <summary>Most tokens of one step (all sequences' prompt and decode tokens together).</summary>
+    public int MaxTokens { get; init; } = 2048;
+
+    /// <summary>Sequences whose KV caches the stage holds at once.</summary>
+    public int MaxSequences { get; init; } = 64;
+
+    /// <summary>Positions per sequence in the KV cache.</summary>
+    public int MaxSeqLen { get; init; } = 2048;
+
+    /// <summary>
+    /// The defaults, with DISTINFER_CUDA_STAGE_TOKENS, DISTINFER_CUDA_STAGE_SEQUENCES and DISTINFER_CUDA_STAGE_SEQLEN
+    /// read when set, the cache length capped at the model's <paramref name="maxPositions"/> (when known).
+    /// </summary>
+    public static CudaStageOptions FromEnvironment(int maxPositions)
+    {
+        var o = new CudaStageOptions();
+        int seqLen = Read("DISTINFER_CUDA_STAGE_SEQLEN", o.MaxSeqLen);
+        return o with
+        {
+            MaxTokens = Read("DISTINFER_CUDA_STAGE_TOKENS", o.MaxTokens),
+            MaxSequences = Read("DISTINFER_CUDA_STAGE_SEQUENCES", o.MaxSequences),
+            MaxSeqLen = maxPositions > 0 ? Math.Min(seqLen, maxPositions) : seqLen,
+        };
+    }
+
+    private static int Read(string name, int fallback)
+    {
+        var text = Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
+            ? v
+            : throw new DistInferException($"{name} must be a positive integer (got '{text}')");
+    }
+}
