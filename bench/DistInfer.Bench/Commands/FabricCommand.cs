@@ -1,75 +1,113 @@
 using System.Diagnostics;
+using DistInfer.Bench.Fabric;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
 using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
-using DistInfer.Runtime.Cluster;
-using DistInfer.Runtime.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Bench.Commands;
 
 /// <summary>
-/// `fabric`: the same batch through the in-process engine and through the fabric on 1 and on 3 in-process silos
-/// (real TCP on loopback): decode tokens/s, their ratio, the added decode latency per MoE layer, and the pipeline
-/// utilisation (each stage's busy time over the run's wall time) for each micro-batch count.
+/// `fabric`: the same batch through the in-process engine and through the fabric on 1 and on 3 silos (in this
+/// process over real TCP on loopback, or with --processes as `distinfer-silo` processes clustered through Redis):
+/// tokens/s, median full-decode-step time, their ratio, the added decode latency per MoE layer, and the pipeline
+/// utilisation (each stage's busy time over the run's wall time) for each micro-batch count. Engine and fabric runs
+/// alternate (--repeat times per configuration) so that both see the same machine load.
 /// </summary>
 internal sealed class FabricCommand : IBenchCommand
 {
     public string Name => "fabric";
 
-    public string Summary => "fabric (1 and 3 silos on loopback) against the in-process engine, same model and batch";
+    public string Summary => "fabric (1 and 3 silos on loopback, in-process or --processes) against the in-process engine, same model and batch";
 
-    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 1,2,4]";
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--new 32] [--silos 1,3] [--stages 2] [--micro-batches 1,2,4] [--repeat 2] [--processes [--silo-dll PATH]]";
 
     public int Run(BenchArgs args)
     {
-        var model = args.Text("model") ?? Path.Combine(FindRoot(), "models", "demo-moe");
-        var batch = args.Int("batch", 16);
-        var newTokens = args.Int("new", 32);
-        var stages = args.Int("stages", 2);
-        var micro = args.IntList("micro-batches", [1, 2, 4]);
+        var root = FindRoot();
+        var settings = new Settings(
+            args.Text("model") ?? Path.Combine(root, "models", "demo-moe"),
+            args.Int("batch", 16),
+            args.Int("prompt", 16),
+            args.Int("new", 32),
+            args.IntList("silos", [1, 3]),
+            args.IntList("stages", [2]),
+            args.IntList("micro-batches", [1, 2, 4]),
+            args.Int("repeat", 2),
+            args.Flag("processes"),
+            args.Text("silo-dll") ?? Path.Combine(root, "Silo", "bin", "Release", "net10.0", "distinfer-silo.dll"));
         args.RejectUnknown();
-        return RunAsync(model, batch, newTokens, stages, micro).GetAwaiter().GetResult();
+        if (settings.Processes && !File.Exists(settings.SiloDll))
+        {
+            throw new BenchUsageException($"{settings.SiloDll} not found: dotnet build -c Release Silo/DistInfer.Silo.csproj, or give --silo-dll");
+        }
+
+        return RunAsync(settings).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int[] microBatches)
+    private sealed record Settings(string Model, int Batch, int Prompt, int NewTokens, int[] Silos, int[] Stages, int[] MicroBatches, int Repeat, bool Processes, string SiloDll);
+
+    private static async Task<int> RunAsync(Settings s)
     {
+        var model = Path.GetFullPath(s.Model);
         var engine = TransformerModel.Load(model, Gemm.Default);
-        var moeLayers = engine.Config.MoeLayers.Count(m => m);
+        var moeLayers = Math.Max(1, engine.Config.MoeLayers.Count(m => m));
         var random = new Random(3);
-        var prompts = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, 16).Select(_ => random.Next(engine.Config.VocabSize)).ToArray()).ToArray();
-        var parameters = new SamplingParams { MaxNewTokens = newTokens, MinNewTokens = newTokens };
-        Console.WriteLine($"model {model}: {engine.Config.NumLayers} layers ({moeLayers} MoE), batch {batch}, prompt 16, {newTokens} new; kernels {engine.Gemm.Name}");
-
-        var local = await MeasureAsync(new LocalBatchExecutor(engine), prompts, parameters);
-        Console.WriteLine($"in-process engine: {local.TokensPerSecond,8:F1} tok/s, {local.StepMs,7:F2} ms/decode step");
-        foreach (var silos in new[] { 1, 3 })
+        var prompts = Enumerable.Range(0, s.Batch).Select(_ => Enumerable.Range(0, s.Prompt).Select(_ => random.Next(engine.Config.VocabSize)).ToArray()).ToArray();
+        var parameters = new SamplingParams { MaxNewTokens = s.NewTokens, MinNewTokens = s.NewTokens };
+        var local = new TimedExecutor(new LocalBatchExecutor(engine), s.Batch);
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {RunFigures.Load()}; model {model}: {engine.Config.NumLayers} layers ({moeLayers} MoE), "
+            + $"batch {s.Batch}, prompt {s.Prompt}, {s.NewTokens} new; kernels {engine.Gemm.Name}; silos {(s.Processes ? "as distinfer-silo processes on Redis" : "in this process")}, loopback TCP");
+        Console.WriteLine("silos stages  m | engine tok/s  fabric tok/s  ratio | engine ms/step  fabric ms/step  decode ratio  added/MoE layer | stage utilisation | load");
+        foreach (var silos in s.Silos)
         {
-            await using var cluster = await InProcessCluster.StartAsync(silos);
-            var info = await cluster.Factory.GetGrain<IModelRegistryGrain>("bench").Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
-            foreach (var micro in microBatches)
+            await using IBenchCluster cluster = s.Processes ? await ProcessBenchCluster.StartAsync(silos, s.SiloDll) : await InProcessBenchCluster.StartAsync(silos);
+            foreach (var stages in s.Stages)
             {
-                var fabric = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), prompts, parameters);
-                var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
-                var utilisation = new List<string>();
-                for (var s = 0; s < info.Stages; s++)
+                var name = $"bench-{silos}x{stages}";
+                var clock = Stopwatch.StartNew();
+                var info = await cluster.Factory.GetGrain<IModelRegistryGrain>(name).Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
+                Console.WriteLine($"  deployed {name} on {silos} {cluster.Kind} silo(s) in {clock.Elapsed.TotalSeconds:F1} s");
+                foreach (var micro in s.MicroBatches)
                 {
-                    var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, s).ToString()).Status();
-                    utilisation.Add($"{PipelineUtilisation.Of(status, fabric.FromTicks, fabric.ToTicks):P0}");
-                }
+                    var fabric = new TimedExecutor(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), s.Batch);
+                    var engineRuns = new List<RunFigures>();
+                    var fabricRuns = new List<RunFigures>();
+                    for (var r = 0; r < s.Repeat; r++)
+                    {
+                        engineRuns.Add(await MeasureAsync(local, prompts, parameters));
+                        fabricRuns.Add(await MeasureAsync(fabric, prompts, parameters));
+                    }
 
-                Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages, {micro} micro-batch(es): {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
-                    $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer, stage utilisation {string.Join(" / ", utilisation)}");
+                    // Stages keep their last 256 busy intervals: the last run's window is the one surely covered.
+                    var utilisation = new List<string>();
+                    for (var st = 0; st < info.Stages; st++)
+                    {
+                        var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, st).ToString()).Status();
+                        utilisation.Add($"{PipelineUtilisation.Of(status, fabricRuns[^1].FromTicks, fabricRuns[^1].ToTicks):P0}");
+                    }
+
+                    Print(silos, info.Stages, micro, moeLayers, engineRuns, fabricRuns, string.Join(" / ", utilisation));
+                }
             }
         }
 
         return 0;
     }
 
-    private static async Task<(double TokensPerSecond, double StepMs, long FromTicks, long ToTicks)> MeasureAsync(IBatchExecutor executor, int[][] prompts, SamplingParams parameters)
+    private static void Print(int silos, int stages, int micro, int moeLayers, List<RunFigures> engineRuns, List<RunFigures> fabricRuns, string utilisation)
+    {
+        var engineTps = RunFigures.Median(engineRuns.Select(r => r.TokensPerSecond));
+        var fabricTps = RunFigures.Median(fabricRuns.Select(r => r.TokensPerSecond));
+        var engineMs = RunFigures.Median(engineRuns.SelectMany(r => r.DecodeMs));
+        var fabricMs = RunFigures.Median(fabricRuns.SelectMany(r => r.DecodeMs));
+        var addedUs = (fabricMs - engineMs) * 1000 / moeLayers;
+        Console.WriteLine($"{silos,5} {stages,6} {micro,2} | {engineTps,12:F1}  {fabricTps,12:F1}  {fabricTps / engineTps,5:P0} | {engineMs,14:F2}  {fabricMs,14:F2}  {engineMs / fabricMs,12:P0}  {addedUs,12:F0} µs | {utilisation} | {RunFigures.Load()}");
+    }
+
+    private static async Task<RunFigures> MeasureAsync(TimedExecutor executor, int[][] prompts, SamplingParams parameters)
     {
         await using var batcher = new ContinuousBatcher(executor, []);
         // Warm-up: one short request so JIT and connections are in place.
@@ -77,9 +115,9 @@ internal sealed class FabricCommand : IBenchCommand
         {
         }
 
+        executor.Reset();
         var from = DateTimeOffset.UtcNow.UtcTicks;
         var clock = Stopwatch.StartNew();
-        var firstStep = batcher.Steps;
         await Task.WhenAll(prompts.Select(async p =>
         {
             await foreach (var _ in batcher.GenerateAsync(p, parameters))
@@ -87,8 +125,7 @@ internal sealed class FabricCommand : IBenchCommand
             }
         }));
         var seconds = clock.Elapsed.TotalSeconds;
-        var steps = batcher.Steps - firstStep;
-        return (prompts.Length * parameters.MaxNewTokens / seconds, seconds * 1000 / steps, from, DateTimeOffset.UtcNow.UtcTicks);
+        return new RunFigures(prompts.Length * parameters.MaxNewTokens / seconds, [.. executor.DecodeMs], from, DateTimeOffset.UtcNow.UtcTicks);
     }
 
     private static string FindRoot()
@@ -102,52 +139,5 @@ internal sealed class FabricCommand : IBenchCommand
         }
 
         throw new BenchUsageException("run from the repository or give --model");
-    }
-
-    /// <summary>Silos in this process with in-process membership, hosting the fabric.</summary>
-    private sealed class InProcessCluster : IAsyncDisposable
-    {
-        private readonly List<ServiceProvider> _providers = [];
-        private readonly List<Silo> _silos = [];
-
-        public DistInfer.Runtime.IGrainFactory Factory => _silos[0].GrainFactory;
-
-        public static async Task<InProcessCluster> StartAsync(int silos)
-        {
-            var cluster = new InProcessCluster();
-            var membership = new InProcessClusterMembership();
-            for (var i = 0; i < silos; i++)
-            {
-                var services = new ServiceCollection();
-                services.AddSingleton<IClusterMembershipService>(membership);
-                var name = "bench" + i;
-                services.AddDistInferSilo(o =>
-                {
-                    o.Name = name;
-                    o.ClusterId = "bench";
-                });
-                services.AddDistInferFabric();
-                var provider = services.BuildServiceProvider();
-                cluster._providers.Add(provider);
-                var silo = provider.GetRequiredService<Silo>();
-                await silo.StartAsync();
-                cluster._silos.Add(silo);
-            }
-
-            return cluster;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var silo in _silos)
-            {
-                await silo.StopAsync();
-            }
-
-            foreach (var provider in _providers)
-            {
-                await provider.DisposeAsync();
-            }
-        }
     }
 }
