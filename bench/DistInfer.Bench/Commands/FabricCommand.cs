@@ -60,7 +60,8 @@ internal sealed class FabricCommand : IBenchCommand
         var local = new TimedExecutor(new LocalBatchExecutor(engine), s.Batch);
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {RunFigures.Load()}; model {model}: {engine.Config.NumLayers} layers ({moeLayers} MoE), "
             + $"batch {s.Batch}, prompt {s.Prompt}, {s.NewTokens} new; kernels {engine.Gemm.Name}; silos {(s.Processes ? "as distinfer-silo processes on Redis" : "in this process")}, loopback TCP");
-        Console.WriteLine("silos stages  m | engine tok/s  fabric tok/s  ratio | engine ms/step  fabric ms/step  decode ratio  added/MoE layer | stage utilisation | load");
+        Console.WriteLine("wall: whole run tok/s; median full decode step (ms) and its ratio; added = (fabric - engine) / MoE layers. cpu: median CPU ms of this process per decode step");
+        Console.WriteLine("silos stages  m |     engine      fabric  ratio |  engine ms   fabric ms  ratio     added    | engine cpu  fabric cpu  added cpu   | stage utilisation | load");
         foreach (var silos in s.Silos)
         {
             await using IBenchCluster cluster = s.Processes ? await ProcessBenchCluster.StartAsync(silos, s.SiloDll) : await InProcessBenchCluster.StartAsync(silos);
@@ -89,7 +90,7 @@ internal sealed class FabricCommand : IBenchCommand
                         utilisation.Add($"{PipelineUtilisation.Of(status, fabricRuns[^1].FromTicks, fabricRuns[^1].ToTicks):P0}");
                     }
 
-                    Print(silos, info.Stages, micro, moeLayers, engineRuns, fabricRuns, string.Join(" / ", utilisation));
+                    Print(!s.Processes, silos, info.Stages, micro, moeLayers, engineRuns, fabricRuns, string.Join(" / ", utilisation));
                 }
             }
         }
@@ -97,14 +98,18 @@ internal sealed class FabricCommand : IBenchCommand
         return 0;
     }
 
-    private static void Print(int silos, int stages, int micro, int moeLayers, List<RunFigures> engineRuns, List<RunFigures> fabricRuns, string utilisation)
+    private static void Print(bool inProcess, int silos, int stages, int micro, int moeLayers, List<RunFigures> engineRuns, List<RunFigures> fabricRuns, string utilisation)
     {
         var engineTps = RunFigures.Median(engineRuns.Select(r => r.TokensPerSecond));
         var fabricTps = RunFigures.Median(fabricRuns.Select(r => r.TokensPerSecond));
         var engineMs = RunFigures.Median(engineRuns.SelectMany(r => r.DecodeMs));
         var fabricMs = RunFigures.Median(fabricRuns.SelectMany(r => r.DecodeMs));
         var addedUs = (fabricMs - engineMs) * 1000 / moeLayers;
-        Console.WriteLine($"{silos,5} {stages,6} {micro,2} | {engineTps,12:F1}  {fabricTps,12:F1}  {fabricTps / engineTps,5:P0} | {engineMs,14:F2}  {fabricMs,14:F2}  {engineMs / fabricMs,12:P0}  {addedUs,12:F0} µs | {utilisation} | {RunFigures.Load()}");
+        var engineCpu = RunFigures.Median(engineRuns.SelectMany(r => r.DecodeCpuMs));
+        var fabricCpu = RunFigures.Median(fabricRuns.SelectMany(r => r.DecodeCpuMs));
+        // Child processes' CPU is not this process's: the CPU columns mean something with in-process silos only.
+        var cpu = inProcess ? $"{engineCpu,10:F1}  {fabricCpu,10:F1}  {(fabricCpu - engineCpu) * 1000 / moeLayers,8:F0} µs" : $"{"-",10}  {"-",10}  {"-",11}";
+        Console.WriteLine($"{silos,5} {stages,6} {micro,2} | {engineTps,10:F1}  {fabricTps,10:F1}  {fabricTps / engineTps,5:P0} | {engineMs,10:F2}  {fabricMs,10:F2}  {engineMs / fabricMs,6:P0}  {addedUs,8:F0} µs | {cpu} | {utilisation} | {RunFigures.Load()}");
     }
 
     private static async Task<RunFigures> MeasureAsync(TimedExecutor executor, int[][] prompts, SamplingParams parameters)
@@ -125,7 +130,7 @@ internal sealed class FabricCommand : IBenchCommand
             }
         }));
         var seconds = clock.Elapsed.TotalSeconds;
-        return new RunFigures(prompts.Length * parameters.MaxNewTokens / seconds, [.. executor.DecodeMs], from, DateTimeOffset.UtcNow.UtcTicks);
+        return new RunFigures(prompts.Length * parameters.MaxNewTokens / seconds, [.. executor.DecodeMs], [.. executor.DecodeCpuMs], from, DateTimeOffset.UtcNow.UtcTicks);
     }
 
     private static string FindRoot()
