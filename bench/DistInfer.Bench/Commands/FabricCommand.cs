@@ -65,37 +65,50 @@ internal sealed class FabricCommand : IBenchCommand
         foreach (var silos in s.Silos)
         {
             await using IBenchCluster cluster = s.Processes ? await ProcessBenchCluster.StartAsync(silos, s.SiloDll) : await InProcessBenchCluster.StartAsync(silos);
-            foreach (var stages in s.Stages)
+            try
             {
-                var name = $"bench-{silos}x{stages}";
-                var clock = Stopwatch.StartNew();
-                var info = await cluster.Factory.GetGrain<IModelRegistryGrain>(name).Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
-                Console.WriteLine($"  deployed {name} on {silos} {cluster.Kind} silo(s) in {clock.Elapsed.TotalSeconds:F1} s");
-                foreach (var micro in s.MicroBatches)
-                {
-                    var fabric = new TimedExecutor(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), s.Batch);
-                    var engineRuns = new List<RunFigures>();
-                    var fabricRuns = new List<RunFigures>();
-                    for (var r = 0; r < s.Repeat; r++)
-                    {
-                        engineRuns.Add(await MeasureAsync(local, prompts, parameters));
-                        fabricRuns.Add(await MeasureAsync(fabric, prompts, parameters));
-                    }
-
-                    // Stages keep their last 256 busy intervals: the last run's window is the one surely covered.
-                    var utilisation = new List<string>();
-                    for (var st = 0; st < info.Stages; st++)
-                    {
-                        var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, st).ToString()).Status();
-                        utilisation.Add($"{PipelineUtilisation.Of(status, fabricRuns[^1].FromTicks, fabricRuns[^1].ToTicks):P0}");
-                    }
-
-                    Print(!s.Processes, silos, info.Stages, micro, moeLayers, engineRuns, fabricRuns, string.Join(" / ", utilisation));
-                }
+                await RunClusterAsync(s, cluster, silos, model, engine, moeLayers, prompts, parameters, local);
+            }
+            catch (Exception e) when (cluster is ProcessBenchCluster processes)
+            {
+                Console.Error.WriteLine($"{silos} silo process(es) failed: {e.GetType().Name}: {e.Message}\nlast lines of the processes:\n{processes.Tail(15)}");
+                return 1;
             }
         }
 
         return 0;
+    }
+
+    private static async Task RunClusterAsync(Settings s, IBenchCluster cluster, int silos, string model, TransformerModel engine, int moeLayers, int[][] prompts, SamplingParams parameters, TimedExecutor local)
+    {
+        foreach (var stages in s.Stages)
+        {
+            var name = $"bench-{silos}x{stages}";
+            var clock = Stopwatch.StartNew();
+            var info = await cluster.Factory.GetGrain<IModelRegistryGrain>(name).Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
+            Console.WriteLine($"  deployed {name} on {silos} {cluster.Kind} silo(s) in {clock.Elapsed.TotalSeconds:F1} s");
+            foreach (var micro in s.MicroBatches)
+            {
+                var fabric = new TimedExecutor(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro }), s.Batch);
+                var engineRuns = new List<RunFigures>();
+                var fabricRuns = new List<RunFigures>();
+                for (var r = 0; r < s.Repeat; r++)
+                {
+                    engineRuns.Add(await MeasureAsync(local, prompts, parameters));
+                    fabricRuns.Add(await MeasureAsync(fabric, prompts, parameters));
+                }
+
+                // Stages keep their last 256 busy intervals: the last run's window is the one surely covered.
+                var utilisation = new List<string>();
+                for (var st = 0; st < info.Stages; st++)
+                {
+                    var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, st).ToString()).Status();
+                    utilisation.Add($"{PipelineUtilisation.Of(status, fabricRuns[^1].FromTicks, fabricRuns[^1].ToTicks):P0}");
+                }
+
+                Print(!s.Processes, silos, info.Stages, micro, moeLayers, engineRuns, fabricRuns, string.Join(" / ", utilisation));
+            }
+        }
     }
 
     private static void Print(bool inProcess, int silos, int stages, int micro, int moeLayers, List<RunFigures> engineRuns, List<RunFigures> fabricRuns, string utilisation)

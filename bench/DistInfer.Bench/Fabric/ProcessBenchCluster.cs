@@ -70,6 +70,9 @@ internal sealed class ProcessBenchCluster : IBenchCluster
         }
     }
 
+    /// <summary>The last lines each process printed (for a failure report).</summary>
+    public string Tail(int lines) => string.Join("\n---\n", _processes.Select(p => string.Join('\n', p.Output.Split('\n').TakeLast(lines))));
+
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
