@@ -128,10 +128,15 @@ internal sealed class FabricCommand : IBenchCommand
     private static async Task<RunFigures> MeasureAsync(TimedExecutor executor, int[][] prompts, SamplingParams parameters)
     {
         await using var batcher = new ContinuousBatcher(executor, []);
-        // Warm-up: one short request so JIT and connections are in place.
-        await foreach (var _ in batcher.GenerateAsync(prompts[0], parameters with { MaxNewTokens = 2, MinNewTokens = 2 }))
+        // Warm-up: the whole batch for two tokens (a prefill and a full decode step), so JIT (in silo processes too),
+        // connections and caches are in place before the timed run.
+        var warmUp = parameters with { MaxNewTokens = 2, MinNewTokens = 2 };
+        await Task.WhenAll(prompts.Select(async p =>
         {
-        }
+            await foreach (var _ in batcher.GenerateAsync(p, warmUp))
+            {
+            }
+        }));
 
         executor.Reset();
         var from = DateTimeOffset.UtcNow.UtcTicks;
