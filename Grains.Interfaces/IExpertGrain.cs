@@ -9,6 +9,8 @@ public interface IExpertGrain : IGrainWithStringKey
     Task<ExpertStatus> Load(ExpertLoadRequest request);
 
     /// <summary>Unweighted expert outputs [rows, H] for a block of token rows [rows, H].</summary>
+    /// <remarks>The result is a fresh array the grain keeps no reference to, so a local call hands it over uncopied.</remarks>
+    [return: Immutable]
     Task<float[]> Forward([Immutable] float[] block, int rows);
 
     [AlwaysInterleave]

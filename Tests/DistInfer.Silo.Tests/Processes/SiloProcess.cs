@@ -35,12 +35,22 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloProcess> StartAsync(string redis, string clusterId, string name)
+    /// <param name="modelCache">--model-cache, when given.</param>
+    /// <param name="hiddenDirectory">
+    /// A directory the process must not see, as on a machine without that storage: it runs in its own mount
+    /// namespace with an empty tmpfs over the directory (needs unshare(1); root, or user namespaces).
+    /// </param>
+    public static async Task<SiloProcess> StartAsync(string redis, string clusterId, string name, string? modelCache = null, string? hiddenDirectory = null)
     {
         var port = RedisServer.FreePort();
-        var info = DotnetTool.StartInfo("distinfer-silo.dll",
-            "--name", name, "--cluster-id", clusterId, "--clustering", "redis", "--redis", redis,
-            "--silo-port", Invariant(port), "--gateway-port", Invariant(port), "--http-port", Invariant(RedisServer.FreePort()));
+        string[] args = ["--name", name, "--cluster-id", clusterId, "--clustering", "redis", "--redis", redis,
+            "--silo-port", Invariant(port), "--gateway-port", Invariant(port), "--http-port", Invariant(RedisServer.FreePort())];
+        var info = DotnetTool.StartInfo("distinfer-silo.dll", modelCache is null ? args : [.. args, "--model-cache", modelCache]);
+        if (hiddenDirectory is not null)
+        {
+            info = HidingDirectory(info, hiddenDirectory);
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var silo = new SiloProcess(process, name, port);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
@@ -78,6 +88,33 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>The same command under `unshare --mount`, with a tmpfs mounted over <paramref name="directory"/> first.</summary>
+    private static ProcessStartInfo HidingDirectory(ProcessStartInfo info, string directory)
+    {
+        var hidden = new ProcessStartInfo("unshare")
+        {
+            RedirectStandardOutput = info.RedirectStandardOutput,
+            RedirectStandardError = info.RedirectStandardError,
+            UseShellExecute = false,
+            WorkingDirectory = info.WorkingDirectory,
+        };
+        List<string> args = ["--mount", "--propagation", "private"];
+        if (!Environment.IsPrivilegedProcess)
+        {
+            args.Add("--map-root-user");
+        }
+
+        // sh gets the directory as $0 and the silo's command line as "$@", so nothing is quoted into the script.
+        args.AddRange(["--", "sh", "-c", "mount -t tmpfs distinfer-hidden \"$0\" && exec \"$@\"", directory, info.FileName]);
+        args.AddRange(info.ArgumentList);
+        foreach (var arg in args)
+        {
+            hidden.ArgumentList.Add(arg);
+        }
+
+        return hidden;
     }
 
     private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);

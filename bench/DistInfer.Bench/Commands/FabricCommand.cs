@@ -10,32 +10,45 @@ using DistInfer.Grains.Fabric;
 namespace DistInfer.Bench.Commands;
 
 /// <summary>
-/// `fabric`: the same batch through the in-process engine and through the fabric on 1 and on 3 in-process silos
-/// (real TCP on loopback): decode tokens/s, their ratio, the added decode latency per MoE layer, and the pipeline
-/// utilisation (each stage's busy time over the run's wall time) for each micro-batch count.
+/// `fabric`: the same batch through the in-process engine and through the fabric on 1 and on 3 silos (in this
+/// process over real TCP on loopback, or with --processes as `distinfer-silo` processes clustered through Redis):
+/// tokens/s, median full-decode-step time, their ratio, the added decode latency per MoE layer, and the pipeline
+/// utilisation (each stage's busy time over the run's wall time) for each micro-batch count. Engine and fabric runs
+/// alternate (--repeat times per configuration) so that both see the same machine load.
 /// </summary>
 internal sealed class FabricCommand : IBenchCommand
 {
     public string Name => "fabric";
 
-    public string Summary => "fabric (1 and 3 silos on loopback) against the in-process engine, same model and batch";
+    public string Summary => "fabric (1 and 3 silos on loopback, in-process or --processes) against the in-process engine, same model and batch";
 
-    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--new 32] [--stages 2] [--micro-batches 1,2,4]\n" +
-        "           [--transports streams,direct (stage-to-stage transports to compare, same run)]\n" +
-        "           [--repeat 1 (runs per transport, alternating; the median run is reported)]";
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--new 32] [--silos 1,3] [--stages 2] [--micro-batches 1,2,4] [--repeat 2] [--transports streams,direct] [--processes [--silo-dll PATH]]";
 
     public int Run(BenchArgs args)
     {
-        var model = args.Text("model") ?? Path.Combine(FindRoot(), "models", "demo-moe");
-        var batch = args.Int("batch", 16);
-        var newTokens = args.Int("new", 32);
-        var stages = args.Int("stages", 2);
-        var micro = args.IntList("micro-batches", [1, 2, 4]);
-        var transports = Transports(args.Text("transports") ?? "streams,direct");
-        var repeat = args.Int("repeat", 1);
+        var root = FindRoot();
+        var settings = new Settings(
+            args.Text("model") ?? Path.Combine(root, "models", "demo-moe"),
+            args.Int("batch", 16),
+            args.Int("prompt", 16),
+            args.Int("new", 32),
+            args.IntList("silos", [1, 3]),
+            args.IntList("stages", [2]),
+            args.IntList("micro-batches", [1, 2, 4]),
+            args.Int("repeat", 2),
+            args.Flag("processes"),
+            args.Text("silo-dll") ?? Path.Combine(root, "Silo", "bin", "Release", "net10.0", "distinfer-silo.dll"),
+            Transports(args.Text("transports") ?? "streams"));
         args.RejectUnknown();
-        return RunAsync(model, batch, newTokens, stages, micro, transports, repeat).GetAwaiter().GetResult();
+        if (settings.Processes && !File.Exists(settings.SiloDll))
+        {
+            throw new BenchUsageException($"{settings.SiloDll} not found: dotnet build -c Release Silo/DistInfer.Silo.csproj, or give --silo-dll");
+        }
+
+        return RunAsync(settings).GetAwaiter().GetResult();
     }
+
+    private sealed record Settings(string Model, int Batch, int Prompt, int NewTokens, int[] Silos, int[] Stages, int[] MicroBatches, int Repeat, bool Processes, string SiloDll, PipelineTransport[] Transports);
 
     private static PipelineTransport[] Transports(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t switch
@@ -45,69 +58,99 @@ internal sealed class FabricCommand : IBenchCommand
             _ => throw new BenchUsageException($"--transports: '{t}' is neither streams nor direct"),
         })];
 
-    private static async Task<int> RunAsync(string model, int batch, int newTokens, int stages, int[] microBatches, PipelineTransport[] transports, int repeat)
+    private static async Task<int> RunAsync(Settings s)
     {
+        var model = Path.GetFullPath(s.Model);
         var engine = TransformerModel.Load(model, Gemm.Default);
-        var moeLayers = engine.Config.MoeLayers.Count(m => m);
+        var moeLayers = Math.Max(1, engine.Config.MoeLayers.Count(m => m));
         var random = new Random(3);
-        var prompts = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, 16).Select(_ => random.Next(engine.Config.VocabSize)).ToArray()).ToArray();
-        var parameters = new SamplingParams { MaxNewTokens = newTokens, MinNewTokens = newTokens };
-        Console.WriteLine($"model {model}: {engine.Config.NumLayers} layers ({moeLayers} MoE), batch {batch}, prompt 16, {newTokens} new; kernels {engine.Gemm.Name}");
-
-        var local = await MeasureAsync(new LocalBatchExecutor(engine), prompts, parameters);
-        Console.WriteLine($"in-process engine: {local.TokensPerSecond,8:F1} tok/s, {local.StepMs,7:F2} ms/decode step");
-        foreach (var silos in new[] { 1, 3 })
+        var prompts = Enumerable.Range(0, s.Batch).Select(_ => Enumerable.Range(0, s.Prompt).Select(_ => random.Next(engine.Config.VocabSize)).ToArray()).ToArray();
+        var parameters = new SamplingParams { MaxNewTokens = s.NewTokens, MinNewTokens = s.NewTokens };
+        var local = new TimedExecutor(new LocalBatchExecutor(engine), s.Batch);
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {RunFigures.Load()}; model {model}: {engine.Config.NumLayers} layers ({moeLayers} MoE), "
+            + $"batch {s.Batch}, prompt {s.Prompt}, {s.NewTokens} new; kernels {engine.Gemm.Name}; silos {(s.Processes ? "as distinfer-silo processes on Redis" : "in this process")}, loopback TCP");
+        Console.WriteLine("wall: whole run tok/s; median full decode step (ms) and its ratio; added = (fabric - engine) / MoE layers. cpu: median CPU ms of this process per decode step");
+        Console.WriteLine("transport: streams (memory-provider streams between stages) or direct (grain calls)");
+        Console.WriteLine("transport silos stages  m |     engine      fabric  ratio |  engine ms   fabric ms  ratio     added    | engine cpu  fabric cpu  added cpu   | stage utilisation | load");
+        foreach (var silos in s.Silos)
         {
-            await using var cluster = await InProcessBenchCluster.StartAsync(silos);
-            var info = await cluster.Factory.GetGrain<IModelRegistryGrain>("bench").Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
-            foreach (var micro in microBatches)
+            await using IBenchCluster cluster = s.Processes ? await ProcessBenchCluster.StartAsync(silos, s.SiloDll) : await InProcessBenchCluster.StartAsync(silos);
+            try
             {
-                // Transports alternate run by run, so a busy machine's slow phases fall on both.
-                var runs = transports.ToDictionary(t => t, _ => new List<(double TokensPerSecond, double StepMs, string Utilisation)>());
-                for (var r = 0; r < repeat; r++)
-                {
-                    for (var i = 0; i < transports.Length; i++)
-                    {
-                        var transport = transports[(i + r) % transports.Length];
-                        var run = await MeasureAsync(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro, Transport = transport }), prompts, parameters);
-
-                        // Right after the run: the stages keep their last 256 busy intervals only.
-                        var utilisation = new List<string>();
-                        for (var s = 0; s < info.Stages; s++)
-                        {
-                            var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, s).ToString()).Status();
-                            utilisation.Add($"{PipelineUtilisation.Of(status, run.FromTicks, run.ToTicks):P0}");
-                        }
-
-                        runs[transport].Add((run.TokensPerSecond, run.StepMs, string.Join(" / ", utilisation)));
-                    }
-                }
-
-                foreach (var transport in transports)
-                {
-                    var fabric = runs[transport].OrderBy(x => x.TokensPerSecond).ElementAt(repeat / 2);
-                    var overheadUs = (fabric.StepMs - local.StepMs) * 1000 / Math.Max(1, moeLayers);
-                    Console.WriteLine($"fabric, {silos} silo(s), {info.Stages} stages, {micro} micro-batch(es), {(transport == PipelineTransport.Streams ? "streams" : "direct calls")}: {fabric.TokensPerSecond,8:F1} tok/s ({fabric.TokensPerSecond / local.TokensPerSecond:P0} of in-process), " +
-                        $"{fabric.StepMs,7:F2} ms/decode step, {overheadUs:F0} µs added per MoE layer, stage utilisation {fabric.Utilisation}" +
-                        (repeat > 1 ? $" (median of {repeat}: {string.Join(", ", runs[transport].Select(x => x.TokensPerSecond.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} tok/s)" : ""));
-                }
+                await RunClusterAsync(s, cluster, silos, model, engine, moeLayers, prompts, parameters, local);
+            }
+            catch (Exception e) when (cluster is ProcessBenchCluster processes)
+            {
+                Console.Error.WriteLine($"{silos} silo process(es) failed: {e.GetType().Name}: {e.Message}\nlast lines of the processes:\n{processes.Tail(15)}");
+                return 1;
             }
         }
 
         return 0;
     }
 
-    private static async Task<(double TokensPerSecond, double StepMs, long FromTicks, long ToTicks)> MeasureAsync(IBatchExecutor executor, int[][] prompts, SamplingParams parameters)
+    private static async Task RunClusterAsync(Settings s, IBenchCluster cluster, int silos, string model, TransformerModel engine, int moeLayers, int[][] prompts, SamplingParams parameters, TimedExecutor local)
+    {
+        foreach (var stages in s.Stages)
+        {
+            var name = $"bench-{silos}x{stages}";
+            var clock = Stopwatch.StartNew();
+            var info = await cluster.Factory.GetGrain<IModelRegistryGrain>(name).Deploy(new DeploymentRequest { ModelPath = model, Stages = Math.Min(stages, engine.Config.NumLayers) });
+            Console.WriteLine($"  deployed {name} on {silos} {cluster.Kind} silo(s) in {clock.Elapsed.TotalSeconds:F1} s");
+            foreach (var (micro, transport) in s.MicroBatches.SelectMany(m => s.Transports.Select(t => (m, t))))
+            {
+                var fabric = new TimedExecutor(new FabricBatchExecutor(cluster.Factory, info, 0, new FabricOptions { MicroBatches = micro, Transport = transport }), s.Batch);
+                var engineRuns = new List<RunFigures>();
+                var fabricRuns = new List<RunFigures>();
+                for (var r = 0; r < s.Repeat; r++)
+                {
+                    engineRuns.Add(await MeasureAsync(local, prompts, parameters));
+                    fabricRuns.Add(await MeasureAsync(fabric, prompts, parameters));
+                }
+
+                // Stages keep their last 256 busy intervals: the last run's window is the one surely covered.
+                var utilisation = new List<string>();
+                for (var st = 0; st < info.Stages; st++)
+                {
+                    var status = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, st).ToString()).Status();
+                    utilisation.Add($"{PipelineUtilisation.Of(status, fabricRuns[^1].FromTicks, fabricRuns[^1].ToTicks):P0}");
+                }
+
+                Print(transport, !s.Processes, silos, info.Stages, micro, moeLayers, engineRuns, fabricRuns, string.Join(" / ", utilisation));
+            }
+        }
+    }
+
+    private static void Print(PipelineTransport transport, bool inProcess, int silos, int stages, int micro, int moeLayers, List<RunFigures> engineRuns, List<RunFigures> fabricRuns, string utilisation)
+    {
+        var engineTps = RunFigures.Median(engineRuns.Select(r => r.TokensPerSecond));
+        var fabricTps = RunFigures.Median(fabricRuns.Select(r => r.TokensPerSecond));
+        var engineMs = RunFigures.Median(engineRuns.SelectMany(r => r.DecodeMs));
+        var fabricMs = RunFigures.Median(fabricRuns.SelectMany(r => r.DecodeMs));
+        var addedUs = (fabricMs - engineMs) * 1000 / moeLayers;
+        var engineCpu = RunFigures.Median(engineRuns.SelectMany(r => r.DecodeCpuMs));
+        var fabricCpu = RunFigures.Median(fabricRuns.SelectMany(r => r.DecodeCpuMs));
+        // Child processes' CPU is not this process's: the CPU columns mean something with in-process silos only.
+        var cpu = inProcess ? $"{engineCpu,10:F1}  {fabricCpu,10:F1}  {(fabricCpu - engineCpu) * 1000 / moeLayers,8:F0} µs" : $"{"-",10}  {"-",10}  {"-",11}";
+        Console.WriteLine($"{(transport == PipelineTransport.Streams ? "streams" : "direct"),-9} {silos,5} {stages,6} {micro,2} | {engineTps,10:F1}  {fabricTps,10:F1}  {fabricTps / engineTps,5:P0} | {engineMs,10:F2}  {fabricMs,10:F2}  {engineMs / fabricMs,6:P0}  {addedUs,8:F0} µs | {cpu} | {utilisation} | {RunFigures.Load()}");
+    }
+
+    private static async Task<RunFigures> MeasureAsync(TimedExecutor executor, int[][] prompts, SamplingParams parameters)
     {
         await using var batcher = new ContinuousBatcher(executor, []);
-        // Warm-up: one short request so JIT and connections are in place.
-        await foreach (var _ in batcher.GenerateAsync(prompts[0], parameters with { MaxNewTokens = 2, MinNewTokens = 2 }))
+        // Warm-up: the whole batch for two tokens (a prefill and a full decode step), so JIT (in silo processes too),
+        // connections and caches are in place before the timed run.
+        var warmUp = parameters with { MaxNewTokens = 2, MinNewTokens = 2 };
+        await Task.WhenAll(prompts.Select(async p =>
         {
-        }
+            await foreach (var _ in batcher.GenerateAsync(p, warmUp))
+            {
+            }
+        }));
 
+        executor.Reset();
         var from = DateTimeOffset.UtcNow.UtcTicks;
         var clock = Stopwatch.StartNew();
-        var firstStep = batcher.Steps;
         await Task.WhenAll(prompts.Select(async p =>
         {
             await foreach (var _ in batcher.GenerateAsync(p, parameters))
@@ -115,8 +158,7 @@ internal sealed class FabricCommand : IBenchCommand
             }
         }));
         var seconds = clock.Elapsed.TotalSeconds;
-        var steps = batcher.Steps - firstStep;
-        return (prompts.Length * parameters.MaxNewTokens / seconds, seconds * 1000 / steps, from, DateTimeOffset.UtcNow.UtcTicks);
+        return new RunFigures(prompts.Length * parameters.MaxNewTokens / seconds, [.. executor.DecodeMs], [.. executor.DecodeCpuMs], from, DateTimeOffset.UtcNow.UtcTicks);
     }
 
     private static string FindRoot()
