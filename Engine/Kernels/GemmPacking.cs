@@ -182,6 +182,93 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Packs the kc × nc block of a bf16 B stored [n,k] at <paramref name="b"/>, widening every value exactly:
+    /// the packed block holds the same fp32 values <see cref="PackB"/> packs from the widened weight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackBBf16(float* dst, ushort* b, nint ldb, int kc, int nc, int nr)
+    {
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            PackBBf16Strip(dst, b + (j0 * ldb), ldb, kc, Math.Min(nr, nc - j0), nr);
+            dst += nr * kc;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBBf16Strip(float* dst, ushort* b, nint ldb, int kc, int cols, int nr)
+    {
+        int j = 0;
+        if (nr % 8 == 0 && Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 8 <= cols; j += 8)
+            {
+                Transpose8RowsBf16(dst + j, b + (j * ldb), ldb, kc, nr);
+            }
+        }
+
+        for (; j < nr; j++)
+        {
+            float* d = dst + j;
+            if (j < cols)
+            {
+                ushort* s = b + (j * ldb);
+                for (int p = 0; p < kc; p++)
+                {
+                    d[p * nr] = BitConverter.UInt32BitsToSingle((uint)s[p] << 16);
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    d[p * nr] = 0f;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose8RowsBf16(float* dst, ushort* s, nint ldb, int kc, int nr)
+    {
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            Vector256<float> r0 = Widen8(s + p);
+            Vector256<float> r1 = Widen8(s + ldb + p);
+            Vector256<float> r2 = Widen8(s + (2 * ldb) + p);
+            Vector256<float> r3 = Widen8(s + (3 * ldb) + p);
+            Vector256<float> r4 = Widen8(s + (4 * ldb) + p);
+            Vector256<float> r5 = Widen8(s + (5 * ldb) + p);
+            Vector256<float> r6 = Widen8(s + (6 * ldb) + p);
+            Vector256<float> r7 = Widen8(s + (7 * ldb) + p);
+            Transpose8x8.Run(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            float* d = dst + (p * nr);
+            r0.Store(d);
+            r1.Store(d + nr);
+            r2.Store(d + (2 * nr));
+            r3.Store(d + (3 * nr));
+            r4.Store(d + (4 * nr));
+            r5.Store(d + (5 * nr));
+            r6.Store(d + (6 * nr));
+            r7.Store(d + (7 * nr));
+        }
+
+        for (; p < kc; p++)
+        {
+            float* d = dst + (p * nr);
+            for (int j = 0; j < 8; j++)
+            {
+                d[j] = BitConverter.UInt32BitsToSingle((uint)s[(j * ldb) + p] << 16);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen8(ushort* p) =>
+        Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe()), 16).AsSingle();
+
     /// <summary>B stored [k,n]: each source row is read once, front to back, and dealt out to the strips.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBRows(float* dst, float* b, nint ldb, int kc, int nc, int nr)

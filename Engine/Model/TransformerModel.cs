@@ -50,22 +50,18 @@ public sealed class TransformerModel
     public IGemm Gemm { get; }
     public RotaryEmbedding Rope { get; }
 
-    /// <summary>Environment variable: "bf16" keeps bf16 decode copies of bf16 checkpoints' weights (see <see cref="ModelWeights.KeepBf16DecodeCopies"/>).</summary>
-    public const string DecodeWeightsVariable = "DISTINFER_DECODE_WEIGHTS";
-
     /// <summary>Loads config.json and the checkpoint of <paramref name="modelDir"/>.</summary>
-    /// <param name="bf16DecodeCopies">Keep bf16 copies of exactly-bf16 weights for decode; null reads <see cref="DecodeWeightsVariable"/>.</param>
-    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null, bool? bf16DecodeCopies = null)
+    /// <param name="storage">
+    /// How to hold the weights: by default (null, unless <see cref="WeightLoader.StorageVariable"/> says fp32) bf16
+    /// checkpoints stay bf16, half the memory of fp32 with the same results from the managed kernels.
+    /// </param>
+    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null, WeightStorage? storage = null)
     {
         var config = ModelConfigReader.Load(modelDir);
         using var source = Checkpoint.Open(modelDir);
-        var weights = WeightLoader.Load(source, config, part);
-        if (bf16DecodeCopies ?? string.Equals(Environment.GetEnvironmentVariable(DecodeWeightsVariable)?.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
-        {
-            weights.KeepBf16DecodeCopies();
-        }
-
-        return new TransformerModel(weights, gemm, precision);
+        // Other kernels than the managed ones take fp32 only, so unless bf16 was asked for they get fp32 weights.
+        var resolved = storage is null && gemm is not ManagedGemm ? WeightStorage.Float32 : WeightLoader.ResolveStorage(storage);
+        return new TransformerModel(WeightLoader.Load(source, config, part, resolved), gemm, precision);
     }
 
     public SequenceKvCache CreateCache(int initialCapacity = 64) =>
@@ -84,7 +80,7 @@ public sealed class TransformerModel
                 throw new DistInferException($"token id {id} is outside the vocabulary [0, {Config.VocabSize})");
             }
 
-            table.AsSpan(id * h, h).CopyTo(hidden.Slice(i * h, h));
+            table.CopyRow(id, hidden.Slice(i * h, h));
         }
     }
 
