@@ -1,31 +1,44 @@
-using System.Runtime.InteropServices;
+using System.Numerics;
 
 namespace DistInfer.Engine.Kernels;
 
 /// <summary>
-/// A bf16 matrix [rows, columns], row-major as a checkpoint stores it, in one pinned buffer. Products read it with
-/// fp32 accumulation, widening each value in registers (a 16-bit shift, exact), so a product with it gives the
-/// same bits as the same product with its fp32 widening: only the bytes read are halved.
+/// A bf16 matrix [rows, columns] in one pinned buffer, rows in order. Products read it with fp32 accumulation,
+/// widening each value exactly in registers, so a product with it gives the same bits as the same product with
+/// its fp32 widening: only the bytes read are halved.
 /// </summary>
+/// <remarks>
+/// Within a row, each whole block of 2·W columns (W = Vector&lt;float&gt;.Count, 8 with 256-bit vectors) stores
+/// columns i and W + i side by side as 32-bit lane i: one vector load then yields columns [0, W) by a 16-bit
+/// shift and [W, 2W) by a mask, in the order the fp32 kernels sum them. Columns past the last whole block are
+/// stored plainly.
+/// </remarks>
 public sealed class Bf16Matrix
 {
-    /// <summary>An uninitialised matrix to be filled through <see cref="Bits"/>.</summary>
+    /// <summary>A zero matrix to be filled with <see cref="SetRows"/>.</summary>
     public Bf16Matrix(int rows, int columns)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
         Rows = rows;
         Columns = columns;
+        PairedColumns = PairedFor(columns);
         // Pinned: the kernels hold raw pointers across threads, and the address never changes.
-        Data = GC.AllocateUninitializedArray<ushort>(checked(rows * columns), pinned: true);
+        Data = GC.AllocateArray<ushort>(checked(rows * columns), pinned: true);
     }
+
+    /// <summary>W, the lane count of the paired layout (0: plain rows, for vectors under 8 lanes).</summary>
+    internal static int Pairing { get; } = Vector<float>.Count >= 8 ? Vector<float>.Count : 0;
 
     public int Rows { get; }
 
+    /// <summary>Columns of a row of <paramref name="columns"/> stored in paired blocks.</summary>
+    internal static int PairedFor(int columns) => Pairing == 0 ? 0 : columns / (2 * Pairing) * 2 * Pairing;
+
     public int Columns { get; }
 
-    /// <summary>The raw bf16 bit patterns, row-major.</summary>
-    public Span<ushort> Bits => Data;
+    /// <summary>Columns [0, PairedColumns) of each row are stored in paired blocks; the rest plainly.</summary>
+    internal int PairedColumns { get; }
 
     /// <summary>Bytes held (and read by one product).</summary>
     public long Bytes => Data.LongLength * sizeof(ushort);
@@ -39,8 +52,16 @@ public sealed class Bf16Matrix
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Rows, nameof(row));
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)column, (uint)Columns, nameof(column));
-            return Widen(Data[(row * Columns) + column]);
+            return Widen(Data[(row * Columns) + Position(column)]);
         }
+    }
+
+    /// <summary>A matrix of raw bf16 bit patterns [rows, columns], row-major.</summary>
+    public static Bf16Matrix FromBits(ReadOnlySpan<ushort> bits, int rows, int columns)
+    {
+        var matrix = new Bf16Matrix(rows, columns);
+        matrix.SetRows(0, bits);
+        return matrix;
     }
 
     /// <summary>
@@ -54,32 +75,78 @@ public sealed class Bf16Matrix
             throw new ArgumentException($"{values.Length} values, not {rows}x{columns}", nameof(values));
         }
 
-        var bits = MemoryMarshal.Cast<float, uint>(values);
-        var matrix = new Bf16Matrix(rows, columns);
-        var data = matrix.Data;
-        for (var i = 0; i < bits.Length; i++)
+        var bits = new ushort[values.Length];
+        for (var i = 0; i < values.Length; i++)
         {
-            if ((bits[i] & 0xFFFF) != 0)
+            var v = BitConverter.SingleToUInt32Bits(values[i]);
+            if ((v & 0xFFFF) != 0)
             {
                 return null;
             }
 
-            data[i] = (ushort)(bits[i] >> 16);
+            bits[i] = (ushort)(v >> 16);
         }
 
-        return matrix;
+        return FromBits(bits, rows, columns);
+    }
+
+    /// <summary>Stores whole rows from <paramref name="firstRow"/> on, given as raw bf16 bits, row-major.</summary>
+    public void SetRows(int firstRow, ReadOnlySpan<ushort> bits)
+    {
+        if (bits.Length % Math.Max(Columns, 1) != 0 || firstRow < 0 || firstRow + (bits.Length / Math.Max(Columns, 1)) > Rows)
+        {
+            throw new ArgumentException($"{bits.Length} values are not whole rows of {Columns} from row {firstRow} of {Rows}", nameof(bits));
+        }
+
+        var dst = Data.AsSpan(firstRow * Columns, bits.Length);
+        for (var r = 0; r < bits.Length; r += Columns)
+        {
+            var src = bits.Slice(r, Columns);
+            var row = dst.Slice(r, Columns);
+            src[PairedColumns..].CopyTo(row[PairedColumns..]);
+            for (var c = 0; c < PairedColumns; c++)
+            {
+                row[Position(c)] = src[c];
+            }
+        }
     }
 
     /// <summary>Widens row <paramref name="row"/> into <paramref name="destination"/> (exact).</summary>
     public void WidenRow(int row, Span<float> destination)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Rows, nameof(row));
-        Checkpoints.ElementConversion.BFloat16ToSingle(Data.AsSpan(row * Columns, Columns), destination[..Columns]);
+        var src = Data.AsSpan(row * Columns, Columns);
+        destination = destination[..Columns];
+        for (var c = 0; c < Columns; c++)
+        {
+            destination[c] = Widen(src[Position(c)]);
+        }
     }
 
     /// <summary>Widens the whole matrix into <paramref name="destination"/> [rows, columns] (exact).</summary>
-    public void WidenTo(Span<float> destination) =>
-        Checkpoints.ElementConversion.BFloat16ToSingle(Data, destination[..Data.Length]);
+    public void WidenTo(Span<float> destination)
+    {
+        for (var r = 0; r < Rows; r++)
+        {
+            WidenRow(r, destination.Slice(r * Columns, Columns));
+        }
+    }
+
+    /// <summary>Where column <paramref name="column"/> lies within its row.</summary>
+    internal int Position(int column) => Position(column, PairedColumns);
+
+    /// <summary>Where column <paramref name="column"/> lies within a row whose first <paramref name="paired"/> columns are paired.</summary>
+    internal static int Position(int column, int paired)
+    {
+        if (column >= paired)
+        {
+            return column;
+        }
+
+        var w = Pairing;
+        var inBlock = column % (2 * w);
+        return column - inBlock + (2 * (inBlock % w)) + (inBlock / w);
+    }
 
     private static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 }

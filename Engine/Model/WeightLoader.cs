@@ -149,12 +149,11 @@ public static class WeightLoader
         }
 
         var matrix = new Bf16Matrix(total, cols);
-        var offset = 0;
+        var row = 0;
         for (var t = 0; t < names.Length; t++)
         {
-            var length = rows[t] * cols;
-            MemoryMarshal.Cast<byte, ushort>(s.GetBytes(names[t])).CopyTo(matrix.Bits.Slice(offset, length));
-            offset += length;
+            matrix.SetRows(row, MemoryMarshal.Cast<byte, ushort>(s.GetBytes(names[t])));
+            row += rows[t];
         }
 
         return new LinearWeight(total, cols, matrix, bias);

@@ -140,12 +140,7 @@ public sealed class SkinnyBf16Tests
         Assert.NotNull(Bf16Matrix.TryFromSingle([1f, 2f, -3.5f], 1, 3));
     }
 
-    private static Bf16Matrix Matrix(ushort[] w16, int n, int k)
-    {
-        var matrix = new Bf16Matrix(n, k);
-        w16.CopyTo(matrix.Bits);
-        return matrix;
-    }
+    private static Bf16Matrix Matrix(ushort[] w16, int n, int k) => Bf16Matrix.FromBits(w16, n, k);
 
     private static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 
