@@ -53,8 +53,12 @@ internal static unsafe class SkinnyGemm
             return;
         }
 
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => RunPart(split, t));
+        RunOnThreadPool(split, threads);
     }
+
+    /// <summary>Its own method: a lambda's captures in Dispatch would allocate on every call, pool or not.</summary>
+    private static void RunOnThreadPool(SkinnyJob split, int threads) =>
+        Parallel.For(0, split.Parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => RunPart(split, t));
 
     private static void RunRange(in SkinnyJob job, int u0, int u1)
     {

@@ -69,6 +69,6 @@ internal sealed class DecodeRun
             _next[s] = Engine.Model.Ops.ArgMax(_logits.AsSpan(s * vocab, vocab));
         }
 
-        _logits = _model.Forward(new BatchLayout(_caches, _ones), _next, allPositions: false);
+        _model.Forward(new BatchLayout(_caches, _ones), _next, allPositions: false, _logits.AsSpan());
     }
 }
