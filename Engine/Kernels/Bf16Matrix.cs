@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DistInfer.Engine.Kernels;
 
@@ -104,7 +107,22 @@ public sealed class Bf16Matrix
             var src = bits.Slice(r, Columns);
             var row = dst.Slice(r, Columns);
             src[PairedColumns..].CopyTo(row[PairedColumns..]);
-            for (var c = 0; c < PairedColumns; c++)
+            var c = 0;
+            if (Pairing == 8 && Sse2.IsSupported)
+            {
+                // Interleaving a block's two halves word by word is exactly the paired layout.
+                ref var from = ref MemoryMarshal.GetReference(src);
+                ref var to = ref MemoryMarshal.GetReference(row);
+                for (; c < PairedColumns; c += 16)
+                {
+                    var low = Vector128.LoadUnsafe(ref from, (nuint)c);
+                    var high = Vector128.LoadUnsafe(ref from, (nuint)(c + 8));
+                    Sse2.UnpackLow(low, high).StoreUnsafe(ref to, (nuint)c);
+                    Sse2.UnpackHigh(low, high).StoreUnsafe(ref to, (nuint)(c + 8));
+                }
+            }
+
+            for (; c < PairedColumns; c++)
             {
                 row[Position(c)] = src[c];
             }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace DistInfer.Engine.Kernels;
 
@@ -181,112 +180,6 @@ internal static unsafe class GemmPacking
                 d[j] = s[(j * ldb) + p];
             }
         }
-    }
-
-    /// <summary>
-    /// Packs the kc × nc block of a bf16 B stored [n,k] at <paramref name="b"/>, widening every value exactly:
-    /// the packed block holds the same fp32 values <see cref="PackB"/> packs from the widened weight.
-    /// </summary>
-    /// <remarks>
-    /// <paramref name="b"/> points at the row starts (column 0) of the block's first row; <paramref name="pc"/>
-    /// is the block's first column, a multiple of 8, so that <see cref="Bf16Matrix"/>'s paired layout can be
-    /// undone eight columns at a time.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackBBf16(float* dst, ushort* b, nint ldb, int pc, int kc, int nc, int nr)
-    {
-        int paired = Bf16Matrix.PairedFor((int)ldb);
-        for (int j0 = 0; j0 < nc; j0 += nr)
-        {
-            PackBBf16Strip(dst, b + (j0 * ldb), ldb, pc, kc, Math.Min(nr, nc - j0), nr, paired);
-            dst += nr * kc;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackBBf16Strip(float* dst, ushort* b, nint ldb, int pc, int kc, int cols, int nr, int paired)
-    {
-        int j = 0;
-        if (nr % 8 == 0 && Avx2.IsSupported && pc % 8 == 0)
-        {
-            for (; j + 8 <= cols; j += 8)
-            {
-                Transpose8RowsBf16(dst + j, b + (j * ldb), ldb, pc, kc, nr, paired);
-            }
-        }
-
-        for (; j < nr; j++)
-        {
-            float* d = dst + j;
-            if (j < cols)
-            {
-                ushort* s = b + (j * ldb);
-                for (int p = 0; p < kc; p++)
-                {
-                    d[p * nr] = BitConverter.UInt32BitsToSingle((uint)s[Bf16Matrix.Position(pc + p, paired)] << 16);
-                }
-            }
-            else
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    d[p * nr] = 0f;
-                }
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose8RowsBf16(float* dst, ushort* s, nint ldb, int pc, int kc, int nr, int paired)
-    {
-        int p = 0;
-        for (; p + 8 <= kc; p += 8)
-        {
-            int column = pc + p;
-            Vector256<float> r0 = Widen8(s, column, paired);
-            Vector256<float> r1 = Widen8(s + ldb, column, paired);
-            Vector256<float> r2 = Widen8(s + (2 * ldb), column, paired);
-            Vector256<float> r3 = Widen8(s + (3 * ldb), column, paired);
-            Vector256<float> r4 = Widen8(s + (4 * ldb), column, paired);
-            Vector256<float> r5 = Widen8(s + (5 * ldb), column, paired);
-            Vector256<float> r6 = Widen8(s + (6 * ldb), column, paired);
-            Vector256<float> r7 = Widen8(s + (7 * ldb), column, paired);
-            Transpose8x8.Run(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-            float* d = dst + (p * nr);
-            r0.Store(d);
-            r1.Store(d + nr);
-            r2.Store(d + (2 * nr));
-            r3.Store(d + (3 * nr));
-            r4.Store(d + (4 * nr));
-            r5.Store(d + (5 * nr));
-            r6.Store(d + (6 * nr));
-            r7.Store(d + (7 * nr));
-        }
-
-        for (; p < kc; p++)
-        {
-            float* d = dst + (p * nr);
-            int position = Bf16Matrix.Position(pc + p, paired);
-            for (int j = 0; j < 8; j++)
-            {
-                d[j] = BitConverter.UInt32BitsToSingle((uint)s[(j * ldb) + position] << 16);
-            }
-        }
-    }
-
-    /// <summary>Columns [column, column + 8) of a <see cref="Bf16Matrix"/> row, widened; column is a multiple of 8.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Widen8(ushort* row, int column, int paired)
-    {
-        if (column >= paired)
-        {
-            return Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(row + column), 16).AsSingle();
-        }
-
-        // Paired block of 2w columns: lane i holds columns i (low half) and w + i (high half).
-        int w = Bf16Matrix.Pairing, inBlock = column % (2 * w);
-        var lanes = Vector256.Load((uint*)(row + column - inBlock) + (inBlock % w));
-        return (inBlock < w ? Vector256.ShiftLeft(lanes, 16) : lanes & Vector256.Create(0xFFFF0000u)).AsSingle();
     }
 
     /// <summary>B stored [k,n]: each source row is read once, front to back, and dealt out to the strips.</summary>
