@@ -52,16 +52,15 @@ public sealed class TransformerModel
 
     /// <summary>Loads config.json and the checkpoint of <paramref name="modelDir"/>.</summary>
     /// <param name="storage">
-    /// How to hold the weights: by default (null, unless <see cref="WeightLoader.StorageVariable"/> says fp32) bf16
-    /// checkpoints stay bf16, half the memory of fp32 with the same results from the managed kernels.
+    /// How to hold the weights: by default (null, unless <see cref="WeightLoader.StorageVariable"/> says otherwise)
+    /// bf16 checkpoints stay bf16 with the managed kernels, half the memory of fp32 with the same results; other
+    /// kernels get fp32 (see <see cref="WeightLoader.ResolveStorage"/>).
     /// </param>
     public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null, WeightStorage? storage = null)
     {
         var config = ModelConfigReader.Load(modelDir);
         using var source = Checkpoint.Open(modelDir);
-        // Other kernels than the managed ones take fp32 only, so unless bf16 was asked for they get fp32 weights.
-        var resolved = storage is null && gemm is not ManagedGemm ? WeightStorage.Float32 : WeightLoader.ResolveStorage(storage);
-        return new TransformerModel(WeightLoader.Load(source, config, part, resolved), gemm, precision);
+        return new TransformerModel(WeightLoader.Load(source, config, part, WeightLoader.ResolveStorage(storage, gemm)), gemm, precision);
     }
 
     public SequenceKvCache CreateCache(int initialCapacity = 64) =>

@@ -17,8 +17,12 @@ public static class WeightLoader
     /// <summary>Environment variable read when no storage is given: "fp32" widens everything to fp32.</summary>
     public const string StorageVariable = "DISTINFER_WEIGHTS";
 
-    /// <summary><paramref name="requested"/>, or when null what <see cref="StorageVariable"/> asks for (default <see cref="WeightStorage.Checkpoint"/>).</summary>
-    public static WeightStorage ResolveStorage(WeightStorage? requested)
+    /// <summary>
+    /// <paramref name="requested"/>, or when null what <see cref="StorageVariable"/> asks for; unset, bf16 stays bf16
+    /// when <paramref name="gemm"/> (default <see cref="Gemm.Default"/>) is the managed kernels, which read it
+    /// directly, and is widened to fp32 for any other kernels, which take fp32 only.
+    /// </summary>
+    public static WeightStorage ResolveStorage(WeightStorage? requested, IGemm? gemm = null)
     {
         if (requested is { } given)
         {
@@ -28,7 +32,8 @@ public static class WeightLoader
         var value = Environment.GetEnvironmentVariable(StorageVariable)?.Trim();
         return value?.ToLowerInvariant() switch
         {
-            null or "" or "bf16" or "checkpoint" => WeightStorage.Checkpoint,
+            null or "" => (gemm ?? Gemm.Default) is ManagedGemm ? WeightStorage.Checkpoint : WeightStorage.Float32,
+            "bf16" or "checkpoint" => WeightStorage.Checkpoint,
             "fp32" or "f32" => WeightStorage.Float32,
             _ => throw new DistInferException($"{StorageVariable}='{value}' is not a weight storage; use 'bf16' (the checkpoint's, default) or 'fp32'"),
         };

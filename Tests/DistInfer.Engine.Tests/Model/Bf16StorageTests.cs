@@ -63,6 +63,16 @@ public sealed class Bf16StorageTests : IDisposable
         Assert.All(model.Weights.LinearLayers(), w => Assert.NotNull(w.Weight));
     }
 
+    [Fact]
+    public void ResolveStorage_NoRequestNoVariable_Bf16OnlyForManagedKernels()
+    {
+        Assert.Null(Environment.GetEnvironmentVariable(WeightLoader.StorageVariable));
+        Assert.Equal(WeightStorage.Checkpoint, WeightLoader.ResolveStorage(null, Gemm.Managed));
+        Assert.Equal(WeightStorage.Float32, WeightLoader.ResolveStorage(null, ReferenceGemm.Instance));
+        Assert.Equal(WeightStorage.Float32, WeightLoader.ResolveStorage(WeightStorage.Float32, Gemm.Managed));
+        Assert.Equal(WeightStorage.Checkpoint, WeightLoader.ResolveStorage(WeightStorage.Checkpoint, ReferenceGemm.Instance));
+    }
+
     /// <summary>Logits of the prompt (every position) then of two decode steps, and every router logit, in order.</summary>
     private static List<float[]> Run(TransformerModel model, int[] prompt)
     {
