@@ -66,18 +66,31 @@ internal static unsafe class GemmPackingBf16
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8RowsBf16(float* dst, ushort* s, nint ldb, int pc, int kc, int nr, int paired)
     {
-        int p = 0;
+        int p = 0, w = Bf16Matrix.Pairing;
+        var highMask = Vector256.Create(0xFFFF0000u);
         for (; p + 8 <= kc; p += 8)
         {
-            int column = pc + p;
-            Vector256<float> r0 = Widen8(s, column, paired);
-            Vector256<float> r1 = Widen8(s + ldb, column, paired);
-            Vector256<float> r2 = Widen8(s + (2 * ldb), column, paired);
-            Vector256<float> r3 = Widen8(s + (3 * ldb), column, paired);
-            Vector256<float> r4 = Widen8(s + (4 * ldb), column, paired);
-            Vector256<float> r5 = Widen8(s + (5 * ldb), column, paired);
-            Vector256<float> r6 = Widen8(s + (6 * ldb), column, paired);
-            Vector256<float> r7 = Widen8(s + (7 * ldb), column, paired);
+            // Where the eight columns lie is the same in every row: worked out once per k step, not per row.
+            int column = pc + p, offset = column;
+            var plain = column >= paired;
+            var high = false;
+            if (!plain)
+            {
+                // Paired block of 2w columns: lane i holds columns i (low half) and w + i (high half).
+                int inBlock = column % (2 * w);
+                high = inBlock >= w;
+                offset = column - inBlock + (2 * (inBlock % w));
+            }
+
+            ushort* q = s + offset;
+            Vector256<float> r0 = Widen8(q, plain, high, highMask);
+            Vector256<float> r1 = Widen8(q + ldb, plain, high, highMask);
+            Vector256<float> r2 = Widen8(q + (2 * ldb), plain, high, highMask);
+            Vector256<float> r3 = Widen8(q + (3 * ldb), plain, high, highMask);
+            Vector256<float> r4 = Widen8(q + (4 * ldb), plain, high, highMask);
+            Vector256<float> r5 = Widen8(q + (5 * ldb), plain, high, highMask);
+            Vector256<float> r6 = Widen8(q + (6 * ldb), plain, high, highMask);
+            Vector256<float> r7 = Widen8(q + (7 * ldb), plain, high, highMask);
             Transpose8x8.Run(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
             float* d = dst + (p * nr);
             r0.Store(d);
@@ -101,18 +114,16 @@ internal static unsafe class GemmPackingBf16
         }
     }
 
-    /// <summary>Columns [column, column + 8) of a <see cref="Bf16Matrix"/> row, widened; column is a multiple of 8.</summary>
+    /// <summary>Eight widened columns at <paramref name="q"/>: plain bf16, or the low or high halves of eight paired lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Widen8(ushort* row, int column, int paired)
+    private static Vector256<float> Widen8(ushort* q, bool plain, bool high, Vector256<uint> highMask)
     {
-        if (column >= paired)
+        if (plain)
         {
-            return Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(row + column), 16).AsSingle();
+            return Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(q), 16).AsSingle();
         }
 
-        // Paired block of 2w columns: lane i holds columns i (low half) and w + i (high half).
-        int w = Bf16Matrix.Pairing, inBlock = column % (2 * w);
-        var lanes = Vector256.Load((uint*)(row + column - inBlock) + (inBlock % w));
-        return (inBlock < w ? Vector256.ShiftLeft(lanes, 16) : lanes & Vector256.Create(0xFFFF0000u)).AsSingle();
+        var lanes = Vector256.Load((uint*)q);
+        return (high ? lanes & highMask : Vector256.ShiftLeft(lanes, 16)).AsSingle();
     }
 }
