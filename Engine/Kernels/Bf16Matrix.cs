@@ -14,7 +14,9 @@ namespace DistInfer.Engine.Kernels;
 /// Within a row, each whole block of 2·W columns (W = Vector&lt;float&gt;.Count, 8 with 256-bit vectors) stores
 /// columns i and W + i side by side as 32-bit lane i: one vector load then yields columns [0, W) by a 16-bit
 /// shift and [W, 2W) by a mask, in the order the fp32 kernels sum them. Columns past the last whole block are
-/// stored plainly.
+/// stored plainly. Rows go in groups of four, block by block, so the four-row dots of decode read one
+/// sequential stream (rows of their own, 2 KB apart, defeated the hardware prefetcher: half the bytes of fp32
+/// took nearly as long).
 /// </remarks>
 public sealed class Bf16Matrix
 {
@@ -27,8 +29,11 @@ public sealed class Bf16Matrix
         Columns = columns;
         PairedColumns = PairedFor(columns);
         // Pinned: the kernels hold raw pointers across threads, and the address never changes.
-        Data = GC.AllocateArray<ushort>(checked(rows * columns), pinned: true);
+        Data = GC.AllocateArray<ushort>(checked((rows + GroupRows - 1) / GroupRows * GroupRows * columns), pinned: true);
     }
+
+    /// <summary>Rows interleaved block by block, so a four-row dot reads one sequential stream.</summary>
+    internal const int GroupRows = 4;
 
     /// <summary>W, the lane count of the paired layout (0: plain rows, for vectors under 8 lanes).</summary>
     internal static int Pairing { get; } = Vector<float>.Count >= 8 ? Vector<float>.Count : 0;
@@ -55,7 +60,7 @@ public sealed class Bf16Matrix
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Rows, nameof(row));
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)column, (uint)Columns, nameof(column));
-            return Widen(Data[(row * Columns) + Position(column)]);
+            return Widen(Data[Index(row, column, Columns)]);
         }
     }
 
@@ -101,30 +106,29 @@ public sealed class Bf16Matrix
             throw new ArgumentException($"{bits.Length} values are not whole rows of {Columns} from row {firstRow} of {Rows}", nameof(bits));
         }
 
-        var dst = Data.AsSpan(firstRow * Columns, bits.Length);
-        for (var r = 0; r < bits.Length; r += Columns)
+        for (var r = 0; r < bits.Length / Math.Max(Columns, 1); r++)
         {
-            var src = bits.Slice(r, Columns);
-            var row = dst.Slice(r, Columns);
-            src[PairedColumns..].CopyTo(row[PairedColumns..]);
+            var src = bits.Slice(r * Columns, Columns);
+            var row = firstRow + r;
+            src[PairedColumns..].CopyTo(Data.AsSpan((int)(TailStart(row, Columns) + PairedColumns), Columns - PairedColumns));
             var c = 0;
-            if (Pairing == 8 && Sse2.IsSupported)
+            if (Pairing == 8 && Sse2.IsSupported && PairedColumns > 0)
             {
                 // Interleaving a block's two halves word by word is exactly the paired layout.
                 ref var from = ref MemoryMarshal.GetReference(src);
-                ref var to = ref MemoryMarshal.GetReference(row);
+                ref var to = ref Data[(int)PairedStart(row, Columns)];
                 for (; c < PairedColumns; c += 16)
                 {
                     var low = Vector128.LoadUnsafe(ref from, (nuint)c);
                     var high = Vector128.LoadUnsafe(ref from, (nuint)(c + 8));
-                    Sse2.UnpackLow(low, high).StoreUnsafe(ref to, (nuint)c);
-                    Sse2.UnpackHigh(low, high).StoreUnsafe(ref to, (nuint)(c + 8));
+                    Sse2.UnpackLow(low, high).StoreUnsafe(ref to, (nuint)(GroupRows * c));
+                    Sse2.UnpackHigh(low, high).StoreUnsafe(ref to, (nuint)((GroupRows * c) + 8));
                 }
             }
 
             for (; c < PairedColumns; c++)
             {
-                row[Position(c)] = src[c];
+                Data[Index(row, c, Columns)] = src[c];
             }
         }
     }
@@ -133,11 +137,10 @@ public sealed class Bf16Matrix
     public void WidenRow(int row, Span<float> destination)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)Rows, nameof(row));
-        var src = Data.AsSpan(row * Columns, Columns);
         destination = destination[..Columns];
         for (var c = 0; c < Columns; c++)
         {
-            destination[c] = Widen(src[Position(c)]);
+            destination[c] = Widen(Data[Index(row, c, Columns)]);
         }
     }
 
@@ -150,20 +153,32 @@ public sealed class Bf16Matrix
         }
     }
 
-    /// <summary>Where column <paramref name="column"/> lies within its row.</summary>
-    internal int Position(int column) => Position(column, PairedColumns);
+    /// <summary>
+    /// Where row <paramref name="row"/>'s paired columns start: groups of four rows, each a run of 2W-column
+    /// blocks holding the four rows' block in turn (4·2W values), then the four rows' plain columns.
+    /// </summary>
+    internal static long PairedStart(int row, int columns) =>
+        ((long)(row / GroupRows) * GroupRows * columns) + ((row % GroupRows) * 2 * Pairing);
 
-    /// <summary>Where column <paramref name="column"/> lies within a row whose first <paramref name="paired"/> columns are paired.</summary>
-    internal static int Position(int column, int paired)
+    /// <summary>Offset such that row <paramref name="row"/>'s plain column c (c ≥ paired) lies at it + c.</summary>
+    internal static long TailStart(int row, int columns)
     {
+        var paired = PairedFor(columns);
+        return ((long)(row / GroupRows) * GroupRows * columns) + (GroupRows * paired) + ((row % GroupRows) * (long)(columns - paired)) - paired;
+    }
+
+    /// <summary>Where [row, column] lies in the data.</summary>
+    internal static int Index(int row, int column, int columns)
+    {
+        var paired = PairedFor(columns);
         if (column >= paired)
         {
-            return column;
+            return (int)(TailStart(row, columns) + column);
         }
 
         var w = Pairing;
         var inBlock = column % (2 * w);
-        return column - inBlock + (2 * (inBlock % w)) + (inBlock / w);
+        return (int)(PairedStart(row, columns) + (GroupRows * (column - inBlock)) + (2 * (inBlock % w)) + (inBlock / w));
     }
 
     private static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);

@@ -116,7 +116,7 @@ internal static unsafe class BlockedGemm<TKernel>
                         if (op.B16 != null)
                         {
                             // Widened exactly while packing: the micro-kernel then sees the fp32 weight's bits.
-                            GemmPackingBf16.PackBBf16(bp, op.B16 + (jc * op.Ldb), op.Ldb, pc, kc, nc, nr);
+                            GemmPackingBf16.PackBBf16(bp, op.B16, op.K, jc, pc, kc, nc, nr);
                         }
                         else
                         {

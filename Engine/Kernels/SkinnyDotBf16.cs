@@ -22,17 +22,16 @@ internal static unsafe class SkinnyDotBf16
         var a = op.A + (i0 * op.Lda);
         var c = op.C + (i0 * op.Ldc);
         var k = op.K;
-        var ldb = op.Ldb;
+        var b = op.B16;
         if (rows == 1)
         {
             for (var j = j0; j < j1; j += 4)
             {
                 // Past the end, repeat the last row: the extra dots are computed and discarded.
-                var b0 = op.B16 + (j * ldb);
-                var b1 = op.B16 + (Math.Min(j + 1, j1 - 1) * ldb);
-                var b2 = op.B16 + (Math.Min(j + 2, j1 - 1) * ldb);
-                var b3 = op.B16 + (Math.Min(j + 3, j1 - 1) * ldb);
-                Dot1x4(a, b0, b1, b2, b3, k, out var d0, out var d1, out var d2, out var d3);
+                int r1 = Math.Min(j + 1, j1 - 1), r2 = Math.Min(j + 2, j1 - 1), r3 = Math.Min(j + 3, j1 - 1);
+                Dot1x4(a, b + Bf16Matrix.PairedStart(j, k), b + Bf16Matrix.PairedStart(r1, k), b + Bf16Matrix.PairedStart(r2, k), b + Bf16Matrix.PairedStart(r3, k),
+                    b + Bf16Matrix.TailStart(j, k), b + Bf16Matrix.TailStart(r1, k), b + Bf16Matrix.TailStart(r2, k), b + Bf16Matrix.TailStart(r3, k),
+                    k, out var d0, out var d1, out var d2, out var d3);
                 SkinnyDot.Store1x4(c + j, Math.Min(4, j1 - j), d0, d1, d2, d3, op.Accumulate);
             }
 
@@ -43,9 +42,8 @@ internal static unsafe class SkinnyDotBf16
         var d = stackalloc float[8];
         for (var j = j0; j < j1; j += 2)
         {
-            var b0 = op.B16 + (j * ldb);
-            var b1 = op.B16 + (Math.Min(j + 1, j1 - 1) * ldb);
-            Dot4x2(a0, a1, a2, a3, b0, b1, k, d);
+            var r1 = Math.Min(j + 1, j1 - 1);
+            Dot4x2(a0, a1, a2, a3, b + Bf16Matrix.PairedStart(j, k), b + Bf16Matrix.PairedStart(r1, k), b + Bf16Matrix.TailStart(j, k), b + Bf16Matrix.TailStart(r1, k), k, d);
             SkinnyDot.Store4x2(c + j, op.Ldc, rows, Math.Min(2, j1 - j), d, op.Accumulate);
         }
     }
@@ -85,7 +83,7 @@ internal static unsafe class SkinnyDotBf16
     private static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot1x4(float* a, ushort* b0, ushort* b1, ushort* b2, ushort* b3, int k,
+    private static void Dot1x4(float* a, ushort* b0, ushort* b1, ushort* b2, ushort* b3, ushort* t0, ushort* t1, ushort* t2, ushort* t3, int k,
         out float d0, out float d1, out float d2, out float d3)
     {
         var p = 0;
@@ -96,16 +94,16 @@ internal static unsafe class SkinnyDotBf16
         for (; p < paired; p += 2 * w)
         {
             Vector<float> lo = Vector.Load(a + p), hi = Vector.Load(a + p + w);
-            var q = Vector.Load((uint*)(b0 + p));
+            var q = Vector.Load((uint*)(b0 + (Bf16Matrix.GroupRows * p)));
             s0 = Vector.MultiplyAddEstimate(lo, Low(q), s0);
             s0 = Vector.MultiplyAddEstimate(hi, High(q, mask), s0);
-            q = Vector.Load((uint*)(b1 + p));
+            q = Vector.Load((uint*)(b1 + (Bf16Matrix.GroupRows * p)));
             s1 = Vector.MultiplyAddEstimate(lo, Low(q), s1);
             s1 = Vector.MultiplyAddEstimate(hi, High(q, mask), s1);
-            q = Vector.Load((uint*)(b2 + p));
+            q = Vector.Load((uint*)(b2 + (Bf16Matrix.GroupRows * p)));
             s2 = Vector.MultiplyAddEstimate(lo, Low(q), s2);
             s2 = Vector.MultiplyAddEstimate(hi, High(q, mask), s2);
-            q = Vector.Load((uint*)(b3 + p));
+            q = Vector.Load((uint*)(b3 + (Bf16Matrix.GroupRows * p)));
             s3 = Vector.MultiplyAddEstimate(lo, Low(q), s3);
             s3 = Vector.MultiplyAddEstimate(hi, High(q, mask), s3);
         }
@@ -113,10 +111,10 @@ internal static unsafe class SkinnyDotBf16
         for (; p + w <= k; p += w)
         {
             var av = Vector.Load(a + p);
-            s0 = Vector.MultiplyAddEstimate(av, Load(b0 + p), s0);
-            s1 = Vector.MultiplyAddEstimate(av, Load(b1 + p), s1);
-            s2 = Vector.MultiplyAddEstimate(av, Load(b2 + p), s2);
-            s3 = Vector.MultiplyAddEstimate(av, Load(b3 + p), s3);
+            s0 = Vector.MultiplyAddEstimate(av, Load(t0 + p), s0);
+            s1 = Vector.MultiplyAddEstimate(av, Load(t1 + p), s1);
+            s2 = Vector.MultiplyAddEstimate(av, Load(t2 + p), s2);
+            s3 = Vector.MultiplyAddEstimate(av, Load(t3 + p), s3);
         }
 
         d0 = Vector.Sum(s0);
@@ -126,16 +124,16 @@ internal static unsafe class SkinnyDotBf16
 
         for (; p < k; p++)
         {
-            d0 += a[p] * Widen(b0[p]);
-            d1 += a[p] * Widen(b1[p]);
-            d2 += a[p] * Widen(b2[p]);
-            d3 += a[p] * Widen(b3[p]);
+            d0 += a[p] * Widen(t0[p]);
+            d1 += a[p] * Widen(t1[p]);
+            d2 += a[p] * Widen(t2[p]);
+            d3 += a[p] * Widen(t3[p]);
         }
     }
 
     /// <summary>Dots of four A rows with two B rows into d[2i + j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x2(float* a0, float* a1, float* a2, float* a3, ushort* b0, ushort* b1, int k, float* d)
+    private static void Dot4x2(float* a0, float* a1, float* a2, float* a3, ushort* b0, ushort* b1, ushort* t0, ushort* t1, int k, float* d)
     {
         var w = Vector<float>.Count;
         var p = 0;
@@ -146,8 +144,8 @@ internal static unsafe class SkinnyDotBf16
         for (; p < paired; p += 2 * w)
         {
             // Columns [p, p + w) for every A row, then [p + w, p + 2w): the fp32 kernel's order.
-            var q0 = Vector.Load((uint*)(b0 + p));
-            var q1 = Vector.Load((uint*)(b1 + p));
+            var q0 = Vector.Load((uint*)(b0 + (Bf16Matrix.GroupRows * p)));
+            var q1 = Vector.Load((uint*)(b1 + (Bf16Matrix.GroupRows * p)));
             Vector<float> v0 = Low(q0), v1 = Low(q1);
             var av = Vector.Load(a0 + p);
             s00 = Vector.MultiplyAddEstimate(av, v0, s00);
@@ -179,8 +177,8 @@ internal static unsafe class SkinnyDotBf16
 
         for (; p + w <= k; p += w)
         {
-            var v0 = Load(b0 + p);
-            var v1 = Load(b1 + p);
+            var v0 = Load(t0 + p);
+            var v1 = Load(t1 + p);
             var av = Vector.Load(a0 + p);
             s00 = Vector.MultiplyAddEstimate(av, v0, s00);
             s01 = Vector.MultiplyAddEstimate(av, v1, s01);
@@ -205,7 +203,7 @@ internal static unsafe class SkinnyDotBf16
         d[7] = Vector.Sum(s31);
         for (; p < k; p++)
         {
-            float w0 = Widen(b0[p]), w1 = Widen(b1[p]);
+            float w0 = Widen(t0[p]), w1 = Widen(t1[p]);
             d[0] += a0[p] * w0;
             d[1] += a0[p] * w1;
             d[2] += a1[p] * w0;
