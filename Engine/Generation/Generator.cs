@@ -28,6 +28,7 @@ public sealed class Generator(TransformerModel model)
 
         var count = prompts.Count;
         var caches = new SequenceKvCache[count];
+        float[]? logits = null; // one buffer for every step: at most one row per sequence
         var samplers = new Sampler[count];
         var generated = new List<int>[count];
         var finish = new FinishReason?[count];
@@ -66,8 +67,9 @@ public sealed class Generator(TransformerModel model)
             var mask = prefill && padTokenId is { } pad && ids.Contains(pad) ? Array.ConvertAll(ids, id => id == pad) : null;
             prefill = false;
             var layout = new BatchLayout(active.Select(s => caches[s]).ToArray(), step.Select(t => t.Length).ToArray(), mask);
-            var logits = Model.Forward(layout, ids, allPositions: false);
             var vocab = Model.Config.VocabSize;
+            logits ??= new float[(long)count * vocab];
+            Model.Forward(layout, ids, allPositions: false, logits.AsSpan());
             var next = new List<int>(active.Count);
             var nextStep = new List<int[]>(active.Count);
             for (var i = 0; i < active.Count; i++)

@@ -113,8 +113,16 @@ internal static unsafe class BlockedGemm<TKernel>
                     for (int jc = n0; jc < n1; jc += Nc)
                     {
                         int nc = Math.Min(Nc, n1 - jc);
-                        float* bBlock = op.TransposeB ? op.B + (jc * op.Ldb) + pc : op.B + (pc * op.Ldb) + jc;
-                        GemmPacking.PackB(bp, bBlock, op.Ldb, op.TransposeB, kc, nc, nr);
+                        if (op.B16 != null)
+                        {
+                            // Widened exactly while packing: the micro-kernel then sees the fp32 weight's bits.
+                            GemmPackingBf16.PackBBf16(bp, op.B16, op.K, jc, pc, kc, nc, nr);
+                        }
+                        else
+                        {
+                            float* bBlock = op.TransposeB ? op.B + (jc * op.Ldb) + pc : op.B + (pc * op.Ldb) + jc;
+                            GemmPacking.PackB(bp, bBlock, op.Ldb, op.TransposeB, kc, nc, nr);
+                        }
                         for (int ic = m0; ic < m1; ic += Mc)
                         {
                             int mc = Math.Min(Mc, m1 - ic);

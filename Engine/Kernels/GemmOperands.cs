@@ -18,6 +18,13 @@ internal readonly unsafe struct GemmOperands
         Accumulate = accumulate;
     }
 
+    /// <summary>A linear layer's product with a bf16 weight <paramref name="b16"/> stored [n,k] (B is unused).</summary>
+    public GemmOperands(int m, int n, int k, float* a, nint lda, ushort* b16, float* c, nint ldc, bool accumulate)
+        : this(true, m, n, k, a, lda, null, k, c, ldc, accumulate)
+    {
+        B16 = b16;
+    }
+
     public bool TransposeB { get; }
 
     public int M { get; }
@@ -33,6 +40,9 @@ internal readonly unsafe struct GemmOperands
     public float* B { get; }
 
     public nint Ldb { get; }
+
+    /// <summary>B as bf16 [n,k] (then <see cref="B"/> is null), widened exactly wherever it is read.</summary>
+    public ushort* B16 { get; }
 
     public float* C { get; }
 

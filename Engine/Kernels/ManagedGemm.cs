@@ -69,48 +69,52 @@ public sealed class ManagedGemm : IGemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            var op = new GemmOperands(transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
-            if (m <= SkinnyMaxRows)
-            {
-                SkinnyGemm.Run(op, Math.Min(MaxThreads, SkinnyThreads));
-                return;
-            }
-
-            switch (Kernel)
-            {
-                case ManagedGemmKernel.Vector512:
-                    BlockedGemm<MicroKernel6x32>.Run(op, MaxThreads);
-                    break;
-                case ManagedGemmKernel.Vector256:
-                    BlockedGemm<MicroKernel6x16>.Run(op, MaxThreads);
-                    break;
-                default:
-                    BlockedGemm<MicroKernel6x8>.Run(op, MaxThreads);
-                    break;
-            }
+            Run(new GemmOperands(transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate));
         }
     }
 
     /// <summary>
     /// The linear layer with a bf16 weight: y[rows, Out] (+)= x[rows, In] · weightᵀ, the weight [Out, In] as
-    /// <see cref="Bf16Panels"/>. It is streamed once as bf16 (half the bytes of fp32) whatever the rows, and
-    /// widened exactly in registers, so the result is the fp32 product with the widened weight up to summation
-    /// order. Meant for decode-sized products: the arithmetic is not blocked for many rows.
+    /// <see cref="Bf16Matrix"/>. The same kernels as <see cref="Sgemm"/> run, reading the weight as bf16 (half the
+    /// bytes) and widening it exactly in registers or while packing, so the result is bit for bit that of
+    /// <see cref="Sgemm"/> with the widened weight, for any number of rows.
     /// </summary>
-    public unsafe void LinearBf16(ReadOnlySpan<float> x, Bf16Panels weight, Span<float> y, int rows, bool accumulate = false)
+    public unsafe void LinearBf16(ReadOnlySpan<float> x, Bf16Matrix weight, Span<float> y, int rows, bool accumulate = false)
     {
         ArgumentNullException.ThrowIfNull(weight);
         int n = weight.Rows, k = weight.Columns;
-        if (GemmArgs.ValidateAndHandleEmpty(true, rows, n, k, x.Length, k, n * k, k, y, n, accumulate))
+        if (GemmArgs.ValidateAndHandleEmpty(true, rows, n, k, x.Length, k, weight.Data.Length, k, y, n, accumulate))
         {
             return;
         }
 
         fixed (float* pa = x)
+        fixed (ushort* pb = weight.Data)
         fixed (float* pc = y)
         {
-            var op = new GemmOperands(true, rows, n, k, pa, k, null, k, pc, n, accumulate);
-            SkinnyGemm.RunBf16(op, weight, Math.Min(MaxThreads, SkinnyThreads));
+            Run(new GemmOperands(rows, n, k, pa, k, pb, pc, n, accumulate));
+        }
+    }
+
+    private void Run(in GemmOperands op)
+    {
+        if (op.M <= SkinnyMaxRows)
+        {
+            SkinnyGemm.Run(op, Math.Min(MaxThreads, SkinnyThreads));
+            return;
+        }
+
+        switch (Kernel)
+        {
+            case ManagedGemmKernel.Vector512:
+                BlockedGemm<MicroKernel6x32>.Run(op, MaxThreads);
+                break;
+            case ManagedGemmKernel.Vector256:
+                BlockedGemm<MicroKernel6x16>.Run(op, MaxThreads);
+                break;
+            default:
+                BlockedGemm<MicroKernel6x8>.Run(op, MaxThreads);
+                break;
         }
     }
 

@@ -1,107 +1,217 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DistInfer.Engine.Kernels;
 
 /// <summary>
-/// Skinny products against <see cref="Bf16Panels"/>: the weight is read as bf16 (half the bytes of fp32) in its
-/// memory order and widened in registers by a shift and a mask, both exact; accumulation is fp32 FMA, as for
-/// fp32 weights. Each group of four weight rows is read from memory once and, when A has several rows, from
-/// L1/L2 for the others.
+/// <see cref="SkinnyDot"/> with B as a <see cref="Bf16Matrix"/> (<see cref="GemmOperands.B16"/>): the same
+/// vector width, the same accumulators and the same summation order, each B vector widened exactly in registers
+/// before its FMA. The results are therefore bit for bit those of the fp32 kernel on the widened weight, while B
+/// streams half the bytes. In the paired blocks one load gives two vectors (a shift and a mask), which keeps
+/// the instructions per byte low enough to stay memory-bound.
 /// </summary>
 internal static unsafe class SkinnyDotBf16
 {
     private const uint HighHalf = 0xFFFF0000u;
 
-    /// <summary>C[:, 4·g0 .. 4·g1) for every A row; A rows are zero-padded to the panels' padded width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void DotGroups(in GemmOperands op, ushort* panels, int paddedK, float* aPadded, int g0, int g1)
+    public static void DotRange(in GemmOperands op, int i0, int rows, int j0, int j1)
     {
-        var blocks = paddedK / Bf16Panels.BlockColumns;
-        var d = stackalloc float[Bf16Panels.GroupRows];
-        for (var g = g0; g < g1; g++)
+        var a = op.A + (i0 * op.Lda);
+        var c = op.C + (i0 * op.Ldc);
+        var k = op.K;
+        var b = op.B16;
+        if (rows == 1)
         {
-            var group = panels + ((long)g * Bf16Panels.GroupRows * paddedK);
-            var j = g * Bf16Panels.GroupRows;
-            var count = Math.Min(Bf16Panels.GroupRows, op.N - j);
-            for (var i = 0; i < op.M; i++)
+            for (var j = j0; j < j1; j += 4)
             {
-                if (Vector512.IsHardwareAccelerated)
-                {
-                    Dot512(aPadded + ((long)i * paddedK), group, blocks, d);
-                }
-                else
-                {
-                    Dot256(aPadded + ((long)i * paddedK), group, blocks, d);
-                }
-
-                SkinnyDot.Store1x4(op.C + (i * op.Ldc) + j, count, d[0], d[1], d[2], d[3], op.Accumulate);
+                // Past the end, repeat the last row: the extra dots are computed and discarded.
+                int r1 = Math.Min(j + 1, j1 - 1), r2 = Math.Min(j + 2, j1 - 1), r3 = Math.Min(j + 3, j1 - 1);
+                Dot1x4(a, b + Bf16Matrix.PairedStart(j, k), b + Bf16Matrix.PairedStart(r1, k), b + Bf16Matrix.PairedStart(r2, k), b + Bf16Matrix.PairedStart(r3, k),
+                    b + Bf16Matrix.TailStart(j, k), b + Bf16Matrix.TailStart(r1, k), b + Bf16Matrix.TailStart(r2, k), b + Bf16Matrix.TailStart(r3, k),
+                    k, out var d0, out var d1, out var d2, out var d3);
+                SkinnyDot.Store1x4(c + j, Math.Min(4, j1 - j), d0, d1, d2, d3, op.Accumulate);
             }
-        }
-    }
 
-    /// <summary>Four dots of one A row with one group, 64-byte loads: per block, row r's lane i is columns i and 16 + i.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot512(float* a, ushort* q, int blocks, float* d)
-    {
-        var mask = Vector512.Create(HighHalf);
-        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
-        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default;
-        for (var b = 0; b < blocks; b++, q += 128, a += 32)
+            return;
+        }
+
+        float* a0 = a, a1 = a + op.Lda, a2 = a + (Math.Min(2, rows - 1) * op.Lda), a3 = a + (Math.Min(3, rows - 1) * op.Lda);
+        var d = stackalloc float[8];
+        for (var j = j0; j < j1; j += 2)
         {
-            var lo = Vector512.Load(a);
-            var hi = Vector512.Load(a + 16);
-            var w = Vector512.Load((uint*)q);
-            e0 = Vector512.FusedMultiplyAdd(lo, (w << 16).AsSingle(), e0);
-            o0 = Vector512.FusedMultiplyAdd(hi, (w & mask).AsSingle(), o0);
-            w = Vector512.Load((uint*)(q + 32));
-            e1 = Vector512.FusedMultiplyAdd(lo, (w << 16).AsSingle(), e1);
-            o1 = Vector512.FusedMultiplyAdd(hi, (w & mask).AsSingle(), o1);
-            w = Vector512.Load((uint*)(q + 64));
-            e2 = Vector512.FusedMultiplyAdd(lo, (w << 16).AsSingle(), e2);
-            o2 = Vector512.FusedMultiplyAdd(hi, (w & mask).AsSingle(), o2);
-            w = Vector512.Load((uint*)(q + 96));
-            e3 = Vector512.FusedMultiplyAdd(lo, (w << 16).AsSingle(), e3);
-            o3 = Vector512.FusedMultiplyAdd(hi, (w & mask).AsSingle(), o3);
+            var r1 = Math.Min(j + 1, j1 - 1);
+            Dot4x2(a0, a1, a2, a3, b + Bf16Matrix.PairedStart(j, k), b + Bf16Matrix.PairedStart(r1, k), b + Bf16Matrix.TailStart(j, k), b + Bf16Matrix.TailStart(r1, k), k, d);
+            SkinnyDot.Store4x2(c + j, op.Ldc, rows, Math.Min(2, j1 - j), d, op.Accumulate);
         }
-
-        d[0] = Vector512.Sum(e0 + o0);
-        d[1] = Vector512.Sum(e1 + o1);
-        d[2] = Vector512.Sum(e2 + o2);
-        d[3] = Vector512.Sum(e3 + o3);
     }
 
-    /// <summary>The same with 32-byte loads: a row's block is two loads, lanes 0-7 then 8-15.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot256(float* a, ushort* q, int blocks, float* d)
+    /// <summary>Vector&lt;float&gt;.Count bf16 values at <paramref name="p"/>, widened to fp32 in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> Load(ushort* p)
     {
-        var mask = Vector256.Create(HighHalf);
-        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (var b = 0; b < blocks; b++, q += 128, a += 32)
+        // The pointer forms fold the load into the zero-extend (vpmovzxwd ymm, m128): two instructions per vector.
+        if (Vector<float>.Count == Vector256<float>.Count && Avx2.IsSupported)
         {
-            Vector256<float> lo0 = Vector256.Load(a), lo1 = Vector256.Load(a + 8);
-            Vector256<float> hi0 = Vector256.Load(a + 16), hi1 = Vector256.Load(a + 24);
-            s0 = Row256(q, lo0, lo1, hi0, hi1, mask, s0);
-            s1 = Row256(q + 32, lo0, lo1, hi0, hi1, mask, s1);
-            s2 = Row256(q + 64, lo0, lo1, hi0, hi1, mask, s2);
-            s3 = Row256(q + 96, lo0, lo1, hi0, hi1, mask, s3);
+            return Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(p), 16).AsSingle().AsVector();
         }
 
-        d[0] = Vector256.Sum(s0);
-        d[1] = Vector256.Sum(s1);
-        d[2] = Vector256.Sum(s2);
-        d[3] = Vector256.Sum(s3);
+        if (Vector<float>.Count == Vector512<float>.Count)
+        {
+            return Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()), 16).AsSingle().AsVector();
+        }
+
+        if (Vector<float>.Count == Vector256<float>.Count)
+        {
+            return Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe()), 16).AsSingle().AsVector();
+        }
+
+        return Vector128.ShiftLeft(Vector128.WidenLower(Vector64.Load(p).ToVector128Unsafe()), 16).AsSingle().AsVector();
     }
+
+    /// <summary>The low halves of paired lanes: columns [p, p + w).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Low(Vector<uint> q) => Vector.AsVectorSingle(Vector.ShiftLeft(q, 16));
+
+    /// <summary>The high halves of paired lanes: columns [p + w, p + 2w).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> High(Vector<uint> q, Vector<uint> mask) => Vector.AsVectorSingle(q & mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Row256(ushort* q, Vector256<float> lo0, Vector256<float> lo1, Vector256<float> hi0, Vector256<float> hi1,
-        Vector256<uint> mask, Vector256<float> s)
+    private static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot1x4(float* a, ushort* b0, ushort* b1, ushort* b2, ushort* b3, ushort* t0, ushort* t1, ushort* t2, ushort* t3, int k,
+        out float d0, out float d1, out float d2, out float d3)
     {
-        var w0 = Vector256.Load((uint*)q);
-        var w1 = Vector256.Load((uint*)(q + 16));
-        s = Vector256.FusedMultiplyAdd(lo0, (w0 << 16).AsSingle(), s);
-        s = Vector256.FusedMultiplyAdd(hi0, (w0 & mask).AsSingle(), s);
-        s = Vector256.FusedMultiplyAdd(lo1, (w1 << 16).AsSingle(), s);
-        return Vector256.FusedMultiplyAdd(hi1, (w1 & mask).AsSingle(), s);
+        var p = 0;
+        var w = Vector<float>.Count;
+        var paired = Bf16Matrix.PairedFor(k);
+        var mask = new Vector<uint>(HighHalf);
+        Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; p < paired; p += 2 * w)
+        {
+            Vector<float> lo = Vector.Load(a + p), hi = Vector.Load(a + p + w);
+            var q = Vector.Load((uint*)(b0 + (Bf16Matrix.GroupRows * p)));
+            s0 = Vector.MultiplyAddEstimate(lo, Low(q), s0);
+            s0 = Vector.MultiplyAddEstimate(hi, High(q, mask), s0);
+            q = Vector.Load((uint*)(b1 + (Bf16Matrix.GroupRows * p)));
+            s1 = Vector.MultiplyAddEstimate(lo, Low(q), s1);
+            s1 = Vector.MultiplyAddEstimate(hi, High(q, mask), s1);
+            q = Vector.Load((uint*)(b2 + (Bf16Matrix.GroupRows * p)));
+            s2 = Vector.MultiplyAddEstimate(lo, Low(q), s2);
+            s2 = Vector.MultiplyAddEstimate(hi, High(q, mask), s2);
+            q = Vector.Load((uint*)(b3 + (Bf16Matrix.GroupRows * p)));
+            s3 = Vector.MultiplyAddEstimate(lo, Low(q), s3);
+            s3 = Vector.MultiplyAddEstimate(hi, High(q, mask), s3);
+        }
+
+        for (; p + w <= k; p += w)
+        {
+            var av = Vector.Load(a + p);
+            s0 = Vector.MultiplyAddEstimate(av, Load(t0 + p), s0);
+            s1 = Vector.MultiplyAddEstimate(av, Load(t1 + p), s1);
+            s2 = Vector.MultiplyAddEstimate(av, Load(t2 + p), s2);
+            s3 = Vector.MultiplyAddEstimate(av, Load(t3 + p), s3);
+        }
+
+        d0 = Vector.Sum(s0);
+        d1 = Vector.Sum(s1);
+        d2 = Vector.Sum(s2);
+        d3 = Vector.Sum(s3);
+
+        for (; p < k; p++)
+        {
+            d0 += a[p] * Widen(t0[p]);
+            d1 += a[p] * Widen(t1[p]);
+            d2 += a[p] * Widen(t2[p]);
+            d3 += a[p] * Widen(t3[p]);
+        }
+    }
+
+    /// <summary>Dots of four A rows with two B rows into d[2i + j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x2(float* a0, float* a1, float* a2, float* a3, ushort* b0, ushort* b1, ushort* t0, ushort* t1, int k, float* d)
+    {
+        var w = Vector<float>.Count;
+        var p = 0;
+        var paired = Bf16Matrix.PairedFor(k);
+        var mask = new Vector<uint>(HighHalf);
+        Vector<float> s00 = default, s01 = default, s10 = default, s11 = default;
+        Vector<float> s20 = default, s21 = default, s30 = default, s31 = default;
+        for (; p < paired; p += 2 * w)
+        {
+            // Columns [p, p + w) for every A row, then [p + w, p + 2w): the fp32 kernel's order.
+            var q0 = Vector.Load((uint*)(b0 + (Bf16Matrix.GroupRows * p)));
+            var q1 = Vector.Load((uint*)(b1 + (Bf16Matrix.GroupRows * p)));
+            Vector<float> v0 = Low(q0), v1 = Low(q1);
+            var av = Vector.Load(a0 + p);
+            s00 = Vector.MultiplyAddEstimate(av, v0, s00);
+            s01 = Vector.MultiplyAddEstimate(av, v1, s01);
+            av = Vector.Load(a1 + p);
+            s10 = Vector.MultiplyAddEstimate(av, v0, s10);
+            s11 = Vector.MultiplyAddEstimate(av, v1, s11);
+            av = Vector.Load(a2 + p);
+            s20 = Vector.MultiplyAddEstimate(av, v0, s20);
+            s21 = Vector.MultiplyAddEstimate(av, v1, s21);
+            av = Vector.Load(a3 + p);
+            s30 = Vector.MultiplyAddEstimate(av, v0, s30);
+            s31 = Vector.MultiplyAddEstimate(av, v1, s31);
+            v0 = High(q0, mask);
+            v1 = High(q1, mask);
+            av = Vector.Load(a0 + p + w);
+            s00 = Vector.MultiplyAddEstimate(av, v0, s00);
+            s01 = Vector.MultiplyAddEstimate(av, v1, s01);
+            av = Vector.Load(a1 + p + w);
+            s10 = Vector.MultiplyAddEstimate(av, v0, s10);
+            s11 = Vector.MultiplyAddEstimate(av, v1, s11);
+            av = Vector.Load(a2 + p + w);
+            s20 = Vector.MultiplyAddEstimate(av, v0, s20);
+            s21 = Vector.MultiplyAddEstimate(av, v1, s21);
+            av = Vector.Load(a3 + p + w);
+            s30 = Vector.MultiplyAddEstimate(av, v0, s30);
+            s31 = Vector.MultiplyAddEstimate(av, v1, s31);
+        }
+
+        for (; p + w <= k; p += w)
+        {
+            var v0 = Load(t0 + p);
+            var v1 = Load(t1 + p);
+            var av = Vector.Load(a0 + p);
+            s00 = Vector.MultiplyAddEstimate(av, v0, s00);
+            s01 = Vector.MultiplyAddEstimate(av, v1, s01);
+            av = Vector.Load(a1 + p);
+            s10 = Vector.MultiplyAddEstimate(av, v0, s10);
+            s11 = Vector.MultiplyAddEstimate(av, v1, s11);
+            av = Vector.Load(a2 + p);
+            s20 = Vector.MultiplyAddEstimate(av, v0, s20);
+            s21 = Vector.MultiplyAddEstimate(av, v1, s21);
+            av = Vector.Load(a3 + p);
+            s30 = Vector.MultiplyAddEstimate(av, v0, s30);
+            s31 = Vector.MultiplyAddEstimate(av, v1, s31);
+        }
+
+        d[0] = Vector.Sum(s00);
+        d[1] = Vector.Sum(s01);
+        d[2] = Vector.Sum(s10);
+        d[3] = Vector.Sum(s11);
+        d[4] = Vector.Sum(s20);
+        d[5] = Vector.Sum(s21);
+        d[6] = Vector.Sum(s30);
+        d[7] = Vector.Sum(s31);
+        for (; p < k; p++)
+        {
+            float w0 = Widen(t0[p]), w1 = Widen(t1[p]);
+            d[0] += a0[p] * w0;
+            d[1] += a0[p] * w1;
+            d[2] += a1[p] * w0;
+            d[3] += a1[p] * w1;
+            d[4] += a2[p] * w0;
+            d[5] += a2[p] * w1;
+            d[6] += a3[p] * w0;
+            d[7] += a3[p] * w1;
+        }
     }
 }

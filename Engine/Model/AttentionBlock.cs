@@ -109,8 +109,15 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
         }
         else
         {
-            Parallel.For(0, items, i => AttendHead(layerIndex, layout, qkv, attended, i / heads, i % heads));
+            AttendParallel(layerIndex, layout, qkv, attended, items);
         }
+    }
+
+    /// <summary>Its own method: the lambda's captures would otherwise be allocated on every call of Attend.</summary>
+    private void AttendParallel(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int items)
+    {
+        var heads = config.NumHeads;
+        Parallel.For(0, items, i => AttendHead(layerIndex, layout, qkv, attended, i / heads, i % heads));
     }
 
     /// <summary>

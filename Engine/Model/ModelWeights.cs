@@ -2,14 +2,17 @@ using DistInfer.Engine.Config;
 
 namespace DistInfer.Engine.Model;
 
-/// <summary>The fp32 weights of a model part, converted once at load from the checkpoint's dtype.</summary>
-public sealed class ModelWeights(ModelConfig config, ModelPart part, float[]? embedding, LayerWeights?[] layers, float[]? finalNorm, LinearWeight? lmHead)
+/// <summary>
+/// The weights of a model part: linear weights and the embedding in fp32 or bf16 (see <see cref="WeightStorage"/>),
+/// norms in fp32.
+/// </summary>
+public sealed class ModelWeights(ModelConfig config, ModelPart part, LinearWeight? embedding, LayerWeights?[] layers, float[]? finalNorm, LinearWeight? lmHead)
 {
     public ModelConfig Config { get; } = config;
     public ModelPart Part { get; } = part;
 
-    /// <summary>[vocab, hidden], or null when this part has no embedding.</summary>
-    public float[]? Embedding { get; } = embedding;
+    /// <summary>[vocab, hidden] (the head itself when tied), or null when this part has no embedding.</summary>
+    public LinearWeight? Embedding { get; } = embedding;
 
     /// <summary>Indexed by layer number; null outside the part's range.</summary>
     public LayerWeights?[] Layers { get; } = layers;
@@ -21,8 +24,8 @@ public sealed class ModelWeights(ModelConfig config, ModelPart part, float[]? em
     {
         get
         {
-            long n = (Embedding?.Length ?? 0) + (FinalNorm?.Length ?? 0);
-            if (LmHead is { } head && !ReferenceEquals(head.Weight, Embedding))
+            long n = (Embedding?.ParameterCount ?? 0) + (FinalNorm?.Length ?? 0);
+            if (LmHead is { } head && !ReferenceEquals(head, Embedding))
             {
                 n += head.ParameterCount;
             }
@@ -76,21 +79,33 @@ public sealed class ModelWeights(ModelConfig config, ModelPart part, float[]? em
         }
     }
 
-    /// <summary>
-    /// Keeps bf16 copies of the linear weights that are exactly bf16 (a bf16 checkpoint), which decode-sized
-    /// products with the managed kernels then stream instead of fp32: half the bytes, the same results. The fp32
-    /// weights stay for larger products, so memory grows by half. Returns the bytes of bf16 copies held.
-    /// </summary>
-    public long KeepBf16DecodeCopies()
+    /// <summary>Bytes the part's weights hold in memory: linear weights, embedding, norms and biases (tied ones once).</summary>
+    public long Bytes
     {
-        var layers = LinearLayers().ToArray();
-        Parallel.ForEach(layers, w => w.KeepBf16Copy());
-        long bytes = 0;
-        foreach (var w in layers)
+        get
         {
-            bytes += w.Bf16Weight?.Bytes ?? 0;
-        }
+            long bytes = 0;
+            foreach (var w in LinearLayers())
+            {
+                bytes += w.Bytes;
+            }
 
-        return bytes;
+            if (Embedding is { } e && !ReferenceEquals(e, LmHead))
+            {
+                bytes += e.Bytes;
+            }
+
+            bytes += (FinalNorm?.LongLength ?? 0) * sizeof(float);
+            foreach (var layer in Layers)
+            {
+                if (layer is not null)
+                {
+                    bytes += (layer.InputNorm.LongLength + layer.PostAttentionNorm.LongLength
+                        + (layer.Attention.QNorm?.LongLength ?? 0) + (layer.Attention.KNorm?.LongLength ?? 0)) * sizeof(float);
+                }
+            }
+
+            return bytes;
+        }
     }
 }

@@ -42,32 +42,54 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
         expert.Forward(gemm, block, rows, output, bf16);
 
     /// <summary>Runs every routed expert held in this process and combines (the in-process MoE layer).</summary>
-    public void Forward(MoeWeights moe, float[] x, int rows, float[] output, Span<float> routerLogits)
+    public void Forward(MoeWeights moe, float[] x, int rows, float[] output, Span<float> routerLogits) =>
+        Forward(moe, Route(moe, x, rows, routerLogits), x, rows, output, layer: null);
+
+    /// <summary>
+    /// Runs a routed block's experts held in this process and combines. Every expert's input and output block
+    /// lies in one pooled buffer at its routing offset, so a step allocates nothing per expert.
+    /// </summary>
+    internal void Forward(MoeWeights moe, MoeRouting routing, float[] x, int rows, float[] output, int? layer)
     {
         var h = config.HiddenSize;
-        var routing = Route(moe, x, rows, routerLogits);
-        var outputs = new float[]?[config.NumExperts];
-        for (var e = 0; e < config.NumExperts; e++)
+        var slots = routing.ExpertOffsets[^1];
+        var inputs = ArrayPool<float>.Shared.Rent(Math.Max(1, slots * h));
+        var outputs = ArrayPool<float>.Shared.Rent(Math.Max(1, slots * h));
+        try
         {
-            var n = routing.TokenCount(e);
-            if (n == 0)
+            for (var e = 0; e < config.NumExperts; e++)
             {
-                continue;
+                var n = routing.TokenCount(e);
+                if (n == 0)
+                {
+                    continue;
+                }
+
+                var expert = moe.Experts[e] ?? throw new InvalidOperationException(
+                    layer is { } l ? $"layer {l} expert {e} is not loaded in this process" : $"expert {e} is not loaded in this process");
+                var block = inputs.AsSpan(routing.ExpertOffsets[e] * h, n * h);
+                Gather(x, routing.TokensOf(e), h, block);
+                RunExpert(expert, block, n, outputs.AsSpan(routing.ExpertOffsets[e] * h, n * h));
             }
 
-            var expert = moe.Experts[e] ?? throw new InvalidOperationException($"expert {e} is not loaded in this process");
-            outputs[e] = new float[n * h];
-            RunExpert(expert, GatherInput(routing, e, x), n, outputs[e]);
+            Combine(moe, routing, outputs.AsSpan(0, slots * h), null, x, rows, output);
         }
-
-        Combine(moe, routing, outputs, x, rows, output);
+        finally
+        {
+            ArrayPool<float>.Shared.Return(inputs);
+            ArrayPool<float>.Shared.Return(outputs);
+        }
     }
 
     /// <summary>
     /// output = Σ weight·expert output per token, experts in ascending id order, then the shared expert. The one
     /// combine both the in-process layer and the fabric's stage grains use, so their results are identical.
     /// </summary>
-    public void Combine(MoeWeights moe, MoeRouting routing, IReadOnlyList<float[]?> expertOutputs, float[] x, int rows, float[] output)
+    public void Combine(MoeWeights moe, MoeRouting routing, IReadOnlyList<float[]?> expertOutputs, float[] x, int rows, float[] output) =>
+        Combine(moe, routing, default, expertOutputs, x, rows, output);
+
+    /// <summary>The combine over either one block of all outputs at their routing offsets, or one array per expert.</summary>
+    private void Combine(MoeWeights moe, MoeRouting routing, ReadOnlySpan<float> contiguous, IReadOnlyList<float[]?>? expertOutputs, float[] x, int rows, float[] output)
     {
         var h = config.HiddenSize;
         output.AsSpan(0, rows * h).Clear();
@@ -79,7 +101,9 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
                 continue;
             }
 
-            var result = expertOutputs[e] ?? throw new InvalidOperationException($"no output for expert {e}, which has {tokens.Length} tokens");
+            ReadOnlySpan<float> result = expertOutputs is null
+                ? contiguous.Slice(routing.ExpertOffsets[e] * h, tokens.Length * h)
+                : expertOutputs[e] ?? throw new InvalidOperationException($"no output for expert {e}, which has {tokens.Length} tokens");
             if (result.Length != tokens.Length * h)
             {
                 throw new InvalidOperationException($"expert {e} returned {result.Length} values for {tokens.Length} tokens of width {h}");
@@ -117,7 +141,7 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
     /// </remarks>
     public static void ScatterAdd(ReadOnlySpan<float> result, ReadOnlySpan<int> tokens, ReadOnlySpan<float> weights, int width, Span<float> output, bool bf16Products = false)
     {
-        Span<float> product = bf16Products ? new float[width] : default;
+        Span<float> product = bf16Products && width <= 4096 ? stackalloc float[width] : bf16Products ? new float[width] : default;
         for (var i = 0; i < tokens.Length; i++)
         {
             var dst = output.Slice(tokens[i] * width, width);

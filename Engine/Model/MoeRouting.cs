@@ -30,7 +30,8 @@ public sealed class MoeRouting
 
         TokenOrder = new int[tokens * topK];
         TokenWeights = new float[tokens * topK];
-        var fill = ExpertOffsets[..^1];
+        Span<int> fill = experts <= 512 ? stackalloc int[experts] : new int[experts];
+        ExpertOffsets.AsSpan(0, experts).CopyTo(fill);
         for (var t = 0; t < tokens; t++)
         {
             for (var k = 0; k < topK; k++)

@@ -50,22 +50,17 @@ public sealed class TransformerModel
     public IGemm Gemm { get; }
     public RotaryEmbedding Rope { get; }
 
-    /// <summary>Environment variable: "bf16" keeps bf16 decode copies of bf16 checkpoints' weights (see <see cref="ModelWeights.KeepBf16DecodeCopies"/>).</summary>
-    public const string DecodeWeightsVariable = "DISTINFER_DECODE_WEIGHTS";
-
     /// <summary>Loads config.json and the checkpoint of <paramref name="modelDir"/>.</summary>
-    /// <param name="bf16DecodeCopies">Keep bf16 copies of exactly-bf16 weights for decode; null reads <see cref="DecodeWeightsVariable"/>.</param>
-    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null, bool? bf16DecodeCopies = null)
+    /// <param name="storage">
+    /// How to hold the weights: by default (null, unless <see cref="WeightLoader.StorageVariable"/> says otherwise)
+    /// bf16 checkpoints stay bf16 with the managed kernels, half the memory of fp32 with the same results; other
+    /// kernels get fp32 (see <see cref="WeightLoader.ResolveStorage"/>).
+    /// </param>
+    public static TransformerModel Load(string modelDir, IGemm gemm, ModelPart? part = null, ActivationPrecision? precision = null, WeightStorage? storage = null)
     {
         var config = ModelConfigReader.Load(modelDir);
         using var source = Checkpoint.Open(modelDir);
-        var weights = WeightLoader.Load(source, config, part);
-        if (bf16DecodeCopies ?? string.Equals(Environment.GetEnvironmentVariable(DecodeWeightsVariable)?.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
-        {
-            weights.KeepBf16DecodeCopies();
-        }
-
-        return new TransformerModel(weights, gemm, precision);
+        return new TransformerModel(WeightLoader.Load(source, config, part, WeightLoader.ResolveStorage(storage, gemm)), gemm, precision);
     }
 
     public SequenceKvCache CreateCache(int initialCapacity = 64) =>
@@ -84,7 +79,7 @@ public sealed class TransformerModel
                 throw new DistInferException($"token id {id} is outside the vocabulary [0, {Config.VocabSize})");
             }
 
-            table.AsSpan(id * h, h).CopyTo(hidden.Slice(i * h, h));
+            table.CopyRow(id, hidden.Slice(i * h, h));
         }
     }
 
@@ -108,19 +103,16 @@ public sealed class TransformerModel
                 {
                     var routing = MoeRoute(l, hidden, n, normed, logits);
                     routerLogits?.Invoke(l, Config.MoeLayerOrdinal(l), logits.AsSpan(0, n * Config.NumExperts), n);
-                    var outputs = new float[]?[Config.NumExperts];
-                    for (var e = 0; e < Config.NumExperts; e++)
+                    var delta = ArrayPool<float>.Shared.Rent(n * h);
+                    try
                     {
-                        var count = routing.TokenCount(e);
-                        if (count > 0)
-                        {
-                            outputs[e] = new float[count * h];
-                            _moe.RunExpert(moe.Experts[e] ?? throw new InvalidOperationException($"layer {l} expert {e} is not loaded in this process"),
-                                _moe.GatherInput(routing, e, normed), count, outputs[e]);
-                        }
+                        _moe.Forward(moe, routing, normed, n, delta, l);
+                        Ops.AddInPlace(hidden.AsSpan(0, n * h), delta.AsSpan(0, n * h), bf16: false);
                     }
-
-                    MoeFinish(l, routing, outputs, normed, hidden, n);
+                    finally
+                    {
+                        ArrayPool<float>.Shared.Return(delta);
+                    }
                 }
                 else
                 {
@@ -257,39 +249,68 @@ public sealed class TransformerModel
     /// </summary>
     public float[] Forward(BatchLayout layout, ReadOnlySpan<int> tokenIds, bool allPositions, RouterLogitsSink? routerLogits = null)
     {
+        var logits = new float[(long)LogitRows(layout, allPositions) * Config.VocabSize];
+        Forward(layout, tokenIds, allPositions, logits, routerLogits);
+        return logits;
+    }
+
+    /// <summary>
+    /// <see cref="Forward(BatchLayout, ReadOnlySpan{int}, bool, RouterLogitsSink?)"/> into the caller's
+    /// <paramref name="logits"/> (at least <see cref="LogitRows"/> × V), so a decode loop can reuse one buffer.
+    /// </summary>
+    public void Forward(BatchLayout layout, ReadOnlySpan<int> tokenIds, bool allPositions, Span<float> logits, RouterLogitsSink? routerLogits = null)
+    {
         var n = layout.TotalTokens;
         if (tokenIds.Length != n)
         {
             throw new ArgumentException($"{tokenIds.Length} token ids for a step of {n} tokens");
         }
 
-        var h = Config.HiddenSize;
-        var hidden = new float[n * h];
-        Embed(tokenIds, hidden);
-        RunLayers(layout, hidden, routerLogits);
-        layout.Commit();
-        if (allPositions)
+        var rows = LogitRows(layout, allPositions);
+        if (logits.Length < (long)rows * Config.VocabSize)
         {
-            var all = new float[(long)n * Config.VocabSize];
-            Head(hidden, n, all);
-            return all;
+            throw new ArgumentException($"logits hold {logits.Length} values, not {rows}x{Config.VocabSize}", nameof(logits));
         }
 
-        var last = new float[layout.SequenceCount * h];
-        for (var s = 0; s < layout.SequenceCount; s++)
+        var h = Config.HiddenSize;
+        var hidden = ArrayPool<float>.Shared.Rent(n * h);
+        var last = allPositions ? [] : ArrayPool<float>.Shared.Rent(rows * h);
+        try
         {
-            if (layout.Counts[s] == 0)
+            Embed(tokenIds, hidden);
+            RunLayers(layout, hidden, routerLogits);
+            layout.Commit();
+            if (allPositions)
             {
-                throw new ArgumentException($"sequence {s} has no tokens in this step");
+                Head(hidden.AsSpan(0, n * h), n, logits);
+                return;
             }
 
-            hidden.AsSpan((layout.Offsets[s] + layout.Counts[s] - 1) * h, h).CopyTo(last.AsSpan(s * h, h));
-        }
+            for (var s = 0; s < layout.SequenceCount; s++)
+            {
+                if (layout.Counts[s] == 0)
+                {
+                    throw new ArgumentException($"sequence {s} has no tokens in this step");
+                }
 
-        var logits = new float[(long)layout.SequenceCount * Config.VocabSize];
-        Head(last, layout.SequenceCount, logits);
-        return logits;
+                hidden.AsSpan((layout.Offsets[s] + layout.Counts[s] - 1) * h, h).CopyTo(last.AsSpan(s * h, h));
+            }
+
+            Head(last.AsSpan(0, rows * h), rows, logits);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(hidden);
+            if (last.Length > 0)
+            {
+                ArrayPool<float>.Shared.Return(last);
+            }
+        }
     }
+
+    /// <summary>Rows of logits a step gives: every token, or one per sequence.</summary>
+    public static int LogitRows(BatchLayout layout, bool allPositions) =>
+        allPositions ? layout.TotalTokens : layout.SequenceCount;
 
     private static int MaxPosition(BatchLayout layout)
     {

@@ -31,7 +31,7 @@ public sealed class ProcessWeightShippingTests : IAsyncLifetime
         Directory.CreateDirectory(ModelPath);
         foreach (var file in new[] { "config.json", "model.safetensors" })
         {
-            File.Copy(Path.Combine(ProcessFabricDeployTests.FixturePath("mixtral"), file), Path.Combine(ModelPath, file));
+            File.Copy(Path.Combine(RepoPaths.Fixture("mixtral"), file), Path.Combine(ModelPath, file));
         }
 
         _redis = await RedisServer.StartAsync();

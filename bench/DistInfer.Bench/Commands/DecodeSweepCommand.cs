@@ -25,7 +25,7 @@ internal sealed class DecodeSweepCommand : IBenchCommand
 
         const int Hidden = 1024, Ffn = 2816, Layers = 8, TopK = 2, Vocab = 32000, QkvWidth = 1024 + (2 * 256);
         var rng = new Random(3);
-        var weights = new List<LinearWeight>();
+        var weights = new List<(LinearWeight Fp32, LinearWeight Bf16)>();
         for (var l = 0; l < Layers; l++)
         {
             weights.Add(Bf16Linear(QkvWidth, Hidden, rng));
@@ -39,7 +39,7 @@ internal sealed class DecodeSweepCommand : IBenchCommand
 
         weights.Add(Bf16Linear(Vocab, Hidden, rng));
         var gemm = threads > 0 ? new ManagedGemm(threads) : Gemm.Managed;
-        long parameters = weights.Sum(w => w.ParameterCount);
+        long parameters = weights.Sum(w => w.Fp32.ParameterCount);
         var x = new float[2 * Ffn];
         var y = new float[Vocab];
         for (var i = 0; i < x.Length; i++)
@@ -51,16 +51,10 @@ internal sealed class DecodeSweepCommand : IBenchCommand
         // Probe pass, fp32 sweep, bf16 sweep, in turn: on a shared machine all three then see the same load.
         void Sweep(bool bf16)
         {
-            foreach (var w in weights)
+            foreach (var (fp32, bf16Weight) in weights)
             {
-                if (bf16)
-                {
-                    gemm.LinearBf16(x.AsSpan(0, w.InFeatures), w.Bf16Weight!, y.AsSpan(0, w.OutFeatures), 1);
-                }
-                else
-                {
-                    gemm.Linear(x.AsSpan(0, w.InFeatures), w.Weight, y.AsSpan(0, w.OutFeatures), 1, w.InFeatures, w.OutFeatures);
-                }
+                var w = bf16 ? bf16Weight : fp32;
+                w.Forward(gemm, x.AsSpan(0, w.InFeatures), 1, y.AsSpan(0, w.OutFeatures));
             }
         }
 
@@ -97,7 +91,7 @@ internal sealed class DecodeSweepCommand : IBenchCommand
         return sorted[sorted.Length / 2];
     }
 
-    private static LinearWeight Bf16Linear(int outFeatures, int inFeatures, Random rng)
+    private static (LinearWeight Fp32, LinearWeight Bf16) Bf16Linear(int outFeatures, int inFeatures, Random rng)
     {
         var w = new float[outFeatures * inFeatures];
         for (var i = 0; i < w.Length; i++)
@@ -105,8 +99,6 @@ internal sealed class DecodeSweepCommand : IBenchCommand
             w[i] = BitConverter.UInt32BitsToSingle((uint)rng.Next(0x3C00, 0x3F80) << 16);
         }
 
-        var linear = new LinearWeight(outFeatures, inFeatures, w);
-        linear.KeepBf16Copy();
-        return linear;
+        return (new LinearWeight(outFeatures, inFeatures, w), new LinearWeight(outFeatures, inFeatures, Bf16Matrix.TryFromSingle(w, outFeatures, inFeatures)!));
     }
 }
