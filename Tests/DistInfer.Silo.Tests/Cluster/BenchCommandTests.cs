@@ -41,8 +41,9 @@ public sealed class BenchCommandTests : IAsyncLifetime
         var e2e = report.GetProperty("end_to_end_latency");
         Assert.Equal(6, ttft.GetProperty("samples").GetInt32());
         Assert.Equal(6, e2e.GetProperty("samples").GetInt32());
-        // Four tokens after the first per request, fewer only where one arrived together with the first.
-        Assert.InRange(itl.GetProperty("samples").GetInt32(), 1, 24);
+        // Four tokens after the first per request, fewer where tokens arrived in the first chunk: with a fast silo a
+        // request's five tokens can all come in one chunk, so none at all is possible.
+        Assert.InRange(itl.GetProperty("samples").GetInt32(), 0, 24);
         foreach (var summary in new[] { ttft, itl, e2e })
         {
             var p50 = summary.GetProperty("p50_ms").GetDouble();
