@@ -17,6 +17,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
 {
     private SwiGluWeights? _weights;
     private CudaExpert? _cuda;
+    private LocalCudaExpert? _local;
     private GrainComputeDevice? _device;
     private ModelConfig? _config;
     private WeightLoadProgress? _weightProgress;
@@ -48,6 +49,11 @@ public sealed class ExpertGrain : Grain, IExpertGrain
                         : ((SwiGluWeights?)null, CudaExpert.Load(cuda, source, gate, up, down, config.HiddenSize, config.ExpertIntermediateSize, bf16: true), config);
                 });
             _bf16 = TransformerModel.DefaultPrecision(_config) == ActivationPrecision.BFloat16;
+            if (_cuda is not null)
+            {
+                // Stage grains of this silo may run the expert on the device without calling it (counted in _local).
+                _local = _device!.Register(this.GetPrimaryKeyString(), _cuda);
+            }
         }
 
         return await Status();
@@ -83,6 +89,17 @@ public sealed class ExpertGrain : Grain, IExpertGrain
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_local is not null)
+        {
+            lock (_device!.ExpertsGate)
+            {
+                _device.Unregister(this.GetPrimaryKeyString());
+                _local = null;
+                _cuda?.Dispose();
+                _cuda = null;
+            }
+        }
+
         _cuda?.Dispose();
         _cuda = null;
         return base.OnDeactivateAsync(reason, cancellationToken);
@@ -98,8 +115,8 @@ public sealed class ExpertGrain : Grain, IExpertGrain
     {
         Silo = RuntimeIdentity,
         Loaded = _weights is not null || _cuda is not null,
-        Tokens = _tokens,
-        Calls = _calls,
+        Tokens = _tokens + (_local?.Tokens ?? 0),
+        Calls = _calls + (_local?.Calls ?? 0),
         Weights = _weightProgress,
     });
 }

@@ -44,9 +44,11 @@ public sealed partial class StageGrain : Grain, IStageGrain
         if (_model is null || !SameWeights(_request!, request))
         {
             // Routed experts live in expert grains, so the stage loads (and ships) none of them. With a GPU the
-            // layers run there; the host part still routes and combines MoE layers.
+            // layers run there, and so do MoE layers whose experts are on that GPU; the host part routes and
+            // combines the others.
             var part = new ModelPart(request.FirstLayer, request.EndLayer, request.Embedding, request.Head, static (_, _) => false);
-            var device = ServiceProvider.GetService<GrainComputeDevice>()?.Cuda;
+            var silo = ServiceProvider.GetService<GrainComputeDevice>();
+            var device = silo?.Cuda;
             _cuda?.Dispose();
             _cuda = null;
             ((_model, _cuda), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
@@ -54,7 +56,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
                 (source, config) => device is null
                     ? (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default), null)
                     : (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default, CudaStageCompute.HostPrecision),
-                        CudaStageCompute.Load(device, config, source, part)));
+                        CudaStageCompute.Load(silo!, config, source, part)));
         }
 
         // The expert replica set changes (rebalancing) without reloading weights; a stale request (a pipeline

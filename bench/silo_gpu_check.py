@@ -8,6 +8,7 @@ alone and N at once, reads GPU memory from /api/cluster, and compares the token 
 reference_generation.json.
 
   python3 bench/silo_gpu_check.py --silo .device/s3/silo/distinfer-silo [--tokens 48] [--concurrent 8] [--log-dir DIR]
+      [--model DIR (timings and ids only)] [--devices cuda,cpu] [--dump ids.json]
 """
 import argparse
 import concurrent.futures
@@ -26,6 +27,8 @@ p.add_argument("--concurrent", type=int, default=8)
 p.add_argument("--log-dir", default=".")
 p.add_argument("--model", help="another model directory: the silo deploys it (--model, --model-name) and only timings are taken")
 p.add_argument("--devices", default="cuda,cpu")
+p.add_argument("--repeats", type=int, default=1, help="times to repeat the timed runs (each printed)")
+p.add_argument("--dump", help="write each device's greedy ids per prompt to this JSON file (A/B runs compare them)")
 a = p.parse_args()
 NAME = "demo-moe" if a.model is None else os.path.basename(a.model.rstrip("/"))
 BASE = "http://127.0.0.1:8080"
@@ -75,19 +78,18 @@ def run(device):
         ids = {}
         for key, pr in prompts.items():
             ids[key], _, _ = complete(pr["text"], a.tokens)
-        if a.model is not None:
-            ids = None  # another model: timings only
         complete(prompts["prompt.0"]["text"], 8)  # warm-up of the timed path
-        _, n, dt = complete(prompts["prompt.0"]["text"], a.long)
-        print(f"{device}: one request, {n} new tokens in {dt:.3f} s: {n / dt:.1f} tokens/s", flush=True)
-        texts = [pr["text"] for pr in prompts.values()]
-        t1 = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(a.concurrent) as ex:
-            done = list(ex.map(lambda i: complete(texts[i % len(texts)], a.long), range(a.concurrent)))
-        dt = time.perf_counter() - t1
-        total = sum(d[1] for d in done)
-        print(f"{device}: {a.concurrent} concurrent requests, {total} new tokens in {dt:.3f} s: {total / dt:.1f} tokens/s; "
-              f"accelerators {gpu_memory()}", flush=True)
+        for _ in range(a.repeats):
+            _, n, dt = complete(prompts["prompt.0"]["text"], a.long)
+            print(f"{device}: one request, {n} new tokens in {dt:.3f} s: {n / dt:.1f} tokens/s", flush=True)
+            texts = [pr["text"] for pr in prompts.values()]
+            t1 = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(a.concurrent) as ex:
+                done = list(ex.map(lambda i: complete(texts[i % len(texts)], a.long), range(a.concurrent)))
+            dt = time.perf_counter() - t1
+            total = sum(d[1] for d in done)
+            print(f"{device}: {a.concurrent} concurrent requests, {total} new tokens in {dt:.3f} s: {total / dt:.1f} tokens/s; "
+                  f"accelerators {gpu_memory()}", flush=True)
         return ids
     finally:
         proc.terminate()
@@ -111,6 +113,8 @@ def attempt(device):
 devices = a.devices.split(",")
 cuda = attempt("cuda") if "cuda" in devices else None
 cpu = attempt("cpu") if "cpu" in devices else None
+if a.dump:
+    json.dump({"cuda": cuda, "cpu": cpu}, open(a.dump, "w"))
 if a.model is not None:
     raise SystemExit(0)
 if cuda is None or cpu is None:

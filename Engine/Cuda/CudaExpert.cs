@@ -29,9 +29,11 @@ public sealed class CudaExpert : IDisposable
 
     public long Bytes => _gateUp.Bytes + _down.Bytes;
 
-    internal nint GateUp => _gateUp.Pointer;
+    /// <summary>The device address of gate and up stacked [2F, hidden].</summary>
+    public nint GateUp => _gateUp.Pointer;
 
-    internal nint Down => _down.Pointer;
+    /// <summary>The device address of down [hidden, F].</summary>
+    public nint Down => _down.Pointer;
 
     public static CudaExpert Load(CudaDevice device, ITensorSource source, string gate, string up, string down, int hidden, int width, bool bf16)
     {

@@ -8,7 +8,7 @@ public sealed class CudaOps : IDisposable
 {
     private readonly KernelArgs _args = new();
     private readonly string _suffix;
-    private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown;
+    private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown, _moeGateUpTable, _moeDownTable;
     private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillRandomF32, _fillF32, _toBf16, _gemvQkvRope;
     private readonly KernelModule _attentionModule;
     private readonly CudaKernel _attentionCombine;
@@ -44,6 +44,8 @@ public sealed class CudaOps : IDisposable
         _gemvGateUp = gv.Kernel("gemv_gateup_" + _suffix);
         _moeGateUp = gv.Kernel("moe_gateup_" + _suffix);
         _moeDown = gv.Kernel("moe_down_" + _suffix);
+        _moeGateUpTable = gv.Kernel("moe_gateup_table_" + _suffix);
+        _moeDownTable = gv.Kernel("moe_down_table_" + _suffix);
         _gemvQkvRope = gv.Kernel("gemv_qkv_rope_" + _suffix);
         FuseQkvRope = Environment.GetEnvironmentVariable("DISTINFER_CUDA_FUSE_QKV") != "0";
         SplitAttentionMinLen = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_SPLIT_LEN"), System.Globalization.NumberStyles.Integer,
@@ -155,6 +157,16 @@ public sealed class CudaOps : IDisposable
     public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k) =>
         _moeDown.Launch(Stream, ((n + 7) / 8, slots, 1), 256, 0,
             _args.Reset().Ptr(w).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Ptr(active).Int(n).Int(k));
+
+    /// <summary><see cref="MoeGateUp"/> with expert e's [2F, K] matrix at table[e] (a device array of pointers).</summary>
+    public void MoeGateUpTable(nint table, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k) =>
+        _moeGateUpTable.Launch(Stream, ((ffn + 7) / 8, slots, 1), 256, 0,
+            _args.Reset().Ptr(table).Ptr(x).Ptr(permToken).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(ffn).Int(k));
+
+    /// <summary><see cref="MoeDown"/> with expert e's [N, K] matrix at table[e].</summary>
+    public void MoeDownTable(nint table, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k) =>
+        _moeDownTable.Launch(Stream, ((n + 7) / 8, slots, 1), 256, 0,
+            _args.Reset().Ptr(table).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Ptr(active).Int(n).Int(k));
 
     public bool SkinnySupported(int k) => k % (16 / ActSize) == 0;
 

@@ -8,10 +8,11 @@ namespace DistInfer.Engine.Cuda;
 /// A pipeline stage's layers on one GPU: the attention (norm, q/k/v, RoPE, KV cache, output projection) and dense
 /// MLPs of its layer range, its embedding and head when it has them, weights resident in bf16 (or fp32) and the KV
 /// cache of up to <see cref="CudaStageOptions.MaxSequences"/> sequences on the device. A step runs layer by layer;
-/// the caller moves the hidden states to the host where a MoE layer's tokens go to expert replicas elsewhere
-/// (<see cref="Download"/>, then <see cref="Upload"/> of the combined result).
+/// a MoE layer whose experts are on this device runs here (<see cref="Moe"/>); otherwise the caller moves the
+/// hidden states to the host where the layer's tokens go to expert replicas elsewhere (<see cref="Download"/>,
+/// then <see cref="Upload"/> of the combined result).
 /// </summary>
-public sealed class CudaStage : IDisposable
+public sealed partial class CudaStage : IDisposable
 {
     private readonly CudaDevice _device;
     private readonly CudaStream _stream;
@@ -34,6 +35,9 @@ public sealed class CudaStage : IDisposable
         // The KV cache holds this stage's layers only (index layer - FirstLayer).
         var local = Spec with { Layers = Math.Max(1, part.EndLayer - part.FirstLayer), MoeLayerMask = null };
         _ws = new CudaWorkspace(device, local, ops.Bf16, options.MaxTokens, options.MaxSequences, options.MaxSeqLen, options.MaxSequences);
+        _expertCounts = device.Allocate(Math.Max(1L, (long)local.Layers * Math.Max(1, Spec.Experts)) * 4);
+        _hostCounts = new int[Math.Max(1, Spec.Experts)];
+        _hostOffsets = new int[Math.Max(1, Spec.Experts)];
         for (int s = options.MaxSequences - 1; s >= 0; s--)
         {
             _freeSlots.Push(s);
@@ -69,7 +73,7 @@ public sealed class CudaStage : IDisposable
         CudaWeights? weights = null;
         try
         {
-            weights = CudaWeights.Load(device, ops, spec, source, part);
+            weights = CudaWeights.Load(device, ops, spec, source, part, routers: options.DeviceMoe);
             return new CudaStage(device, stream, ops, weights, part, options);
         }
         catch
@@ -107,6 +111,7 @@ public sealed class CudaStage : IDisposable
         _device.MakeCurrent();
         _stream.Upload(slots, _ws.Slots);
         _stream.Upload(positions, _ws.Positions);
+        _stream.Zero(_expertCounts.Pointer, _expertCounts.Bytes);
         _tokens = t;
     }
 
@@ -212,6 +217,12 @@ public sealed class CudaStage : IDisposable
 
     public void Dispose()
     {
+        foreach (var table in _expertTables.Values)
+        {
+            table.Buffer.Dispose();
+        }
+
+        _expertCounts.Dispose();
         _ws.Dispose();
         _weights.Dispose();
         _ops.Dispose();

@@ -18,6 +18,12 @@ public sealed record CudaStageOptions
     public int MaxSeqLen { get; init; } = 2048;
 
     /// <summary>
+    /// Loads MoE layers' routers (and shared experts) so a step can route and combine on the device when the
+    /// experts are on this device too (DISTINFER_CUDA_STAGE_MOE=0 switches it off: every MoE layer via the host).
+    /// </summary>
+    public bool DeviceMoe { get; init; } = true;
+
+    /// <summary>
     /// The defaults, with DISTINFER_CUDA_STAGE_TOKENS, DISTINFER_CUDA_STAGE_SEQUENCES and DISTINFER_CUDA_STAGE_SEQLEN
     /// read when set, the cache length capped at the model's <paramref name="maxPositions"/> (when known).
     /// </summary>
@@ -30,6 +36,7 @@ public sealed record CudaStageOptions
             MaxTokens = Read("DISTINFER_CUDA_STAGE_TOKENS", o.MaxTokens),
             MaxSequences = Read("DISTINFER_CUDA_STAGE_SEQUENCES", o.MaxSequences),
             MaxSeqLen = maxPositions > 0 ? Math.Min(seqLen, maxPositions) : seqLen,
+            DeviceMoe = Environment.GetEnvironmentVariable("DISTINFER_CUDA_STAGE_MOE") != "0",
         };
     }
 

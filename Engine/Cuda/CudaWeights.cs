@@ -42,14 +42,15 @@ public sealed class CudaWeights : IDisposable
     /// Loads the weights of <paramref name="part"/> (null: the whole model). Layers outside its range stay null in
     /// <see cref="Layers"/>; a part whose expert filter refuses a layer's expert 0 loads no experts, router or
     /// shared expert of that layer (a pipeline stage whose experts live in expert grains); a pointer of a tensor
-    /// not loaded is 0.
+    /// not loaded is 0. With <paramref name="routers"/>, such a layer's router and shared expert load all the same
+    /// (a stage that routes on the device to experts held elsewhere on the device).
     /// </summary>
-    public static CudaWeights Load(CudaDevice device, CudaOps ops, CudaModelSpec spec, ITensorSource source, ModelPart? part = null)
+    public static CudaWeights Load(CudaDevice device, CudaOps ops, CudaModelSpec spec, ITensorSource source, ModelPart? part = null, bool routers = false)
     {
         var w = new CudaWeights(device, ops, spec);
         try
         {
-            w.Build(new CheckpointFiller(w, source), part ?? ModelPart.Whole(spec.Layers));
+            w.Build(new CheckpointFiller(w, source), part ?? ModelPart.Whole(spec.Layers), routers);
         }
         catch
         {
@@ -64,7 +65,7 @@ public sealed class CudaWeights : IDisposable
     public static CudaWeights CreateRandom(CudaDevice device, CudaOps ops, CudaModelSpec spec, ulong seed, float scale = 0.02f)
     {
         var w = new CudaWeights(device, ops, spec);
-        w.Build(new RandomFiller(w, seed, scale), ModelPart.Whole(spec.Layers));
+        w.Build(new RandomFiller(w, seed, scale), ModelPart.Whole(spec.Layers), false);
         return w;
     }
 
@@ -78,7 +79,7 @@ public sealed class CudaWeights : IDisposable
         _buffers.Clear();
     }
 
-    private void Build(IFiller f, ModelPart part)
+    private void Build(IFiller f, ModelPart part, bool routers)
     {
         var s = Spec;
         int h = s.Hidden, hd = s.HeadDim;
@@ -121,11 +122,10 @@ public sealed class CudaWeights : IDisposable
                 l.KNorm = f.Vector($"{p}.self_attn.k_norm.weight", s.KvHeads * hd, 1f);
             }
 
-            if (l.IsMoe && part.HasExpert(i, 0))
+            bool experts = l.IsMoe && part.HasExpert(i, 0);
+            if (experts || (l.IsMoe && routers))
             {
                 string m = s.MoePrefix(i);
-                var (g, u, d) = s.ExpertNames;
-                int fi = s.MoeIntermediate;
                 var routerNames = new List<string> { $"{m}.gate.weight" };
                 int routerRows = s.Experts;
                 if (s.SharedExpertIntermediate > 0)
@@ -136,6 +136,19 @@ public sealed class CudaWeights : IDisposable
                 }
 
                 l.Router = f.Matrix([.. routerNames], routerRows, h, float32: true);
+                if (s.SharedExpertIntermediate > 0)
+                {
+                    int fs = s.SharedExpertIntermediate;
+                    l.SharedGateUp = f.Matrix([$"{m}.shared_expert.gate_proj.weight", $"{m}.shared_expert.up_proj.weight"], 2 * fs, h);
+                    l.SharedDown = f.Matrix([$"{m}.shared_expert.down_proj.weight"], h, fs);
+                }
+            }
+
+            if (experts)
+            {
+                string m = s.MoePrefix(i);
+                var (g, u, d) = s.ExpertNames;
+                int fi = s.MoeIntermediate;
                 var gateUp = new List<string>();
                 var down = new List<string>();
                 for (int e = 0; e < s.Experts; e++)
@@ -147,12 +160,6 @@ public sealed class CudaWeights : IDisposable
 
                 l.ExpertsGateUp = f.Matrix([.. gateUp], s.Experts * 2 * fi, h);
                 l.ExpertsDown = f.Matrix([.. down], s.Experts * h, fi);
-                if (s.SharedExpertIntermediate > 0)
-                {
-                    int fs = s.SharedExpertIntermediate;
-                    l.SharedGateUp = f.Matrix([$"{m}.shared_expert.gate_proj.weight", $"{m}.shared_expert.up_proj.weight"], 2 * fs, h);
-                    l.SharedDown = f.Matrix([$"{m}.shared_expert.down_proj.weight"], h, fs);
-                }
             }
             else if (!l.IsMoe)
             {

@@ -9,15 +9,28 @@ namespace DistInfer.Grains.Compute;
 
 /// <summary>
 /// A stage grain's step on a GPU: attention, dense MLPs, embedding and head on the device (<see cref="CudaStage"/>,
-/// KV caches there); each MoE layer's hidden states come to the host, where the engine's router and combine run
-/// as on the CPU path and the tokens go to the expert replicas (<see cref="ExpertDispatcher"/>), then go back.
+/// KV caches there). A MoE layer whose expert replicas are all on this silo's GPU routes, runs its experts and
+/// combines there too; any other MoE layer's hidden states come to the host, where the engine's router and combine
+/// run as on the CPU path and the tokens go to the expert replicas (<see cref="ExpertDispatcher"/>), then go back.
 /// </summary>
-public sealed class CudaStageCompute : IDisposable
+public sealed partial class CudaStageCompute : IDisposable
 {
     private readonly CudaStage _stage;
+    private readonly GrainComputeDevice _silo;
     private readonly Dictionary<long, DeviceSequence> _sequences = [];
 
-    private CudaStageCompute(CudaStage stage) => _stage = stage;
+    private CudaStageCompute(CudaStage stage, GrainComputeDevice silo, int experts)
+    {
+        _stage = stage;
+        _silo = silo;
+        _isLocal = key => _silo.Local(key) is not null;
+        int layers = Math.Max(1, stage.Spec.Layers);
+        _picked = new ReplicaSlot[layers][];
+        _pickedLocal = new LocalCudaExpert[layers][];
+        _deviceLayers = new bool[layers];
+        _gateUp = new nint[experts];
+        _down = new nint[experts];
+    }
 
     /// <summary>
     /// The host part's activations: fp32, as the device keeps its residual stream (bf16 GEMM inputs, fp32
@@ -30,11 +43,16 @@ public sealed class CudaStageCompute : IDisposable
 
     public long DeviceBytes => _stage.WeightBytes + _stage.WorkspaceBytes;
 
-    /// <summary>Loads the stage's part (no routed experts: they live in expert grains) onto the device.</summary>
-    public static CudaStageCompute Load(CudaDevice device, ModelConfig config, ITensorSource source, ModelPart part)
+    /// <summary>
+    /// Loads the stage's part (no routed experts: they live in expert grains; routers too unless
+    /// DISTINFER_CUDA_STAGE_MOE=0) onto <paramref name="silo"/>'s GPU.
+    /// </summary>
+    public static CudaStageCompute Load(GrainComputeDevice silo, ModelConfig config, ITensorSource source, ModelPart part)
     {
+        var device = silo.Cuda ?? throw new InvalidOperationException("the silo has no CUDA device");
         var options = CudaStageOptions.FromEnvironment(config.MaxPositionEmbeddings) with { Bf16 = true };
-        return new CudaStageCompute(CudaStage.Load(device, config, source, part with { ExpertFilter = static (_, _) => false }, options));
+        var stage = CudaStage.Load(device, config, source, part with { ExpertFilter = static (_, _) => false }, options);
+        return new CudaStageCompute(stage, silo, Math.Max(1, config.NumExperts));
     }
 
     /// <summary>
@@ -66,6 +84,7 @@ public sealed class CudaStageCompute : IDisposable
         }
 
         _stage.Begin(slots, positions);
+        Array.Clear(_deviceLayers);
         if (request.Embedding)
         {
             _stage.Embed(step.Tokens);
@@ -93,6 +112,11 @@ public sealed class CudaStageCompute : IDisposable
                 continue;
             }
 
+            if (TryDeviceMoe(l, model, dispatcher))
+            {
+                continue;
+            }
+
             _stage.Download(hidden);
             onDevice = false;
             normed ??= new float[n * h];
@@ -114,6 +138,8 @@ public sealed class CudaStageCompute : IDisposable
                 _stage.Download(hidden);
             }
 
+            // After the step's last download, so reading the counts waits for nothing more.
+            ReportDeviceMoe(request.FirstLayer, request.EndLayer, model.Config.NumExperts);
             return hidden;
         }
 
@@ -124,6 +150,7 @@ public sealed class CudaStageCompute : IDisposable
 
         var logits = new float[sequences.Length * model.Config.VocabSize];
         _stage.Head(lastRows, logits);
+        ReportDeviceMoe(request.FirstLayer, request.EndLayer, model.Config.NumExperts);
         return logits;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DistInfer.Engine.Cuda;
 
 namespace DistInfer.Grains.Compute;
@@ -9,6 +10,7 @@ namespace DistInfer.Grains.Compute;
 public sealed class GrainComputeDevice : IDisposable
 {
     private readonly Lazy<CudaExpertRunner>? _experts;
+    private readonly ConcurrentDictionary<string, LocalCudaExpert> _local = new(StringComparer.Ordinal);
 
     public GrainComputeDevice(CudaDevice? cuda, string description)
     {
@@ -27,6 +29,21 @@ public sealed class GrainComputeDevice : IDisposable
 
     /// <summary>The runner every expert grain of this silo shares; only with a CUDA device.</summary>
     public CudaExpertRunner Experts => _experts?.Value ?? throw new InvalidOperationException("no CUDA device: experts run on the CPU");
+
+    /// <summary>
+    /// Held while a stage enqueues work on registered experts' weights and while an expert grain unregisters and
+    /// frees them (freeing device memory waits for the work already enqueued).
+    /// </summary>
+    public Lock ExpertsGate { get; } = new();
+
+    /// <summary>An expert grain of this silo holds its weights on this device (key: the grain's key).</summary>
+    public LocalCudaExpert Register(string key, CudaExpert weights) => _local[key] = new LocalCudaExpert(weights);
+
+    /// <summary>The expert grain leaves (before it frees its weights): stages stop running it on the device.</summary>
+    public void Unregister(string key) => _local.TryRemove(key, out _);
+
+    /// <summary>The expert replica <paramref name="key"/> when its weights are on this device.</summary>
+    public LocalCudaExpert? Local(string key) => _local.GetValueOrDefault(key);
 
     public void Dispose()
     {

@@ -120,6 +120,31 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
         return outputs;
     }
 
+    /// <summary>
+    /// The replica each expert of <paramref name="layer"/> would get its tokens on, into <paramref name="picked"/>,
+    /// when every replica of every expert of the layer passes <paramref name="isLocal"/> (so whichever is picked is
+    /// local); false, leaving the layer to <see cref="RunAsync"/>, otherwise. The caller reports the tokens each
+    /// picked replica then ran with <see cref="ReplicaSlot.Served"/>.
+    /// </summary>
+    public bool TryPickLocal(TransformerModel model, int layer, Func<string, bool> isLocal, ReplicaSlot[] picked)
+    {
+        for (var e = 0; e < picked.Length; e++)
+        {
+            var slots = SlotsOf(model, layer, e);
+            foreach (var slot in slots)
+            {
+                if (!isLocal(slot.Key))
+                {
+                    return false;
+                }
+            }
+
+            picked[e] = Pick(slots);
+        }
+
+        return true;
+    }
+
     private async Task RunWholeAsync(float[]?[] outputs, int expert, ReplicaSlot slot, float[] block, int rows) =>
         outputs[expert] = await CallAsync(slot, block, rows);
 

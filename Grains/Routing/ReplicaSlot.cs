@@ -24,6 +24,9 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
         Interlocked.Add(ref _dispatched, rows);
     }
 
+    /// <summary><paramref name="rows"/> tokens ran on this replica's weights without a call (on the stage's device).</summary>
+    public void Served(int rows) => Interlocked.Add(ref _dispatched, rows);
+
     /// <summary>A call ended; returns the tokens still outstanding.</summary>
     public long End(int rows) => Interlocked.Add(ref _outstanding, -rows);
 }

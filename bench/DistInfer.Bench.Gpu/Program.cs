@@ -2,7 +2,7 @@ using DistInfer.Bench.Gpu;
 using DistInfer.Engine;
 using DistInfer.Engine.Cuda;
 
-// distinfer-gpu-check [info|kernels|fixtures|bench|all|demo-cpu] [--fixtures DIR] [--dump DIR] [--demo DIR] [--batches 1,8,32,128] [--json FILE] [--skinny-rows N] [--profile]
+// distinfer-gpu-check [info|kernels|fixtures|stage-moe|bench|all|demo-cpu] [--fixtures DIR] [--dump DIR] [--demo DIR] [--batches 1,8,32,128] [--stage-model DIR] [--json FILE] [--skinny-rows N] [--profile]
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 string fixtures = Option(args, "--fixtures") ?? "Tests/Fixtures/hf";
 string batches = Option(args, "--batches") ?? "1,8,32,128";
@@ -46,6 +46,15 @@ try
     {
         ok &= FixtureChecks.Run(device, fixtures, Option(args, "--dump"));
         ok &= DemoChecks.Run(device, Option(args, "--demo") ?? "models/demo-moe");
+    }
+
+    if (command is "fixtures" or "stage-moe" or "all")
+    {
+        ok &= StageMoeChecks.Run(device, Option(args, "--demo") ?? "models/demo-moe");
+        if (Option(args, "--stage-model") is { } other)
+        {
+            ok &= StageMoeChecks.Run(device, other);
+        }
     }
 
     if (command is "bench" or "all")

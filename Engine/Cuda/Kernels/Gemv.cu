@@ -91,17 +91,19 @@ __device__ void gemv_gateup_impl(const A* W, const A* x, long ldx, A* act, int T
 }
 
 // Expert e = active[blockIdx.y]: gate/up + SiLU for its rows offsets[e] .. +counts[e], reading the token rows of x
-// through permToken (no separate gather). Experts nobody chose return at once and read no weights.
+// through permToken (no separate gather). Experts nobody chose return at once and read no weights. With a table,
+// expert e's [2F, K] matrix is table[e] (experts in separate buffers) instead of W + e * 2F * K.
 template <typename A>
-__device__ void moe_gateup_impl(const A* W, const A* x, const int* permToken, A* act, const int* counts, const int* offsets,
-    const int* active, int F, int K)
+__device__ void moe_gateup_impl(const A* W, const A* const* table, const A* x, const int* permToken, A* act, const int* counts,
+    const int* offsets, const int* active, int F, int K)
 {
     int e = active[blockIdx.y];
     int r = blockIdx.x * 8 + (threadIdx.x >> 5);
     if (e < 0 || r >= F) return;
     int cnt = counts[e];
     int off = offsets[e];
-    const A* w[2] = { W + ((long)e * 2 * F + r) * K, W + ((long)e * 2 * F + F + r) * K };
+    const A* base = table ? table[e] : W + (long)e * 2 * F * K;
+    const A* w[2] = { base + (long)r * K, base + (long)(F + r) * K };
     for (int c0 = 0; c0 < cnt; c0 += 8)
     {
         int nt = min(8, cnt - c0);
@@ -114,17 +116,18 @@ __device__ void moe_gateup_impl(const A* W, const A* x, const int* permToken, A*
     }
 }
 
-// Expert down projection on gathered rows: yg[row, r] = W[e, r] . act[row].
+// Expert down projection on gathered rows: yg[row, r] = W[e, r] . act[row] (W[e] = table[e] with a table).
 template <typename A>
-__device__ void moe_down_impl(const A* W, const A* act, float* yg, const int* counts, const int* offsets, const int* active,
-    int N, int K)
+__device__ void moe_down_impl(const A* W, const A* const* table, const A* act, float* yg, const int* counts, const int* offsets,
+    const int* active, int N, int K)
 {
     int e = active[blockIdx.y];
     int r = blockIdx.x * 8 + (threadIdx.x >> 5);
     if (e < 0 || r >= N) return;
     int cnt = counts[e];
     int off = offsets[e];
-    const A* w[1] = { W + ((long)e * N + r) * K };
+    const A* base = table ? table[e] : W + (long)e * N * K;
+    const A* w[1] = { base + (long)r * K };
     for (int c0 = 0; c0 < cnt; c0 += 8)
     {
         int nt = min(8, cnt - c0);
@@ -205,8 +208,10 @@ __device__ void gemv_qkv_rope_impl(const A* W, const A* x, long ldx, int K, cons
 #define DEFINE_GEMV(SUF, A) \
 extern "C" __global__ void gemv_##SUF(const A* W, const A* x, long ldx, float* y, long ldy, int T, int N, int K, int acc) { pdl_entry(); gemv_impl<A>(W, x, ldx, y, ldy, T, N, K, acc); } \
 extern "C" __global__ void gemv_gateup_##SUF(const A* W, const A* x, long ldx, A* act, int T, int F, int K) { pdl_entry(); gemv_gateup_impl<A>(W, x, ldx, act, T, F, K); } \
-extern "C" __global__ void moe_gateup_##SUF(const A* W, const A* x, const int* perm, A* act, const int* c, const int* o, const int* a, int F, int K) { pdl_entry(); moe_gateup_impl<A>(W, x, perm, act, c, o, a, F, K); } \
-extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, const int* a, int N, int K) { pdl_entry(); moe_down_impl<A>(W, act, yg, c, o, a, N, K); } \
+extern "C" __global__ void moe_gateup_##SUF(const A* W, const A* x, const int* perm, A* act, const int* c, const int* o, const int* a, int F, int K) { pdl_entry(); moe_gateup_impl<A>(W, nullptr, x, perm, act, c, o, a, F, K); } \
+extern "C" __global__ void moe_down_##SUF(const A* W, const A* act, float* yg, const int* c, const int* o, const int* a, int N, int K) { pdl_entry(); moe_down_impl<A>(W, nullptr, act, yg, c, o, a, N, K); } \
+extern "C" __global__ void moe_gateup_table_##SUF(const A* const* Wt, const A* x, const int* perm, A* act, const int* c, const int* o, const int* a, int F, int K) { pdl_entry(); moe_gateup_impl<A>(nullptr, Wt, x, perm, act, c, o, a, F, K); } \
+extern "C" __global__ void moe_down_table_##SUF(const A* const* Wt, const A* act, float* yg, const int* c, const int* o, const int* a, int N, int K) { pdl_entry(); moe_down_impl<A>(nullptr, Wt, act, yg, c, o, a, N, K); } \
 extern "C" __global__ void gemv_qkv_rope_##SUF(const A* W, const A* x, long ldx, int K, const float* bias, const float* cs, const float* sn, \
     const int* slots, const int* pos, float* q, A* kc, A* vc, int T, int nh, int nkv, int hd, int maxLen, float clip, int flags) \
 { pdl_entry(); gemv_qkv_rope_impl<A>(W, x, ldx, K, bias, cs, sn, slots, pos, q, kc, vc, T, nh, nkv, hd, maxLen, clip, flags); }

@@ -104,6 +104,42 @@ public sealed class ExpertDispatcherTests
         Assert.Equal(0, dispatcher.Statistics()[0].Outstanding);
     }
 
+    [Fact]
+    public async Task TryPickLocal_EveryReplicaOnThisSilo_PicksOnePerExpertAndSpreadsServedTokens()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = model.Config.NumExperts;
+        var dispatcher = new ExpertDispatcher(new ScriptedExperts());
+        var keys = Enumerable.Range(0, experts).Select(e => $"m/0/{e}/0@a:1").Append("m/0/0/1@a:1").ToArray();
+        await dispatcher.UpdateAsync(Request(1, keys));
+        var picked = new ReplicaSlot[experts];
+
+        Assert.True(dispatcher.TryPickLocal(model, 0, k => k.EndsWith("@a:1", StringComparison.Ordinal), picked));
+        Assert.Equal(Enumerable.Range(0, experts), picked.Select(p => p.Expert));
+        var first = picked[0];
+        first.Served(4);
+
+        // Tokens served on the device count as dispatched, so expert 0's other replica is picked next.
+        Assert.True(dispatcher.TryPickLocal(model, 0, k => k.EndsWith("@a:1", StringComparison.Ordinal), picked));
+        Assert.NotSame(first, picked[0]);
+        Assert.Equal(4, dispatcher.Statistics().Single(r => r.Key == first.Key).Dispatched);
+        Assert.Equal(0, dispatcher.Statistics().Single(r => r.Key == first.Key).Outstanding);
+    }
+
+    [Fact]
+    public async Task TryPickLocal_OneReplicaOnAnotherSilo_ReturnsFalse()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = model.Config.NumExperts;
+        var dispatcher = new ExpertDispatcher(new ScriptedExperts());
+        var keys = Enumerable.Range(0, experts).Select(e => $"m/0/{e}/0@a:1").Append("m/0/1/1@b:1").ToArray();
+        await dispatcher.UpdateAsync(Request(1, keys));
+
+        Assert.False(dispatcher.TryPickLocal(model, 0, k => k.EndsWith("@a:1", StringComparison.Ordinal), new ReplicaSlot[experts]));
+    }
+
     private static StageLoadRequest Request(long version, params string[] keys) => new()
     {
         Model = "m",

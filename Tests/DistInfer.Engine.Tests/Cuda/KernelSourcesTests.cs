@@ -50,6 +50,8 @@ public sealed class KernelSourcesTests
     [InlineData("Moe.cu", "moe_combine_bf16")]
     [InlineData("Gemv.cu", "moe_gateup_##SUF")]
     [InlineData("Gemv.cu", "gemv_gateup_##SUF")]
+    [InlineData("Gemv.cu", "moe_gateup_table_##SUF")]
+    [InlineData("Gemv.cu", "moe_down_table_##SUF")]
     public void Read_KernelTheOpsLaunch_IsDefined(string file, string name)
     {
         Assert.Contains(name, KernelSources.Read(file), StringComparison.Ordinal);
