@@ -15,9 +15,12 @@ public sealed class RedisRestartProcessTests(RedisServerFixture redis, ITestOutp
         await using var cluster = await ProcessCluster.StartAsync(redis, 2);
         var client = await cluster.ConnectClientAsync();
         var before = new Dictionary<string, string>();
+        var beforeSilo = new Dictionary<string, string>();
         foreach (var key in Keys)
         {
-            before[key] = (await ProcessCluster.IdentifyAsync(client, key)).Activation;
+            var id = await ProcessCluster.IdentifyAsync(client, key);
+            before[key] = id.Activation;
+            beforeSilo[key] = id.Silo;
         }
 
         await redis.RestartAsync();
@@ -32,10 +35,26 @@ public sealed class RedisRestartProcessTests(RedisServerFixture redis, ITestOutp
         var restored = await cluster.PollAsync(async () => ProcessCluster.CountActive(await cluster.Table.ReadAllAsync()) == 2, TimeSpan.FromSeconds(10), "both rows restored");
         output.WriteLine($"rows restored {restored.TotalMilliseconds:0} ms after the restart");
         Assert.All(cluster.Silos, s => Assert.False(s.HasExited, s.Output));
+        var bad = 0;
         foreach (var key in Keys)
         {
-            Assert.Equal(before[key], (await ProcessCluster.IdentifyAsync(client, key)).Activation);
+            var now = await ProcessCluster.IdentifyAsync(client, key);
+            if (before[key] != now.Activation)
+            {
+                bad++;
+                output.WriteLine($"DIFF {key}: before on {beforeSilo[key]}, now on {now.Silo}");
+            }
         }
+
+        if (bad > 0)
+        {
+            foreach (var s in cluster.Silos)
+            {
+                output.WriteLine("SILO OUTPUT: " + s.Output);
+            }
+        }
+
+        Assert.Equal(0, bad);
 
         // A new client finds its gateways in the restored table.
         var late = await cluster.ConnectClientAsync();
