@@ -22,10 +22,9 @@ public sealed class FabricOptions
     /// <summary>
     /// How long a failed step keeps being retried (with a re-prefill) before its requests fail. It must outlast
     /// death detection (about 5-7 s with the default membership settings): until a killed silo is declared dead,
-    /// calls to its grains fail; afterwards they reactivate on the survivors, and the stages reload their weights
-    /// (or have them shipped), which on a loaded machine or for a large model takes longer than detection itself.
+    /// calls to its grains fail; afterwards they reactivate on the survivors.
     /// </summary>
-    public TimeSpan RecoveryWindow { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan RecoveryWindow { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Wait before a retry, times the attempt number, at most <see cref="MaxRecoveryBackoff"/>.</summary>
     public TimeSpan RecoveryBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
