@@ -24,35 +24,6 @@ public static class FusedKernelChecks
         return ok;
     }
 
-    private static DeviceBuffer Up(CudaDevice d, float[] data, bool bf16)
-    {
-        var b = d.Allocate(data.Length * (bf16 ? 2L : 4L));
-        if (bf16)
-        {
-            var u = new ushort[data.Length];
-            Bf16.FromFloat(data, u);
-            b.Upload<ushort>(u);
-        }
-        else
-        {
-            b.Upload<float>(data);
-        }
-
-        return b;
-    }
-
-    private static float[] Down(DeviceBuffer b, int count, bool bf16)
-    {
-        if (!bf16)
-        {
-            return b.Download<float>(count);
-        }
-
-        var f = new float[count];
-        Bf16.ToFloat(b.Download<ushort>(count), f);
-        return f;
-    }
-
     private static bool QkvRope(CudaDevice d, CudaOps ops, Random rng)
     {
         bool bf16 = ops.Bf16;
@@ -75,11 +46,11 @@ public static class FusedKernelChecks
 
         int[] pos = [0, 1, 2, 7, 15];
         int[] slots = [0, 0, 0, 1, 1];
-        using var dw = Up(d, w, bf16);
-        using var dx = Up(d, x, bf16);
-        using var db = Up(d, bias, false);
-        using var dcos = Up(d, cos, false);
-        using var dsin = Up(d, sin, false);
+        using var dw = DeviceData.Up(d, w, bf16);
+        using var dx = DeviceData.Up(d, x, bf16);
+        using var db = DeviceData.Up(d, bias, false);
+        using var dcos = DeviceData.Up(d, cos, false);
+        using var dsin = DeviceData.Up(d, sin, false);
         using var dpos = d.Allocate(t * 4);
         using var dslot = d.Allocate(t * 4);
         dpos.Upload<int>(pos);
@@ -88,10 +59,10 @@ public static class FusedKernelChecks
         var zeros = new float[cache];
         using var q1 = d.Allocate((long)t * nh * hd * 4);
         using var q2 = d.Allocate((long)t * nh * hd * 4);
-        using var k1 = Up(d, zeros, bf16);
-        using var k2 = Up(d, zeros, bf16);
-        using var v1 = Up(d, zeros, bf16);
-        using var v2 = Up(d, zeros, bf16);
+        using var k1 = DeviceData.Up(d, zeros, bf16);
+        using var k2 = DeviceData.Up(d, zeros, bf16);
+        using var v1 = DeviceData.Up(d, zeros, bf16);
+        using var v2 = DeviceData.Up(d, zeros, bf16);
         const int Flags = 1 | 8;
         const float Clip = 1.5f;
         ops.Linear(dw.Pointer, dx.Pointer, k, qkv.Pointer, width, t, width, k, false);
@@ -104,8 +75,8 @@ public static class FusedKernelChecks
         // bf16 caches: one rounding step apart at most where the two GEMVs' fp32 sums differ in the last bit.
         double cacheTol = bf16 ? 1e-2 : 1e-5;
         return Check.Report($"fused q/k/v GEMV + bias + clip + RoPE {type} (q) vs GEMV + qkv_prep", Check.RelError(q2.Download<float>(t * nh * hd), q1.Download<float>(t * nh * hd)), 1e-5)
-            & Check.Report($"fused q/k/v GEMV + bias + clip + RoPE {type} (k cache)", Check.RelError(Down(k2, cache, bf16), Down(k1, cache, bf16)), cacheTol)
-            & Check.Report($"fused q/k/v GEMV + bias + clip + RoPE {type} (v cache)", Check.RelError(Down(v2, cache, bf16), Down(v1, cache, bf16)), cacheTol);
+            & Check.Report($"fused q/k/v GEMV + bias + clip + RoPE {type} (k cache)", Check.RelError(DeviceData.Down(k2, cache, bf16), DeviceData.Down(k1, cache, bf16)), cacheTol)
+            & Check.Report($"fused q/k/v GEMV + bias + clip + RoPE {type} (v cache)", Check.RelError(DeviceData.Down(v2, cache, bf16), DeviceData.Down(v1, cache, bf16)), cacheTol);
     }
 
     /// <summary>One token: three warps per router dot; three tokens: one warp per dot.</summary>
@@ -116,9 +87,9 @@ public static class FusedKernelChecks
         var hs = Check.Random(rng, t * h, 3f);
         var norm = Check.Random(rng, h);
         var w = Check.Random(rng, rows * h, 0.3f);
-        using var dh = Up(d, hs, false);
-        using var dn = Up(d, norm, false);
-        using var dw = Up(d, w, false);
+        using var dh = DeviceData.Up(d, hs, false);
+        using var dn = DeviceData.Up(d, norm, false);
+        using var dw = DeviceData.Up(d, w, false);
         using var xn1 = d.Allocate((long)t * h * 4);
         using var xn2 = d.Allocate((long)t * h * 4);
         using var xf1 = d.Allocate((long)t * h * 4);
@@ -142,7 +113,7 @@ public static class FusedKernelChecks
             string type = $"{(bf16 ? "bf16" : "fp32")}, {t} token(s)";
             return Check.Report($"fused norm + fp32 router {type} (logits, {(idsEqual ? "ids and rows equal" : "IDS DIFFER")}) vs norm + GEMM + top-k",
                     idsEqual ? Check.RelError(l2.Download<float>(t * rows), l1.Download<float>(t * rows)) : 1, 1e-5)
-                & Check.Report($"fused norm + fp32 router {type} (normed input)", Check.RelError(Down(xn2, t * h, bf16), Down(xn1, t * h, bf16)), bf16 ? 1e-2 : 1e-5)
+                & Check.Report($"fused norm + fp32 router {type} (normed input)", Check.RelError(DeviceData.Down(xn2, t * h, bf16), DeviceData.Down(xn1, t * h, bf16)), bf16 ? 1e-2 : 1e-5)
                 & Check.Report($"fused norm + fp32 router {type} (top-k weights)", Check.RelError(r2.Weights.Download<float>(t * k), r1.Weights.Download<float>(t * k)), 1e-5);
         }
         finally

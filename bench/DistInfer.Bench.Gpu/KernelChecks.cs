@@ -23,23 +23,6 @@ public static class KernelChecks
         return ok;
     }
 
-    private static DeviceBuffer Up(CudaDevice d, float[] data, bool bf16)
-    {
-        var b = d.Allocate(data.Length * (bf16 ? 2L : 4L));
-        if (bf16)
-        {
-            var u = new ushort[data.Length];
-            Bf16.FromFloat(data, u);
-            b.Upload<ushort>(u);
-        }
-        else
-        {
-            b.Upload<float>(data);
-        }
-
-        return b;
-    }
-
     private static float[] Rounded(float[] a, bool bf16) => bf16 ? a.Select(Bf16.Round).ToArray() : a;
 
     private static bool Gemm(CudaDevice d, CudaOps ops, Random rng, int m, int n, int k, string name, double tol)
@@ -47,9 +30,9 @@ public static class KernelChecks
         var a = Rounded(Check.Random(rng, m * k), ops.Bf16);
         var w = Rounded(Check.Random(rng, n * k), ops.Bf16);
         var c0 = Check.Random(rng, m * n);
-        using var da = Up(d, a, ops.Bf16);
-        using var dw = Up(d, w, ops.Bf16);
-        using var dc = Up(d, c0, false);
+        using var da = DeviceData.Up(d, a, ops.Bf16);
+        using var dw = DeviceData.Up(d, w, ops.Bf16);
+        using var dc = DeviceData.Up(d, c0, false);
         ops.Linear(dw.Pointer, da.Pointer, k, dc.Pointer, n, m, n, k, accumulate: true);
         ops.Stream.Synchronize();
         var got = dc.Download<float>(m * n);
@@ -76,8 +59,8 @@ public static class KernelChecks
         int rows = 9, h = 1000;
         var x = Check.Random(rng, rows * h, 3f);
         var w = Check.Random(rng, h);
-        using var dx = Up(d, x, false);
-        using var dw = Up(d, w, false);
+        using var dx = DeviceData.Up(d, x, false);
+        using var dw = DeviceData.Up(d, w, false);
         using var dy = d.Allocate(rows * h * 4L);
         ops.RmsNorm(dx.Pointer, dw.Pointer, dy.Pointer, rows, h, 1e-5f, h);
         ops.Stream.Synchronize();
@@ -123,11 +106,11 @@ public static class KernelChecks
             }
         }
 
-        using var dqkv = Up(d, qkv, false);
-        using var dqn = Up(d, qn, false);
-        using var dkn = Up(d, kn, false);
-        using var dcos = Up(d, cos, false);
-        using var dsin = Up(d, sin, false);
+        using var dqkv = DeviceData.Up(d, qkv, false);
+        using var dqn = DeviceData.Up(d, qn, false);
+        using var dkn = DeviceData.Up(d, kn, false);
+        using var dcos = DeviceData.Up(d, cos, false);
+        using var dsin = DeviceData.Up(d, sin, false);
         using var dpos = d.Allocate(t * 4);
         using var dslot = d.Allocate(t * 4);
         dpos.Upload<int>(pos);
@@ -186,7 +169,7 @@ public static class KernelChecks
     {
         int t = 33, e = 8, k = 2;
         var logits = Check.Random(rng, t * e, 4f);
-        using var dl = Up(d, logits, false);
+        using var dl = DeviceData.Up(d, logits, false);
         using var ids = d.Allocate(t * k * 4);
         using var w = d.Allocate(t * k * 4);
         using var counts = d.Allocate((e + 1) * 4);
@@ -233,9 +216,9 @@ public static class KernelChecks
         var q = Check.Random(rng, t * nh * hd);
         var kc = Check.Random(rng, 2 * maxLen * nkv * hd);
         var vc = Check.Random(rng, 2 * maxLen * nkv * hd);
-        using var dq = Up(d, q, false);
-        using var dk = Up(d, kc, false);
-        using var dv = Up(d, vc, false);
+        using var dq = DeviceData.Up(d, q, false);
+        using var dk = DeviceData.Up(d, kc, false);
+        using var dv = DeviceData.Up(d, vc, false);
         using var dpos = d.Allocate(t * 4);
         using var dslot = d.Allocate(t * 4);
         dpos.Upload<int>(pos);
