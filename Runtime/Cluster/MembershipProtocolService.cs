@@ -11,7 +11,7 @@ namespace DistInfer.Runtime.Cluster;
 /// statistics into its row, <see cref="LeaveAsync"/> leaves gracefully. Snapshots are converted from the table's
 /// rows; statistics and grain interfaces travel as metadata key-values (<see cref="SiloMetadataKeys"/>).
 /// </summary>
-public sealed class MembershipProtocolService : IClusterMembershipService, IAsyncDisposable
+public sealed class MembershipProtocolService : IClusterMembershipService, IMembershipGossip, IAsyncDisposable
 {
     private readonly IMembershipTable _table;
     private readonly IProbeTransport _probes;
@@ -35,6 +35,9 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
 
     public event Action<ClusterMembershipSnapshot>? Changed;
 
+    /// <inheritdoc/>
+    public event Action? StatusWritten;
+
     /// <summary>Raised when this silo was voted dead; the host must stop.</summary>
     public event Action<SiloAddress>? DeclaredDead;
 
@@ -57,6 +60,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
                 var agent = new MembershipAgent(_table, _probes, local, _options, _time, _loggers?.CreateLogger<MembershipAgent>(), () => Volatile.Read(ref _metadata));
                 agent.MembershipChanged += update => Publish(update.Snapshot);
                 agent.DeclaredDead += silo => DeclaredDead?.Invoke(silo);
+                agent.StatusWritten += () => StatusWritten?.Invoke();
                 await agent.StartAsync(cancellationToken).ConfigureAwait(false);
                 _agent = agent;
                 Publish(agent.CurrentSnapshot);
@@ -79,6 +83,10 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
             await agent.StopAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <inheritdoc/>
+    public Task RefreshAsync(CancellationToken cancellationToken = default) =>
+        _agent?.RefreshAsync(cancellationToken) ?? Task.CompletedTask;
 
     public ValueTask DisposeAsync() => _agent?.DisposeAsync() ?? ValueTask.CompletedTask;
 

@@ -36,7 +36,7 @@ internal sealed class GrainDirectory
         _time = time;
         _snapshot = snapshot;
         _ring = new DirectoryRing(snapshot);
-        Local = new GrainDirectoryPartition(IsActive);
+        Local = new GrainDirectoryPartition(IsAlive);
         Local.Recovery = new DirectoryRecovery(factory, id => OwnerOf(id) == _self, snapshot);
     }
 
@@ -47,13 +47,20 @@ internal sealed class GrainDirectory
 
     public bool IsActive(SiloAddress silo) => silo == _self || Volatile.Read(ref _snapshot).IsActive(silo);
 
+    /// <summary>
+    /// Whether entries pointing at <paramref name="silo"/> stand: everything this view does not know has left. A silo
+    /// still joining, or one that joined after this view was read (it missed the row, e.g. while the table was
+    /// unreachable), hosts real activations; dropping their entries would let a grain activate twice.
+    /// </summary>
+    public bool IsAlive(SiloAddress silo) => !IsGone(silo);
+
     public SiloAddress OwnerOf(GrainId grainId) => Volatile.Read(ref _ring).Owner(grainId);
 
     public bool TryGetCached(GrainId grainId, out SiloAddress address)
     {
         if (_cache.TryGetValue(grainId, out address))
         {
-            if (IsActive(address))
+            if (IsAlive(address))
             {
                 return true;
             }
@@ -81,9 +88,9 @@ internal sealed class GrainDirectory
     }
 
     /// <summary>
-    /// Whether this view knows <paramref name="silo"/> has left: listed with a status other than Active, or unlisted
-    /// although older than this silo (it was in the table when this silo joined). An unlisted newer silo may just
-    /// have joined, so it is not taken as gone.
+    /// Whether this view knows <paramref name="silo"/> has left: listed as shutting down, stopping or dead, or unlisted
+    /// although older than this silo (it was in the table when this silo joined). A joining silo, or an unlisted newer
+    /// one, may just have joined, so it is not taken as gone.
     /// </summary>
     public bool IsGone(SiloAddress silo)
     {
@@ -93,7 +100,7 @@ internal sealed class GrainDirectory
         }
 
         return Volatile.Read(ref _snapshot).TryGet(silo, out var info)
-            ? info.Status != SiloStatus.Active
+            ? info.Status is SiloStatus.ShuttingDown or SiloStatus.Stopping or SiloStatus.Dead
             : silo.Generation < _self.Generation;
     }
 
@@ -176,10 +183,10 @@ internal sealed class GrainDirectory
             return null;
         }
 
-        if (!IsActive(address))
+        if (IsGone(address))
         {
-            // Never hand out an activation on a silo this view says is not active (the owner's view lags).
-            if (owner != _self && IsGone(address))
+            // Never hand out an activation on a silo this view knows has left (the owner's view lags).
+            if (owner != _self)
             {
                 await EvictAsync(owner, grainId, address).ConfigureAwait(false);
             }
@@ -225,7 +232,7 @@ internal sealed class GrainDirectory
         Local.RemoveInactive();
         foreach (var pair in _cache)
         {
-            if (!snapshot.IsActive(pair.Value))
+            if (IsGone(pair.Value))
             {
                 _cache.TryRemove(pair.Key, out _);
             }
@@ -249,7 +256,7 @@ internal sealed class GrainDirectory
         try
         {
             var found = await Remote(previousOwner).LookupAsync(grainId).ConfigureAwait(false);
-            return found is { } address && IsActive(address) ? address : null;
+            return found is { } address && IsAlive(address) ? address : null;
         }
         catch (Exception)
         {

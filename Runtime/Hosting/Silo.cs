@@ -21,6 +21,7 @@ namespace DistInfer.Runtime.Hosting;
 /// </summary>
 public sealed partial class Silo : IAsyncDisposable
 {
+    private static readonly TimeSpan GossipTimeout = TimeSpan.FromSeconds(2);
     private readonly IServiceProvider _services;
     private readonly SiloOptions _options;
     private readonly IClusterMembershipService _membership;
@@ -92,6 +93,12 @@ public sealed partial class Silo : IAsyncDisposable
         _messages.RequestHandler = _router;
         _messages.CallRuntime = _router;
         _membership.Changed += OnMembershipChanged;
+        if (_membership is IMembershipGossip gossip)
+        {
+            _router.AddSystemTarget(MembershipGossipTarget.SystemTargetType, new MembershipGossipTarget(gossip));
+            gossip.StatusWritten += GossipStatusWritten;
+        }
+
         _catalog.StartCollector();
         await PublishAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);
         _directory.OnMembershipChanged(_membership.Current);
@@ -144,6 +151,11 @@ public sealed partial class Silo : IAsyncDisposable
         }
 
         _membership.Changed -= OnMembershipChanged;
+        if (_membership is IMembershipGossip gossip)
+        {
+            gossip.StatusWritten -= GossipStatusWritten;
+        }
+
         _catalog?.Dispose();
         _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
@@ -217,6 +229,31 @@ public sealed partial class Silo : IAsyncDisposable
         if (_directory.RingVersion != previousRing)
         {
             _ = _catalog!.HandOffAsync();
+        }
+    }
+
+    // Tells every other silo in the view to re-read the table now (this silo just changed a status in it).
+    private void GossipStatusWritten()
+    {
+        foreach (var silo in _membership.Current.Silos)
+        {
+            if (silo.Address != Address && silo.Status != SiloStatus.Dead)
+            {
+                _ = TellAsync(silo.Address);
+            }
+        }
+
+        async Task TellAsync(SiloAddress silo)
+        {
+            try
+            {
+                var target = _grainFactory.GetGrain<IMembershipGossipTarget>(new GrainId(MembershipGossipTarget.SystemTargetType, silo.ToString()));
+                await target.TableChangedAsync().WaitAsync(GossipTimeout, _time).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A silo that cannot hear it reads the table at its next refresh anyway.
+            }
         }
     }
 

@@ -59,6 +59,12 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
     /// <summary>Raised once when this silo reads its own row as Dead (it was voted out); the host must stop.</summary>
     public event Action<SiloAddress>? DeclaredDead;
 
+    /// <summary>
+    /// Raised after this agent changed a status in the table (joined, became active, restored its wiped row,
+    /// started shutting down, left, declared a silo dead), so peers can be told to re-read it at once.
+    /// </summary>
+    public event Action? StatusWritten;
+
     public event Action<MembershipUpdate>? MembershipChanged
     {
         add => _publisher.Changed += value;
@@ -94,6 +100,7 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
         }
 
         _status = SiloStatus.Active;
+        StatusWritten?.Invoke();
         _lastCleanup = now;
         lock (_duties)
         {
@@ -112,7 +119,11 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
         _leaving = true;
         if (_status is SiloStatus.Joining or SiloStatus.Active)
         {
-            await WriteOwnRowAsync("shutting down", e => e with { Status = SiloStatus.ShuttingDown }, cancellationToken).ConfigureAwait(false);
+            if (await WriteOwnRowAsync("shutting down", e => e with { Status = SiloStatus.ShuttingDown }, cancellationToken).ConfigureAwait(false))
+            {
+                StatusWritten?.Invoke();
+            }
+
             _status = SiloStatus.ShuttingDown;
         }
     }
@@ -128,7 +139,11 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
 
         await ShutDownAsync(cancellationToken).ConfigureAwait(false);
         StopDuties();
-        await WriteOwnRowAsync("leave", e => e with { Status = SiloStatus.Dead, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+        if (await WriteOwnRowAsync("leave", e => e with { Status = SiloStatus.Dead, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false))
+        {
+            StatusWritten?.Invoke();
+        }
+
         _status = SiloStatus.Dead;
         MembershipAgentLog.Left(_logger, LocalSilo);
     }
@@ -144,7 +159,7 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(metadata);
         return WriteOwnRowAsync(
             "metadata update",
-            e => SameMetadata(e.Metadata, metadata) ? null : e with { Metadata = metadata, IAmAliveTime = _time.GetUtcNow() },
+            e => MembershipEntry.SameMetadata(e.Metadata, metadata) ? null : e with { Metadata = metadata, IAmAliveTime = _time.GetUtcNow() },
             cancellationToken);
     }
 
@@ -186,6 +201,11 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
                 }
 
                 await ReadAsync(_stopping.Token).ConfigureAwait(false);
+                if (declare)
+                {
+                    StatusWritten?.Invoke();
+                }
+
                 return;
             }
 
@@ -318,6 +338,7 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
         if (await _table.InsertRowAsync(entry, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
         {
             await ReadAsync(_stopping.Token).ConfigureAwait(false);
+            StatusWritten?.Invoke();
         }
     }
 
@@ -345,24 +366,6 @@ public sealed class MembershipAgent : IMembershipView, IAsyncDisposable
     };
 
     private IReadOnlyDictionary<string, string>? ReadMetadata() => _metadataProvider?.Invoke();
-
-    private static bool SameMetadata(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
-    {
-        if (a.Count != b.Count)
-        {
-            return false;
-        }
-
-        foreach (var (key, value) in a)
-        {
-            if (!b.TryGetValue(key, out var other) || other != value)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private void StopDuties()
     {

@@ -30,6 +30,30 @@ public sealed record MembershipEntry
 
     public IReadOnlyList<SuspectVote> SuspectTimes { get; init; } = [];
 
+    /// <summary>Whether two metadata maps hold the same key-values.</summary>
+    internal static bool SameMetadata(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || other != value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Votes cast after <paramref name="expiredBefore"/>, one per voter (the newest).</summary>
     public IReadOnlyList<SuspectVote> FreshVotes(DateTimeOffset expiredBefore)
     {

@@ -57,6 +57,9 @@ internal sealed class MembershipSnapshotPublisher
             }
         }
 
+        // An equal table version is not enough: a wiped table (Redis restarted without persistence) counts its
+        // versions again from 0, so a later read can carry the old number with other statuses (a silo seen Joining
+        // before the wipe and Active after it would otherwise stay Joining in this view).
         if (data.Version == previous.TableVersion && SameMembers(members, previous.Members))
         {
             return previous;
@@ -92,9 +95,10 @@ internal sealed class MembershipSnapshotPublisher
             return false;
         }
 
-        foreach (var silo in members.Keys)
+        foreach (var (silo, entry) in members)
         {
-            if (!previous.ContainsKey(silo))
+            if (!previous.TryGetValue(silo, out var before) || before.Status != entry.Status
+                || !MembershipEntry.SameMetadata(before.Metadata, entry.Metadata))
             {
                 return false;
             }

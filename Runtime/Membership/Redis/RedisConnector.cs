@@ -82,10 +82,19 @@ public static class RedisConnector
         }
     }
 
-    /// <summary>True for failures that go away when Redis is reachable again.</summary>
+    /// <summary>
+    /// True for failures that go away when Redis is reachable again. 1.2.6 sometimes throws a NullReferenceException
+    /// from inside its own "no connection available" error path (ServerEndPoint.LastException) while it reconnects;
+    /// that is a lost connection too, not a bug of the caller.
+    /// </summary>
     public static bool IsTransient(Exception exception) =>
         exception is RedisConnectionException or RedisTimeoutException or TimeoutException
-        || (exception is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal));
+        || (exception is RedisServerException server && server.Message.StartsWith("LOADING", StringComparison.Ordinal))
+        || (exception is NullReferenceException && ThrownByRedisClient(exception));
+
+    private static bool ThrownByRedisClient(Exception exception) =>
+        exception.TargetSite?.DeclaringType?.Assembly == typeof(IDatabase).Assembly
+        || exception.StackTrace?.Contains("StackExchange.Redis.ExceptionFactory", StringComparison.Ordinal) == true;
 
     private static string EndpointText(System.Net.EndPoint endPoint) => endPoint switch
     {

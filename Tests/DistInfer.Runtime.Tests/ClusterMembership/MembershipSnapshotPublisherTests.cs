@@ -58,6 +58,33 @@ public sealed class MembershipSnapshotPublisherTests
         Assert.Equal([1], Ports(snapshot));
     }
 
+    [Fact]
+    public void Publish_WipedTableReachesTheOldVersionWithAnotherStatus_NewStatusPublished()
+    {
+        // Seen Joining at version 3, then the table was wiped and counted back up to 3 with the silo Active.
+        var publisher = new MembershipSnapshotPublisher();
+        var changes = new List<SiloStatusChange>();
+        publisher.Publish(Table(3, (1, SiloStatus.Active), (2, SiloStatus.Joining)), Epoch, Grace);
+        publisher.Changed += u => changes.AddRange(u.Changes);
+
+        var snapshot = publisher.Publish(Table(3, (1, SiloStatus.Active), (2, SiloStatus.Active)), Epoch.AddSeconds(1), Grace);
+
+        Assert.Equal(SiloStatus.Active, snapshot.GetSiloStatus(Silo(2)));
+        Assert.Equal([1, 2], Ports(snapshot));
+        Assert.Contains(changes, c => c.Silo == Silo(2) && c.NewStatus == SiloStatus.Active);
+    }
+
+    [Fact]
+    public void Publish_SameVersionAndSameRows_NoNewSnapshot()
+    {
+        var publisher = new MembershipSnapshotPublisher();
+        var first = publisher.Publish(Table(3, (1, SiloStatus.Active), (2, SiloStatus.Active)), Epoch, Grace);
+
+        var second = publisher.Publish(Table(3, (1, SiloStatus.Active), (2, SiloStatus.Active)), Epoch.AddSeconds(1), Grace);
+
+        Assert.Same(first, second);
+    }
+
     private static MembershipTableData Table(int version, params (int Port, SiloStatus Status)[] rows) =>
         new([.. rows.Select(r => new MembershipRow(Entry(Silo(r.Port), r.Status), "e"))], new TableVersion(version, "v" + version));
 

@@ -30,6 +30,9 @@ public sealed class LaggingMembership : IClusterMembershipService
 
     public void Freeze() => Volatile.Write(ref _frozen, _inner.Current);
 
+    /// <summary>A table read that changed something else: the frozen view is published again, still stale.</summary>
+    public void RepublishFrozen() => Changed?.Invoke(Volatile.Read(ref _frozen) ?? _inner.Current);
+
     public void Thaw()
     {
         Volatile.Write(ref _frozen, null);

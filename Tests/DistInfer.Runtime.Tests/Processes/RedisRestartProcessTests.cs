@@ -58,7 +58,17 @@ public sealed class RedisRestartProcessTests(RedisServerFixture redis, ITestOutp
 
         // A new client finds its gateways in the restored table.
         var late = await cluster.ConnectClientAsync();
-        Assert.Equal(before[Keys[0]], (await ProcessCluster.IdentifyAsync(late, Keys[0])).Activation);
+        var lateId = await ProcessCluster.IdentifyAsync(late, Keys[0]);
+        if (lateId.Activation != before[Keys[0]])
+        {
+            output.WriteLine($"LATE DIFF: before on {beforeSilo[Keys[0]]}, now on {lateId.Silo}; late gateway {late.CurrentGateway}, old gateway {client.CurrentGateway}");
+            foreach (var s in cluster.Silos)
+            {
+                output.WriteLine("SILO OUTPUT: " + s.Output);
+            }
+        }
+
+        Assert.Equal(before[Keys[0]], lateId.Activation);
         Assert.DoesNotContain((await cluster.Table.ReadAllAsync()).Rows, r => r.Entry.Status == SiloStatus.Dead);
     }
 }

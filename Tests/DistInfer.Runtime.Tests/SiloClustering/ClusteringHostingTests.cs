@@ -42,6 +42,25 @@ public sealed class ClusteringHostingTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Join_PeersReadTheTableOnlyHourly_EarlierSiloSeesTheNewSiloAtOnceThroughGossip()
+    {
+        // Nothing but gossip can tell the first silo: no periodic table read, statistics or metadata write for an hour.
+        var table = new InMemoryMembershipTable();
+        static void Hourly(SiloOptions o) => o.StatisticsRefreshPeriod = TimeSpan.FromHours(1);
+        static void HourlyTable(IServiceCollection s) => s.Configure<ClusteringOptions>(c =>
+        {
+            c.Membership.TableRefreshTimeout = TimeSpan.FromHours(1);
+            c.Membership.MetadataRefreshPeriod = TimeSpan.FromHours(1);
+        });
+        var first = await StartSiloAsync(table, "first", Hourly, HourlyTable);
+        var second = await StartSiloAsync(table, "second", Hourly, HourlyTable);
+
+        var seen = await WaitForAsync(first, s => s.TryGet(second.Address, out var info) && info.Status == SiloStatus.Active ? info : null);
+
+        Assert.Equal("second", seen.Name);
+    }
+
+    [Fact]
     public async Task AddDistInferClustering_Localhost_OneSiloClusterJoinsAndServesGrains()
     {
         var collection = new ServiceCollection();

@@ -1,0 +1,15 @@
+namespace DistInfer.Runtime.Cluster;
+
+/// <summary>
+/// The gossiping side of a membership service (Orleans' membership gossip): peers hear at once when a silo changed a
+/// status in the table and re-read it, instead of waiting for their next periodic refresh. Without it, a silo that
+/// missed a peer's join (its reads failed while Redis restarted, say) would own directory entries it cannot see.
+/// </summary>
+public interface IMembershipGossip
+{
+    /// <summary>Raised after this silo changed a status in the table; the runtime tells the other silos.</summary>
+    event Action? StatusWritten;
+
+    /// <summary>A peer changed the table: re-read it now.</summary>
+    Task RefreshAsync(CancellationToken cancellationToken = default);
+}

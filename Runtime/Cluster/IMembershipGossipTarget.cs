@@ -1,0 +1,7 @@
+namespace DistInfer.Runtime.Cluster;
+
+/// <summary>System target "sys.membership" on every silo: a peer wrote the membership table.</summary>
+public interface IMembershipGossipTarget : ISystemTarget
+{
+    Task TableChangedAsync();
+}
