@@ -21,7 +21,9 @@ internal static class SiloHostPaths
 
         if (root is not null)
         {
-            foreach (var configuration in new[] { "Debug", "Release" })
+            // The tests' own configuration first: a stale build of the other one must not stand in for the code under test.
+            var own = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+            foreach (var configuration in new[] { own, own == "Release" ? "Debug" : "Release" })
             {
                 var built = Path.Combine(root.FullName, "Tests", "DistInfer.TestSiloHost", "bin", configuration, "net10.0", "DistInfer.TestSiloHost.dll");
                 if (File.Exists(built))
