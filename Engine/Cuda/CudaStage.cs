@@ -217,6 +217,7 @@ public sealed partial class CudaStage : IDisposable
 
     public void Dispose()
     {
+        DisposeGraphs();
         foreach (var table in _expertTables.Values)
         {
             table.Buffer.Dispose();

@@ -2,7 +2,7 @@ using DistInfer.Bench.Gpu;
 using DistInfer.Engine;
 using DistInfer.Engine.Cuda;
 
-// distinfer-gpu-check [info|kernels|fixtures|stage-moe|bench|all|demo-cpu|cpu-bf16] [--fixtures DIR] [--dump DIR] [--demo DIR] [--batches 1,8,32,128] [--stage-model DIR] [--json FILE] [--skinny-rows N] [--profile]
+// distinfer-gpu-check [info|kernels|fixtures|stage-moe|bench|all|demo-cpu|cpu-bf16|stage-graphs] [--fixtures DIR] [--dump DIR] [--demo DIR] [--batches 1,8,32,128] [--stage-model DIR] [--steps N] [--json FILE] [--skinny-rows N] [--profile]
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 string fixtures = Option(args, "--fixtures") ?? "Tests/Fixtures/hf";
 string batches = Option(args, "--batches") ?? "1,8,32,128";
@@ -61,6 +61,18 @@ try
         if (Option(args, "--stage-model") is { } other)
         {
             ok &= StageMoeChecks.Run(device, other);
+        }
+    }
+
+    if (command == "stage-graphs")
+    {
+        // A/B of a stage's decode step with and without CUDA graphs, on demo-moe and --stage-model when given.
+        int steps = int.Parse(Option(args, "--steps") ?? "64", System.Globalization.CultureInfo.InvariantCulture);
+        int[] graphBatches = (Option(args, "--batches") ?? "1,8,32").Split(',').Select(int.Parse).ToArray();
+        ok &= StageGraphBench.Run(device, Option(args, "--demo") ?? "models/demo-moe", graphBatches, steps);
+        if (Option(args, "--stage-model") is { } big)
+        {
+            ok &= StageGraphBench.Run(device, big, graphBatches, steps);
         }
     }
 
