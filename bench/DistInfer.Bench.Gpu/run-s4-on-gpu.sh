@@ -28,9 +28,9 @@ PYTHONUNBUFFERED=1 timeout 130 python3 "$S/hf_bf16_weights.py" --fixtures Tests/
 } 2>&1 | tee "$OUT/bf16-measures.log"
 fi
 if [[ "$PARTS" == *graphs* ]]; then
+wait "$GEN"
 {
-cat "$OUT/header.log"
-wait $GEN; cat "$OUT/m640.log"
+cat "$OUT/header.log" "$OUT/m640.log"
 for run in 1 2 3; do
   echo "## run $run: $D/distinfer-gpu-check stage-graphs --stage-model /tmp/m640 --batches 1,8,32 --steps 64"
   timeout 100 "$D/distinfer-gpu-check" stage-graphs --stage-model /tmp/m640 --batches 1,8,32 --steps 64
