@@ -9,8 +9,8 @@ public sealed partial class CudaStage
 {
     private readonly Dictionary<(int Tokens, int First, int End), CudaGraph> _graphs = [];
 
-    /// <summary>Replay decode-sized <see cref="Layers"/> calls as CUDA graphs (switch off to compare or profile).</summary>
-    public bool UseCudaGraphs { get; set; } = true;
+    /// <summary>Replay decode-sized <see cref="Layers"/> calls as CUDA graphs (from the options; switch off to compare or profile).</summary>
+    public bool UseCudaGraphs { get; set; }
 
     /// <summary>Graphs captured so far (one per step size and layer range).</summary>
     public int GraphCount => _graphs.Count;
