@@ -44,6 +44,7 @@ public sealed partial class CudaStage : IDisposable
         }
 
         var first = part.EndLayer > part.FirstLayer ? weights.Layers[part.FirstLayer] : null;
+        UseCudaGraphs = options.CudaGraphs;
         _qkvFlags = (first is { QkvBias: not 0 } ? 1 : 0) | (Spec.QkNorm == QkNormKind.PerHead ? 2 : 0)
             | (Spec.QkNorm == QkNormKind.FullWidth ? 4 : 0) | (Spec.ClipQkv is not null ? 8 : 0);
     }
@@ -217,6 +218,7 @@ public sealed partial class CudaStage : IDisposable
 
     public void Dispose()
     {
+        DisposeGraphs();
         foreach (var table in _expertTables.Values)
         {
             table.Buffer.Dispose();

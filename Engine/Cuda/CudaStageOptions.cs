@@ -24,6 +24,12 @@ public sealed record CudaStageOptions
     public bool DeviceMoe { get; init; } = true;
 
     /// <summary>
+    /// Replays decode-sized <see cref="CudaStage.Layers"/> calls as CUDA graphs (DISTINFER_CUDA_STAGE_GRAPHS=0 switches
+    /// it off: the same kernels launched one by one).
+    /// </summary>
+    public bool CudaGraphs { get; init; } = true;
+
+    /// <summary>
     /// The defaults, with DISTINFER_CUDA_STAGE_TOKENS, DISTINFER_CUDA_STAGE_SEQUENCES and DISTINFER_CUDA_STAGE_SEQLEN
     /// read when set, the cache length capped at the model's <paramref name="maxPositions"/> (when known).
     /// </summary>
@@ -37,6 +43,7 @@ public sealed record CudaStageOptions
             MaxSequences = Read("DISTINFER_CUDA_STAGE_SEQUENCES", o.MaxSequences),
             MaxSeqLen = maxPositions > 0 ? Math.Min(seqLen, maxPositions) : seqLen,
             DeviceMoe = Environment.GetEnvironmentVariable("DISTINFER_CUDA_STAGE_MOE") != "0",
+            CudaGraphs = Environment.GetEnvironmentVariable("DISTINFER_CUDA_STAGE_GRAPHS") != "0",
         };
     }
 

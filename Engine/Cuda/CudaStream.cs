@@ -87,6 +87,16 @@ public sealed unsafe class CudaStream : IDisposable
         return new CudaGraph(_device, graph, exec);
     }
 
+    /// <summary>Ends a capture that failed part way and drops what it recorded, so the stream runs work again.</summary>
+    public void AbortCapture()
+    {
+        nint graph;
+        if (Rt.StreamEndCapture(_handle, &graph) == 0 && graph != 0)
+        {
+            Rt.GraphDestroy(graph);
+        }
+    }
+
     public void Dispose()
     {
         if (_handle != 0)

@@ -42,7 +42,7 @@ public static class FixtureChecks
             Bf16 = false, MaxTokens = batch * seqLen, MaxBatch = batch, MaxSeqLen = seqLen + 1, MaxLogitRows = batch * seqLen,
         });
         var logits = gpu.Forward(ids, batch, seqLen);
-        Console.WriteLine($"INFO fixture {name} bf16-rounded weights, fp32 compute: logits max rel error {Check.RelError(logits, reference.ReadFloat32("logits")):E2}");
+        Console.WriteLine($"INFO fixture {name} bf16-rounded weights, fp32 compute: logits {Check.Both(logits, reference.ReadFloat32("logits"))}");
         Dump(dump, $"{name}-bf16w.f32", logits);
     }
 
@@ -79,7 +79,9 @@ public static class FixtureChecks
             Dump(dump, $"{Path.GetFileName(dir)}-bf16.f32", logits);
         }
 
-        double err = Check.RelError(logits, reference.ReadFloat32("logits"));
+        var want = reference.ReadFloat32("logits");
+        double err = Check.RelError(logits, want);
+        Console.WriteLine($"INFO fixture {name} logits: {Check.Both(logits, want)}");
         double routerErr = 0;
         var perLayer = new List<string>();
         for (int i = 0; i < router.Count; i++)

@@ -2,7 +2,7 @@ using DistInfer.Bench.Gpu;
 using DistInfer.Engine;
 using DistInfer.Engine.Cuda;
 
-// distinfer-gpu-check [info|kernels|fixtures|stage-moe|bench|all|demo-cpu] [--fixtures DIR] [--dump DIR] [--demo DIR] [--batches 1,8,32,128] [--stage-model DIR] [--json FILE] [--skinny-rows N] [--profile]
+// distinfer-gpu-check [info|kernels|fixtures|stage-moe|bench|all|demo-cpu|cpu-bf16|stage-graphs] [--fixtures DIR] [--dump DIR] [--demo DIR] [--batches 1,8,32,128] [--stage-model DIR] [--steps N] [--json FILE] [--skinny-rows N] [--profile]
 string command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
 string fixtures = Option(args, "--fixtures") ?? "Tests/Fixtures/hf";
 string batches = Option(args, "--batches") ?? "1,8,32,128";
@@ -14,6 +14,13 @@ try
     {
         // The CPU engine's demo-moe continuations with fp32 and bf16 activations: no GPU needed.
         DemoPrecisionChecks.Run(Option(args, "--demo") ?? "models/demo-moe");
+        return 0;
+    }
+
+    if (command == "cpu-bf16")
+    {
+        // The fixtures on the CPU engine with bf16-rounded weights: both error measures, no GPU needed.
+        CpuBf16Checks.Run(fixtures);
         return 0;
     }
 
@@ -54,6 +61,18 @@ try
         if (Option(args, "--stage-model") is { } other)
         {
             ok &= StageMoeChecks.Run(device, other);
+        }
+    }
+
+    if (command == "stage-graphs")
+    {
+        // A/B of a stage's decode step with and without CUDA graphs, on demo-moe and --stage-model when given.
+        int steps = int.Parse(Option(args, "--steps") ?? "64", System.Globalization.CultureInfo.InvariantCulture);
+        int[] graphBatches = (Option(args, "--batches") ?? "1,8,32").Split(',').Select(int.Parse).ToArray();
+        ok &= StageGraphBench.Run(device, Option(args, "--demo") ?? "models/demo-moe", graphBatches, steps);
+        if (Option(args, "--stage-model") is { } big)
+        {
+            ok &= StageGraphBench.Run(device, big, graphBatches, steps);
         }
     }
 
