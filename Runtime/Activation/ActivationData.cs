@@ -20,6 +20,7 @@ internal sealed partial class ActivationData : IGrainActivationContext
     private Exception? _activationError;
     private ActivationState _state = ActivationState.Creating;
     private int _running;
+    private int _reserved;
     private long _lastActiveTimestamp;
     private DateTimeOffset _keepAliveUntil;
     private bool _deactivateRequested;
@@ -63,6 +64,30 @@ internal sealed partial class ActivationData : IGrainActivationContext
         }
     }
 
+    /// <summary>
+    /// Calls handed this activation (a stateless worker picked for them) that have not been enqueued yet, plus those
+    /// running or waiting: two concurrent picks must not both take a worker that only looks idle.
+    /// </summary>
+    public int Load
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running + _waiting.Count + _reserved;
+            }
+        }
+    }
+
+    /// <summary>Counts a call picked for this activation until its <see cref="Enqueue"/>.</summary>
+    public void Reserve()
+    {
+        lock (_lock)
+        {
+            _reserved++;
+        }
+    }
+
     public int WaitingCount
     {
         get
@@ -90,6 +115,11 @@ internal sealed partial class ActivationData : IGrainActivationContext
         Exception? failed = null;
         lock (_lock)
         {
+            if (_reserved > 0)
+            {
+                _reserved--;
+            }
+
             if (_activationError is not null)
             {
                 failed = _activationError;

@@ -36,29 +36,32 @@ internal sealed class StatelessWorkerGroup
                     continue;
                 }
 
-                var running = worker.RunningCount;
-                if (running == 0 && worker.IsValid)
+                var load = worker.Load;
+                if (load == 0 && worker.IsValid)
                 {
                     created = false;
+                    worker.Reserve();
                     return worker;
                 }
 
-                if (running < leastRunning)
+                if (load < leastRunning)
                 {
                     least = worker;
-                    leastRunning = running;
+                    leastRunning = load;
                 }
             }
 
             if (_workers.Count < MaxWorkers || least is null)
             {
                 var fresh = create();
+                fresh.Reserve();
                 _workers.Add(fresh);
                 created = true;
                 return fresh;
             }
 
             created = false;
+            least.Reserve();
             return least;
         }
     }

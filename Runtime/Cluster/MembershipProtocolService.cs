@@ -101,6 +101,13 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
         ClusterMembershipSnapshot next;
         lock (_vanishedSince)
         {
+            if (snapshot.Version <= Volatile.Read(ref _current).Version)
+            {
+                // Already published (the join republishes the agent's current snapshot, which a table read on
+                // another thread may have overtaken): an older view must never replace a newer one.
+                return;
+            }
+
             KeepVanished(snapshot, silos);
             next = new ClusterMembershipSnapshot(snapshot.Version, silos);
             Volatile.Write(ref _current, next);
