@@ -21,6 +21,7 @@ namespace DistInfer.Runtime.Hosting;
 /// </summary>
 public sealed partial class Silo : IAsyncDisposable
 {
+    private static readonly TimeSpan DeactivationTimeout = TimeSpan.FromSeconds(30);
     private readonly IServiceProvider _services;
     private readonly SiloOptions _options;
     private readonly IClusterMembershipService _membership;
@@ -118,7 +119,23 @@ public sealed partial class Silo : IAsyncDisposable
             await participant.OnStoppingAsync(this, graceful: true).ConfigureAwait(false);
         }
 
-        await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
+        // A drain: first the cluster stops resolving grains here, then the activations go and any call for them that
+        // still arrives is forwarded to a new activation elsewhere; one created here would vanish when the silo leaves.
+        _router!.Draining = true;
+        var drainStarted = _time.GetTimestamp();
+        await _membership.ShutDownAsync(Address, cancellationToken).ConfigureAwait(false);
+        var deactivating = _catalog.ActivationCount;
+        try
+        {
+            await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(DeactivationTimeout, _time, cancellationToken).ConfigureAwait(false);
+            LogDrained(_logger, Address.ToString(), deactivating, _time.GetElapsedTime(drainStarted).TotalMilliseconds);
+        }
+        catch (TimeoutException)
+        {
+            // Leave anyway: a silo that stays in membership without serving would be resolved to and never voted out.
+            LogDrainTimedOut(_logger, Address.ToString(), _catalog.ActivationCount, DeactivationTimeout.TotalSeconds);
+        }
+
         _membership.Changed -= OnMembershipChanged;
         await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
         _router!.Stopped = true;
@@ -222,6 +239,12 @@ public sealed partial class Silo : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Name} started at {Address} in cluster {ClusterId}")]
     private static partial void LogStarted(ILogger logger, string name, string address, string clusterId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} drained: {Activations} activations deactivated in {Milliseconds:F0} ms since it announced shutting down")]
+    private static partial void LogDrained(ILogger logger, string address, int activations, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Address}: {Activations} activations still running after {Seconds:F0} s of draining; leaving anyway")]
+    private static partial void LogDrainTimedOut(ILogger logger, string address, int activations, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} stopped")]
     private static partial void LogStopped(ILogger logger, string address);

@@ -44,6 +44,12 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
     /// <summary>Set once the silo stopped or was declared dead: calls through it fail at once.</summary>
     public bool Stopped { get; set; }
 
+    /// <summary>
+    /// Set while the silo stops gracefully: it creates no activation (they would be lost when it leaves); a call for a
+    /// grain it does not host goes to a placement among the other silos.
+    /// </summary>
+    public bool Draining { get; set; }
+
     public ValueTask<object?> InvokeAsync(GrainId target, GrainRequest request)
     {
         if (Stopped)
@@ -188,6 +194,11 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
                 address = placedHere ? _self : await _placement.PlaceAsync(target).ConfigureAwait(false);
             }
 
+            if (address == _self && Draining)
+            {
+                address = await PlaceElsewhereAsync(target).ConfigureAwait(false);
+            }
+
             if (address == _self)
             {
                 var (activation, winner) = await Catalog.GetOrActivateAsync(target).ConfigureAwait(false);
@@ -207,6 +218,33 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
             {
                 // The silo left; its directory entries are gone (or evicted on look-up), so the next attempt re-places the grain.
             }
+        }
+    }
+
+    /// <summary>
+    /// Draining: the grain is not hosted here (an entry naming this silo is one being dropped); unregister it and
+    /// place the grain on another silo. Placement sees this silo as shutting down; when no other silo can take the
+    /// grain (a lone silo), it stays here.
+    /// </summary>
+    private async ValueTask<SiloAddress> PlaceElsewhereAsync(GrainId target)
+    {
+        try
+        {
+            await _directory.UnregisterAsync(target, _self).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Best effort: an owner that is gone took its entries with it, and the new activation's registration
+            // replaces an entry naming a silo the others see as shutting down.
+        }
+
+        try
+        {
+            return await _placement.PlaceAsync(target).ConfigureAwait(false);
+        }
+        catch (PlacementException)
+        {
+            return _self;
         }
     }
 
