@@ -73,15 +73,18 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IAsyn
     }
 
     /// <summary>
-    /// Writes ShuttingDown into this silo's row, then waits two table refresh periods: the other silos learn it
-    /// from their periodic read (there is no gossip), and until they do they still resolve grains to this silo.
+    /// Writes ShuttingDown into this silo's row, then, when other silos are active, waits two table refresh periods:
+    /// they learn it from their periodic read (there is no gossip), and until they do they still resolve grains here.
     /// </summary>
     public async ValueTask ShutDownAsync(SiloAddress self, CancellationToken cancellationToken = default)
     {
         if (_agent is { } agent && agent.LocalSilo == self && agent.Status == SiloStatus.Active)
         {
             await agent.ShutDownAsync(cancellationToken).ConfigureAwait(false);
-            await Task.Delay(_options.Value.TableRefreshTimeout * 2, _time, cancellationToken).ConfigureAwait(false);
+            if (Current.ActiveSilos.Count > 0)
+            {
+                await Task.Delay(_options.Value.TableRefreshTimeout * 2, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -127,7 +127,7 @@ public sealed partial class Silo : IAsyncDisposable
         var deactivating = _catalog.ActivationCount;
         try
         {
-            await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(DeactivationTimeout, _time, cancellationToken).ConfigureAwait(false);
+            await DrainAsync().WaitAsync(DeactivationTimeout, _time, cancellationToken).ConfigureAwait(false);
             LogDrained(_logger, Address.ToString(), deactivating, _time.GetElapsedTime(drainStarted).TotalMilliseconds);
         }
         catch (TimeoutException)
@@ -143,6 +143,13 @@ public sealed partial class Silo : IAsyncDisposable
         _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
         LogStopped(_logger, Address.ToString());
+    }
+
+    /// <summary>Deactivates every activation, then waits for the requests it forwarded meanwhile to be answered.</summary>
+    private async Task DrainAsync()
+    {
+        await _catalog!.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).ConfigureAwait(false);
+        await _router!.WhenForwardedAsync().ConfigureAwait(false);
     }
 
     /// <summary>Drops the silo abruptly (tests): connections close, nothing is deactivated, membership not told.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DistInfer.Runtime.Activation;
 using DistInfer.Runtime.Directory;
 using DistInfer.Runtime.Invocation;
@@ -21,6 +22,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
     private readonly ConnectionManager _connections;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, object> _systemTargets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _forwarding = new();
     private Catalog? _catalog;
 
     public SiloRouter(SiloAddress self, IGrainFactory factory, GrainDirectory directory, PlacementService placement, MessageCenter messages, ConnectionManager connections, TimeProvider time)
@@ -106,10 +108,43 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
 
     public void SendOneWay(GrainId target, GrainRequest request) => _ = DeliverOneWayAsync(target, request);
 
-    public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request, bool fromClient) =>
-        Stopped
-            ? ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"))
-            : RouteAsync(target, request, copied: true, placedHere: !fromClient);
+    public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request, bool fromClient)
+    {
+        if (Stopped)
+        {
+            return ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"));
+        }
+
+        var routed = RouteAsync(target, request, copied: true, placedHere: !fromClient);
+        if (!Draining)
+        {
+            return routed;
+        }
+
+        var forwarded = routed.AsTask();
+        Track(forwarded);
+        return new ValueTask<object?>(forwarded);
+    }
+
+    /// <summary>
+    /// Completes once the requests this silo forwarded (queued in activations that deactivated, or received while
+    /// draining) have their answers: a draining silo closes its connections only after that, or they would be cut.
+    /// </summary>
+    public async Task WhenForwardedAsync()
+    {
+        while (!_forwarding.IsEmpty)
+        {
+            await Task.WhenAll(_forwarding.Keys).ConfigureAwait(false);
+        }
+    }
+
+    private void Track(Task forwarded)
+    {
+        if (!forwarded.IsCompleted && _forwarding.TryAdd(forwarded, 0))
+        {
+            _ = forwarded.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _forwarding, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
 
     public bool TryDeliverLocal(GrainId target, GrainRequest request, IResponseSink sink)
     {
@@ -131,7 +166,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
             return;
         }
 
-        _ = Complete(item.Sink, RouteAsync(from.GrainId, item.Request, copied: true, placedHere: false));
+        Track(Complete(item.Sink, RouteAsync(from.GrainId, item.Request, copied: true, placedHere: false)));
 
         static async Task Complete(IResponseSink sink, ValueTask<object?> pending)
         {
