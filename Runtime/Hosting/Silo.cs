@@ -123,17 +123,17 @@ public sealed partial class Silo : IAsyncDisposable
         // still arrives is forwarded to a new activation elsewhere; one created here would vanish when the silo leaves.
         _router!.Draining = true;
         var drainStarted = _time.GetTimestamp();
-        await _membership.ShutDownAsync(Address, cancellationToken).ConfigureAwait(false);
-        var deactivating = _catalog.ActivationCount;
         try
         {
+            await _membership.ShutDownAsync(Address, cancellationToken).ConfigureAwait(false);
+            var deactivating = _catalog.ActivationCount;
             await DrainAsync().WaitAsync(DeactivationTimeout, _time, cancellationToken).ConfigureAwait(false);
             LogDrained(_logger, Address.ToString(), deactivating, _time.GetElapsedTime(drainStarted).TotalMilliseconds);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             // Leave anyway: a silo that stays in membership without serving would be resolved to and never voted out.
-            LogDrainTimedOut(_logger, Address.ToString(), _catalog.ActivationCount, DeactivationTimeout.TotalSeconds);
+            LogDrainCut(_logger, Address.ToString(), _catalog.ActivationCount, _time.GetElapsedTime(drainStarted).TotalSeconds);
         }
 
         _membership.Changed -= OnMembershipChanged;
@@ -250,8 +250,8 @@ public sealed partial class Silo : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} drained: {Activations} activations deactivated in {Milliseconds:F0} ms since it announced shutting down")]
     private static partial void LogDrained(ILogger logger, string address, int activations, double milliseconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Address}: {Activations} activations still running after {Seconds:F0} s of draining; leaving anyway")]
-    private static partial void LogDrainTimedOut(ILogger logger, string address, int activations, double seconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Address}: drain cut short after {Seconds:F1} s (timeout or stop cancelled) with {Activations} activations left; leaving anyway")]
+    private static partial void LogDrainCut(ILogger logger, string address, int activations, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} stopped")]
     private static partial void LogStopped(ILogger logger, string address);

@@ -134,7 +134,14 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
     {
         while (!_forwarding.IsEmpty)
         {
-            await Task.WhenAll(_forwarding.Keys).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(_forwarding.Keys).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Each failure went back to its own caller.
+            }
         }
     }
 
