@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using DistInfer.Runtime.Activation;
 using DistInfer.Runtime.Directory;
 using DistInfer.Runtime.Invocation;
@@ -12,7 +11,7 @@ namespace DistInfer.Runtime.Hosting;
 /// Where every grain call on a silo goes: a local activation (no serialization, mutable arguments deep-copied), a
 /// system target, or the silo the directory (or placement) names, over TCP.
 /// </summary>
-internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, ICallRetry
+internal sealed partial class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, ICallRetry
 {
     private const int MaxForwards = 3;
     private readonly SiloAddress _self;
@@ -22,7 +21,6 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
     private readonly ConnectionManager _connections;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, object> _systemTargets = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Task, byte> _forwarding = new();
     private Catalog? _catalog;
 
     public SiloRouter(SiloAddress self, IGrainFactory factory, GrainDirectory directory, PlacementService placement, MessageCenter messages, ConnectionManager connections, TimeProvider time)
@@ -45,12 +43,6 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
 
     /// <summary>Set once the silo stopped or was declared dead: calls through it fail at once.</summary>
     public bool Stopped { get; set; }
-
-    /// <summary>
-    /// Set while the silo stops gracefully: it creates no activation (they would be lost when it leaves); a call for a
-    /// grain it does not host goes to a placement among the other silos.
-    /// </summary>
-    public bool Draining { get; set; }
 
     public ValueTask<object?> InvokeAsync(GrainId target, GrainRequest request)
     {
@@ -124,33 +116,6 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
         var forwarded = routed.AsTask();
         Track(forwarded);
         return new ValueTask<object?>(forwarded);
-    }
-
-    /// <summary>
-    /// Completes once the requests this silo forwarded (queued in activations that deactivated, or received while
-    /// draining) have their answers: a draining silo closes its connections only after that, or they would be cut.
-    /// </summary>
-    public async Task WhenForwardedAsync()
-    {
-        while (!_forwarding.IsEmpty)
-        {
-            try
-            {
-                await Task.WhenAll(_forwarding.Keys).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Each failure went back to its own caller.
-            }
-        }
-    }
-
-    private void Track(Task forwarded)
-    {
-        if (!forwarded.IsCompleted && _forwarding.TryAdd(forwarded, 0))
-        {
-            _ = forwarded.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _forwarding, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
     }
 
     public bool TryDeliverLocal(GrainId target, GrainRequest request, IResponseSink sink)
@@ -260,33 +225,6 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
             {
                 // The silo left; its directory entries are gone (or evicted on look-up), so the next attempt re-places the grain.
             }
-        }
-    }
-
-    /// <summary>
-    /// Draining: the grain is not hosted here (an entry naming this silo is one being dropped); unregister it and
-    /// place the grain on another silo. Placement sees this silo as shutting down; when no other silo can take the
-    /// grain (a lone silo), it stays here.
-    /// </summary>
-    private async ValueTask<SiloAddress> PlaceElsewhereAsync(GrainId target)
-    {
-        try
-        {
-            await _directory.UnregisterAsync(target, _self).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Best effort: an owner that is gone took its entries with it, and the new activation's registration
-            // replaces an entry naming a silo the others see as shutting down.
-        }
-
-        try
-        {
-            return await _placement.PlaceAsync(target).ConfigureAwait(false);
-        }
-        catch (PlacementException)
-        {
-            return _self;
         }
     }
 
