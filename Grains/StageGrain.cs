@@ -33,6 +33,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private CudaStageCompute? _cuda;
     private WeightLoadProgress? _weightProgress;
     private StageLoadRequest? _request;
+    private StageLoadRequest? _weightsFor;
     private (TimeProvider Time, IStageActivityListener? Listener)? _services;
     private long _steps;
     private double _busySeconds;
@@ -41,8 +42,14 @@ public sealed partial class StageGrain : Grain, IStageGrain
 
     public async Task<StageStatus> Load(StageLoadRequest request)
     {
-        if (_model is null || !SameWeights(_request!, request))
+        // Compared with what the weights were loaded for, not with _request: a Load that failed after loading them
+        // (the registry was unreachable) leaves _request unset, and the next Load must still complete it.
+        if (_model is null || _weightsFor is null || !SameWeights(_weightsFor, request))
         {
+            // Until this Load completes the stage has no usable weights (steps fail and are retried).
+            _weightsFor = null;
+            _request = null;
+
             // Routed experts live in expert grains, so the stage loads (and ships) none of them. With a GPU the
             // layers run there, and so do MoE layers whose experts are on that GPU; the host part routes and
             // combines the others.
@@ -57,6 +64,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
                     ? (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default), null)
                     : (new TransformerModel(WeightLoader.Load(source, config, part), Gemm.Default, CudaStageCompute.HostPrecision),
                         CudaStageCompute.Load(silo!, config, source, part)));
+            _weightsFor = request;
         }
 
         // The expert replica set changes (rebalancing) without reloading weights; a stale request (a pipeline

@@ -93,11 +93,14 @@ internal sealed partial class ActivationData
 
         RuntimeMetrics.ActivationRemoved();
         _host.OnDeactivated(this);
-        _deactivated.TrySetResult();
+
+        // Rerouted before Deactivated completes, so a silo stopping after it still sees them as forwards in flight.
         foreach (var item in leftovers)
         {
             _host.Reroute(this, item);
         }
+
+        _deactivated.TrySetResult();
     }
 
     /// <summary>Never activated (lost the directory race): hand queued requests back to routing.</summary>

@@ -16,6 +16,12 @@ public interface IClusterMembershipService
     /// <summary>Adds or replaces this silo's row (status, metadata, statistics).</summary>
     ValueTask PublishAsync(SiloInfo self, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// First step of a graceful shutdown: marks this silo ShuttingDown, so that the other silos stop placing grains on
+    /// it and stop resolving activations to it (they activate elsewhere); returns once they have had time to see it.
+    /// </summary>
+    ValueTask ShutDownAsync(Membership.SiloAddress self, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     /// <summary>Marks this silo as gone (graceful shutdown).</summary>
     ValueTask LeaveAsync(Membership.SiloAddress self, CancellationToken cancellationToken = default);
 }

@@ -22,6 +22,12 @@ public sealed class InProcessClusterMembership : IClusterMembershipService
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask ShutDownAsync(SiloAddress self, CancellationToken cancellationToken = default)
+    {
+        SetStatus(self, SiloStatus.ShuttingDown);
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask LeaveAsync(SiloAddress self, CancellationToken cancellationToken = default)
     {
         SetStatus(self, SiloStatus.Dead);

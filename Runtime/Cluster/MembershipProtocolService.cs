@@ -76,6 +76,22 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
         }
     }
 
+    /// <summary>
+    /// Writes ShuttingDown into this silo's row, then, when other silos are active, waits two table refresh periods:
+    /// they learn it from their periodic read (there is no gossip), and until they do they still resolve grains here.
+    /// </summary>
+    public async ValueTask ShutDownAsync(SiloAddress self, CancellationToken cancellationToken = default)
+    {
+        if (_agent is { } agent && agent.LocalSilo == self && agent.Status == SiloStatus.Active)
+        {
+            await agent.ShutDownAsync(cancellationToken).ConfigureAwait(false);
+            if (Current.ActiveSilos.Count > 0)
+            {
+                await Task.Delay(_options.Value.TableRefreshTimeout * 2, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     public async ValueTask LeaveAsync(SiloAddress self, CancellationToken cancellationToken = default)
     {
         if (_agent is { } agent && agent.LocalSilo == self)

@@ -22,6 +22,7 @@ namespace DistInfer.Runtime.Hosting;
 public sealed partial class Silo : IAsyncDisposable
 {
     private static readonly TimeSpan GossipTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan DeactivationTimeout = TimeSpan.FromSeconds(30);
     private readonly IServiceProvider _services;
     private readonly SiloOptions _options;
     private readonly IClusterMembershipService _membership;
@@ -125,7 +126,23 @@ public sealed partial class Silo : IAsyncDisposable
             await participant.OnStoppingAsync(this, graceful: true).ConfigureAwait(false);
         }
 
-        await _catalog.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
+        // A drain: first the cluster stops resolving grains here, then the activations go and any call for them that
+        // still arrives is forwarded to a new activation elsewhere; one created here would vanish when the silo leaves.
+        _router!.Draining = true;
+        var drainStarted = _time.GetTimestamp();
+        try
+        {
+            await _membership.ShutDownAsync(Address, cancellationToken).ConfigureAwait(false);
+            var deactivating = _catalog.ActivationCount;
+            await DrainAsync().WaitAsync(DeactivationTimeout, _time, cancellationToken).ConfigureAwait(false);
+            LogDrained(_logger, Address.ToString(), deactivating, _time.GetElapsedTime(drainStarted).TotalMilliseconds);
+        }
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // Leave anyway: a silo that stays in membership without serving would be resolved to and never voted out.
+            LogDrainCut(_logger, Address.ToString(), _catalog.ActivationCount, _time.GetElapsedTime(drainStarted).TotalSeconds);
+        }
+
         _membership.Changed -= OnMembershipChanged;
         await _membership.LeaveAsync(Address, cancellationToken).ConfigureAwait(false);
         _router!.Stopped = true;
@@ -133,6 +150,13 @@ public sealed partial class Silo : IAsyncDisposable
         _messages.Timeouts.Dispose();
         await _connections.DisposeAsync().ConfigureAwait(false);
         LogStopped(_logger, Address.ToString());
+    }
+
+    /// <summary>Deactivates every activation, then waits for the requests it forwarded meanwhile to be answered.</summary>
+    private async Task DrainAsync()
+    {
+        await _catalog!.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping")).ConfigureAwait(false);
+        await _router!.WhenForwardedAsync().ConfigureAwait(false);
     }
 
     /// <summary>Drops the silo abruptly (tests): connections close, nothing is deactivated, membership not told.</summary>
@@ -259,6 +283,12 @@ public sealed partial class Silo : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Name} started at {Address} in cluster {ClusterId}")]
     private static partial void LogStarted(ILogger logger, string name, string address, string clusterId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} drained: {Activations} activations deactivated in {Milliseconds:F0} ms since it announced shutting down")]
+    private static partial void LogDrained(ILogger logger, string address, int activations, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Address}: drain cut short after {Seconds:F1} s (timeout or stop cancelled) with {Activations} activations left; leaving anyway")]
+    private static partial void LogDrainCut(ILogger logger, string address, int activations, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} stopped")]
     private static partial void LogStopped(ILogger logger, string address);

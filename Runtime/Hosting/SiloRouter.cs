@@ -11,7 +11,7 @@ namespace DistInfer.Runtime.Hosting;
 /// Where every grain call on a silo goes: a local activation (no serialization, mutable arguments deep-copied), a
 /// system target, or the silo the directory (or placement) names, over TCP.
 /// </summary>
-internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, ICallRetry
+internal sealed partial class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, ICallRetry
 {
     private const int MaxForwards = 3;
     private readonly SiloAddress _self;
@@ -100,10 +100,23 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
 
     public void SendOneWay(GrainId target, GrainRequest request) => _ = DeliverOneWayAsync(target, request);
 
-    public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request, bool fromClient) =>
-        Stopped
-            ? ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"))
-            : RouteAsync(target, request, copied: true, placedHere: !fromClient);
+    public ValueTask<object?> HandleAsync(GrainId target, GrainRequest request, bool fromClient)
+    {
+        if (Stopped)
+        {
+            return ValueTask.FromException<object?>(new SiloUnavailableException($"Silo {_self} is stopped"));
+        }
+
+        var routed = RouteAsync(target, request, copied: true, placedHere: !fromClient);
+        if (!Draining)
+        {
+            return routed;
+        }
+
+        var forwarded = routed.AsTask();
+        Track(forwarded);
+        return new ValueTask<object?>(forwarded);
+    }
 
     public bool TryDeliverLocal(GrainId target, GrainRequest request, IResponseSink sink)
     {
@@ -125,7 +138,7 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
             return;
         }
 
-        _ = Complete(item.Sink, RouteAsync(from.GrainId, item.Request, copied: true, placedHere: false));
+        Track(Complete(item.Sink, RouteAsync(from.GrainId, item.Request, copied: true, placedHere: false)));
 
         static async Task Complete(IResponseSink sink, ValueTask<object?> pending)
         {
@@ -186,6 +199,11 @@ internal sealed class SiloRouter : IGrainCallRuntime, IIncomingRequestHandler, I
             {
                 // A remote silo already placed the grain here; otherwise place it now.
                 address = placedHere ? _self : await _placement.PlaceAsync(target).ConfigureAwait(false);
+            }
+
+            if (address == _self && Draining)
+            {
+                address = await PlaceElsewhereAsync(target).ConfigureAwait(false);
             }
 
             if (address == _self)
