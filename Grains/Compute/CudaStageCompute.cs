@@ -28,8 +28,8 @@ public sealed partial class CudaStageCompute : IDisposable
         _picked = new ReplicaSlot[layers][];
         _pickedLocal = new LocalCudaExpert[layers][];
         _deviceLayers = new bool[layers];
-        _gateUp = new nint[experts];
-        _down = new nint[experts];
+        _layerGateUp = new nint[]?[layers];
+        _layerDown = new nint[]?[layers];
     }
 
     /// <summary>
@@ -97,7 +97,17 @@ public sealed partial class CudaStageCompute : IDisposable
         var hidden = new float[n * h];
         var onDevice = true;
         float[]? normed = null, routerLogits = null;
-        for (var l = request.FirstLayer; l < request.EndLayer; l++)
+        int end = request.EndLayer;
+        if (TryDeviceLayers(request.FirstLayer, request.EndLayer, model, dispatcher))
+        {
+            end = request.FirstLayer;
+        }
+        else
+        {
+            _silo.CountStageStep(whole: false, graph: false);
+        }
+
+        for (var l = request.FirstLayer; l < end; l++)
         {
             if (!onDevice)
             {
