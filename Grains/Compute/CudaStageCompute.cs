@@ -12,6 +12,7 @@ namespace DistInfer.Grains.Compute;
 /// KV caches there). A MoE layer whose expert replicas are all on this silo's GPU routes, runs its experts and
 /// combines there too; any other MoE layer's hidden states come to the host, where the engine's router and combine
 /// run as on the CPU path and the tokens go to the expert replicas (<see cref="ExpertDispatcher"/>), then go back.
+/// A step whose MoE layers all stay on the GPU runs its layers in one call, decode steps as CUDA graphs.
 /// </summary>
 public sealed partial class CudaStageCompute : IDisposable
 {
