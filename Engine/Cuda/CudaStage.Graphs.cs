@@ -19,9 +19,10 @@ public sealed partial class CudaStage
     /// Runs layers [<paramref name="first"/>, <paramref name="end"/>) of the step begun, all on the device:
     /// attention, dense MLPs, and each MoE layer with its experts' matrices <paramref name="gateUp"/>[layer] and
     /// <paramref name="down"/>[layer] (as <see cref="Moe"/>; null for dense layers). The same as calling
-    /// <see cref="Attention"/>, <see cref="DenseMlp"/> and <see cref="Moe"/> layer by layer.
+    /// <see cref="Attention"/>, <see cref="DenseMlp"/> and <see cref="Moe"/> layer by layer. True when the step ran as a
+    /// CUDA graph.
     /// </summary>
-    public void Layers(int first, int end, IReadOnlyList<nint[]?> gateUp, IReadOnlyList<nint[]?> down)
+    public bool Layers(int first, int end, IReadOnlyList<nint[]?> gateUp, IReadOnlyList<nint[]?> down)
     {
         if (first < _part.FirstLayer || end > _part.EndLayer || first >= end)
         {
@@ -45,13 +46,14 @@ public sealed partial class CudaStage
             }
         }
 
+        // Decode-sized steps only, dense stages too: each step size captures its own graph, and prefill sizes vary.
         int rows = _tokens * Math.Max(1, Spec.TopK);
-        bool graph = UseCudaGraphs && CudaProfiler.Current is null
-            && (!anyMoe || (rows <= SkinnyMoeMaxRows && _ops.SkinnySupported(Spec.Hidden) && _ops.SkinnySupported(Spec.MoeIntermediate)));
+        bool graph = UseCudaGraphs && CudaProfiler.Current is null && rows <= SkinnyMoeMaxRows
+            && (!anyMoe || (_ops.SkinnySupported(Spec.Hidden) && _ops.SkinnySupported(Spec.MoeIntermediate)));
         if (!graph)
         {
             LayerKernels(first, end, gateUp, down);
-            return;
+            return false;
         }
 
         var key = (_tokens, first, end);
@@ -73,6 +75,7 @@ public sealed partial class CudaStage
         }
 
         g.Launch(_stream);
+        return true;
     }
 
     private void LayerKernels(int first, int end, IReadOnlyList<nint[]?> gateUp, IReadOnlyList<nint[]?> down)

@@ -10,8 +10,6 @@ public sealed partial class CudaStageCompute
     private readonly ReplicaSlot[][] _picked;
     private readonly LocalCudaExpert[][] _pickedLocal;
     private readonly bool[] _deviceLayers;
-    private readonly nint[] _gateUp;
-    private readonly nint[] _down;
     private int[] _counts = [];
 
     /// <summary>
@@ -32,24 +30,14 @@ public sealed partial class CudaStageCompute
             return false;
         }
 
-        var local = _pickedLocal[layer] ??= new LocalCudaExpert[experts];
         lock (_silo.ExpertsGate)
         {
-            for (var e = 0; e < experts; e++)
+            if (!Resolve(layer, experts))
             {
-                // An expert grain may have left since the pick, or hold another matrix type: the host path then.
-                var expert = _silo.Local(picked[e].Key);
-                if (expert is null || expert.Weights.IsBf16 != _stage.IsBf16 || expert.Weights.Width != _stage.Spec.MoeIntermediate)
-                {
-                    return false;
-                }
-
-                local[e] = expert;
-                _gateUp[e] = expert.Weights.GateUp;
-                _down[e] = expert.Weights.Down;
+                return false;
             }
 
-            _stage.Moe(layer, _gateUp, _down);
+            _stage.Moe(layer, _layerGateUp[layer]!, _layerDown[layer]!);
         }
 
         _deviceLayers[layer] = true;

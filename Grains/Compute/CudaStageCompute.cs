@@ -12,6 +12,7 @@ namespace DistInfer.Grains.Compute;
 /// KV caches there). A MoE layer whose expert replicas are all on this silo's GPU routes, runs its experts and
 /// combines there too; any other MoE layer's hidden states come to the host, where the engine's router and combine
 /// run as on the CPU path and the tokens go to the expert replicas (<see cref="ExpertDispatcher"/>), then go back.
+/// A step whose MoE layers all stay on the GPU runs its layers in one call, decode steps as CUDA graphs.
 /// </summary>
 public sealed partial class CudaStageCompute : IDisposable
 {
@@ -28,8 +29,8 @@ public sealed partial class CudaStageCompute : IDisposable
         _picked = new ReplicaSlot[layers][];
         _pickedLocal = new LocalCudaExpert[layers][];
         _deviceLayers = new bool[layers];
-        _gateUp = new nint[experts];
-        _down = new nint[experts];
+        _layerGateUp = new nint[]?[layers];
+        _layerDown = new nint[]?[layers];
     }
 
     /// <summary>
@@ -97,7 +98,17 @@ public sealed partial class CudaStageCompute : IDisposable
         var hidden = new float[n * h];
         var onDevice = true;
         float[]? normed = null, routerLogits = null;
-        for (var l = request.FirstLayer; l < request.EndLayer; l++)
+        int end = request.EndLayer;
+        if (TryDeviceLayers(request.FirstLayer, request.EndLayer, model, dispatcher))
+        {
+            end = request.FirstLayer;
+        }
+        else
+        {
+            _silo.CountStageStep(whole: false, graph: false);
+        }
+
+        for (var l = request.FirstLayer; l < end; l++)
         {
             if (!onDevice)
             {

@@ -11,6 +11,9 @@ public sealed class GrainComputeDevice : IDisposable
 {
     private readonly Lazy<CudaExpertRunner>? _experts;
     private readonly ConcurrentDictionary<string, LocalCudaExpert> _local = new(StringComparer.Ordinal);
+    private long _wholeSteps;
+    private long _graphSteps;
+    private long _layeredSteps;
 
     public GrainComputeDevice(CudaDevice? cuda, string description)
     {
@@ -44,6 +47,25 @@ public sealed class GrainComputeDevice : IDisposable
 
     /// <summary>The expert replica <paramref name="key"/> when its weights are on this device.</summary>
     public LocalCudaExpert? Local(string key) => _local.GetValueOrDefault(key);
+
+    /// <summary>Stage steps on this GPU whose layers all ran there in one call (decode-sized ones as CUDA graphs).</summary>
+    public long StageStepsWhole => Interlocked.Read(ref _wholeSteps);
+
+    /// <summary>Of <see cref="StageStepsWhole"/>, those replayed as a CUDA graph.</summary>
+    public long StageStepsGraphed => Interlocked.Read(ref _graphSteps);
+
+    /// <summary>Stage steps on this GPU run layer by layer (a MoE layer's experts elsewhere, or no router on the device).</summary>
+    public long StageStepsLayered => Interlocked.Read(ref _layeredSteps);
+
+    /// <summary>Counts one stage step on this GPU (see <see cref="StageStepsWhole"/>).</summary>
+    public void CountStageStep(bool whole, bool graph)
+    {
+        Interlocked.Increment(ref whole ? ref _wholeSteps : ref _layeredSteps);
+        if (graph)
+        {
+            Interlocked.Increment(ref _graphSteps);
+        }
+    }
 
     public void Dispose()
     {

@@ -10,6 +10,8 @@
 #          OUT_DIR/tests.tar.xz (about 36 MB). Unpack it BELOW the repository root (the tests find fixtures and
 #          models/demo-moe from the executable's folder upward), e.g. tar -C .device -xJf .device/tests.tar.xz, then
 #          .device/tests/distinfer-gpu-tests    # PASS/FAIL per test, "gpu tests: N passed, ...", exit 1 on a failure
+#   all: as tests, with distinfer-silo published into the same folder (the same runtime files; a few MB more), packed
+#        as OUT_DIR/tests.tar.xz: the GPU tests and silo runs of one device command in one transfer.
 # On the GPU host, from the repository root (fixtures and models/demo-moe are read from there):
 #   DIR/distinfer-gpu-check all --json gpu.json     # kernel checks, fixtures, demo-moe, benchmark
 #   DIR/distinfer-silo                              # one silo, the demo model on the GPU, HTTP on 8080
@@ -21,12 +23,15 @@ what="${2:-gpu}"
 if [[ "$what" == gpu ]]; then
   dotnet publish bench/DistInfer.Bench.Gpu -c Release -r linux-x64 --self-contained -p:PublishTrimmed=true -o "$out/gpu"
   du -sh "$out/gpu"
-elif [[ "$what" == tests ]]; then
+elif [[ "$what" == tests || "$what" == all ]]; then
   # Playwright's browser driver (node, about 100 MB) is for the dashboard tests, not the GPU ones.
   dotnet publish Tests/DistInfer.Gpu.TestRunner -c Release -r linux-x64 --self-contained -p:PlaywrightPlatform=none -o "$out/tests"
   dotnet publish bench/DistInfer.Bench.Gpu -c Release -r linux-x64 --self-contained -o "$out/tests"
   # The runner's dependency manifest is a superset of the check's (see device below).
   cp "$out/tests/distinfer-gpu-tests.deps.json" "$out/tests/distinfer-gpu-check.deps.json"
+  if [[ "$what" == all ]]; then
+    dotnet publish Silo/DistInfer.Silo.csproj -c Release -r linux-x64 --self-contained -p:PlaywrightPlatform=none -o "$out/tests"
+  fi
   # Debugging files only: the copy must fit beside the repository in a 64 MiB transfer.
   rm -f "$out"/tests/*.pdb "$out"/tests/createdump "$out"/tests/libmscordaccore.so "$out"/tests/libmscordbi.so
   tar -C "$out" -cf - tests | xz -9e -T2 > "$out/tests.tar.xz"

@@ -43,4 +43,23 @@ public sealed class GpuSiloTests
             Assert.True(gpu.AsSpan().SequenceEqual(cpu), $"'{prompt}': cuda {string.Join(',', gpu)} vs cpu {string.Join(',', cpu)}");
         }
     }
+
+    [Fact]
+    public async Task Completions_CudaSilo_DecodeStepsRunWholeOnDeviceAsCudaGraphs()
+    {
+        await using var silo = await HostedSilo.StartAsync("gpu", "gpu", redis: null, o => o.Device = "cuda");
+        var compute = silo.Services.GetRequiredService<GrainComputeDevice>();
+        var info = await silo.Front.DeployAsync("demo", new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 1 });
+        var body = JsonSerializer.Serialize(new { model = info.Name, prompt = Prompts[0], max_tokens = NewTokens, temperature = 0 });
+        var (status, _, _) = await Api.PostAsync(silo.Http, "/v1/completions", body);
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // One silo: every expert replica is on the stage's GPU, so once the expert grains are up (the first step
+        // may find them still activating) a step's layers run in one call, decode steps replayed as CUDA graphs.
+        Assert.True(compute.StageStepsWhole >= NewTokens - 2, $"{compute.StageStepsWhole} whole-device steps, {compute.StageStepsLayered} layer by layer");
+        if (Environment.GetEnvironmentVariable("DISTINFER_CUDA_STAGE_GRAPHS") != "0")
+        {
+            Assert.True(compute.StageStepsGraphed >= NewTokens - 2, $"{compute.StageStepsGraphed} of {compute.StageStepsWhole} whole-device steps as CUDA graphs");
+        }
+    }
 }
