@@ -22,6 +22,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
         var source = job.Route is { } route
             ? await RouteAsync(job, route, cts.Token).ConfigureAwait(false)
             : new Source(job.Model, [], service.GenerateAsync(job.Model.Name, job.PromptIds, job.Sampling, cts.Token).GetAsyncEnumerator(cts.Token), null);
+        var finished = false;
         try
         {
             var model = source.Model;
@@ -51,6 +52,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                     // The stream ended without a finish reason: treat it as the length limit.
                     var rest = matcher.Push(decoder.Flush(), out _) + matcher.Flush();
                     metrics.RecordSuccess(model.Name, "length", time.GetElapsedTime(start).TotalSeconds);
+                    finished = true;
                     yield return new GenerationDelta(index, rest, [.. ids], "length", model.Name, logprobs?.Take());
                     yield break;
                 }
@@ -100,6 +102,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                 if (finish is not null)
                 {
                     metrics.RecordSuccess(model.Name, finish, time.GetElapsedTime(start).TotalSeconds);
+                    finished = true;
                     yield return new GenerationDelta(index, emit, [.. ids], finish, model.Name, logprobs?.Take());
                     yield break;
                 }
@@ -113,6 +116,13 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
         }
         finally
         {
+            if (!finished)
+            {
+                // The caller stopped reading (its connection failed before the request was aborted, say): cancel the
+                // generation itself, so the batcher drops the sequence now and everyone sees a cancellation.
+                await cts.CancelAsync().ConfigureAwait(false);
+            }
+
             await source.Tokens.DisposeAsync().ConfigureAwait(false);
             source.SmallCancellation?.Dispose();
         }
