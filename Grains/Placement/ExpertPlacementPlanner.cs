@@ -5,9 +5,10 @@ namespace DistInfer.Grains.Placement;
 
 /// <summary>
 /// Plans where a deployment's expert replicas run, as silo pins in their keys. Each layer's replicas are dealt over
-/// the silos in proportion to free memory (accelerator memory where a silo has any, else host memory, in GiB): a
-/// replica goes to the silo with the fewest of the layer's replicas per GiB, ties to the layer's stage silo (so an
-/// expert stays beside its stage when it fits), then to the better-ranked silo. A silo never takes two replicas of
+/// the silos in proportion to free memory (accelerator memory where a silo has any, else host memory, in eighths
+/// of the largest; see <see cref="Weights"/>): a replica goes to the silo with the fewest of the layer's replicas per unit
+/// of weight, ties to the layer's stage silo (so an expert stays beside its stage when it fits), then to the
+/// better-ranked silo. A silo never takes two replicas of
 /// one expert, nor more expert bytes than it has free; an expert that fits nowhere is a deployment error.
 /// </summary>
 public static class ExpertPlacementPlanner
@@ -40,6 +41,29 @@ public static class ExpertPlacementPlanner
         return free > 0 ? free : silo.Statistics.MemoryAvailableBytes;
     }
 
+    /// <summary>
+    /// Each silo's share of a layer's replicas: its free bytes in units of an eighth of the largest (a GiB at least),
+    /// rounded, at least 1. Silos whose free memory differs by a few percent (sampled at different moments on like
+    /// machines) weigh the same, so ties, and with them the stage silo's share, do not change between deployments.
+    /// </summary>
+    public static double[] Weights(IReadOnlyList<(string Pin, long FreeBytes)> silos)
+    {
+        long largest = 0;
+        foreach (var (_, free) in silos)
+        {
+            largest = Math.Max(largest, free);
+        }
+
+        var unit = Math.Max(1L << 30, largest / 8);
+        var weight = new double[silos.Count];
+        for (var s = 0; s < silos.Count; s++)
+        {
+            weight[s] = Math.Max(1, Math.Round((double)Math.Max(0, silos[s].FreeBytes) / unit));
+        }
+
+        return weight;
+    }
+
     /// <param name="model">Model name (key prefix).</param>
     /// <param name="moeLayers">Layers with routed experts.</param>
     /// <param name="experts">Experts per layer.</param>
@@ -56,11 +80,7 @@ public static class ExpertPlacementPlanner
         }
 
         var planned = new long[silos.Count];
-        var weight = new double[silos.Count];
-        for (var s = 0; s < silos.Count; s++)
-        {
-            weight[s] = Math.Max(1, silos[s].FreeBytes >> 30);
-        }
+        var weight = Weights(silos);
 
         var result = new List<ExpertReplicaInfo>(moeLayers.Count * experts * replicas);
         foreach (var layer in moeLayers)

@@ -80,44 +80,90 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
         return _drained.Task;
     }
 
+    /// <summary>
+    /// Pin (see <see cref="ExpertKey.PinOf"/>) of the silo this dispatcher's stage runs on, when known: replicas pinned
+    /// there are called after the others, because an idle local expert may run its turn on the calling thread, and the
+    /// remote calls should be on the wire while it computes, not wait for it.
+    /// </summary>
+    public string? LocalPin { get; set; }
+
     /// <summary>Runs every expert with tokens in <paramref name="routing"/> on its replicas; outputs [count, H] per expert.</summary>
     public async Task<float[]?[]> RunAsync(TransformerModel model, int layer, MoeRouting routing, float[] normed)
     {
         var experts = model.Config.NumExperts;
-        var h = model.Config.HiddenSize;
         var outputs = new float[]?[experts];
         var calls = new List<Task>();
+        List<int>? local = null;
         for (var e = 0; e < experts; e++)
         {
-            var count = routing.TokenCount(e);
-            if (count == 0)
+            if (routing.TokenCount(e) == 0)
             {
                 continue;
             }
 
-            var slots = SlotsOf(model, layer, e);
-            var block = model.MoeExpertInput(routing, e, normed);
-            if (slots.Length == 1 || count == 1)
+            if (AllPinnedHere(SlotsOf(model, layer, e)))
             {
-                calls.Add(RunWholeAsync(outputs, e, Pick(slots), block, count));
+                (local ??= []).Add(e);
                 continue;
             }
 
-            var shares = Split(slots, count);
-            var output = outputs[e] = new float[count * h];
-            var first = 0;
-            for (var r = 0; r < slots.Length; r++)
+            Start(model, layer, e, routing, normed, outputs, calls);
+        }
+
+        if (local is not null)
+        {
+            foreach (var e in local)
             {
-                if (shares[r] > 0)
-                {
-                    calls.Add(RunPartAsync(output, slots[r], layer, e, block, first, shares[r], h));
-                    first += shares[r];
-                }
+                Start(model, layer, e, routing, normed, outputs, calls);
             }
         }
 
         await Task.WhenAll(calls);
         return outputs;
+    }
+
+    /// <summary>Starts the call(s) of expert <paramref name="e"/>: one per replica that gets tokens.</summary>
+    private void Start(TransformerModel model, int layer, int e, MoeRouting routing, float[] normed, float[]?[] outputs, List<Task> calls)
+    {
+        var count = routing.TokenCount(e);
+        var h = model.Config.HiddenSize;
+        var slots = SlotsOf(model, layer, e);
+        var block = model.MoeExpertInput(routing, e, normed);
+        if (slots.Length == 1 || count == 1)
+        {
+            calls.Add(RunWholeAsync(outputs, e, Pick(slots), block, count));
+            return;
+        }
+
+        var shares = Split(slots, count);
+        var output = outputs[e] = new float[count * h];
+        var first = 0;
+        for (var r = 0; r < slots.Length; r++)
+        {
+            if (shares[r] > 0)
+            {
+                calls.Add(RunPartAsync(output, slots[r], layer, e, block, first, shares[r], h));
+                first += shares[r];
+            }
+        }
+    }
+
+    private bool AllPinnedHere(ReplicaSlot[] slots)
+    {
+        if (LocalPin is not { Length: > 0 } here)
+        {
+            return false;
+        }
+
+        foreach (var slot in slots)
+        {
+            if (slot.Pin != here)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
     public int Expert { get; } = expert;
     public int Replica { get; } = replica;
 
+    /// <summary>The silo pin in the key (empty when unpinned).</summary>
+    public string Pin { get; } = key.LastIndexOf('@') > key.LastIndexOf('/') ? key[(key.LastIndexOf('@') + 1)..] : string.Empty;
+
     /// <summary>Tokens sent and not yet answered.</summary>
     public long Outstanding => Interlocked.Read(ref _outstanding);
 

@@ -105,6 +105,47 @@ public sealed class ExpertDispatcherTests
     }
 
     [Fact]
+    public async Task RunAsync_SomeExpertsPinnedToThisSilo_CallsTheOtherSilosFirst()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts) { LocalPin = "a:1" };
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@a:1", "m/0/1/0@b:1", "m/0/2/0@a:1", "m/0/3/0@c:1"));
+
+        // Two tokens, top-2: experts 0 and 1, then 2 and 3.
+        var routing = new MoeRouting(2, 2, model.Config.NumExperts, [0, 1, 2, 3], [0.5f, 0.5f, 0.5f, 0.5f]);
+        var run = dispatcher.RunAsync(model, 0, routing, new float[2 * model.Config.HiddenSize]);
+
+        Assert.Equal(["m/0/1/0@b:1", "m/0/3/0@c:1", "m/0/0/0@a:1", "m/0/2/0@a:1"], experts.CallOrder);
+        foreach (var key in experts.CallOrder)
+        {
+            experts[key].Release();
+        }
+
+        var outputs = await run;
+        Assert.All(new[] { 0, 1, 2, 3 }, e => Assert.Equal(model.Config.HiddenSize, outputs[e]!.Length));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoLocalPin_CallsExpertsInOrder()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts);
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@a:1", "m/0/1/0@b:1"));
+
+        var routing = new MoeRouting(1, 2, model.Config.NumExperts, [0, 1], [0.5f, 0.5f]);
+        var run = dispatcher.RunAsync(model, 0, routing, new float[model.Config.HiddenSize]);
+
+        Assert.Equal(["m/0/0/0@a:1", "m/0/1/0@b:1"], experts.CallOrder);
+        experts["m/0/0/0@a:1"].Release();
+        experts["m/0/1/0@b:1"].Release();
+        await run;
+    }
+
+    [Fact]
     public async Task TryPickLocal_EveryReplicaOnThisSilo_PicksOnePerExpertAndSpreadsServedTokens()
     {
         using var checkpoint = SkewedCheckpoint.Write();

@@ -40,6 +40,26 @@ public sealed class PlacementPlanTests
         Assert.Equal("10.0.0.2:1", plan.Single(r => r.Expert == 0).Pin);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Plan_LikeSilosWithFreeMemoryNoise_StageSiloKeepsItsShareWhicheverHasLeast(int stageSilo)
+    {
+        // Host memory sampled at different moments on one machine: a GiB apart, in any order.
+        (string Pin, long FreeBytes)[] silos = [("a:1", 22L << 30), ("b:1", (21L << 30) + (300L << 20)), ("c:1", (22L << 30) + (400L << 20))];
+        var stage = new Dictionary<int, string> { [0] = silos[stageSilo].Pin, [1] = silos[stageSilo].Pin };
+
+        var plan = ExpertPlacementPlanner.Plan("m", [0, 1], 8, 1, stage, silos, 1 << 20);
+
+        foreach (var layer in plan.GroupBy(r => r.Layer))
+        {
+            Assert.Equal(3, layer.Count(r => r.Pin == silos[stageSilo].Pin));
+            Assert.Equal(3, layer.Select(r => r.Pin).Distinct().Count());
+            Assert.Equal(silos[stageSilo].Pin, layer.Single(r => r.Expert == 0).Pin);
+        }
+    }
+
     [Fact]
     public void Plan_SiloWithMoreFreeMemory_TakesProportionallyMore()
     {

@@ -8,6 +8,9 @@ internal sealed class ScriptedExperts : IGrainFactory
 {
     private readonly Dictionary<string, Expert> _experts = new(StringComparer.Ordinal);
 
+    /// <summary>Keys of the experts called, in the order their Forward calls started.</summary>
+    public List<string> CallOrder { get; } = [];
+
     public Expert this[string key] => _experts[key];
 
     public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
@@ -15,7 +18,7 @@ internal sealed class ScriptedExperts : IGrainFactory
     {
         if (!_experts.TryGetValue(primaryKey, out var expert))
         {
-            _experts[primaryKey] = expert = new Expert();
+            _experts[primaryKey] = expert = new Expert(primaryKey, CallOrder);
         }
 
         return (TGrainInterface)(object)expert;
@@ -36,7 +39,7 @@ internal sealed class ScriptedExperts : IGrainFactory
     public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId)
         where TGrainInterface : IAddressable => throw new NotSupportedException();
 
-    internal sealed class Expert : IExpertGrain
+    internal sealed class Expert(string key, List<string> callOrder) : IExpertGrain
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -50,6 +53,7 @@ internal sealed class ScriptedExperts : IGrainFactory
         {
             Calls++;
             Rows += rows;
+            callOrder.Add(key);
             await _release.Task;
             return new float[block.Length];
         }
