@@ -63,6 +63,11 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             await silo._up.Task.WaitAsync(TimeSpan.FromSeconds(90));
         }
+        catch (TimeoutException)
+        {
+            await silo.DisposeAsync();
+            throw new TimeoutException($"{name} was not up after 90 s; its output:\n{silo.Output}");
+        }
         catch
         {
             await silo.DisposeAsync();
