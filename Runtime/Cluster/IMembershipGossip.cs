@@ -7,8 +7,11 @@ namespace DistInfer.Runtime.Cluster;
 /// </summary>
 public interface IMembershipGossip
 {
-    /// <summary>Raised after this silo changed a status in the table; the runtime tells the other silos.</summary>
-    event Action? StatusWritten;
+    /// <summary>
+    /// Set by the silo: tells every other silo to re-read the table and completes once they did (or gave up). The
+    /// service calls it after each status it writes, and a shutting-down silo awaits it before deactivating.
+    /// </summary>
+    Func<Task>? TellPeers { get; set; }
 
     /// <summary>A peer changed the table: re-read it now.</summary>
     Task RefreshAsync(CancellationToken cancellationToken = default);

@@ -35,8 +35,10 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
 
     public event Action<ClusterMembershipSnapshot>? Changed;
 
+    private Task _lastTell = Task.CompletedTask;
+
     /// <inheritdoc/>
-    public event Action? StatusWritten;
+    public Func<Task>? TellPeers { get; set; }
 
     /// <summary>Raised when this silo was voted dead; the host must stop.</summary>
     public event Action<SiloAddress>? DeclaredDead;
@@ -60,7 +62,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
                 var agent = new MembershipAgent(_table, _probes, local, _options, _time, _loggers?.CreateLogger<MembershipAgent>(), () => Volatile.Read(ref _metadata));
                 agent.MembershipChanged += update => Publish(update.Snapshot);
                 agent.DeclaredDead += silo => DeclaredDead?.Invoke(silo);
-                agent.StatusWritten += () => StatusWritten?.Invoke();
+                agent.StatusWritten += OnStatusWritten;
                 await agent.StartAsync(cancellationToken).ConfigureAwait(false);
                 _agent = agent;
                 Publish(agent.CurrentSnapshot);
@@ -77,15 +79,20 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
     }
 
     /// <summary>
-    /// Writes ShuttingDown into this silo's row, then, when other silos are active, waits two table refresh periods:
-    /// they learn it from their periodic read (there is no gossip), and until they do they still resolve grains here.
+    /// Writes ShuttingDown into this silo's row and waits until the other silos have seen it (until then they still
+    /// resolve grains here): the peers' confirmation of the gossip, or, with nobody gossiping, two table refresh
+    /// periods, as they learn it from their periodic read.
     /// </summary>
     public async ValueTask ShutDownAsync(SiloAddress self, CancellationToken cancellationToken = default)
     {
         if (_agent is { } agent && agent.LocalSilo == self && agent.Status == SiloStatus.Active)
         {
             await agent.ShutDownAsync(cancellationToken).ConfigureAwait(false);
-            if (Current.ActiveSilos.Count > 0)
+            if (TellPeers is not null)
+            {
+                await Volatile.Read(ref _lastTell).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (Current.ActiveSilos.Count > 0)
             {
                 await Task.Delay(_options.Value.TableRefreshTimeout * 2, _time, cancellationToken).ConfigureAwait(false);
             }
@@ -97,6 +104,15 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
         if (_agent is { } agent && agent.LocalSilo == self)
         {
             await agent.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The agent wrote a status: the silo tells its peers; the last telling is kept for ShutDownAsync to await.
+    private void OnStatusWritten()
+    {
+        if (TellPeers is { } tell)
+        {
+            Volatile.Write(ref _lastTell, tell());
         }
     }
 

@@ -97,7 +97,7 @@ public sealed partial class Silo : IAsyncDisposable
         if (_membership is IMembershipGossip gossip)
         {
             _router.AddSystemTarget(MembershipGossipTarget.SystemTargetType, new MembershipGossipTarget(gossip));
-            gossip.StatusWritten += GossipStatusWritten;
+            gossip.TellPeers = TellPeersAsync;
         }
 
         _catalog.StartCollector();
@@ -177,7 +177,7 @@ public sealed partial class Silo : IAsyncDisposable
         _membership.Changed -= OnMembershipChanged;
         if (_membership is IMembershipGossip gossip)
         {
-            gossip.StatusWritten -= GossipStatusWritten;
+            gossip.TellPeers = null;
         }
 
         _catalog?.Dispose();
@@ -256,16 +256,20 @@ public sealed partial class Silo : IAsyncDisposable
         }
     }
 
-    // Tells every other silo in the view to re-read the table now (this silo just changed a status in it).
-    private void GossipStatusWritten()
+    // Tells every other silo in the view to re-read the table now (this silo just changed a status in it); completes
+    // when each has re-read it or could not be reached within GossipTimeout.
+    private Task TellPeersAsync()
     {
+        var tellings = new List<Task>();
         foreach (var silo in _membership.Current.Silos)
         {
             if (silo.Address != Address && silo.Status != SiloStatus.Dead)
             {
-                _ = TellAsync(silo.Address);
+                tellings.Add(TellAsync(silo.Address));
             }
         }
+
+        return Task.WhenAll(tellings);
 
         async Task TellAsync(SiloAddress silo)
         {
