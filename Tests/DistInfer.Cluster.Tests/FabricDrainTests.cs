@@ -28,38 +28,16 @@ public sealed class FabricDrainTests
         var parameters = new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens };
         var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("mixtral"), Gemm.Default)).Generate(prompts, parameters);
 
-        // The victim holds a stage and is not the silo whose grain factory drives the pipeline.
-        var driver = cluster.Silos[0];
-        var stageSilos = new List<string>();
-        for (var s = 0; s < info.Stages; s++)
-        {
-            stageSilos.Add((await driver.GrainFactory.GetGrain<IStageGrain>(new StageKey(Model, 0, s).ToString()).Status()).Silo);
-        }
-
-        var victim = cluster.Silos.Skip(1).FirstOrDefault(s => stageSilos.Contains(s.Address.ToString())) ?? cluster.Silos[1];
+        var loss = await SiloLossUnderLoad.PrepareAsync(cluster, info, Model);
+        var (driver, victim) = (loss.Driver, loss.Victim);
         var executor = new FabricBatchExecutor(driver.GrainFactory, info, 0, new FabricOptions { MicroBatches = 2 });
         await using var batcher = new ContinuousBatcher(executor, []);
-        var tokensSeen = 0;
-        var third = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var runs = prompts.Select(async p =>
-        {
-            var tokens = new List<int>();
-            await foreach (var e in batcher.GenerateAsync(p, parameters))
-            {
-                tokens.Add(e.TokenId);
-                if (Interlocked.Increment(ref tokensSeen) == prompts.Length * NewTokens / 3)
-                {
-                    third.TrySetResult();
-                }
-            }
+        var running = loss.RunAsync(batcher, prompts, parameters);
 
-            return tokens.ToArray();
-        }).ToArray();
-
-        await third.Task;
+        await loss.ThirdDone;
         await victim.StopAsync();
         Assert.Equal(0, victim.ActivationCount);
-        var results = await Task.WhenAll(runs);
+        var results = await running;
 
         for (var i = 0; i < prompts.Length; i++)
         {
