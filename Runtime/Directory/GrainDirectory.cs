@@ -229,7 +229,7 @@ internal sealed class GrainDirectory
         }
 
         Volatile.Write(ref _ring, next);
-        Local.RemoveInactive();
+        Local.RemoveGone();
         foreach (var pair in _cache)
         {
             if (IsGone(pair.Value))

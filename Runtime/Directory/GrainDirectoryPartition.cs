@@ -9,11 +9,11 @@ namespace DistInfer.Runtime.Directory;
 internal sealed class GrainDirectoryPartition : IRemoteGrainDirectory
 {
     private readonly Dictionary<GrainId, SiloAddress> _entries = [];
-    private readonly Func<SiloAddress, bool> _isActive;
+    private readonly Func<SiloAddress, bool> _isAlive;
 
-    public GrainDirectoryPartition(Func<SiloAddress, bool> isActive)
+    public GrainDirectoryPartition(Func<SiloAddress, bool> isAlive)
     {
-        _isActive = isActive;
+        _isAlive = isAlive;
     }
 
     public int Count
@@ -31,7 +31,7 @@ internal sealed class GrainDirectoryPartition : IRemoteGrainDirectory
     {
         lock (_entries)
         {
-            if (_entries.TryGetValue(grainId, out var existing) && _isActive(existing))
+            if (_entries.TryGetValue(grainId, out var existing) && _isAlive(existing))
             {
                 return existing;
             }
@@ -45,7 +45,7 @@ internal sealed class GrainDirectoryPartition : IRemoteGrainDirectory
     {
         lock (_entries)
         {
-            return _entries.TryGetValue(grainId, out var existing) && _isActive(existing) ? existing : null;
+            return _entries.TryGetValue(grainId, out var existing) && _isAlive(existing) ? existing : null;
         }
     }
 
@@ -60,15 +60,15 @@ internal sealed class GrainDirectoryPartition : IRemoteGrainDirectory
         }
     }
 
-    /// <summary>Drops entries pointing at silos no longer active (their grains will activate elsewhere).</summary>
-    public void RemoveInactive()
+    /// <summary>Drops entries pointing at silos known to have left (their grains will activate elsewhere).</summary>
+    public void RemoveGone()
     {
         lock (_entries)
         {
             var dead = new List<GrainId>();
             foreach (var pair in _entries)
             {
-                if (!_isActive(pair.Value))
+                if (!_isAlive(pair.Value))
                 {
                     dead.Add(pair.Key);
                 }
