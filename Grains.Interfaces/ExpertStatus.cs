@@ -13,4 +13,10 @@ public sealed record ExpertStatus
 
     /// <summary>How this activation got its weights (bytes loaded, shipped); null before it loaded.</summary>
     [Id(4)] public WeightLoadProgress? Weights { get; init; }
+
+    /// <summary>Time spent in calls' compute on this replica (the rest of a caller's call time is messaging and queueing).</summary>
+    [Id(5)] public double ComputeSeconds { get; init; }
+
+    /// <summary>Of <see cref="Tokens"/>, those that stage grains of the same silo ran on these weights without a call.</summary>
+    [Id(6)] public long ServedLocally { get; init; }
 }

@@ -18,12 +18,15 @@ public sealed class ExpertGrain : Grain, IExpertGrain
     private SwiGluWeights? _weights;
     private CudaExpert? _cuda;
     private LocalCudaExpert? _local;
+    private LocalExpert? _localCpu;
+    private LocalExperts? _localExperts;
     private GrainComputeDevice? _device;
     private ModelConfig? _config;
     private WeightLoadProgress? _weightProgress;
     private bool _bf16;
     private long _tokens;
     private long _calls;
+    private long _computeTicks;
 
     public async Task<ExpertStatus> Load(ExpertLoadRequest request)
     {
@@ -54,6 +57,12 @@ public sealed class ExpertGrain : Grain, IExpertGrain
                 // Stage grains of this silo may run the expert on the device without calling it (counted in _local).
                 _local = _device!.Register(this.GetPrimaryKeyString(), _cuda);
             }
+            else if (ServiceProvider.GetService<LocalExperts>() is { } localExperts)
+            {
+                // Likewise on the CPU: stages of this silo run these weights in their own turn (counted in _localCpu).
+                _localExperts = localExperts;
+                _localCpu = localExperts.Register(this.GetPrimaryKeyString(), _weights!, _bf16);
+            }
         }
 
         return await Status();
@@ -73,6 +82,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
         }
 
         var output = new float[rows * h];
+        var started = Stopwatch.GetTimestamp();
         if (_cuda is not null)
         {
             _device!.Experts.Forward(_cuda, block, rows, output);
@@ -82,6 +92,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
             _weights!.Forward(Gemm.Default, block, rows, output, _bf16);
         }
 
+        _computeTicks += Stopwatch.GetTimestamp() - started;
         _tokens += rows;
         _calls++;
         return Task.FromResult(output);
@@ -89,6 +100,11 @@ public sealed class ExpertGrain : Grain, IExpertGrain
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_localCpu is not null)
+        {
+            _localExperts!.Unregister(this.GetPrimaryKeyString(), _localCpu);
+        }
+
         if (_local is not null)
         {
             lock (_device!.ExpertsGate)
@@ -115,8 +131,10 @@ public sealed class ExpertGrain : Grain, IExpertGrain
     {
         Silo = RuntimeIdentity,
         Loaded = _weights is not null || _cuda is not null,
-        Tokens = _tokens + (_local?.Tokens ?? 0),
-        Calls = _calls + (_local?.Calls ?? 0),
+        Tokens = _tokens + (_local?.Tokens ?? 0) + (_localCpu?.Tokens ?? 0),
+        Calls = _calls + (_local?.Calls ?? 0) + (_localCpu?.Calls ?? 0),
         Weights = _weightProgress,
+        ComputeSeconds = Stopwatch.GetElapsedTime(0, _computeTicks).TotalSeconds + (_localCpu?.ComputeTime.TotalSeconds ?? 0),
+        ServedLocally = (_local?.Tokens ?? 0) + (_localCpu?.Tokens ?? 0),
     });
 }

@@ -38,7 +38,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private long _steps;
     private double _busySeconds;
 
-    private ExpertDispatcher Dispatcher => _dispatcher ??= new ExpertDispatcher(GrainFactory) { LocalPin = ExpertKey.PinOf(RuntimeIdentity) };
+    private ExpertDispatcher Dispatcher => _dispatcher ??= new ExpertDispatcher(GrainFactory, ServiceProvider.GetService<LocalExperts>()) { LocalPin = ExpertKey.PinOf(RuntimeIdentity) };
 
     public async Task<StageStatus> Load(StageLoadRequest request)
     {

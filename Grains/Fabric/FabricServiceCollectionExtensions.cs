@@ -42,6 +42,7 @@ public static class FabricServiceCollectionExtensions
             sp.GetService<ILogger<SiloJoinRebalancer>>() ?? NullLogger<SiloJoinRebalancer>.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, SiloJoinRebalancer>(sp => sp.GetRequiredService<SiloJoinRebalancer>()));
         services.TryAddSingleton<GenerationSessions>();
+        services.TryAddSingleton<Compute.LocalExperts>();
         return services;
     }
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using DistInfer.Engine.Model;
+using DistInfer.Grains.Compute;
 using DistInfer.Runtime;
 
 namespace DistInfer.Grains.Routing;
@@ -11,8 +13,12 @@ namespace DistInfer.Grains.Routing;
 /// Keeps per-replica statistics (tokens dispatched, outstanding) and follows replica-set updates from the balancer,
 /// draining the replicas that left the set before the update completes.
 /// </summary>
-/// <remarks>Used from one grain activation's turns (one thread at a time); slot counters are atomic for readers.</remarks>
-public sealed class ExpertDispatcher(IGrainFactory grains)
+/// <remarks>
+/// Used from one grain activation's turns (one thread at a time); slot counters are atomic for readers. An expert
+/// whose every replica holds its weights on this silo (<paramref name="local"/>) runs in the caller's turn, after the
+/// calls to other silos are on their way.
+/// </remarks>
+public sealed class ExpertDispatcher(IGrainFactory grains, LocalExperts? local = null)
 {
     private readonly Dictionary<(int Layer, int Expert), ReplicaSlot[]> _table = [];
     private readonly Dictionary<string, ReplicaSlot> _slots = new(StringComparer.Ordinal);
@@ -93,7 +99,8 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
         var experts = model.Config.NumExperts;
         var outputs = new float[]?[experts];
         var calls = new List<Task>();
-        List<int>? local = null;
+        List<int>? pinnedHere = null;
+        List<int>? here = null;
         for (var e = 0; e < experts; e++)
         {
             if (routing.TokenCount(e) == 0)
@@ -101,25 +108,78 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
                 continue;
             }
 
-            if (AllPinnedHere(SlotsOf(model, layer, e)))
+            var slots = SlotsOf(model, layer, e);
+            if (AllLoadedHere(slots))
             {
-                (local ??= []).Add(e);
-                continue;
+                (here ??= []).Add(e);
             }
-
-            Start(model, layer, e, routing, normed, outputs, calls);
-        }
-
-        if (local is not null)
-        {
-            foreach (var e in local)
+            else if (AllPinnedHere(slots))
+            {
+                (pinnedHere ??= []).Add(e);
+            }
+            else
             {
                 Start(model, layer, e, routing, normed, outputs, calls);
             }
         }
 
+        if (pinnedHere is not null)
+        {
+            foreach (var e in pinnedHere)
+            {
+                Start(model, layer, e, routing, normed, outputs, calls);
+            }
+        }
+
+        if (here is not null)
+        {
+            foreach (var e in here)
+            {
+                if (!TryRunHere(model, e, routing, normed, SlotsOf(model, layer, e), outputs))
+                {
+                    // Its grain left since the check: a call reactivates it wherever placement puts it.
+                    Start(model, layer, e, routing, normed, outputs, calls);
+                }
+            }
+        }
+
         await Task.WhenAll(calls);
         return outputs;
+    }
+
+    /// <summary>Expert <paramref name="e"/>'s tokens through the weights its picked replica registered on this silo.</summary>
+    private bool TryRunHere(TransformerModel model, int e, MoeRouting routing, float[] normed, ReplicaSlot[] slots, float[]?[] outputs)
+    {
+        var slot = Pick(slots);
+        if (local!.Find(slot.Key) is not { } expert)
+        {
+            return false;
+        }
+
+        var count = routing.TokenCount(e);
+        var output = new float[count * model.Config.HiddenSize];
+        slot.Served(count);
+        expert.Forward(model.MoeExpertInput(routing, e, normed), count, output);
+        outputs[e] = output;
+        return true;
+    }
+
+    private bool AllLoadedHere(ReplicaSlot[] slots)
+    {
+        if (local is null)
+        {
+            return false;
+        }
+
+        foreach (var slot in slots)
+        {
+            if (local.Find(slot.Key) is null)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Starts the call(s) of expert <paramref name="e"/>: one per replica that gets tokens.</summary>
@@ -255,6 +315,7 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
     private async Task<float[]> CallAsync(ReplicaSlot slot, float[] block, int rows)
     {
         slot.Begin(rows);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var grain = grains.GetGrain<IExpertGrain>(slot.Key);
@@ -271,7 +332,7 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
         }
         finally
         {
-            if (slot.End(rows) == 0 && _drained is { } drained && _draining.Contains(slot))
+            if (slot.End(rows, started) == 0 && _drained is { } drained && _draining.Contains(slot))
             {
                 if (DrainedAsync().IsCompleted)
                 {
@@ -318,6 +379,8 @@ public sealed class ExpertDispatcher(IGrainFactory grains)
                 Replica = s.Replica,
                 Dispatched = s.Dispatched,
                 Outstanding = s.Outstanding,
+                Calls = s.Calls,
+                CallSeconds = s.CallTime.TotalSeconds,
             });
         }
 

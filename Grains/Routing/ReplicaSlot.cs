@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DistInfer.Grains.Routing;
 
 /// <summary>One expert replica as a stage's dispatcher sees it: its grain key and the tokens sent to it.</summary>
@@ -5,6 +7,8 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
 {
     private long _outstanding;
     private long _dispatched;
+    private long _calls;
+    private long _callTicks;
 
     public string Key { get; } = key;
     public int Layer { get; } = layer;
@@ -20,6 +24,12 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
     /// <summary>Tokens sent since the slot was created.</summary>
     public long Dispatched => Interlocked.Read(ref _dispatched);
 
+    /// <summary>Calls made to this replica.</summary>
+    public long Calls => Interlocked.Read(ref _calls);
+
+    /// <summary>Total wall time of those calls, from dispatch to answer.</summary>
+    public TimeSpan CallTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _callTicks));
+
     /// <summary>A call with <paramref name="rows"/> tokens starts.</summary>
     public void Begin(int rows)
     {
@@ -30,6 +40,11 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
     /// <summary><paramref name="rows"/> tokens ran on this replica's weights without a call (on the stage's device).</summary>
     public void Served(int rows) => Interlocked.Add(ref _dispatched, rows);
 
-    /// <summary>A call ended; returns the tokens still outstanding.</summary>
-    public long End(int rows) => Interlocked.Add(ref _outstanding, -rows);
+    /// <summary>A call started at <paramref name="started"/> (a <see cref="Stopwatch"/> timestamp) ended; returns the tokens still outstanding.</summary>
+    public long End(int rows, long started)
+    {
+        Interlocked.Increment(ref _calls);
+        Interlocked.Add(ref _callTicks, Stopwatch.GetTimestamp() - started);
+        return Interlocked.Add(ref _outstanding, -rows);
+    }
 }

@@ -61,6 +61,42 @@ public sealed class FabricGenerationTests
         }
     }
 
+    [Fact]
+    public async Task Generate_ThreeSilos_ExpertsOnTheStagesSiloRunInItsTurnOthersAreCalled()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("local-experts")
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("mixtral"), Stages = 1 });
+        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("mixtral"), Gemm.Default))
+            .Generate(Prompts, new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 });
+
+        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions()), []);
+        var results = await Task.WhenAll(Prompts.Select(p => Collect(batcher.GenerateAsync(p, new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 }))));
+
+        Assert.Equal(expected.Select(r => r.GeneratedIds), results);
+        var stage = await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, 0).ToString()).Status();
+        long local = 0, called = 0;
+        foreach (var replica in info.ExpertReplicaSet)
+        {
+            var expert = await cluster.GrainFactory.GetGrain<IExpertGrain>(replica.Key).Status();
+            var dispatched = stage.Dispatch.Single(r => r.Key == replica.Key);
+            Assert.Equal(expert.Tokens, dispatched.Dispatched);
+            if (expert.Silo == stage.Silo)
+            {
+                Assert.Equal((expert.Tokens, 0L), (expert.ServedLocally, dispatched.Calls));
+                local += expert.Tokens;
+            }
+            else
+            {
+                Assert.Equal(0, expert.ServedLocally);
+                Assert.Equal(expert.Calls, dispatched.Calls);
+                called += expert.Tokens;
+            }
+        }
+
+        Assert.True(local > 0 && called > 0, $"tokens run on the stage's silo {local}, on other silos {called}");
+    }
+
     internal static async Task<int[]> Collect(IAsyncEnumerable<TokenEvent> events)
     {
         var tokens = new List<int>();

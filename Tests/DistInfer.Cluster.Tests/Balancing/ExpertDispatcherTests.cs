@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using DistInfer.Cluster.Tests.Infrastructure;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Grains;
+using DistInfer.Grains.Compute;
 using DistInfer.Grains.Routing;
 
 namespace DistInfer.Cluster.Tests.Balancing;
@@ -32,8 +34,8 @@ public sealed class ExpertDispatcherTests
     public void Pick_EqualOutstanding_ChoosesFewestDispatched()
     {
         var slots = Slots(9, 3, 0);
-        slots[0].End(9);
-        slots[1].End(3);
+        slots[0].End(9, Stopwatch.GetTimestamp());
+        slots[1].End(3, Stopwatch.GetTimestamp());
 
         // All idle now; replica 2 has been sent the fewest tokens.
         Assert.Same(slots[2], ExpertDispatcher.Pick(slots));
@@ -66,9 +68,21 @@ public sealed class ExpertDispatcherTests
     {
         var slot = Slots(6)[0];
 
-        Assert.Equal(2, slot.End(4));
-        Assert.Equal(0, slot.End(2));
+        Assert.Equal(2, slot.End(4, Stopwatch.GetTimestamp()));
+        Assert.Equal(0, slot.End(2, Stopwatch.GetTimestamp()));
         Assert.Equal(6, slot.Dispatched);
+        Assert.Equal(2, slot.Calls);
+    }
+
+    [Fact]
+    public void End_CallStartedEarlier_AddsItsWallTime()
+    {
+        var slot = Slots(2)[0];
+
+        slot.End(1, Stopwatch.GetTimestamp() - Stopwatch.Frequency);
+        slot.End(1, Stopwatch.GetTimestamp() - (Stopwatch.Frequency / 2));
+
+        Assert.InRange(slot.CallTime.TotalSeconds, 1.5, 60);
     }
 
     [Fact]
@@ -143,6 +157,57 @@ public sealed class ExpertDispatcherTests
         experts["m/0/0/0@a:1"].Release();
         experts["m/0/1/0@b:1"].Release();
         await run;
+    }
+
+    [Fact]
+    public async Task RunAsync_ExpertLoadedOnThisSilo_RunsItInTheTurnAfterStartingRemoteCalls()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var h = model.Config.HiddenSize;
+        var weights = model.Weights.Layers[0]!.Moe!.Experts[0]!;
+        var local = new LocalExperts();
+        var registered = local.Register("m/0/0/0@a:1", weights, bf16: false);
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts, local);
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@a:1", "m/0/1/0@b:1"));
+        var normed = Enumerable.Range(0, h).Select(i => MathF.Sin(i)).ToArray();
+
+        var routing = new MoeRouting(1, 2, model.Config.NumExperts, [0, 1], [0.5f, 0.5f]);
+        var run = dispatcher.RunAsync(model, 0, routing, normed);
+
+        // Only the other silo's expert was called; the local one has already run, on the caller's thread.
+        Assert.Equal(["m/0/1/0@b:1"], experts.CallOrder);
+        Assert.False(run.IsCompleted);
+        Assert.Equal(1, registered.Tokens);
+        experts["m/0/1/0@b:1"].Release();
+        var outputs = await run;
+        var expected = new float[h];
+        weights.Forward(Gemm.Default, model.MoeExpertInput(routing, 0, normed), 1, expected);
+        Assert.Equal(expected, outputs[0]);
+        var rows = dispatcher.Statistics();
+        Assert.Equal((1, 0L), (rows.Single(r => r.Key == "m/0/0/0@a:1").Dispatched, rows.Single(r => r.Key == "m/0/0/0@a:1").Calls));
+        Assert.Equal((1, 1L), (rows.Single(r => r.Key == "m/0/1/0@b:1").Dispatched, rows.Single(r => r.Key == "m/0/1/0@b:1").Calls));
+    }
+
+    [Fact]
+    public async Task RunAsync_LocalExpertUnregistered_CallsItsGrainAgain()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var local = new LocalExperts();
+        var registered = local.Register("m/0/0/0@a:1", model.Weights.Layers[0]!.Moe!.Experts[0]!, bf16: false);
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts, local);
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@a:1"));
+        local.Unregister("m/0/0/0@a:1", registered);
+
+        var run = dispatcher.RunAsync(model, 0, new MoeRouting(1, 1, model.Config.NumExperts, [0], [1f]), new float[model.Config.HiddenSize]);
+
+        Assert.Equal(["m/0/0/0@a:1"], experts.CallOrder);
+        experts["m/0/0/0@a:1"].Release();
+        await run;
+        Assert.Equal(0, registered.Tokens);
     }
 
     [Fact]

@@ -69,9 +69,9 @@ internal sealed class FabricCommand : IBenchCommand
         var local = new TimedExecutor(new LocalBatchExecutor(engine), s.Batch);
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {RunFigures.Load()}; model {model}: {engine.Config.NumLayers} layers ({moeLayers} MoE), "
             + $"batch {s.Batch}, prompt {s.Prompt}, {s.NewTokens} new; kernels {engine.Gemm.Name}; silos {(s.Processes ? "as distinfer-silo processes on Redis" : "in this process")}, loopback TCP");
-        Console.WriteLine("wall: whole run tok/s; median full decode step (ms) and its ratio; added = (fabric - engine) / MoE layers. cpu: median CPU ms of this process per decode step");
+        Console.WriteLine("wall: whole run tok/s; median full decode step (ms) and its ratio; added = (fabric - engine) / MoE layers; paired = median over repeats of each fabric run against the engine run before it. cpu: median CPU ms of this process per decode step");
         Console.WriteLine("transport: streams (memory-provider streams between stages) or direct (grain calls)");
-        Console.WriteLine("transport silos stages  m |     engine      fabric  ratio |  engine ms   fabric ms  ratio     added    | engine cpu  fabric cpu  added cpu   | stage utilisation | load");
+        Console.WriteLine("transport silos stages  m |     engine      fabric  ratio |  engine ms   fabric ms  ratio     added    paired    | engine cpu  fabric cpu  added cpu   | stage utilisation | load");
         foreach (var silos in s.Silos)
         {
             await using IBenchCluster cluster = s.Processes ? await ProcessBenchCluster.StartAsync(silos, s.SiloDll) : await InProcessBenchCluster.StartAsync(silos);
@@ -117,6 +117,7 @@ internal sealed class FabricCommand : IBenchCommand
                 }
 
                 Print(transport, !s.Processes, silos, info.Stages, micro, moeLayers, engineRuns, fabricRuns, string.Join(" / ", utilisation));
+                Console.WriteLine(await ExpertCallCostAsync(cluster, info));
             }
         }
     }
@@ -128,11 +129,44 @@ internal sealed class FabricCommand : IBenchCommand
         var engineMs = RunFigures.Median(engineRuns.SelectMany(r => r.DecodeMs));
         var fabricMs = RunFigures.Median(fabricRuns.SelectMany(r => r.DecodeMs));
         var addedUs = (fabricMs - engineMs) * 1000 / moeLayers;
+
+        // Each fabric run against the engine run just before it: the machine's speed drifts between repeats (other
+        // tenants' memory traffic), so the median of these paired differences is the steadier figure.
+        var paired = RunFigures.Median(engineRuns.Zip(fabricRuns, (e, f) => (RunFigures.Median(f.DecodeMs) - RunFigures.Median(e.DecodeMs)) * 1000 / moeLayers));
         var engineCpu = RunFigures.Median(engineRuns.SelectMany(r => r.DecodeCpuMs));
         var fabricCpu = RunFigures.Median(fabricRuns.SelectMany(r => r.DecodeCpuMs));
         // Child processes' CPU is not this process's: the CPU columns mean something with in-process silos only.
         var cpu = inProcess ? $"{engineCpu,10:F1}  {fabricCpu,10:F1}  {(fabricCpu - engineCpu) * 1000 / moeLayers,8:F0} µs" : $"{"-",10}  {"-",10}  {"-",11}";
-        Console.WriteLine($"{(transport == PipelineTransport.Streams ? "streams" : "direct"),-9} {silos,5} {stages,6} {micro,2} | {engineTps,10:F1}  {fabricTps,10:F1}  {fabricTps / engineTps,5:P0} | {engineMs,10:F2}  {fabricMs,10:F2}  {engineMs / fabricMs,6:P0}  {addedUs,8:F0} µs | {cpu} | {utilisation} | {RunFigures.Load()}");
+        Console.WriteLine($"{(transport == PipelineTransport.Streams ? "streams" : "direct"),-9} {silos,5} {stages,6} {micro,2} | {engineTps,10:F1}  {fabricTps,10:F1}  {fabricTps / engineTps,5:P0} | {engineMs,10:F2}  {fabricMs,10:F2}  {engineMs / fabricMs,6:P0}  {addedUs,8:F0} µs {paired,8:F0} µs | {cpu} | {utilisation} | {RunFigures.Load()}");
+    }
+
+    /// <summary>
+    /// Expert calls so far in this deployment, split by whether the expert ran on its stage's silo: how many, and the
+    /// mean wall time of a call beyond the expert's own compute (messaging, queueing and thread hand-offs).
+    /// </summary>
+    private static async Task<string> ExpertCallCostAsync(IBenchCluster cluster, DeploymentInfo info)
+    {
+        long[] calls = [0, 0];
+        double[] beyond = [0, 0];
+        for (var st = 0; st < info.Stages; st++)
+        {
+            var stage = await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, st).ToString()).Status();
+            foreach (var row in stage.Dispatch)
+            {
+                if (row.Calls == 0)
+                {
+                    continue;
+                }
+
+                var expert = await cluster.Factory.GetGrain<IExpertGrain>(row.Key).Status();
+                var remote = expert.Silo == stage.Silo ? 0 : 1;
+                calls[remote] += row.Calls;
+                beyond[remote] += row.CallSeconds - expert.ComputeSeconds;
+            }
+        }
+
+        static string Mean(long n, double seconds) => n == 0 ? "-" : $"{seconds / n * 1e6:F0} µs";
+        return $"  expert calls beyond their compute: {calls[0]} on the stage's silo {Mean(calls[0], beyond[0])}, {calls[1]} on other silos {Mean(calls[1], beyond[1])}";
     }
 
     private static async Task<RunFigures> MeasureAsync(TimedExecutor executor, int[][] prompts, SamplingParams parameters)
