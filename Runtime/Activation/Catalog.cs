@@ -89,9 +89,13 @@ internal sealed class Catalog : IActivationHost, IDisposable
         }
 
         var activation = new ActivationData(grainId, info, this);
-        if (!_activations.TryAdd(grainId, activation))
+        while (!_activations.TryAdd(grainId, activation))
         {
-            return (_activations[grainId], _self);
+            // Another call here is activating it; that one may lose the directory race and leave before we read it.
+            if (_activations.TryGetValue(grainId, out existing))
+            {
+                return (existing, _self);
+            }
         }
 
         SiloAddress winner;

@@ -10,7 +10,10 @@ public interface IClusterMembershipService
 {
     ClusterMembershipSnapshot Current { get; }
 
-    /// <summary>Raised after the view changed (silo joined, left, declared dead, or republished metadata).</summary>
+    /// <summary>
+    /// Raised after the view changed (silo joined, left, declared dead, or republished metadata). Raised outside the
+    /// service's lock: changes published on two threads may arrive in either order, so consumers compare Version.
+    /// </summary>
     event Action<ClusterMembershipSnapshot>? Changed;
 
     /// <summary>Adds or replaces this silo's row (status, metadata, statistics).</summary>

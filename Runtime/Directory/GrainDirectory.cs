@@ -24,6 +24,7 @@ internal sealed class GrainDirectory
     private const int MaxOwnerRetries = 3;
     private static readonly TimeSpan HandOffWindow = TimeSpan.FromSeconds(30);
     private readonly TimeProvider _time;
+    private readonly object _viewLock = new();
     private ClusterMembershipSnapshot _snapshot;
     private DirectoryRing _ring;
     private DirectoryRing? _previousRing;
@@ -216,19 +217,34 @@ internal sealed class GrainDirectory
         }
     }
 
+    /// <summary>
+    /// Applies a newer view; an older one is ignored. Membership raises Changed outside its own lock, so a snapshot read
+    /// before a silo joined (a statistics publish racing the join) can arrive after the one with the new silo. Applying
+    /// it would move this silo's ring back while its peers keep the new one: two silos would then register a grain at
+    /// two different owners and both win.
+    /// </summary>
     public void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
     {
-        Volatile.Write(ref _snapshot, snapshot);
-        var next = new DirectoryRing(snapshot);
-        if (!next.SameOwners(_ring))
+        lock (_viewLock)
         {
-            _previousRing = _ring;
-            _ringChangedTimestamp = _time.GetTimestamp();
-            RingVersion++;
-            Local.Recovery?.OnRingChanged(snapshot);
+            if (snapshot.Version < _snapshot.Version)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _snapshot, snapshot);
+            var next = new DirectoryRing(snapshot);
+            if (!next.SameOwners(_ring))
+            {
+                _previousRing = _ring;
+                _ringChangedTimestamp = _time.GetTimestamp();
+                RingVersion++;
+                Local.Recovery?.OnRingChanged(snapshot);
+            }
+
+            Volatile.Write(ref _ring, next);
         }
 
-        Volatile.Write(ref _ring, next);
         Local.RemoveGone();
         foreach (var pair in _cache)
         {

@@ -69,6 +69,8 @@ public sealed partial class Silo : IAsyncDisposable
 
     internal Catalog Catalog => _catalog ?? throw new InvalidOperationException("The silo is not started");
 
+    internal GrainDirectory Directory => _directory ?? throw new InvalidOperationException("The silo is not started");
+
     internal MessageCenter Messages => _messages;
 
     internal ConnectionManager Connections => _connections;

@@ -33,6 +33,12 @@ public sealed class LaggingMembership : IClusterMembershipService
     /// <summary>A table read that changed something else: the frozen view is published again, still stale.</summary>
     public void RepublishFrozen() => Changed?.Invoke(Volatile.Read(ref _frozen) ?? _inner.Current);
 
+    /// <summary>
+    /// Hands this silo a snapshot read earlier, after it has seen newer ones: a publish on another thread that read
+    /// the view before a change and raised Changed after it (membership raises Changed outside its lock).
+    /// </summary>
+    public void DeliverLate(ClusterMembershipSnapshot snapshot) => Changed?.Invoke(snapshot);
+
     public void Thaw()
     {
         Volatile.Write(ref _frozen, null);
