@@ -31,6 +31,7 @@ public sealed partial class SiloJoinRebalancer(
     private long? _lastRun;
     private bool _running;
     private bool _stopped;
+    private long _version = -1;
 
     /// <summary>Raised after each rebalance on join (tests and logs await it).</summary>
     public event Action<JoinRebalanceOutcome>? Completed;
@@ -57,7 +58,9 @@ public sealed partial class SiloJoinRebalancer(
             _rebalance = rebalance;
 
             // Silos already there when this one started are not joins it has to answer.
-            foreach (var s in ExpertPlacementPlanner.ExpertSilos(membership.Current))
+            var current = membership.Current;
+            _version = current.Version;
+            foreach (var s in ExpertPlacementPlanner.ExpertSilos(current))
             {
                 _known.Add(s.Address.ToString());
             }
@@ -88,10 +91,14 @@ public sealed partial class SiloJoinRebalancer(
         var silos = ExpertPlacementPlanner.ExpertSilos(view);
         lock (_lock)
         {
-            if (_stopped)
+            // Views can arrive out of order (membership raises Changed outside its lock): an older one would drop a
+            // silo that joined from the known set, and the next view would count it as joining again.
+            if (_stopped || view.Version < _version)
             {
                 return;
             }
+
+            _version = view.Version;
 
             var joined = new List<string>();
             var current = new HashSet<string>(StringComparer.Ordinal);

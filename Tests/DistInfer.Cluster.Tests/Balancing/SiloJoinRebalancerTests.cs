@@ -15,7 +15,7 @@ public sealed class SiloJoinRebalancerTests : IDisposable
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _time = new();
-    private readonly InProcessClusterMembership _membership = new();
+    private readonly ReplayingMembership _membership = new();
     private readonly DeploymentRecords _records = new();
     private readonly List<(string Model, RebalanceRequest Request)> _calls = [];
     private readonly List<JoinRebalanceOutcome> _outcomes = [];
@@ -72,6 +72,30 @@ public sealed class SiloJoinRebalancerTests : IDisposable
         var outcome = Assert.Single(_outcomes);
         Assert.Equal([joined.ToString()], outcome.JoinedSilos);
         Assert.True(outcome.Results["moe"]!.Changed);
+    }
+
+    [Fact]
+    public async Task Join_OlderViewDeliveredLate_NotCountedAsASecondJoin()
+    {
+        var first = await JoinAsync(1);
+        StartAs(first);
+        Deploy("moe");
+        var beforeJoin = _membership.Current;
+        var joined = await JoinAsync(2);
+        _time.Advance(Settle);
+        Assert.Single(_calls);
+
+        // The view from before the join arrives after it, then a newer one with the same silos.
+        _membership.Replay(beforeJoin);
+        await _membership.PublishAsync(new SiloInfo
+        {
+            Address = joined,
+            Name = "silo2",
+            GrainInterfaces = new HashSet<string>(StringComparer.Ordinal) { typeof(IExpertGrain).FullName! },
+        });
+        _time.Advance(Cooldown + Settle);
+
+        Assert.Single(_calls);
     }
 
     [Fact]
