@@ -37,7 +37,7 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
         Interlocked.Add(ref _dispatched, rows);
     }
 
-    /// <summary><paramref name="rows"/> tokens ran on this replica's weights without a call (on the stage's device).</summary>
+    /// <summary><paramref name="rows"/> tokens ran on this replica's weights without a call (on the stage's device, or in its turn on the CPU).</summary>
     public void Served(int rows) => Interlocked.Add(ref _dispatched, rows);
 
     /// <summary>A call started at <paramref name="started"/> (a <see cref="Stopwatch"/> timestamp) ended; returns the tokens still outstanding.</summary>
