@@ -21,56 +21,26 @@ public static class StageGraphBench
     {
         string name = Path.GetFileName(dir.TrimEnd('/'));
         var config = ModelConfigReader.Load(dir);
-        var names = new TensorNames(config);
         using var source = Checkpoint.Open(dir);
-        var experts = new List<CudaExpert>();
-        var gateUp = new nint[]?[config.NumLayers];
-        var down = new nint[]?[config.NumLayers];
-        try
+        using var experts = CudaRoutedExperts.Load(device, config, source);
+        int maxBatch = batches.Max();
+        var part = new ModelPart(0, config.NumLayers, true, true, static (_, _) => false);
+        using var stage = CudaStage.Load(device, config, source, part, new CudaStageOptions
         {
-            for (int l = 0; l < config.NumLayers; l++)
-            {
-                if (config.MoeLayers[l])
-                {
-                    gateUp[l] = new nint[config.NumExperts];
-                    down[l] = new nint[config.NumExperts];
-                    for (int e = 0; e < config.NumExperts; e++)
-                    {
-                        var x = CudaExpert.Load(device, source, names.Expert(l, e, "gate"), names.Expert(l, e, "up"), names.Expert(l, e, "down"),
-                            config.HiddenSize, config.ExpertIntermediateSize, bf16: true);
-                        experts.Add(x);
-                        gateUp[l]![e] = x.GateUp;
-                        down[l]![e] = x.Down;
-                    }
-                }
-            }
-
-            int maxBatch = batches.Max();
-            var part = new ModelPart(0, config.NumLayers, true, true, static (_, _) => false);
-            using var stage = CudaStage.Load(device, config, source, part, new CudaStageOptions
-            {
-                MaxTokens = maxBatch * Prompt, MaxSequences = maxBatch, MaxSeqLen = Prompt + Warmup + steps + 2,
-            });
-            bool ok = true;
-            foreach (int b in batches)
-            {
-                var off = Decode(stage, config, b, steps, gateUp, down, graphs: false, out var idsOff);
-                var on = Decode(stage, config, b, steps, gateUp, down, graphs: true, out var idsOn);
-                bool same = idsOff.SequenceEqual(idsOn);
-                ok &= same;
-                Console.WriteLine($"{(same ? "PASS" : "FAIL")} stage graphs {name} batch {b}: {steps} decode steps, ids {(same ? "equal" : "DIFFERENT")}; " +
-                    $"median step {off:F3} ms per-layer launches, {on:F3} ms CUDA graph ({off / on:F2}x), {b * 1000 / on:F0} tokens/s with graphs; {stage.GraphCount} graphs held");
-            }
-
-            return ok;
-        }
-        finally
+            MaxTokens = maxBatch * Prompt, MaxSequences = maxBatch, MaxSeqLen = Prompt + Warmup + steps + 2,
+        });
+        bool ok = true;
+        foreach (int b in batches)
         {
-            foreach (var x in experts)
-            {
-                x.Dispose();
-            }
+            var off = Decode(stage, config, b, steps, experts.GateUp, experts.Down, graphs: false, out var idsOff);
+            var on = Decode(stage, config, b, steps, experts.GateUp, experts.Down, graphs: true, out var idsOn);
+            bool same = idsOff.SequenceEqual(idsOn);
+            ok &= same;
+            Console.WriteLine($"{(same ? "PASS" : "FAIL")} stage graphs {name} batch {b}: {steps} decode steps, ids {(same ? "equal" : "DIFFERENT")}; " +
+                $"median step {off:F3} ms per-layer launches, {on:F3} ms CUDA graph ({off / on:F2}x), {b * 1000 / on:F0} tokens/s with graphs; {stage.GraphCount} graphs held");
         }
+
+        return ok;
     }
 
     /// <summary>Prefills B prompts, then greedy-decodes; returns the median timed step in ms and every generated id.</summary>

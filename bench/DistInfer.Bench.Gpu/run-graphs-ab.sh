@@ -7,18 +7,9 @@
 # $1 = a folder holding tests.tar.xz from `publish.sh DIR all` (tests, check and silo on one runtime); $2 = the parts,
 # any of "tests ab" (default both). The bench/*.py scripts come from the repository.
 S="${1:-.device/s4g2}"; OUT="${OUT:-.}"; PARTS="${2:-tests ab}"; ROUNDS="${ROUNDS:-1}"; REPEATS="${REPEATS:-3}"
-mkdir -p .device/x && tar -C .device/x -xJf "$S/tests.tar.xz"; D="$PWD/.device/x/tests"
 [[ "$PARTS" == *ab* ]] && { PYTHONUNBUFFERED=1 timeout 150 python3 bench/hf_random_mixtral.py /tmp/m640 > "$OUT/m640.log" 2>&1 & }
-echo "# $(date -u '+%F %T UTC') $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)" | tee "$OUT/header.log"
-if [[ "$PARTS" == *tests* ]]; then
-{
-cat "$OUT/header.log"; nvidia-smi | sed -n 3p
-echo "## $D/distinfer-gpu-tests (Category=Gpu)"
-start=$(date +%s)
-timeout 200 "$D/distinfer-gpu-tests"
-echo "## exit $? after $(( $(date +%s) - start )) s"
-} 2>&1 | tee "$OUT/gpu-tests.log"
-fi
+source "$(dirname "$0")/gpu-run-common.sh"
+[[ "$PARTS" == *tests* ]] && run_gpu_tests 200
 [[ "$PARTS" == *ab* ]] || exit 0
 wait
 {

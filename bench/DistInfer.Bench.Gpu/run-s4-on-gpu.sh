@@ -6,19 +6,9 @@
 #   graphs  a stage's decode step with and without CUDA graphs, demo-moe and the 640 M Mixtral-style shape
 # (default "tests bf16").
 S="${1:-.device/s4run}"; OUT="${OUT:-.}"; PARTS="${2:-tests bf16}"
-# Unpacked below the repository root: the tests find Tests/Fixtures/hf and models/demo-moe upward from their folder.
-mkdir -p .device/x && tar -C .device/x -xJf "$S/tests.tar.xz"; D="$PWD/.device/x/tests"
 [[ "$PARTS" == *graphs* ]] && { PYTHONUNBUFFERED=1 timeout 120 python3 "$S/hf_random_mixtral.py" /tmp/m640 > "$OUT/m640.log" 2>&1 & GEN=$!; }
-echo "# $(date -u '+%F %T UTC') $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader)" | tee "$OUT/header.log"
-if [[ "$PARTS" == *tests* ]]; then
-{
-cat "$OUT/header.log"; nvidia-smi | sed -n 3p
-echo "## $D/distinfer-gpu-tests (Category=Gpu)"
-start=$(date +%s)
-timeout 300 "$D/distinfer-gpu-tests"
-echo "## exit $? after $(( $(date +%s) - start )) s"
-} 2>&1 | tee "$OUT/gpu-tests.log"
-fi
+source "$(dirname "$0")/gpu-run-common.sh"
+[[ "$PARTS" == *tests* ]] && run_gpu_tests 300
 if [[ "$PARTS" == *bf16* ]]; then
 {
 echo "## $D/distinfer-gpu-check fixtures --dump /tmp/dump"

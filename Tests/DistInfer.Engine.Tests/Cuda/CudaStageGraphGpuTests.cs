@@ -14,48 +14,21 @@ public sealed class CudaStageGraphGpuTests
     {
         var device = GpuDevice.Require();
         var config = ModelConfigReader.Load(RepoPaths.DemoModel);
-        var names = new TensorNames(config);
         using var source = Checkpoint.Open(RepoPaths.DemoModel);
-        var experts = new List<CudaExpert>();
-        var gateUp = new nint[]?[config.NumLayers];
-        var down = new nint[]?[config.NumLayers];
-        try
+        using var experts = CudaRoutedExperts.Load(device, config, source);
+        var part = new ModelPart(0, config.NumLayers, true, true, static (_, _) => false);
+        using var stage = CudaStage.Load(device, config, source, part, new CudaStageOptions { MaxTokens = 64, MaxSequences = 2, MaxSeqLen = 64 });
+        var perLayer = Decode(stage, config, experts.GateUp, experts.Down, graphs: false);
+        Assert.Equal(0, stage.GraphCount);
+        var graphs = Decode(stage, config, experts.GateUp, experts.Down, graphs: true);
+        // Prefill (12 tokens, 24 routed rows) and decode (2 tokens) each captured once.
+        Assert.Equal(2, stage.GraphCount);
+        // The same kernels on the same inputs; a stale captured argument would show as a large error.
+        Assert.Equal(perLayer.Count, graphs.Count);
+        for (int i = 0; i < perLayer.Count; i++)
         {
-            for (int l = 0; l < config.NumLayers; l++)
-            {
-                if (config.MoeLayers[l])
-                {
-                    gateUp[l] = new nint[config.NumExperts];
-                    down[l] = new nint[config.NumExperts];
-                    for (int e = 0; e < config.NumExperts; e++)
-                    {
-                        var x = CudaExpert.Load(device, source, names.Expert(l, e, "gate"), names.Expert(l, e, "up"), names.Expert(l, e, "down"),
-                            config.HiddenSize, config.ExpertIntermediateSize, bf16: true);
-                        experts.Add(x);
-                        gateUp[l]![e] = x.GateUp;
-                        down[l]![e] = x.Down;
-                    }
-                }
-            }
-
-            var part = new ModelPart(0, config.NumLayers, true, true, static (_, _) => false);
-            using var stage = CudaStage.Load(device, config, source, part, new CudaStageOptions { MaxTokens = 64, MaxSequences = 2, MaxSeqLen = 64 });
-            var perLayer = Decode(stage, config, gateUp, down, graphs: false);
-            Assert.Equal(0, stage.GraphCount);
-            var graphs = Decode(stage, config, gateUp, down, graphs: true);
-            // Prefill (12 tokens, 24 routed rows) and decode (2 tokens) each captured once.
-            Assert.Equal(2, stage.GraphCount);
-            // The same kernels on the same inputs; a stale captured argument would show as a large error.
-            Assert.Equal(perLayer.Count, graphs.Count);
-            for (int i = 0; i < perLayer.Count; i++)
-            {
-                double error = Tests.Model.FixtureModels.RelativeError(graphs[i], perLayer[i]);
-                Assert.True(error < 1e-5, $"step {i}: logits max rel error {error:E2} between graph and per-layer launches");
-            }
-        }
-        finally
-        {
-            experts.ForEach(x => x.Dispose());
+            double error = Tests.Model.FixtureModels.RelativeError(graphs[i], perLayer[i]);
+            Assert.True(error < 1e-5, $"step {i}: logits max rel error {error:E2} between graph and per-layer launches");
         }
     }
 
