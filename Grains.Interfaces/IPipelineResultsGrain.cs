@@ -9,8 +9,10 @@ namespace DistInfer.Grains;
 public interface IPipelineResultsGrain : IGrainWithStringKey
 {
     /// <summary>The logits of micro-batch <paramref name="id"/> once the last stage delivered them; throws its error.</summary>
+    /// <remarks>The grain forgets a result once taken, so a local call hands the array over uncopied.</remarks>
     [AlwaysInterleave]
     [ResponseTimeout("00:05:00")]
+    [return: Immutable]
     Task<float[]> Take(long id);
 
     /// <summary>Whether the result of <paramref name="id"/> arrived and waits here (stall checks).</summary>

@@ -18,8 +18,10 @@ public interface IStageGrain : IGrainWithStringKey
     /// at a time), so with m ≥ p micro-batches the stages overlap. The default transport is the activation stream
     /// (namespace "distinfer.activations", key = this stage's key) carrying <see cref="MicroBatch"/> items.
     /// </summary>
+    /// <remarks>The answer is a fresh array no stage keeps, so a local caller takes it uncopied.</remarks>
     [AlwaysInterleave]
     [ResponseTimeout("00:05:00")]
+    [return: Immutable]
     Task<float[]> Forward(StageStep step);
 
     Task Release(long[] sequenceIds);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
@@ -35,6 +36,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private StageLoadRequest? _request;
     private StageLoadRequest? _weightsFor;
     private (TimeProvider Time, IStageActivityListener? Listener)? _services;
+    private float[]? _spareLogits;
     private long _steps;
     private double _busySeconds;
 
@@ -140,10 +142,14 @@ public sealed partial class StageGrain : Grain, IStageGrain
         var layout = new BatchLayout(CachesFor(step, model), step.Counts);
         var n = layout.TotalTokens;
         var h = model.Config.HiddenSize;
+
+        // Scratch comes from the pool (a prefill's blocks are large-object-heap sized); only what leaves the stage
+        // is allocated: the hidden states a middle stage hands on, the last stage's logits.
+        var rented = request.Head && request.Embedding;
         float[] hidden;
         if (request.Embedding)
         {
-            hidden = new float[n * h];
+            hidden = rented ? ArrayPool<float>.Shared.Rent(n * h) : new float[n * h];
             model.Embed(step.Tokens, hidden);
         }
         else
@@ -151,40 +157,64 @@ public sealed partial class StageGrain : Grain, IStageGrain
             hidden = step.Hidden.Length == n * h ? step.Hidden : throw new ArgumentException($"stage {request.Stage}: {step.Hidden.Length} hidden values for {n} tokens of width {h}");
         }
 
-        var normed = new float[n * h];
-        var routerLogits = new float[n * Math.Max(1, model.Config.NumExperts)];
-        model.BeginStep(layout);
-        for (var l = request.FirstLayer; l < request.EndLayer; l++)
+        var normed = ArrayPool<float>.Shared.Rent(n * h);
+        var routerLogits = ArrayPool<float>.Shared.Rent(n * Math.Max(1, model.Config.NumExperts));
+        try
         {
-            model.AttentionStep(l, layout, hidden, normed);
-            if (model.Config.MoeLayers[l])
+            model.BeginStep(layout);
+            for (var l = request.FirstLayer; l < request.EndLayer; l++)
             {
-                var routing = model.MoeRoute(l, hidden, n, normed, routerLogits);
-                var outputs = await Dispatcher.RunAsync(model, l, routing, normed);
-                model.MoeFinish(l, routing, outputs, normed, hidden, n);
+                model.AttentionStep(l, layout, hidden, normed);
+                if (model.Config.MoeLayers[l])
+                {
+                    var routing = model.MoeRoute(l, hidden, n, normed, routerLogits.AsSpan(0, n * Math.Max(1, model.Config.NumExperts)));
+                    var outputs = await Dispatcher.RunAsync(model, l, routing, normed);
+                    model.MoeFinish(l, routing, outputs, normed, hidden, n);
+                }
+                else
+                {
+                    model.DenseMlpStep(l, hidden, n, normed);
+                }
             }
-            else
+
+            layout.Commit();
+            _steps++;
+            return request.Head ? Head(model, layout, hidden) : hidden;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(normed);
+            ArrayPool<float>.Shared.Return(routerLogits);
+            if (rented)
             {
-                model.DenseMlpStep(l, hidden, n, normed);
+                ArrayPool<float>.Shared.Return(hidden);
             }
         }
+    }
 
-        layout.Commit();
-        _steps++;
-        if (!request.Head)
+    /// <summary>Each sequence's last-token logits [B, V], into the spare array the streams transport gave back when it fits.</summary>
+    private float[] Head(TransformerModel model, BatchLayout layout, float[] hidden)
+    {
+        var h = model.Config.HiddenSize;
+        var b = layout.SequenceCount;
+        var last = ArrayPool<float>.Shared.Rent(b * h);
+        try
         {
-            return hidden;
-        }
+            for (var s = 0; s < b; s++)
+            {
+                hidden.AsSpan((layout.Offsets[s] + layout.Counts[s] - 1) * h, h).CopyTo(last.AsSpan(s * h, h));
+            }
 
-        var last = new float[layout.SequenceCount * h];
-        for (var s = 0; s < layout.SequenceCount; s++)
+            var size = b * model.Config.VocabSize;
+            var logits = _spareLogits is { } spare && spare.Length == size ? spare : new float[size];
+            _spareLogits = null;
+            model.Head(last.AsSpan(0, b * h), b, logits);
+            return logits;
+        }
+        finally
         {
-            hidden.AsSpan((layout.Offsets[s] + layout.Counts[s] - 1) * h, h).CopyTo(last.AsSpan(s * h, h));
+            ArrayPool<float>.Shared.Return(last);
         }
-
-        var logits = new float[layout.SequenceCount * model.Config.VocabSize];
-        model.Head(last, layout.SequenceCount, logits);
-        return logits;
     }
 
     public Task Release(long[] sequenceIds)

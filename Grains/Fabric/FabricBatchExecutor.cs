@@ -45,6 +45,12 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
             results[p] = RunMicroBatchAsync(step, first, end, offsets, cancellationToken);
         }
 
+        if (parts == 1)
+        {
+            // The whole step was one micro-batch: its logits are the step's, no second [B, V] array to fill.
+            return await results[0].ConfigureAwait(false);
+        }
+
         var logits = new float[b * VocabSize];
         for (var p = 0; p < parts; p++)
         {

@@ -96,6 +96,9 @@ public sealed class PooledBuffer : IDisposable
         return new PooledBuffer(storage);
     }
 
+    /// <summary>A buffer over an array the caller hands over whole (nothing to copy, nothing to return).</summary>
+    internal static PooledBuffer Over(byte[] bytes) => new(new PooledBufferStorage(bytes));
+
     /// <summary>A buffer over a fresh array of its own (small inline values; nothing to return).</summary>
     internal static PooledBuffer Unpooled(ReadOnlySpan<byte> bytes)
     {

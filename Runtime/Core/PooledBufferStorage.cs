@@ -17,6 +17,14 @@ internal sealed class PooledBufferStorage
         _array = pooled ? ArrayPool<byte>.Shared.Rent(length) : GC.AllocateUninitializedArray<byte>(length);
     }
 
+    /// <summary>Storage over an array that was not rented: released to the GC, not to the pool.</summary>
+    public PooledBufferStorage(byte[] array)
+    {
+        _pooled = false;
+        Length = array.Length;
+        _array = array;
+    }
+
     public int Length { get; }
 
     /// <summary>Handles check their own state first; this only catches a storage released under a live handle (a bug).</summary>

@@ -6,6 +6,21 @@ public static class Serializer
     [ThreadStatic]
     private static PooledBufferWriter? _scratch;
 
+    /// <summary>The value's bytes in pooled memory (dispose the buffer to give it back).</summary>
+    public static PooledBuffer SerializeToPooled<T>(T value)
+    {
+        var buffer = new PooledBufferWriter();
+        try
+        {
+            Serialize(buffer, value);
+            return PooledBuffer.CopyOf(buffer.WrittenSpan);
+        }
+        finally
+        {
+            buffer.Dispose();
+        }
+    }
+
     public static byte[] SerializeToArray<T>(T value)
     {
         var buffer = new PooledBufferWriter();

@@ -30,8 +30,10 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
 
     public Task OnNextAsync(T item)
     {
-        var payload = Serializer.SerializeToArray(item);
-        return _runtime.QueueFor(_provider, StreamId).Enqueue(sequence => DeliverAsync(sequence, payload));
+        // Pooled: a step's logits or activations are large-object-heap sized, and every delivery reads them before
+        // its call returns, so the memory can go back once the deliveries ended.
+        var payload = Serializer.SerializeToPooled(item);
+        return _runtime.QueueFor(_provider, StreamId).Enqueue(sequence => DeliverAndReleaseAsync(sequence, payload));
     }
 
     public Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token) =>
@@ -94,7 +96,7 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
     }
 
     private static void Attach(ActivationData consumer, Guid handleId, IAsyncObserver<T> observer) =>
-        consumer.StreamConsumer.Attach(handleId, (token, payload) => observer.OnNextAsync(Serializer.Deserialize<T>(payload), token));
+        consumer.StreamConsumer.Attach(handleId, (token, payload) => observer.OnNextAsync(Serializer.Deserialize<T>(payload.Span), token));
 
     private bool IsImplicitlySubscribed(Type grainClass)
     {
@@ -115,7 +117,16 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
     private static NotSupportedException NoHistory() =>
         new("The memory stream provider keeps no history, so it cannot resume or rewind from a token; use the redis provider (AddRedisStreams)");
 
-    private async Task DeliverAsync(long sequence, byte[] payload)
+    private async Task DeliverAndReleaseAsync(long sequence, PooledBuffer payload)
+    {
+        await DeliverAsync(sequence, payload).ConfigureAwait(false);
+
+        // Only once every delivery ended well: one that failed (timed out) may still wait in its consumer's queue,
+        // so its memory is left to the GC instead.
+        payload.Dispose();
+    }
+
+    private async Task DeliverAsync(long sequence, PooledBuffer payload)
     {
         var token = new StreamSequenceToken(sequence);
         var implicitSubscribers = _runtime.ImplicitSubscribers(StreamId.Namespace);

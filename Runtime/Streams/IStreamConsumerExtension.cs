@@ -6,5 +6,9 @@ namespace DistInfer.Runtime.Streams;
 /// </summary>
 public interface IStreamConsumerExtension : IAddressable
 {
-    Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, [Immutable] byte[] payload);
+    /// <summary>
+    /// The item's serialized bytes, borrowed for the call: the consumer deserializes them before its observer's
+    /// first await, and the producer gives the pooled memory back once every delivery ended.
+    /// </summary>
+    Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, PooledBuffer payload);
 }

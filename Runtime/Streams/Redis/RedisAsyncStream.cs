@@ -79,7 +79,7 @@ internal sealed class RedisAsyncStream<T> : IAsyncStream<T>, ISubscribableStream
     private async Task AttachAsync(ActivationData consumer, Guid handleId, IAsyncObserver<T> observer, StreamSequenceToken? from)
     {
         var delivered = new LastDelivered();
-        consumer.StreamConsumer.Attach(handleId, (token, payload) => DeliverOnceAsync(delivered, observer, token, Serializer.Deserialize<T>(payload)));
+        consumer.StreamConsumer.Attach(handleId, (token, payload) => DeliverOnceAsync(delivered, observer, token, Serializer.Deserialize<T>(payload.Span)));
         if (from is null)
         {
             return;

@@ -90,6 +90,18 @@ public sealed class SerializerTests
     }
 
     [Fact]
+    public void SerializeToPooled_LargeArray_RoundTripsAndGoesBackToThePoolOnDispose()
+    {
+        var floats = Enumerable.Range(0, 100_000).Select(i => i * 0.25f).ToArray();
+        var pooled = Serializer.SerializeToPooled(floats);
+        Assert.Equal(Serializer.SerializeToArray(floats), pooled.Span.ToArray());
+        Assert.Equal(floats, Serializer.Deserialize<float[]>(pooled.Span));
+
+        pooled.Dispose();
+        Assert.Equal(1, pooled.ReturnsToPool);
+    }
+
+    [Fact]
     public void Exception_KnownType_Rehydrated()
     {
         var copy = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(new ArgumentOutOfRangeException("p", "too big")));

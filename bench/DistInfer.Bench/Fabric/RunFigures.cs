@@ -1,7 +1,7 @@
 namespace DistInfer.Bench.Fabric;
 
-/// <summary>One generation run: end-to-end tokens/s, each full decode step's duration and this process's CPU time over it.</summary>
-internal sealed record RunFigures(double TokensPerSecond, double[] DecodeMs, double[] DecodeCpuMs, long FromTicks, long ToTicks)
+/// <summary>One generation run: end-to-end tokens/s, each full decode step's duration and this process's CPU time over it, and the GC's pauses in it.</summary>
+internal sealed record RunFigures(double TokensPerSecond, double[] DecodeMs, double[] DecodeCpuMs, long FromTicks, long ToTicks, double GcPauseMs)
 {
     public static double Median(IEnumerable<double> values)
     {
