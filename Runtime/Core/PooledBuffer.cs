@@ -96,6 +96,9 @@ public sealed class PooledBuffer : IDisposable
         return new PooledBuffer(storage);
     }
 
+    /// <summary>A buffer over the first <paramref name="length"/> bytes of an array rented from the shared pool, which it now owns.</summary>
+    internal static PooledBuffer Adopt(byte[] rented, int length) => new(new PooledBufferStorage(rented, length));
+
     /// <summary>A buffer over an array the caller hands over whole (nothing to copy, nothing to return).</summary>
     internal static PooledBuffer Over(byte[] bytes) => new(new PooledBufferStorage(bytes));
 

@@ -17,6 +17,15 @@ internal sealed class PooledBufferStorage
         _array = pooled ? ArrayPool<byte>.Shared.Rent(length) : GC.AllocateUninitializedArray<byte>(length);
     }
 
+    /// <summary>Storage over an array rented from the shared pool elsewhere (the first <paramref name="length"/> bytes count).</summary>
+    public PooledBufferStorage(byte[] rented, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, rented.Length);
+        _pooled = rented.Length > 0;
+        Length = length;
+        _array = rented;
+    }
+
     /// <summary>Storage over an array that was not rented: released to the GC, not to the pool.</summary>
     public PooledBufferStorage(byte[] array)
     {

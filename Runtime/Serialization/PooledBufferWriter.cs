@@ -132,6 +132,23 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _rented = null;
     }
 
+    /// <summary>
+    /// Hands the written bytes over as a <see cref="PooledBuffer"/> without copying them (its array comes from the
+    /// same pool); the writer is left empty, as if disposed. Not for frames with attachments.
+    /// </summary>
+    public PooledBuffer DetachWritten()
+    {
+        if (_attachments is { Count: > 0 })
+        {
+            throw new InvalidOperationException("A buffer with attachments cannot hand its written bytes over");
+        }
+
+        var written = PooledBuffer.Adopt(_buffer, _written);
+        _buffer = [];
+        Dispose();
+        return written;
+    }
+
     public void Dispose()
     {
         var buffer = _buffer;

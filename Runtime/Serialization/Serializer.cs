@@ -13,7 +13,7 @@ public static class Serializer
         try
         {
             Serialize(buffer, value);
-            return PooledBuffer.CopyOf(buffer.WrittenSpan);
+            return buffer.DetachWritten();
         }
         finally
         {

@@ -102,6 +102,29 @@ public sealed class SerializerTests
     }
 
     [Fact]
+    public void DetachWritten_AfterWrites_HandsTheSameBytesOverAndLeavesTheWriterEmpty()
+    {
+        var writer = new PooledBufferWriter(16);
+        var bytes = Enumerable.Range(0, 10_000).Select(i => (byte)(i * 7)).ToArray();
+        bytes.CopyTo(writer.GetSpan(bytes.Length));
+        writer.Advance(bytes.Length);
+
+        using var detached = writer.DetachWritten();
+        Assert.Equal(bytes, detached.Span.ToArray());
+        Assert.Equal(0, writer.WrittenCount);
+        writer.Dispose();
+        Assert.Equal(0, detached.ReturnsToPool);
+    }
+
+    [Fact]
+    public void DetachWritten_WithAttachments_Throws()
+    {
+        using var writer = new PooledBufferWriter { AcceptsAttachments = true };
+        writer.Attach(new byte[8], AttachmentKind.Bytes);
+        Assert.Throws<InvalidOperationException>(() => writer.DetachWritten());
+    }
+
+    [Fact]
     public void Exception_KnownType_Rehydrated()
     {
         var copy = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(new ArgumentOutOfRangeException("p", "too big")));
