@@ -19,9 +19,11 @@ internal sealed partial class Connection
         {
             while (await _outbound.Reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
             {
+                await _writeLock.WaitAsync(_closing.Token).ConfigureAwait(false);
                 long bytes = 0;
                 while (batch.Count < _options.MaxBatchFrames && _outbound.Reader.TryRead(out var frame))
                 {
+                    Interlocked.Decrement(ref _queuedFrames);
                     batch.Add(frame);
                     bytes += frame.TotalLength;
                     if (!frame.HasAttachments)
@@ -44,6 +46,7 @@ internal sealed partial class Connection
                 }
 
                 batch.Clear();
+                _writeLock.Release();
                 if (Interlocked.Add(ref _queuedBytes, -bytes) <= _options.SendResumeThreshold)
                 {
                     ReleaseWaiters();
@@ -61,6 +64,63 @@ internal sealed partial class Connection
         }
 
         Close(error);
+    }
+
+    /// <summary>
+    /// Writes a frame on the caller's thread (the write lock is held and released here): a send that completes at
+    /// once costs the caller one system call and nobody a thread wake-up; one that cannot finishes asynchronously.
+    /// A failure closes the connection, as it does in the send loop.
+    /// </summary>
+    private ValueTask WriteThrough(PooledBufferWriter frame)
+    {
+        Interlocked.Increment(ref _writtenThrough);
+        ValueTask<int> pending;
+        try
+        {
+            pending = _socket.SendAsync(frame.WrittenMemory, SocketFlags.None, _closing.Token);
+        }
+        catch (Exception ex)
+        {
+            frame.Dispose();
+            _writeLock.Release();
+            Close(ex);
+            return ValueTask.CompletedTask;
+        }
+
+        if (pending.IsCompletedSuccessfully && pending.Result == frame.WrittenCount)
+        {
+            RuntimeMetrics.RecordSent(frame.WrittenCount, 1);
+            SocketStatistics.RecordSend(1);
+            frame.Dispose();
+            _writeLock.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        return FinishWriteThroughAsync(pending, frame);
+    }
+
+    private async ValueTask FinishWriteThroughAsync(ValueTask<int> pending, PooledBufferWriter frame)
+    {
+        try
+        {
+            var sent = await pending.ConfigureAwait(false);
+            while (sent < frame.WrittenCount)
+            {
+                sent += await _socket.SendAsync(frame.WrittenMemory[sent..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
+            }
+
+            RuntimeMetrics.RecordSent(frame.WrittenCount, 1);
+            SocketStatistics.RecordSend(1);
+        }
+        catch (Exception ex)
+        {
+            Close(ex);
+        }
+        finally
+        {
+            frame.Dispose();
+            _writeLock.Release();
+        }
     }
 
     /// <summary>Adds a frame's written bytes, then its attachments; memory not backed by a byte[] is sent on its own.</summary>

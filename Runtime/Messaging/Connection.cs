@@ -20,8 +20,13 @@ internal sealed partial class Connection
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _resumeLock = new();
+
+    // Held by whoever writes to the socket: the send loop for a batch, or a sender writing through (Connection.Send.cs).
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private TaskCompletionSource? _resume;
     private long _queuedBytes;
+    private int _queuedFrames;
+    private long _writtenThrough;
     private int _closeStarted;
 
     public Connection(Socket socket, IConnectionHandler handler, MessagingOptions options)
@@ -42,6 +47,9 @@ internal sealed partial class Connection
 
     public Task Closed => _closed.Task;
 
+    /// <summary>Frames the sending thread wrote itself (<see cref="MessagingOptions.WriteThroughWhenIdle"/>).</summary>
+    public long WrittenThroughFrames => Interlocked.Read(ref _writtenThrough);
+
     public bool IsClosed => Volatile.Read(ref _closeStarted) != 0;
 
     public void Start()
@@ -59,9 +67,22 @@ internal sealed partial class Connection
             throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} is closed");
         }
 
+        if (_options.WriteThroughWhenIdle && !frame.HasAttachments && Volatile.Read(ref _queuedFrames) == 0 && _writeLock.Wait(0))
+        {
+            // Nothing queued before this frame and nobody writing: no frame can be overtaken.
+            if (Volatile.Read(ref _queuedFrames) == 0)
+            {
+                return WriteThrough(frame);
+            }
+
+            _writeLock.Release();
+        }
+
         var queued = Interlocked.Add(ref _queuedBytes, frame.TotalLength);
+        Interlocked.Increment(ref _queuedFrames);
         if (!_outbound.Writer.TryWrite(frame))
         {
+            Interlocked.Decrement(ref _queuedFrames);
             frame.Dispose();
             throw new SiloUnavailableException($"Connection to {RemoteIdentity ?? "peer"} is closed");
         }

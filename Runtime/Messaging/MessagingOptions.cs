@@ -16,4 +16,11 @@ public sealed class MessagingOptions
 
     /// <summary>Frames gathered into one socket send.</summary>
     public int MaxBatchFrames { get; set; } = 64;
+
+    /// <summary>
+    /// A frame queued while nothing else waits or is being sent on its connection is written by the sending thread
+    /// itself, so it is on the wire before that thread goes on (a stage starting its own experts after sending calls
+    /// to remote ones); otherwise it waits for the connection's send loop, which batches.
+    /// </summary>
+    public bool WriteThroughWhenIdle { get; set; } = true;
 }

@@ -130,6 +130,70 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendAsync_IdleConnection_FrameIsOnTheWireWhenTheCallReturns()
+    {
+        var wire = Frame(MessageKind.Request, 9, PayloadBytes(100, 9));
+        var frame = new PooledBufferWriter();
+        wire.CopyTo(frame.GetSpan(wire.Length));
+        frame.Advance(wire.Length);
+
+        // Nothing queued and nobody writing: this thread writes the frame itself, before SendAsync returns.
+        var sent = _connection.SendAsync(frame);
+        Assert.True(sent.IsCompletedSuccessfully);
+        Assert.Equal(1, _connection.WrittenThroughFrames);
+
+        var received = new byte[wire.Length];
+        Assert.Equal(wire.Length, await _peer.ReceiveAsync(received));
+        Assert.Equal(wire, received);
+    }
+
+    [Fact]
+    public async Task SendAsync_ConcurrentSendersSomeWithAttachments_EveryFrameArrivesWholeInEachSendersOrder()
+    {
+        var receiverHandler = new RecordingHandler();
+        var receiver = new Connection(_peer, receiverHandler, new MessagingOptions());
+        receiver.Start();
+        try
+        {
+            // Frames with attachments always go through the send loop, small ones are written through when the
+            // connection is idle: the two paths must never interleave bytes or reorder one sender's frames.
+            const int Senders = 4, PerSender = 50;
+            var bytes = PayloadBytes(PayloadThresholds.AttachBytes + 1000, 3);
+            var floats = Enumerable.Range(0, 20_000).Select(i => i * 0.25f).ToArray();
+            await Task.WhenAll(Enumerable.Range(0, Senders).Select(s => Task.Run(async () =>
+            {
+                for (var i = 0; i < PerSender; i++)
+                {
+                    var id = (s * 1000) + i;
+                    await _connection.SendAsync(i % 5 == 0 ? EncodeWithId(id, bytes, floats) : SmallFrame(id));
+                }
+            })));
+
+            var last = new int[Senders];
+            Array.Fill(last, -1);
+            for (var n = 0; n < Senders * PerSender; n++)
+            {
+                var (id, body, attachments) = await receiverHandler.Messages.Reader.ReadAsync();
+                var (sender, index) = ((int)id / 1000, (int)id % 1000);
+                Assert.Equal(last[sender] + 1, index);
+                last[sender] = index;
+                if (index % 5 == 0)
+                {
+                    AssertDecoded((5, body, attachments), bytes, floats);
+                }
+                else
+                {
+                    Assert.Equal(PayloadBytes(64, (int)id), body);
+                }
+            }
+        }
+        finally
+        {
+            receiver.Close();
+        }
+    }
+
+    [Fact]
     public void Writer_LargeMutableArray_AttachedAsPooledCopy()
     {
         var bytes = PayloadBytes(PayloadThresholds.AttachBytes, 7);
@@ -178,9 +242,21 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
         return [.. wire];
     }
 
-    private static PooledBufferWriter Encode(bool borrow, byte[] bytes, float[] floats)
+    private static PooledBufferWriter Encode(bool borrow, byte[] bytes, float[] floats) => EncodeWithId(5, bytes, floats, borrow);
+
+    private static PooledBufferWriter SmallFrame(long id)
     {
-        var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, CorrelationId = 5, Target = new GrainId("type", "key") });
+        var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, CorrelationId = id, Target = new GrainId("type", "key") });
+        var body = PayloadBytes(64, (int)id);
+        body.CopyTo(frame.GetSpan(body.Length));
+        frame.Advance(body.Length);
+        FrameCodec.Finish(frame);
+        return frame;
+    }
+
+    private static PooledBufferWriter EncodeWithId(long id, byte[] bytes, float[] floats, bool borrow = true)
+    {
+        var frame = FrameCodec.Begin(new MessageHeader { Kind = MessageKind.Request, CorrelationId = id, Target = new GrainId("type", "key") });
         var writer = new Writer(frame) { MayBorrow = borrow };
         Codec<byte[]>.Instance.WriteField(ref writer, 0, bytes);
         Codec<int>.Instance.WriteField(ref writer, 1, 42);
