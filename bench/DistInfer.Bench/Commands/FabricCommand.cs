@@ -22,7 +22,7 @@ internal sealed class FabricCommand : IBenchCommand
 
     public string Summary => "fabric (1 and 3 silos on loopback, in-process or --processes) against the in-process engine, same model and batch";
 
-    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--new 32] [--silos 1,3] [--stages 2] [--micro-batches 1,2,4] [--repeat 2] [--transports streams,direct] [--processes [--silo-dll PATH]]";
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--new 32] [--silos 1,3] [--stages 2] [--micro-batches 1,2,4] [--repeat 2] [--warm-up 3] [--transports streams,direct] [--processes [--silo-dll PATH]]";
 
     public int Run(BenchArgs args)
     {
@@ -36,6 +36,7 @@ internal sealed class FabricCommand : IBenchCommand
             args.IntList("stages", [2]),
             args.IntList("micro-batches", [1, 2, 4]),
             args.Int("repeat", 2),
+            args.Int("warm-up", 3),
             args.Flag("processes"),
             args.Text("silo-dll") ?? Path.Combine(root, "Silo", "bin", "Release", "net10.0", "distinfer-silo.dll"),
             Transports(args.Text("transports") ?? "streams"));
@@ -48,7 +49,7 @@ internal sealed class FabricCommand : IBenchCommand
         return RunAsync(settings).GetAwaiter().GetResult();
     }
 
-    private sealed record Settings(string Model, int Batch, int Prompt, int NewTokens, int[] Silos, int[] Stages, int[] MicroBatches, int Repeat, bool Processes, string SiloDll, PipelineTransport[] Transports);
+    private sealed record Settings(string Model, int Batch, int Prompt, int NewTokens, int[] Silos, int[] Stages, int[] MicroBatches, int Repeat, int WarmUp, bool Processes, string SiloDll, PipelineTransport[] Transports);
 
     private static PipelineTransport[] Transports(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t switch
@@ -103,9 +104,13 @@ internal sealed class FabricCommand : IBenchCommand
                 var engineRuns = new List<RunFigures>();
                 var fabricRuns = new List<RunFigures>();
 
-                // One untimed run of each first: the code both run reaches its optimised tier before the timed ones.
-                await MeasureAsync(local, prompts, parameters);
-                await MeasureAsync(fabric, prompts, parameters);
+                // Untimed runs of each first, so that the code both run has reached its optimised tier: tiering waits
+                // until no new method has been compiled for a while, and each configuration compiles new ones.
+                for (var w = 0; w < s.WarmUp; w++)
+                {
+                    await MeasureAsync(local, prompts, parameters);
+                    await MeasureAsync(fabric, prompts, parameters);
+                }
                 for (var r = 0; r < s.Repeat; r++)
                 {
                     engineRuns.Add(await MeasureAsync(local, prompts, parameters));
