@@ -194,6 +194,38 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendAsync_WriteThroughFillsTheSocket_LaterFramesWaitAndFollowInOrder()
+    {
+        // The peer reads nothing yet, so a 12 MB frame written through cannot finish at once: the writer keeps the
+        // socket until it has, and the next frames go to the send loop behind it.
+        var big = Frame(MessageKind.Request, 1, PayloadBytes(12 << 20, 1));
+        var frame = new PooledBufferWriter(big.Length);
+        big.CopyTo(frame.GetSpan(big.Length));
+        frame.Advance(big.Length);
+        var first = _connection.SendAsync(frame).AsTask();
+        await _connection.SendAsync(SmallFrame(2));
+        await _connection.SendAsync(SmallFrame(3));
+        Assert.Equal(1, _connection.WrittenThroughFrames);
+
+        var receiverHandler = new RecordingHandler();
+        var receiver = new Connection(_peer, receiverHandler, new MessagingOptions { MaxMessageSize = 16 << 20 });
+        receiver.Start();
+        try
+        {
+            await first;
+            var (id1, body1, _) = await receiverHandler.Messages.Reader.ReadAsync();
+            Assert.Equal(1, id1);
+            Assert.Equal(PayloadBytes(12 << 20, 1), body1);
+            Assert.Equal(2, (await receiverHandler.Messages.Reader.ReadAsync()).Id);
+            Assert.Equal(3, (await receiverHandler.Messages.Reader.ReadAsync()).Id);
+        }
+        finally
+        {
+            receiver.Close();
+        }
+    }
+
+    [Fact]
     public void Writer_LargeMutableArray_AttachedAsPooledCopy()
     {
         var bytes = PayloadBytes(PayloadThresholds.AttachBytes, 7);
