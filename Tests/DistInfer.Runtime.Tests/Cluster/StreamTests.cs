@@ -90,6 +90,28 @@ public sealed class StreamTests : IAsyncLifetime
         Assert.Equal(items.Select(LargeItemConsumerGrain.Checksum).Order(), StreamLog.Received(LargeItemConsumerGrain.Namespace + "-" + key).Order());
     }
 
+    [Fact]
+    public async Task OnNextAsync_DeliveryTimedOutWhileQueued_ItemStillArrivesIntactLater()
+    {
+        // A delivery that timed out may still wait in its consumer's queue: its pooled bytes must not go back to the
+        // pool (where the next item would overwrite them) before the consumer reads them.
+        await using var cluster = await TestCluster.StartAsync(1, (_, o) => o.Messaging.ResponseTimeout = TimeSpan.FromSeconds(1), (_, s) => s.AddMemoryStreams("memory"));
+        var key = Signals.Unique("late");
+        var log = LargeItemConsumerGrain.Namespace + "-" + key;
+        var items = Enumerable.Range(0, 3).Select(i => PayloadChecksum.RandomBytes(200_000, seed: 10 + i)).ToArray();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StreamLog.Gates[log + "/" + LargeItemConsumerGrain.Checksum(items[0])] = gate;
+        var stream = cluster.Silos[0].GrainFactory.GetMemoryStreamProvider("memory").GetStream<byte[]>(StreamId.Create(LargeItemConsumerGrain.Namespace, key));
+
+        // The first item holds the consumer; the second's delivery waits behind it and times out; the third comes next.
+        var sent = items.Select(stream.OnNextAsync).ToArray();
+        await Assert.ThrowsAsync<TimeoutException>(() => sent[1]);
+        gate.SetResult();
+        await Eventually.TrueAsync(() => StreamLog.Received(log).Length == 3, "all three items recorded");
+
+        Assert.Equal(items.Select(LargeItemConsumerGrain.Checksum), StreamLog.Received(log));
+    }
+
     private bool IsActive(string key) =>
         _cluster.Silos[1].Catalog.TryGetLocal(_cluster.Silos[1].GrainFactory.GetGrain<IStreamConsumerGrain>(key).GetGrainId(), out _);
 
