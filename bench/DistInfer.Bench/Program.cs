@@ -10,6 +10,7 @@ internal static class Program
         new Commands.EngineCommand(),
         new Commands.DecodeSweepCommand(),
         new Commands.FabricCommand(),
+        new Commands.FabricStepsCommand(),
         new Commands.WeightsCommand(),
         new Commands.StreamHopCommand(),
         new Commands.SamplerCommand(),

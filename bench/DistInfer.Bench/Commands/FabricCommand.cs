@@ -206,7 +206,7 @@ internal sealed class FabricCommand : IBenchCommand
         return new RunFigures(prompts.Length * parameters.MaxNewTokens / seconds, [.. executor.DecodeMs], [.. executor.DecodeCpuMs], from, DateTimeOffset.UtcNow.UtcTicks, (GC.GetTotalPauseDuration() - pauses).TotalMilliseconds);
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
         {
