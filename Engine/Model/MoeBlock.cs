@@ -83,7 +83,8 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
 
     /// <summary>
     /// output = Σ weight·expert output per token, experts in ascending id order, then the shared expert. The one
-    /// combine both the in-process layer and the fabric's stage grains use, so their results are identical.
+    /// combine both the in-process layer and the fabric's stage grains use, so their results are identical. An expert's
+    /// output holds at least its tokens × H values (a pooled block may be longer; the rest is not read).
     /// </summary>
     public void Combine(MoeWeights moe, MoeRouting routing, IReadOnlyList<float[]?> expertOutputs, float[] x, int rows, float[] output) =>
         Combine(moe, routing, default, expertOutputs, x, rows, output);
@@ -104,12 +105,13 @@ public sealed class MoeBlock(ModelConfig config, IGemm gemm, bool bf16)
             ReadOnlySpan<float> result = expertOutputs is null
                 ? contiguous.Slice(routing.ExpertOffsets[e] * h, tokens.Length * h)
                 : expertOutputs[e] ?? throw new InvalidOperationException($"no output for expert {e}, which has {tokens.Length} tokens");
-            if (result.Length != tokens.Length * h)
+            // A pooled output may be longer; only its first tokens × H values are the expert's.
+            if (result.Length < tokens.Length * h)
             {
                 throw new InvalidOperationException($"expert {e} returned {result.Length} values for {tokens.Length} tokens of width {h}");
             }
 
-            ScatterAdd(result, tokens, routing.WeightsOf(e), h, output, bf16 && config.RoutingWeightsInModelDType);
+            ScatterAdd(result[..(tokens.Length * h)], tokens, routing.WeightsOf(e), h, output, bf16 && config.RoutingWeightsInModelDType);
         }
 
         // transformers' experts (grouped_mm, its default) sum each token's weighted expert outputs over the

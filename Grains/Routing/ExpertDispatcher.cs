@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using DistInfer.Engine.Model;
 using DistInfer.Grains.Compute;
@@ -23,6 +24,9 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
     private readonly Dictionary<(int Layer, int Expert), ReplicaSlot[]> _table = [];
     private readonly Dictionary<string, ReplicaSlot> _slots = new(StringComparer.Ordinal);
     private readonly List<ReplicaSlot> _draining = [];
+
+    // Pooled output blocks of the local experts of the last RunAsync: valid until the next RunAsync gives them back.
+    private readonly List<float[]> _lent = [];
     private StageLoadRequest? _request;
     private TaskCompletionSource? _drained;
 
@@ -36,6 +40,7 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
     /// <summary>Runs every expert with tokens in <paramref name="routing"/> on its replicas; outputs [count, H] per expert.</summary>
     public async Task<float[]?[]> RunAsync(TransformerModel model, int layer, MoeRouting routing, float[] normed)
     {
+        ReturnLent();
         var experts = model.Config.NumExperts;
         var outputs = new float[]?[experts];
         var calls = new List<Task>();
@@ -96,12 +101,36 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
             return false;
         }
 
+        // Pooled blocks, as the engine's MoE layer uses: the output may be longer than count × H (the combine reads
+        // only that much) and goes back to the pool at the next RunAsync.
         var count = routing.TokenCount(e);
-        var output = new float[count * model.Config.HiddenSize];
-        slot.Served(count);
-        expert.Forward(model.MoeExpertInput(routing, e, normed), count, output);
+        var size = count * model.Config.HiddenSize;
+        var block = ArrayPool<float>.Shared.Rent(size);
+        var output = ArrayPool<float>.Shared.Rent(size);
+        _lent.Add(output);
+        try
+        {
+            MoeBlock.Gather(normed, routing.TokensOf(e), model.Config.HiddenSize, block.AsSpan(0, size));
+            slot.Served(count);
+            expert.Forward(block.AsSpan(0, size), count, output.AsSpan(0, size));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(block);
+        }
+
         outputs[e] = output;
         return true;
+    }
+
+    private void ReturnLent()
+    {
+        foreach (var array in _lent)
+        {
+            ArrayPool<float>.Shared.Return(array);
+        }
+
+        _lent.Clear();
     }
 
     private bool AllLoadedHere(ReplicaSlot[] slots)
@@ -191,8 +220,13 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
         return true;
     }
 
-    private async Task RunWholeAsync(float[]?[] outputs, int expert, ReplicaSlot slot, float[] block, int rows) =>
-        outputs[expert] = await CallAsync(slot, block, rows);
+    private async Task RunWholeAsync(float[]?[] outputs, int expert, ReplicaSlot slot, float[] block, int rows)
+    {
+        var result = await CallAsync(slot, block, rows);
+        outputs[expert] = result.Length == block.Length
+            ? result
+            : throw new InvalidOperationException($"layer {slot.Layer} expert {expert} replica {slot.Key} returned {result.Length} values for {rows} rows");
+    }
 
     private async Task RunPartAsync(float[] output, ReplicaSlot slot, int layer, int expert, float[] block, int first, int rows, int h)
     {
