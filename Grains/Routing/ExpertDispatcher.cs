@@ -171,7 +171,7 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
         {
             if (shares[r] > 0)
             {
-                calls.Add(RunPartAsync(output, slots[r], layer, e, block, first, shares[r], h));
+                calls.Add(RunPartAsync(output, slots[r], block, first, shares[r], h));
                 first += shares[r];
             }
         }
@@ -220,27 +220,26 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
         return true;
     }
 
-    private async Task RunWholeAsync(float[]?[] outputs, int expert, ReplicaSlot slot, float[] block, int rows)
-    {
-        var result = await CallAsync(slot, block, rows);
-        outputs[expert] = result.Length == block.Length
-            ? result
-            : throw new InvalidOperationException($"layer {slot.Layer} expert {expert} replica {slot.Key} returned {result.Length} values for {rows} rows");
-    }
+    private async Task RunWholeAsync(float[]?[] outputs, int expert, ReplicaSlot slot, float[] block, int rows) =>
+        outputs[expert] = await CallAsync(slot, block, rows);
 
-    private async Task RunPartAsync(float[] output, ReplicaSlot slot, int layer, int expert, float[] block, int first, int rows, int h)
+    private async Task RunPartAsync(float[] output, ReplicaSlot slot, float[] block, int first, int rows, int h)
     {
         var part = block.AsSpan(first * h, rows * h).ToArray();
         var result = await CallAsync(slot, part, rows);
-        if (result.Length != rows * h)
-        {
-            throw new InvalidOperationException($"layer {layer} expert {expert} replica {slot.Key} returned {result.Length} values for {rows} rows");
-        }
-
         result.CopyTo(output.AsSpan(first * h, rows * h));
     }
 
+    /// <summary>One call to a replica; its answer must hold exactly one output row per input row (the combine reads no more).</summary>
     private async Task<float[]> CallAsync(ReplicaSlot slot, float[] block, int rows)
+    {
+        var result = await CallUncheckedAsync(slot, block, rows);
+        return result.Length == block.Length
+            ? result
+            : throw new InvalidOperationException($"layer {slot.Layer} expert {slot.Expert} replica {slot.Key} returned {result.Length} values for {rows} rows");
+    }
+
+    private async Task<float[]> CallUncheckedAsync(ReplicaSlot slot, float[] block, int rows)
     {
         slot.Begin(rows);
         var started = Stopwatch.GetTimestamp();

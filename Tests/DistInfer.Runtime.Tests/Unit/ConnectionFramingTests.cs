@@ -130,7 +130,7 @@ public sealed class ConnectionFramingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SendAsync_IdleConnection_FrameIsOnTheWireWhenTheCallReturns()
+    public async Task SendAsync_IdleConnection_SendingThreadWritesTheFrame()
     {
         var wire = Frame(MessageKind.Request, 9, PayloadBytes(100, 9));
         var frame = new PooledBufferWriter();
