@@ -22,7 +22,7 @@ internal sealed class FabricStepsCommand : IBenchCommand
 
     public string Summary => "decode steps alternating between the engine and the fabric (drift-free paired figure)";
 
-    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--steps 96] [--silos 1] [--stages 1] [--transport streams|direct]";
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--steps 96] [--silos 1] [--stages 1] [--transport streams|direct] [--only engine|fabric (to profile one side)]";
 
     public int Run(BenchArgs args)
     {
@@ -32,6 +32,13 @@ internal sealed class FabricStepsCommand : IBenchCommand
         var steps = args.Int("steps", 96);
         var silos = args.Int("silos", 1);
         var stages = args.Int("stages", 1);
+        var only = (args.Text("only") ?? "both") switch
+        {
+            "both" => -1,
+            "engine" => 0,
+            "fabric" => 1,
+            var o => throw new BenchUsageException($"--only: '{o}' is none of both, engine, fabric"),
+        };
         var transport = (args.Text("transport") ?? "streams") switch
         {
             "streams" => PipelineTransport.Streams,
@@ -39,10 +46,10 @@ internal sealed class FabricStepsCommand : IBenchCommand
             var t => throw new BenchUsageException($"--transport: '{t}' is neither streams nor direct"),
         };
         args.RejectUnknown();
-        return RunAsync(model, batch, prompt, steps, silos, stages, transport).GetAwaiter().GetResult();
+        return RunAsync(model, batch, prompt, steps, silos, stages, transport, only).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string model, int batch, int prompt, int steps, int silos, int stages, PipelineTransport transport)
+    private static async Task<int> RunAsync(string model, int batch, int prompt, int steps, int silos, int stages, PipelineTransport transport, int only)
     {
         var engine = TransformerModel.Load(model, Gemm.Default);
         var moeLayers = Math.Max(1, engine.Config.MoeLayers.Count(m => m));
@@ -65,6 +72,7 @@ internal sealed class FabricStepsCommand : IBenchCommand
         times[0] = new double[steps];
         times[1] = new double[steps];
         var ones = Enumerable.Repeat(1, batch).ToArray();
+        var busyBefore = 0.0;
         for (var k = 0; k < warmUp + steps; k++)
         {
             var tokens = new int[batch];
@@ -74,10 +82,21 @@ internal sealed class FabricStepsCommand : IBenchCommand
             }
 
             var step = new BatchStep(ids, ones, tokens);
+            if (k == warmUp)
+            {
+                busyBefore = await BusySecondsAsync(cluster, info);
+            }
+
             var first = k % 2;
             for (var i = 0; i < 2; i++)
             {
                 var side = (first + i) % 2;
+                if (only >= 0 && side != only)
+                {
+                    // Profiling one side: the other is skipped, and the tokens repeat the prefill's greedy ones.
+                    continue;
+                }
+
                 var clock = Stopwatch.StartNew();
                 var result = await sides[side].ForwardAsync(step, CancellationToken.None);
                 if (k >= warmUp)
@@ -92,10 +111,18 @@ internal sealed class FabricStepsCommand : IBenchCommand
             }
         }
 
+        var busyMs = (await BusySecondsAsync(cluster, info) - busyBefore) * 1000 / steps;
         foreach (var id in ids)
         {
             await sides[0].ReleaseAsync(id);
             await sides[1].ReleaseAsync(id);
+        }
+
+        if (only >= 0)
+        {
+            var sorted = times[only].Order().ToArray();
+            Console.WriteLine($"{(only == 0 ? "engine" : "fabric")} step  {Quartiles(sorted, "F2")} ms (the other side skipped)" + (only == 1 ? $"; mean {times[1].Average():F2} ms, of which stages busy {busyMs:F2} ms" : ""));
+            return 0;
         }
 
         var paired = times[1].Zip(times[0], (f, e) => (f - e) * 1000 / moeLayers).Order().ToArray();
@@ -104,7 +131,20 @@ internal sealed class FabricStepsCommand : IBenchCommand
         Console.WriteLine($"engine step  {Quartiles(engineMs, "F2")} ms");
         Console.WriteLine($"fabric step  {Quartiles(fabricMs, "F2")} ms   ratio of medians {engineMs[steps / 2] / fabricMs[steps / 2]:P0}");
         Console.WriteLine($"paired (fabric - engine) per MoE layer  {Quartiles(paired, "F0")} µs");
+        Console.WriteLine($"mean fabric step {times[1].Average():F2} ms, of which stages busy {busyMs:F2} ms (the rest: hand-offs between the caller and the stages)");
         return 0;
+    }
+
+    /// <summary>Busy seconds of all the replica's stages so far.</summary>
+    private static async Task<double> BusySecondsAsync(InProcessBenchCluster cluster, DeploymentInfo info)
+    {
+        var busy = 0.0;
+        for (var s = 0; s < info.Stages; s++)
+        {
+            busy += (await cluster.Factory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, s).ToString()).Status()).BusySeconds;
+        }
+
+        return busy;
     }
 
     /// <summary>"median (q1-q3)" of sorted values.</summary>
