@@ -5,8 +5,11 @@ namespace DistInfer.Grains;
 /// <summary>
 /// What a pipeline delivers on its executor's results stream for one micro-batch: the last stage's last-token
 /// logits [B, V], or the failure of the stage that could not go on (so the executor fails the step, never hangs).
+/// [Immutable]: a results grain on the last stage's silo receives this very object, and its logits go on to the
+/// executor uncopied, so the stage allocates each step's logits afresh.
 /// </summary>
 [GenerateSerializer]
+[Immutable]
 public sealed record MicroBatchResult
 {
     [Id(0)] public long Id { get; init; }

@@ -68,9 +68,6 @@ public sealed partial class StageGrain
             if (request.Head)
             {
                 await ResultsStream(item.ReplyTo).OnNextAsync(new MicroBatchResult { Id = item.Id, Logits = output });
-
-                // The stream carried a copy: the next step's logits (a large-object-heap array per step) go here.
-                _spareLogits = output;
             }
             else
             {

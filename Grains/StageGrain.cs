@@ -4,6 +4,7 @@ using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
+using DistInfer.Engine.Serving;
 using DistInfer.Grains.Compute;
 using DistInfer.Grains.Routing;
 using DistInfer.Grains.Weights;
@@ -36,7 +37,6 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private StageLoadRequest? _request;
     private StageLoadRequest? _weightsFor;
     private (TimeProvider Time, IStageActivityListener? Listener)? _services;
-    private float[]? _spareLogits;
     private long _steps;
     private double _busySeconds;
 
@@ -192,7 +192,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
         }
     }
 
-    /// <summary>Each sequence's last-token logits [B, V], into the spare array the streams transport gave back when it fits.</summary>
+    /// <summary>Each sequence's last-token logits [B, V].</summary>
     private float[] Head(TransformerModel model, BatchLayout layout, float[] hidden)
     {
         var h = model.Config.HiddenSize;
@@ -205,9 +205,9 @@ public sealed partial class StageGrain : Grain, IStageGrain
                 hidden.AsSpan((layout.Offsets[s] + layout.Counts[s] - 1) * h, h).CopyTo(last.AsSpan(s * h, h));
             }
 
-            var size = b * model.Config.VocabSize;
-            var logits = _spareLogits is { } spare && spare.Length == size ? spare : new float[size];
-            _spareLogits = null;
+            // The logits leave the stage uncopied (a result is [Immutable]); an executor in this process hands the
+            // arrays back through the pool once sampled. The head writes every value.
+            var logits = LogitsPool.Rent(b * model.Config.VocabSize);
             model.Head(last.AsSpan(0, b * h), b, logits);
             return logits;
         }

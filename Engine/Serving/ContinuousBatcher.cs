@@ -203,6 +203,9 @@ public sealed class ContinuousBatcher : IAsyncDisposable
             }
         }
 
+        // Sampled (token events hold their own copies): the executor may fill the array again.
+        _executor.Recycle(logits);
+
         Volatile.Write(ref _runningCount, _running.Count);
     }
 

@@ -11,6 +11,14 @@ public interface IBatchExecutor
     /// <summary>Appends each sequence's tokens to its cache (creating it on first use) and returns last-token logits [B, V].</summary>
     ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The caller is done with logits this executor returned (it neither reads nor keeps them): the executor may use
+    /// the array again. Optional; arrays never handed back are collected.
+    /// </summary>
+    void Recycle(float[] logits)
+    {
+    }
+
     /// <summary>Frees a sequence's KV cache.</summary>
     ValueTask ReleaseAsync(long sequenceId);
 }

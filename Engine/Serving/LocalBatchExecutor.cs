@@ -22,9 +22,12 @@ public sealed class LocalBatchExecutor(TransformerModel model) : IBatchExecutor
             caches[s] = _caches.GetOrAdd(step.SequenceIds[s], _ => Model.CreateCache(step.Counts[s] + 64));
         }
 
-        var logits = Model.Forward(new BatchLayout(caches, step.Counts, step.Masked), step.Tokens, allPositions: false);
+        var logits = LogitsPool.Rent(step.SequenceIds.Length * Model.Config.VocabSize);
+        Model.Forward(new BatchLayout(caches, step.Counts, step.Masked), step.Tokens, allPositions: false, logits);
         return ValueTask.FromResult(logits);
     }
+
+    public void Recycle(float[] logits) => LogitsPool.Return(logits);
 
     public ValueTask ReleaseAsync(long sequenceId)
     {

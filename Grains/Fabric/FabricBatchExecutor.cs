@@ -51,15 +51,19 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
             return await results[0].ConfigureAwait(false);
         }
 
-        var logits = new float[b * VocabSize];
+        var logits = LogitsPool.Rent(b * VocabSize);
         for (var p = 0; p < parts; p++)
         {
             var part = await results[p].ConfigureAwait(false);
             part.CopyTo(logits, p * b / parts * VocabSize);
+            LogitsPool.Return(part);
         }
 
         return logits;
     }
+
+    /// <summary>Back to the pool the last stage takes logits from, when it runs in this process (else just kept here).</summary>
+    public void Recycle(float[] logits) => LogitsPool.Return(logits);
 
     public async ValueTask ReleaseAsync(long sequenceId)
     {

@@ -35,6 +35,7 @@ public static class CodecProvider
         Register(new FloatArrayCodec());
         Register(new ReadOnlyMemoryCodec());
         Register(new PooledBufferCodec());
+        Register(new StreamPayloadCodec());
         Register(new GrainIdCodec());
         Register(new SiloAddressCodec());
     }

@@ -1,10 +1,10 @@
 using DistInfer.Runtime.Activation;
-using DistInfer.Runtime.Serialization;
 
 namespace DistInfer.Runtime.Streams;
 
 /// <summary>
-/// Memory-provider stream over grain messaging: each item is serialized once and delivered to every subscriber
+/// Memory-provider stream over grain messaging: each item is serialized once (an [Immutable] one only if a consumer
+/// is in another silo; see <see cref="StreamPayload"/>) and delivered to every subscriber
 /// (explicit ones from the stream's rendezvous grain, implicit ones by namespace) through the consumer grain's
 /// stream extension; the producer's task completes when all consumers took it.
 /// </summary>
@@ -31,8 +31,9 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
     public Task OnNextAsync(T item)
     {
         // Pooled: a step's logits or activations are large-object-heap sized, and every delivery reads them before
-        // its call returns, so the memory can go back once the deliveries ended.
-        var payload = Serializer.SerializeToPooled(item);
+        // its call returns, so the memory can go back once the deliveries ended. An [Immutable] item is serialized
+        // only for consumers in other silos (see StreamPayload).
+        var payload = StreamPayload.Of(item);
         return _runtime.QueueFor(_provider, StreamId).Enqueue(sequence => DeliverAndReleaseAsync(sequence, payload));
     }
 
@@ -96,7 +97,7 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
     }
 
     private static void Attach(ActivationData consumer, Guid handleId, IAsyncObserver<T> observer) =>
-        consumer.StreamConsumer.Attach(handleId, (token, payload) => observer.OnNextAsync(Serializer.Deserialize<T>(payload.Span), token));
+        consumer.StreamConsumer.Attach(handleId, (token, payload) => observer.OnNextAsync(payload.Read<T>(), token));
 
     private bool IsImplicitlySubscribed(Type grainClass)
     {
@@ -117,7 +118,7 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
     private static NotSupportedException NoHistory() =>
         new("The memory stream provider keeps no history, so it cannot resume or rewind from a token; use the redis provider (AddRedisStreams)");
 
-    private async Task DeliverAndReleaseAsync(long sequence, PooledBuffer payload)
+    private async Task DeliverAndReleaseAsync(long sequence, StreamPayload payload)
     {
         await DeliverAsync(sequence, payload).ConfigureAwait(false);
 
@@ -126,7 +127,7 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
         payload.Dispose();
     }
 
-    private async Task DeliverAsync(long sequence, PooledBuffer payload)
+    private async Task DeliverAsync(long sequence, StreamPayload payload)
     {
         var token = new StreamSequenceToken(sequence);
         var implicitSubscribers = _runtime.ImplicitSubscribers(StreamId.Namespace);

@@ -7,8 +7,9 @@ namespace DistInfer.Runtime.Streams;
 public interface IStreamConsumerExtension : IAddressable
 {
     /// <summary>
-    /// The item's serialized bytes, borrowed for the call: the consumer deserializes them before its observer's
-    /// first await, and the producer gives the pooled memory back once every delivery ended.
+    /// The item, borrowed for the call: the consumer reads it (the producer's own object when it is [Immutable] and
+    /// this call stayed in its silo, else from its bytes) before its observer's first await, and the producer gives
+    /// the pooled bytes back once every delivery ended.
     /// </summary>
-    Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, PooledBuffer payload);
+    Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, StreamPayload payload);
 }

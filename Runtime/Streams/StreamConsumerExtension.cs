@@ -5,7 +5,7 @@ internal sealed class StreamConsumerExtension : IStreamConsumerExtension
 {
     public static readonly int InterfaceIdValue = (int)StableHash.Compute(typeof(IStreamConsumerExtension).FullName!);
 
-    private readonly Dictionary<Guid, Func<StreamSequenceToken, PooledBuffer, Task>> _observers = [];
+    private readonly Dictionary<Guid, Func<StreamSequenceToken, StreamPayload, Task>> _observers = [];
     private readonly GrainId _grainId;
 
     public StreamConsumerExtension(GrainId grainId)
@@ -13,7 +13,7 @@ internal sealed class StreamConsumerExtension : IStreamConsumerExtension
         _grainId = grainId;
     }
 
-    public void Attach(Guid handleId, Func<StreamSequenceToken, PooledBuffer, Task> deliver)
+    public void Attach(Guid handleId, Func<StreamSequenceToken, StreamPayload, Task> deliver)
     {
         lock (_observers)
         {
@@ -29,9 +29,9 @@ internal sealed class StreamConsumerExtension : IStreamConsumerExtension
         }
     }
 
-    public Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, PooledBuffer payload)
+    public Task Deliver(Guid handleId, StreamId streamId, StreamSequenceToken token, StreamPayload payload)
     {
-        Func<StreamSequenceToken, PooledBuffer, Task>? deliver;
+        Func<StreamSequenceToken, StreamPayload, Task>? deliver;
         lock (_observers)
         {
             _observers.TryGetValue(handleId, out deliver);

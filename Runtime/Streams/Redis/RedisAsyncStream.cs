@@ -79,7 +79,7 @@ internal sealed class RedisAsyncStream<T> : IAsyncStream<T>, ISubscribableStream
     private async Task AttachAsync(ActivationData consumer, Guid handleId, IAsyncObserver<T> observer, StreamSequenceToken? from)
     {
         var delivered = new LastDelivered();
-        consumer.StreamConsumer.Attach(handleId, (token, payload) => DeliverOnceAsync(delivered, observer, token, Serializer.Deserialize<T>(payload.Span)));
+        consumer.StreamConsumer.Attach(handleId, (token, payload) => DeliverOnceAsync(delivered, observer, token, payload.Read<T>()));
         if (from is null)
         {
             return;

@@ -32,9 +32,9 @@ internal sealed class RedisStreamDelivery
         }
 
         // Entries are parsed into their own byte[]; reuse it instead of copying.
-        var payload = PooledBuffer.Over(MemoryMarshal.TryGetArray(entry.Payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+        var payload = StreamPayload.Over(PooledBuffer.Over(MemoryMarshal.TryGetArray(entry.Payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
-            : entry.Payload.ToArray());
+            : entry.Payload.ToArray()));
         var token = entry.Token.ToStreamSequenceToken();
 
         // A Redis failure here throws: the entry stays pending and the agent reads it again.
@@ -55,7 +55,7 @@ internal sealed class RedisStreamDelivery
         await Task.WhenAll(deliveries).ConfigureAwait(false);
     }
 
-    private async Task DeliverAsync(GrainId consumer, Guid handleId, StreamId streamId, StreamSequenceToken token, PooledBuffer payload, CancellationToken cancellationToken)
+    private async Task DeliverAsync(GrainId consumer, Guid handleId, StreamId streamId, StreamSequenceToken token, StreamPayload payload, CancellationToken cancellationToken)
     {
         var delay = _runtime.Options.DeliveryRetryDelay;
         for (var attempt = 1; ; attempt++)

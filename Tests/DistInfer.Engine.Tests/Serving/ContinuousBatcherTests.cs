@@ -30,6 +30,24 @@ public sealed class ContinuousBatcherTests
     }
 
     [Fact]
+    public async Task GenerateAsync_StepsSampled_EachStepsLogitsHandedBackOnceAndTokensUnchanged()
+    {
+        // The executor reuses arrays handed back (a step's logits are large); the batcher must hand each back once,
+        // after sampling from it, or a later step would overwrite logits still being read.
+        var executor = new RecyclingExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")));
+        var batcher = new ContinuousBatcher(executor, []);
+
+        var a = Collect(batcher.GenerateAsync(PromptA, new SamplingParams { MaxNewTokens = 10 }));
+        var b = Collect(batcher.GenerateAsync(PromptB, new SamplingParams { MaxNewTokens = 7 }));
+
+        Assert.Equal(Standalone(PromptA, 10), await a);
+        Assert.Equal(Standalone(PromptB, 7), await b);
+        await batcher.DisposeAsync(); // the last step hands its logits back after its final tokens went out
+        Assert.NotEmpty(executor.Returned);
+        Assert.Equal(executor.Returned, executor.Recycled);
+    }
+
+    [Fact]
     public async Task GenerateAsync_RequestArrivesMidDecode_JoinsRunningBatch()
     {
         var gate = new GatedExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")));

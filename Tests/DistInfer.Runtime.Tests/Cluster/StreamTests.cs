@@ -112,6 +112,25 @@ public sealed class StreamTests : IAsyncLifetime
         Assert.Equal(items.Select(LargeItemConsumerGrain.Checksum), StreamLog.Received(log));
     }
 
+    [Fact]
+    public async Task OnNextAsync_ImmutableItem_ConsumerOnTheSameSiloGetsTheObjectOthersACopy()
+    {
+        // [Immutable] items are not serialized for a consumer in the producer's silo (a step's logits cross that hop
+        // uncopied); a consumer elsewhere gets the same values through the wire.
+        var key = Signals.Unique("shared");
+        var home = await _cluster.Silos[0].GrainFactory.GetGrain<ISharedItemConsumerGrain>(key).WhereAmI();
+        var local = _cluster.Silos.Single(s => s.Address.ToString() == home);
+        var remote = _cluster.Silos.Single(s => s.Address.ToString() != home);
+        var items = new[] { 1, 2, 3, 4 }.Select(i => SharedItem.Create([.. Enumerable.Range(0, 100_000).Select(v => (float)(v * i))])).ToArray();
+
+        foreach (var (item, silo) in items.Zip(new[] { local, remote, local, remote }))
+        {
+            await silo.GrainFactory.GetMemoryStreamProvider("memory").GetStream<SharedItem>(StreamId.Create(SharedItemConsumerGrain.Namespace, key)).OnNextAsync(item);
+        }
+
+        Assert.Equal([items[0].Id, -items[1].Id, items[2].Id, -items[3].Id], StreamLog.Received(SharedItemConsumerGrain.Namespace + "-" + key));
+    }
+
     private bool IsActive(string key) =>
         _cluster.Silos[1].Catalog.TryGetLocal(_cluster.Silos[1].GrainFactory.GetGrain<IStreamConsumerGrain>(key).GetGrainId(), out _);
 

@@ -106,7 +106,12 @@ internal sealed class FabricStepsCommand : IBenchCommand
 
                 if (side == 0)
                 {
+                    sides[0].Recycle(logits);
                     logits = result;
+                }
+                else
+                {
+                    sides[1].Recycle(result);
                 }
             }
         }

@@ -43,5 +43,7 @@ internal sealed class TimedExecutor(IBatchExecutor inner, int batch) : IBatchExe
         return logits;
     }
 
+    public void Recycle(float[] logits) => inner.Recycle(logits);
+
     public ValueTask ReleaseAsync(long sequenceId) => inner.ReleaseAsync(sequenceId);
 }
