@@ -3,11 +3,18 @@ using System.Diagnostics;
 namespace DistInfer.Engine.Kernels;
 
 /// <summary>
-/// Persistent helper threads for decode-sized products. A product is published by bumping a ticket
+/// Persistent helper threads for decode-sized products. A product is published in a slot by bumping its ticket
 /// (generation | next part | parts); helpers spin briefly between products, so the tens of products of one
 /// decode step are handed over in well under a microsecond instead of a thread-pool wake-up each. Parts are
 /// claimed by compare-and-swap on the ticket, so a helper that is descheduled before claiming leaves its
-/// parts to the caller instead of stalling it. One product at a time: a second concurrent caller gets false.
+/// parts to the caller instead of stalling it.
+/// <para>
+/// Several products may run at once (silos of one process: a stage's expert beside another silo's expert grain):
+/// each caller works on its own product while the helpers take parts from all of them, so the process keeps one
+/// thread per core. (With one slot, a second caller ran on the thread pool with as many threads again, and each
+/// product then waited for whichever of its parts the scheduler had set aside.) A caller that finds every slot taken
+/// gets false.
+/// </para>
 /// </summary>
 internal sealed class SkinnyPool
 {
@@ -16,15 +23,20 @@ internal sealed class SkinnyPool
 
     private static readonly Lazy<SkinnyPool> LazyShared = new(() => new SkinnyPool(Environment.ProcessorCount - 1));
 
-    private readonly Lock _gate = new();
+    private readonly Slot[] _slots;
     private readonly Helper[] _helpers;
-    private SkinnyJob _job;
-    private long _ticket;
-    private int _done;
-    private int _generation;
 
-    private SkinnyPool(int helpers)
+    /// <summary>Bumped on every publication: what idle helpers watch.</summary>
+    private int _published;
+
+    private SkinnyPool(int helpers, int slots = 4)
     {
+        _slots = new Slot[slots];
+        for (var i = 0; i < slots; i++)
+        {
+            _slots[i] = new Slot();
+        }
+
         _helpers = new Helper[Math.Max(0, helpers)];
         for (var i = 0; i < _helpers.Length; i++)
         {
@@ -39,60 +51,75 @@ internal sealed class SkinnyPool
     /// <summary>Threads a product can use: the helpers plus the caller.</summary>
     public int Threads => _helpers.Length + 1;
 
-    /// <summary>Runs every part of <paramref name="job"/> on the caller and the helpers; false when busy.</summary>
+    /// <summary>Runs every part of <paramref name="job"/> on the caller and the helpers; false when every slot is busy.</summary>
     public bool TryRun(in SkinnyJob job)
     {
-        if (_helpers.Length == 0 || job.Parts > 0xFFFF || !_gate.TryEnter())
+        if (_helpers.Length == 0 || job.Parts > 0xFFFF)
         {
             return false;
         }
 
-        try
+        foreach (var slot in _slots)
         {
-            _job = job;
-            _done = 0;
-            var generation = ++_generation;
-            Interlocked.Exchange(ref _ticket, ((long)generation << 32) | (uint)job.Parts);
-            foreach (var helper in _helpers)
+            if (slot.Gate.TryEnter())
             {
-                if (Interlocked.Exchange(ref helper.Sleeping, 0) == 1)
+                try
                 {
-                    helper.Wake.Release();
+                    Run(slot, job);
+                    return true;
+                }
+                finally
+                {
+                    slot.Gate.Exit();
                 }
             }
-
-            Help(generation);
-            var spinner = default(SpinWait);
-            while (Volatile.Read(ref _done) < job.Parts)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-            }
-
-            return true;
         }
-        finally
+
+        return false;
+    }
+
+    private void Run(Slot slot, in SkinnyJob job)
+    {
+        slot.Job = job;
+        slot.Done = 0;
+        var generation = ++slot.Generation;
+        Interlocked.Exchange(ref slot.Ticket, ((long)generation << 32) | (uint)job.Parts);
+        Interlocked.Increment(ref _published);
+        foreach (var helper in _helpers)
         {
-            _gate.Exit();
+            if (Interlocked.Exchange(ref helper.Sleeping, 0) == 1)
+            {
+                helper.Wake.Release();
+            }
+        }
+
+        Help(slot, generation);
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref slot.Done) < job.Parts)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 
-    /// <summary>Claims and runs parts of product <paramref name="generation"/> until none is left.</summary>
-    private void Help(int generation)
+    /// <summary>Claims and runs parts of <paramref name="slot"/>'s product <paramref name="generation"/> until none is left.</summary>
+    private static bool Help(Slot slot, int generation)
     {
+        var helped = false;
         while (true)
         {
-            var ticket = Volatile.Read(ref _ticket);
+            var ticket = Volatile.Read(ref slot.Ticket);
             var next = (int)((ticket >> 16) & 0xFFFF);
             if ((int)(ticket >> 32) != generation || next >= (int)(ticket & 0xFFFF))
             {
-                return;
+                return helped;
             }
 
-            if (Interlocked.CompareExchange(ref _ticket, ticket + (1L << 16), ticket) == ticket)
+            if (Interlocked.CompareExchange(ref slot.Ticket, ticket + (1L << 16), ticket) == ticket)
             {
-                // A claimed part keeps the caller waiting, so _job stays as published until it is done.
-                SkinnyGemm.RunPart(_job, next);
-                Interlocked.Increment(ref _done);
+                // A claimed part keeps the caller waiting, so the slot's job stays as published until it is done.
+                SkinnyGemm.RunPart(slot.Job, next);
+                Interlocked.Increment(ref slot.Done);
+                helped = true;
             }
         }
     }
@@ -104,7 +131,19 @@ internal sealed class SkinnyPool
         while (true)
         {
             seen = WaitForProduct(helper, seen);
-            Help(seen);
+
+            // Every slot's current product, until a whole pass finds no part left (one published meanwhile is found
+            // by the next pass or, once idle, by the changed counter).
+            bool helped;
+            do
+            {
+                helped = false;
+                foreach (var slot in _slots)
+                {
+                    helped |= Help(slot, (int)(Volatile.Read(ref slot.Ticket) >> 32));
+                }
+            }
+            while (helped);
         }
     }
 
@@ -114,10 +153,10 @@ internal sealed class SkinnyPool
         var spinner = default(SpinWait);
         while (true)
         {
-            var generation = (int)(Volatile.Read(ref _ticket) >> 32);
-            if (generation != seen)
+            var published = Volatile.Read(ref _published);
+            if (published != seen)
             {
-                return generation;
+                return published;
             }
 
             if (Stopwatch.GetElapsedTime(start) < SpinTime)
@@ -126,18 +165,27 @@ internal sealed class SkinnyPool
                 continue;
             }
 
-            // Announce sleep, then look again: the caller either sees the flag and releases, or we see its ticket.
+            // Announce sleep, then look again: the caller either sees the flag and releases, or we see its counter.
             Interlocked.Exchange(ref helper.Sleeping, 1);
-            generation = (int)(Volatile.Read(ref _ticket) >> 32);
-            if (generation != seen && Interlocked.Exchange(ref helper.Sleeping, 0) == 1)
+            published = Volatile.Read(ref _published);
+            if (published != seen && Interlocked.Exchange(ref helper.Sleeping, 0) == 1)
             {
-                return generation;
+                return published;
             }
 
             helper.Wake.Wait();
             start = Stopwatch.GetTimestamp();
             spinner = default;
         }
+    }
+
+    private sealed class Slot
+    {
+        public readonly Lock Gate = new();
+        public SkinnyJob Job;
+        public long Ticket;
+        public int Done;
+        public int Generation;
     }
 
     private sealed class Helper
