@@ -13,7 +13,9 @@ internal sealed class ProducerQueue
         {
             var previous = _tail;
             var sequence = ++_sequence;
-            var next = RunAfterAsync(previous, sequence, send);
+
+            // The common case, nothing still going out: no wrapper to wait on it (one state machine less per item).
+            var next = previous.IsCompleted ? send(sequence) : RunAfterAsync(previous, sequence, send);
             _tail = next;
             return next;
         }
