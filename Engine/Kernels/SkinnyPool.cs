@@ -29,7 +29,7 @@ internal sealed class SkinnyPool
     /// <summary>Bumped on every publication: what idle helpers watch.</summary>
     private int _published;
 
-    private SkinnyPool(int helpers, int slots = 4)
+    internal SkinnyPool(int helpers, int slots = 4)
     {
         _slots = new Slot[slots];
         for (var i = 0; i < slots; i++)

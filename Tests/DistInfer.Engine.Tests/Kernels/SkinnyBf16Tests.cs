@@ -63,7 +63,7 @@ public sealed class SkinnyBf16Tests
     [Fact]
     public async Task LinearBf16_ConcurrentCallers_EachMatchesReference()
     {
-        // Callers that find the helper threads busy fall back to the thread pool; every result must still be right.
+        // More callers than the helper pool has slots: some fall back to the thread pool; every result must still be right.
         var gemm = new ManagedGemm(2);
         var rng = new Random(9);
         var w16 = Bf16Values(rng, 1500 * 512);

@@ -1,0 +1,70 @@
+using DistInfer.Engine.Kernels;
+
+namespace DistInfer.Engine.Tests.Kernels;
+
+/// <summary>The decode helper pool with more than one product at a time (silos of one process computing together).</summary>
+public sealed class SkinnyPoolTests
+{
+    private const int N = 1024;
+    private const int K = 1024;
+
+    [Fact]
+    public unsafe void TryRun_TwoCallersAtOnce_BothRunOnThePoolWithRightResults()
+    {
+        // One helper, two slots: each caller computes its own product while the helper takes parts of both. With one
+        // slot the second caller got false (and ran on the thread pool) whenever the first product was running.
+        var pool = new SkinnyPool(helpers: 1, slots: 2);
+        var rng = new Random(4);
+        var a = Enumerable.Range(0, K).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var b = Enumerable.Range(0, N * K).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var expected = new float[N];
+        for (var j = 0; j < N; j++)
+        {
+            var sum = 0.0;
+            for (var k = 0; k < K; k++)
+            {
+                sum += a[k] * b[(j * K) + k];
+            }
+
+            expected[j] = (float)sum;
+        }
+
+        var refused = 0;
+        var outputs = new float[2][];
+        using var start = new Barrier(2);
+        var callers = Enumerable.Range(0, 2).Select(c => new Thread(() =>
+        {
+            var output = outputs[c] = new float[N];
+            start.SignalAndWait();
+            fixed (float* pa = a, pb = b, pc = output)
+            {
+                var job = new SkinnyJob(new GemmOperands(true, 1, N, K, pa, K, pb, K, pc, N, accumulate: false), 8, N / 8);
+                for (var i = 0; i < 40; i++)
+                {
+                    if (!pool.TryRun(job))
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }
+            }
+        })).ToArray();
+        foreach (var caller in callers)
+        {
+            caller.Start();
+        }
+
+        foreach (var caller in callers)
+        {
+            caller.Join();
+        }
+
+        Assert.Equal(0, refused);
+        foreach (var output in outputs)
+        {
+            for (var j = 0; j < N; j++)
+            {
+                Assert.True(Math.Abs(output[j] - expected[j]) <= 1e-3f * (1 + Math.Abs(expected[j])), $"column {j}: {output[j]} against {expected[j]}");
+            }
+        }
+    }
+}
