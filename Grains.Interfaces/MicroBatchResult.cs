@@ -6,7 +6,8 @@ namespace DistInfer.Grains;
 /// What a pipeline delivers on its executor's results stream for one micro-batch: the last stage's last-token
 /// logits [B, V], or the failure of the stage that could not go on (so the executor fails the step, never hangs).
 /// [Immutable]: a results grain on the last stage's silo receives this very object, and its logits go on to the
-/// executor uncopied, so the stage allocates each step's logits afresh.
+/// executor uncopied; the stage rents each step's logits from the process's LogitsPool and gives them back itself
+/// only when the results grain is elsewhere (it got a copy).
 /// </summary>
 [GenerateSerializer]
 [Immutable]

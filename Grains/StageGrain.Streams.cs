@@ -1,3 +1,4 @@
+using DistInfer.Engine.Serving;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Streams;
 
@@ -67,7 +68,12 @@ public sealed partial class StageGrain
         {
             if (request.Head)
             {
-                await ResultsStream(item.ReplyTo).OnNextAsync(new MicroBatchResult { Id = item.Id, Logits = output });
+                // A results grain in this silo keeps the array (it goes on to the executor, which hands it back to the
+                // pool); one elsewhere got a copy, so the array is free again.
+                if (!await ResultsStream(item.ReplyTo).OnNextSharedAsync(new MicroBatchResult { Id = item.Id, Logits = output }))
+                {
+                    LogitsPool.Return(output);
+                }
             }
             else
             {

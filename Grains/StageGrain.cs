@@ -144,17 +144,22 @@ public sealed partial class StageGrain : Grain, IStageGrain
         var h = model.Config.HiddenSize;
 
         // Scratch comes from the pool (a prefill's blocks are large-object-heap sized); only what leaves the stage
-        // is allocated: the hidden states a middle stage hands on, the last stage's logits.
-        var rented = request.Head && request.Embedding;
-        float[] hidden;
+        // is allocated: the hidden states a middle stage hands on (the last stage's logits come from LogitsPool).
+        // The hidden states received are copied, not computed in: a MicroBatch is [Immutable], shared in a silo.
+        if (!request.Embedding && step.Hidden.Length != n * h)
+        {
+            throw new ArgumentException($"stage {request.Stage}: {step.Hidden.Length} hidden values for {n} tokens of width {h}");
+        }
+
+        var rented = request.Head;
+        var hidden = rented ? ArrayPool<float>.Shared.Rent(n * h) : new float[n * h];
         if (request.Embedding)
         {
-            hidden = rented ? ArrayPool<float>.Shared.Rent(n * h) : new float[n * h];
             model.Embed(step.Tokens, hidden);
         }
         else
         {
-            hidden = step.Hidden.Length == n * h ? step.Hidden : throw new ArgumentException($"stage {request.Stage}: {step.Hidden.Length} hidden values for {n} tokens of width {h}");
+            step.Hidden.CopyTo(hidden, 0);
         }
 
         var normed = ArrayPool<float>.Shared.Rent(n * h);

@@ -93,11 +93,19 @@ internal sealed class SkinnyPool
             }
         }
 
-        Help(slot, generation);
-        var spinner = default(SpinWait);
-        while (Volatile.Read(ref slot.Done) < job.Parts)
+        try
         {
-            spinner.SpinOnce(sleep1Threshold: -1);
+            Help(slot, generation);
+        }
+        finally
+        {
+            // Even when a part threw here: the helpers may still be running others, and the slot must not take the
+            // next product (nor its Done count a stale increment) before they finished.
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref slot.Done) < job.Parts)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
         }
     }
 
@@ -117,8 +125,15 @@ internal sealed class SkinnyPool
             if (Interlocked.CompareExchange(ref slot.Ticket, ticket + (1L << 16), ticket) == ticket)
             {
                 // A claimed part keeps the caller waiting, so the slot's job stays as published until it is done.
-                SkinnyGemm.RunPart(slot.Job, next);
-                Interlocked.Increment(ref slot.Done);
+                try
+                {
+                    SkinnyGemm.RunPart(slot.Job, next);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref slot.Done);
+                }
+
                 helped = true;
             }
         }

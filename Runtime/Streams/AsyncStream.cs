@@ -33,9 +33,18 @@ public sealed class AsyncStream<T> : IAsyncStream<T>, ISubscribableStream<T>
         // Pooled: a step's logits or activations are large-object-heap sized, and every delivery reads them before
         // its call returns, so the memory can go back once the deliveries ended. An [Immutable] item is serialized
         // only for consumers in other silos (see StreamPayload).
-        var payload = StreamPayload.Of(item);
-        return _runtime.QueueFor(_provider, StreamId).Enqueue(sequence => DeliverAndReleaseAsync(sequence, payload));
+        return Publish(StreamPayload.Of(item));
     }
+
+    public async Task<bool> OnNextSharedAsync(T item)
+    {
+        var payload = StreamPayload.Of(item);
+        await Publish(payload).ConfigureAwait(false);
+        return payload.WasShared;
+    }
+
+    private Task Publish(StreamPayload payload) =>
+        _runtime.QueueFor(_provider, StreamId).Enqueue(sequence => DeliverAndReleaseAsync(sequence, payload));
 
     public Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token) =>
         token is null ? SubscribeAsync(observer) : throw NoHistory();

@@ -11,6 +11,17 @@ public interface IAsyncStream<T>
     /// </summary>
     Task OnNextAsync(T item);
 
+    /// <summary>
+    /// <see cref="OnNextAsync"/>, answering whether a consumer received the producer's own object (an [Immutable]
+    /// item, memory provider, consumer in this silo). False means every consumer got a copy, so the producer may
+    /// reuse the item's buffers once this completes.
+    /// </summary>
+    async Task<bool> OnNextSharedAsync(T item)
+    {
+        await OnNextAsync(item).ConfigureAwait(false);
+        return false;
+    }
+
     /// <summary>Explicit subscription of the calling grain (only from grain code).</summary>
     Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer);
 

@@ -21,6 +21,8 @@ public sealed class StreamPayload : IDisposable
     private readonly Lock _lock = new();
     private readonly bool _ownsBytes;
     private PooledBuffer? _bytes;
+    private int _sharedReads;
+    private bool _disposed;
 
     private StreamPayload(object? item, Func<object, PooledBuffer>? serialize, PooledBuffer? bytes, bool ownsBytes)
     {
@@ -32,6 +34,9 @@ public sealed class StreamPayload : IDisposable
 
     /// <summary>Whether the bytes exist yet (an item shared only within its silo is never serialized).</summary>
     public bool IsSerialized => Volatile.Read(ref _bytes) is not null;
+
+    /// <summary>Whether a consumer read the producer's own object (the others, if any, read copies).</summary>
+    public bool WasShared => Volatile.Read(ref _sharedReads) > 0;
 
     /// <summary>The item's serialized bytes, made (once) when first asked for.</summary>
     public PooledBuffer Bytes
@@ -45,6 +50,7 @@ public sealed class StreamPayload : IDisposable
 
             lock (_lock)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 return _bytes ??= _serialize!(_item!);
             }
         }
@@ -63,13 +69,27 @@ public sealed class StreamPayload : IDisposable
     public static StreamPayload Over(PooledBuffer bytes) => new(null, null, bytes, ownsBytes: false);
 
     /// <summary>The item: the producer's own object when it was shared, else a fresh one read from the bytes.</summary>
-    public T Read<T>() => _item is T item && Shared<T>.IsImmutable ? item : Serializer.Deserialize<T>(Bytes.Span);
+    public T Read<T>()
+    {
+        if (_item is T item && Shared<T>.IsImmutable)
+        {
+            Interlocked.Increment(ref _sharedReads);
+            return item;
+        }
 
+        return Serializer.Deserialize<T>(Bytes.Span);
+    }
+
+    /// <summary>Gives the bytes made here back to the pool; a later <see cref="Bytes"/> throws.</summary>
     public void Dispose()
     {
-        if (_ownsBytes)
+        lock (_lock)
         {
-            Volatile.Read(ref _bytes)?.Dispose();
+            _disposed = true;
+            if (_ownsBytes)
+            {
+                _bytes?.Dispose();
+            }
         }
     }
 

@@ -113,7 +113,7 @@ public sealed class StreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OnNextAsync_ImmutableItem_ConsumerOnTheSameSiloGetsTheObjectOthersACopy()
+    public async Task OnNextSharedAsync_ImmutableItem_ConsumerOnTheSameSiloGetsTheObjectOthersACopy()
     {
         // [Immutable] items are not serialized for a consumer in the producer's silo (a step's logits cross that hop
         // uncopied); a consumer elsewhere gets the same values through the wire.
@@ -123,12 +123,15 @@ public sealed class StreamTests : IAsyncLifetime
         var remote = _cluster.Silos.Single(s => s.Address.ToString() != home);
         var items = new[] { 1, 2, 3, 4 }.Select(i => SharedItem.Create([.. Enumerable.Range(0, 100_000).Select(v => (float)(v * i))])).ToArray();
 
+        var shared = new List<bool>();
         foreach (var (item, silo) in items.Zip(new[] { local, remote, local, remote }))
         {
-            await silo.GrainFactory.GetMemoryStreamProvider("memory").GetStream<SharedItem>(StreamId.Create(SharedItemConsumerGrain.Namespace, key)).OnNextAsync(item);
+            var stream = silo.GrainFactory.GetMemoryStreamProvider("memory").GetStream<SharedItem>(StreamId.Create(SharedItemConsumerGrain.Namespace, key));
+            shared.Add(await stream.OnNextSharedAsync(item));
         }
 
         Assert.Equal([items[0].Id, -items[1].Id, items[2].Id, -items[3].Id], StreamLog.Received(SharedItemConsumerGrain.Namespace + "-" + key));
+        Assert.Equal([true, false, true, false], shared);
     }
 
     private bool IsActive(string key) =>

@@ -12,7 +12,9 @@ public sealed class StreamPayloadTests
         var item = SharedItem.Create([1, 2, 3]);
         using var payload = StreamPayload.Of(item);
 
+        Assert.False(payload.WasShared);
         Assert.Same(item, payload.Read<SharedItem>());
+        Assert.True(payload.WasShared);
         Assert.False(payload.IsSerialized);
     }
 
@@ -25,6 +27,7 @@ public sealed class StreamPayloadTests
 
         Assert.True(payload.IsSerialized);
         Assert.Equal([1f, 2, 3], payload.Read<float[]>());
+        Assert.False(payload.WasShared);
     }
 
     [Fact]
@@ -36,6 +39,7 @@ public sealed class StreamPayloadTests
 
         var read = received.Read<SharedItem>();
         Assert.NotSame(item, read);
+        Assert.False(payload.WasShared);
         Assert.Equal(item.Id, read.Id);
         Assert.Equal(item.Values, read.Values);
         Assert.Same(payload.Bytes, payload.Bytes);
@@ -55,5 +59,14 @@ public sealed class StreamPayloadTests
         Assert.Equal(1, bytes.ReturnsToPool);
         Assert.Equal(0, given.ReturnsToPool);
         Assert.Equal(new byte[] { 1, 2 }, given.Span.ToArray());
+    }
+
+    [Fact]
+    public void Bytes_AfterDispose_ThrowsInsteadOfMakingBytesNobodyGivesBack()
+    {
+        var payload = StreamPayload.Of(SharedItem.Create([1]));
+        payload.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => payload.Bytes);
     }
 }
