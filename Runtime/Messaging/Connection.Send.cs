@@ -89,8 +89,7 @@ internal sealed partial class Connection
 
         if (pending.IsCompletedSuccessfully && pending.Result == frame.WrittenCount)
         {
-            RuntimeMetrics.RecordSent(frame.WrittenCount, 1);
-            SocketStatistics.RecordSend(1);
+            RecordWrittenThrough(frame);
             frame.Dispose();
             _writeLock.Release();
             return ValueTask.CompletedTask;
@@ -109,8 +108,7 @@ internal sealed partial class Connection
                 sent += await _socket.SendAsync(frame.WrittenMemory[sent..], SocketFlags.None, _closing.Token).ConfigureAwait(false);
             }
 
-            RuntimeMetrics.RecordSent(frame.WrittenCount, 1);
-            SocketStatistics.RecordSend(1);
+            RecordWrittenThrough(frame);
         }
         catch (Exception ex)
         {
@@ -121,6 +119,12 @@ internal sealed partial class Connection
             frame.Dispose();
             _writeLock.Release();
         }
+    }
+
+    private static void RecordWrittenThrough(PooledBufferWriter frame)
+    {
+        RuntimeMetrics.RecordSent(frame.WrittenCount, 1);
+        SocketStatistics.RecordSend(1);
     }
 
     /// <summary>Adds a frame's written bytes, then its attachments; memory not backed by a byte[] is sent on its own.</summary>

@@ -10,16 +10,7 @@ public sealed class StreamPayloadCodec : IFieldCodec<StreamPayload>
 {
     private readonly PooledBufferCodec _bytes = new();
 
-    public void WriteField(ref Writer writer, uint fieldId, StreamPayload value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull(fieldId);
-            return;
-        }
-
-        writer.WriteBufferField(fieldId, value.Bytes);
-    }
+    public void WriteField(ref Writer writer, uint fieldId, StreamPayload value) => _bytes.WriteField(ref writer, fieldId, value?.Bytes!);
 
     public StreamPayload ReadValue(ref Reader reader, WireType wireType) =>
         _bytes.ReadValue(ref reader, wireType) is { } bytes ? StreamPayload.Over(bytes) : null!;
