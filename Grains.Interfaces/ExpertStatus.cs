@@ -17,6 +17,9 @@ public sealed record ExpertStatus
     /// <summary>Time spent in calls' compute on this replica (the rest of a caller's call time is messaging and queueing).</summary>
     [Id(5)] public double ComputeSeconds { get; init; }
 
-    /// <summary>Of <see cref="Tokens"/>, those that stage grains of the same silo ran on these weights without a call.</summary>
+    /// <summary>
+    /// Of <see cref="Tokens"/>, those run on these weights without a call to this grain: by stage grains of the same
+    /// silo, or by the silo's <see cref="IExpertHostGrain"/> for a stage elsewhere that grouped its experts by silo.
+    /// </summary>
     [Id(6)] public long ServedLocally { get; init; }
 }

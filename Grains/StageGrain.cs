@@ -6,6 +6,7 @@ using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
 using DistInfer.Grains.Compute;
+using DistInfer.Grains.Fabric;
 using DistInfer.Grains.Routing;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
@@ -40,7 +41,11 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private long _steps;
     private double _busySeconds;
 
-    private ExpertDispatcher Dispatcher => _dispatcher ??= new ExpertDispatcher(GrainFactory, ServiceProvider.GetService<LocalExperts>()) { LocalPin = ExpertKey.PinOf(RuntimeIdentity) };
+    private ExpertDispatcher Dispatcher => _dispatcher ??= new ExpertDispatcher(GrainFactory, ServiceProvider.GetService<LocalExperts>())
+    {
+        LocalPin = ExpertKey.PinOf(RuntimeIdentity),
+        GroupBySilo = ServiceProvider.GetService<FabricOptions>()?.GroupExpertCallsBySilo ?? true,
+    };
 
     public async Task<StageStatus> Load(StageLoadRequest request)
     {

@@ -9,6 +9,12 @@ public sealed class FabricOptions
     /// </summary>
     public int MicroBatches { get; set; }
 
+    /// <summary>
+    /// Silo setting: a stage sends the tokens of all experts of a layer whose picked replicas are on the same other
+    /// silo in one call (to that silo's <see cref="IExpertHostGrain"/>) instead of one call per expert. On by default.
+    /// </summary>
+    public bool GroupExpertCallsBySilo { get; set; } = true;
+
     /// <summary>How micro-batches go from stage to stage (see Grains/PIPELINE.md).</summary>
     public PipelineTransport Transport { get; set; } = PipelineTransport.Streams;
 

@@ -33,6 +33,7 @@ public static class FabricServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, DeploymentRecordsHandOff>());
         services.TryAddSingleton<ModelWeightStore>();
         var fabric = options ?? new FabricOptions();
+        services.TryAddSingleton(fabric);
         services.TryAddSingleton(sp => new FabricFront(sp, fabric));
         services.TryAddSingleton(sp => new SiloJoinRebalancer(
             sp.GetRequiredService<IClusterMembershipService>(),

@@ -46,6 +46,7 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
         var calls = new List<Task>();
         List<int>? pinnedHere = null;
         List<int>? here = null;
+        Dictionary<string, List<(int Expert, ReplicaSlot Slot)>>? bySilo = null;
         for (var e = 0; e < experts; e++)
         {
             if (routing.TokenCount(e) == 0)
@@ -62,10 +63,15 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
             {
                 (pinnedHere ??= []).Add(e);
             }
-            else
+            else if (!TryGroup(slots, routing.TokenCount(e), e, ref bySilo))
             {
                 Start(model, layer, e, routing, normed, outputs, calls);
             }
+        }
+
+        if (bySilo is not null)
+        {
+            StartBySilo(model, bySilo, routing, normed, outputs, calls);
         }
 
         if (pinnedHere is not null)
@@ -259,13 +265,19 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
         }
         finally
         {
-            if (slot.End(rows, started) == 0 && _drained is { } drained && _draining.Contains(slot))
+            End(slot, rows, started);
+        }
+    }
+
+    /// <summary>A call to <paramref name="slot"/> ended; the last one out of a draining replica completes the drain.</summary>
+    private void End(ReplicaSlot slot, int rows, long started)
+    {
+        if (slot.End(rows, started) == 0 && _drained is { } drained && _draining.Contains(slot))
+        {
+            if (DrainedAsync().IsCompleted)
             {
-                if (DrainedAsync().IsCompleted)
-                {
-                    _drained = null;
-                    drained.TrySetResult();
-                }
+                _drained = null;
+                drained.TrySetResult();
             }
         }
     }

@@ -3,14 +3,18 @@ using DistInfer.Runtime.Placement;
 
 namespace DistInfer.Grains.Weights;
 
-/// <summary>Returns the silo named by the key; a key naming no active silo fails the call (never placed elsewhere).</summary>
+/// <summary>
+/// Returns the silo named by the key: its address, or its pin (host:port, as expert keys name silos). A key naming no
+/// active silo fails the call (never placed elsewhere).
+/// </summary>
 public sealed class SiloPinnedPlacementDirector : IPlacementDirector
 {
     public ValueTask<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         foreach (var silo in context.GetCompatibleSilos(target))
         {
-            if (string.Equals(silo.Address.ToString(), target.GrainId.Key, StringComparison.Ordinal))
+            var address = silo.Address.ToString();
+            if (string.Equals(address, target.GrainId.Key, StringComparison.Ordinal) || string.Equals(ExpertKey.PinOf(address), target.GrainId.Key, StringComparison.Ordinal))
             {
                 return new(silo.Address);
             }

@@ -160,6 +160,95 @@ public sealed class ExpertDispatcherTests
     }
 
     [Fact]
+    public async Task RunAsync_TwoExpertsOnOneOtherSilo_SendsTheirTokensInOneHostCall()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var h = model.Config.HiddenSize;
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts) { LocalPin = "a:1" };
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@b:1", "m/0/1/0@b:1", "m/0/2/0@c:1"));
+        var normed = Enumerable.Range(0, 2 * h).Select(i => (float)i).ToArray();
+
+        // Token 0 to experts 0 and 1 (both on b:1), token 1 to experts 1 and 2.
+        var routing = new MoeRouting(2, 2, model.Config.NumExperts, [0, 1, 1, 2], [0.5f, 0.5f, 0.5f, 0.5f]);
+        var run = dispatcher.RunAsync(model, 0, routing, normed);
+
+        var batch = Assert.Single(experts.HostOf("b:1").Batches);
+        Assert.Equal(["m/0/0/0@b:1", "m/0/1/0@b:1"], batch.Keys);
+        Assert.Equal([1, 2], batch.Rows);
+        Assert.Equal([.. normed[..h], .. normed[..h], .. normed[h..]], batch.Tokens);
+        // c:1 has one expert of the step: a plain call to its grain.
+        Assert.Equal(["m/0/2/0@c:1"], experts.CallOrder);
+        Assert.Empty(experts.HostOf("c:1").Batches);
+        experts["m/0/2/0@c:1"].Release();
+        var outputs = await run;
+        Assert.All(outputs[0]![..h], v => Assert.Equal(1f, v));
+        Assert.Equal(Enumerable.Repeat(2f, 2 * h), outputs[1]![..(2 * h)]);
+        var rows = dispatcher.Statistics().ToDictionary(r => r.Key);
+        Assert.Equal((1L, 0L), (rows["m/0/0/0@b:1"].Dispatched, rows["m/0/0/0@b:1"].Outstanding));
+        Assert.Equal((2L, 0L), (rows["m/0/1/0@b:1"].Dispatched, rows["m/0/1/0@b:1"].Outstanding));
+    }
+
+    [Fact]
+    public async Task RunAsync_HostLacksAReplica_CallsThatReplicasGrainWithItsRows()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var h = model.Config.HiddenSize;
+        var experts = new ScriptedExperts();
+        experts.HostOf("b:1").Missing = [1];
+        var dispatcher = new ExpertDispatcher(experts) { LocalPin = "a:1" };
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@b:1", "m/0/1/0@b:1"));
+
+        var run = dispatcher.RunAsync(model, 0, new MoeRouting(1, 2, model.Config.NumExperts, [0, 1], [0.5f, 0.5f]), new float[h]);
+
+        Assert.Equal(["m/0/1/0@b:1"], experts.CallOrder);
+        experts["m/0/1/0@b:1"].Release();
+        var outputs = await run;
+        Assert.Equal((1, 1), (experts["m/0/1/0@b:1"].Calls, experts["m/0/1/0@b:1"].Rows));
+        Assert.All(outputs[0]![..h], v => Assert.Equal(1f, v));
+        Assert.Equal(new float[h], outputs[1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_HostCallFails_CallsEachReplicasGrain()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = new ScriptedExperts();
+        experts.HostOf("b:1").Fail = true;
+        var dispatcher = new ExpertDispatcher(experts) { LocalPin = "a:1" };
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@b:1", "m/0/1/0@b:1"));
+
+        var run = dispatcher.RunAsync(model, 0, new MoeRouting(1, 2, model.Config.NumExperts, [0, 1], [0.5f, 0.5f]), new float[model.Config.HiddenSize]);
+
+        Assert.Equal(["m/0/0/0@b:1", "m/0/1/0@b:1"], experts.CallOrder);
+        experts["m/0/0/0@b:1"].Release();
+        experts["m/0/1/0@b:1"].Release();
+        await run;
+        Assert.All(dispatcher.Statistics(), r => Assert.Equal(0, r.Outstanding));
+    }
+
+    [Fact]
+    public async Task RunAsync_GroupBySiloOff_CallsEachExpertsGrain()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts) { LocalPin = "a:1", GroupBySilo = false };
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@b:1", "m/0/1/0@b:1"));
+
+        var run = dispatcher.RunAsync(model, 0, new MoeRouting(1, 2, model.Config.NumExperts, [0, 1], [0.5f, 0.5f]), new float[model.Config.HiddenSize]);
+
+        Assert.Equal(["m/0/0/0@b:1", "m/0/1/0@b:1"], experts.CallOrder);
+        Assert.Empty(experts.HostOf("b:1").Batches);
+        experts["m/0/0/0@b:1"].Release();
+        experts["m/0/1/0@b:1"].Release();
+        await run;
+    }
+
+    [Fact]
     public async Task RunAsync_ExpertLoadedOnThisSilo_RunsItInTheTurnAfterStartingRemoteCalls()
     {
         using var checkpoint = SkewedCheckpoint.Write();

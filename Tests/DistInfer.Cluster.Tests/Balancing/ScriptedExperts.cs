@@ -3,7 +3,7 @@ using DistInfer.Runtime;
 
 namespace DistInfer.Cluster.Tests.Balancing;
 
-/// <summary>A grain factory whose expert grains answer Forward only when the test releases them.</summary>
+/// <summary>A grain factory whose expert grains answer Forward only when the test releases them, and whose expert hosts answer at once.</summary>
 internal sealed class ScriptedExperts : IGrainFactory
 {
     private readonly Dictionary<string, Expert> _experts = new(StringComparer.Ordinal);
@@ -13,9 +13,19 @@ internal sealed class ScriptedExperts : IGrainFactory
 
     public Expert this[string key] => _experts[key];
 
+    private readonly Dictionary<string, Host> _hosts = new(StringComparer.Ordinal);
+
+    /// <summary>The expert host of silo pin <paramref name="pin"/> (made on first use).</summary>
+    public Host HostOf(string pin) => _hosts.TryGetValue(pin, out var host) ? host : _hosts[pin] = new Host();
+
     public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
         where TGrainInterface : IGrainWithStringKey
     {
+        if (typeof(TGrainInterface) == typeof(IExpertHostGrain))
+        {
+            return (TGrainInterface)(object)HostOf(primaryKey);
+        }
+
         if (!_experts.TryGetValue(primaryKey, out var expert))
         {
             _experts[primaryKey] = expert = new Expert(primaryKey, CallOrder);
@@ -38,6 +48,39 @@ internal sealed class ScriptedExperts : IGrainFactory
 
     public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId)
         where TGrainInterface : IAddressable => throw new NotSupportedException();
+
+    /// <summary>
+    /// A silo's expert host: answers at once, each replica's rows filled with its index in the batch + 1, except the
+    /// replicas listed in <see cref="Missing"/>; throws instead when <see cref="Fail"/> is set.
+    /// </summary>
+    internal sealed class Host : IExpertHostGrain
+    {
+        public List<ExpertBatch> Batches { get; } = [];
+
+        public int[] Missing { get; set; } = [];
+
+        public bool Fail { get; set; }
+
+        public Task<ExpertBatchResult> Forward(ExpertBatch batch)
+        {
+            Batches.Add(batch);
+            if (Fail)
+            {
+                throw new InvalidOperationException("silo gone");
+            }
+
+            var outputs = new float[batch.Tokens.Length];
+            var width = batch.Tokens.Length / batch.Rows.Sum();
+            var offset = 0;
+            for (var i = 0; i < batch.Keys.Length; i++)
+            {
+                outputs.AsSpan(offset, batch.Rows[i] * width).Fill(Missing.Contains(i) ? 0 : i + 1);
+                offset += batch.Rows[i] * width;
+            }
+
+            return Task.FromResult(new ExpertBatchResult { Outputs = outputs, Missing = Missing });
+        }
+    }
 
     internal sealed class Expert(string key, List<string> callOrder) : IExpertGrain
     {

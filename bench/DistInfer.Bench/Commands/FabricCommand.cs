@@ -22,7 +22,7 @@ internal sealed class FabricCommand : IBenchCommand
 
     public string Summary => "fabric (1 and 3 silos on loopback, in-process or --processes) against the in-process engine, same model and batch";
 
-    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--new 32] [--silos 1,3] [--stages 2] [--micro-batches 1,2,4] [--repeat 2] [--warm-up 3] [--transports streams,direct] [--processes [--silo-dll PATH]]";
+    public string Usage => "           [--model DIR (default: models/demo-moe)] [--batch 16] [--prompt 16] [--new 32] [--silos 1,3] [--stages 2] [--micro-batches 1,2,4] [--repeat 2] [--warm-up 3] [--transports streams,direct] [--group-by-silo on|off] [--processes [--silo-dll PATH]]";
 
     public int Run(BenchArgs args)
     {
@@ -39,8 +39,19 @@ internal sealed class FabricCommand : IBenchCommand
             args.Int("warm-up", 3),
             args.Flag("processes"),
             args.Text("silo-dll") ?? Path.Combine(root, "Silo", "bin", "Release", "net10.0", "distinfer-silo.dll"),
-            Transports(args.Text("transports") ?? "streams"));
+            Transports(args.Text("transports") ?? "streams"),
+            (args.Text("group-by-silo") ?? "on") switch
+            {
+                "on" => true,
+                "off" => false,
+                var g => throw new BenchUsageException($"--group-by-silo: '{g}' is neither on nor off"),
+            });
         args.RejectUnknown();
+        if (settings.Processes && !settings.GroupBySilo)
+        {
+            throw new BenchUsageException("--group-by-silo off: silo processes always group (in-process silos only)");
+        }
+
         if (settings.Processes && !File.Exists(settings.SiloDll))
         {
             throw new BenchUsageException($"{settings.SiloDll} not found: dotnet build -c Release Silo/DistInfer.Silo.csproj, or give --silo-dll");
@@ -49,7 +60,7 @@ internal sealed class FabricCommand : IBenchCommand
         return RunAsync(settings).GetAwaiter().GetResult();
     }
 
-    private sealed record Settings(string Model, int Batch, int Prompt, int NewTokens, int[] Silos, int[] Stages, int[] MicroBatches, int Repeat, int WarmUp, bool Processes, string SiloDll, PipelineTransport[] Transports);
+    private sealed record Settings(string Model, int Batch, int Prompt, int NewTokens, int[] Silos, int[] Stages, int[] MicroBatches, int Repeat, int WarmUp, bool Processes, string SiloDll, PipelineTransport[] Transports, bool GroupBySilo);
 
     private static PipelineTransport[] Transports(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t switch
@@ -75,7 +86,7 @@ internal sealed class FabricCommand : IBenchCommand
         Console.WriteLine("transport silos stages  m |     engine      fabric  ratio |  engine ms   fabric ms  ratio     added    paired    | engine cpu  fabric cpu  added cpu   | stage utilisation | load");
         foreach (var silos in s.Silos)
         {
-            await using IBenchCluster cluster = s.Processes ? await ProcessBenchCluster.StartAsync(silos, s.SiloDll) : await InProcessBenchCluster.StartAsync(silos);
+            await using IBenchCluster cluster = s.Processes ? await ProcessBenchCluster.StartAsync(silos, s.SiloDll) : await InProcessBenchCluster.StartAsync(silos, new FabricOptions { GroupExpertCallsBySilo = s.GroupBySilo });
             try
             {
                 await RunClusterAsync(s, cluster, silos, model, engine, moeLayers, prompts, parameters, local);

@@ -19,7 +19,7 @@ internal sealed class InProcessBenchCluster : IBenchCluster
     /// <summary>The silos, for benchmarks that place a grain on a given one.</summary>
     public IReadOnlyList<Silo> Silos => _silos;
 
-    public static async Task<InProcessBenchCluster> StartAsync(int silos)
+    public static async Task<InProcessBenchCluster> StartAsync(int silos, FabricOptions? options = null)
     {
         var cluster = new InProcessBenchCluster();
         var membership = new InProcessClusterMembership();
@@ -33,7 +33,7 @@ internal sealed class InProcessBenchCluster : IBenchCluster
                 o.Name = name;
                 o.ClusterId = "bench";
             });
-            services.AddDistInferFabric();
+            services.AddDistInferFabric(options);
             var provider = services.BuildServiceProvider();
             cluster._providers.Add(provider);
             var silo = provider.GetRequiredService<Silo>();
