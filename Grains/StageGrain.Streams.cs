@@ -1,6 +1,7 @@
 using DistInfer.Engine.Serving;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Streams;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
@@ -23,6 +24,8 @@ public sealed partial class StageGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await Streams.GetStream<MicroBatch>(StreamId.Create(PipelineStreams.Activations, this.GetPrimaryKeyString())).SubscribeAsync(OnMicroBatchAsync);
+        ServiceProvider.GetService<LocalStages>()?.Add(this.GetPrimaryKeyString());
+        await TakeHandOffAsync();
     }
 
     public Task<bool> Holds(long microBatchId) => Task.FromResult(_held.Contains(microBatchId));
@@ -59,6 +62,7 @@ public sealed partial class StageGrain
         }
 
         _pumping = false;
+        OnPumpIdle();
     }
 
     /// <summary>Not awaited by the pump: the hand-off of micro-batch k overlaps the compute of k+1.</summary>

@@ -258,12 +258,18 @@ public sealed partial class StageGrain : Grain, IStageGrain
         });
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        ServiceProvider.GetService<LocalStages>()?.Remove(this.GetPrimaryKeyString());
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+        {
+            await HandOffAsync(cancellationToken);
+        }
+
         // Device memory is not the GC's: give the weights and KV cache back as the activation goes.
         _cuda?.Dispose();
         _cuda = null;
-        return base.OnDeactivateAsync(reason, cancellationToken);
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     private SequenceKvCache[] CachesFor(StageStep step, TransformerModel model)

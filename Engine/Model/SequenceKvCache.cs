@@ -84,6 +84,48 @@ public sealed class SequenceKvCache
         Length += count;
     }
 
+    /// <summary>A copy of layer <paramref name="layer"/>'s committed keys [Length, KvWidth] (a stage handing its caches over).</summary>
+    public float[] CommittedKeys(int layer) => Keys(layer, 0, Length).ToArray();
+
+    /// <summary>A copy of layer <paramref name="layer"/>'s committed values [Length, KvWidth].</summary>
+    public float[] CommittedValues(int layer) => Values(layer, 0, Length).ToArray();
+
+    /// <summary>Which committed slots are masked (padding).</summary>
+    public bool[] CommittedMask() => _masked.AsSpan(0, Length).ToArray();
+
+    /// <summary>
+    /// A cache holding <paramref name="masked"/>.Length committed slots copied from another cache of the same layers
+    /// (<see cref="CommittedKeys"/>, <see cref="CommittedValues"/>, <see cref="CommittedMask"/>), room for more after.
+    /// </summary>
+    public static SequenceKvCache FromCommitted(int firstLayer, int endLayer, int kvWidth, bool[] masked, float[][] keys, float[][] values)
+    {
+        ArgumentNullException.ThrowIfNull(masked);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(values);
+        var layers = endLayer - firstLayer;
+        if (keys.Length != layers || values.Length != layers)
+        {
+            throw new ArgumentException($"{keys.Length} key and {values.Length} value layers for the {layers} layers [{firstLayer}, {endLayer})");
+        }
+
+        var length = masked.Length;
+        var cache = new SequenceKvCache(firstLayer, endLayer, kvWidth, length + 64);
+        for (var i = 0; i < layers; i++)
+        {
+            if (keys[i]?.Length != length * kvWidth || values[i]?.Length != length * kvWidth)
+            {
+                throw new ArgumentException($"layer {firstLayer + i}: {keys[i]?.Length ?? 0} keys and {values[i]?.Length ?? 0} values for {length} slots of width {kvWidth}");
+            }
+
+            keys[i].CopyTo(cache._keys[i], 0);
+            values[i].CopyTo(cache._values[i], 0);
+        }
+
+        masked.CopyTo(cache._masked, 0);
+        cache.Commit(length);
+        return cache;
+    }
+
     /// <summary>Forgets slots from <paramref name="length"/> on (used to rebuild a sequence after a fault).</summary>
     public void Truncate(int length)
     {

@@ -31,6 +31,9 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton<ModelFileServer>();
         services.TryAddSingleton<DeploymentRecords>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, DeploymentRecordsHandOff>());
+        services.AddPlacementDirector<ElsewherePlacement, ElsewherePlacementDirector>();
+        services.TryAddSingleton<LocalStages>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, StageHandOffAnnouncer>());
         services.TryAddSingleton<ModelWeightStore>();
         var fabric = options ?? new FabricOptions();
         services.TryAddSingleton(fabric);

@@ -10,8 +10,9 @@ namespace DistInfer.Cluster.Tests;
 
 /// <summary>
 /// A silo drained (graceful stop) while its stages and experts serve requests: the sequences in flight move to
-/// activations on the other silos (re-prefill) and finish with the engine's tokens, and nothing is activated on the
-/// draining silo after its drain began (such an activation would vanish with it, failing the steps that used it).
+/// activations on the other silos (which take over the drained stages' KV caches; a step caught half-way in the drain
+/// re-prefills) and finish with the engine's tokens, and nothing is activated on the draining silo after its drain
+/// began (such an activation would vanish with it, failing the steps that used it).
 /// </summary>
 public sealed class FabricDrainTests
 {

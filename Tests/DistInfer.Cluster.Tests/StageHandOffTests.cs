@@ -1,0 +1,64 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Engine.Serving;
+using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+
+namespace DistInfer.Cluster.Tests;
+
+/// <summary>A stage's silo drained between steps: its successor elsewhere takes the KV caches over.</summary>
+public sealed class StageHandOffTests
+{
+    private static readonly int[][] Prompts = [[11, 42, 7, 300, 5], [99, 3, 250], [17, 18, 19, 20]];
+
+    [Fact]
+    public async Task ForwardAsync_StageSiloDrainedBetweenSteps_SuccessorTakesTheCachesAndTokensGoOnWithoutRePrefill()
+    {
+        const int NewTokens = 6;
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("handed-off")
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("mixtral"), Stages = 2 });
+        var key = new StageKey(info.Name, 0, 0).ToString();
+        var before = await cluster.GrainFactory.GetGrain<IStageGrain>(key).Status();
+        var victim = cluster.Silos.Single(s => s.Address.ToString() == before.Silo);
+        var driver = cluster.Silos.First(s => s != victim);
+        var executor = new FabricBatchExecutor(driver.GrainFactory, info, 0, new FabricOptions { MicroBatches = 2 });
+        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("mixtral"), Gemm.Default))
+            .Generate(Prompts, new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens });
+        long[] ids = [1, 2, 3];
+        var generated = Prompts.Select(_ => new List<int>()).ToArray();
+
+        await StepAsync(executor, new BatchStep(ids, [.. Prompts.Select(p => p.Length)], [.. Prompts.SelectMany(p => p)]), generated, info.VocabSize);
+        for (var k = 1; k < NewTokens; k++)
+        {
+            if (k == 3)
+            {
+                await victim.StopAsync();
+            }
+
+            await StepAsync(executor, new BatchStep(ids, [1, 1, 1], [.. generated.Select(g => g[^1])]), generated, info.VocabSize);
+        }
+
+        for (var i = 0; i < Prompts.Length; i++)
+        {
+            Assert.Equal(expected[i].GeneratedIds, generated[i]);
+        }
+
+        // The steps after the drain found the caches where the stage went: none failed into a re-prefill.
+        Assert.Equal(0, executor.Recoveries);
+        var after = await driver.GrainFactory.GetGrain<IStageGrain>(key).Status();
+        Assert.NotEqual(before.Silo, after.Silo);
+        Assert.Equal(Prompts.Length, after.LiveSequences);
+    }
+
+    private static async Task StepAsync(FabricBatchExecutor executor, BatchStep step, List<int>[] generated, int vocabulary)
+    {
+        var logits = await executor.ForwardAsync(step, CancellationToken.None);
+        for (var s = 0; s < generated.Length; s++)
+        {
+            generated[s].Add(Ops.ArgMax(logits.AsSpan(s * vocabulary, vocabulary)));
+        }
+    }
+}
