@@ -261,7 +261,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         ServiceProvider.GetService<LocalStages>()?.Remove(this.GetPrimaryKeyString());
-        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && (ServiceProvider.GetService<FabricOptions>()?.HandOffStagesOnDrain ?? true))
         {
             await HandOffAsync(cancellationToken);
         }

@@ -1,3 +1,4 @@
+using DistInfer.Grains.Fabric;
 using DistInfer.Runtime.Hosting;
 
 namespace DistInfer.Grains;
@@ -7,12 +8,12 @@ namespace DistInfer.Grains;
 /// cluster sees it shutting down: from then on a new activation of such a stage (placed elsewhere by a silo that
 /// already sees this one leaving) waits for the caches instead of starting empty.
 /// </summary>
-public sealed class StageHandOffAnnouncer(LocalStages stages) : ISiloLifecycleParticipant
+public sealed class StageHandOffAnnouncer(LocalStages stages, FabricOptions options) : ISiloLifecycleParticipant
 {
     public async Task OnStoppingAsync(Silo silo, bool graceful)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        if (!graceful)
+        if (!graceful || !options.HandOffStagesOnDrain)
         {
             return;
         }

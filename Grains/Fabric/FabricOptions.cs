@@ -15,6 +15,12 @@ public sealed class FabricOptions
     /// </summary>
     public bool GroupExpertCallsBySilo { get; set; } = true;
 
+    /// <summary>
+    /// Silo setting: a stage on a silo that drains hands its sequences' KV caches to its next activation (see
+    /// Grains/PIPELINE.md), so they go on without a re-prefill. On by default.
+    /// </summary>
+    public bool HandOffStagesOnDrain { get; set; } = true;
+
     /// <summary>How micro-batches go from stage to stage (see Grains/PIPELINE.md).</summary>
     public PipelineTransport Transport { get; set; } = PipelineTransport.Streams;
 

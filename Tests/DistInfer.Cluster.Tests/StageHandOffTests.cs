@@ -14,10 +14,15 @@ public sealed class StageHandOffTests
     private static readonly int[][] Prompts = [[11, 42, 7, 300, 5], [99, 3, 250], [17, 18, 19, 20]];
 
     [Fact]
-    public async Task ForwardAsync_StageSiloDrainedBetweenSteps_SuccessorTakesTheCachesAndTokensGoOnWithoutRePrefill()
+    public Task ForwardAsync_StageSiloDrainedBetweenSteps_SuccessorTakesTheCachesAndTokensGoOnWithoutRePrefill() => DrainBetweenStepsAsync(handOff: true);
+
+    [Fact]
+    public Task ForwardAsync_HandOffOffAndStageSiloDrainedBetweenSteps_SequencesRePrefillWithTheSameTokens() => DrainBetweenStepsAsync(handOff: false);
+
+    private static async Task DrainBetweenStepsAsync(bool handOff)
     {
         const int NewTokens = 6;
-        await using var cluster = await FabricTestCluster.StartAsync(3);
+        await using var cluster = await FabricTestCluster.StartAsync(3, new FabricOptions { RebalanceOnJoin = false, HandOffStagesOnDrain = handOff });
         var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("handed-off")
             .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("mixtral"), Stages = 2 });
         var key = new StageKey(info.Name, 0, 0).ToString();
@@ -46,11 +51,18 @@ public sealed class StageHandOffTests
             Assert.Equal(expected[i].GeneratedIds, generated[i]);
         }
 
-        // The steps after the drain found the caches where the stage went: none failed into a re-prefill.
-        Assert.Equal(0, executor.Recoveries);
         var after = await driver.GrainFactory.GetGrain<IStageGrain>(key).Status();
         Assert.NotEqual(before.Silo, after.Silo);
         Assert.Equal(Prompts.Length, after.LiveSequences);
+        if (handOff)
+        {
+            // The steps after the drain found the caches where the stage went: none failed into a re-prefill.
+            Assert.Equal(0, executor.Recoveries);
+        }
+        else
+        {
+            Assert.True(executor.Recoveries > 0, "the step after the drain found the caches without a hand-off");
+        }
     }
 
     private static async Task StepAsync(FabricBatchExecutor executor, BatchStep step, List<int>[] generated, int vocabulary)

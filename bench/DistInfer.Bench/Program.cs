@@ -11,6 +11,7 @@ internal static class Program
         new Commands.DecodeSweepCommand(),
         new Commands.FabricCommand(),
         new Commands.FabricStepsCommand(),
+        new Commands.DrainCommand(),
         new Commands.WeightsCommand(),
         new Commands.StreamHopCommand(),
         new Commands.SamplerCommand(),
