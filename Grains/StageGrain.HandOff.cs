@@ -1,5 +1,7 @@
 using DistInfer.Engine.Model;
+using DistInfer.Grains.Fabric;
 using DistInfer.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
@@ -23,17 +25,19 @@ public sealed partial class StageGrain
         if (_cuda is not null || _request is not { } request || _model is null)
         {
             // Nothing to hand over: the successor (waiting since the announcement) starts empty at once.
-            await PutAsync(target, null);
+            await PutAsync(target, null, cancellationToken);
             return;
         }
 
+        StageHandOff handOff;
         try
         {
             // Items taken from the activation stream are this activation's to finish: nobody would send them again.
+            // Bounded so the state still arrives while a successor that activated meanwhile waits for it.
             if (_pumping)
             {
                 _pumpIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                await _pumpIdle.Task.WaitAsync(cancellationToken);
+                await _pumpIdle.Task.WaitAsync(StageHandOffGrain.WaitLimit / 2, cancellationToken);
             }
 
             await _compute.WaitAsync(cancellationToken);
@@ -59,30 +63,39 @@ public sealed partial class StageGrain
                 _compute.Release();
             }
 
-            await target.Put(new StageHandOff { Request = request, Sequences = sequences });
+            handOff = new StageHandOff { Request = request, Sequences = sequences };
         }
         catch (Exception)
         {
-            // No hand-off (the drain's time ran out, or the state did not get across): the sequences re-prefill.
-            await PutAsync(target, null);
+            // Nothing to hand over after all (the pump or the drain's time ran out): the successor starts empty now.
+            await PutAsync(target, null, cancellationToken);
+            return;
         }
+
+        // A put that fails may still have landed, so no empty one follows it: at worst the successor waits it out.
+        await PutAsync(target, handOff, cancellationToken);
     }
 
-    private static async Task PutAsync(IStageHandOffGrain target, StageHandOff? handOff)
+    private static async Task PutAsync(IStageHandOffGrain target, StageHandOff? handOff, CancellationToken cancellationToken)
     {
         try
         {
-            await target.Put(handOff);
+            await target.Put(handOff).WaitAsync(cancellationToken);
         }
         catch (Exception)
         {
-            // The successor stops waiting after StageHandOffGrain.WaitLimit.
+            // The successor stops waiting after StageHandOffGrain.WaitLimit; its sequences re-prefill.
         }
     }
 
     /// <summary>Takes what a drained activation of this stage left, if anything: its weights' request and the caches.</summary>
     private async Task TakeHandOffAsync()
     {
+        if (!(ServiceProvider.GetService<FabricOptions>()?.HandOffStagesOnDrain ?? true))
+        {
+            return;
+        }
+
         StageHandOff? handOff;
         try
         {
@@ -114,9 +127,17 @@ public sealed partial class StageGrain
 
         var part = _model.Weights.Part;
         var kvWidth = _model.Config.NumKvHeads * _model.Config.HeadDim;
-        foreach (var sequence in handOff.Sequences)
+        try
         {
-            _caches[sequence.SequenceId] = SequenceKvCache.FromCommitted(part.FirstLayer, part.EndLayer, kvWidth, sequence.Masked, sequence.Keys, sequence.Values);
+            foreach (var sequence in handOff.Sequences)
+            {
+                _caches[sequence.SequenceId] = SequenceKvCache.FromCommitted(part.FirstLayer, part.EndLayer, kvWidth, sequence.Masked, sequence.Keys, sequence.Values);
+            }
+        }
+        catch (ArgumentException)
+        {
+            // Caches of another shape (the deployment changed meanwhile): none is kept, the sequences re-prefill.
+            _caches.Clear();
         }
     }
 

@@ -24,8 +24,10 @@ public sealed partial class StageGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await Streams.GetStream<MicroBatch>(StreamId.Create(PipelineStreams.Activations, this.GetPrimaryKeyString())).SubscribeAsync(OnMicroBatchAsync);
-        ServiceProvider.GetService<LocalStages>()?.Add(this.GetPrimaryKeyString());
         await TakeHandOffAsync();
+
+        // Listed once active (a failed activation never deactivates, so it must not be listed).
+        ServiceProvider.GetService<LocalStages>()?.Add(this.GetPrimaryKeyString());
     }
 
     public Task<bool> Holds(long microBatchId) => Task.FromResult(_held.Contains(microBatchId));

@@ -5,9 +5,11 @@ namespace DistInfer.Grains;
 
 /// <summary>
 /// A drained stage's state between two activations. Placed on another silo than the one that first calls it (the
-/// draining silo announcing the hand-off), so it outlives the drain; held in memory only. A successor that activates
-/// after the announcement and before the state arrives waits for it at most <see cref="WaitLimit"/>, then starts
-/// empty (its sequences re-prefill, as without a hand-off).
+/// draining silo announcing the hand-off), so it outlives the drain; held in memory only. Each announcement
+/// (<see cref="Expect"/>) opens one hand-off: its put is kept for the next take, a successor that takes before the
+/// put waits for it at most <see cref="WaitLimit"/> and then starts empty (its sequences re-prefill), and a put that
+/// comes after that, or without an announcement, is dropped: restoring it later would bring back caches the executor
+/// has rebuilt or released since.
 /// </summary>
 [Reentrant]
 [ElsewherePlacement]
@@ -21,7 +23,10 @@ public sealed class StageHandOffGrain : Grain, IStageHandOffGrain
 
     public Task Expect()
     {
-        _expected ??= new TaskCompletionSource<StageHandOff?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A new drain of the stage: whatever an earlier one left is older than what this one will put.
+        _expected?.TrySetResult(null);
+        _expected = new TaskCompletionSource<StageHandOff?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _handOff = null;
         return Task.CompletedTask;
     }
 
@@ -30,16 +35,16 @@ public sealed class StageHandOffGrain : Grain, IStageHandOffGrain
         if (_expected is { } expected)
         {
             _expected = null;
+            _handOff = handOff;
             expected.TrySetResult(handOff);
         }
 
-        _handOff = handOff;
         return Task.CompletedTask;
     }
 
     public async Task<StageHandOff?> Take()
     {
-        if (_handOff is null && _expected is { } expected)
+        if (_expected is { } expected)
         {
             try
             {
@@ -47,7 +52,11 @@ public sealed class StageHandOffGrain : Grain, IStageHandOffGrain
             }
             catch (TimeoutException)
             {
-                _expected = null;
+                // Given up: the successor starts empty, and a put for this announcement is dropped when it comes.
+                if (ReferenceEquals(_expected, expected))
+                {
+                    _expected = null;
+                }
             }
         }
 

@@ -80,53 +80,46 @@ public sealed partial class ExpertDispatcher
 
         var started = Stopwatch.GetTimestamp();
         ExpertBatchResult? result = null;
+        var missing = new bool[group.Count];
         try
         {
             result = await grains.GetGrain<IExpertHostGrain>(pin).Forward(new ExpertBatch { Keys = keys, Rows = rows, Tokens = tokens });
-        }
-        catch (Exception)
-        {
-            // The host's silo left or the call failed: every replica of the group goes to its own grain below.
-        }
-        finally
-        {
-            for (var i = 0; i < group.Count; i++)
+            if (result.Outputs.Length != tokens.Length)
             {
-                End(group[i].Slot, rows[i], started);
+                throw new InvalidOperationException($"expert host {pin} returned {result.Outputs.Length} values for {total} rows of width {h}");
             }
-        }
 
-        if (result is not null && result.Outputs.Length != tokens.Length)
-        {
-            throw new InvalidOperationException($"expert host {pin} returned {result.Outputs.Length} values for {total} rows of width {h}");
-        }
-
-        var missing = new bool[group.Count];
-        if (result is null)
-        {
-            Array.Fill(missing, true);
-        }
-        else
-        {
             foreach (var i in result.Missing)
             {
                 missing[i >= 0 && i < group.Count ? i : throw new InvalidOperationException($"expert host {pin} reported replica {i} of {group.Count} missing")] = true;
             }
+        }
+        catch (Exception)
+        {
+            // The host's silo left, the call failed or its answer does not fit: every replica goes to its own grain.
+            result = null;
+            Array.Fill(missing, true);
         }
 
         List<Task>? fallbacks = null;
         offset = 0;
         for (var i = 0; i < group.Count; i++)
         {
+            var (e, slot) = group[i];
             var size = rows[i] * h;
             if (missing[i])
             {
-                (fallbacks ??= []).Add(RunWholeAsync(outputs, group[i].Expert, group[i].Slot, tokens.AsSpan(offset, size).ToArray(), rows[i]));
+                // The fallback counts its own call (Begin runs before its first await), so the host's count is taken
+                // back only after it: the replica never shows nothing outstanding while its tokens are still out.
+                (fallbacks ??= []).Add(RunWholeAsync(outputs, e, slot, tokens.AsSpan(offset, size).ToArray(), rows[i]));
+                slot.Withdraw(rows[i]);
             }
             else
             {
+                End(slot, rows[i], started);
+
                 // The combine reads only the first rows × H values: the first expert's rows need no copy.
-                outputs[group[i].Expert] = offset == 0 ? result!.Outputs : result!.Outputs.AsSpan(offset, size).ToArray();
+                outputs[e] = offset == 0 ? result!.Outputs : result!.Outputs.AsSpan(offset, size).ToArray();
             }
 
             offset += size;

@@ -40,6 +40,16 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
     /// <summary><paramref name="rows"/> tokens ran on this replica's weights without a call (on the stage's device, or in its turn on the CPU).</summary>
     public void Served(int rows) => Interlocked.Add(ref _dispatched, rows);
 
+    /// <summary>
+    /// Takes back <paramref name="rows"/> tokens counted by <see cref="Begin"/> for a call that did not run them on this
+    /// replica (a grouped call whose host lacked it; the tokens went in a call of their own, counted there).
+    /// </summary>
+    public void Withdraw(int rows)
+    {
+        Interlocked.Add(ref _outstanding, -rows);
+        Interlocked.Add(ref _dispatched, -rows);
+    }
+
     /// <summary>A call started at <paramref name="started"/> (a <see cref="Stopwatch"/> timestamp) ended; returns the tokens still outstanding.</summary>
     public long End(int rows, long started)
     {

@@ -15,6 +15,7 @@ public sealed class ExpertHostGrainTests
             .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 1 });
         var pin = ExpertKey.PinOf(cluster.Silos[1].Address.ToString());
         var keys = info.ExpertReplicaSet.Where(r => r.Pin == pin && r.Layer == info.MoeLayers[0]).Take(2).Select(r => r.Key).ToArray();
+        Assert.Equal(2, keys.Length); // Eight experts a layer over two silos of equal memory: four on each.
         var model = TransformerModel.Load(RepoPaths.Fixture("olmoe"), Gemm.Default);
         var h = model.Config.HiddenSize;
         var tokens = Enumerable.Range(0, 3 * h).Select(i => MathF.Cos(i * 0.1f)).ToArray();

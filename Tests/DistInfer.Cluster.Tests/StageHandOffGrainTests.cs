@@ -48,6 +48,32 @@ public sealed class StageHandOffGrainTests
     }
 
     [Fact]
+    public async Task Put_NothingExpected_IsDropped()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var grain = cluster.GrainFactory.GetGrain<IStageHandOffGrain>("s/0/4");
+
+        await grain.Put(HandOff(3));
+
+        Assert.Null(await grain.Take());
+    }
+
+    [Fact]
+    public async Task Take_ExpectedAgainAfterAnEarlierPut_WaitsForTheNewHandOff()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var grain = cluster.GrainFactory.GetGrain<IStageHandOffGrain>("s/0/5");
+        await grain.Expect();
+        await grain.Put(HandOff(1));
+        await grain.Expect();
+
+        var take = grain.Take();
+        await grain.Put(HandOff(2));
+
+        Assert.Equal(2, Assert.Single((await take)!.Sequences).SequenceId);
+    }
+
+    [Fact]
     public async Task Expect_CalledFromASilo_PlacesTheGrainOnAnotherSilo()
     {
         await using var cluster = await FabricTestCluster.StartAsync(2);

@@ -209,6 +209,10 @@ public sealed class ExpertDispatcherTests
         Assert.Equal((1, 1), (experts["m/0/1/0@b:1"].Calls, experts["m/0/1/0@b:1"].Rows));
         Assert.All(outputs[0]![..h], v => Assert.Equal(1f, v));
         Assert.Equal(new float[h], outputs[1]);
+        // Each replica counts its token once: the host's call for the one it ran, the grain's for the other.
+        var rows = dispatcher.Statistics().ToDictionary(r => r.Key);
+        Assert.Equal((1L, 1L, 0L), (rows["m/0/0/0@b:1"].Dispatched, rows["m/0/0/0@b:1"].Calls, rows["m/0/0/0@b:1"].Outstanding));
+        Assert.Equal((1L, 1L, 0L), (rows["m/0/1/0@b:1"].Dispatched, rows["m/0/1/0@b:1"].Calls, rows["m/0/1/0@b:1"].Outstanding));
     }
 
     [Fact]
@@ -224,10 +228,12 @@ public sealed class ExpertDispatcherTests
         var run = dispatcher.RunAsync(model, 0, new MoeRouting(1, 2, model.Config.NumExperts, [0, 1], [0.5f, 0.5f]), new float[model.Config.HiddenSize]);
 
         Assert.Equal(["m/0/0/0@b:1", "m/0/1/0@b:1"], experts.CallOrder);
+        // While the grains' calls are out, their tokens are outstanding exactly once (a drain waits for them).
+        Assert.All(dispatcher.Statistics(), r => Assert.Equal((1L, 1L), (r.Outstanding, r.Dispatched)));
         experts["m/0/0/0@b:1"].Release();
         experts["m/0/1/0@b:1"].Release();
         await run;
-        Assert.All(dispatcher.Statistics(), r => Assert.Equal(0, r.Outstanding));
+        Assert.All(dispatcher.Statistics(), r => Assert.Equal((0L, 1L, 1L), (r.Outstanding, r.Dispatched, r.Calls)));
     }
 
     [Fact]
