@@ -11,9 +11,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
-/// <summary>One expert replica: its SwiGLU weights, run over every token a stage routes to it in a step.</summary>
+/// <summary>
+/// One expert replica: its SwiGLU weights, run over every token a stage routes to it in a step. Tokens that stages of
+/// its silo (or the silo's expert host) run through the registered weights without a call keep it from being
+/// collected as idle (<see cref="IWorkOutsideCalls"/>): collecting it would unregister the weights it serves.
+/// </summary>
 [ExpertPlacement]
-public sealed class ExpertGrain : Grain, IExpertGrain
+public sealed class ExpertGrain : Grain, IExpertGrain, IWorkOutsideCalls
 {
     private SwiGluWeights? _weights;
     private CudaExpert? _cuda;
@@ -27,6 +31,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain
     private long _tokens;
     private long _calls;
     private long _computeTicks;
+    private long _servedWhenAsked;
 
     public async Task<ExpertStatus> Load(ExpertLoadRequest request)
     {
@@ -119,6 +124,14 @@ public sealed class ExpertGrain : Grain, IExpertGrain
         _cuda?.Dispose();
         _cuda = null;
         return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    public bool WorkedSinceLastAsked()
+    {
+        var served = (_local?.Tokens ?? 0) + (_localCpu?.Tokens ?? 0);
+        var worked = served != _servedWhenAsked;
+        _servedWhenAsked = served;
+        return worked;
     }
 
     public Task Retire()

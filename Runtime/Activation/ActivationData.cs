@@ -179,14 +179,24 @@ internal sealed partial class ActivationData : IGrainActivationContext
         }
     }
 
-    /// <summary>Idle when nothing runs or waits and the last activity is older than the age limit.</summary>
+    /// <summary>
+    /// Idle when nothing runs or waits and the last activity is older than the age limit; a grain that works outside
+    /// calls (<see cref="IWorkOutsideCalls"/>) and did since it was last asked is active now instead.
+    /// </summary>
     public bool IsIdle(TimeSpan ageLimit)
     {
         lock (_lock)
         {
-            return _state == ActivationState.Valid && _running == 0 && _waiting.Count == 0
+            var idle = _state == ActivationState.Valid && _running == 0 && _waiting.Count == 0
                 && _host.Time.GetElapsedTime(_lastActiveTimestamp) >= ageLimit
                 && _host.Time.GetUtcNow() >= _keepAliveUntil;
+            if (idle && _instance is IWorkOutsideCalls outside && outside.WorkedSinceLastAsked())
+            {
+                _lastActiveTimestamp = _host.Time.GetTimestamp();
+                return false;
+            }
+
+            return idle;
         }
     }
 

@@ -78,4 +78,23 @@ public sealed class TimeTests : IAsyncLifetime
 
         Assert.Equal(6, await grain.Add(1));
     }
+
+    [Fact]
+    public async Task IdleCollection_WorkOutsideCallsSinceLastPass_KeepsTheActivationUntilAPassFindsNone()
+    {
+        var key = Signals.Unique("outside");
+        var grain = Factory.GetGrain<IOutsideWorkGrain>(key);
+        Assert.Equal(1, await grain.Calls());
+        _time.Advance(TimeSpan.FromMinutes(14));
+        OutsideWorkGrain.Work(key);
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        // The pass past the age limit asked, found work, and kept the same activation (its call count goes on).
+        await Signals.WaitAsync("asked-" + key);
+        Assert.Equal(2, await grain.Calls());
+
+        // No work since: fifteen minutes after that call the activation goes.
+        _time.Advance(TimeSpan.FromMinutes(16));
+        Assert.Equal(DeactivationReasonCode.ActivationIdle, await Signals.WaitAsync("deactivated-" + key));
+    }
 }
