@@ -1,7 +1,5 @@
 using DistInfer.Engine.Model;
-using DistInfer.Grains.Fabric;
 using DistInfer.Runtime;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
@@ -91,7 +89,7 @@ public sealed partial class StageGrain
     /// <summary>Takes what a drained activation of this stage left, if anything: its weights' request and the caches.</summary>
     private async Task TakeHandOffAsync()
     {
-        if (!(ServiceProvider.GetService<FabricOptions>()?.HandOffStagesOnDrain ?? true))
+        if (!FabricSettings.HandOffStagesOnDrain)
         {
             return;
         }

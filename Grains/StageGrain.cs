@@ -41,10 +41,15 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private long _steps;
     private double _busySeconds;
 
+    private FabricOptions? _fabric;
+
+    /// <summary>The silo's fabric settings (defaults when the silo registered none).</summary>
+    private FabricOptions FabricSettings => _fabric ??= ServiceProvider.GetService<FabricOptions>() ?? new FabricOptions();
+
     private ExpertDispatcher Dispatcher => _dispatcher ??= new ExpertDispatcher(GrainFactory, ServiceProvider.GetService<LocalExperts>())
     {
         LocalPin = ExpertKey.PinOf(RuntimeIdentity),
-        GroupBySilo = ServiceProvider.GetService<FabricOptions>()?.GroupExpertCallsBySilo ?? true,
+        GroupBySilo = FabricSettings.GroupExpertCallsBySilo,
     };
 
     public async Task<StageStatus> Load(StageLoadRequest request)
@@ -261,7 +266,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         ServiceProvider.GetService<LocalStages>()?.Remove(this.GetPrimaryKeyString());
-        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && (ServiceProvider.GetService<FabricOptions>()?.HandOffStagesOnDrain ?? true))
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && FabricSettings.HandOffStagesOnDrain)
         {
             await HandOffAsync(cancellationToken);
         }

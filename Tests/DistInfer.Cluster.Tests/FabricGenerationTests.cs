@@ -65,16 +65,7 @@ public sealed class FabricGenerationTests
     public async Task Generate_ThreeSilosNotGroupedBySilo_ExpertsOnTheStagesSiloRunInItsTurnOthersAreCalled()
     {
         await using var cluster = await FabricTestCluster.StartAsync(3, new FabricOptions { RebalanceOnJoin = false, GroupExpertCallsBySilo = false });
-        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("local-experts")
-            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("mixtral"), Stages = 1 });
-        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("mixtral"), Gemm.Default))
-            .Generate(Prompts, new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 });
-
-        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions()), []);
-        var results = await Task.WhenAll(Prompts.Select(p => Collect(batcher.GenerateAsync(p, new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 }))));
-
-        Assert.Equal(expected.Select(r => r.GeneratedIds), results);
-        var stage = await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, 0).ToString()).Status();
+        var (info, stage) = await GenerateOnOneStageAsync(cluster, "local-experts", "mixtral");
         long local = 0, called = 0;
         foreach (var replica in info.ExpertReplicaSet)
         {
@@ -101,16 +92,7 @@ public sealed class FabricGenerationTests
     public async Task Generate_ThreeSilosGroupedBySilo_OtherSilosExpertsShareCallsAndTokensEqualTheEngine()
     {
         await using var cluster = await FabricTestCluster.StartAsync(3);
-        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("grouped")
-            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 1 });
-        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture("olmoe"), Gemm.Default))
-            .Generate(Prompts, new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 });
-
-        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions()), []);
-        var results = await Task.WhenAll(Prompts.Select(p => Collect(batcher.GenerateAsync(p, new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 }))));
-
-        Assert.Equal(expected.Select(r => r.GeneratedIds), results);
-        var stage = await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, 0).ToString()).Status();
+        var (info, stage) = await GenerateOnOneStageAsync(cluster, "grouped", "olmoe");
         long hosted = 0;
         foreach (var replica in info.ExpertReplicaSet)
         {
@@ -126,6 +108,21 @@ public sealed class FabricGenerationTests
         // Eight experts a layer over three silos (three, three, two), top-2, three prompts of prefill and decode
         // steps of three tokens: some layer sent tokens to two experts of one other silo.
         Assert.True(hosted > 0, "no expert of another silo ran through its silo's expert host");
+    }
+
+    /// <summary>Deploys <paramref name="fixture"/> as one stage, generates from the prompts (asserting the engine's tokens), and answers the stage's status.</summary>
+    private static async Task<(DeploymentInfo Info, StageStatus Stage)> GenerateOnOneStageAsync(FabricTestCluster cluster, string name, string fixture)
+    {
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(name)
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture(fixture), Stages = 1 });
+        var parameters = new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 };
+        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default)).Generate(Prompts, parameters);
+
+        await using var batcher = new ContinuousBatcher(new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions()), []);
+        var results = await Task.WhenAll(Prompts.Select(p => Collect(batcher.GenerateAsync(p, parameters))));
+
+        Assert.Equal(expected.Select(r => r.GeneratedIds), results);
+        return (info, await cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, 0, 0).ToString()).Status());
     }
 
     internal static async Task<int[]> Collect(IAsyncEnumerable<TokenEvent> events)
