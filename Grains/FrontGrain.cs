@@ -180,7 +180,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
             {
                 Name = s.Name,
                 Address = address,
-                Status = s.Status.ToString(),
+                Status = s.StatusText,
                 Roles = [.. s.Roles],
                 MemoryTotalBytes = s.Statistics.MemoryTotalBytes,
                 MemoryAvailableBytes = s.Statistics.MemoryAvailableBytes,

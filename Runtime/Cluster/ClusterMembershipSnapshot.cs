@@ -19,7 +19,7 @@ public sealed class ClusterMembershipSnapshot
             _byAddress[silo.Address] = silo;
         }
 
-        ActiveSilos = silos.Where(s => s.Status == SiloStatus.Active).OrderBy(s => s.Address.ToString(), StringComparer.Ordinal).ToArray();
+        ActiveSilos = silos.Where(s => s.IsActiveAndCompatible).OrderBy(s => s.Address.ToString(), StringComparer.Ordinal).ToArray();
     }
 
     public long Version { get; }
@@ -27,10 +27,13 @@ public sealed class ClusterMembershipSnapshot
     /// <summary>Every silo the view knows, whatever its status.</summary>
     public IReadOnlyList<SiloInfo> Silos { get; }
 
-    /// <summary>Active silos in a deterministic order.</summary>
+    /// <summary>
+    /// Active silos of this build's wire protocol in a deterministic order: what placement and the directory use (a
+    /// silo of another version stays in <see cref="Silos"/>, where membership still watches it).
+    /// </summary>
     public IReadOnlyList<SiloInfo> ActiveSilos { get; }
 
     public bool TryGet(SiloAddress address, out SiloInfo info) => _byAddress.TryGetValue(address, out info!);
 
-    public bool IsActive(SiloAddress address) => _byAddress.TryGetValue(address, out var info) && info.Status == SiloStatus.Active;
+    public bool IsActive(SiloAddress address) => _byAddress.TryGetValue(address, out var info) && info.IsActiveAndCompatible;
 }

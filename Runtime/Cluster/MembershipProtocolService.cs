@@ -194,6 +194,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
             [SiloMetadataKeys.RecentActivationCount] = stats.RecentlyUsedActivationCount.ToString(CultureInfo.InvariantCulture),
             [SiloMetadataKeys.CpuUsagePercent] = (stats.CpuUsage * 100).ToString("0.##", CultureInfo.InvariantCulture),
             [SiloMetadataKeys.CpuCount] = stats.CpuCount.ToString(CultureInfo.InvariantCulture),
+            [SiloMetadataKeys.WireProtocol] = self.WireProtocol.ToString(CultureInfo.InvariantCulture),
             [SiloMetadataKeys.MemoryTotalBytes] = stats.MemoryTotalBytes.ToString(CultureInfo.InvariantCulture),
             [SiloMetadataKeys.MemoryAvailableBytes] = stats.MemoryAvailableBytes.ToString(CultureInfo.InvariantCulture),
         };
@@ -216,6 +217,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
             Status = entry.Status,
             Roles = new HashSet<string>(entry.Roles, StringComparer.Ordinal),
             Metadata = m,
+            WireProtocol = (int)Number(m, SiloMetadataKeys.WireProtocol),
             GrainInterfaces = m.TryGetValue(SiloMetadataKeys.GrainInterfaces, out var list)
                 ? new HashSet<string>(list.Split(SiloMetadataKeys.ListSeparator, StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)
                 : new HashSet<string>(StringComparer.Ordinal),

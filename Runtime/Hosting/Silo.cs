@@ -39,6 +39,7 @@ public sealed partial class Silo : IAsyncDisposable
     private SiloInfo? _info;
     private int _stopped;
     private ISiloLifecycleParticipant[] _participants = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SiloAddress, bool> _incompatibleSeen = new();
 
     public Silo(IServiceProvider services, IOptions<SiloOptions> options, IClusterMembershipService membership, TimeProvider time, ISiloStatisticsProvider statistics, ILoggerFactory loggers)
     {
@@ -226,6 +227,7 @@ public sealed partial class Silo : IAsyncDisposable
             Roles = new HashSet<string>(_options.Roles, StringComparer.Ordinal),
             Metadata = new Dictionary<string, string>(_options.Metadata, StringComparer.Ordinal),
             GrainInterfaces = interfaces,
+            WireProtocol = _options.Messaging.WireProtocolVersion,
             Statistics = _statistics.GetStatistics(_catalog?.ActivationCount ?? 0),
         };
         await _membership.PublishAsync(_info, cancellationToken).ConfigureAwait(false);
@@ -241,6 +243,10 @@ public sealed partial class Silo : IAsyncDisposable
             if (silo.Status == SiloStatus.Dead && silo.Address != Address)
             {
                 _connections.Disconnect(silo.Address);
+            }
+            else if (silo.Status == SiloStatus.Active && !silo.IsActiveAndCompatible && _incompatibleSeen.TryAdd(silo.Address, true))
+            {
+                LogIncompatible(_logger, silo.Address.ToString(), silo.WireProtocol, WireProtocol.Version);
             }
         }
 
@@ -286,19 +292,4 @@ public sealed partial class Silo : IAsyncDisposable
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Name} started at {Address} in cluster {ClusterId}")]
-    private static partial void LogStarted(ILogger logger, string name, string address, string clusterId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} drained: {Activations} activations deactivated in {Milliseconds:F0} ms since it announced shutting down")]
-    private static partial void LogDrained(ILogger logger, string address, int activations, double milliseconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Address}: drain cut short after {Seconds:F1} s (timeout or stop cancelled) with {Activations} activations left; leaving anyway")]
-    private static partial void LogDrainCut(ILogger logger, string address, int activations, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Address} stopped")]
-    private static partial void LogStopped(ILogger logger, string address);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Address} was declared dead by the cluster; stopping")]
-    private static partial void LogDeclaredDead(ILogger logger, string address);
 }

@@ -28,14 +28,15 @@ public sealed class MembershipTableData
         return null;
     }
 
-    /// <summary>Client gateways: Active silos with a proxy port, as "host:proxyPort" endpoints (for clients that
-    /// read the table directly instead of running a membership agent).</summary>
+    /// <summary>Client gateways: Active silos of this build's wire protocol with a proxy port, as "host:proxyPort"
+    /// endpoints (for clients that read the table directly instead of running a membership agent).</summary>
     public IReadOnlyList<System.Net.IPEndPoint> ActiveGateways()
     {
         var gateways = new List<System.Net.IPEndPoint>();
         foreach (var row in Rows)
         {
             if (row.Entry.Status == SiloStatus.Active && row.Entry.ProxyPort > 0
+                && SiloMetadata.TryGetInt64(row.Entry.Metadata, SiloMetadataKeys.WireProtocol, out var protocol) && protocol == Messaging.WireProtocol.Version
                 && System.Net.IPAddress.TryParse(row.Entry.SiloAddress.Host, out var address))
             {
                 gateways.Add(new System.Net.IPEndPoint(address, row.Entry.ProxyPort));

@@ -8,6 +8,9 @@ public static class SiloMetadataKeys
     public const string MemoryTotalBytes = "memory.total";
     public const string MemoryAvailableBytes = "memory.available";
     public const string ActivationCount = "activations";
+
+    /// <summary>The silo's wire protocol version (<see cref="Messaging.WireProtocol"/>).</summary>
+    public const string WireProtocol = "wire.protocol";
     public const string RecentActivationCount = "activations.recent";
 
     /// <summary>Grain interfaces the silo hosts, full names joined with <see cref="ListSeparator"/>.</summary>

@@ -122,7 +122,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
         var connection = new Connection(socket, _messages, _messages.Options) { Tag = silo, RemoteIdentity = silo.ToString() };
         _all[connection] = 0;
         connection.Start();
-        await connection.SendAsync(MessageCenter.EncodeControl(ControlCode.Hello, 0, Identity.Length > 0 ? Identity : _identity, _messages.ClusterId)).ConfigureAwait(false);
+        await connection.SendAsync(MessageCenter.EncodeControl(ControlCode.Hello, _messages.Options.WireProtocolVersion, Identity.Length > 0 ? Identity : _identity, _messages.ClusterId)).ConfigureAwait(false);
         return connection;
     }
 

@@ -3,7 +3,10 @@ namespace DistInfer.Runtime.Messaging;
 /// <summary>Carried in the method id of control frames.</summary>
 public enum ControlCode
 {
-    /// <summary>First frame on a connection; the grain key carries the sender's identity.</summary>
+    /// <summary>
+    /// First frame on a connection; the grain key carries the sender's identity, the correlation id its
+    /// <see cref="WireProtocol"/> version.
+    /// </summary>
     Hello = 1,
 
     /// <summary>Cancel the request with this correlation id (its CancellationToken argument).</summary>

@@ -108,6 +108,12 @@ internal sealed partial class MessageCenter : IConnectionHandler
                     connection.RejectReason = $"{header.Target.Key} belongs to cluster '{peerCluster}' but this silo is in cluster '{ClusterId}'";
                     LogClusterMismatch(_logger, connection.RejectReason);
                 }
+                else if (header.CorrelationId != _options.WireProtocolVersion)
+                {
+                    // The greeting carries the peer's wire protocol version in its correlation id (0 before versions).
+                    connection.RejectReason = WireProtocol.Mismatch(header.Target.Key, header.CorrelationId, _options.WireProtocolVersion);
+                    LogClusterMismatch(_logger, connection.RejectReason);
+                }
 
                 break;
             case MessageKind.Control when header.MethodId == (int)ControlCode.Cancel:

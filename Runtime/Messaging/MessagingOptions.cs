@@ -23,4 +23,7 @@ public sealed class MessagingOptions
     /// to remote ones); otherwise it waits for the connection's send loop, which batches.
     /// </summary>
     public bool WriteThroughWhenIdle { get; set; } = true;
+
+    /// <summary>The version this endpoint greets with and advertises; tests set another to play an older build.</summary>
+    internal int WireProtocolVersion { get; set; } = WireProtocol.Version;
 }

@@ -16,7 +16,7 @@ public sealed class FabricClusterView(IClusterMembershipService membership, IGra
         {
             Name = s.Name,
             Address = s.Address.ToString(),
-            Status = s.Status.ToString(),
+            Status = s.StatusText,
             Roles = [.. s.Roles],
             CpuPercent = s.Statistics.CpuUsage * 100,
             MemoryTotalBytes = s.Statistics.MemoryTotalBytes,

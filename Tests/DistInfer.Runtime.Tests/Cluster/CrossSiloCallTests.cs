@@ -131,6 +131,18 @@ public sealed class CrossSiloCallTests(ClusterFixture fixture)
         Assert.Contains("cluster 'elsewhere'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Client_OtherWireProtocol_CallsRefusedNamingBothVersions()
+    {
+        var options = new DistInfer.Runtime.Client.ClusterClientOptions { ClusterId = "test" };
+        options.Messaging.WireProtocolVersion = 0;
+        options.Gateways.Add($"127.0.0.1:{Cluster.Silos[0].Address.Port}");
+        await using var client = new DistInfer.Runtime.Client.ClusterClient(Microsoft.Extensions.Options.Options.Create(options));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetGrain<ITestGrain>(Signals.Unique("wire")).WhereAmI());
+        Assert.Contains("wire protocol 0", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"speaks {DistInfer.Runtime.Messaging.WireProtocol.Version}", error.Message, StringComparison.Ordinal);
+    }
+
     private async Task<ITestGrain> OnSilo1Async()
     {
         var key = Signals.Unique("on1");

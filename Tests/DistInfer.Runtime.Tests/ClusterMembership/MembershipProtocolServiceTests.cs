@@ -44,4 +44,25 @@ public sealed class MembershipProtocolServiceTests
         await b.View!.RefreshAsync();
         Assert.False(b.Current.IsActive(infoA.Address));
     }
+
+    [Fact]
+    public async Task Current_SiloOfAnotherWireProtocol_KeptInSilosButNotActive()
+    {
+        var table = new InMemoryMembershipTable();
+        var network = new FakeNetwork();
+        var time = new FakeTimeProvider();
+        var options = Options.Create(new MembershipOptions());
+        await using var a = new MembershipProtocolService(table, network.From(new("127.0.0.1", 1, 1)), options, time);
+        await using var old = new MembershipProtocolService(table, network.From(new("127.0.0.1", 2, 1)), options, time);
+
+        await a.PublishAsync(new SiloInfo { Address = new("127.0.0.1", 1, 1), Name = "a" });
+        await old.PublishAsync(new SiloInfo { Address = new("127.0.0.1", 2, 1), Name = "old", WireProtocol = 0 });
+        await a.View!.RefreshAsync();
+
+        Assert.True(a.Current.TryGet(new("127.0.0.1", 2, 1), out var seen));
+        Assert.Equal(0, seen.WireProtocol);
+        Assert.Equal(SiloStatus.Active, seen.Status);
+        Assert.False(a.Current.IsActive(seen.Address));
+        Assert.Equal("a", Assert.Single(a.Current.ActiveSilos).Name);
+    }
 }

@@ -241,7 +241,7 @@ public abstract class MembershipTableContractTests
     }
 
     [Fact]
-    public async Task ReadAll_ActiveGateways_OnlyActiveSilosWithProxyPort()
+    public async Task ReadAll_ActiveGateways_OnlyActiveSilosOfThisProtocolWithProxyPort()
     {
         var table = await NewTableAsync();
         foreach (var entry in new[]
@@ -250,6 +250,8 @@ public abstract class MembershipTableContractTests
             Entry(Silo(200), SiloStatus.Dead),
             Entry(Silo(300), SiloStatus.Active) with { ProxyPort = 0 },
             Entry(Silo(400), SiloStatus.Joining),
+            Entry(Silo(500), SiloStatus.Active) with { Metadata = new Dictionary<string, string> { [SiloMetadataKeys.WireProtocol] = "0" } },
+            Entry(Silo(600), SiloStatus.Active) with { Metadata = new Dictionary<string, string>() },
         })
         {
             Assert.True(await table.InsertRowAsync(entry, (await table.ReadAllAsync()).Version.Next()));

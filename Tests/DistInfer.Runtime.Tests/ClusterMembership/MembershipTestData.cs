@@ -16,7 +16,12 @@ internal static class MembershipTestData
         HostName = "host-a",
         ProxyPort = silo.Port + 1000,
         Roles = ["gpu", "frontend"],
-        Metadata = new Dictionary<string, string> { [SiloMetadataKeys.CpuCount] = "16", ["custom.zone"] = "eu-1" },
+        Metadata = new Dictionary<string, string>
+        {
+            [SiloMetadataKeys.CpuCount] = "16",
+            ["custom.zone"] = "eu-1",
+            [SiloMetadataKeys.WireProtocol] = Messaging.WireProtocol.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
         StartTime = Epoch,
         IAmAliveTime = Epoch,
     };
