@@ -28,6 +28,8 @@ public sealed class DisconnectTests(ModelFixture models)
             Assert.StartsWith("data: ", await reader.ReadLineAsync(), StringComparison.Ordinal);
         }
 
+        watched.ClientGone.SetResult();
+
         var (cancelled, tokens, how) = await watched.Ended.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(cancelled, $"the generation ended without its cancellation after {tokens} tokens: {how}");
         Assert.True(tokens < 900, $"{tokens} tokens were generated for a client that left");
@@ -36,7 +38,16 @@ public sealed class DisconnectTests(ModelFixture models)
     /// <summary>The fixture's service, reporting how each generation ended.</summary>
     private sealed class WatchedService(LocalInferenceService inner) : IInferenceService
     {
+        private static readonly TimeSpan CancellationBound = TimeSpan.FromSeconds(30);
+
         public TaskCompletionSource<(bool Cancelled, int Tokens, string How)> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>
+        /// Set once the client hung up. The second token waits for it, then for the generation's cancellation: on a
+        /// loaded machine the client could otherwise be descheduled while all 900 tokens went into the socket's
+        /// buffers (or were made while a wrapper waited), and the generation end before it left.
+        /// </summary>
+        public TaskCompletionSource ClientGone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public IReadOnlyList<ServedModel> Models => inner.Models;
 
@@ -73,6 +84,15 @@ public sealed class DisconnectTests(ModelFixture models)
                     }
 
                     count++;
+                    if (count == 2)
+                    {
+                        // The client has gone: the server must now cancel this generation on its own, without
+                        // another token written (a bound, not a pause: without the cancellation the test fails).
+                        await ClientGone.Task.WaitAsync(cancellationToken);
+                        await Task.Delay(CancellationBound, cancellationToken);
+                        Ended.TrySetResult((false, count, $"no cancellation within {CancellationBound.TotalSeconds} s of the client leaving"));
+                    }
+
                     yield return enumerator.Current;
                 }
             }

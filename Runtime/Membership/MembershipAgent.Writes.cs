@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Logging;
+
+namespace DistInfer.Runtime.Membership;
+
+/// <summary>
+/// The agent's writes to the table: votes and death verdicts, its own row's insertion and changes, each a
+/// compare-and-swap retried when it loses a race.
+/// </summary>
+public sealed partial class MembershipAgent
+{
+    /// <summary>Writes a suspicion vote against <paramref name="target"/>; declares it Dead when it is the last vote needed.</summary>
+    internal async Task VoteAsync(SiloAddress target)
+    {
+        for (var attempt = 1; attempt <= _options.MaxWriteAttempts; attempt++)
+        {
+            var data = await ReadAsync(_stopping.Token).ConfigureAwait(false);
+            if (_status is not (SiloStatus.Active or SiloStatus.ShuttingDown) || data.Find(target) is not { } row
+                || row.Entry.Status == SiloStatus.Dead)
+            {
+                return;
+            }
+
+            var updated = SuspicionVoting.AddVote(data, row.Entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            var declare = updated.Status == SiloStatus.Dead;
+            if (await _table.UpdateRowAsync(updated, row.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
+            {
+                MembershipAgentLog.Voted(_logger, LocalSilo, target, votes, needed);
+                MembershipMetrics.Votes.Add(1);
+                if (declare)
+                {
+                    MembershipAgentLog.DeclaredDead(_logger, LocalSilo, target);
+                    MembershipMetrics.DeathDeclarations.Add(1);
+                }
+
+                await ReadAsync(_stopping.Token).ConfigureAwait(false);
+                if (declare)
+                {
+                    StatusWritten?.Invoke();
+                }
+
+                return;
+            }
+
+            MembershipMetrics.WriteConflicts.Add(1);
+            MembershipAgentLog.WriteConflict(_logger, "vote", attempt);
+        }
+    }
+
+    private async Task InsertSelfAsync(MembershipEntry entry, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= _options.MaxWriteAttempts; attempt++)
+        {
+            var data = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (data.Find(LocalSilo) is not null)
+            {
+                throw new InvalidOperationException($"silo {LocalSilo} is already in the membership table; a restarted silo needs a new generation");
+            }
+
+            // An older incarnation on this endpoint is gone for sure: mark it Dead instead of waiting for votes.
+            var stale = data.Rows.FirstOrDefault(r => r.Entry.SiloAddress.Host == LocalSilo.Host && r.Entry.SiloAddress.Port == LocalSilo.Port
+                && r.Entry.SiloAddress.Generation < LocalSilo.Generation && r.Entry.Status != SiloStatus.Dead);
+            var written = stale.Entry is not null
+                ? await _table.UpdateRowAsync(stale.Entry with { Status = SiloStatus.Dead }, stale.ETag, data.Version.Next(), cancellationToken).ConfigureAwait(false)
+                : await _table.InsertRowAsync(entry, data.Version.Next(), cancellationToken).ConfigureAwait(false);
+            if (written && stale.Entry is null)
+            {
+                await ReadAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (!written)
+            {
+                MembershipMetrics.WriteConflicts.Add(1);
+                MembershipAgentLog.WriteConflict(_logger, "join", attempt);
+            }
+        }
+
+        throw new InvalidOperationException($"silo {LocalSilo} could not join: {_options.MaxWriteAttempts} membership writes lost compare-and-swap races");
+    }
+
+    /// <summary>Read-modify-write of this silo's row with retries; false when the row is gone or Dead.</summary>
+    private async Task<bool> WriteOwnRowAsync(string operation, Func<MembershipEntry, MembershipEntry?> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= _options.MaxWriteAttempts; attempt++)
+        {
+            var data = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (data.Find(LocalSilo) is not { } row || row.Entry.Status == SiloStatus.Dead)
+            {
+                return false;
+            }
+
+            if (change(row.Entry) is not { } updated)
+            {
+                return true;
+            }
+
+            if (await _table.UpdateRowAsync(updated, row.ETag, data.Version.Next(), cancellationToken).ConfigureAwait(false))
+            {
+                await ReadAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            MembershipMetrics.WriteConflicts.Add(1);
+            MembershipAgentLog.WriteConflict(_logger, operation, attempt);
+        }
+
+        throw new InvalidOperationException($"membership write '{operation}' of silo {LocalSilo} lost {_options.MaxWriteAttempts} compare-and-swap races");
+    }
+}
