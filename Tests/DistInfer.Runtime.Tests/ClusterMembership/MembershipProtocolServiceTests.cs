@@ -10,12 +10,9 @@ public sealed class MembershipProtocolServiceTests
     [Fact]
     public async Task PublishAsync_TwoSilos_EachSeesTheOtherWithStatisticsThenLeave()
     {
-        var table = new InMemoryMembershipTable();
-        var network = new FakeNetwork();
-        var time = new FakeTimeProvider();
-        var options = Options.Create(new MembershipOptions());
-        await using var a = new MembershipProtocolService(table, network.From(new("127.0.0.1", 1, 1)), options, time);
-        await using var b = new MembershipProtocolService(table, network.From(new("127.0.0.1", 2, 1)), options, time);
+        var (a, b) = TwoServices();
+        await using var disposeA = a;
+        await using var disposeB = b;
         var infoA = new SiloInfo
         {
             Address = new("127.0.0.1", 1, 1),
@@ -48,12 +45,9 @@ public sealed class MembershipProtocolServiceTests
     [Fact]
     public async Task Current_SiloOfAnotherWireProtocol_KeptInSilosButNotActive()
     {
-        var table = new InMemoryMembershipTable();
-        var network = new FakeNetwork();
-        var time = new FakeTimeProvider();
-        var options = Options.Create(new MembershipOptions());
-        await using var a = new MembershipProtocolService(table, network.From(new("127.0.0.1", 1, 1)), options, time);
-        await using var old = new MembershipProtocolService(table, network.From(new("127.0.0.1", 2, 1)), options, time);
+        var (a, old) = TwoServices();
+        await using var disposeA = a;
+        await using var disposeOld = old;
 
         await a.PublishAsync(new SiloInfo { Address = new("127.0.0.1", 1, 1), Name = "a" });
         await old.PublishAsync(new SiloInfo { Address = new("127.0.0.1", 2, 1), Name = "old", WireProtocol = 0 });
@@ -64,5 +58,17 @@ public sealed class MembershipProtocolServiceTests
         Assert.Equal(SiloStatus.Active, seen.Status);
         Assert.False(a.Current.IsActive(seen.Address));
         Assert.Equal("a", Assert.Single(a.Current.ActiveSilos).Name);
+    }
+
+    /// <summary>Services of silos 127.0.0.1:1 and :2 over one in-memory table, a fake network and a fake clock.</summary>
+    private static (MembershipProtocolService First, MembershipProtocolService Second) TwoServices()
+    {
+        var table = new InMemoryMembershipTable();
+        var network = new FakeNetwork();
+        var time = new FakeTimeProvider();
+        var options = Options.Create(new MembershipOptions());
+        return (
+            new MembershipProtocolService(table, network.From(new("127.0.0.1", 1, 1)), options, time),
+            new MembershipProtocolService(table, network.From(new("127.0.0.1", 2, 1)), options, time));
     }
 }
