@@ -271,7 +271,8 @@ public sealed partial class Silo : IAsyncDisposable
         var tellings = new List<Task>();
         foreach (var silo in _membership.Current.Silos)
         {
-            if (silo.Address != Address && silo.Status != SiloStatus.Dead)
+            // A silo of another wire protocol refuses the call: telling it would only wait out the gossip timeout.
+            if (silo.Address != Address && silo.Status != SiloStatus.Dead && silo.WireProtocol == WireProtocol.Version)
             {
                 tellings.Add(TellAsync(silo.Address));
             }

@@ -7,7 +7,8 @@ namespace DistInfer.Runtime.Streams.Redis;
 
 /// <summary>
 /// The silo's membership seam (<see cref="IClusterMembershipService"/>) seen as an <see cref="IMembershipView"/>,
-/// which the pulling agent follows to balance queues. Only status matters to the balancer.
+/// which the pulling agent follows to balance queues. Only status matters to the balancer; silos of another wire
+/// protocol version are left out, as from <see cref="ClusterMembershipSnapshot.ActiveSilos"/>.
 /// </summary>
 internal sealed class ClusterMembershipView : IMembershipView, IDisposable
 {
@@ -79,7 +80,12 @@ internal sealed class ClusterMembershipView : IMembershipView, IDisposable
         var members = new Dictionary<SiloAddress, MembershipEntry>(snapshot.Silos.Count);
         foreach (var silo in snapshot.Silos)
         {
-            members[silo.Address] = new MembershipEntry { SiloAddress = silo.Address, SiloName = silo.Name, Status = silo.Status };
+            // A silo of another wire protocol owns no queues: it would misread their entries, and its deliveries to
+            // this build's silos are refused.
+            if (silo.Status != SiloStatus.Active || silo.IsActiveAndCompatible)
+            {
+                members[silo.Address] = new MembershipEntry { SiloAddress = silo.Address, SiloName = silo.Name, Status = silo.Status };
+            }
         }
 
         return new MembershipSnapshot(snapshot.Version, new TableVersion(0, ""), members);
