@@ -4,17 +4,41 @@ using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
 using DistInfer.Grains;
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
 using DistInfer.Silo.Serving;
 
 namespace DistInfer.Silo.Hosting;
 
 /// <summary>Serves the HTTP API from the cluster: every request goes through this silo's <see cref="FabricFront"/>.</summary>
-public sealed class FabricInferenceService(FabricFront front) : IInferenceService
+public sealed class FabricInferenceService(FabricFront front, DeploymentRecords? records = null) : IInferenceService
 {
     private readonly ConcurrentDictionary<string, ServedModel> _models = new(StringComparer.Ordinal);
 
     public IReadOnlyList<ServedModel> Models => [.. _models.Values];
+
+    /// <summary>
+    /// Models served here, deployed through this silo's front, or recorded on this silo (the registry copies every
+    /// deployment's record to each active silo), so a model deployed elsewhere is listed before its first request.
+    /// </summary>
+    public IReadOnlyList<string> ModelNames
+    {
+        get
+        {
+            var names = new SortedSet<string>(_models.Keys, StringComparer.Ordinal);
+            foreach (var info in front.Deployed)
+            {
+                names.Add(info.Name);
+            }
+
+            foreach (var info in records?.All() ?? [])
+            {
+                names.Add(info.Name);
+            }
+
+            return [.. names];
+        }
+    }
 
     public (int Running, int Waiting) Load => front.Load;
 

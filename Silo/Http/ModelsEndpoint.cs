@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DistInfer.Engine;
 using DistInfer.Silo.Http.Contracts;
 using DistInfer.Silo.Serving;
 using Microsoft.AspNetCore.Http;
@@ -12,9 +13,16 @@ internal sealed class ModelsEndpoint(IInferenceService service, ModelResolver re
     public async Task ListAsync(HttpContext context)
     {
         var data = new List<ModelInfo>();
-        foreach (var m in service.Models)
+        foreach (var name in service.ModelNames)
         {
-            data.Add(await InfoAsync(m.Name, context.RequestAborted).ConfigureAwait(false));
+            try
+            {
+                data.Add(await InfoAsync(name, context.RequestAborted).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is ApiException or DistInferException)
+            {
+                // Deployed but not servable over HTTP (no tokenizer.json): GET /v1/models/{id} says why.
+            }
         }
 
         foreach (var route in options.Value.Routes)

@@ -11,6 +11,24 @@ public interface IInferenceService
 {
     IReadOnlyList<ServedModel> Models { get; }
 
+    /// <summary>
+    /// Names of every model the API can be asked for: in a cluster also those deployed through another silo or the
+    /// CLI that this process has not served yet (GET /v1/models lists them).
+    /// </summary>
+    IReadOnlyList<string> ModelNames
+    {
+        get
+        {
+            var names = new List<string>(Models.Count);
+            foreach (var m in Models)
+            {
+                names.Add(m.Name);
+            }
+
+            return names;
+        }
+    }
+
     /// <summary>The model named <paramref name="name"/>, or null (HTTP 404).</summary>
     ServedModel? Find(string name);
 
