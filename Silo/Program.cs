@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using DistInfer.Engine;
 using DistInfer.Silo.Hosting;
 
@@ -10,7 +11,15 @@ internal static class Program
         try
         {
             SiloHost.Build(options).Run();
-            return 0;
+
+            // Non-zero when the start-up deployment failed and stopped the silo.
+            return Environment.ExitCode;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            Console.Error.WriteLine($"distinfer-silo: {e.Message}: silo port {options.SiloPort}{(options.GatewayPort is { } g ? $", gateway port {g}" : "")} "
+                + "is taken (another silo on this machine?); pass --silo-port (and --gateway-port, --http-port) to choose others");
+            return 1;
         }
         catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException)
         {

@@ -7,7 +7,7 @@ internal static class CliRunner
 {
     /// <summary>Errors the user can act on: bad input, unreachable cluster, a failure reported by the cluster.</summary>
     private static bool IsUserFacing(Exception e) => e is DistInferException or IOException or UnauthorizedAccessException or ArgumentException
-        or TimeoutException or Runtime.Messaging.SiloUnavailableException or Runtime.RemoteGrainException;
+        or TimeoutException or Runtime.Messaging.SiloUnavailableException or Runtime.Messaging.CallRefusedException or Runtime.RemoteGrainException;
 
     public static int Run(Func<int> body)
     {

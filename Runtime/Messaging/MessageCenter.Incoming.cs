@@ -16,7 +16,7 @@ internal sealed partial class MessageCenter
         {
             if (connection.RejectReason is { } reason)
             {
-                throw new InvalidOperationException("Call refused: " + reason);
+                throw new CallRefusedException("Call refused: " + reason);
             }
 
             if (!GrainTypeRegistry.TryGetInterface(header.InterfaceId, out var info))

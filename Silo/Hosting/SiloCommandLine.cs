@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 
 namespace DistInfer.Silo.Hosting;
@@ -27,6 +28,27 @@ internal static class SiloCommandLine
             Description = "spread deployed models' experts onto silos that join (true|false)",
             DefaultValueFactory = _ => true,
         };
+        role.AcceptOnlyFromAmong("gpu", "cpu");
+        clustering.AcceptOnlyFromAmong("localhost", "redis");
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        foreach (var port in new Option[] { siloPort, gatewayPort, httpPort })
+        {
+            port.Validators.Add(r =>
+            {
+                if (r.Tokens.Count > 0 && (!int.TryParse(r.Tokens[^1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value is < 1 or > 65535))
+                {
+                    r.AddError($"{r.Option.Name} must be a TCP port from 1 to 65535 (got {r.Tokens[^1].Value})");
+                }
+            });
+        }
+
+        stages.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError($"--stages must be at least 1 (got {r.GetValueOrDefault<int>()})");
+            }
+        });
         var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")
         {
             name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, rebalanceOnJoin, device,

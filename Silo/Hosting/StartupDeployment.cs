@@ -6,7 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace DistInfer.Silo.Hosting;
 
 /// <summary>Deploys the model named on the command line once the silo is up, then says where to look.</summary>
-internal sealed partial class StartupDeployment(SiloHostOptions options, FabricFront front, FabricInferenceService api, Runtime.Hosting.Silo silo, ILogger<StartupDeployment> logger) : BackgroundService
+internal sealed partial class StartupDeployment(
+    SiloHostOptions options, FabricFront front, FabricInferenceService api, Runtime.Hosting.Silo silo, IHostApplicationLifetime lifetime, ILogger<StartupDeployment> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -14,9 +16,20 @@ internal sealed partial class StartupDeployment(SiloHostOptions options, FabricF
         if (options.Model is { } model)
         {
             LogDeploying(logger, options.ModelName, model);
-            var info = await front.DeployAsync(options.ModelName, new DeploymentRequest { ModelPath = model, Stages = options.Stages }).ConfigureAwait(false);
-            await api.RegisterAsync(info).ConfigureAwait(false);
-            LogDeployed(logger, info.Name, info.Stages, info.NumLayers, info.NumExperts);
+            try
+            {
+                var info = await front.DeployAsync(options.ModelName, new DeploymentRequest { ModelPath = model, Stages = options.Stages }).ConfigureAwait(false);
+                await api.RegisterAsync(info).ConfigureAwait(false);
+                LogDeployed(logger, info.Name, info.Stages, info.NumLayers, info.NumExperts);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A silo asked to serve a model it cannot deploy stops, with a status scripts and systemd see.
+                Console.Error.WriteLine($"distinfer-silo: cannot deploy {options.ModelName} from {model}: {e.Message}");
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+                return;
+            }
         }
 
         var http = $"http://{(options.Host == "0.0.0.0" ? "127.0.0.1" : options.Host)}:{options.HttpPort}";

@@ -127,7 +127,7 @@ public sealed class CrossSiloCallTests(ClusterFixture fixture)
         var options = new DistInfer.Runtime.Client.ClusterClientOptions { ClusterId = "elsewhere" };
         options.Gateways.Add($"127.0.0.1:{Cluster.Silos[0].Address.Port}");
         await using var client = new DistInfer.Runtime.Client.ClusterClient(Microsoft.Extensions.Options.Options.Create(options));
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetGrain<ITestGrain>("x").WhereAmI());
+        var error = await Assert.ThrowsAsync<DistInfer.Runtime.Messaging.CallRefusedException>(() => client.GetGrain<ITestGrain>("x").WhereAmI());
         Assert.Contains("cluster 'elsewhere'", error.Message, StringComparison.Ordinal);
     }
 
@@ -138,7 +138,7 @@ public sealed class CrossSiloCallTests(ClusterFixture fixture)
         options.Messaging.WireProtocolVersion = 0;
         options.Gateways.Add($"127.0.0.1:{Cluster.Silos[0].Address.Port}");
         await using var client = new DistInfer.Runtime.Client.ClusterClient(Microsoft.Extensions.Options.Options.Create(options));
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetGrain<ITestGrain>(Signals.Unique("wire")).WhereAmI());
+        var error = await Assert.ThrowsAsync<DistInfer.Runtime.Messaging.CallRefusedException>(() => client.GetGrain<ITestGrain>(Signals.Unique("wire")).WhereAmI());
         Assert.Contains("wire protocol 0", error.Message, StringComparison.Ordinal);
         Assert.Contains($"speaks {DistInfer.Runtime.Messaging.WireProtocol.Version}", error.Message, StringComparison.Ordinal);
     }

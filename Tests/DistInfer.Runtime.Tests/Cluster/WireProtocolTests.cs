@@ -25,7 +25,7 @@ public sealed class WireProtocolTests
         Assert.Equal(0, seen.WireProtocol);
         Assert.DoesNotContain(cluster.Membership.Current.ActiveSilos, s => s.Address == older.Address);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => older.GrainFactory.GetGrain<IRandomGrain>(Signals.Unique("wire")).WhereAmI());
+        var error = await Assert.ThrowsAsync<DistInfer.Runtime.Messaging.CallRefusedException>(() => older.GrainFactory.GetGrain<IRandomGrain>(Signals.Unique("wire")).WhereAmI());
         Assert.Contains("wire protocol 0", error.Message, StringComparison.Ordinal);
 
         // The silos of this build still serve each other.
