@@ -7,6 +7,7 @@ using DistInfer.Silo.Http;
 using DistInfer.Silo.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -18,6 +19,12 @@ public static class SiloHost
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
+
+        // Kestrel's per-request lines would be two info lines per token stream; configuration can still lower it.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")],
+        });
         var url = $"http://{options.Host}:{options.HttpPort}";
         builder.WebHost.UseUrls(url);
         var services = builder.Services;

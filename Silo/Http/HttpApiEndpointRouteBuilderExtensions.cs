@@ -63,6 +63,12 @@ public static class HttpApiEndpointRouteBuilderExtensions
             }
         };
 
+        // Liveness for load balancers and orchestrators (as vLLM's /health): no key, no model call.
+        endpoints.MapGet("/health", static context =>
+        {
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("ok\n", context.RequestAborted);
+        });
         endpoints.MapPost("/v1/completions", Api(completions.CompletionsAsync));
         endpoints.MapPost("/v1/chat/completions", Api(completions.ChatCompletionsAsync));
         endpoints.MapGet("/v1/models", Api(models.ListAsync));

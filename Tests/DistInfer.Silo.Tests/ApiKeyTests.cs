@@ -31,6 +31,17 @@ public sealed class ApiKeyTests(ModelFixture models)
         Assert.Equal(HttpStatusCode.Unauthorized, models401.StatusCode);
     }
 
+    [Fact]
+    public async Task Health_KeysConfigured_200WithoutAKey()
+    {
+        await using var silo = await TestSilo.StartAsync(models.Service, o => o.ApiKeys.Add("sk-first"));
+
+        using var health = await silo.Client.GetAsync(new Uri("/health", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("http://0.0.0.0:0")]
     [InlineData("http://*:8080")]
