@@ -8,7 +8,8 @@ namespace DistInfer.Silo.Http;
 
 /// <summary>
 /// Runs one prompt: picks the model (deciding a dynamic route), decodes tokens to text incrementally, applies stop
-/// sequences, and records the request metrics. Deltas carry text only once it is final.
+/// sequences, and records the request metrics. Deltas carry text only once it is final (with logprobs, only up to
+/// the end of a token, so that a delta's logprobs describe its text).
 /// </summary>
 internal sealed class GenerationRunner(IInferenceService service, RequestMetrics metrics, TimeProvider time)
 {
@@ -53,7 +54,7 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                     var rest = matcher.Push(decoder.Flush(), out _) + matcher.Flush();
                     metrics.RecordSuccess(model.Name, "length", time.GetElapsedTime(start).TotalSeconds);
                     finished = true;
-                    yield return new GenerationDelta(index, rest, [.. ids], "length", model.Name, logprobs?.Take());
+                    yield return Delta(index, rest, ids, "length", model.Name, logprobs);
                     yield break;
                 }
 
@@ -78,12 +79,13 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                 last = now;
                 metrics.AddGeneratedTokens(model.Name, 1);
                 ids.Add(ev.TokenId);
-                logprobs?.Add(ev);
                 var text = decoder.Append(ev.TokenId);
                 if (ev.FinishReason is not null)
                 {
                     text += decoder.Flush();
                 }
+
+                logprobs?.Add(ev, text.Length);
 
                 var emit = matcher.Push(text, out var stopped);
                 string? finish = null;
@@ -103,14 +105,17 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                 {
                     metrics.RecordSuccess(model.Name, finish, time.GetElapsedTime(start).TotalSeconds);
                     finished = true;
-                    yield return new GenerationDelta(index, emit, [.. ids], finish, model.Name, logprobs?.Take());
+                    yield return Delta(index, emit, ids, finish, model.Name, logprobs);
                     yield break;
                 }
 
                 if (emit.Length > 0)
                 {
-                    yield return new GenerationDelta(index, emit, [.. ids], null, model.Name, logprobs?.Take());
-                    ids.Clear();
+                    var delta = Delta(index, emit, ids, null, model.Name, logprobs);
+                    if (delta.Text.Length > 0 || delta.TokenIds.Length > 0)
+                    {
+                        yield return delta;
+                    }
                 }
             }
         }
@@ -126,6 +131,27 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
             await source.Tokens.DisposeAsync().ConfigureAwait(false);
             source.SmallCancellation?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The delta for text the stop matcher released, taking its ids from <paramref name="ids"/>: all of them, unless
+    /// logprobs hold back text and tokens until a token is complete. The last delta (a finish reason) has every id
+    /// generated, also those of tokens the stop sequence cut from the text.
+    /// </summary>
+    private static GenerationDelta Delta(int index, string text, List<int> ids, string? finish, string model, LogprobCollector? logprobs)
+    {
+        if (logprobs is null)
+        {
+            var plain = new GenerationDelta(index, text, [.. ids], finish, model);
+            ids.Clear();
+            return plain;
+        }
+
+        var release = logprobs.Take(text, finish is not null);
+        var count = finish is not null ? ids.Count : release.Tokens;
+        var delta = new GenerationDelta(index, release.Text, [.. ids.GetRange(0, count)], finish, model, release.Logprobs);
+        ids.RemoveRange(0, count);
+        return delta;
     }
 
     /// <summary>

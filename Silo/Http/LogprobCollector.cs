@@ -1,31 +1,84 @@
+using System.Text;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
 
 namespace DistInfer.Silo.Http;
 
-/// <summary>Gathers the tokens of one choice between deltas: each token's own text, log-probability, text offset and alternatives.</summary>
+/// <summary>
+/// Keeps a choice's logprobs in step with its text: each token's own text, log-probability, offset and
+/// alternatives are sent in the delta whose text completes the token, and text is sent only up to the end of a
+/// token, so every delta's logprobs describe exactly its text. On the last delta a token cut by a stop sequence
+/// keeps its text up to the cut; tokens wholly inside or after the stop sequence are left out.
+/// </summary>
 internal sealed class LogprobCollector(BpeTokenizer tokenizer)
 {
-    private readonly List<string> _tokens = [];
-    private readonly List<double> _values = [];
-    private readonly List<int> _offsets = [];
-    private readonly List<byte[]> _bytes = [];
-    private readonly List<LogprobAlternative[]> _top = [];
-    private int _offset;
+    private readonly List<Pending> _pending = [];
 
-    public void Add(TokenEvent ev)
+    // Text released by the stop matcher but not yet sent; it starts where the first pending token starts.
+    private readonly StringBuilder _held = new();
+    private int _decoded;
+    private int _sent;
+
+    /// <summary>Adds a generated token; <paramref name="decodedChars"/>: the characters of text it completed.</summary>
+    public void Add(TokenEvent ev, int decodedChars)
     {
-        // A token decoded alone (special tokens kept, as OpenAI lists them); offsets add up these texts.
-        var text = Text(ev.TokenId);
-        _tokens.Add(text);
-        _values.Add(ev.LogProbability);
-        _offsets.Add(_offset);
-        _bytes.Add(tokenizer.RawBytes(ev.TokenId));
-        _offset += text.Length;
+        // Offsets count the decoded text itself, so they stay right where a character spans tokens.
+        _pending.Add(new Pending(ev, _decoded, _decoded + decodedChars));
+        _decoded += decodedChars;
+    }
+
+    /// <summary>
+    /// Takes text the stop matcher released; returns what may be sent now. <paramref name="last"/>: the choice ends
+    /// here, so all text goes out, and a token the text ends inside is cut to its part of the text.
+    /// </summary>
+    public LogprobRelease Take(string text, bool last)
+    {
+        _held.Append(text);
+        var end = _sent + _held.Length;
+        var tokens = new List<string>();
+        var values = new List<double>();
+        var offsets = new List<int>();
+        var bytes = new List<byte[]>();
+        var top = new List<LogprobAlternative[]>();
+        var count = 0;
+        foreach (var p in _pending)
+        {
+            if (p.End <= end)
+            {
+                // A token decoded alone (special tokens kept, as OpenAI lists them).
+                tokens.Add(Text(p.Event.TokenId));
+                bytes.Add(tokenizer.RawBytes(p.Event.TokenId));
+            }
+            else if (last && p.Start < end)
+            {
+                var cut = _held.ToString(p.Start - _sent, end - p.Start);
+                tokens.Add(cut);
+                bytes.Add(Encoding.UTF8.GetBytes(cut));
+            }
+            else
+            {
+                break;
+            }
+
+            values.Add(p.Event.LogProbability);
+            offsets.Add(p.Start);
+            top.Add(Alternatives(p.Event));
+            count++;
+        }
+
+        var boundary = last || count == _pending.Count ? end : _pending[count].Start;
+        var sent = _held.ToString(0, boundary - _sent);
+        _held.Remove(0, boundary - _sent);
+        _sent = boundary;
+        _pending.RemoveRange(0, last ? _pending.Count : count);
+        return new LogprobRelease(sent, count, new TokenLogprobs([.. tokens], [.. values], [.. offsets], [.. bytes], [.. top]));
+    }
+
+    private LogprobAlternative[] Alternatives(TokenEvent ev)
+    {
         if (ev.TopLogprobs is not { Length: > 0 } top)
         {
-            _top.Add([]);
-            return;
+            return [];
         }
 
         var alternatives = new LogprobAlternative[top.Length];
@@ -34,20 +87,11 @@ internal sealed class LogprobCollector(BpeTokenizer tokenizer)
             alternatives[i] = new LogprobAlternative(Text(top[i].TokenId), tokenizer.RawBytes(top[i].TokenId), top[i].LogProbability);
         }
 
-        _top.Add(alternatives);
-    }
-
-    /// <summary>The tokens added since the last call.</summary>
-    public TokenLogprobs Take()
-    {
-        var taken = new TokenLogprobs([.. _tokens], [.. _values], [.. _offsets], [.. _bytes], [.. _top]);
-        _tokens.Clear();
-        _values.Clear();
-        _offsets.Clear();
-        _bytes.Clear();
-        _top.Clear();
-        return taken;
+        return alternatives;
     }
 
     private string Text(int id) => tokenizer.Decode([id], skipSpecialTokens: false);
+
+    /// <summary>A token not yet sent and the span of decoded text it completed.</summary>
+    private readonly record struct Pending(TokenEvent Event, int Start, int End);
 }

@@ -6,19 +6,33 @@ using DistInfer.Silo.Serving;
 namespace DistInfer.Silo.Tests;
 
 /// <summary>
-/// Serves the demo model's metadata under two names with scripted failures: "fail-mid" streams two tokens and then
-/// fails; "no-replica" has no replica (the cluster's 503).
+/// Serves the demo model's metadata under three names with scripted output: "fail-mid" streams two tokens and then
+/// fails; "no-replica" has no replica (the cluster's 503); "straddle" streams <see cref="StraddleIds"/>, whose
+/// third token " publis" straddles the stop sequence "publish".
 /// </summary>
 internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceService
 {
-    public IReadOnlyList<ServedModel> Models { get; } = [demo with { Name = "fail-mid" }, demo with { Name = "no-replica" }];
+    /// <summary>" right", " to", " publis", "h", " the", " work", "." in the demo tokenizer.</summary>
+    public static readonly int[] StraddleIds = [2030, 300, 2828, 73, 276, 870, 15];
+
+    /// <summary>The alternative every "straddle" token lists after itself: ".".</summary>
+    public const int StraddleAlternative = 15;
+
+    public IReadOnlyList<ServedModel> Models { get; } = [demo with { Name = "fail-mid" }, demo with { Name = "no-replica" }, demo with { Name = "straddle" }];
 
     public (int Running, int Waiting) Load => (0, 0);
 
+    /// <summary>The log-probability "straddle" gives its i-th token.</summary>
+    public static double StraddleLogprob(int i) => -(i + 1) / 4.0;
+
     public ServedModel? Find(string name) => Models.FirstOrDefault(m => m.Name == name);
 
-    public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
-        model == "no-replica" ? throw new NoReplicaAvailableException("no replica of 'no-replica' is active") : FailAfterTwo(cancellationToken);
+    public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) => model switch
+    {
+        "no-replica" => throw new NoReplicaAvailableException("no replica of 'no-replica' is active"),
+        "straddle" => Straddle(cancellationToken),
+        _ => FailAfterTwo(cancellationToken),
+    };
 
     private static async IAsyncEnumerable<TokenEvent> FailAfterTwo([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -27,5 +41,17 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
         yield return new TokenEvent(66, 1, null, -1);
         cancellationToken.ThrowIfCancellationRequested();
         throw new InvalidOperationException("the expert grain's silo died");
+    }
+
+    private static async IAsyncEnumerable<TokenEvent> Straddle([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < StraddleIds.Length; i++)
+        {
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            var logprob = StraddleLogprob(i);
+            TokenLogprob[] top = [new(StraddleIds[i], logprob), new(StraddleAlternative, logprob - 1)];
+            yield return new TokenEvent(StraddleIds[i], i, i == StraddleIds.Length - 1 ? FinishReason.Length : null, logprob, top);
+        }
     }
 }
