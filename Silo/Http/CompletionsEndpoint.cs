@@ -24,7 +24,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var promptTokens = 0;
         foreach (var ids in prompts)
         {
-            RequestValidation.CheckContext(model, ids.Length, maxTokens, "max_tokens");
+            RequestValidation.CheckContext(model, ids.Length, maxTokens, "max_tokens", request.MaxTokens is not null, "prompt");
             for (var k = 0; k < n; k++)
             {
                 jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, RequestValidation.ForChoice(sampling, k), stops, logprobs));
@@ -50,7 +50,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var maxTokens = RequestValidation.MaxTokens(requested, field, Math.Max(1, model.MaxContextTokens - ids.Length));
         var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens) with { TopLogprobs = logprobs ?? 0 };
         var stops = RequestValidation.Stops(request.Stop);
-        RequestValidation.CheckContext(model, ids.Length, maxTokens, field);
+        RequestValidation.CheckContext(model, ids.Length, maxTokens, field, requested is not null, "messages");
         var jobs = new List<GenerationJob>(n);
         for (var k = 0; k < n; k++)
         {

@@ -79,14 +79,30 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Completions_PromptPlusMaxTokensBeyondContext_413()
+    public async Task Completions_PromptPlusMaxTokensBeyondContext_400ContextLengthExceeded()
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"demo","prompt":"hi","max_tokens":1024}""");
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        // OpenAI and vLLM answer 400 (not 413) with this code.
+        Assert.Equal(HttpStatusCode.BadRequest, status);
         var error = Api.AssertError(json);
         Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
-        Assert.Contains("1024", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains("max_tokens 1024 were requested", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Completions_PromptPlusDefaultMaxTokensBeyondContext_MessageSaysTheDefault()
+    {
+        var prompt = string.Join(',', Enumerable.Repeat("1", 1020));
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", $$"""{"model":"demo","prompt":[{{prompt}}]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var error = Api.AssertError(json);
+        Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains("the prompt has 1020 tokens and max_tokens defaults to 16", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("were requested", message, StringComparison.Ordinal);
     }
 
     [Fact]
