@@ -54,6 +54,9 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     [InlineData("""{"model":"demo"}""", "messages")]
     [InlineData("""{"model":"demo","messages":[{"role":"wizard","content":"x"}]}""", "messages[0].role")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":[{"type":"image_url"}]}]}""", "messages[0].content")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user"}]}""", "messages[0].content")]
+    [InlineData("""{"model":"demo","messages":[{"role":"system","content":"x"},{"role":"user","content":null}]}""", "messages[1].content")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"},{"role":"assistant","content":null}]}""", "messages[1].content")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"max_completion_tokens":-3}""", "max_completion_tokens")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":-1}""", "top_logprobs")]
@@ -64,7 +67,9 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal(param, Api.AssertError(json).GetProperty("param").GetString());
+        var error = Api.AssertError(json);
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.Contains(param, error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
