@@ -72,6 +72,40 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
         Assert.Contains(param, error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","max_tokens":"ten"}""", "max_tokens", "max_tokens must be an integer (at $.max_tokens)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","max_tokens":4.5}""", "max_tokens", "max_tokens must be an integer (at $.max_tokens)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","temperature":"hot"}""", "temperature", "temperature must be a number (at $.temperature)")]
+    [InlineData("/v1/completions", """{"model":7,"prompt":"hi"}""", "model", "model must be a string (at $.model)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","stream":"yes"}""", "stream", "stream must be a boolean (true or false) (at $.stream)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","stream_options":{"include_usage":1}}""", "stream_options.include_usage", "stream_options.include_usage must be a boolean (true or false) (at $.stream_options.include_usage)")]
+    [InlineData("/v1/chat/completions", """{"model":"demo","messages":"hi"}""", "messages", "messages must be an array (at $.messages)")]
+    [InlineData("/v1/chat/completions", """{"model":"demo","messages":["hi"]}""", "messages[0]", "messages[0] must be an object (at $.messages[0])")]
+    [InlineData("/v1/chat/completions", """{"model":"demo","messages":[{"role":"user","content":"x"},{"role":5,"content":"x"}]}""", "messages[1].role", "messages[1].role must be a string (at $.messages[1].role)")]
+    public async Task Post_ValueOfWrongJsonType_400NamingThePathAndJsonType(string path, string body, string param, string message)
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, path, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var error = Api.AssertError(json);
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.Equal(message, error.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("""[1,2]""", "the request body must be an object")]
+    [InlineData("""{"model":"demo","prompt":"hi",""", "the request body is not valid JSON: ")]
+    public async Task Completions_BodyNotAnObject_400WithoutDotNetTypeNames(string body, string start)
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var message = Api.AssertError(json).GetProperty("message").GetString()!;
+        Assert.StartsWith(start, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("DistInfer.", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Completions_UnknownModel_404ModelNotFound()
     {
