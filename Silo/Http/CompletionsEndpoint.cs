@@ -14,6 +14,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.CompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
         var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
+        UnsupportedParameters.Check(request, n);
         var logprobs = RequestValidation.Logprobs(request.Logprobs);
         var prompts = PromptParser.Parse(request.Prompt, model);
         var maxTokens = RequestValidation.MaxTokens(request.MaxTokens, "max_tokens", DefaultCompletionTokens);
@@ -41,6 +42,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
         var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
+        UnsupportedParameters.Check(request);
         var logprobs = RequestValidation.ChatLogprobs(request.Logprobs, request.TopLogprobs);
         var ids = ChatPromptBuilder.Build(request.Messages, model);
         var field = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";

@@ -32,6 +32,16 @@ public sealed class ChatCompletionRequest
     [JsonConverter(typeof(WholeNumberConverter))]
     public int? TopLogprobs { get; set; }
 
+    // OpenAI parameters DistInfer does not implement: read only so that a non-default value is refused (UnsupportedParameters).
+    public JsonElement LogitBias { get; set; }
+    public float? PresencePenalty { get; set; }
+    public float? FrequencyPenalty { get; set; }
+    public JsonElement ResponseFormat { get; set; }
+    public JsonElement Tools { get; set; }
+    public JsonElement ToolChoice { get; set; }
+    public JsonElement Functions { get; set; }
+    public JsonElement FunctionCall { get; set; }
+
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
 }

@@ -28,6 +28,16 @@ public sealed class CompletionRequest
     [JsonConverter(typeof(WholeNumberConverter))]
     public int? Logprobs { get; set; }
 
+    // OpenAI parameters DistInfer does not implement: read only so that a non-default value is refused (UnsupportedParameters).
+    public bool? Echo { get; set; }
+
+    [JsonConverter(typeof(WholeNumberConverter))]
+    public int? BestOf { get; set; }
+
+    public JsonElement LogitBias { get; set; }
+    public float? PresencePenalty { get; set; }
+    public float? FrequencyPenalty { get; set; }
+
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
 }
