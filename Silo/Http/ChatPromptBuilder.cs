@@ -34,7 +34,7 @@ internal static class ChatPromptBuilder
                 throw ApiException.BadRequest($"messages[{i}].role must be one of system, developer, user, assistant, tool (got '{role}')", $"messages[{i}].role");
             }
 
-            parsed.Add((role, Content(message.Content, i)));
+            parsed.Add((role, Content(message.Content, role, i)));
         }
 
         var result = FromModelTemplate(parsed, model) ?? Default(parsed, model);
@@ -78,14 +78,17 @@ internal static class ChatPromptBuilder
         return [.. ids];
     }
 
-    private static string Content(JsonElement content, int index)
+    private static string Content(JsonElement content, string role, int index)
     {
         switch (content.ValueKind)
         {
             case JsonValueKind.String:
                 return content.GetString()!;
+            // OpenAI allows no content only on an assistant message with tool calls, which DistInfer does not support.
             case JsonValueKind.Null or JsonValueKind.Undefined:
-                return "";
+                throw ApiException.BadRequest(
+                    $"messages[{index}].content is missing or null; a {role} message needs content (a string or a list of text parts)",
+                    $"messages[{index}].content");
             case JsonValueKind.Array:
                 var text = new StringBuilder();
                 foreach (var part in content.EnumerateArray())

@@ -14,6 +14,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.CompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
         var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
+        UnsupportedParameters.Check(request, n);
         var logprobs = RequestValidation.Logprobs(request.Logprobs);
         var prompts = PromptParser.Parse(request.Prompt, model);
         var maxTokens = RequestValidation.MaxTokens(request.MaxTokens, "max_tokens", DefaultCompletionTokens);
@@ -24,7 +25,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var promptTokens = 0;
         foreach (var ids in prompts)
         {
-            RequestValidation.CheckContext(model, ids.Length, maxTokens, "max_tokens");
+            RequestValidation.CheckContext(model, ids.Length, maxTokens, "max_tokens", request.MaxTokens is not null, "prompt");
             for (var k = 0; k < n; k++)
             {
                 jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, RequestValidation.ForChoice(sampling, k), stops, logprobs));
@@ -41,6 +42,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var request = await RequestBodyReader.ReadAsync(context, OpenAiJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
         var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
+        UnsupportedParameters.Check(request);
         var logprobs = RequestValidation.ChatLogprobs(request.Logprobs, request.TopLogprobs);
         var ids = ChatPromptBuilder.Build(request.Messages, model);
         var field = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
@@ -50,7 +52,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var maxTokens = RequestValidation.MaxTokens(requested, field, Math.Max(1, model.MaxContextTokens - ids.Length));
         var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens) with { TopLogprobs = logprobs ?? 0 };
         var stops = RequestValidation.Stops(request.Stop);
-        RequestValidation.CheckContext(model, ids.Length, maxTokens, field);
+        RequestValidation.CheckContext(model, ids.Length, maxTokens, field, requested is not null, "messages");
         var jobs = new List<GenerationJob>(n);
         for (var k = 0; k < n; k++)
         {

@@ -53,24 +53,10 @@ internal static class RequestBodyReader
         }
         catch (JsonException e)
         {
-            var path = e.Path;
-            if (string.IsNullOrEmpty(path) || path == "$")
-            {
-                throw ApiException.BadRequest($"the request body is not valid JSON: {FirstSentence(e.Message)}");
-            }
-
-            var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
-            throw ApiException.BadRequest($"invalid value for '{field}': {FirstSentence(e.Message)}", field);
+            throw JsonErrorMessages.From(e, type);
         }
     }
 
     private static ApiException TooLarge(long limit) =>
         new(413, $"the request body is larger than the limit of {limit} bytes", code: "request_too_large");
-
-    // JsonException messages end with "Path: ... | LineNumber: ..."; the path is reported as the param instead.
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 }

@@ -86,17 +86,25 @@ internal static class RequestValidation
         return value;
     }
 
-    /// <summary>413 when prompt plus output cannot fit the model's context.</summary>
-    public static void CheckContext(ResolvedModel model, int promptTokens, int maxTokens, string maxTokensField)
+    /// <summary>
+    /// 400 context_length_exceeded (as OpenAI and vLLM answer) when prompt plus output cannot fit the model's context.
+    /// <paramref name="requested"/> is whether the caller sent <paramref name="maxTokensField"/>: a default must not be
+    /// reported as if the caller had asked for it.
+    /// </summary>
+    public static void CheckContext(ResolvedModel model, int promptTokens, int maxTokens, string maxTokensField, bool requested, string param)
     {
-        if ((long)promptTokens + maxTokens > model.MaxContextTokens)
+        var context = model.MaxContextTokens;
+        if ((long)promptTokens + maxTokens <= context)
         {
-            throw new ApiException(
-                413,
-                $"this model's maximum context length is {model.MaxContextTokens} tokens, but {promptTokens} prompt tokens and {maxTokensField} {maxTokens} were requested",
-                param: "prompt",
-                code: "context_length_exceeded");
+            return;
         }
+
+        var message = requested
+            ? $"this model's maximum context length is {context} tokens, but {promptTokens} prompt tokens and {maxTokensField} {maxTokens} were requested"
+            : promptTokens >= context
+                ? $"this model's maximum context length is {context} tokens, but the prompt has {promptTokens} tokens, which leaves no room for a completion"
+                : $"this model's maximum context length is {context} tokens, but the prompt has {promptTokens} tokens and {maxTokensField} defaults to {maxTokens}; send a smaller {maxTokensField} or a shorter prompt";
+        throw ApiException.BadRequest(message, param, "context_length_exceeded");
     }
 
     public static IReadOnlyList<string> Stops(JsonElement stop)

@@ -45,4 +45,20 @@ public sealed class ChatCompletionsTests(ModelFixture models) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(JsonValueKind.String, body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").ValueKind);
     }
+
+    [Fact]
+    public async Task ChatCompletions_PromptBeyondContextWithoutMaxTokens_400WithoutClaimingAMaxTokens()
+    {
+        var content = string.Concat(Enumerable.Repeat("license ", 1100));
+        var (status, body, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", $$"""{"model":"demo","messages":[{"role":"user","content":"{{content}}"}]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var error = Api.AssertError(body);
+        Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
+        Assert.Equal("messages", error.GetProperty("param").GetString());
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains("maximum context length is 1024 tokens", message, StringComparison.Ordinal);
+        Assert.Contains("leaves no room for a completion", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("max_tokens", message, StringComparison.Ordinal);
+    }
 }

@@ -128,4 +128,14 @@ public sealed class CompletionsTests(ModelFixture models) : IAsyncLifetime
         Assert.Equal("distinfer", demo.GetProperty("owned_by").GetString());
         Assert.True(demo.GetProperty("created").GetInt64() > 0);
     }
+
+    [Fact]
+    public async Task Completions_MaxTokensAsWholeFloat_SameAsTheInteger()
+    {
+        var (_, integer, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"demo","prompt":"The license","max_tokens":4,"temperature":0}""");
+        var (status, whole, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"demo","prompt":"The license","max_tokens":4.0,"temperature":0}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(integer.GetProperty("choices")[0].GetProperty("token_ids").GetRawText(), whole.GetProperty("choices")[0].GetProperty("token_ids").GetRawText());
+    }
 }

@@ -54,6 +54,9 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     [InlineData("""{"model":"demo"}""", "messages")]
     [InlineData("""{"model":"demo","messages":[{"role":"wizard","content":"x"}]}""", "messages[0].role")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":[{"type":"image_url"}]}]}""", "messages[0].content")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user"}]}""", "messages[0].content")]
+    [InlineData("""{"model":"demo","messages":[{"role":"system","content":"x"},{"role":"user","content":null}]}""", "messages[1].content")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"},{"role":"assistant","content":null}]}""", "messages[1].content")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"max_completion_tokens":-3}""", "max_completion_tokens")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":-1}""", "top_logprobs")]
@@ -64,7 +67,43 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal(param, Api.AssertError(json).GetProperty("param").GetString());
+        var error = Api.AssertError(json);
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.Contains(param, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","max_tokens":"ten"}""", "max_tokens", "max_tokens must be an integer (at $.max_tokens)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","max_tokens":4.5}""", "max_tokens", "max_tokens must be an integer (at $.max_tokens)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","temperature":"hot"}""", "temperature", "temperature must be a number (at $.temperature)")]
+    [InlineData("/v1/completions", """{"model":7,"prompt":"hi"}""", "model", "model must be a string (at $.model)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","stream":"yes"}""", "stream", "stream must be a boolean (true or false) (at $.stream)")]
+    [InlineData("/v1/completions", """{"model":"demo","prompt":"hi","stream_options":{"include_usage":1}}""", "stream_options.include_usage", "stream_options.include_usage must be a boolean (true or false) (at $.stream_options.include_usage)")]
+    [InlineData("/v1/chat/completions", """{"model":"demo","messages":"hi"}""", "messages", "messages must be an array (at $.messages)")]
+    [InlineData("/v1/chat/completions", """{"model":"demo","messages":["hi"]}""", "messages[0]", "messages[0] must be an object (at $.messages[0])")]
+    [InlineData("/v1/chat/completions", """{"model":"demo","messages":[{"role":"user","content":"x"},{"role":5,"content":"x"}]}""", "messages[1].role", "messages[1].role must be a string (at $.messages[1].role)")]
+    public async Task Post_ValueOfWrongJsonType_400NamingThePathAndJsonType(string path, string body, string param, string message)
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, path, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var error = Api.AssertError(json);
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.Equal(message, error.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("""[1,2]""", "the request body must be an object")]
+    [InlineData("""{"model":"demo","prompt":"hi",""", "the request body is not valid JSON: ")]
+    public async Task Completions_BodyNotAnObject_400WithoutDotNetTypeNames(string body, string start)
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var message = Api.AssertError(json).GetProperty("message").GetString()!;
+        Assert.StartsWith(start, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("DistInfer.", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,14 +118,30 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Completions_PromptPlusMaxTokensBeyondContext_413()
+    public async Task Completions_PromptPlusMaxTokensBeyondContext_400ContextLengthExceeded()
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"demo","prompt":"hi","max_tokens":1024}""");
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        // OpenAI and vLLM answer 400 (not 413) with this code.
+        Assert.Equal(HttpStatusCode.BadRequest, status);
         var error = Api.AssertError(json);
         Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
-        Assert.Contains("1024", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains("max_tokens 1024 were requested", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Completions_PromptPlusDefaultMaxTokensBeyondContext_MessageSaysTheDefault()
+    {
+        var prompt = string.Join(',', Enumerable.Repeat("1", 1020));
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", $$"""{"model":"demo","prompt":[{{prompt}}]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var error = Api.AssertError(json);
+        Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains("the prompt has 1020 tokens and max_tokens defaults to 16", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("were requested", message, StringComparison.Ordinal);
     }
 
     [Fact]

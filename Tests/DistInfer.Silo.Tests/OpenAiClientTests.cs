@@ -103,6 +103,24 @@ public sealed class OpenAiClientTests(ModelFixture models) : IAsyncLifetime
         Assert.Contains("no-such-model", unknown.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CompleteChat_UnsupportedOptionsAtDefaultsPassAndOthersRefused_LibraryReports400()
+    {
+        var defaults = Greedy(2);
+        defaults.PresencePenalty = 0;
+        defaults.FrequencyPenalty = 0;
+        defaults.ResponseFormat = ChatResponseFormat.CreateTextFormat();
+        var json = Greedy(2);
+        json.ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat();
+
+        ChatCompletion completion = await Chat("demo").CompleteChatAsync(Messages, defaults);
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() => Chat("demo").CompleteChatAsync(Messages, json));
+
+        Assert.Equal(ChatMessageRole.Assistant, completion.Role);
+        Assert.Equal(400, refused.Status);
+        Assert.Contains("response_format is not supported", refused.Message, StringComparison.Ordinal);
+    }
+
     private static ChatCompletionOptions Greedy(int tokens) => new() { MaxOutputTokenCount = tokens, Temperature = 0 };
 
     private ChatClient Chat(string model) => Client(Key).GetChatClient(model);

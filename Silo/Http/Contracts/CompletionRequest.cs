@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace DistInfer.Silo.Http.Contracts;
 
@@ -10,7 +11,9 @@ public sealed class CompletionRequest
     /// <summary>A string, a list of strings, a list of token ids or a list of token id lists.</summary>
     public JsonElement Prompt { get; set; }
 
+    [JsonConverter(typeof(WholeNumberConverter))]
     public int? MaxTokens { get; set; }
+
     public float? Temperature { get; set; }
     public float? TopP { get; set; }
     public long? Seed { get; set; }
@@ -18,10 +21,23 @@ public sealed class CompletionRequest
     /// <summary>A string or a list of strings.</summary>
     public JsonElement Stop { get; set; }
 
+    [JsonConverter(typeof(WholeNumberConverter))]
     public int? N { get; set; }
 
     /// <summary>Legacy completions: return per-token log-probabilities with this many alternatives (0 to 5).</summary>
+    [JsonConverter(typeof(WholeNumberConverter))]
     public int? Logprobs { get; set; }
+
+    // OpenAI parameters DistInfer does not implement: read only so that a non-default value is refused (UnsupportedParameters).
+    public bool? Echo { get; set; }
+
+    [JsonConverter(typeof(WholeNumberConverter))]
+    public int? BestOf { get; set; }
+
+    public JsonElement LogitBias { get; set; }
+    public float? PresencePenalty { get; set; }
+    public float? FrequencyPenalty { get; set; }
+
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
 }

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using DistInfer.Silo.Http.Contracts;
+
+namespace DistInfer.Silo.Http;
+
+/// <summary>
+/// OpenAI parameters DistInfer does not implement. Their neutral values, which SDKs send by default
+/// (presence_penalty 0, logit_bias {} or null, tools []), pass; any other value is a 400 naming the field, since
+/// ignoring it would answer something other than what was asked for.
+/// </summary>
+internal static class UnsupportedParameters
+{
+    private const int MaxShownChars = 60;
+
+    public static void Check(CompletionRequest request, int n)
+    {
+        if (request.Echo == true)
+        {
+            throw Unsupported("echo", "true", "false");
+        }
+
+        // best_of = n returns every candidate, which is what n alone does.
+        if (request.BestOf is { } bestOf && bestOf != 1 && bestOf != n)
+        {
+            throw Unsupported("best_of", $"{bestOf}", $"1 or the value of n ({n})");
+        }
+
+        Penalty(request.PresencePenalty, "presence_penalty");
+        Penalty(request.FrequencyPenalty, "frequency_penalty");
+        LogitBias(request.LogitBias);
+    }
+
+    public static void Check(ChatCompletionRequest request)
+    {
+        Penalty(request.PresencePenalty, "presence_penalty");
+        Penalty(request.FrequencyPenalty, "frequency_penalty");
+        LogitBias(request.LogitBias);
+        ResponseFormat(request.ResponseFormat);
+        EmptyList(request.Tools, "tools");
+        EmptyList(request.Functions, "functions");
+        NoCall(request.ToolChoice, "tool_choice");
+        NoCall(request.FunctionCall, "function_call");
+    }
+
+    private static void Penalty(float? value, string field)
+    {
+        if (value is { } v && v != 0)
+        {
+            throw Unsupported(field, $"{v}", "0");
+        }
+    }
+
+    private static void LogitBias(JsonElement bias)
+    {
+        switch (bias.ValueKind)
+        {
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                return;
+            case JsonValueKind.Object:
+                var entries = bias.EnumerateObject().Count();
+                if (entries > 0)
+                {
+                    throw Unsupported("logit_bias", $"{entries} {(entries == 1 ? "entry" : "entries")}", "an empty object or null");
+                }
+
+                return;
+            default:
+                throw ApiException.BadRequest($"logit_bias must be an object mapping token ids to biases (got {Shown(bias)})", "logit_bias");
+        }
+    }
+
+    private static void ResponseFormat(JsonElement format)
+    {
+        if (format.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return;
+        }
+
+        if (format.ValueKind != JsonValueKind.Object || !format.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            throw ApiException.BadRequest($"response_format must be an object with a string type (got {Shown(format)})", "response_format");
+        }
+
+        if (type.GetString() != "text")
+        {
+            throw Unsupported("response_format", $"type '{type.GetString()}'", """{"type":"text"}""");
+        }
+    }
+
+    private static void EmptyList(JsonElement list, string field)
+    {
+        switch (list.ValueKind)
+        {
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                return;
+            case JsonValueKind.Array:
+                var count = list.GetArrayLength();
+                if (count > 0)
+                {
+                    throw Unsupported(field, $"a list of {count}", "an empty list or null");
+                }
+
+                return;
+            default:
+                throw ApiException.BadRequest($"{field} must be a list (got {Shown(list)})", field);
+        }
+    }
+
+    // With no tools or functions, "none" and "auto" both mean a plain text answer, which is what DistInfer gives.
+    private static void NoCall(JsonElement choice, string field)
+    {
+        if (choice.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
+            || (choice.ValueKind == JsonValueKind.String && choice.GetString() is "none" or "auto"))
+        {
+            return;
+        }
+
+        throw Unsupported(field, Shown(choice), "\"none\", \"auto\" or null");
+    }
+
+    private static ApiException Unsupported(string field, string got, string accepted) =>
+        ApiException.BadRequest($"{field} is not supported by DistInfer (got {got}); only {accepted} is accepted", field);
+
+    private static string Shown(JsonElement value)
+    {
+        var text = value.GetRawText();
+        return text.Length <= MaxShownChars ? text : string.Concat(text.AsSpan(0, MaxShownChars), "…");
+    }
+}
