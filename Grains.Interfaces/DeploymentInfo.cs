@@ -39,5 +39,8 @@ public sealed record DeploymentInfo
     /// <summary>Silos that can read <see cref="ModelPath"/>: the others ship weights from them (see IModelFileGrain).</summary>
     [Id(17)] public List<string> Sources { get; init; } = [];
 
+    /// <summary>The model's max_position_embeddings: prompt plus new tokens must fit (0: unknown, not checked).</summary>
+    [Id(18)] public int MaxPositionEmbeddings { get; init; }
+
     public int ReplicasOf(int moeLayerIndex, int expert) => ExpertReplicaCounts[moeLayerIndex * NumExperts + expert];
 }

@@ -74,6 +74,7 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
             NumExperts = config.NumExperts,
             VocabSize = config.VocabSize,
             HiddenSize = config.HiddenSize,
+            MaxPositionEmbeddings = config.MaxPositionEmbeddings,
             MoeLayers = moeLayers,
             EosTokenIds = [.. config.EosTokenIds],
             DeployedUtc = DateTime.UtcNow,

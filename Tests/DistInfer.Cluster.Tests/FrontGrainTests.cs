@@ -39,4 +39,19 @@ public sealed class FrontGrainTests
         var error = await Assert.ThrowsAnyAsync<Exception>(() => client.GetGrain<IFrontGrain>("x").Generate(new GenerateRequest { Model = "nope", Prompts = [[1]] }));
         Assert.Contains("'nope' is not deployed", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Generate_PromptPlusNewTokensBeyondContext_FailsNamingTheContextAndTheFrontServesOn()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        await using var client = await cluster.ConnectClientAsync();
+        var front = client.GetGrain<IFrontGrain>("ctx");
+        var info = await front.Deploy("olmoe-ctx", new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe") });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => front.Generate(new GenerateRequest { Model = "olmoe-ctx", Prompts = [[1, 2, 3]], MaxNewTokens = info.MaxPositionEmbeddings }));
+        var fine = await front.Generate(new GenerateRequest { Model = "olmoe-ctx", Prompts = [[1, 2, 3]], MaxNewTokens = 2, MinNewTokens = 2 });
+
+        Assert.Contains($"exceeds the model's context of {info.MaxPositionEmbeddings} tokens", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, Assert.Single(fine.Generated).Length);
+    }
 }

@@ -31,6 +31,15 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_PromptPlusNewTokensBeyondContext_OneLineErrorNamingTheContext()
+    {
+        // demo-moe's max_position_embeddings is 1024, and the HTTP API refuses the same request.
+        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.DemoModel, "--prompt", "hi", "--max-new-tokens", "3000");
+
+        result.AssertUserError("context of 1024 tokens");
+    }
+
+    [Fact]
     public async Task Forward_TruncatedCheckpoint_OneLineErrorNamingFile()
     {
         var dir = Path.Combine(_temp.Path, "model");
