@@ -45,11 +45,12 @@ public sealed class HttpApiOptions
     /// <summary>Throws <see cref="DistInferException"/> naming the first bad setting, given every URL listened on.</summary>
     public void Validate(IEnumerable<string> urls)
     {
-        var all = Urls.Concat(urls).ToList();
+        // The same URL may arrive both as an option and as the host's "urls" setting.
+        var all = Urls.Concat(urls).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (ApiKeys.Count == 0 && AnyBeyondLoopback(all))
         {
             throw new DistInferException(
-                $"the HTTP API listens beyond loopback ({string.Join(", ", all)}) but no API keys are configured: set HttpApiOptions.ApiKeys");
+                $"the HTTP API listens beyond loopback ({string.Join(", ", all)}) but no API keys are configured: pass --api-key to distinfer-silo (HttpApiOptions.ApiKeys in code)");
         }
 
         if (ApiKeys.Any(string.IsNullOrWhiteSpace))
