@@ -23,10 +23,17 @@ internal static class StatusCommand
                 return 0;
             }
 
-            Console.WriteLine($"{"silo",-14} {"address",-40} {"status",-8} {"roles",-8} {"mem free/total GB",18} {"activations",11} {"stages",6} {"experts",7}");
+            // Statuses such as "ShuttingDown" or a silo left out for its wire protocol are wider than "Active".
+            var statusWidth = 8;
             foreach (var s in status.Silos)
             {
-                Console.WriteLine($"{s.Name,-14} {s.Address,-40} {s.Status,-8} {string.Join(',', s.Roles),-8} {s.MemoryAvailableBytes / 1e9,8:F1}/{s.MemoryTotalBytes / 1e9,-9:F1} {s.Activations,11} {s.StageActivations,6} {s.ExpertActivations,7}");
+                statusWidth = Math.Max(statusWidth, s.Status.Length);
+            }
+
+            Console.WriteLine($"{"silo",-14} {"address",-40} {"status".PadRight(statusWidth)} {"roles",-8} {"mem free/total GB",18} {"activations",11} {"stages",6} {"experts",7}");
+            foreach (var s in status.Silos)
+            {
+                Console.WriteLine($"{s.Name,-14} {s.Address,-40} {s.Status.PadRight(statusWidth)} {string.Join(',', s.Roles),-8} {s.MemoryAvailableBytes / 1e9,8:F1}/{s.MemoryTotalBytes / 1e9,-9:F1} {s.Activations,11} {s.StageActivations,6} {s.ExpertActivations,7}");
             }
 
             foreach (var st in status.Stages)
