@@ -44,9 +44,10 @@ internal static class SiloCommandLine
 
         stages.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1)
+            // Validators also run when the value does not parse; the parser reports that one itself.
+            if (r.Tokens.Count > 0 && int.TryParse(r.Tokens[^1].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value < 1)
             {
-                r.AddError($"--stages must be at least 1 (got {r.GetValueOrDefault<int>()})");
+                r.AddError($"--stages must be at least 1 (got {value})");
             }
         });
         var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")

@@ -41,8 +41,17 @@ internal sealed class LogprobCollector(BpeTokenizer tokenizer)
         var bytes = new List<byte[]>();
         var top = new List<LogprobAlternative[]>();
         var count = 0;
+
+        // Cut by a stop sequence: a token that starts at the cut, even one completing no character yet (the first
+        // bytes of a multi-byte one), belongs to the stop sequence.
+        var stopped = last && end < _decoded;
         foreach (var p in _pending)
         {
+            if (stopped && p.Start >= end)
+            {
+                break;
+            }
+
             if (p.End <= end)
             {
                 // A token decoded alone (special tokens kept, as OpenAI lists them).

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
+using DistInfer.Engine.Tokenization;
 using DistInfer.Silo.Serving;
 
 namespace DistInfer.Silo.Tests;
@@ -8,7 +9,8 @@ namespace DistInfer.Silo.Tests;
 /// <summary>
 /// Serves the demo model's metadata under three names with scripted output: "fail-mid" streams two tokens and then
 /// fails; "no-replica" has no replica (the cluster's 503); "straddle" streams <see cref="StraddleIds"/>, whose
-/// third token " publis" straddles the stop sequence "publish".
+/// third token " publis" straddles the stop sequence "publish"; "bytes" streams <see cref="BytesText"/> one UTF-8
+/// byte per token, so multi-byte characters span tokens.
 /// </summary>
 internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceService
 {
@@ -18,7 +20,11 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
     /// <summary>The alternative every "straddle" token lists after itself: ".".</summary>
     public const int StraddleAlternative = 15;
 
-    public IReadOnlyList<ServedModel> Models { get; } = [demo with { Name = "fail-mid" }, demo with { Name = "no-replica" }, demo with { Name = "straddle" }];
+    /// <summary>What "bytes" generates: "é" takes two tokens, "€" three.</summary>
+    public const string BytesText = "ab é€x";
+
+    public IReadOnlyList<ServedModel> Models { get; } =
+        [demo with { Name = "fail-mid" }, demo with { Name = "no-replica" }, demo with { Name = "straddle" }, demo with { Name = "bytes" }];
 
     public (int Running, int Waiting) Load => (0, 0);
 
@@ -31,6 +37,7 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
     {
         "no-replica" => throw new NoReplicaAvailableException("no replica of 'no-replica' is active"),
         "straddle" => Straddle(cancellationToken),
+        "bytes" => Bytes(demo.Tokenizer, cancellationToken),
         _ => FailAfterTwo(cancellationToken),
     };
 
@@ -52,6 +59,26 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
             var logprob = StraddleLogprob(i);
             TokenLogprob[] top = [new(StraddleIds[i], logprob), new(StraddleAlternative, logprob - 1)];
             yield return new TokenEvent(StraddleIds[i], i, i == StraddleIds.Length - 1 ? FinishReason.Length : null, logprob, top);
+        }
+    }
+
+    private static async IAsyncEnumerable<TokenEvent> Bytes(BpeTokenizer tokenizer, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var byteToken = new Dictionary<byte, int>();
+        for (var id = 0; id < tokenizer.VocabSize; id++)
+        {
+            if (tokenizer.RawBytes(id) is [var b])
+            {
+                byteToken.TryAdd(b, id);
+            }
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(BytesText);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new TokenEvent(byteToken[bytes[i]], i, i == bytes.Length - 1 ? FinishReason.Length : null, -0.5);
         }
     }
 }

@@ -43,6 +43,18 @@ public sealed class StopLogprobsTests(ModelFixture models) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Completions_StopStartsWithAMultiByteCharacter_ItsFirstBytesTokensLeftOut()
+    {
+        // "ab é€x" one byte per token, stop "€": its first two bytes complete no character yet but belong to it.
+        var (status, body, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"bytes","prompt":"x","max_tokens":16,"logprobs":1,"stop":["€"]}""");
+
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        var choice = body.GetProperty("choices")[0];
+        Assert.Equal("ab é", choice.GetProperty("text").GetString());
+        Assert.Equal([0, 1, 2, 3, 3], Ints(choice.GetProperty("logprobs").GetProperty("text_offset")));
+    }
+
+    [Fact]
     public async Task Completions_StopInsideATokenStreamed_EachChunksTokensSpellItsTextAtItsOffsets()
     {
         var whole = (await Api.PostAsync(_silo.Client, "/v1/completions", Completion + ""","stop":["publish"]}""")).Body.GetProperty("choices")[0].GetProperty("logprobs");
