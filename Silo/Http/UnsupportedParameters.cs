@@ -19,6 +19,11 @@ internal static class UnsupportedParameters
             throw Unsupported("echo", "true", "false");
         }
 
+        if (!string.IsNullOrEmpty(request.Suffix))
+        {
+            throw Unsupported("suffix", $"{request.Suffix.Length} characters", "an empty string or null");
+        }
+
         // best_of = n returns every candidate, which is what n alone does.
         if (request.BestOf is { } bestOf && bestOf != 1 && bestOf != n)
         {

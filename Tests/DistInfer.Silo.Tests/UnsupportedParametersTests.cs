@@ -16,6 +16,7 @@ public sealed class UnsupportedParametersTests(ModelFixture models) : IAsyncLife
 
     [Theory]
     [InlineData(""","echo":true""", "echo", "echo is not supported by DistInfer (got true); only false is accepted")]
+    [InlineData(""","suffix":" end","n":1""", "suffix", "suffix is not supported by DistInfer (got 4 characters); only an empty string or null is accepted")]
     [InlineData(""","best_of":3""", "best_of", "best_of is not supported by DistInfer (got 3); only 1 or the value of n (1) is accepted")]
     [InlineData(""","best_of":3,"n":2""", "best_of", null)]
     [InlineData(""","logit_bias":{"50256":-100}""", "logit_bias", "logit_bias is not supported by DistInfer (got 1 entry); only an empty object or null is accepted")]
@@ -50,8 +51,8 @@ public sealed class UnsupportedParametersTests(ModelFixture models) : IAsyncLife
     }
 
     [Theory]
-    [InlineData(""","echo":false,"best_of":1,"presence_penalty":0,"frequency_penalty":0,"logit_bias":{}""")]
-    [InlineData(""","echo":null,"best_of":2,"n":2,"presence_penalty":null,"frequency_penalty":0.0,"logit_bias":null""")]
+    [InlineData(""","suffix":"","echo":false,"best_of":1,"presence_penalty":0,"frequency_penalty":0,"logit_bias":{}""")]
+    [InlineData(""","echo":null,"best_of":2,"n":2,"presence_penalty":null,"frequency_penalty":0.0,"logit_bias":null,"suffix":null""")]
     public async Task Completions_UnsupportedParametersAtTheirDefaults_200(string fields)
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", Prompt + fields + "}");

@@ -31,6 +31,9 @@ public sealed class CompletionRequest
     // OpenAI parameters DistInfer does not implement: read only so that a non-default value is refused (UnsupportedParameters).
     public bool? Echo { get; set; }
 
+    // Insertion (text after the completion) changes what is generated; an empty suffix is what some clients send.
+    public string? Suffix { get; set; }
+
     [JsonConverter(typeof(WholeNumberConverter))]
     public int? BestOf { get; set; }
 
