@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using DistInfer.Engine;
 using DistInfer.Engine.Checkpoints;
-using DistInfer.Engine.Config;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Tokenization;
 
@@ -58,7 +57,7 @@ internal static class GenerateCommand
         }
 
         var model = ModelLoading.Load(modelDir);
-        CheckContext(model.Config, ids[0].Length, parameters.MaxNewTokens);
+        ContextWindow.Check(modelDir, model.Config.MaxPositionEmbeddings, ids[0].Length, parameters.MaxNewTokens);
         var results = new Generator(model).Generate(ids, parameters, padTokenId: padId);
         var width = ids[0].Length + results.Max(x => x.GeneratedIds.Length);
         var fill = padId ?? model.Config.PaddingTokenId;
@@ -76,16 +75,6 @@ internal static class GenerateCommand
         return 0;
     }
 
-    /// <summary>The HTTP API's rule: prompt and new tokens fit the positions the model was trained for.</summary>
-    private static void CheckContext(ModelConfig config, int promptTokens, int maxNewTokens)
-    {
-        if (config.MaxPositionEmbeddings > 0 && promptTokens + maxNewTokens > config.MaxPositionEmbeddings)
-        {
-            throw new DistInferException(
-                $"a prompt of {promptTokens} tokens plus --max-new-tokens {maxNewTokens} exceeds the model's context of {config.MaxPositionEmbeddings} tokens (max_position_embeddings)");
-        }
-    }
-
     private static int RunPrompt(string modelDir, string text, SamplingParams parameters)
     {
         var tokenizer = BpeTokenizer.FromDirectory(modelDir);
@@ -96,7 +85,7 @@ internal static class GenerateCommand
             throw new DistInferException("the prompt encodes to no tokens");
         }
 
-        CheckContext(model.Config, promptIds.Length, parameters.MaxNewTokens);
+        ContextWindow.Check(modelDir, model.Config.MaxPositionEmbeddings, promptIds.Length, parameters.MaxNewTokens);
         var decoder = tokenizer.CreateStreamDecoder();
         var clock = Stopwatch.StartNew();
         var first = TimeSpan.Zero;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using DistInfer.Engine;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
@@ -100,13 +99,8 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     public async IAsyncEnumerable<TokenEvent> GenerateAsync(string name, int[] promptIds, SamplingParams parameters, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var model = await GetAsync(name).ConfigureAwait(false);
-        var context = model.Info.MaxPositionEmbeddings;
-        if (context > 0 && promptIds.Length + parameters.MaxNewTokens > context)
-        {
-            // The HTTP API checks this before; SDK and CLI calls through the front grain get the same rule here.
-            throw new DistInferException(
-                $"{name}: a prompt of {promptIds.Length} tokens plus max_new_tokens {parameters.MaxNewTokens} exceeds the model's context of {context} tokens");
-        }
+        // The HTTP API checks this before; SDK and CLI calls through the front grain get the same rule here.
+        ContextWindow.Check(name, model.Info.MaxPositionEmbeddings, promptIds.Length, parameters.MaxNewTokens);
 
         var batcher = model.Batchers.MinBy(b => b.Running + b.Waiting)!;
         await foreach (var token in batcher.GenerateAsync(promptIds, parameters, cancellationToken).ConfigureAwait(false))

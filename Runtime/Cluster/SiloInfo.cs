@@ -26,11 +26,14 @@ public sealed record SiloInfo
     /// <summary>The silo's <see cref="Messaging.WireProtocol"/> version (0: it advertised none, an older build).</summary>
     public int WireProtocol { get; init; } = Messaging.WireProtocol.Version;
 
+    /// <summary>Whether this silo speaks this build's wire protocol (calls between us are not refused).</summary>
+    public bool IsCompatible => WireProtocol == Messaging.WireProtocol.Version;
+
     /// <summary>Whether this silo can take part in placement and the directory: active and of this build's protocol.</summary>
-    public bool IsActiveAndCompatible => Status == SiloStatus.Active && WireProtocol == Messaging.WireProtocol.Version;
+    public bool IsActiveAndCompatible => Status == SiloStatus.Active && IsCompatible;
 
     /// <summary>The status as status pages show it, saying when an active silo is left out for its protocol.</summary>
-    public string StatusText => Status == SiloStatus.Active && !IsActiveAndCompatible
+    public string StatusText => Status == SiloStatus.Active && !IsCompatible
         ? $"Active, wire protocol {WireProtocol} (this build: {Messaging.WireProtocol.Version}), left out"
         : Status.ToString();
 

@@ -244,7 +244,7 @@ public sealed partial class Silo : IAsyncDisposable
             {
                 _connections.Disconnect(silo.Address);
             }
-            else if (silo.Status == SiloStatus.Active && !silo.IsActiveAndCompatible && _incompatibleSeen.TryAdd(silo.Address, true))
+            else if (silo.Status == SiloStatus.Active && !silo.IsCompatible && _incompatibleSeen.TryAdd(silo.Address, true))
             {
                 LogIncompatible(_logger, silo.Address.ToString(), silo.WireProtocol, WireProtocol.Version);
             }
@@ -272,7 +272,7 @@ public sealed partial class Silo : IAsyncDisposable
         foreach (var silo in _membership.Current.Silos)
         {
             // A silo of another wire protocol refuses the call: telling it would only wait out the gossip timeout.
-            if (silo.Address != Address && silo.Status != SiloStatus.Dead && silo.WireProtocol == WireProtocol.Version)
+            if (silo.Address != Address && silo.Status != SiloStatus.Dead && silo.IsCompatible)
             {
                 tellings.Add(TellAsync(silo.Address));
             }

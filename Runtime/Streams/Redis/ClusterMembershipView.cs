@@ -82,7 +82,7 @@ internal sealed class ClusterMembershipView : IMembershipView, IDisposable
         {
             // A silo of another wire protocol owns no queues: it would misread their entries, and its deliveries to
             // this build's silos are refused.
-            if (silo.Status != SiloStatus.Active || silo.IsActiveAndCompatible)
+            if (silo.IsCompatible)
             {
                 members[silo.Address] = new MembershipEntry { SiloAddress = silo.Address, SiloName = silo.Name, Status = silo.Status };
             }
