@@ -52,9 +52,17 @@ internal sealed class SkinnyPool
     public int Threads => _helpers.Length + 1;
 
     /// <summary>Runs every part of <paramref name="job"/> on the caller and the helpers; false when every slot is busy.</summary>
-    public bool TryRun(in SkinnyJob job)
+    public bool TryRun(in SkinnyJob job) => TryRun(job, null, job.Parts);
+
+    /// <summary>
+    /// Runs every part of <paramref name="work"/> the same way (attention heads, for one: the thread pool would wake
+    /// threads for each layer while the helpers spin); false when every slot is busy.
+    /// </summary>
+    public bool TryRun(IPartwiseWork work, int parts) => TryRun(default, work, parts);
+
+    private bool TryRun(in SkinnyJob job, IPartwiseWork? work, int parts)
     {
-        if (_helpers.Length == 0 || job.Parts > 0xFFFF)
+        if (_helpers.Length == 0 || parts > 0xFFFF)
         {
             return false;
         }
@@ -65,7 +73,7 @@ internal sealed class SkinnyPool
             {
                 try
                 {
-                    Run(slot, job);
+                    Run(slot, job, work, parts);
                     return true;
                 }
                 finally
@@ -78,12 +86,14 @@ internal sealed class SkinnyPool
         return false;
     }
 
-    private void Run(Slot slot, in SkinnyJob job)
+    private void Run(Slot slot, in SkinnyJob job, IPartwiseWork? work, int parts)
     {
         slot.Job = job;
+        slot.Work = work;
+        slot.Parts = parts;
         slot.Done = 0;
         var generation = ++slot.Generation;
-        Interlocked.Exchange(ref slot.Ticket, ((long)generation << 32) | (uint)job.Parts);
+        Interlocked.Exchange(ref slot.Ticket, ((long)generation << 32) | (uint)parts);
         Interlocked.Increment(ref _published);
         foreach (var helper in _helpers)
         {
@@ -99,13 +109,20 @@ internal sealed class SkinnyPool
         }
         finally
         {
-            // Even when a part threw here: the helpers may still be running others, and the slot must not take the
+            // Even when a part threw: the helpers may still be running others, and the slot must not take the
             // next product (nor its Done count a stale increment) before they finished.
             var spinner = default(SpinWait);
-            while (Volatile.Read(ref slot.Done) < job.Parts)
+            while (Volatile.Read(ref slot.Done) < parts)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
+
+            slot.Work = null;
+        }
+
+        if (Interlocked.Exchange(ref slot.Error, null) is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         }
     }
 
@@ -127,7 +144,19 @@ internal sealed class SkinnyPool
                 // A claimed part keeps the caller waiting, so the slot's job stays as published until it is done.
                 try
                 {
-                    SkinnyGemm.RunPart(slot.Job, next);
+                    if (slot.Work is { } work)
+                    {
+                        work.RunPart(next);
+                    }
+                    else
+                    {
+                        SkinnyGemm.RunPart(slot.Job, next);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Thrown on a helper it would end the process; the caller rethrows it once every part is done.
+                    Interlocked.CompareExchange(ref slot.Error, ex, null);
                 }
                 finally
                 {
@@ -198,6 +227,9 @@ internal sealed class SkinnyPool
     {
         public readonly Lock Gate = new();
         public SkinnyJob Job;
+        public IPartwiseWork? Work;
+        public int Parts;
+        public Exception? Error;
         public long Ticket;
         public int Done;
         public int Generation;

@@ -19,6 +19,9 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
     private readonly int _kvWidth = config.NumKvHeads * config.HeadDim;
     private readonly float _scale = (float)Math.Pow(config.HeadDim, -0.5);
 
+    /// <summary>Query heads per sequence: the items of one sequence in a parallel attention call.</summary>
+    internal int Heads => config.NumHeads;
+
     /// <summary>output[N, H] = attention of the normed hidden rows <paramref name="normed"/>[N, H].</summary>
     public void Forward(LayerWeights layer, BatchLayout layout, float[] normed, float[] output)
     {
@@ -113,11 +116,17 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
         }
     }
 
-    /// <summary>Its own method: the lambda's captures would otherwise be allocated on every call of Attend.</summary>
+    /// <summary>
+    /// (sequence, head) items on the decode helpers, which are already spinning between this layer's products; the
+    /// thread pool (woken for every layer) only when all the helpers' slots are taken.
+    /// </summary>
     private void AttendParallel(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int items)
     {
-        var heads = config.NumHeads;
-        Parallel.For(0, items, i => AttendHead(layerIndex, layout, qkv, attended, i / heads, i % heads));
+        var work = new AttentionHeadsWork(this, layerIndex, layout, qkv, attended);
+        if (!SkinnyPool.Shared.TryRun(work, items))
+        {
+            Parallel.For(0, items, work.RunPart);
+        }
     }
 
     /// <summary>
@@ -144,7 +153,7 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
         BFloat16.Round(o);
     }
 
-    private void AttendHead(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int s, int h)
+    internal void AttendHead(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int s, int h)
     {
         var d = config.HeadDim;
         var qkvWidth = _qWidth + 2 * _kvWidth;

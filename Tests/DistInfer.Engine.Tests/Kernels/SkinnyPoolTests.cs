@@ -67,4 +67,71 @@ public sealed class SkinnyPoolTests
             }
         }
     }
+
+    [Fact]
+    public void TryRun_PartwiseWork_EveryPartRunsOnceOnTheCallerAndTheHelper()
+    {
+        var pool = new SkinnyPool(helpers: 1, slots: 1);
+        var work = new RecordingWork(parts: 500, throwOnHelper: false);
+
+        Assert.True(pool.TryRun(work, 500));
+
+        Assert.All(work.Runs, runs => Assert.Equal(1, runs));
+        Assert.Equal(2, work.Threads.Count);
+    }
+
+    [Fact]
+    public void TryRun_PartThrowsOnTheHelper_CallerGetsItAndThePoolRunsTheNextWork()
+    {
+        var pool = new SkinnyPool(helpers: 1, slots: 1);
+
+        var error = Assert.Throws<InvalidOperationException>(() => pool.TryRun(new RecordingWork(parts: 50, throwOnHelper: true), 50));
+        Assert.Contains("helper part", error.Message, StringComparison.Ordinal);
+
+        var next = new RecordingWork(parts: 50, throwOnHelper: false);
+        Assert.True(pool.TryRun(next, 50));
+        Assert.All(next.Runs, runs => Assert.Equal(1, runs));
+    }
+
+    /// <summary>
+    /// Counts each part's runs and the threads they ran on. The first part blocks until a part has run on another
+    /// thread (at most 10 s), so both the caller and the helper take parts whatever the scheduler does.
+    /// </summary>
+    private sealed class RecordingWork(int parts, bool throwOnHelper) : IPartwiseWork
+    {
+        private readonly Lock _gate = new();
+        private readonly ManualResetEventSlim _otherThreadRan = new();
+        private int _started;
+        private int _firstThread;
+
+        public int[] Runs { get; } = new int[parts];
+
+        public HashSet<int> Threads { get; } = [];
+
+        public void RunPart(int part)
+        {
+            var thread = Environment.CurrentManagedThreadId;
+            Interlocked.Increment(ref Runs[part]);
+            lock (_gate)
+            {
+                Threads.Add(thread);
+            }
+
+            if (Interlocked.Increment(ref _started) == 1)
+            {
+                _firstThread = thread;
+                _otherThreadRan.Wait(TimeSpan.FromSeconds(10));
+                return;
+            }
+
+            if (thread != Volatile.Read(ref _firstThread))
+            {
+                _otherThreadRan.Set();
+                if (throwOnHelper && Thread.CurrentThread.Name?.StartsWith("distinfer-skinny", StringComparison.Ordinal) == true)
+                {
+                    throw new InvalidOperationException($"helper part {part}");
+                }
+            }
+        }
+    }
 }

@@ -76,4 +76,26 @@ public sealed class FixtureForwardTests
             Assert.True(error < 1e-5, $"{name}: position {t} relative error {error:E2}");
         }
     }
+
+    [Theory]
+    [MemberData(nameof(FixtureModels.All), MemberType = typeof(FixtureModels))]
+    public void Forward_LongPromptAttendedInParallel_EqualsTokenByTokenDecode(string name)
+    {
+        // 96 positions of 4 heads of 16: the prompt's attention is split over the decode helpers, each decode step's
+        // is one thread's; every (sequence, head) item must land where the one-thread path puts it.
+        var model = FixtureModels.Load(name);
+        var rng = new Random(96);
+        var ids = Enumerable.Range(0, 96).Select(_ => rng.Next(model.Config.VocabSize)).ToArray();
+        var vocab = model.Config.VocabSize;
+
+        var full = model.Forward(new BatchLayout([model.CreateCache(), model.CreateCache()], [ids.Length, ids.Length]), [.. ids, .. ids], allPositions: true);
+
+        var cache = model.CreateCache();
+        for (var t = 0; t < ids.Length; t++)
+        {
+            var step = model.Forward(new BatchLayout([cache], [1]), ids.AsSpan(t, 1), allPositions: false);
+            Assert.True(FixtureModels.RelativeError(step, full.AsSpan(t * vocab, vocab)) < 1e-5, $"{name}: position {t} of the first sequence");
+            Assert.True(FixtureModels.RelativeError(step, full.AsSpan((ids.Length + t) * vocab, vocab)) < 1e-5, $"{name}: position {t} of the second sequence");
+        }
+    }
 }
