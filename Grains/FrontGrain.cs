@@ -1,4 +1,5 @@
 using DistInfer.Engine.Generation;
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
@@ -7,7 +8,7 @@ namespace DistInfer.Grains;
 
 /// <summary>Clients' way in: deploy, generate (non-streaming) and status, served by this silo's <see cref="FabricFront"/>.</summary>
 [StatelessWorker]
-public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, IClusterMembershipService membership) : Grain, IFrontGrain
+public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, IClusterMembershipService membership, DeploymentRecords records) : Grain, IFrontGrain
 {
     public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);
 
@@ -68,6 +69,17 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         var deployed = new List<DeploymentInfo>(front.Deployed);
+
+        // Models deployed through another silo's front, which this one has not served yet: the registry copies
+        // every record to each active silo, as GET /v1/models lists them.
+        foreach (var record in records.All())
+        {
+            if (!deployed.Exists(d => d.Name == record.Name))
+            {
+                deployed.Add(record);
+            }
+        }
+
         var describes = new Task<DeploymentInfo?>[deployed.Count];
         for (var i = 0; i < deployed.Count; i++)
         {
@@ -176,16 +188,19 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
         foreach (var s in silos)
         {
             var address = s.Address.ToString();
+
+            // A dead silo's statistics are its last report before it died, not what it holds now: nothing.
+            var stats = s.Status == Runtime.Membership.SiloStatus.Dead ? new SiloStatistics() : s.Statistics;
             rows.Add(new SiloStatusRow
             {
                 Name = s.Name,
                 Address = address,
                 Status = s.StatusText,
                 Roles = [.. s.Roles],
-                MemoryTotalBytes = s.Statistics.MemoryTotalBytes,
-                MemoryAvailableBytes = s.Statistics.MemoryAvailableBytes,
-                Activations = s.Statistics.ActivationCount,
-                CpuUsage = s.Statistics.CpuUsage,
+                MemoryTotalBytes = stats.MemoryTotalBytes,
+                MemoryAvailableBytes = stats.MemoryAvailableBytes,
+                Activations = stats.ActivationCount,
+                CpuUsage = stats.CpuUsage,
                 StageActivations = stagesOn.GetValueOrDefault(address),
                 ExpertActivations = expertsOn.GetValueOrDefault(address),
             });

@@ -15,7 +15,17 @@ internal static class GatewayConnection
         System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(IFrontGrain).Module.ModuleHandle);
         var options = new ClusterClientOptions { ClusterId = clusterId };
         options.Gateways.Add(gateway);
-        var client = new ClusterClient(Options.Create(options));
+        ClusterClient client;
+        try
+        {
+            // The constructor parses the address: "HOST" without a port fails here, before any connection.
+            client = new ClusterClient(Options.Create(options));
+        }
+        catch (FormatException)
+        {
+            throw new DistInferException($"--gateway {gateway} is not HOST:PORT (e.g. 127.0.0.1:11111)");
+        }
+
         try
         {
             await client.ConnectAsync().ConfigureAwait(false);

@@ -57,6 +57,12 @@ public sealed class ContinuousBatcher : IAsyncDisposable
             }
         }
 
+        // As the in-process Generator: nothing to produce, so no prefill (a step would sample a first token).
+        if (parameters.MaxNewTokens == 0)
+        {
+            return AsyncEnumerable.Empty<TokenEvent>();
+        }
+
         if (Interlocked.Increment(ref _waitingCount) > _options.MaxWaiting)
         {
             Interlocked.Decrement(ref _waitingCount);

@@ -31,6 +31,21 @@ public sealed class FrontGrainTests
     }
 
     [Fact]
+    public async Task Status_AskedOnSiloThatDidNotDeploy_ListsTheModelsStagesExpertsAndProgress()
+    {
+        // `distinfer status` through another silo's gateway printed no stages, experts or weights for the model.
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var info = await cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a").Deploy("olmoe-st", new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2 });
+
+        var status = await cluster.Silos[1].GrainFactory.GetGrain<IFrontGrain>("b").Status();
+
+        Assert.Equal(2, status.Stages.Count(s => s.Model == "olmoe-st"));
+        Assert.Equal(info.MoeLayers.Count * info.NumExperts, status.Experts.Count(e => e.Model == "olmoe-st"));
+        Assert.True(Assert.Single(status.Deployments, d => d.Model == "olmoe-st").Complete);
+        Assert.Equal(2, status.Silos.Sum(s => s.StageActivations));
+    }
+
+    [Fact]
     public async Task Generate_UnknownModel_FailsNamingIt()
     {
         await using var cluster = await FabricTestCluster.StartAsync(1);

@@ -153,6 +153,18 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("status")]
+    [InlineData("deploy", "--model", "x", "--name", "x")]
+    [InlineData("generate", "--model", "x", "--prompt", "hi")]
+    public async Task Gateway_WithoutPort_OneLineErrorNamingTheFormat(params string[] args)
+    {
+        // The address is parsed before any connection, so no silo is needed.
+        var result = await CliProcess.RunAsync([.. args, "--gateway", "127.0.0.1"]);
+
+        result.AssertUserError("--gateway 127.0.0.1 is not HOST:PORT");
+    }
+
+    [Theory]
     [InlineData("forward", "--bogus", "1")]
     [InlineData("generate", "--model", "x", "--max-new-tokens", "abc")]
     [InlineData("frobnicate")]

@@ -48,6 +48,20 @@ public sealed class ContinuousBatcherTests
     }
 
     [Fact]
+    public async Task GenerateAsync_MaxNewTokensZero_NoTokensAndNoStep()
+    {
+        // The CLI through a gateway printed one token for --max-new-tokens 0; in-process it prints none.
+        var executor = new LocalBatchExecutor(FixtureModels.Load("mixtral"));
+        await using var batcher = new ContinuousBatcher(executor, []);
+
+        var tokens = await Collect(batcher.GenerateAsync(PromptA, new SamplingParams { MaxNewTokens = 0 }));
+
+        Assert.Empty(tokens);
+        Assert.Equal(0, batcher.Steps);
+        Assert.Equal(Standalone(PromptA, 0), tokens);
+    }
+
+    [Fact]
     public async Task GenerateAsync_RequestArrivesMidDecode_JoinsRunningBatch()
     {
         var gate = new GatedExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")));

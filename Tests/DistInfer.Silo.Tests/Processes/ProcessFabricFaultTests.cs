@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DistInfer.Client;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Kernels;
@@ -60,6 +61,21 @@ public sealed class ProcessFabricFaultTests
                 Assert.True(expected[i].GeneratedIds.SequenceEqual(results[i]),
                     $"request {i}: expected [{string.Join(", ", expected[i].GeneratedIds)}], got [{string.Join(", ", results[i])}]");
             }
+
+            // The victim's row keeps its last gossiped statistics in the table; status must not report them as held.
+            // Requests can finish before the vote declares it dead, so ask until it has (each ask is a CLI run).
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            JsonElement dead;
+            do
+            {
+                var after = await cluster.StatusJsonAsync(gateway);
+                dead = after.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("name").GetString() == victim.Name);
+            }
+            while (dead.GetProperty("status").GetString() != "Dead" && DateTime.UtcNow < deadline);
+
+            Assert.Equal("Dead", dead.GetProperty("status").GetString());
+            Assert.Equal(0, dead.GetProperty("activations").GetInt32());
+            Assert.Equal(0, dead.GetProperty("memory_available_bytes").GetInt64());
         }
         catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
         {
