@@ -78,8 +78,10 @@ internal static unsafe class BlockedGemm<TKernel>
                 body(i);
             }
         }
-        else
+        else if (threads < SkinnyPool.Shared.Threads || !SkinnyPool.Shared.TryRun(new DelegatePartwiseWork(body), count))
         {
+            // On the decode helpers when the product may use every core: they spin between a step's products, and
+            // waking pool threads for each product (batched decode runs tens a step) costs more than short tasks.
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
         }
     }

@@ -121,16 +121,15 @@ public sealed class SkinnyPoolTests
             {
                 _firstThread = thread;
                 _otherThreadRan.Wait(TimeSpan.FromSeconds(10));
-                return;
             }
-
-            if (thread != Volatile.Read(ref _firstThread))
+            else if (thread != Volatile.Read(ref _firstThread))
             {
                 _otherThreadRan.Set();
-                if (throwOnHelper && Thread.CurrentThread.Name?.StartsWith("distinfer-skinny", StringComparison.Ordinal) == true)
-                {
-                    throw new InvalidOperationException($"helper part {part}");
-                }
+            }
+
+            if (throwOnHelper && Thread.CurrentThread.Name?.StartsWith("distinfer-skinny", StringComparison.Ordinal) == true)
+            {
+                throw new InvalidOperationException($"helper part {part}");
             }
         }
     }
