@@ -7,6 +7,7 @@ using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
 using DistInfer.Grains.Compute;
 using DistInfer.Grains.Fabric;
+using DistInfer.Grains.Placement;
 using DistInfer.Grains.Routing;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
@@ -24,7 +25,7 @@ namespace DistInfer.Grains;
 /// micro-batches in flight the stages work at the same time. <see cref="IStageGrain.Forward"/> is the direct-call
 /// transport kept beside it.
 /// </summary>
-[ResourceOptimizedPlacement]
+[StagePlacement]
 [ImplicitStreamSubscription(PipelineStreams.Activations, ImplicitOnly = true)]
 public sealed partial class StageGrain : Grain, IStageGrain
 {

@@ -32,6 +32,7 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton<DeploymentRecords>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, DeploymentRecordsHandOff>());
         services.AddPlacementDirector<ElsewherePlacement, ElsewherePlacementDirector>();
+        services.AddPlacementDirector<StagePlacement, StagePlacementDirector>();
         services.TryAddSingleton<LocalStages>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, StageHandOffAnnouncer>());
         services.TryAddSingleton<ModelWeightStore>();

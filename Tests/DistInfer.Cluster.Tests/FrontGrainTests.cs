@@ -46,6 +46,20 @@ public sealed class FrontGrainTests
     }
 
     [Fact]
+    public async Task Deploy_TwoStagesTwoReplicasOnThreeLikeSilos_EachReplicasStagesOnDifferentSilos()
+    {
+        // Placed by resource pressure alone, all four stages went to one silo of three on one host (pipeline on one silo).
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        await cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a").Deploy("olmoe-spread", new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2, Replicas = 2 });
+
+        var stages = (await cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a").Status()).Stages.Where(s => s.Model == "olmoe-spread").ToList();
+
+        Assert.Equal(4, stages.Count);
+        Assert.All(stages.GroupBy(s => s.Replica), replica => Assert.Equal(2, replica.Select(s => s.Silo).Distinct().Count()));
+        Assert.Equal(3, stages.Select(s => s.Silo).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Generate_UnknownModel_FailsNamingIt()
     {
         await using var cluster = await FabricTestCluster.StartAsync(1);
