@@ -42,5 +42,11 @@ public sealed record DeploymentInfo
     /// <summary>The model's max_position_embeddings: prompt plus new tokens must fit (0: unknown, not checked).</summary>
     [Id(18)] public int MaxPositionEmbeddings { get; init; }
 
+    /// <summary>
+    /// The checkpoint's <see cref="ModelManifest.ContentFingerprint"/>: a redeployment under this name must bring the
+    /// same one (its path may differ). Empty in a record from a silo that predates it.
+    /// </summary>
+    [Id(19)] public string CheckpointFingerprint { get; init; } = "";
+
     public int ReplicasOf(int moeLayerIndex, int expert) => ExpertReplicaCounts[moeLayerIndex * NumExperts + expert];
 }

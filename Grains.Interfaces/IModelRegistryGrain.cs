@@ -5,7 +5,10 @@ namespace DistInfer.Grains;
 /// <summary>One per model name: deploys it (plans stages, activates and loads every stage and expert) and describes it.</summary>
 public interface IModelRegistryGrain : IGrainWithStringKey
 {
-    /// <summary>Returns when every activation has its weights.</summary>
+    /// <summary>
+    /// Returns when every activation has its weights. Redeploying takes the deployed checkpoint only (from any path);
+    /// another checkpoint fails before anything loads, naming both, and the deployed model serves on.
+    /// </summary>
     [ResponseTimeout("00:10:00")]
     Task<DeploymentInfo> Deploy(DeploymentRequest request);
 

@@ -17,7 +17,8 @@ namespace DistInfer.Grains;
 /// it (<see cref="DeploymentInfo.Sources"/>); every activation's progress is reported here and readable with
 /// <see cref="Progress"/> while the deployment runs. Holds the current expert replica set, which the balancer replaces.
 /// Every change of the record is copied to each silo (<see cref="DeploymentReplication"/>); an activation reads the
-/// newest copy back, so the model stays deployed when the silo holding this grain drains or dies.
+/// newest copy back, so the model stays deployed when the silo holding this grain drains or dies. A name keeps its
+/// checkpoint: redeploying it may change stages and replicas, but another checkpoint is refused (<see cref="CheckpointIdentity"/>).
 /// </summary>
 public sealed class ModelRegistryGrain(IClusterMembershipService membership) : Grain, IModelRegistryGrain
 {
@@ -57,6 +58,10 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
             throw new DistInferException($"model path {modelPath} does not exist on any silo of the cluster");
         }
 
+        // Checked before anything loads, so the model deployed under this name serves on untouched.
+        var fingerprint = (await store.GetManifestAsync(modelPath, sources)).ContentFingerprint;
+        CheckpointIdentity.ThrowIfOther(_deployment, modelPath, fingerprint);
+
         // Versions keep rising across redeployments, so no stage keeps an older deployment's replica set.
         var version = (_deployment?.ReplicaSetVersion ?? 0) + 1;
         var config = ModelConfigReader.Load(await store.ResolveDirectoryAsync(modelPath, sources));
@@ -81,6 +86,7 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
             ExpertReplicaCounts = Enumerable.Repeat(request.ExpertReplicas, moeLayers.Count * config.NumExperts).ToList(),
             CapacityFactor = request.CapacityFactor,
             Sources = sources,
+            CheckpointFingerprint = fingerprint,
         };
         _progress.Clear();
         _complete = false;

@@ -4,14 +4,17 @@ using DistInfer.Grains;
 
 namespace DistInfer.Cli;
 
-/// <summary>`distinfer deploy`: deploys a checkpoint to the cluster, showing weight loading and shipping; returns when every activation has its weights.</summary>
+/// <summary>
+/// `distinfer deploy`: deploys a checkpoint to the cluster, showing weight loading and shipping; returns when every
+/// activation has its weights. A deployed name takes its own checkpoint again only (the registry refuses another).
+/// </summary>
 internal static class DeployCommand
 {
     public static Command Create()
     {
         var gateway = new GatewayOptions(required: true);
         var model = new Option<string>("--model") { Description = "model directory (as the silos see it)", Required = true };
-        var name = new Option<string>("--name") { Description = "name to serve it under", Required = true };
+        var name = new Option<string>("--name") { Description = "name to serve it under (a deployed name keeps its checkpoint)", Required = true };
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
         var replicas = new Option<int>("--replicas") { DefaultValueFactory = _ => 1 };
         var expertReplicas = new Option<int>("--expert-replicas") { DefaultValueFactory = _ => 1 };

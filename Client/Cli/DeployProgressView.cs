@@ -31,7 +31,7 @@ internal static class DeployProgressView
                 while (true)
                 {
                     var done = deploy.IsCompleted;
-                    if (await TryPollAsync(poll).ConfigureAwait(false) is { } progress)
+                    if (await TryPollAsync(deploy, poll).ConfigureAwait(false) is { } progress)
                     {
                         foreach (var (key, label, value) in Rows(progress))
                         {
@@ -62,7 +62,7 @@ internal static class DeployProgressView
         while (true)
         {
             var done = deploy.IsCompleted;
-            if (await TryPollAsync(poll).ConfigureAwait(false) is { } progress)
+            if (await TryPollAsync(deploy, poll).ConfigureAwait(false) is { } progress)
             {
                 var percent = deploy.IsCompletedSuccessfully ? 100 : (int)(progress.Fraction * 100);
                 if (percent / 10 > printed / 10 || (percent == 100 && printed != 100))
@@ -109,11 +109,14 @@ internal static class DeployProgressView
 
     private static string Megabytes(long bytes) => (bytes / 1e6).ToString("F1", CultureInfo.InvariantCulture);
 
-    private static async Task<DeploymentProgress?> TryPollAsync(Func<Task<DeploymentProgress>> poll)
+    private static async Task<DeploymentProgress?> TryPollAsync(Task<DeploymentInfo> deploy, Func<Task<DeploymentProgress>> poll)
     {
         try
         {
-            return await poll().ConfigureAwait(false);
+            // Complete while this deployment has not succeeded: the previous deployment's progress (this one is queued
+            // behind it, or was refused), not this one's.
+            var progress = await poll().ConfigureAwait(false);
+            return progress.Complete && !deploy.IsCompletedSuccessfully ? null : progress;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -46,7 +46,10 @@ public sealed class DistInferClient : IAsyncDisposable
 
     private IFrontGrain Front => _grains.GetGrain<IFrontGrain>("sdk");
 
-    /// <summary>Deploys a checkpoint directory (as the silos see it); completes when every activation has its weights.</summary>
+    /// <summary>
+    /// Deploys a checkpoint directory (as the silos see it); completes when every activation has its weights. A
+    /// deployed name takes only its own checkpoint again (other stages or replicas); another one fails.
+    /// </summary>
     public Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request) => Front.Deploy(name, request);
 
     public Task<ClusterStatus> StatusAsync() => Front.Status();

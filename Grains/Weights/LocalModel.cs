@@ -11,7 +11,13 @@ internal sealed class LocalModel : IDisposable
     /// <summary>Larger non-weight files are not shipped (a stray dump in the directory should not cost a transfer).</summary>
     private const long MaxSmallFileBytes = 256L << 20;
 
+    /// <summary>Bytes of each end of every tensor that go into the content fingerprint.</summary>
+    private const int SampleBytes = 64;
+
     private static readonly string[] WeightExtensions = [".safetensors", ".bin", ".pt", ".pth", ".gguf", ".ckpt", ".h5", ".msgpack", ".partial"];
+
+    /// <summary>Small files that shape what is served (config, tokenizer, chat template); a README or notes do not.</summary>
+    private static readonly string[] ContentExtensions = [".json", ".jinja", ".model"];
 
     private LocalModel(string directory, ITensorSource tensors, ModelManifest manifest)
     {
@@ -52,6 +58,7 @@ internal sealed class LocalModel : IDisposable
     {
         // The fingerprint names the content: the path, the weight files' sizes and times, the small files' hashes.
         var identity = new StringBuilder().Append("path\t").Append(directory).Append('\n');
+        var content = new StringBuilder();
         var files = new List<ModelFileEntry>();
         foreach (var file in new DirectoryInfo(directory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal))
         {
@@ -61,6 +68,10 @@ internal sealed class LocalModel : IDisposable
                 var sha = Convert.ToHexStringLower(SHA256.HashData(stream));
                 files.Add(new ModelFileEntry { Name = file.Name, Length = file.Length, Sha256 = sha });
                 identity.Append("file\t").Append(file.Name).Append('\t').Append(sha).Append('\n');
+                if (ContentExtensions.Any(e => file.Name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                {
+                    content.Append("file\t").Append(file.Name).Append('\t').Append(sha).Append('\n');
+                }
             }
             else
             {
@@ -73,7 +84,9 @@ internal sealed class LocalModel : IDisposable
         {
             var info = tensors.GetInfo(name);
             entries.Add(new ModelTensorEntry { Name = name, DType = info.DType.ToSafeTensorsName(), Shape = [.. info.Shape], ByteLength = info.ByteLength });
-            identity.Append("tensor\t").Append(name).Append('\t').Append(info.DType).Append('\t').Append(string.Join(',', info.Shape)).Append('\n');
+            var header = $"tensor\t{name}\t{info.DType}\t{string.Join(',', info.Shape)}";
+            identity.Append(header).Append('\n');
+            content.Append(header).Append('\t').Append(Sample(tensors, name, info.ByteLength)).Append('\n');
         }
 
         return new ModelManifest
@@ -82,7 +95,25 @@ internal sealed class LocalModel : IDisposable
             Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString()))),
             Files = files,
             Tensors = entries,
+            ContentFingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content.ToString()))),
         };
+    }
+
+    /// <summary>
+    /// The first and last bytes of a tensor, so checkpoints alike in config and shapes (two fine-tunes of one base)
+    /// still differ; two pages a tensor at most, not a read of the weights.
+    /// </summary>
+    private static string Sample(ITensorSource tensors, string name, long length)
+    {
+        if (length > int.MaxValue)
+        {
+            // Larger than a span can view: its header alone identifies it.
+            return "";
+        }
+
+        var bytes = tensors.GetBytes(name);
+        var n = Math.Min(SampleBytes, bytes.Length);
+        return Convert.ToHexStringLower(bytes[..n]) + Convert.ToHexStringLower(bytes[^n..]);
     }
 
     public void Dispose() => Tensors.Dispose();

@@ -89,6 +89,10 @@ public sealed partial class ModelWeightStore
         return await Cache.EnsureFilesAsync(manifest, source, modelPath).ConfigureAwait(false);
     }
 
+    /// <summary>The model's manifest: built here when this silo reads the path, else asked of the silos that do.</summary>
+    public async Task<ModelManifest> GetManifestAsync(string modelPath, IReadOnlyList<string> sources) =>
+        await Server.GetManifestAsync(modelPath).ConfigureAwait(false) ?? (await ManifestAsync(modelPath, sources).ConfigureAwait(false)).Manifest;
+
     /// <summary>
     /// Opens the tensors <paramref name="select"/> picks (given the config and the checkpoint's names), shipping them
     /// first when needed. Progress goes to <paramref name="tracker"/>: shipping, then every tensor as it is read.

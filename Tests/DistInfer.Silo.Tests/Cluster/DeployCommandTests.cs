@@ -1,0 +1,49 @@
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+
+namespace DistInfer.Silo.Tests.Cluster;
+
+/// <summary>`distinfer deploy` (the real program) against a real silo it reaches through the gateway.</summary>
+public sealed class DeployCommandTests : IAsyncLifetime
+{
+    private const string ClusterId = "deploy-test";
+    private HostedSilo _silo = null!;
+
+    public async Task InitializeAsync() => _silo = await HostedSilo.StartAsync("deploy", ClusterId, redis: null);
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    [Fact]
+    public async Task Deploy_SameNameOtherCheckpoint_OneLineErrorExitOneAndFirstKeepsServing()
+    {
+        var olmoe = RepoPaths.Fixture("olmoe");
+        var first = await DeployAsync(RepoPaths.DemoModel);
+        first.AssertSuccess();
+
+        var second = await DeployAsync(olmoe);
+
+        // "deploying shipdemo ..." comes first; the refusal is the one error line, with no progress of the first model.
+        Assert.Equal(1, second.ExitCode);
+        Assert.DoesNotContain("   at ", second.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("weights:", second.Stderr, StringComparison.Ordinal);
+        Assert.Empty(second.Stdout);
+        var error = Assert.Single(second.StderrLines, l => l.StartsWith("distinfer: ", StringComparison.Ordinal));
+        Assert.Contains($"model shipdemo is already deployed from {RepoPaths.DemoModel}, and {olmoe} is another checkpoint", error, StringComparison.Ordinal);
+        Assert.Contains("under another name", error, StringComparison.Ordinal);
+
+        int[] prompt = [1, 2, 3, 4];
+        var parameters = new SamplingParams { MaxNewTokens = 4, MinNewTokens = 4 };
+        var expected = new Generator(TransformerModel.Load(RepoPaths.DemoModel, Gemm.Default)).Generate([prompt], parameters);
+        var tokens = new List<int>();
+        await foreach (var e in _silo.Front.GenerateAsync("shipdemo", prompt, parameters))
+        {
+            tokens.Add(e.TokenId);
+        }
+
+        Assert.Equal(expected[0].GeneratedIds, tokens);
+    }
+
+    private Task<CliResult> DeployAsync(string model) =>
+        CliProcess.RunAsync("deploy", "--gateway", _silo.Gateway, "--cluster-id", ClusterId, "--model", model, "--name", "shipdemo");
+}
