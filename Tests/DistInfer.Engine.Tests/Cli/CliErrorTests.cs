@@ -127,6 +127,17 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_PadTokenIdWithGateway_OneLineErrorSayingItIsNotSupported()
+    {
+        // Refused before the gateway is dialled (port 1 would refuse): the cluster would run the padding unmasked.
+        var result = await CliProcess.RunAsync("generate", "--model", "demo", "--input", ValidInput(), "--output", _temp.File("out.safetensors"),
+            "--pad-token-id", "0", "--gateway", "127.0.0.1:1");
+
+        result.AssertUserError("--pad-token-id is not supported with --gateway");
+        Assert.False(File.Exists(_temp.File("out.safetensors")));
+    }
+
+    [Fact]
     public async Task ModelInit_BadDType_OneLineError()
     {
         var result = await CliProcess.RunAsync("model", "init", "--dtype", "f16", "--out", Path.Combine(_temp.Path, "m"));
