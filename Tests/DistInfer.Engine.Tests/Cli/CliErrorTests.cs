@@ -137,6 +137,20 @@ public sealed class CliErrorTests : IDisposable
         Assert.False(File.Exists(_temp.File("out.safetensors")));
     }
 
+    [Theory]
+    [InlineData("--max-new-tokens", "--max-new-tokens", "-3")]
+    [InlineData("--min-new-tokens", "--max-new-tokens", "4", "--min-new-tokens", "5")]
+    [InlineData("--min-new-tokens", "--min-new-tokens", "-1")]
+    [InlineData("--max-new-tokens", "--max-new-tokens", "-3", "--gateway", "127.0.0.1:1")]
+    public async Task Generate_BadNewTokenCounts_OneLineErrorNamingTheFlag(string expected, params string[] args)
+    {
+        // Checked before the model loads or the gateway is dialled (port 1 would refuse).
+        var result = await CliProcess.RunAsync(["generate", "--model", RepoPaths.DemoModel, "--prompt", "hi", .. args]);
+
+        result.AssertUserError(expected);
+        Assert.DoesNotContain("max_new_tokens", result.Stderr);
+    }
+
     [Fact]
     public async Task ModelInit_BadDType_OneLineError()
     {
