@@ -26,7 +26,7 @@ internal static class GenerateCommand
             DefaultValueFactory = _ => 0,
         };
         var sampling = new SamplingOptions();
-        var command = new Command("generate", "generate tokens with the in-process engine") { model, input, output, prompt, pad };
+        var command = new Command("generate", "generate tokens with the in-process engine (--model DIR) or through a cluster (--gateway HOST:PORT, --model NAME)") { model, input, output, prompt, pad };
         sampling.AddTo(command);
         gateway.AddTo(command);
         command.SetAction(r => CliRunner.Run(() =>
