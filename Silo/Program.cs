@@ -17,8 +17,8 @@ internal static class Program
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            Console.Error.WriteLine($"distinfer-silo: {e.Message}: silo port {options.SiloPort}{(options.GatewayPort is { } g ? $", gateway port {g}" : "")} "
-                + "is taken (another silo on this machine?); pass --silo-port (and --gateway-port, --http-port) to choose others");
+            Console.Error.WriteLine($"distinfer-silo: {e.Message}: silo and gateway port {options.ListenPort} "
+                + "is taken (another silo on this machine?); pass --silo-port (and --http-port) to choose others");
             return 1;
         }
         catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException)

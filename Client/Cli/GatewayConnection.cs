@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using DistInfer.Engine;
 using DistInfer.Grains;
 using DistInfer.Runtime.Client;
+using DistInfer.Runtime.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace DistInfer.Cli;
@@ -29,12 +30,25 @@ internal static class GatewayConnection
         try
         {
             await client.ConnectAsync().ConfigureAwait(false);
-            return client;
         }
         catch (Exception e) when (e is SocketException or IOException or TimeoutException or InvalidOperationException or FormatException)
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw new DistInferException($"cannot reach the gateway at {gateway}: {e.Message}");
+        }
+
+        try
+        {
+            // A TCP connect succeeds on any open port; a ping proves a silo answers before the command's first call.
+            using var timeout = new CancellationTokenSource(options.Messaging.ResponseTimeout);
+            await client.PingGatewayAsync(timeout.Token).ConfigureAwait(false);
+            return client;
+        }
+        catch (Exception e) when (e is SiloUnavailableException or OperationCanceledException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            var how = e is OperationCanceledException ? $"within {options.Messaging.ResponseTimeout.TotalSeconds:0} s" : "(it closed the connection)";
+            throw new DistInferException($"{gateway} did not answer as a DistInfer gateway {how}: an HTTP port? The gateway is the silo port (--silo-port, 11111 by default)");
         }
     }
 

@@ -22,11 +22,11 @@ internal static class GenerateCommand
         var prompt = new Option<string?>("--prompt") { Description = "text prompt; the continuation is printed" };
         var pad = new Option<int>("--pad-token-id")
         {
-            Description = "prompt tokens with this id are padding (masked), as transformers' generate(pad_token_id=...); -1: none",
+            Description = "prompt tokens with this id are padding (masked), as transformers' generate(pad_token_id=...); -1: none; in process only, not with --gateway",
             DefaultValueFactory = _ => 0,
         };
         var sampling = new SamplingOptions();
-        var command = new Command("generate", "generate tokens with the in-process engine") { model, input, output, prompt, pad };
+        var command = new Command("generate", "generate tokens with the in-process engine (--model DIR) or through a cluster (--gateway HOST:PORT, --model NAME)") { model, input, output, prompt, pad };
         sampling.AddTo(command);
         gateway.AddTo(command);
         command.SetAction(r => CliRunner.Run(() =>
@@ -35,6 +35,12 @@ internal static class GenerateCommand
             var padId = r.GetValue(pad) is var p and >= 0 ? p : (int?)null;
             if (r.GetValue(gateway.Gateway) is not null)
             {
+                // The cluster's batcher runs prompts without an attention mask: refuse the option rather than ignore it.
+                if (r.GetResult(pad) is { Implicit: false })
+                {
+                    throw new DistInferException("--pad-token-id is not supported with --gateway: the cluster does not mask prompt tokens; remove the padding from the prompts");
+                }
+
                 return GatewayGenerate.RunAsync(r, gateway, r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(prompt), parameters).GetAwaiter().GetResult();
             }
 

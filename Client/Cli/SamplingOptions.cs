@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistInfer.Engine;
 using DistInfer.Engine.Generation;
 
 namespace DistInfer.Cli;
@@ -23,13 +24,29 @@ internal sealed class SamplingOptions
         command.Options.Add(Seed);
     }
 
-    public SamplingParams Read(ParseResult r) => new()
+    public SamplingParams Read(ParseResult r)
     {
-        MaxNewTokens = r.GetValue(MaxNewTokens),
-        MinNewTokens = r.GetValue(MinNewTokens),
-        Temperature = r.GetValue(Temperature),
-        TopK = r.GetValue(TopK),
-        TopP = r.GetValue(TopP),
-        Seed = r.GetValue(Seed),
-    };
+        // SamplingParams' own check names the API fields (max_new_tokens); here the user typed flags, so name those.
+        var max = r.GetValue(MaxNewTokens);
+        var min = r.GetValue(MinNewTokens);
+        if (max < 0)
+        {
+            throw new DistInferException($"--max-new-tokens must be 0 or more (got {max})");
+        }
+
+        if (min < 0 || min > max)
+        {
+            throw new DistInferException($"--min-new-tokens must be from 0 to --max-new-tokens ({max}) (got {min})");
+        }
+
+        return new()
+        {
+            MaxNewTokens = max,
+            MinNewTokens = min,
+            Temperature = r.GetValue(Temperature),
+            TopK = r.GetValue(TopK),
+            TopP = r.GetValue(TopP),
+            Seed = r.GetValue(Seed),
+        };
+    }
 }

@@ -67,6 +67,17 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
         IsConnected = true;
     }
 
+    /// <summary>
+    /// One round trip to the current gateway (a ping, which a silo answers on any connection). The greeting itself is
+    /// not answered, so an endpoint that is not a silo (an HTTP port answers the bytes and hangs up) fails here,
+    /// with a <see cref="SiloUnavailableException"/>, instead of at the first grain call.
+    /// </summary>
+    public async Task PingGatewayAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await GetConnectionAsync().ConfigureAwait(false);
+        await _messages.PingAsync(connection, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task CloseAsync()
     {
         IsConnected = false;

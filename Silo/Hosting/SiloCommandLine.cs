@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace DistInfer.Silo.Hosting;
 
@@ -13,8 +14,8 @@ internal static class SiloCommandLine
         var clustering = new Option<string>("--clustering") { Description = "localhost|redis", DefaultValueFactory = _ => "localhost" };
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of the Redis membership table" };
         var host = new Option<string>("--host") { Description = "address to listen on and advertise", DefaultValueFactory = _ => "127.0.0.1" };
-        var siloPort = new Option<int>("--silo-port") { DefaultValueFactory = _ => 11111 };
-        var gatewayPort = new Option<int?>("--gateway-port") { Description = "client gateway port (shares the silo endpoint)" };
+        var siloPort = new Option<int>("--silo-port") { Description = "port for silo-to-silo and client (gateway) traffic", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int?>("--gateway-port") { Description = "the same port as --silo-port: the gateway shares the silo endpoint (given alone, it sets both)" };
         var httpPort = new Option<int>("--http-port") { DefaultValueFactory = _ => 8080 };
         var role = new Option<string?>("--role") { Description = "gpu|cpu" };
         var modelCache = new Option<string?>("--model-cache") { Description = "where weights shipped from other silos are cached (default: ~/.cache/distinfer/models)" };
@@ -54,6 +55,16 @@ internal static class SiloCommandLine
         {
             name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, rebalanceOnJoin, device,
         };
+
+        // The runtime listens on one endpoint for silos and clients: two different ports cannot both be honoured.
+        root.Validators.Add(r =>
+        {
+            if (LastPort(r.GetResult(siloPort)) is { } silo && LastPort(r.GetResult(gatewayPort)) is { } gateway && silo != gateway)
+            {
+                r.AddError($"--silo-port {silo} and --gateway-port {gateway} differ: the gateway shares the silo port; give one of them (or the same value)");
+            }
+        });
+
         root.SetAction(r =>
         {
             var options = new SiloHostOptions
@@ -93,4 +104,8 @@ internal static class SiloCommandLine
         });
         return root;
     }
+
+    /// <summary>The port given on the command line (not the default), when it parses.</summary>
+    private static int? LastPort(OptionResult? result) =>
+        result is { Implicit: false, Tokens.Count: > 0 } && int.TryParse(result.Tokens[^1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
 }

@@ -13,6 +13,7 @@ internal sealed partial class StartupDeployment(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Hosted services start in registration order: SiloRunner (registered first) has started the silo.
+        string? deployed = null;
         if (options.Model is { } model)
         {
             LogDeploying(logger, options.ModelName, model);
@@ -21,6 +22,7 @@ internal sealed partial class StartupDeployment(
                 var info = await front.DeployAsync(options.ModelName, new DeploymentRequest { ModelPath = model, Stages = options.Stages }).ConfigureAwait(false);
                 await api.RegisterAsync(info).ConfigureAwait(false);
                 LogDeployed(logger, info.Name, info.Stages, info.NumLayers, info.NumExperts);
+                deployed = info.Name;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -32,12 +34,10 @@ internal sealed partial class StartupDeployment(
             }
         }
 
-        var http = $"http://{(options.Host == "0.0.0.0" ? "127.0.0.1" : options.Host)}:{options.HttpPort}";
-        Console.WriteLine($"distinfer-silo {options.Name} is up: cluster '{options.ClusterId}', silo and gateway {silo.Address}");
-        Console.WriteLine($"  OpenAI API  {http}/v1/models  (POST {http}/v1/completions, {http}/v1/chat/completions)");
-        Console.WriteLine($"  dashboard   {http}/dashboard");
-        Console.WriteLine($"  metrics     {http}/metrics");
-        Console.WriteLine($"  try: curl {http}/v1/completions -H 'Content-Type: application/json' -d '{{\"model\":\"{options.ModelName}\",\"prompt\":\"The license grants you\",\"max_tokens\":24}}'");
+        foreach (var line in StartupBanner.Lines(options, silo.Address, deployed))
+        {
+            Console.WriteLine(line);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "deploying {Name} from {Path}")]

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using DistInfer.Engine.Checkpoints;
 
@@ -127,6 +129,31 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_PadTokenIdWithGateway_OneLineErrorSayingItIsNotSupported()
+    {
+        // Refused before the gateway is dialled (port 1 would refuse): the cluster would run the padding unmasked.
+        var result = await CliProcess.RunAsync("generate", "--model", "demo", "--input", ValidInput(), "--output", _temp.File("out.safetensors"),
+            "--pad-token-id", "0", "--gateway", "127.0.0.1:1");
+
+        result.AssertUserError("--pad-token-id is not supported with --gateway");
+        Assert.False(File.Exists(_temp.File("out.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("--max-new-tokens", "--max-new-tokens", "-3")]
+    [InlineData("--min-new-tokens", "--max-new-tokens", "4", "--min-new-tokens", "5")]
+    [InlineData("--min-new-tokens", "--min-new-tokens", "-1")]
+    [InlineData("--max-new-tokens", "--max-new-tokens", "-3", "--gateway", "127.0.0.1:1")]
+    public async Task Generate_BadNewTokenCounts_OneLineErrorNamingTheFlag(string expected, params string[] args)
+    {
+        // Checked before the model loads or the gateway is dialled (port 1 would refuse).
+        var result = await CliProcess.RunAsync(["generate", "--model", RepoPaths.DemoModel, "--prompt", "hi", .. args]);
+
+        result.AssertUserError(expected);
+        Assert.DoesNotContain("max_new_tokens", result.Stderr);
+    }
+
+    [Fact]
     public async Task ModelInit_BadDType_OneLineError()
     {
         var result = await CliProcess.RunAsync("model", "init", "--dtype", "f16", "--out", Path.Combine(_temp.Path, "m"));
@@ -162,6 +189,49 @@ public sealed class CliErrorTests : IDisposable
         var result = await CliProcess.RunAsync([.. args, "--gateway", "127.0.0.1"]);
 
         result.AssertUserError("--gateway 127.0.0.1 is not HOST:PORT");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Gateway_PortThatIsNotASilo_OneLineErrorSayingItDidNotAnswerAsAGateway(bool answersHttp)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var server = ServeAsync(listener, answersHttp, stop.Token);
+        var gateway = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+
+        var result = await CliProcess.RunAsync("status", "--gateway", gateway);
+
+        await stop.CancelAsync();
+        await server;
+        result.AssertUserError($"{gateway} did not answer as a DistInfer gateway", "an HTTP port?", "the silo port");
+    }
+
+    /// <summary>
+    /// Reads each connection's first bytes (the client's greeting), then answers as an HTTP server does to bytes that
+    /// are not HTTP (400, then it hangs up), or just hangs up.
+    /// </summary>
+    private static async Task ServeAsync(TcpListener listener, bool answersHttp, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                using var socket = await listener.AcceptSocketAsync(cancellationToken);
+                await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                if (answersHttp)
+                {
+                    await socket.SendAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), SocketFlags.None, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The CLI has finished.
+        }
     }
 
     [Theory]

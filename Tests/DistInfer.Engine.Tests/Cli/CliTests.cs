@@ -79,6 +79,15 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task GenerateHelp_Description_NamesTheGatewayBesideTheInProcessEngine()
+    {
+        var result = await CliProcess.RunAsync("generate", "--help");
+
+        result.AssertSuccess();
+        Assert.Contains("in-process engine (--model DIR) or through a cluster (--gateway HOST:PORT, --model NAME)", result.Stdout);
+    }
+
+    [Fact]
     public async Task Generate_SampledWithSeed_IsRepeatable()
     {
         string[] args = ["generate", "--model", RepoPaths.DemoModel, "--prompt", "The cat", "--max-new-tokens", "6", "--min-new-tokens", "6",

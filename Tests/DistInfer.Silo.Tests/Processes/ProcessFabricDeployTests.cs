@@ -33,8 +33,9 @@ public sealed class ProcessFabricDeployTests(ProcessFabricCluster cluster) : ICl
             // A silo's status lists the models its front serves: ask the one that deployed.
             var status = await cluster.StatusJsonAsync(cluster.Silos[0]);
 
-            // The gateway does not mask padding, so the engine runs the same unmasked prompts; the first prompt has
-            // no padding and must also give the reference's greedy ids (transformers).
+            // The gateway does not mask padding (the CLI refuses --pad-token-id with --gateway), so the engine runs the
+            // same unmasked prompts; the first prompt has no padding and must also give the reference's greedy ids
+            // (transformers).
             var ids = reference.ReadInt64("input_ids");
             var prompts = Enumerable.Range(0, batch).Select(b => ids.Skip(b * length).Take(length).Select(x => (int)x).ToArray()).ToArray();
             var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default))

@@ -1,0 +1,26 @@
+using DistInfer.Runtime.Membership;
+
+namespace DistInfer.Silo.Hosting;
+
+/// <summary>What distinfer-silo prints once it is up: where to look, and a first request to try.</summary>
+internal static class StartupBanner
+{
+    /// <param name="deployedModel">The model this silo deployed at start; null when it deployed none.</param>
+    public static IReadOnlyList<string> Lines(SiloHostOptions options, SiloAddress silo, string? deployedModel)
+    {
+        var http = $"http://{(options.Host == "0.0.0.0" ? "127.0.0.1" : options.Host)}:{options.HttpPort}";
+        List<string> lines =
+        [
+            $"distinfer-silo {options.Name} is up: cluster '{options.ClusterId}', silo and gateway {silo}",
+            $"  OpenAI API  {http}/v1/models  (POST {http}/v1/completions, {http}/v1/chat/completions)",
+            $"  dashboard   {http}/dashboard",
+            $"  metrics     {http}/metrics",
+        ];
+
+        // A request naming a model this silo did not deploy would only answer 404: suggest deploying one instead.
+        lines.Add(deployedModel is { } model
+            ? $"  try: curl {http}/v1/completions -H 'Content-Type: application/json' -d '{{\"model\":\"{model}\",\"prompt\":\"The license grants you\",\"max_tokens\":24}}'"
+            : $"  no model deployed by this silo; deploy one: distinfer deploy --gateway {silo.Host}:{silo.Port} --cluster-id {options.ClusterId} --model DIR --name NAME");
+        return lines;
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using DistInfer.Silo.Hosting;
+
+namespace DistInfer.Silo.Tests.Hosting;
+
+public sealed class SiloCommandLineTests
+{
+    [Fact]
+    public void Invoke_DifferentSiloAndGatewayPorts_OneLineErrorAndExitCodeOne()
+    {
+        var ran = false;
+        var parse = SiloCommandLine.Create(_ =>
+        {
+            ran = true;
+            return 0;
+        }).Parse(["--clustering", "redis", "--silo-port", "23001", "--gateway-port", "23101"]);
+        var error = new StringWriter();
+
+        var code = parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = error });
+
+        Assert.Equal(1, code);
+        Assert.False(ran);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("--silo-port 23001 and --gateway-port 23101 differ: the gateway shares the silo port", line);
+    }
+
+    [Theory]
+    [InlineData(23001, "--silo-port", "23001")]
+    [InlineData(23101, "--gateway-port", "23101")]
+    [InlineData(23001, "--silo-port", "23001", "--gateway-port", "23001")]
+    public void Invoke_OnePortNamed_ListensOnIt(int expected, params string[] args)
+    {
+        SiloHostOptions? seen = null;
+        var parse = SiloCommandLine.Create(o =>
+        {
+            seen = o;
+            return 0;
+        }).Parse(["--clustering", "redis", .. args]);
+
+        var code = parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null });
+
+        Assert.Equal(0, code);
+        Assert.Equal(expected, seen!.ListenPort);
+    }
+}
