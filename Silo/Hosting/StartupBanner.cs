@@ -18,8 +18,10 @@ internal static class StartupBanner
         ];
 
         // A request naming a model this silo did not deploy would only answer 404: suggest deploying one instead.
+        // With keys the request needs one; the key itself is not printed (logs are read by others than its holders).
+        var auth = options.ApiKeys.Count > 0 ? " -H 'Authorization: Bearer <your --api-key>'" : "";
         lines.Add(deployedModel is { } model
-            ? $"  try: curl {http}/v1/completions -H 'Content-Type: application/json' -d '{{\"model\":\"{model}\",\"prompt\":\"The license grants you\",\"max_tokens\":24}}'"
+            ? $"  try: curl {http}/v1/completions{auth} -H 'Content-Type: application/json' -d '{{\"model\":\"{model}\",\"prompt\":\"The license grants you\",\"max_tokens\":24}}'"
             : $"  no model deployed by this silo; deploy one: distinfer deploy --gateway {silo.Host}:{silo.Port} --cluster-id {options.ClusterId} --model DIR --name NAME");
         return lines;
     }

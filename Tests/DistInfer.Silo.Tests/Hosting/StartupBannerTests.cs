@@ -30,4 +30,17 @@ public sealed class StartupBannerTests
         Assert.Contains("\"model\":\"mixtral-2s\"", hint);
         Assert.StartsWith("distinfer-silo ", lines[0]);
     }
+
+    [Fact]
+    public void Lines_ApiKeysSet_CurlHintCarriesAnAuthorizationHeaderWithoutTheKey()
+    {
+        var options = new SiloHostOptions { HttpPort = 23201 };
+        options.ApiKeys.Add("s3cret-key");
+
+        var lines = StartupBanner.Lines(options, Silo, deployedModel: "demo-moe");
+
+        var hint = Assert.Single(lines, l => l.Contains("curl", StringComparison.Ordinal));
+        Assert.Contains("-H 'Authorization: Bearer <your --api-key>'", hint);
+        Assert.DoesNotContain(lines, l => l.Contains("s3cret-key", StringComparison.Ordinal));
+    }
 }
