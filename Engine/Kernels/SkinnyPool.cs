@@ -69,7 +69,9 @@ internal sealed class SkinnyPool
 
         foreach (var slot in _slots)
         {
-            if (slot.Gate.TryEnter())
+            // Not the slot this thread is running parts of (a part that runs work of its own): Lock is reentrant, so
+            // TryEnter would succeed and the nested product would overwrite the outer one, whose parts then never ran.
+            if (!slot.Gate.IsHeldByCurrentThread && slot.Gate.TryEnter())
             {
                 try
                 {

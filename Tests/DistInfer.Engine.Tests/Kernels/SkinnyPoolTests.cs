@@ -93,6 +93,45 @@ public sealed class SkinnyPoolTests
         Assert.All(next.Runs, runs => Assert.Equal(1, runs));
     }
 
+    [Fact]
+    public void TryRun_PartOnTheCallerRunsWorkOfItsOwn_EveryPartOfBothRunsOnce()
+    {
+        // The caller holds its slot while it runs parts; a part that runs a product of its own (an attention head or
+        // a gemm on the helpers) must not take that slot again (Lock is reentrant) and overwrite the outer product.
+        var pool = new SkinnyPool(helpers: 1, slots: 2);
+        var inner = new RecordingWork(parts: 50, throwOnHelper: false);
+        var outer = new NestingWork(pool, inner, Environment.CurrentManagedThreadId, parts: 8);
+
+        Assert.True(pool.TryRun(outer, 8));
+
+        Assert.Equal(1, outer.Nested);
+        Assert.All(outer.Runs, runs => Assert.Equal(1, runs));
+        Assert.All(inner.Runs, runs => Assert.Equal(1, runs));
+    }
+
+    /// <summary>Runs <paramref name="inner"/> from the first of its parts that runs on the caller; parts on the helper dawdle.</summary>
+    private sealed class NestingWork(SkinnyPool pool, IPartwiseWork inner, int callerThread, int parts) : IPartwiseWork
+    {
+        private int _nested;
+
+        public int[] Runs { get; } = new int[parts];
+
+        public int Nested => Volatile.Read(ref _nested);
+
+        public void RunPart(int part)
+        {
+            Interlocked.Increment(ref Runs[part]);
+            if (Environment.CurrentManagedThreadId != callerThread)
+            {
+                Thread.Sleep(2);
+            }
+            else if (Interlocked.Exchange(ref _nested, 1) == 0 && !pool.TryRun(inner, 50))
+            {
+                throw new InvalidOperationException("the nested work was refused");
+            }
+        }
+    }
+
     /// <summary>
     /// Counts each part's runs and the threads they ran on. The first part blocks until a part has run on another
     /// thread (at most 10 s), so both the caller and the helper take parts whatever the scheduler does.
