@@ -1,5 +1,4 @@
 using DistInfer.Engine.Generation;
-using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
@@ -8,7 +7,7 @@ namespace DistInfer.Grains;
 
 /// <summary>Clients' way in: deploy, generate (non-streaming) and status, served by this silo's <see cref="FabricFront"/>.</summary>
 [StatelessWorker]
-public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, IClusterMembershipService membership, DeploymentRecords records) : Grain, IFrontGrain
+public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, IClusterMembershipService membership) : Grain, IFrontGrain
 {
     public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);
 
@@ -68,18 +67,8 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
     public async Task<ClusterStatus> Status()
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
-        var deployed = new List<DeploymentInfo>(front.Deployed);
-
-        // Models deployed through another silo's front, which this one has not served yet: the registry copies
-        // every record to each active silo, as GET /v1/models lists them.
-        foreach (var record in records.All())
-        {
-            if (!deployed.Exists(d => d.Name == record.Name))
-            {
-                deployed.Add(record);
-            }
-        }
-
+        // Also models deployed through another silo's front that this one has not served yet.
+        var deployed = front.Known;
         var describes = new Task<DeploymentInfo?>[deployed.Count];
         for (var i = 0; i < deployed.Count; i++)
         {

@@ -19,9 +19,6 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
     private readonly int _kvWidth = config.NumKvHeads * config.HeadDim;
     private readonly float _scale = (float)Math.Pow(config.HeadDim, -0.5);
 
-    /// <summary>Query heads per sequence: the items of one sequence in a parallel attention call.</summary>
-    internal int Heads => config.NumHeads;
-
     /// <summary>output[N, H] = attention of the normed hidden rows <paramref name="normed"/>[N, H].</summary>
     public void Forward(LayerWeights layer, BatchLayout layout, float[] normed, float[] output)
     {
@@ -122,10 +119,11 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
     /// </summary>
     private void AttendParallel(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int items)
     {
-        var work = new AttentionHeadsWork(this, layerIndex, layout, qkv, attended);
-        if (!SkinnyPool.Shared.TryRun(work, items))
+        var heads = config.NumHeads;
+        Action<int> body = i => AttendHead(layerIndex, layout, qkv, attended, i / heads, i % heads);
+        if (!SkinnyPool.Shared.TryRun(new DelegatePartwiseWork(body), items))
         {
-            Parallel.For(0, items, work.RunPart);
+            Parallel.For(0, items, body);
         }
     }
 
@@ -153,7 +151,7 @@ public sealed class AttentionBlock(ModelConfig config, RotaryEmbedding rope, IGe
         BFloat16.Round(o);
     }
 
-    internal void AttendHead(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int s, int h)
+    private void AttendHead(int layerIndex, BatchLayout layout, float[] qkv, float[] attended, int s, int h)
     {
         var d = config.HeadDim;
         var qkvWidth = _qWidth + 2 * _kvWidth;

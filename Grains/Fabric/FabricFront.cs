@@ -27,6 +27,31 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     public IReadOnlyCollection<DeploymentInfo> Deployed =>
         [.. _models.Values.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result.Info)];
 
+    /// <summary>
+    /// Models known on this silo: deployed through this front (its copy first), or recorded here by the registry,
+    /// which copies every deployment's record to each active silo, so one deployed elsewhere is known before its
+    /// first request.
+    /// </summary>
+    public IReadOnlyList<DeploymentInfo> Known
+    {
+        get
+        {
+            var known = new List<DeploymentInfo>(Deployed);
+            if (services.GetService(typeof(Deployments.DeploymentRecords)) is Deployments.DeploymentRecords records)
+            {
+                foreach (var record in records.All())
+                {
+                    if (!known.Exists(d => d.Name == record.Name))
+                    {
+                        known.Add(record);
+                    }
+                }
+            }
+
+            return known;
+        }
+    }
+
     public (int Running, int Waiting) Load
     {
         get

@@ -55,14 +55,5 @@ public sealed class ExpertPlacementDirector : IPlacementDirector
         return ranked;
     }
 
-    private static long FreeAccelerator(SiloInfo silo)
-    {
-        long free = 0;
-        foreach (var a in silo.Statistics.Accelerators)
-        {
-            free += a.MemoryFreeBytes;
-        }
-
-        return free >> 30;
-    }
+    private static long FreeAccelerator(SiloInfo silo) => silo.Statistics.AcceleratorMemoryFreeBytes >> 30;
 }

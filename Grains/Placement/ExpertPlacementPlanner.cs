@@ -30,16 +30,8 @@ public static class ExpertPlacementPlanner
     }
 
     /// <summary>Free bytes placement may use on a silo: accelerator memory where it has any, else host memory; 0 when unknown.</summary>
-    public static long FreeBytes(SiloInfo silo)
-    {
-        long free = 0;
-        foreach (var a in silo.Statistics.Accelerators)
-        {
-            free += a.MemoryFreeBytes;
-        }
-
-        return free > 0 ? free : silo.Statistics.MemoryAvailableBytes;
-    }
+    public static long FreeBytes(SiloInfo silo) =>
+        silo.Statistics.AcceleratorMemoryFreeBytes is > 0 and var free ? free : silo.Statistics.MemoryAvailableBytes;
 
     /// <summary>
     /// Each silo's share of a layer's replicas: its free bytes in units of an eighth of the largest (a GiB at least),

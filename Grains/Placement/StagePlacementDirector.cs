@@ -61,17 +61,9 @@ public sealed class StagePlacementDirector : IPlacementDirector
     /// <summary>Memory pressure: accelerator memory's where the silo has any, else host memory's; 0.5 when unknown.</summary>
     internal static double Pressure(SiloStatistics stats)
     {
-        long total = 0;
-        long free = 0;
-        foreach (var accelerator in stats.Accelerators)
+        if (stats.AcceleratorMemoryTotalBytes is > 0 and var total)
         {
-            total += accelerator.MemoryTotalBytes;
-            free += accelerator.MemoryFreeBytes;
-        }
-
-        if (total > 0)
-        {
-            return 1.0 - ((double)free / total);
+            return 1.0 - ((double)stats.AcceleratorMemoryFreeBytes / total);
         }
 
         return stats.MemoryTotalBytes > 0 ? 1.0 - ((double)stats.MemoryAvailableBytes / stats.MemoryTotalBytes) : 0.5;

@@ -18,5 +18,22 @@ public sealed record SiloStatistics
 
     public IReadOnlyList<AcceleratorInfo> Accelerators { get; init; } = [];
 
+    /// <summary>All accelerators' memory together (0: none).</summary>
+    public long AcceleratorMemoryTotalBytes => Sum(static a => a.MemoryTotalBytes);
+
+    /// <summary>All accelerators' free memory together.</summary>
+    public long AcceleratorMemoryFreeBytes => Sum(static a => a.MemoryFreeBytes);
+
     public DateTime UpdatedUtc { get; init; }
+
+    private long Sum(Func<AcceleratorInfo, long> bytes)
+    {
+        long sum = 0;
+        foreach (var accelerator in Accelerators)
+        {
+            sum += bytes(accelerator);
+        }
+
+        return sum;
+    }
 }

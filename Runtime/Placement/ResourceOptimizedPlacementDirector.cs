@@ -30,14 +30,8 @@ public sealed class ResourceOptimizedPlacementDirector : IPlacementDirector
     public static double Score(SiloStatistics stats)
     {
         var memory = stats.MemoryTotalBytes > 0 ? 1.0 - ((double)stats.MemoryAvailableBytes / stats.MemoryTotalBytes) : 0.5;
-        long total = 0;
-        long free = 0;
-        foreach (var accelerator in stats.Accelerators)
-        {
-            total += accelerator.MemoryTotalBytes;
-            free += accelerator.MemoryFreeBytes;
-        }
-
+        var total = stats.AcceleratorMemoryTotalBytes;
+        var free = stats.AcceleratorMemoryFreeBytes;
         var acceleratorPressure = total > 0 ? 1.0 - ((double)free / total) : 0.5;
         return (0.35 * stats.CpuUsage) + (0.3 * memory) + (0.35 * acceleratorPressure) + (stats.ActivationCount * 1e-6);
     }

@@ -4,14 +4,13 @@ using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
 using DistInfer.Grains;
-using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
 using DistInfer.Silo.Serving;
 
 namespace DistInfer.Silo.Hosting;
 
 /// <summary>Serves the HTTP API from the cluster: every request goes through this silo's <see cref="FabricFront"/>.</summary>
-public sealed class FabricInferenceService(FabricFront front, DeploymentRecords? records = null) : IInferenceService
+public sealed class FabricInferenceService(FabricFront front) : IInferenceService
 {
     private readonly ConcurrentDictionary<string, ServedModel> _models = new(StringComparer.Ordinal);
 
@@ -26,12 +25,7 @@ public sealed class FabricInferenceService(FabricFront front, DeploymentRecords?
         get
         {
             var names = new SortedSet<string>(_models.Keys, StringComparer.Ordinal);
-            foreach (var info in front.Deployed)
-            {
-                names.Add(info.Name);
-            }
-
-            foreach (var info in records?.All() ?? [])
+            foreach (var info in front.Known)
             {
                 names.Add(info.Name);
             }
