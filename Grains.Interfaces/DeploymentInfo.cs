@@ -48,5 +48,11 @@ public sealed record DeploymentInfo
     /// </summary>
     [Id(19)] public string CheckpointFingerprint { get; init; } = "";
 
+    /// <summary>
+    /// True in the record an undeployment leaves on every silo (with a higher <see cref="ReplicaSetVersion"/>), so a
+    /// registry re-activating elsewhere finds the model gone rather than an older copy; a new deployment outranks it.
+    /// </summary>
+    [Id(20)] public bool Retired { get; init; }
+
     public int ReplicasOf(int moeLayerIndex, int expert) => ExpertReplicaCounts[moeLayerIndex * NumExperts + expert];
 }

@@ -12,6 +12,13 @@ public interface IDeploymentRecordGrain : IGrainWithStringKey
     /// <summary>Keeps <paramref name="info"/> unless the copy held is newer (higher replica set version).</summary>
     Task Save(DeploymentInfo info);
 
+    /// <summary>
+    /// Keeps <paramref name="retired"/> (an undeployment's record) and has this silo's front stop serving the model,
+    /// waiting up to <paramref name="drainMilliseconds"/> for its running requests; returns how many it then ended.
+    /// </summary>
+    [ResponseTimeout("00:30:00")]
+    Task<int> Retire(DeploymentInfo retired, int drainMilliseconds);
+
     /// <summary>This silo's copy of the model's record, or null.</summary>
     Task<DeploymentInfo?> Find(string model);
 }

@@ -11,6 +11,10 @@ public interface IFrontGrain : IGrainWithStringKey
     [ResponseTimeout("00:30:00")]
     Task<DeploymentInfo> Deploy(string name, DeploymentRequest request);
 
+    /// <summary>Undeploys through the model's registry (see <see cref="IModelRegistryGrain.Undeploy"/>).</summary>
+    [ResponseTimeout("00:30:00")]
+    Task<UndeployResult> Undeploy(string name, int drainMilliseconds);
+
     [ResponseTimeout("00:30:00")]
     Task<GenerateResponse> Generate(GenerateRequest request);
 

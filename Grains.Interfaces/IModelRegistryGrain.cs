@@ -12,6 +12,16 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     [ResponseTimeout("00:10:00")]
     Task<DeploymentInfo> Deploy(DeploymentRequest request);
 
+    /// <summary>
+    /// Stops serving the model: every silo's front takes no new request for it and waits up to
+    /// <paramref name="drainMilliseconds"/> for the running ones (then ends them with an error naming the model); then
+    /// the stages drop their weights and KV caches and the expert replicas retire. The name is free afterwards, for
+    /// this checkpoint or another. Fails, naming the model, when it is not deployed.
+    /// </summary>
+    [ResponseTimeout("00:30:00")]
+    Task<UndeployResult> Undeploy(int drainMilliseconds);
+
+    /// <summary>The deployment, or null when none (never deployed, undeployed, or being undeployed).</summary>
     [AlwaysInterleave]
     Task<DeploymentInfo?> Describe();
 

@@ -26,6 +26,9 @@ public interface IStageGrain : IGrainWithStringKey
 
     Task Release(long[] sequenceIds);
 
+    /// <summary>The model was undeployed: drops the weights and every KV cache, and deactivates.</summary>
+    Task Unload();
+
     /// <summary>
     /// Whether this activation took micro-batch <paramref name="microBatchId"/> from its stream and has not yet
     /// handed it on (to the next stage, or its result to the executor): the executor's check for lost work.

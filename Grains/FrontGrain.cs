@@ -11,6 +11,8 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
 {
     public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);
 
+    public Task<UndeployResult> Undeploy(string name, int drainMilliseconds) => front.UndeployAsync(name, TimeSpan.FromMilliseconds(drainMilliseconds));
+
     public async Task<int[]> Encode(string model, string text) => (await front.TokenizerAsync(model)).Encode(text);
 
     public async Task<string> Decode(string model, int[] ids) => (await front.TokenizerAsync(model)).Decode(ids);

@@ -20,16 +20,24 @@ namespace DistInfer.Grains;
 /// newest copy back, so the model stays deployed when the silo holding this grain drains or dies. A name keeps its
 /// checkpoint: redeploying it may change stages and replicas, but another checkpoint is refused (<see cref="CheckpointIdentity"/>).
 /// </summary>
-public sealed class ModelRegistryGrain(IClusterMembershipService membership) : Grain, IModelRegistryGrain
+public sealed partial class ModelRegistryGrain(IClusterMembershipService membership) : Grain, IModelRegistryGrain
 {
     private readonly Dictionary<string, WeightLoadProgress> _progress = new(StringComparer.Ordinal);
     private DeploymentInfo? _deployment;
+
+    /// <summary>Replica set version of the last undeployment's record: a new deployment goes above it.</summary>
+    private long _retiredVersion;
     private bool _complete;
     private string? _error;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _deployment = await DeploymentReplication.FindNewestAsync(GrainFactory, membership.Current, this.GetPrimaryKeyString());
+        if (_deployment is { Retired: true } retired)
+        {
+            (_retiredVersion, _deployment) = (retired.ReplicaSetVersion, null);
+        }
+
         if (_deployment is not null)
         {
             // Silos that joined after the last change have no copy yet.
@@ -63,7 +71,7 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
         CheckpointIdentity.ThrowIfOther(_deployment, modelPath, fingerprint);
 
         // Versions keep rising across redeployments, so no stage keeps an older deployment's replica set.
-        var version = (_deployment?.ReplicaSetVersion ?? 0) + 1;
+        var version = Math.Max(_deployment?.ReplicaSetVersion ?? 0, _retiredVersion) + 1;
         var config = ModelConfigReader.Load(await store.ResolveDirectoryAsync(modelPath, sources));
         var plan = PartitionPlanner.Plan(config, request.Stages);
         var moeLayers = Enumerable.Range(0, config.NumLayers).Where(l => config.MoeLayers[l]).ToList();
@@ -170,11 +178,11 @@ public sealed class ModelRegistryGrain(IClusterMembershipService membership) : G
         return info;
     }
 
-    public Task<DeploymentInfo?> Describe() => Task.FromResult(_deployment);
+    public Task<DeploymentInfo?> Describe() => Task.FromResult(_retiring ? null : _deployment);
 
     public async Task<DeploymentInfo> UpdateExpertReplicas(List<ExpertReplicaInfo> replicas, long expectedVersion)
     {
-        var info = _deployment ?? throw new InvalidOperationException($"model {this.GetPrimaryKeyString()} is not deployed");
+        var info = (_retiring ? null : _deployment) ?? throw new InvalidOperationException($"model {this.GetPrimaryKeyString()} is not deployed");
         if (info.ReplicaSetVersion != expectedVersion)
         {
             throw new InvalidOperationException($"model {info.Name}: expert replica set is at version {info.ReplicaSetVersion}, not {expectedVersion} (another rebalance ran)");

@@ -244,6 +244,18 @@ public sealed partial class StageGrain : Grain, IStageGrain
         return Task.CompletedTask;
     }
 
+    public Task Unload()
+    {
+        // Dropped at once: the activation lingers until idle, its weights and caches need not.
+        _caches.Clear();
+        _cuda?.Dispose();
+        _cuda = null;
+        (_model, _weightsFor, _request) = (null, null, null);
+        ServiceProvider.GetService<LocalStages>()?.Remove(this.GetPrimaryKeyString());
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     public Task<StageStatus> Status()
     {
         var busy = _busy.Snapshot();

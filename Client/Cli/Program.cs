@@ -11,6 +11,7 @@ internal static class Program
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(DeployCommand.Create());
+        root.Subcommands.Add(UndeployCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(RebalanceCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

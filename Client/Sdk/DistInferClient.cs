@@ -52,6 +52,13 @@ public sealed class DistInferClient : IAsyncDisposable
     /// </summary>
     public Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request) => Front.Deploy(name, request);
 
+    /// <summary>
+    /// Stops serving a model everywhere and frees its stages' and experts' memory; running requests get
+    /// <paramref name="drain"/> (default 30 s) to finish. The name is free afterwards, for any checkpoint.
+    /// </summary>
+    public Task<UndeployResult> UndeployAsync(string name, TimeSpan? drain = null) =>
+        Front.Undeploy(name, (int)Math.Clamp((drain ?? TimeSpan.FromSeconds(30)).TotalMilliseconds, 0, int.MaxValue));
+
     public Task<ClusterStatus> StatusAsync() => Front.Status();
 
     /// <summary>Every activation's weight loading (and shipping) for a model, readable while <see cref="DeployAsync"/> runs.</summary>

@@ -20,6 +20,9 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly Lock _idleGate = new();
+    private TaskCompletionSource? _idle;
+    private Exception? _stopReason;
     // Sequence ids are unique across the cluster: several silos' batchers share the same stage grains.
     private long _nextId = Random.Shared.NextInt64(1, long.MaxValue >> 8) << 7;
     private int _waitingCount;
@@ -39,6 +42,23 @@ public sealed class ContinuousBatcher : IAsyncDisposable
 
     /// <summary>Steps executed so far (observable progress for tests and metrics).</summary>
     public long Steps => Interlocked.Read(ref _steps);
+
+    /// <summary>
+    /// Completes once no sequence is running or waiting (at once when none is). Requests may still join afterwards:
+    /// callers stop routing new ones here first (a model being undeployed).
+    /// </summary>
+    public Task WhenIdleAsync(CancellationToken cancellationToken = default)
+    {
+        Task idle;
+        lock (_idleGate)
+        {
+            idle = (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        // Wakes the loop, which completes the task when it finds nothing to do.
+        _signal.Release();
+        return idle.WaitAsync(cancellationToken);
+    }
 
     /// <summary>Queues a request and streams its tokens; throws <see cref="OverCapacityException"/> when the queue is full.</summary>
     public IAsyncEnumerable<TokenEvent> GenerateAsync(int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken = default)
@@ -97,6 +117,12 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         {
             if (_running.Count == 0 && _waiting.IsEmpty)
             {
+                lock (_idleGate)
+                {
+                    _idle?.TrySetResult();
+                    _idle = null;
+                }
+
                 try
                 {
                     await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
@@ -117,11 +143,27 @@ public sealed class ContinuousBatcher : IAsyncDisposable
             await StepAsync().ConfigureAwait(false);
         }
 
+        // Running and still-waiting callers alike learn why, instead of waiting for tokens that never come.
+        var reason = StopReason;
         foreach (var s in _running)
         {
-            s.Output.Writer.TryComplete(new ObjectDisposedException(nameof(ContinuousBatcher)));
+            s.Output.Writer.TryComplete(reason);
+        }
+
+        while (_waiting.TryDequeue(out var waiting))
+        {
+            Interlocked.Decrement(ref _waitingCount);
+            waiting.Registration.Dispose();
+            waiting.Output.Writer.TryComplete(reason);
+        }
+
+        lock (_idleGate)
+        {
+            _idle?.TrySetResult();
         }
     }
+
+    private Exception StopReason => Volatile.Read(ref _stopReason) ?? new ObjectDisposedException(nameof(ContinuousBatcher));
 
     private void Admit()
     {
@@ -179,7 +221,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         {
             // A failed step fails the sequences in it; the loop and the other requests carry on. On shutdown the
             // step is abandoned and its callers told so.
-            var reason = _stop.IsCancellationRequested ? new ObjectDisposedException(nameof(ContinuousBatcher)) : e;
+            var reason = _stop.IsCancellationRequested ? StopReason : e;
             foreach (var s in batch)
             {
                 await FinishAsync(s, null, reason).ConfigureAwait(false);
@@ -238,8 +280,12 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(null);
+
+    /// <summary>Stops the loop; running and waiting requests end with <paramref name="reason"/> (default: disposed).</summary>
+    public async ValueTask StopAsync(Exception? reason)
     {
+        Interlocked.CompareExchange(ref _stopReason, reason, null);
         await _stop.CancelAsync().ConfigureAwait(false);
         _signal.Release();
         await _loop.ConfigureAwait(false);

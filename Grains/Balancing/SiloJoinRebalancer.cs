@@ -119,7 +119,7 @@ public sealed partial class SiloJoinRebalancer(
             }
 
             // The models deployed now are the ones whose placement did not know the new silo.
-            foreach (var info in records.All())
+            foreach (var info in records.Deployed())
             {
                 if (info.MoeLayers.Count > 0)
                 {

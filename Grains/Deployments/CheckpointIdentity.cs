@@ -20,7 +20,7 @@ public static class CheckpointIdentity
 
         throw new DistInferException(
             $"model {deployed.Name} is already deployed from {deployed.ModelPath}, and {modelPath} is another checkpoint: " +
-            "deploy it under another name (a deployed name keeps its checkpoint; redeploying the same one may change stages and replicas)");
+            $"deploy it under another name, or undeploy the model first (`distinfer undeploy --name {deployed.Name}`); a deployed name keeps its checkpoint, and redeploying the same one may change stages and replicas");
     }
 
     public static bool IsSame(DeploymentInfo deployed, string modelPath, string fingerprint)

@@ -1,3 +1,4 @@
+using DistInfer.Grains.Fabric;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 
@@ -12,6 +13,15 @@ public sealed class DeploymentRecordGrain(DeploymentRecords records) : Grain, ID
     {
         records.Save(info);
         return Task.CompletedTask;
+    }
+
+    public async Task<int> Retire(DeploymentInfo retired, int drainMilliseconds)
+    {
+        ArgumentNullException.ThrowIfNull(retired);
+        records.Save(retired);
+        return ServiceProvider.GetService(typeof(FabricFront)) is FabricFront front
+            ? await front.RetireAsync(retired.Name, TimeSpan.FromMilliseconds(drainMilliseconds))
+            : 0;
     }
 
     public Task<DeploymentInfo?> Find(string model) => Task.FromResult(records.Find(model));

@@ -28,11 +28,30 @@ public sealed class DeploymentRecords
         }
     }
 
+    /// <summary>Every record held, undeployments' included (a silo handing its copies on must pass those on too).</summary>
     public List<DeploymentInfo> All()
     {
         lock (_records)
         {
             return [.. _records.Values];
+        }
+    }
+
+    /// <summary>Records of models deployed now (not undeployed).</summary>
+    public List<DeploymentInfo> Deployed()
+    {
+        lock (_records)
+        {
+            var deployed = new List<DeploymentInfo>(_records.Count);
+            foreach (var info in _records.Values)
+            {
+                if (!info.Retired)
+                {
+                    deployed.Add(info);
+                }
+            }
+
+            return deployed;
         }
     }
 

@@ -58,7 +58,8 @@ public static class DeploymentReplication
         return newest;
     }
 
-    private static List<string> RecordSilos(ClusterMembershipSnapshot membership)
+    /// <summary>Active silos holding deployment records (every silo of the fabric).</summary>
+    public static List<string> RecordSilos(ClusterMembershipSnapshot membership)
     {
         var name = typeof(IDeploymentRecordGrain).FullName!;
         var silos = new List<string>();

@@ -19,6 +19,9 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     private readonly ConcurrentDictionary<string, BpeTokenizer> _tokenizers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _deploying = new(StringComparer.Ordinal);
 
+    /// <summary>How long the batchers of a plan replaced by a redeployment elsewhere may finish their requests.</summary>
+    private static readonly TimeSpan RedeployDrain = TimeSpan.FromMinutes(5);
+
     private IGrainFactory Grains => (IGrainFactory)(services.GetService(typeof(IGrainFactory)) ?? throw new InvalidOperationException("no grain factory"));
 
     /// <summary>Models whose deployment through this front is still loading weights.</summary>
@@ -39,7 +42,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             var known = new List<DeploymentInfo>(Deployed);
             if (services.GetService(typeof(Deployments.DeploymentRecords)) is Deployments.DeploymentRecords records)
             {
-                foreach (var record in records.All())
+                foreach (var record in records.Deployed())
                 {
                     if (!known.Exists(d => d.Name == record.Name))
                     {
@@ -101,6 +104,64 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         return info;
     }
 
+    /// <summary>Undeploys through the model's registry grain (which retires it on every silo's front, this one's included).</summary>
+    public Task<UndeployResult> UndeployAsync(string name, TimeSpan drain) =>
+        Grains.GetGrain<IModelRegistryGrain>(name).Undeploy((int)Math.Clamp(drain.TotalMilliseconds, 0, int.MaxValue));
+
+    /// <summary>
+    /// Stops serving <paramref name="name"/> here: new requests find it gone at once; the running ones get up to
+    /// <paramref name="drain"/> to finish, then end with an error naming the model. Returns how many were ended.
+    /// </summary>
+    public async Task<int> RetireAsync(string name, TimeSpan drain)
+    {
+        if (!_models.TryRemove(name, out var model) || !model.IsCompletedSuccessfully)
+        {
+            return 0;
+        }
+
+        return await RetireBatchersAsync(model.Result, drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits up to <paramref name="drain"/> for the model's batchers to go idle, then stops them; returns how many requests that ended.</summary>
+    private static async Task<int> RetireBatchersAsync(FrontModel model, TimeSpan drain, Exception? reason)
+    {
+        using var timeout = new CancellationTokenSource(drain);
+        try
+        {
+            await Task.WhenAll(model.Batchers.Select(b => b.WhenIdleAsync(timeout.Token))).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Drain time is up: whatever still runs is ended below.
+        }
+
+        var ended = 0;
+        foreach (var b in model.Batchers)
+        {
+            ended += b.Running + b.Waiting;
+            await b.StopAsync(reason).ConfigureAwait(false);
+        }
+
+        return ended;
+    }
+
+    /// <summary>
+    /// The newer record of <paramref name="info"/>'s model when it was redeployed with another plan (stages, replicas,
+    /// path); a rebalance changes only the expert replica set, which the stages hold, so it needs no new batchers.
+    /// </summary>
+    private DeploymentInfo? Redeployed(DeploymentInfo info)
+    {
+        if (services.GetService(typeof(Deployments.DeploymentRecords)) is not Deployments.DeploymentRecords records
+            || records.Find(info.Name) is not { Retired: false } record
+            || !Deployments.DeploymentRecords.IsNewer(record, info))
+        {
+            return null;
+        }
+
+        return record.Stages != info.Stages || record.Replicas != info.Replicas || record.ModelPath != info.ModelPath
+            || !record.Boundaries.SequenceEqual(info.Boundaries) ? record : null;
+    }
+
     /// <summary>The model's tokenizer, read once from its path on this silo (or shipped into the model cache).</summary>
     public async Task<BpeTokenizer> TokenizerAsync(string name)
     {
@@ -134,17 +195,38 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         }
     }
 
-    private Task<FrontModel> GetAsync(string name) => _models.GetOrAdd(name, async n =>
+    private async Task<FrontModel> GetAsync(string name)
     {
-        var info = await Grains.GetGrain<IModelRegistryGrain>(n).Describe().ConfigureAwait(false);
-        if (info is null)
+        var model = _models.GetOrAdd(name, DescribeNewAsync);
+        if (model.IsCompletedSuccessfully && Redeployed(model.Result.Info) is { } newer)
         {
-            _models.TryRemove(n, out _);
-            throw new ModelNotFoundException(n);
+            // Redeployed through another silo with another plan: serve the new one; the old batchers finish what they run.
+            var renewed = Task.FromResult(Create(newer));
+            if (_models.TryUpdate(name, renewed, model))
+            {
+                _ = RetireBatchersAsync(model.Result, RedeployDrain, null);
+            }
+
+            model = _models.GetValueOrDefault(name, renewed);
         }
 
-        return Create(info);
-    });
+        try
+        {
+            return await model.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not remembered: the model may be deployed by the next request (a faulted entry would refuse it forever).
+            _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(name, model));
+            throw;
+        }
+    }
+
+    private async Task<FrontModel> DescribeNewAsync(string name)
+    {
+        var info = await Grains.GetGrain<IModelRegistryGrain>(name).Describe().ConfigureAwait(false);
+        return info is null ? throw new ModelNotFoundException(name) : Create(info);
+    }
 
     private FrontModel Create(DeploymentInfo info)
     {

@@ -57,6 +57,24 @@ public sealed class RegistryRedeployTests : IDisposable
     }
 
     [Fact]
+    public async Task Deploy_RedeployedWithMoreStagesThroughOtherSilo_FirstSilosFrontServesTheNewPlan()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var first = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        var second = cluster.Silos[1].GrainFactory.GetGrain<IFrontGrain>("b");
+        await first.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe") });
+        await AssertGeneratesAsync(first, "olmoe");
+
+        await second.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2, Replicas = 2 });
+
+        // Two prompts through the first silo's front: one per pipeline replica, once that front knows there are two.
+        await AssertGeneratesAsync(first, "olmoe");
+        var status = await first.Status();
+        Assert.Equal(4, status.Stages.Count(s => s.Model == Model));
+        Assert.All(status.Stages.Where(s => s.Model == Model), s => Assert.True(s.Steps > 0, $"replica {s.Replica} stage {s.Stage} ran no step"));
+    }
+
+    [Fact]
     public async Task Deploy_SameCheckpointCopiedToPathOnlyOtherSiloReads_RedeploysWithOtherStages()
     {
         // The copy stands for the same checkpoint on another machine: silo0 reads only the original, silo1 only the copy.

@@ -44,6 +44,39 @@ public sealed class DeployCommandTests : IAsyncLifetime
         Assert.Equal(expected[0].GeneratedIds, tokens);
     }
 
+    [Fact]
+    public async Task Undeploy_DeployedThenAgain_FreesTheNameThenOneLineErrorExitOne()
+    {
+        var olmoe = RepoPaths.Fixture("olmoe");
+        (await DeployAsync(RepoPaths.DemoModel)).AssertSuccess();
+
+        var undeployed = await UndeployAsync();
+        var again = await UndeployAsync();
+
+        undeployed.AssertSuccess();
+        Assert.StartsWith("undeployed shipdemo: 1 stage(s) and ", undeployed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0 running request(s) ended after the drain", undeployed.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, again.ExitCode);
+        var error = Assert.Single(again.StderrLines);
+        Assert.Equal("distinfer: model 'shipdemo' is not deployed", error);
+
+        // The freed name takes another checkpoint, which serves its own tokens.
+        (await DeployAsync(olmoe)).AssertSuccess();
+        int[] prompt = [1, 2, 3, 4];
+        var parameters = new SamplingParams { MaxNewTokens = 4, MinNewTokens = 4 };
+        var expected = new Generator(TransformerModel.Load(olmoe, Gemm.Default)).Generate([prompt], parameters);
+        var tokens = new List<int>();
+        await foreach (var e in _silo.Front.GenerateAsync("shipdemo", prompt, parameters))
+        {
+            tokens.Add(e.TokenId);
+        }
+
+        Assert.Equal(expected[0].GeneratedIds, tokens);
+    }
+
+    private Task<CliResult> UndeployAsync() =>
+        CliProcess.RunAsync("undeploy", "--gateway", _silo.Gateway, "--cluster-id", ClusterId, "--name", "shipdemo", "--drain-seconds", "5");
+
     private Task<CliResult> DeployAsync(string model) =>
         CliProcess.RunAsync("deploy", "--gateway", _silo.Gateway, "--cluster-id", ClusterId, "--model", model, "--name", "shipdemo");
 }

@@ -1,0 +1,98 @@
+using DistInfer.Engine;
+using DistInfer.Grains.Deployments;
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+public sealed partial class ModelRegistryGrain
+{
+    /// <summary>Beyond the drain time, how long a silo's front may take to answer before it counts as unreached.</summary>
+    private static readonly TimeSpan RetireMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>True while an undeployment runs: <see cref="Describe"/> answers null, so no front starts serving the model anew.</summary>
+    private bool _retiring;
+
+    public async Task<UndeployResult> Undeploy(int drainMilliseconds)
+    {
+        var name = this.GetPrimaryKeyString();
+        var info = _deployment ?? throw new Fabric.ModelNotFoundException(name);
+        if (drainMilliseconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(drainMilliseconds), drainMilliseconds, $"undeploying {name}: the drain time must be 0 or more milliseconds");
+        }
+
+        _retiring = true;
+        try
+        {
+            if (info.MoeLayers.Count > 0)
+            {
+                await GrainFactory.GetGrain<IExpertBalancerGrain>(name).StopPeriodic();
+            }
+
+            // The record goes first, everywhere: fronts stop taking requests, and a registry re-activating on another
+            // silo finds the model gone instead of reviving an older copy.
+            var retired = info with { Retired = true, ReplicaSetVersion = info.ReplicaSetVersion + 1, DeployedUtc = DateTime.UtcNow };
+            var (cancelled, unreached) = await RetireEverywhereAsync(retired, drainMilliseconds);
+
+            // Only now, with no request left in flight, do stages and experts let go of their weights.
+            var unloads = new List<Task>();
+            for (var r = 0; r < info.Replicas; r++)
+            {
+                for (var s = 0; s < info.Stages; s++)
+                {
+                    unloads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(name, r, s).ToString()).Unload());
+                }
+            }
+
+            foreach (var x in info.ExpertReplicaSet)
+            {
+                unloads.Add(GrainFactory.GetGrain<IExpertGrain>(x.Key).Retire());
+            }
+
+            await Task.WhenAll(unloads);
+            (_deployment, _retiredVersion) = (null, retired.ReplicaSetVersion);
+            _progress.Clear();
+            (_complete, _error) = (false, null);
+            return new UndeployResult
+            {
+                Name = name,
+                Stages = info.Replicas * info.Stages,
+                Experts = info.ExpertReplicaSet.Count,
+                Cancelled = cancelled,
+                Unreached = unreached,
+            };
+        }
+        finally
+        {
+            _retiring = false;
+        }
+    }
+
+    private async Task<(int Cancelled, List<string> Unreached)> RetireEverywhereAsync(DeploymentInfo retired, int drainMilliseconds)
+    {
+        var silos = DeploymentReplication.RecordSilos(membership.Current);
+        var limit = TimeSpan.FromMilliseconds(drainMilliseconds) + RetireMargin;
+        var calls = new Task<int>[silos.Count];
+        for (var i = 0; i < silos.Count; i++)
+        {
+            calls[i] = GrainFactory.GetGrain<IDeploymentRecordGrain>(silos[i]).Retire(retired, drainMilliseconds).WaitAsync(limit);
+        }
+
+        var cancelled = 0;
+        var unreached = new List<string>();
+        for (var i = 0; i < calls.Length; i++)
+        {
+            try
+            {
+                cancelled += await calls[i];
+            }
+            catch (Exception)
+            {
+                // Leaving or unreachable: once the stages unload it has nothing to serve the model with.
+                unreached.Add(silos[i]);
+            }
+        }
+
+        return (cancelled, unreached);
+    }
+}
