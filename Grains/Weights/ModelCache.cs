@@ -11,7 +11,8 @@ namespace DistInfer.Grains.Weights;
 /// tokenizer) and parts/, one safetensors file per tensor set an activation loads, named by a hash of the names.
 /// Files are written beside their target and renamed when complete; a part's ".sha256" sidecar (length and
 /// SHA-256) is written last, so a missing sidecar, a wrong length or a wrong checksum mean "fetch again".
-/// Concurrent requests for one file on a silo share one fetch.
+/// Concurrent requests for one file on a silo share one fetch. Before a fetched file is kept, the source is asked
+/// whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>).
 /// </summary>
 public sealed class ModelCache
 {
@@ -102,7 +103,7 @@ public sealed class ModelCache
             return 0;
         }
 
-        return await Shared(path, () => FetchPartAsync(path, tensors, source, modelPath, fetched, cancellationToken)).ConfigureAwait(false);
+        return await Shared(path, () => FetchPartAsync(path, manifest, tensors, source, modelPath, fetched, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Makes the model's small files present and verified; returns the model's cache folder.</summary>
@@ -114,7 +115,7 @@ public sealed class ModelCache
             var path = Path.Combine(directory, file.Name);
             if (!HasFile(path, file))
             {
-                await Shared(path, () => FetchFileAsync(path, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
+                await Shared(path, () => FetchFileAsync(path, manifest, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
             }
         }
 
@@ -140,8 +141,8 @@ public sealed class ModelCache
         }
     }
 
-    private async Task<long> FetchPartAsync(string path, IReadOnlyList<ModelTensorEntry> tensors, IModelFileSource source, string modelPath,
-        Action<long>? fetched, CancellationToken cancellationToken)
+    private async Task<long> FetchPartAsync(string path, ModelManifest manifest, IReadOnlyList<ModelTensorEntry> tensors, IModelFileSource source,
+        string modelPath, Action<long>? fetched, CancellationToken cancellationToken)
     {
         // A fetch that finished just before this one was shared may already have written it.
         if (CheckPart(path, tensors) is null)
@@ -161,12 +162,14 @@ public sealed class ModelCache
 
         var sha = await WriteAtomicallyAsync(path, layout.FileLength, layout.Prefix, chunks.Count,
             i => source.ReadTensorAsync(modelPath, chunks[i].Tensor, chunks[i].Offset, chunks[i].Length),
-            i => $"tensor '{chunks[i].Tensor}' bytes from {chunks[i].Offset}", i => chunks[i].Length, fetched, cancellationToken).ConfigureAwait(false);
+            i => $"tensor '{chunks[i].Tensor}' bytes from {chunks[i].Offset}", i => chunks[i].Length, fetched,
+            failure => ModelSourceCheck.ThrowIfChangedAsync(source, modelPath, manifest, failure), cancellationToken).ConfigureAwait(false);
         await WriteTextAtomicallyAsync(path + SidecarExtension, $"{layout.FileLength} {sha}\n", cancellationToken).ConfigureAwait(false);
         return layout.DataLength;
     }
 
-    private async Task<long> FetchFileAsync(string path, ModelFileEntry file, IModelFileSource source, string modelPath, CancellationToken cancellationToken)
+    private async Task<long> FetchFileAsync(string path, ModelManifest manifest, ModelFileEntry file, IModelFileSource source, string modelPath,
+        CancellationToken cancellationToken)
     {
         if (HasFile(path, file))
         {
@@ -176,16 +179,19 @@ public sealed class ModelCache
         var count = (int)((file.Length + _chunkBytes - 1) / _chunkBytes);
         int LengthOf(int i) => (int)Math.Min(_chunkBytes, file.Length - (long)i * _chunkBytes);
         await WriteAtomicallyAsync(path, file.Length, [], count, i => source.ReadFileAsync(modelPath, file.Name, (long)i * _chunkBytes, LengthOf(i)),
-            i => $"file '{file.Name}' bytes from {(long)i * _chunkBytes}", LengthOf, null, cancellationToken, expectedSha: file.Sha256).ConfigureAwait(false);
+            i => $"file '{file.Name}' bytes from {(long)i * _chunkBytes}", LengthOf, null,
+            failure => ModelSourceCheck.ThrowIfChangedAsync(source, modelPath, manifest, failure), cancellationToken, expectedSha: file.Sha256).ConfigureAwait(false);
         return file.Length;
     }
 
     /// <summary>
     /// Writes <paramref name="prefix"/> then chunk after chunk (several fetches in flight) to a temporary file beside
     /// <paramref name="path"/>, hashing as it goes, and renames it into place; returns the SHA-256 (hex).
+    /// <paramref name="ensureUnchanged"/> runs before the rename, and after a failure the source reported (given it).
     /// </summary>
     private async Task<string> WriteAtomicallyAsync(string path, long length, byte[] prefix, int count, Func<int, Task<byte[]>> read,
-        Func<int, string> describe, Func<int, int> lengthOf, Action<long>? fetched, CancellationToken cancellationToken, string? expectedSha = null)
+        Func<int, string> describe, Func<int, int> lengthOf, Action<long>? fetched, Func<Exception?, Task> ensureUnchanged,
+        CancellationToken cancellationToken, string? expectedSha = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = $"{path}.{Guid.NewGuid():N}.partial";
@@ -223,6 +229,8 @@ public sealed class ModelCache
                 sha = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
+            // Checked before the hash: bytes of a rewritten file fail that too, with a less telling message.
+            await ensureUnchanged(null).ConfigureAwait(false);
             if (expectedSha is not null && !string.Equals(sha, expectedSha, StringComparison.OrdinalIgnoreCase))
             {
                 throw new DistInferException($"{path}: shipped bytes have SHA-256 {sha}, the source's manifest says {expectedSha}");
@@ -231,7 +239,7 @@ public sealed class ModelCache
             File.Move(temporary, path, overwrite: true);
             return sha;
         }
-        catch
+        catch (Exception e)
         {
             // Let fetches still in flight finish unobserved, and leave nothing that looks like a cache entry.
             foreach (var task in pending)
@@ -240,6 +248,13 @@ public sealed class ModelCache
             }
 
             File.Delete(temporary);
+            // A source that no longer has the bytes (no such tensor, a shorter file) or bytes that do not add up may mean
+            // its directory was rewritten: then that is the error. Transport failures are left as they are (no extra call).
+            if (e is DistInferException and not ModelDirectoryChangedException)
+            {
+                await ensureUnchanged(e).ConfigureAwait(false);
+            }
+
             throw;
         }
     }

@@ -1,27 +1,34 @@
 using System.Collections.Concurrent;
 using DistInfer.Engine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace DistInfer.Grains.Weights;
 
 /// <summary>
-/// A silo's model directories as a shipping source: each opened once (checkpoint memory-mapped, manifest hashed) and
-/// kept open, so chunk reads are slices of the map. Only paths the silo reads directly are served.
+/// A silo's model directories as a shipping source: each opened (checkpoint memory-mapped, manifest hashed) and kept
+/// open, so chunk reads are slices of the map. Every manifest request stats the directory's files and reopens it when
+/// one changed (a checkpoint re-exported in place); chunk reads use the copy that is open without a stat each, and the
+/// receiver asks for the manifest again before it keeps what it got (<see cref="ModelCache"/>). Only paths the silo
+/// reads directly are served.
 /// </summary>
-public sealed class ModelFileServer : IModelFileSource, IDisposable
+public sealed partial class ModelFileServer : IModelFileSource, IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<LocalModel>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<ServedModel>> _models = new(StringComparer.Ordinal);
     private readonly Func<string, bool> _isLocal;
+    private readonly ILogger _logger;
     private long _bytesServed;
 
-    public ModelFileServer(IOptions<WeightsOptions> options)
-        : this(options.Value.IsLocalPath)
+    public ModelFileServer(IOptions<WeightsOptions> options, ILogger<ModelFileServer>? logger = null)
+        : this(options.Value.IsLocalPath, logger)
     {
     }
 
-    public ModelFileServer(Func<string, bool> isLocalPath)
+    public ModelFileServer(Func<string, bool> isLocalPath, ILogger? logger = null)
     {
         _isLocal = isLocalPath;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>Tensor and file bytes handed out so far.</summary>
@@ -29,56 +36,127 @@ public sealed class ModelFileServer : IModelFileSource, IDisposable
 
     public bool CanRead(string modelPath) => _isLocal(modelPath);
 
-    public Task<ModelManifest?> GetManifestAsync(string modelPath) =>
-        Task.FromResult(CanRead(modelPath) ? Open(modelPath).Manifest : null);
+    public Task<ModelManifest?> GetManifestAsync(string modelPath)
+    {
+        if (!CanRead(modelPath))
+        {
+            // Gone (or no longer served): let go of its map.
+            if (_models.TryRemove(Path.GetFullPath(modelPath), out var gone) && gone.IsValueCreated)
+            {
+                gone.Value.Retire();
+            }
+
+            return Task.FromResult<ModelManifest?>(null);
+        }
+
+        return Task.FromResult<ModelManifest?>(Current(Path.GetFullPath(modelPath)).Model.Manifest);
+    }
 
     public Task<byte[]> ReadTensorAsync(string modelPath, string tensor, long offset, int length)
     {
-        var model = OpenServed(modelPath);
-        if (!model.Tensors.TryGetInfo(tensor, out var info))
+        var served = Acquire(modelPath);
+        try
         {
-            throw new DistInferException($"{modelPath}: no tensor '{tensor}' to ship");
-        }
+            var model = served.Model;
+            if (!model.Tensors.TryGetInfo(tensor, out var info))
+            {
+                throw new DistInferException($"{modelPath}: no tensor '{tensor}' to ship");
+            }
 
-        CheckRange(modelPath, tensor, info.ByteLength, offset, length);
-        var bytes = model.Tensors.GetBytes(tensor).Slice((int)offset, length).ToArray();
-        Interlocked.Add(ref _bytesServed, length);
-        return Task.FromResult(bytes);
+            CheckRange(modelPath, tensor, info.ByteLength, offset, length);
+            var bytes = model.Tensors.GetBytes(tensor).Slice((int)offset, length).ToArray();
+            Interlocked.Add(ref _bytesServed, length);
+            return Task.FromResult(bytes);
+        }
+        finally
+        {
+            served.Release();
+        }
     }
 
     public async Task<byte[]> ReadFileAsync(string modelPath, string file, long offset, int length)
     {
-        var model = OpenServed(modelPath);
-        // Only files of the manifest: a caller cannot name any other path on this machine.
-        var entry = model.Manifest.Files.Find(f => f.Name == file) ?? throw new DistInferException($"{modelPath}: no file '{file}' to ship");
-        CheckRange(modelPath, file, entry.Length, offset, length);
-        var bytes = new byte[length];
-        using var handle = File.OpenHandle(Path.Combine(model.Directory, entry.Name));
-        var read = 0;
-        while (read < length)
+        var served = Acquire(modelPath);
+        try
         {
-            var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), offset + read).ConfigureAwait(false);
-            read += n > 0 ? n : throw new DistInferException($"{modelPath}: file '{file}' is shorter than its manifest says");
-        }
+            var model = served.Model;
+            // Only files of the manifest: a caller cannot name any other path on this machine.
+            var entry = model.Manifest.Files.Find(f => f.Name == file) ?? throw new DistInferException($"{modelPath}: no file '{file}' to ship");
+            CheckRange(modelPath, file, entry.Length, offset, length);
+            var bytes = new byte[length];
+            using var handle = File.OpenHandle(Path.Combine(model.Directory, entry.Name));
+            var read = 0;
+            while (read < length)
+            {
+                var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), offset + read).ConfigureAwait(false);
+                read += n > 0 ? n : throw new DistInferException($"{modelPath}: file '{file}' is shorter than its manifest says");
+            }
 
-        Interlocked.Add(ref _bytesServed, length);
-        return bytes;
+            Interlocked.Add(ref _bytesServed, length);
+            return bytes;
+        }
+        finally
+        {
+            served.Release();
+        }
     }
 
-    private LocalModel OpenServed(string modelPath) =>
-        CanRead(modelPath) ? Open(modelPath) : throw new DistInferException($"model path {modelPath} is not readable on this silo");
-
-    private LocalModel Open(string modelPath)
+    /// <summary>The open copy of the directory, reopened first when its files differ from those it was opened from.</summary>
+    private ServedModel Current(string key)
     {
+        while (true)
+        {
+            var lazy = _models.GetOrAdd(key, NewEntry);
+            var served = Value(key, lazy);
+            if (served.Stamp.Matches(ModelDirectoryStamp.Capture(key)))
+            {
+                return served;
+            }
+
+            var fresh = NewEntry(key);
+            if (_models.TryUpdate(key, fresh, lazy))
+            {
+                LogReopened(_logger, key);
+                served.Retire();
+                return Value(key, fresh);
+            }
+
+            // Another request swapped in a newer copy meanwhile: check that one.
+        }
+    }
+
+    /// <summary>The open copy with a reader's reference taken (release it); opened when none is.</summary>
+    private ServedModel Acquire(string modelPath)
+    {
+        if (!CanRead(modelPath))
+        {
+            throw new DistInferException($"model path {modelPath} is not readable on this silo");
+        }
+
         var key = Path.GetFullPath(modelPath);
-        var lazy = _models.GetOrAdd(key, static k => new Lazy<LocalModel>(() => LocalModel.Open(k)));
+        while (true)
+        {
+            var served = Value(key, _models.GetOrAdd(key, NewEntry));
+            // Closed only once retired, which is after it left the table: the next look finds its successor.
+            if (served.TryAcquire())
+            {
+                return served;
+            }
+        }
+    }
+
+    private static Lazy<ServedModel> NewEntry(string key) => new(() => ServedModel.Open(key));
+
+    private ServedModel Value(string key, Lazy<ServedModel> lazy)
+    {
         try
         {
             return lazy.Value;
         }
         catch
         {
-            _models.TryRemove(new KeyValuePair<string, Lazy<LocalModel>>(key, lazy));
+            // A failed open is not kept: the next request tries again.
+            _models.TryRemove(new KeyValuePair<string, Lazy<ServedModel>>(key, lazy));
             throw;
         }
     }
@@ -93,14 +171,15 @@ public sealed class ModelFileServer : IModelFileSource, IDisposable
 
     public void Dispose()
     {
-        foreach (var lazy in _models.Values)
+        foreach (var key in _models.Keys)
         {
-            if (lazy.IsValueCreated)
+            if (_models.TryRemove(key, out var lazy) && lazy.IsValueCreated)
             {
-                lazy.Value.Dispose();
+                lazy.Value.Retire();
             }
         }
-
-        _models.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model directory {Directory} changed on disk; reopened it, its new manifest serves from now on")]
+    private static partial void LogReopened(ILogger logger, string directory);
 }

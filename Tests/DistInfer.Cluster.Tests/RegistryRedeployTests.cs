@@ -136,6 +136,36 @@ public sealed class RegistryRedeployTests : IDisposable
         await AssertGeneratesAsync(front, "mixtral");
     }
 
+    [Fact]
+    public async Task Deploy_SameNameAfterOtherCheckpointWrittenOverThePath_RefusedAndFirstKeepsServing()
+    {
+        // Another model re-exported into the deployed directory: both silos had it open and must see the new files.
+        var path = CopyFixture("olmoe");
+        await using var cluster = await FabricTestCluster.StartAsync(2, (index, services) => services.Configure<WeightsOptions>(o => o.CacheDirectory = _temp.Combine("cache" + index)));
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        var deployed = await front.Deploy(Model, new DeploymentRequest { ModelPath = path, Stages = 2 });
+        var rewritten = new DateTime(2031, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        foreach (var file in Directory.GetFiles(RepoPaths.Fixture("mixtral")))
+        {
+            // Truncated and rewritten like an exporter does (a .NET File.Copy would wait for the silo's lock on the weights).
+            var target = Path.Combine(path, Path.GetFileName(file));
+            using (var source = File.OpenRead(file))
+            using (var stream = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+            {
+                source.CopyTo(stream);
+            }
+
+            File.SetLastWriteTimeUtc(target, rewritten);
+        }
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => front.Deploy(Model, new DeploymentRequest { ModelPath = path }));
+
+        Assert.Contains($"{path} is another checkpoint", error.Message, StringComparison.Ordinal);
+        var described = await cluster.Silos[1].GrainFactory.GetGrain<IModelRegistryGrain>(Model).Describe();
+        Assert.Equal(deployed.ReplicaSetVersion, described!.ReplicaSetVersion);
+        await AssertGeneratesAsync(front, "olmoe");
+    }
+
     private string CopyFixture(string fixture)
     {
         var copy = _temp.Combine(fixture + "-copy");
