@@ -1,5 +1,6 @@
 using DistInfer.Engine;
 using DistInfer.Grains.Deployments;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 
 namespace DistInfer.Grains;
@@ -65,6 +66,30 @@ public sealed partial class ModelRegistryGrain
         finally
         {
             _retiring = false;
+        }
+    }
+
+    /// <summary>
+    /// After a first deployment failed (an expert that fits nowhere, a silo lost while loading): the stages and experts
+    /// it activated let go of their weights. Their progress rows stay, so the failure can still be read.
+    /// </summary>
+    private async Task ReleaseLoadedAsync()
+    {
+        var releases = new List<Task>();
+        foreach (var (key, progress) in _progress)
+        {
+            releases.Add(progress.Kind == WeightLoading.Stage
+                ? GrainFactory.GetGrain<IStageGrain>(key).Unload()
+                : GrainFactory.GetGrain<IExpertGrain>(key).Retire());
+        }
+
+        try
+        {
+            await Task.WhenAll(releases);
+        }
+        catch (Exception)
+        {
+            // Best effort: the deployment's own error is what the caller needs; an unreachable activation holds nothing callable.
         }
     }
 

@@ -106,6 +106,7 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
             throw new DistInferException($"--expert-replicas {request.ExpertReplicas} needs as many silos hosting experts, but there are {silos.Count}: replicas of one expert never share a silo");
         }
 
+        var previous = _deployment;
         try
         {
             info = await LoadAsync(info, plan, moeLayers, config, version);
@@ -113,6 +114,12 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         catch (Exception e)
         {
             _error = e.Message;
+            if (previous is null && _deployment is null)
+            {
+                // Nothing serves under this name yet: what did load would hold its memory for nobody.
+                await ReleaseLoadedAsync();
+            }
+
             throw;
         }
 

@@ -4,6 +4,7 @@ using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Grains;
 using DistInfer.Runtime;
+using DistInfer.Runtime.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests;
@@ -147,6 +148,34 @@ public sealed class UndeployTests
         var front = survivor.GrainFactory.GetGrain<IFrontGrain>("s");
         await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe") });
         await AssertGeneratesAsync(front, "olmoe");
+    }
+
+    [Fact]
+    public async Task Deploy_FirstDeploymentFailsAfterStagesLoaded_StagesLetGoAndErrorStaysReadable()
+    {
+        // Every silo reports 1 KiB free: stages load (placement takes the least full), then no expert fits anywhere.
+        await using var cluster = await FabricTestCluster.StartAsync(2, services =>
+            services.AddSingleton<ISiloStatisticsProvider>(new FixedStatistics(new SiloStatistics { MemoryTotalBytes = 64L << 30, MemoryAvailableBytes = 1024 })));
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2 }));
+
+        Assert.Contains("fits on no silo", error.Message, StringComparison.Ordinal);
+        foreach (var silo in cluster.Silos)
+        {
+            Assert.Empty(silo.Services.GetRequiredService<LocalStages>().Keys);
+        }
+
+        var registry = cluster.Silos[1].GrainFactory.GetGrain<IModelRegistryGrain>(Model);
+        Assert.Null(await registry.Describe());
+        var progress = await registry.Progress();
+        Assert.Contains("fits on no silo", progress.Error, StringComparison.Ordinal);
+        Assert.Equal(2, progress.Activations.Count(a => a.Kind == "stage"));
+    }
+
+    private sealed class FixedStatistics(SiloStatistics statistics) : ISiloStatisticsProvider
+    {
+        public SiloStatistics GetStatistics(int activationCount) => statistics with { ActivationCount = activationCount };
     }
 
     private static int[] Expected(string fixture, int tokens) =>
