@@ -26,7 +26,9 @@ public sealed partial class ModelRegistryGrain
         {
             if (info.MoeLayers.Count > 0)
             {
-                await GrainFactory.GetGrain<IExpertBalancerGrain>(name).StopPeriodic();
+                // Not awaited: a rebalance running on the balancer waits for this registry (to commit its set), so
+                // waiting here for the balancer deadlocked the two until the call timed out. That rebalance is refused.
+                _ = StopPeriodicAsync(name);
             }
 
             // The record goes first, everywhere: fronts stop taking requests, and a registry re-activating on another
@@ -65,6 +67,18 @@ public sealed partial class ModelRegistryGrain
         finally
         {
             _retiring = false;
+        }
+    }
+
+    private async Task StopPeriodicAsync(string name)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IExpertBalancerGrain>(name).StopPeriodic();
+        }
+        catch (Exception)
+        {
+            // The balancer's ticks then fail on their own: the model is not deployed.
         }
     }
 

@@ -1,0 +1,93 @@
+using DistInfer.Cluster.Tests.Balancing;
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Grains;
+using DistInfer.Grains.Weights;
+using DistInfer.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistInfer.Cluster.Tests;
+
+/// <summary>An undeployment meeting other work on the same model: a rebalance in flight.</summary>
+public sealed class UndeployRaceTests
+{
+    private const string Model = "raced";
+
+    [Fact]
+    public async Task Undeploy_WhileRebalanceLoadsNewReplicas_CompletesAndTheReplicasLoadedForItRetire()
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var hold = new FirstLoadHold();
+        await using var cluster = await FabricTestCluster.StartAsync(3, (_, services) => services.Configure<WeightsOptions>(o => o.IsLocalPath = hold.IsLocal));
+        var grains = cluster.GrainFactory;
+        var info = await grains.GetGrain<IFrontGrain>("test").Deploy(Model, new DeploymentRequest { ModelPath = checkpoint.Path, Stages = 2 });
+        var sequence = 1L;
+        foreach (var (tokens, counts) in BalancingSteps.Batches(checkpoint))
+        {
+            // Skewed routing, so the rebalance adds replicas of the hot experts.
+            long[] ids = [.. Enumerable.Range(0, counts.Length).Select(i => sequence + i)];
+            sequence += counts.Length;
+            await grains.GetGrain<IStageGrain>(new StageKey(Model, 0, 0).ToString()).Forward(new StageStep { SequenceIds = ids, Counts = counts, Tokens = tokens });
+        }
+
+        var registry = grains.GetGrain<IModelRegistryGrain>(Model);
+        hold.Arm();
+        var rebalance = grains.GetGrain<IExpertBalancerGrain>(Model).Rebalance(new RebalanceRequest { SlotsPerLayer = 16 });
+        await hold.Entered;
+        var undeploy = registry.Undeploy(0);
+        while (await registry.Describe() is not null)
+        {
+            // Null once the registry is retiring the model (it asked the balancer to stop first).
+        }
+
+        hold.Release();
+
+        // Before, the registry waited for the balancer (busy rebalancing) and the rebalance for the registry (busy
+        // undeploying) until the call timed out, failing the undeployment.
+        var result = await undeploy;
+        Assert.Empty(result.Unreached);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => rebalance);
+        Assert.Contains("not deployed", error.Message, StringComparison.Ordinal);
+
+        // The replicas loaded for the set that was never committed do not keep their weights.
+        var pins = cluster.Silos.Select(s => ExpertKey.PinOf(s.Address.ToString())).ToList();
+        foreach (var layer in info.MoeLayers)
+        {
+            for (var expert = 0; expert < info.NumExperts; expert++)
+            {
+                foreach (var pin in pins)
+                {
+                    for (var replica = 1; replica < pins.Count; replica++)
+                    {
+                        var key = new ExpertKey(Model, layer, expert, replica, pin).ToString();
+                        Assert.False((await grains.GetGrain<IExpertGrain>(key).Status()).Loaded, $"expert {key} kept its weights");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Holds the first weight load after <see cref="Arm"/> (the silos ask whether they read the path) until released.</summary>
+    private sealed class FirstLoadHold
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _armed;
+
+        public Task Entered => _entered.Task;
+
+        public void Arm() => Volatile.Write(ref _armed, 1);
+
+        public void Release() => _release.TrySetResult();
+
+        public bool IsLocal(string path)
+        {
+            if (Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                _entered.TrySetResult();
+                _release.Task.GetAwaiter().GetResult();
+            }
+
+            return Directory.Exists(path);
+        }
+    }
+}
