@@ -37,14 +37,7 @@ public sealed partial class ModelRegistryGrain
             var (cancelled, unreached) = await RetireEverywhereAsync(retired, drainMilliseconds);
 
             // Only now, with no request left in flight, do stages and experts let go of their weights.
-            var unloads = new List<Task>();
-            for (var r = 0; r < info.Replicas; r++)
-            {
-                for (var s = 0; s < info.Stages; s++)
-                {
-                    unloads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(name, r, s).ToString()).Unload());
-                }
-            }
+            var unloads = UnloadStages(info, replacedBy: null);
 
             foreach (var x in info.ExpertReplicaSet)
             {
@@ -68,6 +61,27 @@ public sealed partial class ModelRegistryGrain
         {
             _retiring = false;
         }
+    }
+
+    /// <summary>
+    /// Unloads the stages of <paramref name="plan"/> that <paramref name="replacedBy"/> (a redeployment with fewer
+    /// stages or replicas) does not use, or all of them: nothing calls them any more, but they kept their weights.
+    /// </summary>
+    private List<Task> UnloadStages(DeploymentInfo plan, DeploymentInfo? replacedBy)
+    {
+        var unloads = new List<Task>();
+        for (var r = 0; r < plan.Replicas; r++)
+        {
+            for (var s = 0; s < plan.Stages; s++)
+            {
+                if (replacedBy is null || r >= replacedBy.Replicas || s >= replacedBy.Stages)
+                {
+                    unloads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(plan.Name, r, s).ToString()).Unload());
+                }
+            }
+        }
+
+        return unloads;
     }
 
     private async Task StopPeriodicAsync(string name)

@@ -106,9 +106,14 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
             throw new DistInferException($"--expert-replicas {request.ExpertReplicas} needs as many silos hosting experts, but there are {silos.Count}: replicas of one expert never share a silo");
         }
 
+        var previous = _deployment;
         try
         {
             info = await LoadAsync(info, plan, moeLayers, config, version);
+            if (previous is not null)
+            {
+                await Task.WhenAll(UnloadStages(previous, replacedBy: info));
+            }
         }
         catch (Exception e)
         {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests;
 
-/// <summary>An undeployment meeting other work on the same model: a rebalance in flight.</summary>
+/// <summary>An undeployment meeting other work on the same model: a rebalance in flight, an earlier plan.</summary>
 public sealed class UndeployRaceTests
 {
     private const string Model = "raced";
@@ -63,6 +63,25 @@ public sealed class UndeployRaceTests
                     }
                 }
             }
+        }
+    }
+
+    [Fact]
+    public async Task Deploy_RedeployWithFewerStagesAndReplicas_LeftoverStagesUnloadAndUndeployLeavesNone()
+    {
+        // Before, stages 1 and replica 1 of the first plan kept their weights through the redeployment and the undeployment.
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2, Replicas = 2 });
+        await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe") });
+        Assert.Equal([new StageKey(Model, 0, 0).ToString()], cluster.Silos.SelectMany(s => s.Services.GetRequiredService<LocalStages>().Keys));
+
+        var result = await front.Undeploy(Model, 0);
+
+        Assert.Empty(result.Unreached);
+        foreach (var silo in cluster.Silos)
+        {
+            Assert.Empty(silo.Services.GetRequiredService<LocalStages>().Keys);
         }
     }
 
