@@ -100,9 +100,25 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             await DisposeModelAsync(old.Result).ConfigureAwait(false);
         }
 
-        _models[name] = Task.FromResult(Create(info));
+        var model = Task.FromResult(Create(info));
+        _models[name] = model;
+        if (UndeployedSince(info) && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(name, model)))
+        {
+            // Undeployed while this front still waited (for the balancer): its retirement found nothing to end here.
+            await RetireBatchersAsync(model.Result, TimeSpan.Zero, new ModelNotFoundException(name)).ConfigureAwait(false);
+        }
+
         return info;
     }
+
+    /// <summary>
+    /// Whether this silo holds an undeployment's record newer than <paramref name="info"/>. Kept before this front is
+    /// told (<see cref="Deployments.DeploymentRecordGrain.Retire"/>), so a model entered after this check is false is
+    /// still removed by that retirement.
+    /// </summary>
+    private bool UndeployedSince(DeploymentInfo info) =>
+        services.GetService(typeof(Deployments.DeploymentRecords)) is Deployments.DeploymentRecords records
+        && records.Find(info.Name) is { Retired: true } record && Deployments.DeploymentRecords.IsNewer(record, info);
 
     /// <summary>Undeploys through the model's registry grain (which retires it on every silo's front, this one's included).</summary>
     public Task<UndeployResult> UndeployAsync(string name, TimeSpan drain) =>
@@ -114,12 +130,23 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     /// </summary>
     public async Task<int> RetireAsync(string name, TimeSpan drain)
     {
-        if (!_models.TryRemove(name, out var model) || !model.IsCompletedSuccessfully)
+        if (!_models.TryRemove(name, out var model))
         {
             return 0;
         }
 
-        return await RetireBatchersAsync(model.Result, drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
+        FrontModel retiring;
+        try
+        {
+            // Still being looked up (the registry answered just before the undeployment began): its batchers come.
+            retiring = await model.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+
+        return await RetireBatchersAsync(retiring, drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
     }
 
     /// <summary>Waits up to <paramref name="drain"/> for the model's batchers to go idle, then stops them; returns how many requests that ended.</summary>
