@@ -27,7 +27,9 @@ public sealed partial class ModelRegistryGrain
         {
             if (info.MoeLayers.Count > 0)
             {
-                await GrainFactory.GetGrain<IExpertBalancerGrain>(name).StopPeriodic();
+                // Not awaited: a rebalance running on the balancer waits for this registry (to commit its set), so
+                // waiting here for the balancer deadlocked the two until the call timed out. That rebalance is refused.
+                _ = StopPeriodicAsync(name);
             }
 
             // The record goes first, everywhere: fronts stop taking requests, and a registry re-activating on another
@@ -36,21 +38,16 @@ public sealed partial class ModelRegistryGrain
             var (cancelled, unreached) = await RetireEverywhereAsync(retired, drainMilliseconds);
 
             // Only now, with no request left in flight, do stages and experts let go of their weights.
-            var unloads = new List<Task>();
-            for (var r = 0; r < info.Replicas; r++)
-            {
-                for (var s = 0; s < info.Stages; s++)
-                {
-                    unloads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(name, r, s).ToString()).Unload());
-                }
-            }
+            var unloads = UnloadStages(info, replacedBy: null);
 
             foreach (var x in info.ExpertReplicaSet)
             {
                 unloads.Add(GrainFactory.GetGrain<IExpertGrain>(x.Key).Retire());
             }
 
-            await Task.WhenAll(unloads);
+            // The records already say "undeployed" everywhere: an activation on a silo lost meanwhile must not leave
+            // this registry half-way (deployed here, retired everywhere else).
+            await BestEffortAsync(unloads);
             (_deployment, _retiredVersion) = (null, retired.ReplicaSetVersion);
             _progress.Clear();
             (_complete, _error) = (false, null);
@@ -73,7 +70,7 @@ public sealed partial class ModelRegistryGrain
     /// After a first deployment failed (an expert that fits nowhere, a silo lost while loading): the stages and experts
     /// it activated let go of their weights. Their progress rows stay, so the failure can still be read.
     /// </summary>
-    private async Task ReleaseLoadedAsync()
+    private Task ReleaseLoadedAsync()
     {
         var releases = new List<Task>();
         foreach (var (key, progress) in _progress)
@@ -83,13 +80,52 @@ public sealed partial class ModelRegistryGrain
                 : GrainFactory.GetGrain<IExpertGrain>(key).Retire());
         }
 
+        return BestEffortAsync(releases);
+    }
+
+    /// <summary>Awaits releases of memory; one that fails is on a silo that is gone, whose activations hold nothing.</summary>
+    private static async Task BestEffortAsync(List<Task> releases)
+    {
         try
         {
             await Task.WhenAll(releases);
         }
         catch (Exception)
         {
-            // Best effort: the deployment's own error is what the caller needs; an unreachable activation holds nothing callable.
+            // See above: the caller's own outcome is what matters.
+        }
+    }
+
+    /// <summary>
+    /// Unloads the stages of <paramref name="plan"/> that <paramref name="replacedBy"/> (a redeployment with fewer
+    /// stages or replicas) does not use, or all of them: nothing calls them any more, but they kept their weights.
+    /// </summary>
+    private List<Task> UnloadStages(DeploymentInfo plan, DeploymentInfo? replacedBy)
+    {
+        var unloads = new List<Task>();
+        for (var r = 0; r < plan.Replicas; r++)
+        {
+            for (var s = 0; s < plan.Stages; s++)
+            {
+                if (replacedBy is null || r >= replacedBy.Replicas || s >= replacedBy.Stages)
+                {
+                    unloads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(plan.Name, r, s).ToString()).Unload());
+                }
+            }
+        }
+
+        return unloads;
+    }
+
+    private async Task StopPeriodicAsync(string name)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IExpertBalancerGrain>(name).StopPeriodic();
+        }
+        catch (Exception)
+        {
+            // The balancer's ticks then fail on their own: the model is not deployed.
         }
     }
 

@@ -110,6 +110,10 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         try
         {
             info = await LoadAsync(info, plan, moeLayers, config, version);
+            if (previous is not null)
+            {
+                await BestEffortAsync(UnloadStages(previous, replacedBy: info));
+            }
         }
         catch (Exception e)
         {

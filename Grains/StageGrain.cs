@@ -244,16 +244,25 @@ public sealed partial class StageGrain : Grain, IStageGrain
         return Task.CompletedTask;
     }
 
-    public Task Unload()
+    public async Task Unload()
     {
-        // Dropped at once: the activation lingers until idle, its weights and caches need not.
-        _caches.Clear();
-        _cuda?.Dispose();
-        _cuda = null;
-        (_model, _weightsFor, _request) = (null, null, null);
+        // After the step in progress, if any (steps interleave with other calls): it may be using the device memory.
+        await _compute.WaitAsync();
+        try
+        {
+            // Dropped at once: the activation lingers until idle, its weights and caches need not.
+            _caches.Clear();
+            _cuda?.Dispose();
+            _cuda = null;
+            (_model, _weightsFor, _request) = (null, null, null);
+        }
+        finally
+        {
+            _compute.Release();
+        }
+
         ServiceProvider.GetService<LocalStages>()?.Remove(this.GetPrimaryKeyString());
         DeactivateOnIdle();
-        return Task.CompletedTask;
     }
 
     public Task<StageStatus> Status()

@@ -22,6 +22,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
     private readonly Task _loop;
     private readonly Lock _idleGate = new();
     private TaskCompletionSource? _idle;
+    private bool _ended;
     private Exception? _stopReason;
     // Sequence ids are unique across the cluster: several silos' batchers share the same stage grains.
     private long _nextId = Random.Shared.NextInt64(1, long.MaxValue >> 8) << 7;
@@ -52,6 +53,11 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         Task idle;
         lock (_idleGate)
         {
+            if (_ended)
+            {
+                return Task.CompletedTask;
+            }
+
             idle = (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
 
@@ -97,6 +103,12 @@ public sealed class ContinuousBatcher : IAsyncDisposable
             _signal.Release();
         });
         _waiting.Enqueue(sequence);
+        if (_stop.IsCancellationRequested)
+        {
+            // Handed a batcher that stopped meanwhile (its front retired it): the loop may be gone, so end it here.
+            EndWaiting();
+        }
+
         _signal.Release();
         return Read(sequence, cancellationToken);
     }
@@ -144,22 +156,29 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
 
         // Running and still-waiting callers alike learn why, instead of waiting for tokens that never come.
-        var reason = StopReason;
+        // Running ones also free their KV caches (the stages may serve on: a redeployment replaced this batcher).
         foreach (var s in _running)
         {
-            s.Output.Writer.TryComplete(reason);
+            await FinishAsync(s, null, StopReason).ConfigureAwait(false);
         }
 
+        _running.Clear();
+        Volatile.Write(ref _runningCount, 0);
+        EndWaiting();
+        lock (_idleGate)
+        {
+            _ended = true;
+            _idle?.TrySetResult();
+        }
+    }
+
+    private void EndWaiting()
+    {
         while (_waiting.TryDequeue(out var waiting))
         {
             Interlocked.Decrement(ref _waitingCount);
             waiting.Registration.Dispose();
-            waiting.Output.Writer.TryComplete(reason);
-        }
-
-        lock (_idleGate)
-        {
-            _idle?.TrySetResult();
+            waiting.Output.Writer.TryComplete(StopReason);
         }
     }
 
@@ -289,7 +308,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _signal.Release();
         await _loop.ConfigureAwait(false);
-        _stop.Dispose();
-        _signal.Dispose();
+        // _signal and _stop stay undisposed: late callers (a request, a token's callback, a second stop) still touch
+        // them, and neither holds a wait handle or timer.
     }
 }

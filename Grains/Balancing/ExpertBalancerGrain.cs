@@ -56,7 +56,19 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
 
         await Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key)
             .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert, Sources = info.Sources })));
-        var updated = await Registry.UpdateExpertReplicas([.. plan.Replicas], info.ReplicaSetVersion);
+        DeploymentInfo updated;
+        try
+        {
+            updated = await Registry.UpdateExpertReplicas([.. plan.Replicas], info.ReplicaSetVersion);
+        }
+        catch (InvalidOperationException)
+        {
+            // Refused (another rebalance committed first, or the model was undeployed meanwhile): the replicas
+            // loaded for this set would keep their weights with nothing to serve.
+            await Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key).Retire()));
+            throw;
+        }
+
         var stages = new List<Task>();
         for (var r = 0; r < updated.Replicas; r++)
         {

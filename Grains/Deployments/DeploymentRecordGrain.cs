@@ -12,6 +12,7 @@ public sealed class DeploymentRecordGrain(DeploymentRecords records) : Grain, ID
     public Task Save(DeploymentInfo info)
     {
         records.Save(info);
+        (ServiceProvider.GetService(typeof(FabricFront)) as FabricFront)?.OnRecordSaved(info);
         return Task.CompletedTask;
     }
 

@@ -19,9 +19,6 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     private readonly ConcurrentDictionary<string, BpeTokenizer> _tokenizers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _deploying = new(StringComparer.Ordinal);
 
-    /// <summary>How long the batchers of a plan replaced by a redeployment elsewhere may finish their requests.</summary>
-    private static readonly TimeSpan RedeployDrain = TimeSpan.FromMinutes(5);
-
     private IGrainFactory Grains => (IGrainFactory)(services.GetService(typeof(IGrainFactory)) ?? throw new InvalidOperationException("no grain factory"));
 
     /// <summary>Models whose deployment through this front is still loading weights.</summary>
@@ -95,14 +92,40 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             await Grains.GetGrain<IExpertBalancerGrain>(name).StartPeriodic(options.Rebalance, period).ConfigureAwait(false);
         }
 
-        if (_models.TryRemove(name, out var old) && old.IsCompletedSuccessfully)
+        Task<FrontModel> model;
+        if (_models.TryGetValue(name, out var old) && old.IsCompletedSuccessfully && SamePlan(old.Result.Info, info))
         {
-            await DisposeModelAsync(old.Result).ConfigureAwait(false);
+            // Same stages and replicas (other expert replicas, say): the running requests go on.
+            model = Task.FromResult(old.Result with { Info = info });
+        }
+        else
+        {
+            if (_models.TryRemove(name, out old) && old.IsCompletedSuccessfully)
+            {
+                await RetireBatchersAsync(old.Result, TimeSpan.Zero, Replaced(name)).ConfigureAwait(false);
+            }
+
+            model = Task.FromResult(Create(info));
         }
 
-        _models[name] = Task.FromResult(Create(info));
+        _models[name] = model;
+        if (UndeployedSince(info) && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(name, model)))
+        {
+            // Undeployed while this front still waited (for the balancer): its retirement found nothing to end here.
+            await RetireBatchersAsync(model.Result, TimeSpan.Zero, new ModelNotFoundException(name)).ConfigureAwait(false);
+        }
+
         return info;
     }
+
+    /// <summary>
+    /// Whether this silo holds an undeployment's record newer than <paramref name="info"/>. Kept before this front is
+    /// told (<see cref="Deployments.DeploymentRecordGrain.Retire"/>), so a model entered after this check is false is
+    /// still removed by that retirement.
+    /// </summary>
+    private bool UndeployedSince(DeploymentInfo info) =>
+        services.GetService(typeof(Deployments.DeploymentRecords)) is Deployments.DeploymentRecords records
+        && records.Find(info.Name) is { Retired: true } record && Deployments.DeploymentRecords.IsNewer(record, info);
 
     /// <summary>Undeploys through the model's registry grain (which retires it on every silo's front, this one's included).</summary>
     public Task<UndeployResult> UndeployAsync(string name, TimeSpan drain) =>
@@ -114,13 +137,42 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     /// </summary>
     public async Task<int> RetireAsync(string name, TimeSpan drain)
     {
-        if (!_models.TryRemove(name, out var model) || !model.IsCompletedSuccessfully)
+        if (!_models.TryRemove(name, out var model))
         {
             return 0;
         }
 
-        return await RetireBatchersAsync(model.Result, drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
+        FrontModel retiring;
+        try
+        {
+            // Still being looked up (the registry answered just before the undeployment began): its batchers come.
+            retiring = await model.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return 0;
+        }
+
+        return await RetireBatchersAsync(retiring, drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A deployment record reached this silo (<see cref="Deployments.DeploymentRecordGrain"/>): when it replaces the
+    /// plan this front serves (stages, replicas, path), the old plan's requests end now. Their stages already hold
+    /// other layers, and a retry of theirs would load the old plan back into stages the new one uses.
+    /// </summary>
+    public void OnRecordSaved(DeploymentInfo record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (!record.Retired && _models.TryGetValue(record.Name, out var model) && model.IsCompletedSuccessfully
+            && Redeployed(model.Result.Info) is not null && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(record.Name, model)))
+        {
+            _ = RetireBatchersAsync(model.Result, TimeSpan.Zero, Replaced(record.Name));
+        }
+    }
+
+    private static ModelNotFoundException Replaced(string name) =>
+        new(name, $"model {name} was redeployed with another plan (stages, replicas or checkpoint path) while this request ran; send it again");
 
     /// <summary>Waits up to <paramref name="drain"/> for the model's batchers to go idle, then stops them; returns how many requests that ended.</summary>
     private static async Task<int> RetireBatchersAsync(FrontModel model, TimeSpan drain, Exception? reason)
@@ -158,9 +210,11 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             return null;
         }
 
-        return record.Stages != info.Stages || record.Replicas != info.Replicas || record.ModelPath != info.ModelPath
-            || !record.Boundaries.SequenceEqual(info.Boundaries) ? record : null;
+        return SamePlan(record, info) ? null : record;
     }
+
+    private static bool SamePlan(DeploymentInfo a, DeploymentInfo b) =>
+        a.Stages == b.Stages && a.Replicas == b.Replicas && a.ModelPath == b.ModelPath && a.Boundaries.SequenceEqual(b.Boundaries);
 
     /// <summary>The model's tokenizer, read once from its path on this silo (or shipped into the model cache).</summary>
     public async Task<BpeTokenizer> TokenizerAsync(string name)
@@ -200,11 +254,11 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         var model = _models.GetOrAdd(name, DescribeNewAsync);
         if (model.IsCompletedSuccessfully && Redeployed(model.Result.Info) is { } newer)
         {
-            // Redeployed through another silo with another plan: serve the new one; the old batchers finish what they run.
+            // Redeployed through another silo with another plan, and this front not told yet: serve the new one.
             var renewed = Task.FromResult(Create(newer));
             if (_models.TryUpdate(name, renewed, model))
             {
-                _ = RetireBatchersAsync(model.Result, RedeployDrain, null);
+                _ = RetireBatchersAsync(model.Result, TimeSpan.Zero, Replaced(name));
             }
 
             model = _models.GetValueOrDefault(name, renewed);

@@ -60,4 +60,60 @@ public sealed class ContinuousBatcherStopTests
         Assert.Equal("model m was undeployed", second.Message);
         Assert.Equal(0, batcher.Waiting);
     }
+
+    [Fact]
+    public async Task GenerateAsync_AfterStop_EndsWithTheStopReason()
+    {
+        // A front hands a request to the batcher it looked up just before an undeployment stopped it.
+        var batcher = new ContinuousBatcher(new LocalBatchExecutor(FixtureModels.Load("mixtral")), []);
+        await batcher.StopAsync(new DistInferException("model m was undeployed"));
+
+        var error = await Assert.ThrowsAsync<DistInferException>(() =>
+            Collect(batcher.GenerateAsync(Prompt, new SamplingParams { MaxNewTokens = 3 })).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("model m was undeployed", error.Message);
+        Assert.Equal(0, batcher.Waiting);
+        await batcher.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task StopAsync_StepInFlightIgnoresTheStop_RunningSequenceReleasedAndLaterCancelDoesNotThrow()
+    {
+        // The fabric's executor finishes a step it began (its pipeline calls take no token); the loop then ends with
+        // the sequence still running.
+        var gate = new GatedExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")));
+        var executor = new FinishesStepsExecutor(gate);
+        var batcher = new ContinuousBatcher(executor, []);
+        using var caller = new CancellationTokenSource();
+        var running = Collect(batcher.GenerateAsync(Prompt, new SamplingParams { MaxNewTokens = 5 }, caller.Token));
+        await gate.StepWaiting.Task;
+
+        var stop = batcher.StopAsync(new DistInferException("model m was undeployed"));
+        gate.Allow(1);
+        await stop;
+
+        var error = await Assert.ThrowsAsync<DistInferException>(() => running.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("model m was undeployed", error.Message);
+        Assert.Single(executor.Released);
+
+        // The caller gives up afterwards (an HTTP request aborted, a session closed): its token's callback must not throw.
+        caller.Cancel();
+        await batcher.StopAsync(null);
+    }
+
+    /// <summary>Ignores the batcher's stop token, as the fabric's pipeline does; records the sequences released.</summary>
+    private sealed class FinishesStepsExecutor(IBatchExecutor inner) : IBatchExecutor
+    {
+        public List<long> Released { get; } = [];
+
+        public int VocabSize => inner.VocabSize;
+
+        public ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken) => inner.ForwardAsync(step, CancellationToken.None);
+
+        public ValueTask ReleaseAsync(long sequenceId)
+        {
+            Released.Add(sequenceId);
+            return inner.ReleaseAsync(sequenceId);
+        }
+    }
 }
