@@ -120,6 +120,16 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
     {
         try
         {
+            if (await Registry.Describe() is null)
+            {
+                // Undeployed (a StartPeriodic may even land after the undeployment's StopPeriodic): stop ticking and
+                // let the activation go, instead of a warning every period for a year.
+                await StopPeriodic();
+                DelayDeactivation(TimeSpan.Zero);
+                DeactivateOnIdle();
+                return;
+            }
+
             await Rebalance(request);
         }
         catch (Exception e)
