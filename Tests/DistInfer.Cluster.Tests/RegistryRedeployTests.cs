@@ -17,7 +17,6 @@ namespace DistInfer.Cluster.Tests;
 public sealed class RegistryRedeployTests : IDisposable
 {
     private const string Model = "shipdemo";
-    private static readonly int[][] Prompts = [[1, 2, 3, 4], [400, 401]];
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -178,13 +177,5 @@ public sealed class RegistryRedeployTests : IDisposable
         return copy;
     }
 
-    private static async Task AssertGeneratesAsync(IFrontGrain front, string fixture)
-    {
-        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default)).Generate(Prompts, new SamplingParams { MaxNewTokens = 5, MinNewTokens = 5 });
-
-        var response = await front.Generate(new GenerateRequest { Model = Model, Prompts = [.. Prompts], MaxNewTokens = 5, MinNewTokens = 5 });
-
-        Assert.Equal(expected[0].GeneratedIds, response.Generated[0]);
-        Assert.Equal(expected[1].GeneratedIds, response.Generated[1]);
-    }
+    private static Task AssertGeneratesAsync(IFrontGrain front, string fixture) => FrontAssert.GeneratesLikeEngineAsync(front, Model, fixture);
 }

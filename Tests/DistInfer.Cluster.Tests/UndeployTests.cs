@@ -181,13 +181,5 @@ public sealed class UndeployTests
     private static int[] Expected(string fixture, int tokens) =>
         new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default)).Generate([Prompts[0]], new SamplingParams { MaxNewTokens = tokens, MinNewTokens = tokens })[0].GeneratedIds;
 
-    private static async Task AssertGeneratesAsync(IFrontGrain front, string fixture)
-    {
-        var expected = new Generator(TransformerModel.Load(RepoPaths.Fixture(fixture), Gemm.Default)).Generate(Prompts, new SamplingParams { MaxNewTokens = 5, MinNewTokens = 5 });
-
-        var response = await front.Generate(new GenerateRequest { Model = Model, Prompts = [.. Prompts], MaxNewTokens = 5, MinNewTokens = 5 });
-
-        Assert.Equal(expected[0].GeneratedIds, response.Generated[0]);
-        Assert.Equal(expected[1].GeneratedIds, response.Generated[1]);
-    }
+    private static Task AssertGeneratesAsync(IFrontGrain front, string fixture) => FrontAssert.GeneratesLikeEngineAsync(front, Model, fixture);
 }
