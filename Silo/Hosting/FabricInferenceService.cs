@@ -12,27 +12,36 @@ namespace DistInfer.Silo.Hosting;
 /// <summary>Serves the HTTP API from the cluster: every request goes through this silo's <see cref="FabricFront"/>.</summary>
 public sealed class FabricInferenceService(FabricFront front) : IInferenceService
 {
-    private readonly ConcurrentDictionary<string, ServedModel> _models = new(StringComparer.Ordinal);
-
-    public IReadOnlyList<ServedModel> Models => [.. _models.Values];
-
     /// <summary>
-    /// Models served here, deployed through this silo's front, or recorded on this silo (the registry copies every
-    /// deployment's record to each active silo), so a model deployed elsewhere is listed before its first request.
+    /// What the API learnt of each model (tokenizer, config), with the checkpoint it came from: an entry is used only
+    /// while that checkpoint is the one deployed under the name (undeployed, or another checkpoint deployed since: not).
     /// </summary>
-    public IReadOnlyList<string> ModelNames
+    private readonly ConcurrentDictionary<string, (ServedModel Model, string Checkpoint)> _models = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<ServedModel> Models
     {
         get
         {
-            var names = new SortedSet<string>(_models.Keys, StringComparer.Ordinal);
-            foreach (var info in front.Known)
+            var known = KnownByName();
+            var models = new List<ServedModel>(_models.Count);
+            foreach (var (name, entry) in _models)
             {
-                names.Add(info.Name);
+                if (known.TryGetValue(name, out var info) && entry.Checkpoint == Checkpoint(info))
+                {
+                    models.Add(entry.Model);
+                }
             }
 
-            return [.. names];
+            return models;
         }
     }
+
+    /// <summary>
+    /// Models deployed through this silo's front or recorded on this silo (the registry copies every deployment's
+    /// record to each active silo), so a model deployed elsewhere is listed before its first request, and an
+    /// undeployed one no longer is.
+    /// </summary>
+    public IReadOnlyList<string> ModelNames => [.. new SortedSet<string>(KnownByName().Keys, StringComparer.Ordinal)];
 
     public (int Running, int Waiting) Load => front.Load;
 
@@ -42,37 +51,55 @@ public sealed class FabricInferenceService(FabricFront front) : IInferenceServic
     /// </summary>
     public async Task<ServedModel> RegisterAsync(DeploymentInfo info)
     {
-        if (_models.TryGetValue(info.Name, out var known))
+        ArgumentNullException.ThrowIfNull(info);
+        var checkpoint = Checkpoint(info);
+        if (_models.TryGetValue(info.Name, out var known) && known.Checkpoint == checkpoint)
         {
-            return known;
+            return known.Model;
         }
 
         var directory = await front.ModelDirectoryAsync(info).ConfigureAwait(false);
         var model = new ServedModel(info.Name, ModelConfigReader.Load(directory), BpeTokenizer.FromDirectory(directory), ChatTemplateReader.TryRead(directory),
             new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero));
-        return _models.GetOrAdd(info.Name, model);
+        _models[info.Name] = (model, checkpoint);
+        return model;
     }
 
-    /// <summary>Models this silo has registered or already learnt; <see cref="FindAsync"/> also asks the registry.</summary>
-    public ServedModel? Find(string name) => _models.GetValueOrDefault(name);
+    /// <summary>A model this silo has registered and that is still deployed; <see cref="FindAsync"/> also asks the registry.</summary>
+    public ServedModel? Find(string name) =>
+        _models.TryGetValue(name, out var entry) && KnownByName().TryGetValue(name, out var info) && entry.Checkpoint == Checkpoint(info) ? entry.Model : null;
 
     public async ValueTask<ServedModel?> FindAsync(string name, CancellationToken cancellationToken = default)
     {
-        if (_models.TryGetValue(name, out var model))
+        if (Find(name) is { } model)
         {
             return model;
         }
 
-        // Deployed from another silo: learn it from its registry.
+        // Deployed from another silo (or again, with another checkpoint): learn it from its registry.
         try
         {
             return await RegisterAsync(await front.DescribeAsync(name).WaitAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (ModelNotFoundException)
         {
+            _models.TryRemove(name, out _);
             return null;
         }
     }
+
+    private Dictionary<string, DeploymentInfo> KnownByName()
+    {
+        var known = new Dictionary<string, DeploymentInfo>(StringComparer.Ordinal);
+        foreach (var info in front.Known)
+        {
+            known.TryAdd(info.Name, info);
+        }
+
+        return known;
+    }
+
+    private static string Checkpoint(DeploymentInfo info) => info.ModelPath + "\n" + info.CheckpointFingerprint;
 
     public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
         front.GenerateAsync(model, promptIds, parameters, cancellationToken);

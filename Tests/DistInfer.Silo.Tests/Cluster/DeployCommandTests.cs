@@ -1,3 +1,4 @@
+using System.Net;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
@@ -49,6 +50,9 @@ public sealed class DeployCommandTests : IAsyncLifetime
     {
         var olmoe = RepoPaths.Fixture("olmoe");
         (await DeployAsync(RepoPaths.DemoModel)).AssertSuccess();
+        using var completion = Completion();
+        Assert.Equal(HttpStatusCode.OK, (await _silo.Http.SendAsync(completion)).StatusCode);
+        Assert.Contains("\"shipdemo\"", await _silo.Http.GetStringAsync("/v1/models"), StringComparison.Ordinal);
 
         var undeployed = await UndeployAsync();
         var again = await UndeployAsync();
@@ -59,6 +63,11 @@ public sealed class DeployCommandTests : IAsyncLifetime
         Assert.Equal(1, again.ExitCode);
         var error = Assert.Single(again.StderrLines);
         Assert.Equal("distinfer: model 'shipdemo' is not deployed", error);
+
+        // The HTTP API forgets it too: it had learnt the tokenizer and kept listing and accepting the model (400s).
+        Assert.DoesNotContain("\"shipdemo\"", await _silo.Http.GetStringAsync("/v1/models"), StringComparison.Ordinal);
+        using var afterwards = Completion();
+        Assert.Equal(HttpStatusCode.NotFound, (await _silo.Http.SendAsync(afterwards)).StatusCode);
 
         // The freed name takes another checkpoint, which serves its own tokens.
         (await DeployAsync(olmoe)).AssertSuccess();
@@ -73,6 +82,11 @@ public sealed class DeployCommandTests : IAsyncLifetime
 
         Assert.Equal(expected[0].GeneratedIds, tokens);
     }
+
+    private static HttpRequestMessage Completion() => new(HttpMethod.Post, "/v1/completions")
+    {
+        Content = new StringContent("{\"model\":\"shipdemo\",\"prompt\":\"import torch\",\"max_tokens\":2}", System.Text.Encoding.UTF8, "application/json"),
+    };
 
     private Task<CliResult> UndeployAsync() =>
         CliProcess.RunAsync("undeploy", "--gateway", _silo.Gateway, "--cluster-id", ClusterId, "--name", "shipdemo", "--drain-seconds", "5");
