@@ -116,6 +116,31 @@ public sealed class ExpertBalancingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task StartPeriodic_LandsAfterUndeploy_FirstTickStopsTheTimer()
+    {
+        // A front's StartPeriodic can land after the undeployment's StopPeriodic. Before, the timer then ticked on
+        // (a warning a period) and rebalanced whatever was deployed under the name next.
+        using var checkpoint = SkewedCheckpoint.Write();
+        var time = new DistInfer.Runtime.Tests.Infrastructure.FakeTimeProvider { RealTimestamps = true };
+        await using var cluster = await FabricTestCluster.StartAsync(3, services => services.AddSingleton<TimeProvider>(time));
+        var registry = cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model);
+        await registry.Deploy(new DeploymentRequest { ModelPath = checkpoint.Path });
+        await registry.Undeploy(0);
+        var balancer = cluster.GrainFactory.GetGrain<IExpertBalancerGrain>(Model);
+        await balancer.StartPeriodic(new RebalanceRequest { SlotsPerLayer = 16 }, TimeSpan.FromMinutes(5));
+        time.Advance(TimeSpan.FromMinutes(5));
+        // Queued behind the tick, so when it returns the tick ran (it fails: nothing is deployed to reset).
+        Assert.NotNull(await Record.ExceptionAsync(() => balancer.ResetStatistics()));
+
+        var info = await registry.Deploy(new DeploymentRequest { ModelPath = checkpoint.Path });
+        await RunAndCompareAsync(cluster.GrainFactory, info, TransformerModel.Load(checkpoint.Path, Gemm.Default), checkpoint, firstSequence: 1);
+        time.Advance(TimeSpan.FromMinutes(5));
+        await balancer.ResetStatistics();
+
+        Assert.Equal(info.ReplicaSetVersion, (await registry.Describe())!.ReplicaSetVersion);
+    }
+
+    [Fact]
     public async Task Rebalance_NoTokensObserved_KeepsReplicaSet()
     {
         using var checkpoint = SkewedCheckpoint.Write();
