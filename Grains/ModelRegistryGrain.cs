@@ -189,11 +189,14 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         return info;
     }
 
-    public Task<DeploymentInfo?> Describe() => Task.FromResult(_retiring ? null : _deployment);
+    public Task<DeploymentInfo?> Describe() => Task.FromResult(Serving);
+
+    /// <summary>The deployment requests may use: none while it is being undeployed.</summary>
+    private DeploymentInfo? Serving => _retiring ? null : _deployment;
 
     public async Task<DeploymentInfo> UpdateExpertReplicas(List<ExpertReplicaInfo> replicas, long expectedVersion)
     {
-        var info = (_retiring ? null : _deployment) ?? throw new InvalidOperationException($"model {this.GetPrimaryKeyString()} is not deployed");
+        var info = Serving ?? throw new InvalidOperationException($"model {this.GetPrimaryKeyString()} is not deployed");
         if (info.ReplicaSetVersion != expectedVersion)
         {
             throw new InvalidOperationException($"model {info.Name}: expert replica set is at version {info.ReplicaSetVersion}, not {expectedVersion} (another rebalance ran)");

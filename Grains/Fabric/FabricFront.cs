@@ -19,6 +19,9 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     private readonly ConcurrentDictionary<string, BpeTokenizer> _tokenizers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _deploying = new(StringComparer.Ordinal);
 
+    /// <summary>This silo's copies of deployment records (absent where the fabric runs without them, in some tests).</summary>
+    private Deployments.DeploymentRecords? Records => services.GetService(typeof(Deployments.DeploymentRecords)) as Deployments.DeploymentRecords;
+
     private IGrainFactory Grains => (IGrainFactory)(services.GetService(typeof(IGrainFactory)) ?? throw new InvalidOperationException("no grain factory"));
 
     /// <summary>Models whose deployment through this front is still loading weights.</summary>
@@ -37,7 +40,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         get
         {
             var known = new List<DeploymentInfo>(Deployed);
-            if (services.GetService(typeof(Deployments.DeploymentRecords)) is Deployments.DeploymentRecords records)
+            if (Records is { } records)
             {
                 foreach (var record in records.Deployed())
                 {
@@ -124,7 +127,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     /// still removed by that retirement.
     /// </summary>
     private bool UndeployedSince(DeploymentInfo info) =>
-        services.GetService(typeof(Deployments.DeploymentRecords)) is Deployments.DeploymentRecords records
+        Records is { } records
         && records.Find(info.Name) is { Retired: true } record && Deployments.DeploymentRecords.IsNewer(record, info);
 
     /// <summary>Undeploys through the model's registry grain (which retires it on every silo's front, this one's included).</summary>
@@ -203,7 +206,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     /// </summary>
     private DeploymentInfo? Redeployed(DeploymentInfo info)
     {
-        if (services.GetService(typeof(Deployments.DeploymentRecords)) is not Deployments.DeploymentRecords records
+        if (Records is not { } records
             || records.Find(info.Name) is not { Retired: false } record
             || !Deployments.DeploymentRecords.IsNewer(record, info))
         {
@@ -293,19 +296,11 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         return new FrontModel(info, batchers);
     }
 
-    private static async Task DisposeModelAsync(FrontModel model)
-    {
-        foreach (var b in model.Batchers)
-        {
-            await b.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         foreach (var model in _models.Values.Where(t => t.IsCompletedSuccessfully))
         {
-            await DisposeModelAsync(model.Result).ConfigureAwait(false);
+            await RetireBatchersAsync(model.Result, TimeSpan.Zero, null).ConfigureAwait(false);
         }
     }
 

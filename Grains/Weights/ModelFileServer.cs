@@ -15,7 +15,7 @@ namespace DistInfer.Grains.Weights;
 /// </summary>
 public sealed partial class ModelFileServer : IModelFileSource, IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<ServedModel>> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<ServedDirectory>> _models = new(StringComparer.Ordinal);
     private readonly Func<string, bool> _isLocal;
     private readonly ILogger _logger;
     private long _bytesServed;
@@ -102,7 +102,7 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
     }
 
     /// <summary>The open copy of the directory, reopened first when its files differ from those it was opened from.</summary>
-    private ServedModel Current(string key)
+    private ServedDirectory Current(string key)
     {
         while (true)
         {
@@ -126,7 +126,7 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
     }
 
     /// <summary>The open copy with a reader's reference taken (release it); opened when none is.</summary>
-    private ServedModel Acquire(string modelPath)
+    private ServedDirectory Acquire(string modelPath)
     {
         if (!CanRead(modelPath))
         {
@@ -145,9 +145,9 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
         }
     }
 
-    private static Lazy<ServedModel> NewEntry(string key) => new(() => ServedModel.Open(key));
+    private static Lazy<ServedDirectory> NewEntry(string key) => new(() => ServedDirectory.Open(key));
 
-    private ServedModel Value(string key, Lazy<ServedModel> lazy)
+    private ServedDirectory Value(string key, Lazy<ServedDirectory> lazy)
     {
         try
         {
@@ -156,7 +156,7 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
         catch
         {
             // A failed open is not kept: the next request tries again.
-            _models.TryRemove(new KeyValuePair<string, Lazy<ServedModel>>(key, lazy));
+            _models.TryRemove(new KeyValuePair<string, Lazy<ServedDirectory>>(key, lazy));
             throw;
         }
     }

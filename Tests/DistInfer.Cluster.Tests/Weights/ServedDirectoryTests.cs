@@ -3,12 +3,12 @@ using DistInfer.Grains.Weights;
 namespace DistInfer.Cluster.Tests.Weights;
 
 /// <summary>A reopened directory's old map stays readable for the chunk reads that hold it, and closes with the last.</summary>
-public sealed class ServedModelTests
+public sealed class ServedDirectoryTests
 {
     [Fact]
     public void Retire_ReadInFlight_MapStaysOpenUntilTheReadReleases()
     {
-        var served = ServedModel.Open(RepoPaths.Fixture("olmoe"));
+        var served = ServedDirectory.Open(RepoPaths.Fixture("olmoe"));
         Assert.True(served.TryAcquire());
 
         served.Retire();
@@ -24,7 +24,7 @@ public sealed class ServedModelTests
     [Fact]
     public void Retire_Twice_DropsTheServerReferenceOnce()
     {
-        var served = ServedModel.Open(RepoPaths.Fixture("olmoe"));
+        var served = ServedDirectory.Open(RepoPaths.Fixture("olmoe"));
         Assert.True(served.TryAcquire());
 
         served.Retire();

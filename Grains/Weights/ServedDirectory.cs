@@ -7,12 +7,12 @@ namespace DistInfer.Grains.Weights;
 /// reference) and the map goes with the last read. Leaving it to the GC would leak instead: the view's pointer is
 /// acquired for the map's whole life, so no finalizer ever unmaps it.
 /// </summary>
-internal sealed class ServedModel
+internal sealed class ServedDirectory
 {
     private int _references = 1;
     private int _retired;
 
-    private ServedModel(LocalModel model, ModelDirectoryStamp stamp)
+    private ServedDirectory(LocalModel model, ModelDirectoryStamp stamp)
     {
         Model = model;
         Stamp = stamp;
@@ -25,11 +25,11 @@ internal sealed class ServedModel
     /// <summary>True once the server let go and no read holds it: the map is closed.</summary>
     public bool IsClosed => Volatile.Read(ref _references) == 0;
 
-    public static ServedModel Open(string directory)
+    public static ServedDirectory Open(string directory)
     {
         // Stamped before reading: a change made while the manifest is built shows as a change on the next request.
         var stamp = ModelDirectoryStamp.Capture(directory);
-        return new ServedModel(LocalModel.Open(directory), stamp);
+        return new ServedDirectory(LocalModel.Open(directory), stamp);
     }
 
     /// <summary>Takes a reader's reference; false when the model is already closed (take the server's current one).</summary>
