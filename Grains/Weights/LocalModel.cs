@@ -2,10 +2,11 @@ using System.Security.Cryptography;
 using System.Text;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Tensors;
+using Microsoft.Win32.SafeHandles;
 
 namespace DistInfer.Grains.Weights;
 
-/// <summary>A model directory this silo reads: its checkpoint, memory-mapped, and its manifest.</summary>
+/// <summary>A model directory this silo reads: its checkpoint (memory-mapped, and its weight files open), and its manifest.</summary>
 internal sealed class LocalModel : IDisposable
 {
     /// <summary>Larger non-weight files are not shipped (a stray dump in the directory should not cost a transfer).</summary>
@@ -19,11 +20,14 @@ internal sealed class LocalModel : IDisposable
     /// <summary>Small files that shape what is served (config, tokenizer, chat template); a README or notes do not.</summary>
     private static readonly string[] ContentExtensions = [".json", ".jinja", ".model"];
 
-    private LocalModel(string directory, ITensorSource tensors, ModelManifest manifest)
+    private readonly Dictionary<string, SafeFileHandle> _weightFiles;
+
+    private LocalModel(string directory, ITensorSource tensors, ModelManifest manifest, Dictionary<string, SafeFileHandle> weightFiles)
     {
         Directory = directory;
         Tensors = tensors;
         Manifest = manifest;
+        _weightFiles = weightFiles;
     }
 
     public string Directory { get; }
@@ -36,15 +40,35 @@ internal sealed class LocalModel : IDisposable
     {
         var directory = Path.GetFullPath(path);
         var tensors = Checkpoint.Open(directory);
+        var files = new Dictionary<string, SafeFileHandle>(StringComparer.Ordinal);
         try
         {
-            return new LocalModel(directory, tensors, BuildManifest(directory, tensors));
+            // Held open beside the map: shipped bytes come from the files the manifest describes even when one is
+            // renamed over meanwhile, and a file truncated in place gives a short read, not a fault in the map.
+            foreach (var file in tensors is ShardedCheckpoint sharded ? sharded.Shards : [(SafeTensorsFile)tensors])
+            {
+                files[file.Path] = File.OpenHandle(file.Path);
+            }
+
+            return new LocalModel(directory, tensors, BuildManifest(directory, tensors), files);
         }
         catch
         {
+            foreach (var handle in files.Values)
+            {
+                handle.Dispose();
+            }
+
             tensors.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The open file holding a tensor, and where the tensor's bytes start in it.</summary>
+    public (SafeFileHandle File, string Name, long Offset) Locate(string tensor, TensorInfo info)
+    {
+        var file = Tensors is ShardedCheckpoint sharded ? sharded.ShardOf(tensor) : (SafeTensorsFile)Tensors;
+        return (_weightFiles[file.Path], Path.GetFileName(file.Path), file.DataSectionOffset + info.DataOffset);
     }
 
     /// <summary>True for the small files a silo without the directory needs (config, tokenizer, generation config...).</summary>
@@ -56,7 +80,7 @@ internal sealed class LocalModel : IDisposable
 
     private static ModelManifest BuildManifest(string directory, ITensorSource tensors)
     {
-        // The fingerprint names the content: the path, the weight files' sizes and times, the small files' hashes.
+        // The fingerprint names the content: the path, the weight files' sizes, times and inodes, the small files' hashes.
         var identity = new StringBuilder().Append("path\t").Append(directory).Append('\n');
         var content = new StringBuilder();
         var files = new List<ModelFileEntry>();
@@ -75,7 +99,10 @@ internal sealed class LocalModel : IDisposable
             }
             else
             {
-                identity.Append("weights\t").Append(file.Name).Append('\t').Append(file.Length).Append('\t').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+                // Inode and change time too: a same-size copy that keeps the write time (cp -p) is another file.
+                var (inode, changed) = FileChangeStatus.Get(file.FullName);
+                identity.Append("weights\t").Append(file.Name).Append('\t').Append(file.Length).Append('\t').Append(file.LastWriteTimeUtc.Ticks)
+                    .Append('\t').Append(inode).Append('\t').Append(changed).Append('\n');
             }
         }
 
@@ -116,5 +143,13 @@ internal sealed class LocalModel : IDisposable
         return Convert.ToHexStringLower(bytes[..n]) + Convert.ToHexStringLower(bytes[^n..]);
     }
 
-    public void Dispose() => Tensors.Dispose();
+    public void Dispose()
+    {
+        foreach (var handle in _weightFiles.Values)
+        {
+            handle.Dispose();
+        }
+
+        Tensors.Dispose();
+    }
 }

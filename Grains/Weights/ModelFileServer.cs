@@ -3,15 +3,16 @@ using DistInfer.Engine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 
 namespace DistInfer.Grains.Weights;
 
 /// <summary>
-/// A silo's model directories as a shipping source: each opened (checkpoint memory-mapped, manifest hashed) and kept
-/// open, so chunk reads are slices of the map. Every manifest request stats the directory's files and reopens it when
-/// one changed (a checkpoint re-exported in place); chunk reads use the copy that is open without a stat each, and the
-/// receiver asks for the manifest again before it keeps what it got (<see cref="ModelCache"/>). Only paths the silo
-/// reads directly are served.
+/// A silo's model directories as a shipping source: each opened (checkpoint memory-mapped for its header and manifest,
+/// manifest hashed, weight files open) and kept open; chunks are read from those open files. Every manifest request
+/// stats the directory's files and reopens it when one changed (a checkpoint re-exported in place); chunk reads use the
+/// copy that is open without a stat each, and the receiver asks for the manifest again before it keeps what it got
+/// (<see cref="ModelCache"/>). Only paths the silo reads directly are served.
 /// </summary>
 public sealed partial class ModelFileServer : IModelFileSource, IDisposable
 {
@@ -52,7 +53,7 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
         return Task.FromResult<ModelManifest?>(Current(Path.GetFullPath(modelPath)).Model.Manifest);
     }
 
-    public Task<byte[]> ReadTensorAsync(string modelPath, string tensor, long offset, int length)
+    public async Task<byte[]> ReadTensorAsync(string modelPath, string tensor, long offset, int length)
     {
         var served = Acquire(modelPath);
         try
@@ -64,9 +65,13 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
             }
 
             CheckRange(modelPath, tensor, info.ByteLength, offset, length);
-            var bytes = model.Tensors.GetBytes(tensor).Slice((int)offset, length).ToArray();
+            // Read from the file, not the map: a checkpoint truncated in place makes a read come up short (an error
+            // for this transfer) where touching the map past the new end would bring the whole silo down (SIGBUS).
+            var (file, name, start) = model.Locate(tensor, info);
+            var bytes = new byte[length];
+            await ReadExactlyAsync(file, bytes, start + offset, () => $"{modelPath}: tensor '{tensor}' ends early in {name}: the file was cut short on disk").ConfigureAwait(false);
             Interlocked.Add(ref _bytesServed, length);
-            return Task.FromResult(bytes);
+            return bytes;
         }
         finally
         {
@@ -85,13 +90,7 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
             CheckRange(modelPath, file, entry.Length, offset, length);
             var bytes = new byte[length];
             using var handle = File.OpenHandle(Path.Combine(model.Directory, entry.Name));
-            var read = 0;
-            while (read < length)
-            {
-                var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), offset + read).ConfigureAwait(false);
-                read += n > 0 ? n : throw new DistInferException($"{modelPath}: file '{file}' is shorter than its manifest says");
-            }
-
+            await ReadExactlyAsync(handle, bytes, offset, () => $"{modelPath}: file '{file}' is shorter than its manifest says").ConfigureAwait(false);
             Interlocked.Add(ref _bytesServed, length);
             return bytes;
         }
@@ -158,6 +157,16 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
             // A failed open is not kept: the next request tries again.
             _models.TryRemove(new KeyValuePair<string, Lazy<ServedDirectory>>(key, lazy));
             throw;
+        }
+    }
+
+    private static async Task ReadExactlyAsync(SafeFileHandle handle, byte[] bytes, long fileOffset, Func<string> shortRead)
+    {
+        var read = 0;
+        while (read < bytes.Length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), fileOffset + read).ConfigureAwait(false);
+            read += n > 0 ? n : throw new DistInferException(shortRead());
         }
     }
 

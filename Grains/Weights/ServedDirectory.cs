@@ -2,9 +2,9 @@ namespace DistInfer.Grains.Weights;
 
 /// <summary>
 /// An open model directory as <see cref="ModelFileServer"/> holds it, with the stamp of the files it was opened from.
-/// Counted: one reference for the server, one per chunk read in flight. A chunk read copies out of the memory map, so
-/// unmapping under it would fault the process; when the directory changes the server retires this copy (drops its
-/// reference) and the map goes with the last read. Leaving it to the GC would leak instead: the view's pointer is
+/// Counted: one reference for the server, one per chunk read in flight. A chunk read uses the copy's open files, which
+/// must not close under it; when the directory changes the server retires this copy (drops its reference) and the map
+/// and files go with the last read. Leaving it to the GC would leak instead: the view's pointer is
 /// acquired for the map's whole life, so no finalizer ever unmaps it.
 /// </summary>
 internal sealed class ServedDirectory

@@ -169,6 +169,73 @@ public sealed class ModelDirectoryChangeTests : IDisposable
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(RepoPaths.Fixture("mixtral"), "config.json")), await File.ReadAllBytesAsync(Path.Combine(directory, "config.json")));
     }
 
+    [Fact]
+    public async Task GetManifestAsync_WeightsRewrittenInPlaceKeepingSizeAndWriteTime_NewFingerprintAndNewBytes()
+    {
+        var before = (await _server.GetManifestAsync(_model))!;
+        var oldBytes = await ReadAllTensorsAsync(before);
+        var written = File.GetLastWriteTimeUtc(Weights);
+
+        // What `cp -p` of a same-shape fine-tune does: same length, the old write time put back.
+        RewriteTailInPlaceKeepingWriteTime(written);
+        var after = (await _server.GetManifestAsync(_model))!;
+
+        Assert.Equal(written, File.GetLastWriteTimeUtc(Weights));
+        Assert.NotEqual(before.Fingerprint, after.Fingerprint);
+        Assert.NotEqual(before.ContentFingerprint, after.ContentFingerprint);
+        var served = await ReadAllTensorsAsync(after);
+        Assert.Contains(served, t => !oldBytes[t.Key].AsSpan().SequenceEqual(t.Value));
+    }
+
+    [Fact]
+    public async Task ReadTensorAsync_WeightsTruncatedInPlaceWhileOpen_ThrowsNamingTheTensorAndServesOnAfterRestore()
+    {
+        var manifest = (await _server.GetManifestAsync(_model))!;
+        var original = File.ReadAllBytes(Weights);
+
+        // Cut short under the open copy: reading the map past the new end would kill the process (SIGBUS).
+        using (var stream = new FileStream(Weights, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(original.Length / 2);
+        }
+
+        var failed = new List<ModelTensorEntry>();
+        foreach (var tensor in manifest.Tensors)
+        {
+            try
+            {
+                await _server.ReadTensorAsync(_model, tensor.Name, 0, (int)tensor.ByteLength);
+            }
+            catch (DistInferException e)
+            {
+                Assert.Contains($"tensor '{tensor.Name}' ends early in {Checkpoint.SingleFileName}: the file was cut short on disk", e.Message, StringComparison.Ordinal);
+                failed.Add(tensor);
+            }
+        }
+
+        Assert.InRange(failed.Count, 1, manifest.Tensors.Count - 1);
+        var last = failed[^1];
+        File.WriteAllBytes(Weights, original);
+        var restored = (await _server.GetManifestAsync(_model))!;
+        var bytes = await _server.ReadTensorAsync(_model, last.Name, 0, (int)last.ByteLength);
+        using var checkpoint = Checkpoint.Open(_model);
+        Assert.Equal(manifest.ContentFingerprint, restored.ContentFingerprint);
+        Assert.True(checkpoint.GetBytes(last.Name).SequenceEqual(bytes));
+    }
+
+    [Fact]
+    public async Task ReadTensorAsync_WeightsRenamedOverBeforeTheNextManifest_ServesTheOpenFilesBytes()
+    {
+        var manifest = (await _server.GetManifestAsync(_model))!;
+        var oldBytes = await ReadAllTensorsAsync(manifest);
+
+        ReplaceWeights();
+        var served = await ReadAllTensorsAsync(manifest);
+
+        // Chunks between two manifest requests all come from the files that manifest describes, never a mix.
+        Assert.All(served, t => Assert.True(oldBytes[t.Key].AsSpan().SequenceEqual(t.Value), $"tensor {t.Key} changed under the open copy"));
+    }
+
     private async Task<Dictionary<string, byte[]>> ReadAllTensorsAsync(ModelManifest manifest)
     {
         var bytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -193,6 +260,34 @@ public sealed class ModelDirectoryChangeTests : IDisposable
         File.WriteAllBytes(staged, bytes);
         File.Move(staged, Weights, overwrite: true);
         File.SetLastWriteTimeUtc(Weights, Rewritten);
+    }
+
+    /// <summary>
+    /// The weights' last bytes written over in place and the write time set back. Written again until the change time
+    /// moves: it ticks with the kernel's coarse clock, so a write within the same tick as the copy's creation leaves it.
+    /// </summary>
+    private void RewriteTailInPlaceKeepingWriteTime(DateTime writeTime)
+    {
+        var before = FileChangeStatus.Get(Weights);
+        var tail = File.ReadAllBytes(Weights)[^8..];
+        for (var i = 0; i < tail.Length; i++)
+        {
+            tail[i] ^= 0x5a;
+        }
+
+        // Bounded: a system whose change time never moves lets the assertions say so instead of hanging here.
+        var attempts = 0;
+        do
+        {
+            using (var stream = new FileStream(Weights, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+            {
+                stream.Seek(-tail.Length, SeekOrigin.End);
+                stream.Write(tail);
+            }
+
+            File.SetLastWriteTimeUtc(Weights, writeTime);
+        }
+        while (FileChangeStatus.Get(Weights) == before && ++attempts < 100_000);
     }
 
     /// <summary>Another model exported into the same directory, file over file.</summary>
