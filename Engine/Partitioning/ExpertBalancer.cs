@@ -8,19 +8,24 @@ namespace DistInfer.Engine.Partitioning;
 public static class ExpertBalancer
 {
     /// <summary>
-    /// Replica count per expert for up to <paramref name="totalSlots"/> slots (at least one per expert, at most
-    /// <paramref name="maxReplicas"/>: replicas of one expert go to distinct silos).
+    /// Replica count per expert for up to <paramref name="totalSlots"/> slots (at least <paramref name="minReplicas"/>
+    /// per expert, at most <paramref name="maxReplicas"/>: replicas of one expert go to distinct silos).
     /// </summary>
-    public static int[] Replicate(ReadOnlySpan<double> load, int totalSlots, int maxReplicas = int.MaxValue)
+    public static int[] Replicate(ReadOnlySpan<double> load, int totalSlots, int maxReplicas = int.MaxValue, int minReplicas = 1)
     {
-        if (totalSlots < load.Length)
+        if (minReplicas < 1 || minReplicas > maxReplicas)
         {
-            throw new ArgumentOutOfRangeException(nameof(totalSlots), $"{totalSlots} slots cannot hold {load.Length} experts");
+            throw new ArgumentOutOfRangeException(nameof(minReplicas), $"at least {minReplicas} replicas per expert cannot be met with at most {maxReplicas}");
+        }
+
+        if (totalSlots < (long)load.Length * minReplicas)
+        {
+            throw new ArgumentOutOfRangeException(nameof(totalSlots), $"{totalSlots} slots cannot hold {load.Length} experts with {minReplicas} replica(s) each");
         }
 
         var replicas = new int[load.Length];
-        Array.Fill(replicas, 1);
-        for (var slot = load.Length; slot < totalSlots; slot++)
+        Array.Fill(replicas, minReplicas);
+        for (var slot = load.Length * minReplicas; slot < totalSlots; slot++)
         {
             var best = -1;
             for (var e = 0; e < load.Length; e++)

@@ -34,6 +34,9 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
     public async Task<RebalanceResult> Rebalance(RebalanceRequest request)
     {
         var (info, report, raw) = await CollectAsync();
+        var silos = ExpertPlacementPlanner.ExpertSilos(membership.Current).Select(s => ExpertKey.PinOf(s.Address.ToString())).ToList();
+        var floor = Math.Clamp(info.ExpertReplicas, 1, Math.Max(1, silos.Count));
+        Validate(info, request, floor);
         var idle = report.Tokens < Math.Max(1, request.MinTokens);
         if (idle && !request.SpreadWhenIdle)
         {
@@ -46,8 +49,7 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
             current.Add((info.ExpertReplicaSet[i], idle ? 1 : report.Rows[i].Tokens, ExpertKey.PinOf(report.Rows[i].Silo)));
         }
 
-        var silos = ExpertPlacementPlanner.ExpertSilos(membership.Current).Select(s => ExpertKey.PinOf(s.Address.ToString())).ToList();
-        var plan = RebalancePlanner.Plan(info.Name, info.MoeLayers, info.NumExperts, current, silos, request);
+        var plan = RebalancePlanner.Plan(info.Name, info.MoeLayers, info.NumExperts, current, silos, request, floor);
         if (!plan.Changed)
         {
             Rebase(raw);
@@ -136,6 +138,27 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
         {
             // The next tick tries again; a failed rebalance leaves the committed replica set serving.
             LogPeriodicFailed(logger, Model, e);
+        }
+    }
+
+    /// <summary>An explicit budget below what the deployment keeps is refused rather than quietly raised.</summary>
+    private static void Validate(DeploymentInfo info, RebalanceRequest request, int floor)
+    {
+        if (request.SlotsPerLayer < 0 || request.MaxReplicasPerExpert < 0)
+        {
+            throw new DistInferException($"slots per layer and replicas per expert cannot be negative (got {request.SlotsPerLayer}, {request.MaxReplicasPerExpert})");
+        }
+
+        if (info.NumExperts > 0 && request.SlotsPerLayer > 0 && request.SlotsPerLayer < info.NumExperts * floor)
+        {
+            throw new DistInferException($"{request.SlotsPerLayer} slots per layer cannot hold {info.NumExperts} experts with {floor} replica(s) each "
+                + $"(model {info.Name} was deployed with {info.ExpertReplicas} expert replica(s)); ask for at least {info.NumExperts * floor}");
+        }
+
+        if (request.MaxReplicasPerExpert > 0 && request.MaxReplicasPerExpert < floor)
+        {
+            throw new DistInferException($"at most {request.MaxReplicasPerExpert} replica(s) per expert is fewer than the {floor} model {info.Name} keeps "
+                + $"(deployed with {info.ExpertReplicas} expert replica(s))");
         }
     }
 

@@ -19,8 +19,14 @@ public static class RebalancePlanner
     /// <param name="current">The current replica set, with the load each replica served and the pin of the silo it runs on.</param>
     /// <param name="silos">Pins of the silos that may host experts, best-ranked first.</param>
     /// <param name="request">Slot budget and replica cap.</param>
+    /// <param name="minReplicasPerExpert">
+    /// The replicas per expert the deployment asked for: a floor, so that no rebalance (an idle cluster's spread after a
+    /// join, or a layer whose load a single replica serves evenly) takes away the redundancy it was deployed with. Fewer
+    /// only while fewer silos host experts.
+    /// </param>
     public static RebalancePlan Plan(string model, IReadOnlyList<int> moeLayers, int experts,
-        IReadOnlyList<(ExpertReplicaInfo Replica, long Tokens, string RunsOn)> current, IReadOnlyList<string> silos, RebalanceRequest request)
+        IReadOnlyList<(ExpertReplicaInfo Replica, long Tokens, string RunsOn)> current, IReadOnlyList<string> silos, RebalanceRequest request,
+        int minReplicasPerExpert = 1)
     {
         if (silos.Count == 0)
         {
@@ -28,6 +34,8 @@ public static class RebalancePlanner
         }
 
         var maxReplicas = request.MaxReplicasPerExpert > 0 ? Math.Min(request.MaxReplicasPerExpert, silos.Count) : silos.Count;
+        var minReplicas = Math.Clamp(minReplicasPerExpert, 1, silos.Count);
+        maxReplicas = Math.Max(maxReplicas, minReplicas);
         var replicas = new List<ExpertReplicaInfo>();
         var added = new List<ExpertReplicaInfo>();
         var removed = new List<ExpertReplicaInfo>();
@@ -57,7 +65,7 @@ public static class RebalancePlanner
 
             before = Math.Min(before, ExpertBalancer.Balancedness(slotTokens));
             var budget = request.SlotsPerLayer > 0 ? request.SlotsPerLayer : Math.Max(experts, slotTokens.Count);
-            var counts = BestReplication(load, Math.Clamp(budget, experts, experts * maxReplicas), maxReplicas);
+            var counts = BestReplication(load, Math.Clamp(budget, experts * minReplicas, experts * maxReplicas), maxReplicas, minReplicas);
             var packed = ExpertBalancer.Pack(load, counts, silos.Count);
             var expected = new List<double>(packed.Count);
             var targets = new List<string>[experts];
@@ -187,15 +195,15 @@ public static class RebalancePlanner
     /// <summary>
     /// Replica counts for at most <paramref name="budget"/> slots with the best balancedness: a slot that does not
     /// fit the load (say, a second replica of an expert that was only a little hot) lowers mean / max, so every slot
-    /// count from one per expert up to the budget is tried, and the fewest slots win ties.
+    /// count from <paramref name="minReplicas"/> per expert up to the budget is tried, and the fewest slots win ties.
     /// </summary>
-    public static int[] BestReplication(double[] load, int budget, int maxReplicas)
+    public static int[] BestReplication(double[] load, int budget, int maxReplicas, int minReplicas = 1)
     {
         int[]? best = null;
         var bestScore = double.NegativeInfinity;
-        for (var slots = load.Length; slots <= budget; slots++)
+        for (var slots = load.Length * minReplicas; slots <= budget; slots++)
         {
-            var counts = ExpertBalancer.Replicate(load, slots, maxReplicas);
+            var counts = ExpertBalancer.Replicate(load, slots, maxReplicas, minReplicas);
             double sum = 0, max = 0;
             var used = 0;
             for (var e = 0; e < load.Length; e++)
@@ -213,6 +221,6 @@ public static class RebalancePlanner
             }
         }
 
-        return best ?? ExpertBalancer.Replicate(load, load.Length, maxReplicas);
+        return best ?? ExpertBalancer.Replicate(load, load.Length * minReplicas, maxReplicas, minReplicas);
     }
 }

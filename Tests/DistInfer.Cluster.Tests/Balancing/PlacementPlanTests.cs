@@ -109,6 +109,39 @@ public sealed class PlacementPlanTests
     }
 
     [Fact]
+    public void RebalancePlan_EvenLoadWithFloorOfTwo_KeepsTwoReplicasOfEveryExpertOnDistinctSilos()
+    {
+        string[] silos = ["a:1", "b:1", "c:1"];
+        // Two replicas of each of four experts on a and b, all alike (an idle spread counts every replica as 1).
+        var current = Enumerable.Range(0, 8).Select(i => (new ExpertReplicaInfo { Layer = 0, Expert = i / 2, Replica = i % 2, Pin = silos[i % 2], Key = $"m/0/{i / 2}/{i % 2}@{silos[i % 2]}" }, 1L, silos[i % 2])).ToList();
+
+        var floorless = RebalancePlanner.Plan("m", [0], 4, current, silos, new RebalanceRequest());
+        var plan = RebalancePlanner.Plan("m", [0], 4, current, silos, new RebalanceRequest(), minReplicasPerExpert: 2);
+
+        // One replica each serves even load as evenly: without the floor the plan drops half of them.
+        Assert.Equal(4, floorless.Replicas.Count);
+        Assert.Equal(8, plan.Replicas.Count);
+        Assert.All(plan.Replicas.GroupBy(r => r.Expert), g => Assert.Equal(2, g.Select(r => r.Pin).Distinct().Count()));
+        Assert.Contains(plan.Replicas, r => r.Pin == "c:1");
+    }
+
+    [Fact]
+    public void RebalancePlan_FloorAboveTheSilos_KeepsOneReplicaPerSilo()
+    {
+        string[] silos = ["a:1"];
+        var current = new List<(ExpertReplicaInfo, long, string)>
+        {
+            (new ExpertReplicaInfo { Layer = 0, Expert = 0, Replica = 0, Pin = "a:1", Key = "m/0/0/0@a:1" }, 5, "a:1"),
+            (new ExpertReplicaInfo { Layer = 0, Expert = 1, Replica = 0, Pin = "a:1", Key = "m/0/1/0@a:1" }, 5, "a:1"),
+        };
+
+        var plan = RebalancePlanner.Plan("m", [0], 2, current, silos, new RebalanceRequest(), minReplicasPerExpert: 2);
+
+        Assert.Equal(2, plan.Replicas.Count);
+        Assert.False(plan.Changed);
+    }
+
+    [Fact]
     public void RebalancePlan_TwoReplicasOnOneSilo_RemovesOne()
     {
         string[] silos = ["a:1", "b:1"];

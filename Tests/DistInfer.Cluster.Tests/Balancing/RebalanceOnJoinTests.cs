@@ -1,4 +1,5 @@
 using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine;
 using DistInfer.Grains;
 using DistInfer.Grains.Balancing;
 using DistInfer.Grains.Fabric;
@@ -42,6 +43,49 @@ public sealed class RebalanceOnJoinTests
 
         Assert.Equal(deployed.ExpertReplicaSet.Count, report.Rows.Count);
         Assert.All(described.ExpertReplicaSet, r => Assert.Equal(r.Pin, ExpertKey.PinOf(report.Rows.Single(row => row.Key == r.Key).Silo)));
+    }
+
+    [Fact]
+    public async Task SiloJoins_DeployedWithTwoExpertReplicas_EveryExpertKeepsTwoAndTheNewSiloGetsSome()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2, Fabric);
+        var deployed = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("twice")
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 1, ExpertReplicas = 2 });
+        var outcome = NextOutcome(cluster.Silos);
+
+        var joined = await cluster.AddSiloAsync();
+        var result = await outcome.WaitAsync(TimeSpan.FromMinutes(2));
+
+        // Before, the idle spread planned one replica per expert: the join took away half of the deployed redundancy.
+        Assert.Empty(result.Errors);
+        Assert.True(result.Results["twice"]!.Changed);
+        var described = (await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("twice").Describe())!;
+        Assert.Equal(deployed.ExpertReplicaSet.Count, described.ExpertReplicaSet.Count);
+        Assert.All(described.ExpertReplicaSet.GroupBy(r => (r.Layer, r.Expert)), g =>
+        {
+            Assert.Equal(2, g.Count());
+            Assert.Equal(2, g.Select(r => r.Pin).Distinct().Count());
+        });
+        var report = await cluster.GrainFactory.GetGrain<IExpertBalancerGrain>("twice").Report();
+        Assert.Contains(report.Rows, r => r.Silo == joined.Address.ToString());
+    }
+
+    [Fact]
+    public async Task Rebalance_SlotsBelowTheDeployedReplicas_RefusedNamingTheFloor()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2, Fabric);
+        var deployed = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("floor")
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 1, ExpertReplicas = 2 });
+        var balancer = cluster.GrainFactory.GetGrain<IExpertBalancerGrain>("floor");
+
+        var belowFloor = await Assert.ThrowsAsync<DistInferException>(() => balancer.Rebalance(new RebalanceRequest { SlotsPerLayer = deployed.NumExperts }));
+        var belowExperts = await Assert.ThrowsAsync<DistInferException>(() => balancer.Rebalance(new RebalanceRequest { SlotsPerLayer = 3 }));
+        var cap = await Assert.ThrowsAsync<DistInferException>(() => balancer.Rebalance(new RebalanceRequest { MaxReplicasPerExpert = 1 }));
+
+        Assert.Contains($"cannot hold {deployed.NumExperts} experts with 2 replica(s) each (model floor was deployed with 2 expert replica(s)); ask for at least {2 * deployed.NumExperts}", belowFloor.Message, StringComparison.Ordinal);
+        Assert.Contains("3 slots per layer cannot hold", belowExperts.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 1 replica(s) per expert is fewer than the 2 model floor keeps", cap.Message, StringComparison.Ordinal);
+        Assert.Equal(deployed.ReplicaSetVersion, (await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("floor").Describe())!.ReplicaSetVersion);
     }
 
     [Fact]
