@@ -48,6 +48,7 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
 
     public async Task<DeploymentInfo> Deploy(DeploymentRequest request)
     {
+        ModelNames.Validate(this.GetPrimaryKeyString());
         if (request.Stages < 1 || request.Replicas < 1 || request.ExpertReplicas < 1)
         {
             throw new DistInferException($"stages, replicas and expert replicas must be at least 1 (got {request.Stages}, {request.Replicas}, {request.ExpertReplicas})");
@@ -72,7 +73,9 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
 
         // Versions keep rising across redeployments, so no stage keeps an older deployment's replica set.
         var version = Math.Max(_deployment?.ReplicaSetVersion ?? 0, _retiredVersion) + 1;
-        var config = ModelConfigReader.Load(await store.ResolveDirectoryAsync(modelPath, sources));
+        var directory = await store.ResolveDirectoryAsync(modelPath, sources);
+        var config = ModelConfigReader.Load(directory);
+        TokenizerCheck.ThrowIfUnusable(modelPath, directory, config);
         var plan = PartitionPlanner.Plan(config, request.Stages);
         var moeLayers = Enumerable.Range(0, config.NumLayers).Where(l => config.MoeLayers[l]).ToList();
         var info = new DeploymentInfo

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 
@@ -76,6 +77,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     /// <summary>Deploys through the model's registry grain and starts serving it here.</summary>
     public async Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request)
     {
+        ModelNames.Validate(name);
         _deploying.AddOrUpdate(name, 1, static (_, n) => n + 1);
         DeploymentInfo info;
         try

@@ -83,6 +83,18 @@ public sealed class DeployCommandTests : IAsyncLifetime
         Assert.Equal(expected[0].GeneratedIds, tokens);
     }
 
+    [Fact]
+    public async Task Deploy_EmptyName_OneLineErrorExitOneAndNothingDeployed()
+    {
+        var result = await CliProcess.RunAsync("deploy", "--gateway", _silo.Gateway, "--cluster-id", ClusterId, "--model", RepoPaths.Fixture("olmoe"), "--name", "");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        var error = Assert.Single(result.StderrLines, l => l.StartsWith("distinfer: ", StringComparison.Ordinal));
+        Assert.Contains("the model name is empty; give one with --name", error, StringComparison.Ordinal);
+        Assert.Empty((await _silo.StatusAsync()).Stages);
+    }
+
     private static HttpRequestMessage Completion() => new(HttpMethod.Post, "/v1/completions")
     {
         Content = new StringContent("{\"model\":\"shipdemo\",\"prompt\":\"import torch\",\"max_tokens\":2}", System.Text.Encoding.UTF8, "application/json"),
