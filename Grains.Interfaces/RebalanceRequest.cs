@@ -20,4 +20,10 @@ public sealed record RebalanceRequest
     /// of leaving the set alone: replicas still spread over the silos (what a silo joining an idle cluster needs).
     /// </summary>
     [Id(3)] public bool SpreadWhenIdle { get; init; }
+
+    /// <summary>
+    /// A budget below what the deployment keeps (its expert replicas per expert) is raised to it instead of refused:
+    /// for rebalances nobody asked for in person (periodic, on join), whose budget is a silo-wide setting.
+    /// </summary>
+    [Id(4)] public bool RaiseToDeployedReplicas { get; init; }
 }

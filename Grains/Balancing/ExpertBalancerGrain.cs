@@ -36,7 +36,11 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
         var (info, report, raw) = await CollectAsync();
         var silos = ExpertPlacementPlanner.ExpertSilos(membership.Current).Select(s => ExpertKey.PinOf(s.Address.ToString())).ToList();
         var floor = Math.Clamp(info.ExpertReplicas, 1, Math.Max(1, silos.Count));
-        Validate(info, request, floor);
+        if (!request.RaiseToDeployedReplicas)
+        {
+            Validate(info, request, floor);
+        }
+
         var idle = report.Tokens < Math.Max(1, request.MinTokens);
         if (idle && !request.SpreadWhenIdle)
         {
@@ -132,7 +136,7 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
                 return;
             }
 
-            await Rebalance(request);
+            await Rebalance(request with { RaiseToDeployedReplicas = true });
         }
         catch (Exception e)
         {

@@ -201,7 +201,7 @@ public sealed partial class SiloJoinRebalancer(
 
         var results = new Dictionary<string, RebalanceResult?>(StringComparer.Ordinal);
         var errors = new Dictionary<string, Exception>(StringComparer.Ordinal);
-        var request = options.Rebalance with { SpreadWhenIdle = true };
+        var request = options.Rebalance with { SpreadWhenIdle = true, RaiseToDeployedReplicas = true };
         foreach (var model in models)
         {
             try

@@ -48,7 +48,9 @@ public sealed class RebalanceOnJoinTests
     [Fact]
     public async Task SiloJoins_DeployedWithTwoExpertReplicas_EveryExpertKeepsTwoAndTheNewSiloGetsSome()
     {
-        await using var cluster = await FabricTestCluster.StartAsync(2, Fabric);
+        // The silos' rebalance budget (one slot per expert) is below the deployment's: raised, not an error.
+        var options = new FabricOptions { JoinSettleDelay = Fabric.JoinSettleDelay, Rebalance = new RebalanceRequest { SlotsPerLayer = 8 } };
+        await using var cluster = await FabricTestCluster.StartAsync(2, options);
         var deployed = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("twice")
             .Deploy(new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 1, ExpertReplicas = 2 });
         var outcome = NextOutcome(cluster.Silos);
