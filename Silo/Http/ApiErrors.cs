@@ -16,6 +16,9 @@ internal static class ApiErrors
         ApiException api => api,
         BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, code: bad.StatusCode == 413 ? "request_too_large" : null),
         OverCapacityException => new ApiException(429, e.Message, "rate_limit_exceeded", code: "over_capacity"),
+
+        // Never admissible, so not a 429 (clients retry those): the choices are prompts × n.
+        TooManySequencesException => new ApiException(400, e.Message, param: "n", code: "too_many_choices"),
         NoReplicaAvailableException => new ApiException(503, e.Message, "server_error", code: "no_replica_available"),
 
         // A silo the request needed left or is unreachable: the cluster is changing, a retry can succeed.

@@ -33,9 +33,13 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
 
     public ServedModel? Find(string name) => Models.FirstOrDefault(m => m.Name == name);
 
-    public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) => model switch
+    public ValueTask<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string model, IReadOnlyList<SequenceRequest> sequences, CancellationToken cancellationToken) =>
+        model == "no-replica"
+            ? throw new NoReplicaAvailableException("no replica of 'no-replica' is active")
+            : new([.. sequences.Select(s => Generate(model, s.CancellationToken))]);
+
+    private IAsyncEnumerable<TokenEvent> Generate(string model, CancellationToken cancellationToken) => model switch
     {
-        "no-replica" => throw new NoReplicaAvailableException("no replica of 'no-replica' is active"),
         "straddle" => Straddle(cancellationToken),
         "bytes" => Bytes(demo.Tokenizer, cancellationToken),
         _ => FailAfterTwo(cancellationToken),
