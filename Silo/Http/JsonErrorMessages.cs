@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -28,6 +29,13 @@ internal static class JsonErrorMessages
         }
 
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+        // A string whose text is not valid (RequestTextConverter): its type was right.
+        if (e.InnerException is DecoderFallbackException)
+        {
+            return RequestText.Invalid(field);
+        }
+
         return expected is null
             ? ApiException.BadRequest($"{field} has a value of the wrong JSON type (at {path})", field)
             : ApiException.BadRequest($"{field} must be {expected} (at {path})", field);
