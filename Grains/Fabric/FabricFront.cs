@@ -174,7 +174,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         }
     }
 
-    private static ModelNotFoundException Replaced(string name) =>
+    private static ModelRedeployedException Replaced(string name) =>
         new(name, $"model {name} was redeployed with another plan (stages, replicas or checkpoint path) while this request ran; send it again");
 
     /// <summary>Waits up to <paramref name="drain"/> for the model's batchers to go idle, then stops them; returns how many requests that ended.</summary>
