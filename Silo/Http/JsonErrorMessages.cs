@@ -30,6 +30,12 @@ internal static class JsonErrorMessages
 
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 
+        // A whole number beyond int (WholeNumberConverter): its type was right, its size not.
+        if (e.InnerException is OverflowException overflow)
+        {
+            return ApiException.BadRequest($"{field} is out of range: {overflow.Message} is not between {int.MinValue} and {int.MaxValue} (at {path})", field);
+        }
+
         // A string whose text is not valid (RequestTextConverter): its type was right.
         if (e.InnerException is DecoderFallbackException)
         {
