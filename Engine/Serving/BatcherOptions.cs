@@ -6,7 +6,10 @@ public sealed class BatcherOptions
     /// <summary>Sequences decoded together at most.</summary>
     public int MaxRunning { get; set; } = 64;
 
-    /// <summary>Requests queued beyond the running batch; more are refused (HTTP 429).</summary>
+    /// <summary>
+    /// Sequences queued beyond a full running batch; more are refused (HTTP 429). A request's sequences are admitted
+    /// together, so one with more than MaxRunning + MaxWaiting can never be (HTTP 400).
+    /// </summary>
     public int MaxWaiting { get; set; } = 256;
 
     /// <summary>Prompt tokens admitted into one step, so a long prompt does not stall running decodes for long.</summary>

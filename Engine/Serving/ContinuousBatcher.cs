@@ -14,6 +14,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
 {
     private readonly IBatchExecutor _executor;
     private readonly BatcherOptions _options;
+    private readonly SequenceAdmission _admission;
     private readonly IReadOnlyList<int> _defaultStops;
     private readonly ConcurrentQueue<BatchSequence> _waiting = new();
     private readonly List<BatchSequence> _running = [];
@@ -35,6 +36,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         _executor = executor;
         _defaultStops = defaultStopTokens;
         _options = options ?? new BatcherOptions();
+        _admission = new SequenceAdmission(_options);
         _loop = Task.Run(RunAsync);
     }
 
@@ -66,51 +68,62 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         return idle.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Most sequences held at once, running and waiting: a request of more could never be admitted.</summary>
+    public int Capacity => _admission.Capacity;
+
     /// <summary>Queues a request and streams its tokens; throws <see cref="OverCapacityException"/> when the queue is full.</summary>
-    public IAsyncEnumerable<TokenEvent> GenerateAsync(int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<TokenEvent> GenerateAsync(int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken = default) =>
+        GenerateAll([new SequenceRequest(promptIds, parameters, cancellationToken)])[0];
+
+    /// <summary>
+    /// Queues the sequences of one request (its choices) together and streams each one's tokens: all are admitted or
+    /// none is, so a request is never refused after some of its sequences ran. Throws
+    /// <see cref="OverCapacityException"/> when they do not fit beside the sequences held now, and
+    /// <see cref="TooManySequencesException"/> when they exceed <see cref="Capacity"/>, before queueing any.
+    /// </summary>
+    public IReadOnlyList<IAsyncEnumerable<TokenEvent>> GenerateAll(IReadOnlyList<SequenceRequest> requests)
     {
-        parameters.Validate();
-        if (promptIds.Length == 0)
+        ArgumentNullException.ThrowIfNull(requests);
+        var count = 0;
+        foreach (var request in requests)
         {
-            throw new DistInferException("the prompt is empty");
+            request.Validate(_executor.VocabSize);
+
+            // As the in-process Generator: nothing to produce, so no prefill (a step would sample a first token).
+            count += request.Parameters.MaxNewTokens > 0 ? 1 : 0;
         }
 
-        foreach (var id in promptIds)
+        _admission.Reserve(count);
+        var streams = new IAsyncEnumerable<TokenEvent>[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
         {
-            if ((uint)id >= (uint)_executor.VocabSize)
+            var (promptIds, parameters, cancellationToken) = requests[i];
+            if (parameters.MaxNewTokens == 0)
             {
-                throw new DistInferException($"token id {id} is outside the vocabulary [0, {_executor.VocabSize})");
+                streams[i] = AsyncEnumerable.Empty<TokenEvent>();
+                continue;
             }
+
+            parameters = parameters.StopTokenIds is null ? parameters with { StopTokenIds = _defaultStops } : parameters;
+            var sequence = new BatchSequence(Interlocked.Increment(ref _nextId), promptIds, parameters);
+            sequence.Registration = cancellationToken.Register(() =>
+            {
+                sequence.Cancelled = true;
+                _signal.Release();
+            });
+            Interlocked.Increment(ref _waitingCount);
+            _waiting.Enqueue(sequence);
+            streams[i] = Read(sequence, cancellationToken);
         }
 
-        // As the in-process Generator: nothing to produce, so no prefill (a step would sample a first token).
-        if (parameters.MaxNewTokens == 0)
-        {
-            return AsyncEnumerable.Empty<TokenEvent>();
-        }
-
-        if (Interlocked.Increment(ref _waitingCount) > _options.MaxWaiting)
-        {
-            Interlocked.Decrement(ref _waitingCount);
-            throw new OverCapacityException($"over capacity: {_options.MaxWaiting} requests are already waiting");
-        }
-
-        parameters = parameters.StopTokenIds is null ? parameters with { StopTokenIds = _defaultStops } : parameters;
-        var sequence = new BatchSequence(Interlocked.Increment(ref _nextId), promptIds, parameters);
-        sequence.Registration = cancellationToken.Register(() =>
-        {
-            sequence.Cancelled = true;
-            _signal.Release();
-        });
-        _waiting.Enqueue(sequence);
         if (_stop.IsCancellationRequested)
         {
-            // Handed a batcher that stopped meanwhile (its front retired it): the loop may be gone, so end it here.
+            // Handed a batcher that stopped meanwhile (its front retired it): the loop may be gone, so end them here.
             EndWaiting();
         }
 
         _signal.Release();
-        return Read(sequence, cancellationToken);
+        return streams;
     }
 
     private static async IAsyncEnumerable<TokenEvent> Read(BatchSequence sequence, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -177,6 +190,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         while (_waiting.TryDequeue(out var waiting))
         {
             Interlocked.Decrement(ref _waitingCount);
+            _admission.Release();
             waiting.Registration.Dispose();
             waiting.Output.Writer.TryComplete(StopReason);
         }
@@ -278,6 +292,7 @@ public sealed class ContinuousBatcher : IAsyncDisposable
 
     private async Task FinishAsync(BatchSequence s, FinishReason? reason, Exception? error)
     {
+        _admission.Release();
         s.Registration.Dispose();
         if (s.Started)
         {

@@ -176,7 +176,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         }
     }
 
-    private static ModelNotFoundException Replaced(string name) =>
+    private static ModelRedeployedException Replaced(string name) =>
         new(name, $"model {name} was redeployed with another plan (stages, replicas or checkpoint path) while this request ran; send it again");
 
     /// <summary>Waits up to <paramref name="drain"/> for the model's batchers to go idle, then stops them; returns how many requests that ended.</summary>
@@ -243,15 +243,28 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
 
     public async IAsyncEnumerable<TokenEvent> GenerateAsync(string name, int[] promptIds, SamplingParams parameters, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var model = await GetAsync(name).ConfigureAwait(false);
-        // The HTTP API checks this before; SDK and CLI calls through the front grain get the same rule here.
-        ContextWindow.Check(name, model.Info.MaxPositionEmbeddings, promptIds.Length, parameters.MaxNewTokens);
-
-        var batcher = model.Batchers.MinBy(b => b.Running + b.Waiting)!;
-        await foreach (var token in batcher.GenerateAsync(promptIds, parameters, cancellationToken).ConfigureAwait(false))
+        var streams = await StartAsync(name, [new SequenceRequest(promptIds, parameters, cancellationToken)]).ConfigureAwait(false);
+        await foreach (var token in streams[0].ConfigureAwait(false))
         {
             yield return token;
         }
+    }
+
+    /// <summary>
+    /// Starts a request's sequences on one replica, all admitted or none (<see cref="ContinuousBatcher.GenerateAll"/>):
+    /// admission is all or nothing only within one batcher.
+    /// </summary>
+    public async Task<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string name, IReadOnlyList<SequenceRequest> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var model = await GetAsync(name).ConfigureAwait(false);
+        foreach (var s in sequences)
+        {
+            // The HTTP API checks this before; SDK and CLI calls through the front grain get the same rule here.
+            ContextWindow.Check(name, model.Info.MaxPositionEmbeddings, s.PromptIds.Length, s.Parameters.MaxNewTokens);
+        }
+
+        return model.Batchers.MinBy(b => b.Running + b.Waiting)!.GenerateAll(sequences);
     }
 
     private async Task<FrontModel> GetAsync(string name)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using DistInfer.Engine.Config;
-using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
 using DistInfer.Grains;
@@ -101,6 +100,6 @@ public sealed class FabricInferenceService(FabricFront front) : IInferenceServic
 
     private static string Checkpoint(DeploymentInfo info) => info.ModelPath + "\n" + info.CheckpointFingerprint;
 
-    public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
-        front.GenerateAsync(model, promptIds, parameters, cancellationToken);
+    public async ValueTask<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string model, IReadOnlyList<SequenceRequest> sequences, CancellationToken cancellationToken) =>
+        await front.StartAsync(model, sequences).WaitAsync(cancellationToken).ConfigureAwait(false);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DistInfer.Engine;
 using DistInfer.Engine.Serving;
+using DistInfer.Grains.Fabric;
 using DistInfer.Silo.Http.Contracts;
 using DistInfer.Silo.Serving;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +17,15 @@ internal static class ApiErrors
         ApiException api => api,
         BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, code: bad.StatusCode == 413 ? "request_too_large" : null),
         OverCapacityException => new ApiException(429, e.Message, "rate_limit_exceeded", code: "over_capacity"),
+
+        // Never admissible, so not a 429 (clients retry those): the choices are prompts × n.
+        TooManySequencesException => new ApiException(400, e.Message, param: "n", code: "too_many_choices"),
         NoReplicaAvailableException => new ApiException(503, e.Message, "server_error", code: "no_replica_available"),
+
+        // Ended by the fabric mid-request. Redeployed: the model is there again, so a retry can succeed (503; a 400
+        // tells SDKs not to retry). Undeployed: the model is gone, as a retry would learn (404, like an unknown one).
+        ModelRedeployedException => new ApiException(503, e.Message, "server_error", code: "model_redeployed"),
+        ModelNotFoundException => new ApiException(404, e.Message, param: "model", code: "model_not_found"),
 
         // A silo the request needed left or is unreachable: the cluster is changing, a retry can succeed.
         Runtime.Messaging.SiloUnavailableException => new ApiException(503, "a silo this request needs is unavailable (the cluster is changing); retry", "server_error", code: "silo_unavailable"),

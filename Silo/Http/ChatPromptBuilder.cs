@@ -83,7 +83,7 @@ internal static class ChatPromptBuilder
         switch (content.ValueKind)
         {
             case JsonValueKind.String:
-                return content.GetString()!;
+                return RequestText.Of(content, $"messages[{index}].content");
             // OpenAI allows no content only on an assistant message with tool calls, which DistInfer does not support.
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 throw ApiException.BadRequest(
@@ -94,13 +94,13 @@ internal static class ChatPromptBuilder
                 foreach (var part in content.EnumerateArray())
                 {
                     if (part.ValueKind != JsonValueKind.Object
-                        || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "text"
+                        || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || RequestText.Of(type, $"messages[{index}].content") != "text"
                         || !part.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
                     {
                         throw ApiException.BadRequest($"messages[{index}].content: only text parts ({{\"type\":\"text\",\"text\":...}}) are supported", $"messages[{index}].content");
                     }
 
-                    text.Append(t.GetString());
+                    text.Append(RequestText.Of(t, $"messages[{index}].content"));
                 }
 
                 return text.ToString();

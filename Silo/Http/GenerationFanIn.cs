@@ -3,15 +3,25 @@ using System.Threading.Channels;
 
 namespace DistInfer.Silo.Http;
 
-/// <summary>Runs the prompts of a batch request concurrently and merges their deltas; the first failure cancels the rest.</summary>
+/// <summary>
+/// Runs the choices of a request concurrently and merges their deltas; the first failure cancels the rest. The
+/// choices are admitted together before any runs (<see cref="GenerationRunner.StartAsync"/>).
+/// </summary>
 internal static class GenerationFanIn
 {
-    public static IAsyncEnumerable<GenerationDelta> RunAsync(GenerationRunner runner, IReadOnlyList<GenerationJob> jobs, CancellationToken cancellationToken) =>
-        jobs.Count == 1 ? runner.RunAsync(0, jobs[0], cancellationToken) : MergeAsync(runner, jobs, cancellationToken);
-
-    private static async IAsyncEnumerable<GenerationDelta> MergeAsync(GenerationRunner runner, IReadOnlyList<GenerationJob> jobs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<GenerationDelta> RunAsync(GenerationRunner runner, IReadOnlyList<GenerationJob> jobs, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var choices = await runner.StartAsync(jobs, cts.Token).ConfigureAwait(false);
+        var deltas = choices.Length == 1 ? runner.RunAsync(0, jobs[0], choices[0], cts.Token) : MergeAsync(runner, jobs, choices, cts, cancellationToken);
+        await foreach (var delta in deltas.ConfigureAwait(false))
+        {
+            yield return delta;
+        }
+    }
+
+    private static async IAsyncEnumerable<GenerationDelta> MergeAsync(GenerationRunner runner, IReadOnlyList<GenerationJob> jobs, StartedChoice[] choices, CancellationTokenSource cts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var channel = Channel.CreateUnbounded<GenerationDelta>(new UnboundedChannelOptions { SingleReader = true });
         var tasks = new Task[jobs.Count];
         for (var i = 0; i < jobs.Count; i++)
@@ -22,7 +32,7 @@ internal static class GenerationFanIn
                 {
                     try
                     {
-                        await foreach (var delta in runner.RunAsync(index, jobs[index], cts.Token).ConfigureAwait(false))
+                        await foreach (var delta in runner.RunAsync(index, jobs[index], choices[index], cts.Token).ConfigureAwait(false))
                         {
                             await channel.Writer.WriteAsync(delta, cts.Token).ConfigureAwait(false);
                         }

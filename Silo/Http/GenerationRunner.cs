@@ -16,13 +16,72 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
     public const string OutcomeSmall = "small";
     public const string OutcomeEscalated = "escalated";
 
-    public async IAsyncEnumerable<GenerationDelta> RunAsync(int index, GenerationJob job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts every choice of a request together: all are admitted or none is (429 or 400 before any work), so a
+    /// request is never refused after part of it ran. A dynamic route's choices start on its small model.
+    /// </summary>
+    public async Task<StartedChoice[]> StartAsync(IReadOnlyList<GenerationJob> jobs, CancellationToken cancellationToken)
     {
         var start = time.GetTimestamp();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var source = job.Route is { } route
-            ? await RouteAsync(job, route, cts.Token).ConfigureAwait(false)
-            : new Source(job.Model, [], service.GenerateAsync(job.Model.Name, job.PromptIds, job.Sampling, cts.Token).GetAsyncEnumerator(cts.Token), null);
+
+        // All of a request's jobs name the same model or route.
+        var model = jobs[0].Model;
+        ServedModel? large = null;
+        if (jobs[0].Route is { } route)
+        {
+            model = await service.FindAsync(route.SmallModel, cancellationToken).ConfigureAwait(false) ?? throw NotDeployed(route, route.SmallModel);
+            large = await service.FindAsync(route.LargeModel, cancellationToken).ConfigureAwait(false) ?? throw NotDeployed(route, route.LargeModel);
+        }
+
+        var choices = new StartedChoice[jobs.Count];
+        var sequences = new SequenceRequest[jobs.Count];
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var small = large is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+            choices[i] = new StartedChoice(start, cts, small, model, large);
+            sequences[i] = new SequenceRequest(jobs[i].PromptIds, jobs[i].Sampling, choices[i].SequenceToken);
+        }
+
+        try
+        {
+            var streams = await service.StartAsync(model.Name, sequences, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < choices.Length; i++)
+            {
+                choices[i].Tokens = streams[i].GetAsyncEnumerator(choices[i].SequenceToken);
+            }
+        }
+        catch
+        {
+            foreach (var choice in choices)
+            {
+                await choice.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return choices;
+    }
+
+    /// <summary>Runs one started choice to its end; it is disposed then.</summary>
+    public async IAsyncEnumerable<GenerationDelta> RunAsync(int index, GenerationJob job, StartedChoice choice, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = choice.Started;
+        var cts = choice.Cancellation;
+        Source source;
+        try
+        {
+            source = job.Route is { } route
+                ? await RouteAsync(job, route, choice).ConfigureAwait(false)
+                : new Source(choice.Model, [], choice.Tokens!);
+        }
+        catch
+        {
+            await choice.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         var finished = false;
         try
         {
@@ -128,8 +187,12 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
                 await cts.CancelAsync().ConfigureAwait(false);
             }
 
-            await source.Tokens.DisposeAsync().ConfigureAwait(false);
-            source.SmallCancellation?.Dispose();
+            if (!ReferenceEquals(source.Tokens, choice.Tokens))
+            {
+                await source.Tokens.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await choice.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -155,56 +218,49 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
     }
 
     /// <summary>
-    /// Generates the first K tokens with the small model and judges their mean log-probability: confident enough,
-    /// the small model goes on (its K tokens are replayed); otherwise it is cancelled and the large model answers.
+    /// Judges the mean log-probability of the first K tokens the small model generated: confident enough, the small
+    /// model goes on (its K tokens are replayed); otherwise it is cancelled and the large model answers.
     /// </summary>
-    private async Task<Source> RouteAsync(GenerationJob job, DynamicRoute route, CancellationToken cancellationToken)
+    private async Task<Source> RouteAsync(GenerationJob job, DynamicRoute route, StartedChoice choice)
     {
-        var small = await service.FindAsync(route.SmallModel, cancellationToken).ConfigureAwait(false) ?? throw new NoReplicaAvailableException($"model '{route.SmallModel}' of route '{route.Alias}' is not deployed");
-        var large = await service.FindAsync(route.LargeModel, cancellationToken).ConfigureAwait(false) ?? throw new NoReplicaAvailableException($"model '{route.LargeModel}' of route '{route.Alias}' is not deployed");
-        var smallCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tokens = service.GenerateAsync(small.Name, job.PromptIds, job.Sampling, smallCts.Token).GetAsyncEnumerator(smallCts.Token);
+        var tokens = choice.Tokens!;
         var buffer = new List<TokenEvent>();
         double sum = 0;
         var counted = 0;
-        try
+        while (counted < route.Tokens && await tokens.MoveNextAsync().ConfigureAwait(false))
         {
-            while (counted < route.Tokens && await tokens.MoveNextAsync().ConfigureAwait(false))
+            var ev = tokens.Current;
+            buffer.Add(ev);
+            if (ev.TokenId >= 0)
             {
-                var ev = tokens.Current;
-                buffer.Add(ev);
-                if (ev.TokenId >= 0)
-                {
-                    sum += ev.LogProbability;
-                    counted++;
-                }
-
-                if (ev.FinishReason is not null)
-                {
-                    break;
-                }
+                sum += ev.LogProbability;
+                counted++;
             }
-        }
-        catch
-        {
-            await tokens.DisposeAsync().ConfigureAwait(false);
-            smallCts.Dispose();
-            throw;
+
+            if (ev.FinishReason is not null)
+            {
+                break;
+            }
         }
 
         if (counted > 0 && sum / counted < route.Threshold)
         {
-            await smallCts.CancelAsync().ConfigureAwait(false);
-            await tokens.DisposeAsync().ConfigureAwait(false);
-            smallCts.Dispose();
+            await choice.SmallCancellation!.CancelAsync().ConfigureAwait(false);
             metrics.RecordRouting(route.Alias, OutcomeEscalated);
-            var largeTokens = service.GenerateAsync(large.Name, job.PromptIds, job.Sampling, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            return new Source(large, [], largeTokens, null);
+            var token = choice.Cancellation.Token;
+
+            // Admitted on its own: the small model's work for this choice is done whatever the large model answers.
+            var large = choice.Large!;
+            var streams = await service.StartAsync(large.Name, [new SequenceRequest(job.PromptIds, job.Sampling, token)], token).ConfigureAwait(false);
+            return new Source(large, [], streams[0].GetAsyncEnumerator(token));
         }
 
         metrics.RecordRouting(route.Alias, OutcomeSmall);
-        return new Source(small, buffer, tokens, smallCts);
+        return new Source(choice.Model, buffer, tokens);
     }
 
-    private sealed record Source(ServedModel Model, IReadOnlyList<TokenEvent> Buffered, IAsyncEnumerator<TokenEvent> Tokens, CancellationTokenSource? SmallCancellation);
+    private static NoReplicaAvailableException NotDeployed(DynamicRoute route, string model) =>
+        new($"model '{model}' of route '{route.Alias}' is not deployed");
+
+    private sealed record Source(ServedModel Model, IReadOnlyList<TokenEvent> Buffered, IAsyncEnumerator<TokenEvent> Tokens);
 }

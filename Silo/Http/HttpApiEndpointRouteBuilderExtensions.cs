@@ -72,7 +72,8 @@ public static class HttpApiEndpointRouteBuilderExtensions
         endpoints.MapPost("/v1/completions", Api(completions.CompletionsAsync));
         endpoints.MapPost("/v1/chat/completions", Api(completions.ChatCompletionsAsync));
         endpoints.MapGet("/v1/models", Api(models.ListAsync));
-        endpoints.MapGet("/v1/models/{id}", Api(models.GetAsync));
+        // A catch-all: model names such as org/model hold slashes.
+        endpoints.MapGet("/v1/models/{**id}", Api(models.GetAsync));
         endpoints.MapGet("/metrics", guard.Wrap(metricsEndpoint.ScrapeAsync));
         endpoints.MapGet("/api/cluster", guard.Wrap(dashboard.ClusterAsync));
         endpoints.MapGet(ObservabilityGuard.DashboardPath, guard.Wrap(context => DashboardEndpoints.AssetAsync(context, "dashboard.html")));

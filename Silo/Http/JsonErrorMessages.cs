@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -28,6 +29,19 @@ internal static class JsonErrorMessages
         }
 
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+        // A whole number beyond int (WholeNumberConverter): its type was right, its size not.
+        if (e.InnerException is OverflowException overflow)
+        {
+            return ApiException.BadRequest($"{field} is out of range: {overflow.Message} is not between {int.MinValue} and {int.MaxValue} (at {path})", field);
+        }
+
+        // A string whose text is not valid (RequestTextConverter): its type was right.
+        if (e.InnerException is DecoderFallbackException)
+        {
+            return RequestText.Invalid(field);
+        }
+
         return expected is null
             ? ApiException.BadRequest($"{field} has a value of the wrong JSON type (at {path})", field)
             : ApiException.BadRequest($"{field} must be {expected} (at {path})", field);

@@ -36,6 +36,7 @@ internal sealed class LogprobCollector(BpeTokenizer tokenizer)
         _held.Append(text);
         var end = _sent + _held.Length;
         var tokens = new List<string>();
+        var whole = new List<string>();
         var values = new List<double>();
         var offsets = new List<int>();
         var bytes = new List<byte[]>();
@@ -69,6 +70,7 @@ internal sealed class LogprobCollector(BpeTokenizer tokenizer)
                 break;
             }
 
+            whole.Add(Text(p.Event.TokenId));
             values.Add(p.Event.LogProbability);
             offsets.Add(p.Start);
             top.Add(Alternatives(p.Event));
@@ -80,7 +82,7 @@ internal sealed class LogprobCollector(BpeTokenizer tokenizer)
         _held.Remove(0, boundary - _sent);
         _sent = boundary;
         _pending.RemoveRange(0, last ? _pending.Count : count);
-        return new LogprobRelease(sent, count, new TokenLogprobs([.. tokens], [.. values], [.. offsets], [.. bytes], [.. top]));
+        return new LogprobRelease(sent, count, new TokenLogprobs([.. tokens], [.. whole], [.. values], [.. offsets], [.. bytes], [.. top]));
     }
 
     private LogprobAlternative[] Alternatives(TokenEvent ev)

@@ -30,7 +30,8 @@ internal sealed class ModelsEndpoint(IInferenceService service, ModelResolver re
 
     public async Task GetAsync(HttpContext context)
     {
-        var id = context.Request.RouteValues["id"] as string;
+        // The catch-all route value keeps an encoded slash (org%2Fmodel) encoded; the rest is decoded already.
+        var id = (context.Request.RouteValues["id"] as string)?.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var info = await InfoAsync(id, context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(context.Response.Body, info, OpenAiJsonContext.Default.ModelInfo, context.RequestAborted).ConfigureAwait(false);

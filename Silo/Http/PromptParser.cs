@@ -19,7 +19,7 @@ internal static class PromptParser
             case JsonValueKind.Undefined or JsonValueKind.Null:
                 throw ApiException.BadRequest("missing required field 'prompt'", Field);
             case JsonValueKind.String:
-                prompts.Add(tokenizer.Encode(prompt.GetString()!));
+                prompts.Add(tokenizer.Encode(RequestText.Of(prompt, Field)));
                 break;
             case JsonValueKind.Array when prompt.GetArrayLength() == 0:
                 throw ApiException.BadRequest("prompt is an empty list", Field);
@@ -35,7 +35,7 @@ internal static class PromptParser
                 {
                     prompts.Add(item.ValueKind switch
                     {
-                        JsonValueKind.String when first == JsonValueKind.String => tokenizer.Encode(item.GetString()!),
+                        JsonValueKind.String when first == JsonValueKind.String => tokenizer.Encode(RequestText.Of(item, $"{Field}[{prompts.Count}]")),
                         JsonValueKind.Array when first == JsonValueKind.Array => Ids(item),
                         _ => throw Malformed(),
                     });

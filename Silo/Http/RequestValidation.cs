@@ -114,7 +114,7 @@ internal static class RequestValidation
             case JsonValueKind.Undefined or JsonValueKind.Null:
                 return [];
             case JsonValueKind.String:
-                return [NonEmpty(stop.GetString()!)];
+                return [NonEmpty(RequestText.Of(stop, "stop"))];
             case JsonValueKind.Array:
                 var list = new List<string>();
                 foreach (var item in stop.EnumerateArray())
@@ -124,7 +124,7 @@ internal static class RequestValidation
                         throw ApiException.BadRequest("stop must be a string or a list of strings", "stop");
                     }
 
-                    list.Add(NonEmpty(item.GetString()!));
+                    list.Add(NonEmpty(RequestText.Of(item, "stop")));
                 }
 
                 if (list.Count > MaxStopSequences)

@@ -66,7 +66,8 @@ internal sealed class TextCompletionFormat : IResponseFormat
 
     /// <summary>
     /// The alternatives at one position, best first, then the sampled token when it is not among them (as OpenAI and
-    /// vLLM list it). Keys are texts: of tokens that read the same, the likelier one is kept.
+    /// vLLM list it). Keys are texts: of tokens that read the same, the likelier one is kept. The sampled token's key
+    /// is its whole text, also where a stop sequence cut it (its cut text is no candidate the model weighed).
     /// </summary>
     private static Dictionary<string, double> TopOf(TokenLogprobs p, int t)
     {
@@ -76,7 +77,7 @@ internal sealed class TextCompletionFormat : IResponseFormat
             top.TryAdd(alternative.Token, alternative.LogProbability);
         }
 
-        top.TryAdd(p.Tokens[t], p.LogProbabilities[t]);
+        top.TryAdd(p.WholeTokens[t], p.LogProbabilities[t]);
         return top;
     }
 

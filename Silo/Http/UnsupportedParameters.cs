@@ -86,9 +86,10 @@ internal static class UnsupportedParameters
             throw ApiException.BadRequest($"response_format must be an object with a string type (got {Shown(format)})", "response_format");
         }
 
-        if (type.GetString() != "text")
+        var text = RequestText.Of(type, "response_format");
+        if (text != "text")
         {
-            throw Unsupported("response_format", $"type '{type.GetString()}'", """{"type":"text"}""");
+            throw Unsupported("response_format", $"type '{text}'", """{"type":"text"}""");
         }
     }
 
@@ -115,7 +116,7 @@ internal static class UnsupportedParameters
     private static void NoCall(JsonElement choice, string field)
     {
         if (choice.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
-            || (choice.ValueKind == JsonValueKind.String && choice.GetString() is "none" or "auto"))
+            || (choice.ValueKind == JsonValueKind.String && RequestText.Of(choice, field) is "none" or "auto"))
         {
             return;
         }
@@ -128,7 +129,7 @@ internal static class UnsupportedParameters
 
     private static string Shown(JsonElement value)
     {
-        var text = value.GetRawText();
+        var text = RequestText.Raw(value);
         return text.Length <= MaxShownChars ? text : string.Concat(text.AsSpan(0, MaxShownChars), "…");
     }
 }

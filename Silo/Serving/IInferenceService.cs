@@ -1,4 +1,3 @@
-using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 
 namespace DistInfer.Silo.Serving;
@@ -39,10 +38,12 @@ public interface IInferenceService
     ValueTask<ServedModel?> FindAsync(string name, CancellationToken cancellationToken = default) => new(Find(name));
 
     /// <summary>
-    /// Streams generated tokens. Throws <see cref="OverCapacityException"/> when the queue is full (429),
-    /// <see cref="NoReplicaAvailableException"/> when no replica can serve (503), DistInferException for bad input (400).
+    /// Starts the sequences of one request (its choices) and returns their token streams: all are admitted or none
+    /// is, before any is prefilled. Throws <see cref="OverCapacityException"/> when they do not fit now (429),
+    /// <see cref="TooManySequencesException"/> when they never can (400), <see cref="NoReplicaAvailableException"/>
+    /// when no replica can serve (503), DistInferException for bad input (400).
     /// </summary>
-    IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string model, IReadOnlyList<SequenceRequest> sequences, CancellationToken cancellationToken);
 
     /// <summary>Requests running and waiting over all models (metrics).</summary>
     (int Running, int Waiting) Load { get; }

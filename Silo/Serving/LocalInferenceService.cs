@@ -1,5 +1,4 @@
 using DistInfer.Engine;
-using DistInfer.Engine.Generation;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
@@ -29,20 +28,23 @@ public sealed class LocalInferenceService : IInferenceService, IAsyncDisposable
         }
     }
 
-    /// <summary>Loads a model directory (config.json, safetensors, tokenizer.json) under <paramref name="name"/>.</summary>
-    public ServedModel Add(string name, string modelDir, BatcherOptions? options = null, IGemm? gemm = null)
+    /// <summary>
+    /// Loads a model directory (config.json, safetensors, tokenizer.json) under <paramref name="name"/>;
+    /// <paramref name="executor"/> may wrap the executor that runs its steps (tests hold steps back with it).
+    /// </summary>
+    public ServedModel Add(string name, string modelDir, BatcherOptions? options = null, IGemm? gemm = null, Func<IBatchExecutor, IBatchExecutor>? executor = null)
     {
         var model = TransformerModel.Load(modelDir, gemm ?? Gemm.Default);
         var served = new ServedModel(name, model.Config, BpeTokenizer.FromDirectory(modelDir), ChatTemplateReader.TryRead(modelDir), DateTimeOffset.UtcNow);
-        _models[name] = (served, new ContinuousBatcher(new LocalBatchExecutor(model), model.Config.EosTokenIds, options));
+        _models[name] = (served, new ContinuousBatcher(executor?.Invoke(new LocalBatchExecutor(model)) ?? new LocalBatchExecutor(model), model.Config.EosTokenIds, options));
         return served;
     }
 
     public ServedModel? Find(string name) => _models.TryGetValue(name, out var m) ? m.Model : null;
 
-    public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
+    public ValueTask<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string model, IReadOnlyList<SequenceRequest> sequences, CancellationToken cancellationToken) =>
         _models.TryGetValue(model, out var m)
-            ? m.Batcher.GenerateAsync(promptIds, parameters, cancellationToken)
+            ? new(m.Batcher.GenerateAll(sequences))
             : throw new DistInferException($"model '{model}' is not deployed");
 
     public async ValueTask DisposeAsync()

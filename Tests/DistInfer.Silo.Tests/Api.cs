@@ -21,6 +21,16 @@ internal static class Api
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), response);
     }
 
+    /// <summary>Posts <paramref name="body"/> as it is, which may hold bytes that are not UTF-8.</summary>
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> PostBytesAsync(HttpClient client, string path, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync(new Uri(path, UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
     public static async Task<(HttpStatusCode Status, List<string> Events, string ContentType)> StreamAsync(HttpClient client, string path, string json)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

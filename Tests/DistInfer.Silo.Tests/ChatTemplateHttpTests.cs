@@ -31,7 +31,7 @@ public sealed class ChatTemplateHttpTests(ModelFixture models)
 
         public ServedModel? Find(string name) => Models.FirstOrDefault(m => m.Name == name);
 
-        public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
-            inner.GenerateAsync(model, promptIds, parameters, cancellationToken);
+        public ValueTask<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string model, IReadOnlyList<SequenceRequest> sequences, CancellationToken cancellationToken) =>
+            inner.StartAsync(model, sequences, cancellationToken);
     }
 }

@@ -55,10 +55,13 @@ public sealed class DisconnectTests(ModelFixture models)
 
         public ServedModel? Find(string name) => inner.Find(name);
 
-        public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) =>
+        public async ValueTask<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string model, IReadOnlyList<SequenceRequest> sequences, CancellationToken cancellationToken)
+        {
             // No early end-of-sequence (the shared model's batch may hold other tests' rows, which can change the
             // greedy tokens): only the client leaving can stop this generation before max_tokens.
-            Watch(inner.GenerateAsync(model, promptIds, parameters with { MinNewTokens = parameters.MaxNewTokens }, cancellationToken), cancellationToken);
+            var streams = await inner.StartAsync(model, [.. sequences.Select(s => s with { Parameters = s.Parameters with { MinNewTokens = s.Parameters.MaxNewTokens } })], cancellationToken);
+            return [.. streams.Select((tokens, i) => Watch(tokens, sequences[i].CancellationToken))];
+        }
 
         private async IAsyncEnumerable<TokenEvent> Watch(IAsyncEnumerable<TokenEvent> tokens, [EnumeratorCancellation] CancellationToken cancellationToken)
         {

@@ -2,13 +2,15 @@ using System.Runtime.CompilerServices;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Engine.Tokenization;
+using DistInfer.Grains.Fabric;
 using DistInfer.Silo.Serving;
 
 namespace DistInfer.Silo.Tests;
 
 /// <summary>
-/// Serves the demo model's metadata under three names with scripted output: "fail-mid" streams two tokens and then
-/// fails; "no-replica" has no replica (the cluster's 503); "straddle" streams <see cref="StraddleIds"/>, whose
+/// Serves the demo model's metadata under several names with scripted output: "fail-mid" streams two tokens and then
+/// fails; "undeployed-mid" and "redeployed-mid" stream two tokens and then end as the fabric's front ends a request
+/// whose model was undeployed or redeployed with another plan; "no-replica" has no replica (the cluster's 503); "straddle" streams <see cref="StraddleIds"/>, whose
 /// third token " publis" straddles the stop sequence "publish"; "bytes" streams <see cref="BytesText"/> one UTF-8
 /// byte per token, so multi-byte characters span tokens.
 /// </summary>
@@ -24,7 +26,10 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
     public const string BytesText = "ab é€x";
 
     public IReadOnlyList<ServedModel> Models { get; } =
-        [demo with { Name = "fail-mid" }, demo with { Name = "no-replica" }, demo with { Name = "straddle" }, demo with { Name = "bytes" }];
+        [
+            demo with { Name = "fail-mid" }, demo with { Name = "undeployed-mid" }, demo with { Name = "redeployed-mid" },
+            demo with { Name = "no-replica" }, demo with { Name = "straddle" }, demo with { Name = "bytes" },
+        ];
 
     public (int Running, int Waiting) Load => (0, 0);
 
@@ -33,21 +38,27 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
 
     public ServedModel? Find(string name) => Models.FirstOrDefault(m => m.Name == name);
 
-    public IAsyncEnumerable<TokenEvent> GenerateAsync(string model, int[] promptIds, SamplingParams parameters, CancellationToken cancellationToken) => model switch
+    public ValueTask<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartAsync(string model, IReadOnlyList<SequenceRequest> sequences, CancellationToken cancellationToken) =>
+        model == "no-replica"
+            ? throw new NoReplicaAvailableException("no replica of 'no-replica' is active")
+            : new([.. sequences.Select(s => Generate(model, s.CancellationToken))]);
+
+    private IAsyncEnumerable<TokenEvent> Generate(string model, CancellationToken cancellationToken) => model switch
     {
-        "no-replica" => throw new NoReplicaAvailableException("no replica of 'no-replica' is active"),
         "straddle" => Straddle(cancellationToken),
         "bytes" => Bytes(demo.Tokenizer, cancellationToken),
-        _ => FailAfterTwo(cancellationToken),
+        "undeployed-mid" => FailAfterTwo(new ModelNotFoundException(model, $"model {model} was undeployed before this request finished"), cancellationToken),
+        "redeployed-mid" => FailAfterTwo(new ModelRedeployedException(model, $"model {model} was redeployed with another plan while this request ran; send it again"), cancellationToken),
+        _ => FailAfterTwo(new InvalidOperationException("the expert grain's silo died"), cancellationToken),
     };
 
-    private static async IAsyncEnumerable<TokenEvent> FailAfterTwo([EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<TokenEvent> FailAfterTwo(Exception failure, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
         yield return new TokenEvent(65, 0, null, -1);
         yield return new TokenEvent(66, 1, null, -1);
         cancellationToken.ThrowIfCancellationRequested();
-        throw new InvalidOperationException("the expert grain's silo died");
+        throw failure;
     }
 
     private static async IAsyncEnumerable<TokenEvent> Straddle([EnumeratorCancellation] CancellationToken cancellationToken)

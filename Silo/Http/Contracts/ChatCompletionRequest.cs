@@ -6,7 +6,9 @@ namespace DistInfer.Silo.Http.Contracts;
 /// <summary>Body of POST /v1/chat/completions (fields not listed are ignored).</summary>
 public sealed class ChatCompletionRequest
 {
+    [JsonConverter(typeof(RequestTextConverter))]
     public string? Model { get; set; }
+
     public IList<ChatMessageIn?>? Messages { get; set; }
 
     [JsonConverter(typeof(WholeNumberConverter))]

@@ -6,6 +6,7 @@ namespace DistInfer.Silo.Http.Contracts;
 /// <summary>Body of POST /v1/completions (fields not listed are ignored).</summary>
 public sealed class CompletionRequest
 {
+    [JsonConverter(typeof(RequestTextConverter))]
     public string? Model { get; set; }
 
     /// <summary>A string, a list of strings, a list of token ids or a list of token id lists.</summary>
@@ -32,6 +33,7 @@ public sealed class CompletionRequest
     public bool? Echo { get; set; }
 
     // Insertion (text after the completion) changes what is generated; an empty suffix is what some clients send.
+    [JsonConverter(typeof(RequestTextConverter))]
     public string? Suffix { get; set; }
 
     [JsonConverter(typeof(WholeNumberConverter))]

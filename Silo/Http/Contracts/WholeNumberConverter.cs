@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -5,7 +6,8 @@ namespace DistInfer.Silo.Http.Contracts;
 
 /// <summary>
 /// Reads an integer field that a client may send as a number with a zero fraction (4.0: JavaScript and some SDKs
-/// serialise whole doubles so); a real fraction or a non-number fails as a JSON type error.
+/// serialise whole doubles so); a real fraction or a non-number fails as a JSON type error, a whole number beyond
+/// int's range as out of range (an <see cref="OverflowException"/> inside, naming the number).
 /// </summary>
 public sealed class WholeNumberConverter : JsonConverter<int?>
 {
@@ -23,9 +25,11 @@ public sealed class WholeNumberConverter : JsonConverter<int?>
                 return value;
             }
 
-            if (reader.TryGetDouble(out var d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
+            if (reader.TryGetDouble(out var d) && d == Math.Floor(d))
             {
-                return (int)d;
+                return d is >= int.MinValue and <= int.MaxValue
+                    ? (int)d
+                    : throw new JsonException(null, new OverflowException(Encoding.UTF8.GetString(reader.ValueSpan)));
             }
         }
 
