@@ -32,6 +32,13 @@ internal sealed class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // Settings for the child processes only (the engine this process runs for comparison keeps its own).
+        foreach (var pair in (Environment.GetEnvironmentVariable("DISTINFER_BENCH_CHILD_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            info.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
