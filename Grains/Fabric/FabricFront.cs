@@ -98,7 +98,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         }
 
         Task<FrontModel> model;
-        if (_models.TryGetValue(name, out var old) && old.IsCompletedSuccessfully && SamePlan(old.Result.Info, info))
+        if (_models.TryGetValue(name, out var old) && old.IsCompletedSuccessfully && FrontModel.SamePlan(old.Result.Info, info))
         {
             // Same stages and replicas (other expert replicas, say): the running requests go on.
             model = Task.FromResult(old.Result with { Info = info });
@@ -107,7 +107,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         {
             if (_models.TryRemove(name, out old) && old.IsCompletedSuccessfully)
             {
-                await RetireBatchersAsync(old.Result, TimeSpan.Zero, Replaced(name)).ConfigureAwait(false);
+                await old.Result.RetireAsync(TimeSpan.Zero, Replaced(name)).ConfigureAwait(false);
             }
 
             model = Task.FromResult(Create(info));
@@ -117,7 +117,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         if (UndeployedSince(info) && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(name, model)))
         {
             // Undeployed while this front still waited (for the balancer): its retirement found nothing to end here.
-            await RetireBatchersAsync(model.Result, TimeSpan.Zero, new ModelNotFoundException(name)).ConfigureAwait(false);
+            await model.Result.RetireAsync(TimeSpan.Zero, new ModelNotFoundException(name)).ConfigureAwait(false);
         }
 
         return info;
@@ -158,7 +158,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             return 0;
         }
 
-        return await RetireBatchersAsync(retiring, drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
+        return await retiring.RetireAsync(drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -172,35 +172,12 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         if (!record.Retired && _models.TryGetValue(record.Name, out var model) && model.IsCompletedSuccessfully
             && Redeployed(model.Result.Info) is not null && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(record.Name, model)))
         {
-            _ = RetireBatchersAsync(model.Result, TimeSpan.Zero, Replaced(record.Name));
+            _ = model.Result.RetireAsync(TimeSpan.Zero, Replaced(record.Name));
         }
     }
 
     private static ModelRedeployedException Replaced(string name) =>
         new(name, $"model {name} was redeployed with another plan (stages, replicas or checkpoint path) while this request ran; send it again");
-
-    /// <summary>Waits up to <paramref name="drain"/> for the model's batchers to go idle, then stops them; returns how many requests that ended.</summary>
-    private static async Task<int> RetireBatchersAsync(FrontModel model, TimeSpan drain, Exception? reason)
-    {
-        using var timeout = new CancellationTokenSource(drain);
-        try
-        {
-            await Task.WhenAll(model.Batchers.Select(b => b.WhenIdleAsync(timeout.Token))).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Drain time is up: whatever still runs is ended below.
-        }
-
-        var ended = 0;
-        foreach (var b in model.Batchers)
-        {
-            ended += b.Running + b.Waiting;
-            await b.StopAsync(reason).ConfigureAwait(false);
-        }
-
-        return ended;
-    }
 
     /// <summary>
     /// The newer record of <paramref name="info"/>'s model when it was redeployed with another plan (stages, replicas,
@@ -215,11 +192,8 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             return null;
         }
 
-        return SamePlan(record, info) ? null : record;
+        return FrontModel.SamePlan(record, info) ? null : record;
     }
-
-    private static bool SamePlan(DeploymentInfo a, DeploymentInfo b) =>
-        a.Stages == b.Stages && a.Replicas == b.Replicas && a.ModelPath == b.ModelPath && a.Boundaries.SequenceEqual(b.Boundaries);
 
     /// <summary>The model's tokenizer, read once from its path on this silo (or shipped into the model cache).</summary>
     public async Task<BpeTokenizer> TokenizerAsync(string name)
@@ -276,7 +250,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             var renewed = Task.FromResult(Create(newer));
             if (_models.TryUpdate(name, renewed, model))
             {
-                _ = RetireBatchersAsync(model.Result, TimeSpan.Zero, Replaced(name));
+                _ = model.Result.RetireAsync(TimeSpan.Zero, Replaced(name));
             }
 
             model = _models.GetValueOrDefault(name, renewed);
@@ -315,9 +289,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     {
         foreach (var model in _models.Values.Where(t => t.IsCompletedSuccessfully))
         {
-            await RetireBatchersAsync(model.Result, TimeSpan.Zero, null).ConfigureAwait(false);
+            await model.Result.RetireAsync(TimeSpan.Zero, null).ConfigureAwait(false);
         }
     }
-
-    private sealed record FrontModel(DeploymentInfo Info, ContinuousBatcher[] Batchers);
 }
