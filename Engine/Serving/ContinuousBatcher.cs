@@ -10,7 +10,7 @@ namespace DistInfer.Engine.Serving;
 /// (their prompt prefills in the same step as the others' decode), finished or cancelled ones leave and free their
 /// KV cache at once. Tokens stream to each caller as they are produced.
 /// </summary>
-public sealed class ContinuousBatcher : IAsyncDisposable
+public sealed partial class ContinuousBatcher : IAsyncDisposable
 {
     private readonly IBatchExecutor _executor;
     private readonly BatcherOptions _options;
@@ -45,28 +45,6 @@ public sealed class ContinuousBatcher : IAsyncDisposable
 
     /// <summary>Steps executed so far (observable progress for tests and metrics).</summary>
     public long Steps => Interlocked.Read(ref _steps);
-
-    /// <summary>
-    /// Completes once no sequence is running or waiting (at once when none is). Requests may still join afterwards:
-    /// callers stop routing new ones here first (a model being undeployed).
-    /// </summary>
-    public Task WhenIdleAsync(CancellationToken cancellationToken = default)
-    {
-        Task idle;
-        lock (_idleGate)
-        {
-            if (_ended)
-            {
-                return Task.CompletedTask;
-            }
-
-            idle = (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-        }
-
-        // Wakes the loop, which completes the task when it finds nothing to do.
-        _signal.Release();
-        return idle.WaitAsync(cancellationToken);
-    }
 
     /// <summary>Most sequences held at once, running and waiting: a request of more could never be admitted.</summary>
     public int Capacity => _admission.Capacity;
@@ -185,19 +163,6 @@ public sealed class ContinuousBatcher : IAsyncDisposable
         }
     }
 
-    private void EndWaiting()
-    {
-        while (_waiting.TryDequeue(out var waiting))
-        {
-            Interlocked.Decrement(ref _waitingCount);
-            _admission.Release();
-            waiting.Registration.Dispose();
-            waiting.Output.Writer.TryComplete(StopReason);
-        }
-    }
-
-    private Exception StopReason => Volatile.Read(ref _stopReason) ?? new ObjectDisposedException(nameof(ContinuousBatcher));
-
     private void Admit()
     {
         var prefillTokens = 0;
@@ -312,18 +277,5 @@ public sealed class ContinuousBatcher : IAsyncDisposable
 
             s.Output.Writer.TryComplete();
         }
-    }
-
-    public ValueTask DisposeAsync() => StopAsync(null);
-
-    /// <summary>Stops the loop; running and waiting requests end with <paramref name="reason"/> (default: disposed).</summary>
-    public async ValueTask StopAsync(Exception? reason)
-    {
-        Interlocked.CompareExchange(ref _stopReason, reason, null);
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _signal.Release();
-        await _loop.ConfigureAwait(false);
-        // _signal and _stop stay undisposed: late callers (a request, a token's callback, a second stop) still touch
-        // them, and neither holds a wait handle or timer.
     }
 }
