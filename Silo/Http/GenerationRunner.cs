@@ -55,6 +55,10 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
         {
             foreach (var choice in choices)
             {
+                // Cancelled, not only disposed: a service may admit the sequences after it stopped waiting (the fabric's
+                // front does, when this request's token ends the wait first), and a sequence whose token was disposed
+                // uncancelled would run to its end for nobody, holding its place in the batcher.
+                await choice.Cancellation.CancelAsync().ConfigureAwait(false);
                 await choice.DisposeAsync().ConfigureAwait(false);
             }
 
