@@ -16,7 +16,7 @@ public sealed partial class ModelRegistryGrain
     public async Task<UndeployResult> Undeploy(int drainMilliseconds)
     {
         var name = this.GetPrimaryKeyString();
-        var info = _deployment ?? throw new Fabric.ModelNotFoundException(name);
+        var info = _deployment ?? throw Fabric.ModelNotFoundException.NotDeployed(name);
         if (drainMilliseconds < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(drainMilliseconds), drainMilliseconds, $"undeploying {name}: the drain time must be 0 or more milliseconds");

@@ -117,7 +117,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         if (UndeployedSince(info) && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(name, model)))
         {
             // Undeployed while this front still waited (for the balancer): its retirement found nothing to end here.
-            await model.Result.RetireAsync(TimeSpan.Zero, new ModelNotFoundException(name)).ConfigureAwait(false);
+            await model.Result.RetireAsync(TimeSpan.Zero, ModelNotFoundException.NotDeployed(name)).ConfigureAwait(false);
         }
 
         return info;
@@ -271,7 +271,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     private async Task<FrontModel> DescribeNewAsync(string name)
     {
         var info = await Grains.GetGrain<IModelRegistryGrain>(name).Describe().ConfigureAwait(false);
-        return info is null ? throw new ModelNotFoundException(name) : Create(info);
+        return info is null ? throw ModelNotFoundException.NotDeployed(name) : Create(info);
     }
 
     private FrontModel Create(DeploymentInfo info)

@@ -3,6 +3,7 @@ using DistInfer.Engine.Generation;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
 
 namespace DistInfer.Cluster.Tests;
 
@@ -65,8 +66,10 @@ public sealed class FrontGrainTests
         await using var cluster = await FabricTestCluster.StartAsync(1);
         await using var client = await cluster.ConnectClientAsync();
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => client.GetGrain<IFrontGrain>("x").Generate(new GenerateRequest { Model = "nope", Prompts = [[1]] }));
-        Assert.Contains("'nope' is not deployed", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<ModelNotFoundException>(() => client.GetGrain<IFrontGrain>("x").Generate(new GenerateRequest { Model = "nope", Prompts = [[1]] }));
+
+        // The type crosses the grain call, and the message is not wrapped once more by a constructor taking the name.
+        Assert.Equal("model 'nope' is not deployed", error.Message);
     }
 
     [Fact]

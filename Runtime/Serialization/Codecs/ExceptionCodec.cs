@@ -69,8 +69,18 @@ public sealed class ExceptionCodec<TException> : IFieldCodec<TException>
             return null;
         }
 
+        // Only constructors that take the message: one whose single string is something else (a parameter or model
+        // name) would wrap the message once more ("model 'model 'x' is not deployed' is not deployed").
         var ctor = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
-        return ctor is null ? null : message => (Exception)ctor.Invoke([message]);
+        if (ctor is not null && ctor.GetParameters()[0].Name == "message")
+        {
+            return message => (Exception)ctor.Invoke([message]);
+        }
+
+        var withInner = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(Exception)]);
+        return withInner is not null && withInner.GetParameters()[0].Name == "message"
+            ? message => (Exception)withInner.Invoke([message, null])
+            : null;
     }
 
     private struct Fields : IFieldVisitor

@@ -127,8 +127,24 @@ public sealed class SerializerTests
     [Fact]
     public void Exception_KnownType_Rehydrated()
     {
-        var copy = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(new ArgumentOutOfRangeException("p", "too big")));
+        var original = new ArgumentOutOfRangeException("p", "too big");
+
+        var copy = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(original));
+
+        // Its one-string constructor takes a parameter name: rebuilt through (message, inner), the message unchanged.
         Assert.IsType<ArgumentOutOfRangeException>(copy);
+        Assert.Equal(original.Message, copy.Message);
+    }
+
+    [Fact]
+    public void Exception_OneStringConstructorIsNotTheMessage_MessageKeptNotWrappedAgain()
+    {
+        var copy = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(new NamedThingException("x")));
+
+        // Before, the message went into the name parameter: "no thing named 'no thing named 'x''".
+        var remote = Assert.IsType<RemoteGrainException>(copy);
+        Assert.Equal("no thing named 'x'", remote.OriginalMessage);
+        Assert.Contains(nameof(NamedThingException), remote.OriginalTypeName, StringComparison.Ordinal);
     }
 
     [Fact]
