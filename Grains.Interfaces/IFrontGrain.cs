@@ -29,6 +29,12 @@ public interface IFrontGrain : IGrainWithStringKey
     /// </summary>
     Task<GenerationChunk> Next(string generationId, int waitMilliseconds);
 
+    /// <summary>
+    /// Stops a generation started with <see cref="Start"/> (its batch slot and KV cache are freed); false when it had
+    /// already finished and been read. A generation nobody polls for a while is stopped the same way.
+    /// </summary>
+    Task<bool> Cancel(string generationId);
+
     /// <summary>Token ids of <paramref name="text"/> with the model's tokenizer (clients need not have the files).</summary>
     Task<int[]> Encode(string model, string text);
 

@@ -24,8 +24,11 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
             throw new ArgumentException($"Start takes one prompt (got {request.Prompts.Count})");
         }
 
-        return Task.FromResult(sessions.Start(front.GenerateAsync(request.Model, request.Prompts[0], Parameters(request))));
+        var parameters = Parameters(request);
+        return Task.FromResult(sessions.Start(cancellation => front.GenerateAsync(request.Model, request.Prompts[0], parameters, cancellation)));
     }
+
+    public Task<bool> Cancel(string generationId) => Task.FromResult(sessions.Cancel(generationId));
 
     public Task<GenerationChunk> Next(string generationId, int waitMilliseconds) =>
         sessions.NextAsync(generationId, TimeSpan.FromMilliseconds(Math.Clamp(waitMilliseconds, 0, 30_000)));

@@ -106,19 +106,45 @@ public sealed class DistInferClient : IAsyncDisposable
             TopP = options.TopP,
             Seed = options.Seed,
         }).ConfigureAwait(false);
-        while (true)
+        var finished = false;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var chunk = await Front.Next(id, (int)_pollWait.TotalMilliseconds).ConfigureAwait(false);
-            if (chunk.Tokens.Length > 0 || chunk.FinishReason is not null)
+            while (true)
             {
-                yield return new TokenChunk(chunk.Tokens, string.Empty, chunk.FinishReason);
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                // A cancel does not wait out the poll: the silo is told below, and the poll ends on its own.
+                var chunk = await Front.Next(id, (int)_pollWait.TotalMilliseconds).WaitAsync(cancellationToken).ConfigureAwait(false);
+                finished = chunk.FinishReason is not null;
+                if (chunk.Tokens.Length > 0 || finished)
+                {
+                    yield return new TokenChunk(chunk.Tokens, string.Empty, chunk.FinishReason);
+                }
 
-            if (chunk.FinishReason is not null)
-            {
-                yield break;
+                if (finished)
+                {
+                    yield break;
+                }
             }
+        }
+        finally
+        {
+            if (!finished)
+            {
+                // Cancelled, failed, or the caller stopped reading: the silo would otherwise decode on for nobody.
+                await CancelQuietlyAsync(id).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task CancelQuietlyAsync(string generationId)
+    {
+        try
+        {
+            await Front.Cancel(generationId).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The gateway is gone (then so is the generation's silo, or it stops it when nobody polls) or it failed.
         }
     }
 

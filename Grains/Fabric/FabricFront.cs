@@ -213,6 +213,10 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         services.GetService(typeof(ModelWeightStore)) is ModelWeightStore store ? store.ResolveDirectoryAsync(info.ModelPath, info.Sources) : Task.FromResult(info.ModelPath);
 
     /// <summary>The deployment of <paramref name="name"/>, learnt from its registry on first use.</summary>
+    /// <summary>The batchers serving <paramref name="name"/> on this silo, if it serves it yet (tests, diagnostics).</summary>
+    internal IReadOnlyList<ContinuousBatcher> BatchersOf(string name) =>
+        _models.TryGetValue(name, out var model) && model.IsCompletedSuccessfully ? model.Result.Batchers : [];
+
     public async Task<DeploymentInfo> DescribeAsync(string name) => (await GetAsync(name).ConfigureAwait(false)).Info;
 
     public async IAsyncEnumerable<TokenEvent> GenerateAsync(string name, int[] promptIds, SamplingParams parameters, [EnumeratorCancellation] CancellationToken cancellationToken = default)

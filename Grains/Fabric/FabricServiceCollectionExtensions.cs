@@ -46,7 +46,7 @@ public static class FabricServiceCollectionExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<ILogger<SiloJoinRebalancer>>() ?? NullLogger<SiloJoinRebalancer>.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, SiloJoinRebalancer>(sp => sp.GetRequiredService<SiloJoinRebalancer>()));
-        services.TryAddSingleton<GenerationSessions>();
+        services.TryAddSingleton(sp => new GenerationSessions(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<Compute.LocalExperts>();
         return services;
     }

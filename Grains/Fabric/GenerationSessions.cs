@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 
@@ -7,22 +6,50 @@ namespace DistInfer.Grains.Fabric;
 
 /// <summary>
 /// Generations started by clients outside the cluster, read back by long polling: each runs into a channel that
-/// <see cref="NextAsync"/> drains. Kept per silo (the front grain is a stateless worker on the client's gateway).
+/// <see cref="NextAsync"/> drains. Kept per silo (the front grain is a stateless worker on the client's gateway). A
+/// client that cancels says so (<see cref="Cancel"/>); one that goes away without a word stops polling, and a sweep
+/// cancels sessions nobody polled for <see cref="AbandonAfter"/>, so neither keeps decoding for nobody or holds a
+/// channel forever.
 /// </summary>
-public sealed class GenerationSessions
+public sealed class GenerationSessions : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Channel<TokenEvent>> _sessions = new(StringComparer.Ordinal);
+    /// <summary>Much longer than a poll's longest wait (30 s) and a client's pause between polls.</summary>
+    public static readonly TimeSpan DefaultAbandonAfter = TimeSpan.FromMinutes(2);
 
-    public string Start(IAsyncEnumerable<TokenEvent> tokens)
+    private readonly ConcurrentDictionary<string, GenerationSession> _sessions = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweep;
+
+    public GenerationSessions(TimeProvider time)
+        : this(time, DefaultAbandonAfter)
+    {
+    }
+
+    public GenerationSessions(TimeProvider time, TimeSpan abandonAfter)
+    {
+        _time = time;
+        AbandonAfter = abandonAfter;
+        var every = abandonAfter / 4;
+        _sweep = time.CreateTimer(_ => Sweep(), null, every, every);
+    }
+
+    public TimeSpan AbandonAfter { get; }
+
+    /// <summary>Sessions held (running, or finished and not yet read to the end).</summary>
+    public int Count => _sessions.Count;
+
+    /// <summary>Starts <paramref name="generate"/> with the session's cancellation and returns the session's id.</summary>
+    public string Start(Func<CancellationToken, IAsyncEnumerable<TokenEvent>> generate)
     {
         var id = Guid.NewGuid().ToString("N");
-        var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _sessions[id] = channel;
+        var session = new GenerationSession(_time.GetTimestamp());
+        _sessions[id] = session;
+        var channel = session.Tokens;
         _ = Task.Run(async () =>
         {
             try
             {
-                await foreach (var token in tokens.ConfigureAwait(false))
+                await foreach (var token in generate(session.Cancellation.Token).ConfigureAwait(false))
                 {
                     channel.Writer.TryWrite(token);
                 }
@@ -37,13 +64,40 @@ public sealed class GenerationSessions
         return id;
     }
 
-    public async Task<GenerationChunk> NextAsync(string id, TimeSpan wait)
+    /// <summary>Stops a generation (its client cancelled or left); false when it had finished and was read already.</summary>
+    public bool Cancel(string id)
     {
-        if (!_sessions.TryGetValue(id, out var channel))
+        if (!_sessions.TryRemove(id, out var session))
         {
-            throw new InvalidOperationException($"no generation '{id}' on this silo (it finished, or the client switched gateways)");
+            return false;
         }
 
+        session.Cancellation.Cancel();
+        return true;
+    }
+
+    public async Task<GenerationChunk> NextAsync(string id, TimeSpan wait)
+    {
+        if (!_sessions.TryGetValue(id, out var session))
+        {
+            throw new InvalidOperationException($"no generation '{id}' on this silo (it finished, was cancelled, was not polled for {AbandonAfter.TotalSeconds:0} s, or the client switched gateways)");
+        }
+
+        Interlocked.Increment(ref session.Readers);
+        try
+        {
+            return await ReadAsync(id, session, wait).ConfigureAwait(false);
+        }
+        finally
+        {
+            session.LastPolled = _time.GetTimestamp();
+            Interlocked.Decrement(ref session.Readers);
+        }
+    }
+
+    private async Task<GenerationChunk> ReadAsync(string id, GenerationSession session, TimeSpan wait)
+    {
+        var channel = session.Tokens;
         var tokens = new List<int>();
         var logProbabilities = new List<double>();
         var topIds = new List<int>();
@@ -80,6 +134,7 @@ public sealed class GenerationSessions
 
         if (finish is not null || channel.Reader.Completion.IsCompleted)
         {
+            // Its cancellation source stays undisposed: the batcher may still hold a registration on its token.
             _sessions.TryRemove(id, out _);
             await channel.Reader.Completion.ConfigureAwait(false);
             finish ??= FinishReason.Length;
@@ -93,5 +148,26 @@ public sealed class GenerationSessions
             TopTokenIds = [.. topIds],
             TopLogProbabilities = [.. topValues],
         };
+    }
+
+    private void Sweep()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (id, session) in _sessions)
+        {
+            if (Volatile.Read(ref session.Readers) == 0 && _time.GetElapsedTime(session.LastPolled, now) >= AbandonAfter)
+            {
+                Cancel(id);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        foreach (var id in _sessions.Keys)
+        {
+            Cancel(id);
+        }
     }
 }

@@ -5,6 +5,8 @@ using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Engine.Tokenization;
 using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests;
 
@@ -39,6 +41,50 @@ public sealed class ClientSdkTests
         Assert.All(chunks[..^1], c => Assert.Null(c.FinishReason));
         var status = await client.StatusAsync();
         Assert.Equal(info.MoeLayers.Count * info.NumExperts, status.Experts.Count(e => e.Model == "demo"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task GenerateAsync_CancelledOrLeftMidStream_SiloStopsTheSequence(bool cancel)
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        var silo = cluster.Silos[0];
+        await using var client = await DistInferClient.ConnectAsync(new DistInferClientOptions
+        {
+            ClusterId = "fabric-test",
+            Gateways = { $"{silo.Address.Host}:{silo.Address.Port}" },
+            PollWait = TimeSpan.FromMilliseconds(200),
+        });
+        await client.DeployAsync("demo", new DeploymentRequest { ModelPath = RepoPaths.DemoModel });
+        const int Requested = 900;
+        using var cancellation = new CancellationTokenSource();
+
+        var received = 0;
+        var stream = client.GenerateAsync("demo", [1, 2, 3], new GenerationOptions { MaxNewTokens = Requested, MinNewTokens = Requested }, cancellation.Token);
+        var stopped = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var chunk in stream)
+            {
+                received += chunk.Tokens.Length;
+                if (received > 0)
+                {
+                    if (!cancel)
+                    {
+                        break;
+                    }
+
+                    await cancellation.CancelAsync();
+                }
+            }
+        });
+
+        // Before, the silo decoded all 900 tokens for nobody and kept the session's channel for good.
+        Assert.Equal(cancel, stopped is OperationCanceledException);
+        Assert.Equal(0, silo.Services.GetRequiredService<GenerationSessions>().Count);
+        var batchers = silo.Services.GetRequiredService<FabricFront>().BatchersOf("demo");
+        await Task.WhenAll(batchers.Select(b => b.WhenIdleAsync()));
+        Assert.InRange(batchers.Sum(b => b.Steps), received, Requested / 2);
     }
 
     [Fact]
