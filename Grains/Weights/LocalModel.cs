@@ -80,7 +80,10 @@ internal sealed class LocalModel : IDisposable
 
     private static ModelManifest BuildManifest(string directory, ITensorSource tensors)
     {
-        // The fingerprint names the content: the path, the weight files' sizes, times and inodes, the small files' hashes.
+        // The fingerprint names the content: the path, the weight files' sizes and times, the small files' hashes and
+        // the tensors' sampled bytes (so a same-size copy that keeps the write time, cp -p, is another checkpoint). Not
+        // inodes or change times: copies on several source silos must agree, or a transfer failing over between them
+        // would look like a rewrite. Those only tell this silo to look again (ModelDirectoryStamp).
         var identity = new StringBuilder().Append("path\t").Append(directory).Append('\n');
         var content = new StringBuilder();
         var files = new List<ModelFileEntry>();
@@ -99,10 +102,7 @@ internal sealed class LocalModel : IDisposable
             }
             else
             {
-                // Inode and change time too: a same-size copy that keeps the write time (cp -p) is another file.
-                var (inode, changed) = FileChangeStatus.Get(file.FullName);
-                identity.Append("weights\t").Append(file.Name).Append('\t').Append(file.Length).Append('\t').Append(file.LastWriteTimeUtc.Ticks)
-                    .Append('\t').Append(inode).Append('\t').Append(changed).Append('\n');
+                identity.Append("weights\t").Append(file.Name).Append('\t').Append(file.Length).Append('\t').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
             }
         }
 
@@ -111,9 +111,9 @@ internal sealed class LocalModel : IDisposable
         {
             var info = tensors.GetInfo(name);
             entries.Add(new ModelTensorEntry { Name = name, DType = info.DType.ToSafeTensorsName(), Shape = [.. info.Shape], ByteLength = info.ByteLength });
-            var header = $"tensor\t{name}\t{info.DType}\t{string.Join(',', info.Shape)}";
-            identity.Append(header).Append('\n');
-            content.Append(header).Append('\t').Append(Sample(tensors, name, info.ByteLength)).Append('\n');
+            var line = $"tensor\t{name}\t{info.DType}\t{string.Join(',', info.Shape)}\t{Sample(tensors, name, info.ByteLength)}";
+            identity.Append(line).Append('\n');
+            content.Append(line).Append('\n');
         }
 
         return new ModelManifest

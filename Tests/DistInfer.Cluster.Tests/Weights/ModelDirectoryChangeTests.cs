@@ -188,6 +188,27 @@ public sealed class ModelDirectoryChangeTests : IDisposable
     }
 
     [Fact]
+    public async Task GetManifestAsync_WeightsReplacedByIdenticalCopyKeepingWriteTime_SameFingerprint()
+    {
+        var before = (await _server.GetManifestAsync(_model))!;
+        var written = File.GetLastWriteTimeUtc(Weights);
+        var inode = FileChangeStatus.Get(Weights).Inode;
+
+        // What another machine's copy of the checkpoint under the same path looks like (rsync -a): another inode and
+        // change time, the same bytes, size and write time. Source silos holding such copies must agree.
+        var staged = Weights + ".copy";
+        File.Copy(Weights, staged);
+        File.Move(staged, Weights, overwrite: true);
+        File.SetLastWriteTimeUtc(Weights, written);
+        var after = (await _server.GetManifestAsync(_model))!;
+
+        Assert.NotEqual(inode, FileChangeStatus.Get(Weights).Inode);
+        Assert.NotSame(before, after);
+        Assert.Equal(before.Fingerprint, after.Fingerprint);
+        Assert.Equal(before.ContentFingerprint, after.ContentFingerprint);
+    }
+
+    [Fact]
     public async Task ReadTensorAsync_WeightsTruncatedInPlaceWhileOpen_ThrowsNamingTheTensorAndServesOnAfterRestore()
     {
         var manifest = (await _server.GetManifestAsync(_model))!;
