@@ -173,10 +173,16 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
                 break;
             }
 
-            _waiting.TryDequeue(out _);
+            // The one taken, not the one peeked: a stop's EndWaiting on a caller's thread may have taken that one meanwhile
+            // (each sequence must end exactly once, or its slot is given back twice and another's never).
+            if (!_waiting.TryDequeue(out var taken))
+            {
+                break;
+            }
+
             Interlocked.Decrement(ref _waitingCount);
-            prefillTokens += next.PromptIds.Length;
-            _running.Add(next);
+            prefillTokens += taken.PromptIds.Length;
+            _running.Add(taken);
         }
 
         Volatile.Write(ref _runningCount, _running.Count);
