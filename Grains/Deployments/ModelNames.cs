@@ -13,7 +13,7 @@ public static class ModelNames
         if (string.IsNullOrWhiteSpace(name))
         {
             // An empty name deployed and held memory, yet no HTTP request could name it.
-            throw new DistInferException("the model name is empty; give one with --name (API clients send it as \"model\")");
+            throw new DistInferException("the model name is empty; give one (distinfer deploy --name, distinfer-silo --model-name; API clients send it as \"model\")");
         }
 
         if (name.Length > MaxLength)

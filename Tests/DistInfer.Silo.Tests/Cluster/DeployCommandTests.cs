@@ -91,7 +91,7 @@ public sealed class DeployCommandTests : IAsyncLifetime
         Assert.Equal(1, result.ExitCode);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
         var error = Assert.Single(result.StderrLines, l => l.StartsWith("distinfer: ", StringComparison.Ordinal));
-        Assert.Contains("the model name is empty; give one with --name", error, StringComparison.Ordinal);
+        Assert.Contains("the model name is empty; give one (distinfer deploy --name", error, StringComparison.Ordinal);
         Assert.Empty((await _silo.StatusAsync()).Stages);
     }
 
