@@ -224,6 +224,15 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
 
         var updated = info with { ExpertReplicaSet = replicas, ExpertReplicaCounts = [.. counts], ReplicaSetVersion = info.ReplicaSetVersion + 1 };
         _deployment = updated;
+
+        // Replicas the new set dropped no longer count towards the deployment's progress (status showed 108/108
+        // activations for a model with 66).
+        var kept = replicas.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in _progress.Where(p => p.Value.Kind == WeightLoading.Expert && !kept.Contains(p.Key)).Select(p => p.Key).ToList())
+        {
+            _progress.Remove(key);
+        }
+
         await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, updated);
         return updated;
     }

@@ -3,6 +3,7 @@ using DistInfer.Engine;
 using DistInfer.Grains;
 using DistInfer.Grains.Balancing;
 using DistInfer.Grains.Fabric;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,6 +44,13 @@ public sealed class RebalanceOnJoinTests
 
         Assert.Equal(deployed.ExpertReplicaSet.Count, report.Rows.Count);
         Assert.All(described.ExpertReplicaSet, r => Assert.Equal(r.Pin, ExpertKey.PinOf(report.Rows.Single(row => row.Key == r.Key).Silo)));
+
+        // The deployment's progress counts the activations it has now, not also the replicas the rebalance removed.
+        var progress = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("joined").Progress();
+        Assert.Equal(
+            described.ExpertReplicaSet.Select(r => r.Key).Order(StringComparer.Ordinal),
+            progress.Activations.Where(a => a.Kind == WeightLoading.Expert).Select(a => a.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(2, progress.Activations.Count(a => a.Kind == WeightLoading.Stage));
     }
 
     [Fact]
