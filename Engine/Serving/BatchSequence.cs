@@ -16,6 +16,14 @@ internal sealed class BatchSequence(long id, int[] promptIds, SamplingParams par
     public CancellationTokenRegistration Registration { get; set; }
     public volatile bool Cancelled;
 
+    private int _slotReleased;
+
+    /// <summary>
+    /// True once, for whoever gives the sequence's admission slot back: its cancellation at once (a cancelled sequence
+    /// still waiting behind a full batch held its slot until it reached the head), else its finish or a stop.
+    /// </summary>
+    public bool TryReleaseSlot() => Interlocked.Exchange(ref _slotReleased, 1) == 0;
+
     /// <summary>Whether the executor has seen this sequence (so it holds a KV cache to free).</summary>
     public bool Started { get; private set; }
 

@@ -30,7 +30,7 @@ public sealed partial class ContinuousBatcher
         while (_waiting.TryDequeue(out var waiting))
         {
             Interlocked.Decrement(ref _waitingCount);
-            _admission.Release();
+            ReleaseSlot(waiting);
             waiting.Registration.Dispose();
             waiting.Output.Writer.TryComplete(StopReason);
         }

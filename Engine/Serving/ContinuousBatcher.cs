@@ -87,6 +87,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
             sequence.Registration = cancellationToken.Register(() =>
             {
                 sequence.Cancelled = true;
+                ReleaseSlot(sequence);
                 _signal.Release();
             });
             Interlocked.Increment(ref _waitingCount);
@@ -261,9 +262,17 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         Volatile.Write(ref _runningCount, _running.Count);
     }
 
+    private void ReleaseSlot(BatchSequence s)
+    {
+        if (s.TryReleaseSlot())
+        {
+            _admission.Release();
+        }
+    }
+
     private async Task FinishAsync(BatchSequence s, FinishReason? reason, Exception? error)
     {
-        _admission.Release();
+        ReleaseSlot(s);
         s.Registration.Dispose();
         if (s.Started)
         {

@@ -34,6 +34,26 @@ public sealed class ContinuousBatcherAdmissionTests
     }
 
     [Fact]
+    public async Task GenerateAll_WaitingSequenceCancelledBehindAFullBatch_ItsPlaceIsFreeAtOnce()
+    {
+        var gate = new GatedExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")));
+        await using var batcher = new ContinuousBatcher(gate, [], new BatcherOptions { MaxRunning = 1, MaxWaiting = 1 });
+        var running = batcher.GenerateAsync(Prompt, new SamplingParams { MaxNewTokens = 5 });
+        await gate.StepWaiting.Task; // the batch is full and stays so until the gate opens
+        using var leaving = new CancellationTokenSource();
+        var waiting = batcher.GenerateAll([new SequenceRequest(Prompt, new SamplingParams { MaxNewTokens = 3 }, leaving.Token)]);
+
+        await leaving.CancelAsync();
+        // Before, the cancelled sequence held its place until it reached the head of the queue: this was a 429.
+        var next = batcher.GenerateAll(Sequences(1));
+
+        gate.Allow(100);
+        Assert.Equal(5, await running.CountAsync(e => e.TokenId >= 0));
+        Assert.Equal(3, await next[0].CountAsync(e => e.TokenId >= 0));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting[0].CountAsync());
+    }
+
+    [Fact]
     public async Task GenerateAll_MoreThanCapacity_ThrowsTooManySequencesOnAnIdleBatcher()
     {
         await using var batcher = new ContinuousBatcher(new LocalBatchExecutor(FixtureModels.Load("mixtral")), [], new BatcherOptions { MaxRunning = 2, MaxWaiting = 3 });
