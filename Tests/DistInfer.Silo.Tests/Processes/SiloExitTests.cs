@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace DistInfer.Silo.Tests.Processes;
+
+/// <summary>How `distinfer-silo` ends when it cannot start or the cluster votes it out: what scripts and systemd see.</summary>
+[Collection(SiloProcessesCollection.Name)]
+public sealed class SiloExitTests
+{
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Run_DeclaredDeadByTheCluster_ExitsWithStatusThree()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var clusterId = "dead-" + Guid.NewGuid().ToString("N")[..8];
+        await using var survivor = await SiloProcess.StartAsync(redis.Endpoint, clusterId, "survivor");
+        await using var victim = await SiloProcess.StartAsync(redis.Endpoint, clusterId, "victim");
+        try
+        {
+            // Frozen, it misses the survivor's probes and is voted dead; resumed, it reads its own Dead row and stops.
+            await victim.SignalAsync("STOP");
+            await survivor.WaitForLineAsync($"declared 127.0.0.1:{victim.Port.ToString(CultureInfo.InvariantCulture)}@", TimeSpan.FromSeconds(60));
+            await victim.SignalAsync("CONT");
+
+            // Non-zero, so systemd's Restart=on-failure brings it back as a new silo.
+            Assert.Equal(3, await victim.WaitForExitAsync(StartLimit));
+            Assert.Contains("found itself declared dead", victim.Output, StringComparison.Ordinal);
+        }
+        catch (TimeoutException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nsurvivor:\n{survivor.Output}\nvictim:\n{victim.Output}");
+        }
+    }
+}
