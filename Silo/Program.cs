@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using DistInfer.Engine;
 using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Membership;
 using DistInfer.Silo.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,14 +34,14 @@ internal static class Program
                 + "is taken (another silo on this machine?); pass --silo-port (and --http-port) to choose others");
             return SiloExitCodes.StartFailed;
         }
-        catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException or MembershipTableUnavailableException)
         {
             Console.Error.WriteLine($"distinfer-silo: {e.Message}");
             return SiloExitCodes.StartFailed;
         }
         catch (Exception e) when (e.InnerException is { } inner && e is AggregateException or OperationCanceledException)
         {
-            // Start-up failures (e.g. Redis unreachable) arrive wrapped by the host: one line, the cause.
+            // Start-up failures arrive wrapped by the host: one line, the cause.
             Console.Error.WriteLine($"distinfer-silo: {inner.Message}");
             return SiloExitCodes.StartFailed;
         }

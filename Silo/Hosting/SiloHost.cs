@@ -21,9 +21,11 @@ public static class SiloHost
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
 
         // Kestrel's per-request lines would be two info lines per token stream; configuration can still lower it.
+        // A start-up failure reaches Program, which prints it as one line: the host's "Hosting failed to start" error
+        // would repeat it with a stack trace. A background service stopping the host is still logged (Critical).
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
         {
-            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")],
+            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"), new("Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host", "Critical")],
         });
         var url = $"http://{options.Host}:{options.HttpPort}";
         builder.WebHost.UseUrls(url);

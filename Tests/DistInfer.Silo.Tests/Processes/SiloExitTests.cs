@@ -31,4 +31,22 @@ public sealed class SiloExitTests
             throw new Xunit.Sdk.XunitException($"{e.Message}\nsurvivor:\n{survivor.Output}\nvictim:\n{victim.Output}");
         }
     }
+
+    [Fact]
+    public async Task Run_RedisUnreachable_OneErrorLineNoStackTraceExitCodeOne()
+    {
+        var port = RedisServer.FreePort();
+
+        var result = await DotnetTool.RunSiloAsync(StartLimit, "--clustering", "redis", "--redis", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            "--silo-port", FreePortText(), "--http-port", FreePortText());
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.StderrLines);
+        Assert.StartsWith("distinfer-silo: ", line, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
+    private static string FreePortText() => RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
 }
