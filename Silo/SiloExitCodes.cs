@@ -9,7 +9,7 @@ internal static class SiloExitCodes
     /// <summary>Stopped gracefully (SIGTERM, Ctrl+C).</summary>
     public const int Stopped = 0;
 
-    /// <summary>Could not start: bad option, port taken, membership table unreachable, or the start-up deployment failed.</summary>
+    /// <summary>Could not start: bad option, port taken, membership table unreachable, model cache unusable, or the start-up deployment failed.</summary>
     public const int StartFailed = 1;
 
     /// <summary>

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace DistInfer.Silo.Hosting;
 
@@ -65,6 +66,7 @@ public static class SiloHost
         });
         services.AddHostedService<StartupDeployment>();
         var app = builder.Build();
+        ModelCacheProbe.Check(app.Services.GetRequiredService<IOptions<WeightsOptions>>().Value.CacheDirectory);
         ComputeLog.ComputeDevice(app.Logger, app.Services.GetRequiredService<GrainComputeDevice>().Description);
         app.MapDistInferHttp();
         return app;

@@ -48,5 +48,18 @@ public sealed class SiloExitTests
         Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/proc/distinfer-cache")] // cannot be created
+    [InlineData("/proc/sys")] // exists, cannot be written (even by root)
+    public async Task Run_ModelCacheUnusable_RefusesToStartNamingTheDirectory(string cache)
+    {
+        var result = await DotnetTool.RunSiloAsync(StartLimit, "--model-cache", cache, "--silo-port", FreePortText(), "--http-port", FreePortText());
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.StderrLines);
+        Assert.StartsWith($"distinfer-silo: model cache {cache} cannot be created or written (", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
     private static string FreePortText() => RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
 }
