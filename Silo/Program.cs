@@ -1,6 +1,10 @@
 using System.Net.Sockets;
 using DistInfer.Engine;
+using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Membership;
 using DistInfer.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace DistInfer.Silo;
 
@@ -10,27 +14,36 @@ internal static class Program
     {
         try
         {
-            SiloHost.Build(options).Run();
+            var app = SiloHost.Build(options);
+
+            // A silo voted out stops its host (MembershipLifetimeService); a zero status would keep systemd from restarting it.
+            var declaredDead = false;
+            if (app.Services.GetService<MembershipProtocolService>() is { } membership)
+            {
+                membership.DeclaredDead += _ => declaredDead = true;
+            }
+
+            app.Run();
 
             // Non-zero when the start-up deployment failed and stopped the silo.
-            return Environment.ExitCode;
+            return declaredDead ? SiloExitCodes.DeclaredDead : Environment.ExitCode;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             Console.Error.WriteLine($"distinfer-silo: {e.Message}: silo and gateway port {options.ListenPort} "
                 + "is taken (another silo on this machine?); pass --silo-port (and --http-port) to choose others");
-            return 1;
+            return SiloExitCodes.StartFailed;
         }
-        catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException or MembershipTableUnavailableException)
         {
             Console.Error.WriteLine($"distinfer-silo: {e.Message}");
-            return 1;
+            return SiloExitCodes.StartFailed;
         }
         catch (Exception e) when (e.InnerException is { } inner && e is AggregateException or OperationCanceledException)
         {
-            // Start-up failures (e.g. Redis unreachable) arrive wrapped by the host: one line, the cause.
+            // Start-up failures arrive wrapped by the host: one line, the cause.
             Console.Error.WriteLine($"distinfer-silo: {inner.Message}");
-            return 1;
+            return SiloExitCodes.StartFailed;
         }
     }).Parse(args).Invoke();
 }

@@ -7,7 +7,7 @@ using DistInfer.Silo.Dashboard;
 namespace DistInfer.Silo.Hosting;
 
 /// <summary>The dashboard's view of a real cluster: membership for silos, the fabric's grains for placement and load.</summary>
-public sealed class FabricClusterView(IClusterMembershipService membership, IGrainFactory grains, SiloHostOptions options) : IClusterView
+public sealed class FabricClusterView(IClusterMembershipService membership, IGrainFactory grains, FabricFront front, SiloHostOptions options) : IClusterView
 {
     public async ValueTask<ClusterSnapshot> GetSnapshotAsync(CancellationToken cancellationToken)
     {
@@ -31,6 +31,7 @@ public sealed class FabricClusterView(IClusterMembershipService membership, IGra
             activations.Add(new ActivationCount { GrainType = "other", Silo = row.Address, Count = Math.Max(0, row.Activations - row.StageActivations - row.ExpertActivations) });
         }
 
+        var boundaries = await BoundariesAsync(status.Stages.Select(s => s.Model)).ConfigureAwait(false);
         return new ClusterSnapshot
         {
             ClusterId = options.ClusterId,
@@ -38,7 +39,42 @@ public sealed class FabricClusterView(IClusterMembershipService membership, IGra
             Silos = silos,
             Activations = activations,
             Experts = [.. status.Experts.Select(e => new Dashboard.ExpertPlacement { Model = e.Model, Layer = e.Layer, Expert = e.Expert, Replica = e.Replica, Silo = e.Silo, Load = e.Tokens })],
-            Pipeline = [.. status.Stages.Select(s => new PipelineStage { Model = s.Model, Stage = s.Stage, Silo = s.Silo, Utilization = Math.Clamp(s.Utilisation, 0, 1) })],
+            Pipeline = [.. status.Stages.Select(s => Stage(s, boundaries.GetValueOrDefault(s.Model)))],
         };
+    }
+
+    // Stage s covers layers [Boundaries[s], Boundaries[s + 1]); the dashboard shows the last one inclusive.
+    private static PipelineStage Stage(StagePlacementRow row, List<int>? boundaries)
+    {
+        var known = boundaries is not null && row.Stage >= 0 && row.Stage + 1 < boundaries.Count;
+        return new PipelineStage
+        {
+            Model = row.Model,
+            Stage = row.Stage,
+            Silo = row.Silo,
+            FirstLayer = known ? boundaries![row.Stage] : 0,
+            LastLayer = known ? boundaries![row.Stage + 1] - 1 : 0,
+            Utilization = Math.Clamp(row.Utilisation, 0, 1),
+        };
+    }
+
+    /// <summary>Each model's stage boundaries: from this silo's records, else its registry (a model deployed just now elsewhere).</summary>
+    private async Task<Dictionary<string, List<int>>> BoundariesAsync(IEnumerable<string> models)
+    {
+        var boundaries = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        foreach (var info in front.Known)
+        {
+            boundaries.TryAdd(info.Name, info.Boundaries);
+        }
+
+        foreach (var model in models.Distinct(StringComparer.Ordinal).Where(m => !boundaries.ContainsKey(m)).ToList())
+        {
+            if (await grains.GetGrain<IModelRegistryGrain>(model).Describe().ConfigureAwait(false) is { } info)
+            {
+                boundaries[model] = info.Boundaries;
+            }
+        }
+
+        return boundaries;
     }
 }

@@ -18,7 +18,7 @@ internal static class SiloCommandLine
         var gatewayPort = new Option<int?>("--gateway-port") { Description = "the same port as --silo-port: the gateway shares the silo endpoint (given alone, it sets both)" };
         var httpPort = new Option<int>("--http-port") { DefaultValueFactory = _ => 8080 };
         var role = new Option<string?>("--role") { Description = "gpu|cpu" };
-        var modelCache = new Option<string?>("--model-cache") { Description = "where weights shipped from other silos are cached (default: ~/.cache/distinfer/models)" };
+        var modelCache = new Option<string?>("--model-cache") { Description = "where weights shipped from other silos are cached (default: ~/.cache/distinfer/models); must be writable, else the silo does not start" };
         var model = new Option<string?>("--model") { Description = "model directory to deploy at start" };
         var modelName = new Option<string>("--model-name") { DefaultValueFactory = _ => "demo-moe" };
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace DistInfer.Silo.Hosting;
 
@@ -21,9 +22,11 @@ public static class SiloHost
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
 
         // Kestrel's per-request lines would be two info lines per token stream; configuration can still lower it.
+        // A start-up failure reaches Program, which prints it as one line: the host's "Hosting failed to start" error
+        // would repeat it with a stack trace. A background service stopping the host is still logged (Critical).
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
         {
-            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")],
+            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning"), new("Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host", "Critical")],
         });
         var url = $"http://{options.Host}:{options.HttpPort}";
         builder.WebHost.UseUrls(url);
@@ -63,6 +66,7 @@ public static class SiloHost
         });
         services.AddHostedService<StartupDeployment>();
         var app = builder.Build();
+        ModelCacheProbe.Check(app.Services.GetRequiredService<IOptions<WeightsOptions>>().Value.CacheDirectory);
         ComputeLog.ComputeDevice(app.Logger, app.Services.GetRequiredService<GrainComputeDevice>().Description);
         app.MapDistInferHttp();
         return app;

@@ -28,7 +28,7 @@ internal sealed partial class StartupDeployment(
             {
                 // A silo asked to serve a model it cannot deploy stops, with a status scripts and systemd see.
                 Console.Error.WriteLine($"distinfer-silo: cannot deploy {options.ModelName} from {model}: {e.Message}");
-                Environment.ExitCode = 1;
+                Environment.ExitCode = SiloExitCodes.StartFailed;
                 lifetime.StopApplication();
                 return;
             }

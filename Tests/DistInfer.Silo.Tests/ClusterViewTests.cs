@@ -52,11 +52,20 @@ public sealed class ClusterViewTests(ModelFixture models) : IAsyncLifetime
         await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("gpu0");
         var cells = page.Locator("#expert-map [data-testid=expert-cell]");
         await Assertions.Expect(cells).ToHaveCountAsync(3);
-        Assert.Equal(["silo-a", "silo-b", "silo-b"], await cells.EvaluateAllAsync<string[]>("cs => cs.map(c => c.dataset.silo)"));
+        Assert.Equal([TwoSiloClusterView.A, TwoSiloClusterView.B, TwoSiloClusterView.B], await cells.EvaluateAllAsync<string[]>("cs => cs.map(c => c.dataset.silo)"));
+
+        // A cell names its silo (the address is in its title), not a host prefix the silos may share.
+        Assert.Equal(["silo-a", "silo-b", "silo-b"], await cells.EvaluateAllAsync<string[]>("cs => cs.map(c => c.textContent)"));
         var colours = await cells.EvaluateAllAsync<string[]>("cs => cs.map(c => c.style.background)");
         Assert.Equal(3, colours.Distinct().Count());
-        await Assertions.Expect(page.Locator("#activation-table tbody tr")).ToHaveCountAsync(1);
+        var activations = page.Locator("#activation-table tbody tr");
+        await Assertions.Expect(activations).ToHaveCountAsync(1);
+        await Assertions.Expect(activations.Locator("td")).ToHaveTextAsync(["ExpertGrain", "3", "2"]);
         await Assertions.Expect(page.Locator("#tile-activations")).ToHaveTextAsync("5");
-        await Assertions.Expect(page.Locator("#pipeline")).ToContainTextAsync("75 %");
+        var stages = page.Locator("#pipeline [data-testid=pipeline-stage]");
+        await Assertions.Expect(stages).ToHaveCountAsync(2);
+        await Assertions.Expect(stages.Nth(0)).ToContainTextAsync("m stage 0 (layers 0–1) on silo-a");
+        await Assertions.Expect(stages.Nth(0)).ToContainTextAsync("75 %");
+        await Assertions.Expect(stages.Nth(1)).ToContainTextAsync("m stage 1 (layers 2–3) on silo-b");
     }
 }

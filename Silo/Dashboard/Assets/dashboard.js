@@ -22,6 +22,14 @@
 
   function setText(id, text) { document.getElementById(id).textContent = text; }
 
+  // Activations, experts and stages name their silo by address (HOST:PORT@GENERATION) in a cluster, by name in one process.
+  function isSilo(s, silo) { return s.address === silo || s.name === silo; }
+
+  function siloLabel(silos, silo) {
+    const s = silos.find(x => isSilo(x, silo));
+    return s ? s.name : silo.split("@")[0];
+  }
+
   function renderTiles(c, r) {
     setText("cluster-id", "cluster " + c.clusterId);
     setText("tile-silos", String(c.silos.length));
@@ -49,23 +57,22 @@
 
   function renderActivations(activations, silos) {
     const table = document.getElementById("activation-table");
-    const names = silos.map(s => s.name);
     const types = [...new Set(activations.map(a => a.grainType))].sort();
     const head = el("tr");
-    head.append(el("th", null, "Grain type"), ...names.map(n => el("th", null, n)));
+    head.append(el("th", null, "Grain type"), ...silos.map(s => el("th", null, s.name)));
     table.tHead.replaceChildren(head);
     table.tBodies[0].replaceChildren(...types.map(t => {
       const tr = el("tr", { "data-testid": "activation-row", "data-grain-type": t });
       tr.append(el("td", null, t));
-      for (const n of names) {
-        const hit = activations.find(a => a.grainType === t && a.silo === n);
+      for (const s of silos) {
+        const hit = activations.find(a => a.grainType === t && isSilo(s, a.silo));
         tr.append(el("td", null, hit ? String(hit.count) : "0"));
       }
       return tr;
     }));
   }
 
-  function renderPipeline(stages) {
+  function renderPipeline(stages, silos) {
     const box = document.getElementById("pipeline");
     if (!stages.length) { box.replaceChildren(el("span", { class: "muted" }, "no pipelines")); return; }
     box.replaceChildren(...stages.map(s => {
@@ -74,7 +81,7 @@
       const fill = el("span");
       fill.style.width = Math.round(Math.min(1, Math.max(0, s.utilization)) * 100) + "%";
       bar.append(fill);
-      row.append(el("span", null, s.model + " stage " + s.stage + " (layers " + s.firstLayer + "–" + s.lastLayer + ") on " + s.silo),
+      row.append(el("span", null, s.model + " stage " + s.stage + " (layers " + s.firstLayer + "–" + s.lastLayer + ") on " + siloLabel(silos, s.silo)),
         bar, el("span", null, Math.round(s.utilization * 100) + " %"));
       return row;
     }));
@@ -87,7 +94,7 @@
     return "rgb(255," + g + "," + g + ")";
   }
 
-  function renderExperts(experts) {
+  function renderExperts(experts, silos) {
     const box = document.getElementById("expert-map");
     if (!experts.length) { box.replaceChildren(el("span", { class: "muted" }, "no MoE experts placed")); return; }
     const layers = new Map();
@@ -115,7 +122,7 @@
         for (let x = 0; x <= maxExpert; x++) {
           const e = list.find(p => p.expert === x && p.replica === r);
           const td = el("td", e ? { "data-testid": "expert-cell", "data-silo": e.silo, "data-load": String(e.load) } : null,
-            e ? e.silo.split(":")[0].slice(0, 8) : "");
+            e ? siloLabel(silos, e.silo) : "");
           if (e) { td.style.background = heat(e.load, maxLoad); td.title = e.silo + " load " + e.load; }
           tr.append(td);
         }
@@ -160,8 +167,8 @@
       renderTiles(c, r);
       renderSilos(c.silos);
       renderActivations(c.activations, c.silos);
-      renderPipeline(c.pipeline);
-      renderExperts(c.experts);
+      renderPipeline(c.pipeline, c.silos);
+      renderExperts(c.experts, c.silos);
       drawChart("tokens-chart", r.tokensHistory);
       drawChart("requests-chart", r.requestsHistory);
       status.textContent = "updated " + new Date().toLocaleTimeString();

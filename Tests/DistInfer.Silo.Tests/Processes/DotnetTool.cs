@@ -19,6 +19,25 @@ internal static class DotnetTool
         return CliProcess.StartInfo(path, args);
     }
 
+    /// <summary>Runs `distinfer-silo ARGS` to its exit (a silo that cannot start); a timeout when it runs on.</summary>
+    public static async Task<CliResult> RunSiloAsync(TimeSpan timeout, params string[] args)
+    {
+        using var process = Process.Start(StartInfo("distinfer-silo.dll", args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"distinfer-silo {string.Join(' ', args)} still ran after {timeout}:\n{await stdout}\n{await stderr}");
+        }
+
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>Runs `distinfer ARGS` to the end; fails the test with its output when it exits non-zero.</summary>
     public static async Task<string> RunCliAsync(params string[] args)
     {
