@@ -9,22 +9,16 @@ namespace DistInfer.Silo.Tests;
 [Collection(SiloCollection.Name)]
 public sealed class DashboardBrowserTests(ModelFixture models) : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
     private TestSilo _silo = null!;
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium");
+        Assert.True(File.Exists(HeadlessChromium.Path), $"{HeadlessChromium.Path} is missing: apt-get install -y chromium");
         _silo = await TestSilo.StartAsync(models.Service);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
+        _browser = await HeadlessChromium.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()

@@ -44,12 +44,7 @@ public sealed class FabricDashboardTests : IAsyncLifetime
     public async Task Dashboard_InBrowser_TwoStageModel_ShowsActivationCountsLayersAndSiloNames()
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(_silo.Http.BaseAddress!, "/dashboard").ToString());
 
