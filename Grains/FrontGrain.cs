@@ -7,7 +7,7 @@ namespace DistInfer.Grains;
 
 /// <summary>Clients' way in: deploy, generate (non-streaming) and status, served by this silo's <see cref="FabricFront"/>.</summary>
 [StatelessWorker]
-public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, IClusterMembershipService membership) : Grain, IFrontGrain
+public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, GatewayCounters counters, IClusterMembershipService membership) : Grain, IFrontGrain
 {
     public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);
 
@@ -25,7 +25,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
         }
 
         var parameters = Parameters(request);
-        return Task.FromResult(sessions.Start(cancellation => front.GenerateAsync(request.Model, request.Prompts[0], parameters, cancellation)));
+        return Task.FromResult(sessions.Start(request.Model, cancellation => front.GenerateAsync(request.Model, request.Prompts[0], parameters, cancellation)));
     }
 
     public Task<bool> Cancel(string generationId) => Task.FromResult(sessions.Cancel(generationId));
@@ -51,17 +51,29 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, I
         {
             var tokens = new List<int>();
             FinishReason? finish = null;
-            await foreach (var e in front.GenerateAsync(request.Model, prompt, parameters))
+            try
             {
-                if (e.TokenId >= 0)
+                await foreach (var e in front.GenerateAsync(request.Model, prompt, parameters))
                 {
-                    tokens.Add(e.TokenId);
-                }
+                    if (e.TokenId >= 0)
+                    {
+                        tokens.Add(e.TokenId);
+                    }
 
-                finish = e.FinishReason ?? finish;
+                    finish = e.FinishReason ?? finish;
+                }
+            }
+            catch (Exception)
+            {
+                counters.Generated(request.Model, tokens.Count);
+                counters.Finished(request.Model, GatewayCounters.Failed);
+                throw;
             }
 
-            return (Tokens: tokens.ToArray(), Finish: (finish ?? FinishReason.Length).ToString().ToLowerInvariant());
+            var reason = (finish ?? FinishReason.Length).ToString().ToLowerInvariant();
+            counters.Generated(request.Model, tokens.Count);
+            counters.Finished(request.Model, reason);
+            return (Tokens: tokens.ToArray(), Finish: reason);
         }).ToArray();
         var results = await Task.WhenAll(runs);
         return new GenerateResponse { Generated = [.. results.Select(r => r.Tokens)], FinishReasons = [.. results.Select(r => r.Finish)] };

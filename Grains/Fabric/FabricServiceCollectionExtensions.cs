@@ -46,7 +46,8 @@ public static class FabricServiceCollectionExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<ILogger<SiloJoinRebalancer>>() ?? NullLogger<SiloJoinRebalancer>.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, SiloJoinRebalancer>(sp => sp.GetRequiredService<SiloJoinRebalancer>()));
-        services.TryAddSingleton(sp => new GenerationSessions(sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton<GatewayCounters>();
+        services.TryAddSingleton(sp => new GenerationSessions(sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<GatewayCounters>()));
         services.TryAddSingleton<Compute.LocalExperts>();
         return services;
     }

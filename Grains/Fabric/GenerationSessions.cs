@@ -19,15 +19,17 @@ public sealed class GenerationSessions : IDisposable
     private readonly ConcurrentDictionary<string, GenerationSession> _sessions = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ITimer _sweep;
+    private readonly GatewayCounters _counters;
 
-    public GenerationSessions(TimeProvider time)
-        : this(time, DefaultAbandonAfter)
+    public GenerationSessions(TimeProvider time, GatewayCounters? counters = null)
+        : this(time, DefaultAbandonAfter, counters)
     {
     }
 
-    public GenerationSessions(TimeProvider time, TimeSpan abandonAfter)
+    public GenerationSessions(TimeProvider time, TimeSpan abandonAfter, GatewayCounters? counters = null)
     {
         _time = time;
+        _counters = counters ?? new GatewayCounters();
         AbandonAfter = abandonAfter;
         var every = abandonAfter / 4;
         _sweep = time.CreateTimer(_ => Sweep(), null, every, every);
@@ -38,8 +40,8 @@ public sealed class GenerationSessions : IDisposable
     /// <summary>Sessions held (running, or finished and not yet read to the end).</summary>
     public int Count => _sessions.Count;
 
-    /// <summary>Starts <paramref name="generate"/> with the session's cancellation and returns the session's id.</summary>
-    public string Start(Func<CancellationToken, IAsyncEnumerable<TokenEvent>> generate)
+    /// <summary>Starts <paramref name="generate"/> (of <paramref name="model"/>) with the session's cancellation and returns its id.</summary>
+    public string Start(string model, Func<CancellationToken, IAsyncEnumerable<TokenEvent>> generate)
     {
         var id = Guid.NewGuid().ToString("N");
         var session = new GenerationSession(_time.GetTimestamp());
@@ -47,18 +49,23 @@ public sealed class GenerationSessions : IDisposable
         var channel = session.Tokens;
         _ = Task.Run(async () =>
         {
+            FinishReason? finish = null;
             try
             {
                 await foreach (var token in generate(session.Cancellation.Token).ConfigureAwait(false))
                 {
                     channel.Writer.TryWrite(token);
+                    _counters.Generated(model, token.TokenId >= 0 ? 1 : 0);
+                    finish = token.FinishReason ?? finish;
                 }
 
                 channel.Writer.TryComplete();
+                _counters.Finished(model, finish is null or FinishReason.Cancelled ? GatewayCounters.Cancelled : finish.Value.ToString().ToLowerInvariant());
             }
             catch (Exception e)
             {
                 channel.Writer.TryComplete(e);
+                _counters.Finished(model, session.Cancellation.IsCancellationRequested ? GatewayCounters.Cancelled : GatewayCounters.Failed);
             }
         });
         return id;

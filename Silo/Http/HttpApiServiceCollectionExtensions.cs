@@ -29,6 +29,7 @@ public static class HttpApiServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, RequestMetrics>(sp => sp.GetRequiredService<RequestMetrics>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, MeterBridge>(sp => sp.GetRequiredService<MeterBridge>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, ExpertLoadMetricsSource>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, GatewayMetricsSource>(sp => new GatewayMetricsSource(sp.GetService<Grains.Fabric.GatewayCounters>())));
         services.TryAddSingleton<ApiKeyValidator>();
         services.TryAddSingleton<ModelResolver>();
         services.TryAddSingleton<GenerationRunner>();

@@ -85,6 +85,12 @@ public sealed class ClientSdkTests
         var batchers = silo.Services.GetRequiredService<FabricFront>().BatchersOf("demo");
         await Task.WhenAll(batchers.Select(b => b.WhenIdleAsync()));
         Assert.InRange(batchers.Sum(b => b.Steps), received, Requested / 2);
+
+        // The silo's metrics count it (before, gateway generations were counted nowhere).
+        var counters = silo.Services.GetRequiredService<GatewayCounters>();
+        var finished = await client.GenerateAsync("demo", [1, 2, 3], new GenerationOptions { MaxNewTokens = 4, MinNewTokens = 4 }).CountAsync();
+        Assert.Equal([("demo", GatewayCounters.Cancelled, 1L), ("demo", "length", 1L)], counters.FinishedCounts());
+        Assert.InRange(counters.TokenCounts().Single().Tokens, received + 4, Requested / 2);
     }
 
     [Fact]

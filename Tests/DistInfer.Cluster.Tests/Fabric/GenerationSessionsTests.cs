@@ -15,7 +15,7 @@ public sealed class GenerationSessionsTests
     {
         using var sessions = new GenerationSessions(_time, TimeSpan.FromMinutes(2));
         var generation = new EndlessGeneration();
-        var id = sessions.Start(generation.RunAsync);
+        var id = sessions.Start("m", generation.RunAsync);
         await sessions.NextAsync(id, TimeSpan.FromSeconds(30));
 
         var cancelled = sessions.Cancel(id);
@@ -33,8 +33,8 @@ public sealed class GenerationSessionsTests
         using var sessions = new GenerationSessions(_time, TimeSpan.FromMinutes(2));
         var abandoned = new EndlessGeneration();
         var polled = new EndlessGeneration();
-        var abandonedId = sessions.Start(abandoned.RunAsync);
-        var polledId = sessions.Start(polled.RunAsync);
+        var abandonedId = sessions.Start("m", abandoned.RunAsync);
+        var polledId = sessions.Start("m", polled.RunAsync);
         await sessions.NextAsync(abandonedId, TimeSpan.FromSeconds(30));
 
         for (var i = 0; i < 5; i++)
