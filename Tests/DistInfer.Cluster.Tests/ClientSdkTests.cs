@@ -17,12 +17,7 @@ public sealed class ClientSdkTests
     {
         await using var cluster = await FabricTestCluster.StartAsync(2);
         var silo = cluster.Silos[0];
-        await using var client = await DistInferClient.ConnectAsync(new DistInferClientOptions
-        {
-            ClusterId = "fabric-test",
-            Gateways = { $"{silo.Address.Host}:{silo.Address.Port}" },
-            PollWait = TimeSpan.FromMilliseconds(200),
-        });
+        await using var client = await ConnectAsync(silo);
         var info = await client.DeployAsync("demo", new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 2 });
         var tokenizer = BpeTokenizer.FromDirectory(RepoPaths.DemoModel);
         const string Prompt = "The license grants you the right to";
@@ -50,12 +45,7 @@ public sealed class ClientSdkTests
     {
         await using var cluster = await FabricTestCluster.StartAsync(1);
         var silo = cluster.Silos[0];
-        await using var client = await DistInferClient.ConnectAsync(new DistInferClientOptions
-        {
-            ClusterId = "fabric-test",
-            Gateways = { $"{silo.Address.Host}:{silo.Address.Port}" },
-            PollWait = TimeSpan.FromMilliseconds(200),
-        });
+        await using var client = await ConnectAsync(silo);
         await client.DeployAsync("demo", new DeploymentRequest { ModelPath = RepoPaths.DemoModel });
         const int Requested = 900;
         using var cancellation = new CancellationTokenSource();
@@ -99,11 +89,7 @@ public sealed class ClientSdkTests
         using var checkpoint = SkewedCheckpoint.Write();
         await using var cluster = await FabricTestCluster.StartAsync(2);
         var silo = cluster.Silos[0];
-        await using var client = await DistInferClient.ConnectAsync(new DistInferClientOptions
-        {
-            ClusterId = "fabric-test",
-            Gateways = { $"{silo.Address.Host}:{silo.Address.Port}" },
-        });
+        await using var client = await ConnectAsync(silo);
         var info = await client.DeployAsync("skew", new DeploymentRequest { ModelPath = checkpoint.Path });
         var idle = await client.ExpertLoadAsync("skew");
         Assert.Equal(info.MoeLayers.Count * info.NumExperts, idle.Rows.Count);
@@ -121,4 +107,12 @@ public sealed class ClientSdkTests
         Assert.True(result.Added > 0);
         Assert.Equal(result.Replicas.Count, (await client.ExpertLoadAsync("skew")).Rows.Count);
     }
+
+    /// <summary>An SDK client through <paramref name="silo"/>'s gateway, polling every 200 ms.</summary>
+    private static Task<DistInferClient> ConnectAsync(Runtime.Hosting.Silo silo) => DistInferClient.ConnectAsync(new DistInferClientOptions
+    {
+        ClusterId = "fabric-test",
+        Gateways = { $"{silo.Address.Host}:{silo.Address.Port}" },
+        PollWait = TimeSpan.FromMilliseconds(200),
+    });
 }
