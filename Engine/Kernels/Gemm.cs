@@ -10,11 +10,24 @@ public static class Gemm
     /// <summary>Environment variable that forces a choice: "managed" or "openblas".</summary>
     public const string SelectVariable = "DISTINFER_GEMM";
 
+    /// <summary>
+    /// Environment variable that turns batch invariance (<see cref="ManagedGemm.BatchInvariant"/>) of the
+    /// process-wide managed kernels off ("0", "false", "off") or on ("1", "true", "on"; the default).
+    /// </summary>
+    public const string BatchInvariantVariable = "DISTINFER_BATCH_INVARIANT";
+
     private static readonly Lazy<OpenBlasGemm?> LazyOpenBlas = new(OpenBlasGemm.TryCreate);
+    private static readonly Lazy<ManagedGemm> LazyManaged = new(() =>
+        new ManagedGemm { BatchInvariant = BatchInvariant(Environment.GetEnvironmentVariable(BatchInvariantVariable)) });
+
     private static readonly Lazy<IGemm> LazyDefault = new(Select);
 
-    /// <summary>The managed kernels, one thread per processor.</summary>
-    public static ManagedGemm Managed { get; } = new();
+    /// <summary>
+    /// The managed kernels, one thread per processor, batch-invariant unless <see cref="BatchInvariantVariable"/>
+    /// says otherwise: a served sequence's tokens must not depend on what else shared its steps, or a re-prefill
+    /// after a fault could go on differently.
+    /// </summary>
+    public static ManagedGemm Managed => LazyManaged.Value;
 
     /// <summary>OpenBLAS, or null when libopenblas is not installed.</summary>
     public static OpenBlasGemm? OpenBlas => LazyOpenBlas.Value;
@@ -40,6 +53,29 @@ public static class Gemm
 
     private static IGemm Select() =>
         Select(Environment.GetEnvironmentVariable(SelectVariable), () => OpenBlas, Managed);
+
+    /// <summary>What a <see cref="BatchInvariantVariable"/> value asks for (unset: on).</summary>
+    internal static bool BatchInvariant(string? value)
+    {
+        value = value?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+
+        foreach (var (text, on) in BatchInvariantValues)
+        {
+            if (string.Equals(value, text, StringComparison.OrdinalIgnoreCase))
+            {
+                return on;
+            }
+        }
+
+        throw new DistInferException($"{BatchInvariantVariable}='{value}' is not a switch; use 1/true/on or 0/false/off");
+    }
+
+    private static readonly (string Text, bool On)[] BatchInvariantValues =
+        [("1", true), ("true", true), ("on", true), ("0", false), ("false", false), ("off", false)];
 
     /// <summary>The choice for a given <see cref="SelectVariable"/> value; OpenBLAS is only loaded when it may be used.</summary>
     internal static IGemm Select(string? forced, Func<OpenBlasGemm?> openBlas, ManagedGemm managed)

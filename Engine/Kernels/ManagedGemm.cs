@@ -42,8 +42,17 @@ public sealed class ManagedGemm : IGemm
     /// <summary>Products with at most this many rows of A take the unpacked streaming path (tests lower it to 0).</summary>
     internal int SkinnyMaxRows { get; init; } = SkinnyGemm.RowsPerPass;
 
+    /// <summary>
+    /// Every row of a product is computed as it would be alone: products of any size go through the dot kernels
+    /// of decode (B in cache-sized blocks shared by all rows) instead of the packed kernels above
+    /// <see cref="SkinnyGemm.RowsPerPass"/> rows, whose summation order differs. A token's activations then do not
+    /// depend on which other tokens shared its step, so a re-prefill after a fault rebuilds the KV cache bit for
+    /// bit and greedy output goes on as it would have. Costs prefill speed, not decode (bench/RESULTS.md).
+    /// </summary>
+    public bool BatchInvariant { get; init; }
+
     /// <summary>"managed (Vector512 6x32, 2 threads)", for logs.</summary>
-    public string Description => $"managed ({Kernel} {TileName(Kernel)}, {MaxThreads} threads)";
+    public string Description => $"managed ({Kernel} {TileName(Kernel)}, {MaxThreads} threads{(BatchInvariant ? ", batch-invariant" : "")})";
 
     /// <summary>Whether the processor accelerates <paramref name="kernel"/> (128-bit always runs, maybe emulated).</summary>
     public static bool IsSupported(ManagedGemmKernel kernel) => kernel switch
@@ -98,7 +107,7 @@ public sealed class ManagedGemm : IGemm
 
     private void Run(in GemmOperands op)
     {
-        if (op.M <= SkinnyMaxRows)
+        if (op.M <= SkinnyMaxRows || BatchInvariant)
         {
             SkinnyGemm.Run(op, Math.Min(MaxThreads, SkinnyThreads));
             return;

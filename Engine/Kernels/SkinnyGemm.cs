@@ -17,6 +17,9 @@ internal static unsafe class SkinnyGemm
     /// <summary>Parts per thread: a thread delayed by other processes leaves its later parts to the others.</summary>
     private const int TasksPerThread = 4;
 
+    /// <summary>B bytes one block of columns spans when many rows pass over it (well inside a core's L2).</summary>
+    private const long BlockBytes = 192 * 1024;
+
     /// <summary>C (+)= A · B with B fp32 (either layout) or bf16 [n,k] (<see cref="GemmOperands.B16"/>).</summary>
     public static void Run(in GemmOperands op, int threads) => Dispatch(new SkinnyJob(op, 1, 0), threads);
 
@@ -63,9 +66,28 @@ internal static unsafe class SkinnyGemm
     private static void RunRange(in SkinnyJob job, int u0, int u1)
     {
         var op = job.Op;
-        for (var i0 = 0; i0 < op.M; i0 += RowsPerPass)
+        if (op.M <= RowsPerPass)
         {
-            var rows = Math.Min(RowsPerPass, op.M - i0);
+            RunRows(op, 0, op.M, u0, u1);
+            return;
+        }
+
+        // Many rows (batch-invariant products): every pass of rows reuses one cache-sized block of B before the
+        // next, so B streams from memory once, not once per pass. Each C element is still one whole dot product
+        // computed as with one row, so a row's result does not depend on the others.
+        var bytesPerColumn = (long)op.K * (op.B16 == null ? sizeof(float) : sizeof(ushort));
+        var block = (int)Math.Clamp(BlockBytes / bytesPerColumn, 4, int.MaxValue) & ~3;
+        for (var j0 = u0; j0 < u1; j0 += block)
+        {
+            RunRows(op, 0, op.M, j0, Math.Min(u1, j0 + block));
+        }
+    }
+
+    private static void RunRows(in GemmOperands op, int firstRow, int endRow, int u0, int u1)
+    {
+        for (var i0 = firstRow; i0 < endRow; i0 += RowsPerPass)
+        {
+            var rows = Math.Min(RowsPerPass, endRow - i0);
             if (op.B16 != null)
             {
                 SkinnyDotBf16.DotRange(op, i0, rows, u0, u1);

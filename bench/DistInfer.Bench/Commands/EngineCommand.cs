@@ -17,7 +17,7 @@ internal sealed class EngineCommand : IBenchCommand
 
     public string Summary => "engine prefill/decode tokens/s, bf16 vs fp32 weights; creates the 640M Mixtral-shape model when --model is absent";
 
-    public string Usage => "           [--model DIR (default: $TMPDIR/distinfer-bench-640m)] [--batches 1,8,32] [--prompt 128] [--new 16] [--gemm openblas|managed] [--threads N (managed)] [--weights ab|bf16|fp32] [--mib 1024]";
+    public string Usage => "           [--model DIR (default: $TMPDIR/distinfer-bench-640m)] [--batches 1,8,32] [--prompt 128] [--new 16] [--gemm openblas|managed|invariant] [--threads N (managed)] [--weights ab|bf16|fp32] [--mib 1024]";
 
     public int Run(BenchArgs args)
     {
@@ -41,6 +41,7 @@ internal sealed class EngineCommand : IBenchCommand
             null when threads > 0 => new ManagedGemm(threads),
             null => Gemm.Default,
             "managed" => new ManagedGemm(threads),
+            "invariant" => new ManagedGemm(threads) { BatchInvariant = true },
             "openblas" => Gemm.OpenBlas ?? throw new BenchUsageException("OpenBLAS is not installed (apt-get install libopenblas0-pthread)"),
             var g => throw new BenchUsageException($"unknown --gemm '{g}'"),
         };

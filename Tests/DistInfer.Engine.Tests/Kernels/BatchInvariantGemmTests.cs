@@ -1,0 +1,106 @@
+using DistInfer.Engine.Kernels;
+
+namespace DistInfer.Engine.Tests.Kernels;
+
+/// <summary>
+/// <see cref="ManagedGemm.BatchInvariant"/>: every row of a product must come out bit for bit as when that row is
+/// multiplied alone (decode's one-row product), whatever the number of rows, and still be a correct product.
+/// </summary>
+public sealed class BatchInvariantGemmTests
+{
+    private static readonly ManagedGemm Invariant = new(2) { BatchInvariant = true };
+    private static readonly ManagedGemm Plain = new(2);
+
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (var m in new[] { 5, 13, 64 })
+        {
+            // 5000x96 spans several column blocks; 1030x1024 several threads' parts.
+            foreach (var (n, k) in new[] { (3, 2), (17, 31), (130, 63), (300, 300), (1030, 1024), (64, 2817), (5000, 96) })
+            {
+                data.Add(m, n, k);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Linear_ManyRows_EachRowAsAlone(int m, int n, int k)
+    {
+        var rng = new Random((m * 31) + (n * 7) + k);
+        var x = Values(rng, m * k);
+        var w = Values(rng, n * k);
+        var y = new float[m * n];
+        Invariant.Linear(x, w, y, m, k, n);
+
+        var alone = new float[n];
+        for (var i = 0; i < m; i++)
+        {
+            Plain.Linear(x.AsSpan(i * k, k), w, alone, 1, k, n);
+            Assert.Equal(alone, y.AsSpan(i * n, n).ToArray());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void LinearBf16_ManyRows_EachRowAsAlone(int m, int n, int k)
+    {
+        var rng = new Random((m * 17) + (n * 5) + k);
+        var x = Values(rng, m * k);
+        var bits = Enumerable.Range(0, n * k).Select(_ => (ushort)(BitConverter.SingleToUInt32Bits((float)((rng.NextDouble() * 2) - 1)) >> 16)).ToArray();
+        var w = Bf16Matrix.FromBits(bits, n, k);
+        var y = new float[m * n];
+        Invariant.LinearBf16(x, w, y, m);
+
+        var alone = new float[n];
+        for (var i = 0; i < m; i++)
+        {
+            Plain.LinearBf16(x.AsSpan(i * k, k), w, alone, 1);
+            Assert.Equal(alone, y.AsSpan(i * n, n).ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(true, 5, 17, 31)]
+    [InlineData(true, 64, 1030, 300)]
+    [InlineData(false, 5, 17, 31)]
+    [InlineData(false, 64, 1030, 300)]
+    public void Sgemm_ManyRowsPaddedOrAccumulating_MatchesReference(bool transposeB, int m, int n, int k)
+    {
+        GemmCheck.Verify(Invariant, transposeB, m, n, k, pad: 3, accumulate: false);
+        GemmCheck.Verify(Invariant, transposeB, m, n, k, pad: 0, accumulate: true);
+    }
+
+    [Fact]
+    public void Description_BatchInvariant_SaysSo()
+    {
+        Assert.Contains("batch-invariant", Invariant.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("batch-invariant", Plain.Description, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(" ", true)]
+    [InlineData("1", true)]
+    [InlineData("ON", true)]
+    [InlineData("0", false)]
+    [InlineData(" false ", false)]
+    [InlineData("off", false)]
+    public void BatchInvariant_SwitchValue_Parsed(string? value, bool expected)
+    {
+        Assert.Equal(expected, Gemm.BatchInvariant(value));
+    }
+
+    [Fact]
+    public void BatchInvariant_UnknownValue_ThrowsNamingTheVariable()
+    {
+        var e = Assert.Throws<DistInferException>(() => Gemm.BatchInvariant("maybe"));
+        Assert.Contains(Gemm.BatchInvariantVariable, e.Message, StringComparison.Ordinal);
+        Assert.Contains("'maybe'", e.Message, StringComparison.Ordinal);
+    }
+
+    private static float[] Values(Random rng, int count) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
+}
