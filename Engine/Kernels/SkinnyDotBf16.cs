@@ -12,9 +12,10 @@ namespace DistInfer.Engine.Kernels;
 /// streams half the bytes. In the paired blocks one load gives two vectors (a shift and a mask), which keeps
 /// the instructions per byte low enough to stay memory-bound.
 /// </summary>
-internal static unsafe class SkinnyDotBf16
+internal static unsafe partial class SkinnyDotBf16
 {
     private const uint HighHalf = 0xFFFF0000u;
+    private const int RowsPerTile = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotRange(in GemmOperands op, int i0, int rows, int j0, int j1)
@@ -39,12 +40,27 @@ internal static unsafe class SkinnyDotBf16
         }
 
         float* a0 = a, a1 = a + op.Lda, a2 = a + (Math.Min(2, rows - 1) * op.Lda), a3 = a + (Math.Min(3, rows - 1) * op.Lda);
-        var d = stackalloc float[8];
-        for (var j = j0; j < j1; j += 2)
+        var d = stackalloc float[16];
+        var col = j0;
+        if (rows == RowsPerTile)
         {
-            var r1 = Math.Min(j + 1, j1 - 1);
-            Dot4x2(a0, a1, a2, a3, b + Bf16Matrix.PairedStart(j, k), b + Bf16Matrix.PairedStart(r1, k), b + Bf16Matrix.TailStart(j, k), b + Bf16Matrix.TailStart(r1, k), k, d);
-            SkinnyDot.Store4x2(c + j, op.Ldc, rows, Math.Min(2, j1 - j), d, op.Accumulate);
+            // Four B rows at a time when four A rows share them (batched decode, and every pass of a many-row
+            // product): twice the multiply-adds per B load and conversion of the 4x2 tile, the same order per element.
+            for (; col + 4 <= j1; col += 4)
+            {
+                Dot4x4(a0, a1, a2, a3, b, col, k, d);
+                for (var i = 0; i < RowsPerTile; i++)
+                {
+                    SkinnyDot.Store1x4(c + (i * op.Ldc) + col, 4, d[4 * i], d[(4 * i) + 1], d[(4 * i) + 2], d[(4 * i) + 3], op.Accumulate);
+                }
+            }
+        }
+
+        for (; col < j1; col += 2)
+        {
+            var r1 = Math.Min(col + 1, j1 - 1);
+            Dot4x2(a0, a1, a2, a3, b + Bf16Matrix.PairedStart(col, k), b + Bf16Matrix.PairedStart(r1, k), b + Bf16Matrix.TailStart(col, k), b + Bf16Matrix.TailStart(r1, k), k, d);
+            SkinnyDot.Store4x2(c + col, op.Ldc, rows, Math.Min(2, j1 - col), d, op.Accumulate);
         }
     }
 

@@ -15,7 +15,7 @@ internal sealed class SgemmCommand : IBenchCommand
     public string Summary => "managed vs OpenBLAS sgemm (GFLOP/s) and decode GEMV (GB/s) with a memory-bandwidth probe";
 
     public string Usage =>
-        "           [--sizes 256,1024,4096] [--shapes MxNxK,...] [--runs 5] [--threads N] [--kernel auto|vector512|vector256|vector128] [--no-membw]";
+        "           [--sizes 256,1024,4096] [--shapes MxNxK,...] [--runs 5] [--threads N] [--kernel auto|vector512|vector256|vector128] [--invariant] [--no-membw]";
 
     public int Run(BenchArgs args)
     {
@@ -24,6 +24,7 @@ internal sealed class SgemmCommand : IBenchCommand
         int threads = args.Int("threads", Environment.ProcessorCount);
         string kernelText = args.Text("kernel") ?? "auto";
         bool skipMembw = args.Flag("no-membw");
+        bool invariant = args.Flag("invariant");
         string? shapes = args.Text("shapes");
         args.RejectUnknown();
         if (!Enum.TryParse(kernelText, ignoreCase: true, out ManagedGemmKernel kernel) || !ManagedGemm.IsSupported(kernel))
@@ -43,6 +44,11 @@ internal sealed class SgemmCommand : IBenchCommand
         Console.WriteLine(blas?.Description ?? "openblas: not installed (apt-get install libopenblas0-pthread)");
         Console.WriteLine($"engine default: {Gemm.Describe()}   (OPENBLAS_CORETYPE picks OpenBLAS's kernel set, e.g. SkylakeX for AVX-512)");
         IGemm[] impls = blas is null ? [managed] : [managed, blas];
+        if (invariant)
+        {
+            // The batch-invariant kernels beside the fastest ones: what the row-for-row guarantee costs.
+            impls = [new ManagedGemm(threads, kernel) { BatchInvariant = true }, .. impls];
+        }
 
         Console.WriteLine();
         Console.WriteLine($"{"shape m x n x k",-22} {"B layout",-8} {"impl",-9} {"best ms",9} {"median ms",10} {"GFLOP/s",9} {"median",9} {"vs blas",8}");
@@ -94,7 +100,7 @@ internal sealed class SgemmCommand : IBenchCommand
             double best = work / t.BestSeconds / 1e9, median = work / t.MedianSeconds / 1e9;
             blasRate ??= g is OpenBlasGemm ? best : null;
             string ratio = blasRate is double r && g is not OpenBlasGemm ? $"{best / r,7:P0}" : "";
-            Console.WriteLine($"{$"{m} x {n} x {k}",-22} {(transposeB ? "[n,k]" : "[k,n]"),-8} {g.Name,-9} {t.BestSeconds * 1e3,9:F3} {t.MedianSeconds * 1e3,10:F3} {best,9:F1} {median,9:F1} {ratio,8}");
+            Console.WriteLine($"{$"{m} x {n} x {k}",-22} {(transposeB ? "[n,k]" : "[k,n]"),-8} {(g is ManagedGemm { BatchInvariant: true } ? "invariant" : g.Name),-9} {t.BestSeconds * 1e3,9:F3} {t.MedianSeconds * 1e3,10:F3} {best,9:F1} {median,9:F1} {ratio,8}");
         }
     }
 
