@@ -26,6 +26,7 @@ public sealed partial class Silo : IAsyncDisposable
     private readonly IServiceProvider _services;
     private readonly SiloOptions _options;
     private readonly IClusterMembershipService _membership;
+    private readonly SiloStatusTracker _statusTracker = new();
     private readonly TimeProvider _time;
     private readonly ISiloStatisticsProvider _statistics;
     private readonly ILogger _logger;
@@ -235,7 +236,11 @@ public sealed partial class Silo : IAsyncDisposable
 
     private void OnMembershipChanged(ClusterMembershipSnapshot snapshot)
     {
-        RuntimeMetrics.MembershipChanged();
+        if (_statusTracker.Update(snapshot))
+        {
+            RuntimeMetrics.MembershipChanged();
+        }
+
         var previousRing = _directory!.RingVersion;
         _directory.OnMembershipChanged(snapshot);
         foreach (var silo in snapshot.Silos)
