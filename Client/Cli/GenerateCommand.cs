@@ -32,6 +32,7 @@ internal static class GenerateCommand
         command.SetAction(r => CliRunner.Run(() =>
         {
             var parameters = sampling.Read(r);
+            GenerateFiles.Check(r.GetValue(input), r.GetValue(output));
             var padId = r.GetValue(pad) is var p and >= 0 ? p : (int?)null;
             if (r.GetValue(gateway.Gateway) is not null)
             {

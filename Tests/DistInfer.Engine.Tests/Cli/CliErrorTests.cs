@@ -121,6 +121,26 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Generate_InputIsADirectory_OneLineErrorSayingSo()
+    {
+        var folder = _temp.File("inputs");
+        Directory.CreateDirectory(folder);
+        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.DemoModel, "--input", folder, "--output", _temp.File("out.safetensors"));
+
+        result.AssertUserError($"--input {folder} is a directory");
+    }
+
+    [Fact]
+    public async Task Generate_OutputDirectoryMissing_RefusedBeforeGenerating()
+    {
+        var output = Path.Combine(_temp.File("missing"), "out.safetensors");
+        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.DemoModel, "--input", ValidInput(), "--output", output);
+
+        result.AssertUserError("does not exist");
+        Assert.DoesNotContain(".partial", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Generate_InvalidSampling_OneLineError()
     {
         var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.DemoModel, "--prompt", "hi", "--top-p", "1.5");

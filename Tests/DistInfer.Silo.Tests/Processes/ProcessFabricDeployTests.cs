@@ -57,6 +57,8 @@ public sealed class ProcessFabricDeployTests(ProcessFabricCluster cluster) : ICl
             }
 
             Assert.Equal(fixture != "llama", experts.Count > 0);
+            var deployment = Rows(status, "deployments", name).Single();
+            Assert.All(deployment.GetProperty("activations").EnumerateArray(), a => Assert.Equal("Loaded", a.GetProperty("phase").GetString()));
         }
         finally
         {
