@@ -1,5 +1,7 @@
 using DistInfer.Engine.Generation;
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
+using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
 
@@ -132,14 +134,17 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
         var stages = new List<StagePlacementRow>(stageCalls.Count);
         var experts = new List<ExpertPlacementRow>(expertCalls.Count);
         int stageCall = 0, expertCall = 0;
+        var observed = new Dictionary<string, List<WeightLoadProgress>>(StringComparer.Ordinal);
         foreach (var info in infos)
         {
+            var weights = observed[info.Name] = [];
             var outstanding = new Dictionary<string, long>(StringComparer.Ordinal);
             for (var r = 0; r < info.Replicas; r++)
             {
                 for (var s = 0; s < info.Stages; s++)
                 {
                     var st = stageCalls[stageCall++].Result;
+                    weights.Add(DeploymentWeights.Observed(WeightLoading.Stage, new StageKey(info.Name, r, s).ToString(), st.Silo, st.Weights));
                     stages.Add(new StagePlacementRow { Model = info.Name, Replica = r, Stage = s, Silo = st.Silo, Steps = st.Steps, BusySeconds = st.BusySeconds, LiveSequences = st.LiveSequences, Utilisation = st.Utilisation });
                     foreach (var d in st.Dispatch)
                     {
@@ -151,6 +156,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
             foreach (var x in info.ExpertReplicaSet)
             {
                 var es = expertCalls[expertCall++].Result;
+                weights.Add(DeploymentWeights.Observed(WeightLoading.Expert, x.Key, es.Silo, es.Weights));
                 experts.Add(new ExpertPlacementRow
                 {
                     Model = info.Name,
@@ -168,7 +174,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
         var deployments = new List<DeploymentProgress>(progress.Count);
         foreach (var call in progress)
         {
-            deployments.Add(call.Result);
+            deployments.Add(DeploymentWeights.Live(call.Result, observed));
         }
 
 

@@ -32,6 +32,27 @@ public sealed class FrontGrainTests
     }
 
     [Fact]
+    public async Task Status_AfterASiloDied_WeightsNameOnlyWhereActivationsAreNow()
+    {
+        // The weights section kept naming activations on the dead silo as loaded (found by exploratory testing).
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        await front.Deploy("olmoe-dead", new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2 });
+        var before = await front.Status();
+        Assert.All(Assert.Single(before.Deployments, d => d.Model == "olmoe-dead").Activations, a => Assert.Equal(WeightLoadPhase.Loaded, a.Phase));
+        var victim = cluster.Silos.Skip(1).First(s => before.Experts.Any(e => e.Silo == s.Address.ToString()));
+
+        await cluster.KillAsync(victim);
+        var after = await front.Status();
+
+        var activations = Assert.Single(after.Deployments, d => d.Model == "olmoe-dead").Activations;
+        var placed = after.Stages.Where(s => s.Model == "olmoe-dead").Select(s => s.Silo)
+            .Concat(after.Experts.Where(e => e.Model == "olmoe-dead").Select(e => e.Silo)).Order(StringComparer.Ordinal);
+        Assert.Equal(placed, activations.Select(a => a.Silo).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(activations, a => a.Silo == victim.Address.ToString());
+    }
+
+    [Fact]
     public async Task Status_AskedOnSiloThatDidNotDeploy_ListsTheModelsStagesExpertsAndProgress()
     {
         // `distinfer status` through another silo's gateway printed no stages, experts or weights for the model.
