@@ -27,6 +27,9 @@ public sealed record SiloStatusRow
     [Id(7)] public double CpuUsage { get; init; }
     [Id(8)] public int StageActivations { get; init; }
     [Id(9)] public int ExpertActivations { get; init; }
+
+    /// <summary>The silo process's resident memory; the two memory columns above are its host's.</summary>
+    [Id(10)] public long ProcessMemoryBytes { get; init; }
 }
 
 [GenerateSerializer]

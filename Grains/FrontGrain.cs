@@ -211,6 +211,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
                 Roles = [.. s.Roles],
                 MemoryTotalBytes = stats.MemoryTotalBytes,
                 MemoryAvailableBytes = stats.MemoryAvailableBytes,
+                ProcessMemoryBytes = stats.ProcessMemoryBytes,
                 Activations = stats.ActivationCount,
                 CpuUsage = stats.CpuUsage,
                 StageActivations = stagesOn.GetValueOrDefault(address),

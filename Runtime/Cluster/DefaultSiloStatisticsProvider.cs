@@ -34,6 +34,7 @@ public sealed class DefaultSiloStatisticsProvider : ISiloStatisticsProvider
             CpuCount = Environment.ProcessorCount,
             MemoryTotalBytes = memory.TotalAvailableMemoryBytes,
             MemoryAvailableBytes = Math.Max(0, memory.TotalAvailableMemoryBytes - memory.MemoryLoadBytes),
+            ProcessMemoryBytes = Environment.WorkingSet,
             Accelerators = _accelerators?.Read() ?? [],
             UpdatedUtc = _time.GetUtcNow().UtcDateTime,
         };

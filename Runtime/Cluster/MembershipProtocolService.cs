@@ -197,6 +197,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
             [SiloMetadataKeys.WireProtocol] = self.WireProtocol.ToString(CultureInfo.InvariantCulture),
             [SiloMetadataKeys.MemoryTotalBytes] = stats.MemoryTotalBytes.ToString(CultureInfo.InvariantCulture),
             [SiloMetadataKeys.MemoryAvailableBytes] = stats.MemoryAvailableBytes.ToString(CultureInfo.InvariantCulture),
+            [SiloMetadataKeys.ProcessMemoryBytes] = stats.ProcessMemoryBytes.ToString(CultureInfo.InvariantCulture),
         };
         return SiloMetadata.Collect(accelerators, custom, stats.ActivationCount);
     }
@@ -229,6 +230,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
                 CpuCount = (int)Number(m, SiloMetadataKeys.CpuCount),
                 MemoryTotalBytes = Number(m, SiloMetadataKeys.MemoryTotalBytes),
                 MemoryAvailableBytes = Number(m, SiloMetadataKeys.MemoryAvailableBytes),
+                ProcessMemoryBytes = Number(m, SiloMetadataKeys.ProcessMemoryBytes),
                 Accelerators = accelerators,
                 UpdatedUtc = entry.IAmAliveTime.UtcDateTime,
             },

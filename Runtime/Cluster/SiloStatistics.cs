@@ -16,6 +16,12 @@ public sealed record SiloStatistics
 
     public long MemoryAvailableBytes { get; init; }
 
+    /// <summary>
+    /// This silo process's resident memory (working set). <see cref="MemoryTotalBytes"/> and
+    /// <see cref="MemoryAvailableBytes"/> are the host's, the same for every silo on one machine.
+    /// </summary>
+    public long ProcessMemoryBytes { get; init; }
+
     public IReadOnlyList<AcceleratorInfo> Accelerators { get; init; } = [];
 
     /// <summary>All accelerators' memory together (0: none).</summary>

@@ -7,6 +7,9 @@ public static class SiloMetadataKeys
     public const string CpuUsagePercent = "cpu.usage";
     public const string MemoryTotalBytes = "memory.total";
     public const string MemoryAvailableBytes = "memory.available";
+
+    /// <summary>The silo process's resident memory (the two above are the host's, shared by every silo on it).</summary>
+    public const string ProcessMemoryBytes = "memory.process";
     public const string ActivationCount = "activations";
 
     /// <summary>The silo's wire protocol version (<see cref="Messaging.WireProtocol"/>).</summary>

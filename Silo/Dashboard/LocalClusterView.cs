@@ -82,7 +82,8 @@ public sealed class LocalClusterView : IClusterView
             Status = "Active",
             Roles = ["http", "inference"],
             CpuPercent = CpuPercent(process),
-            MemoryUsedBytes = process.WorkingSet64,
+            MemoryUsedBytes = gc.MemoryLoadBytes,
+            ProcessMemoryBytes = process.WorkingSet64,
             MemoryTotalBytes = gc.TotalAvailableMemoryBytes,
         };
         return ValueTask.FromResult(new ClusterSnapshot

@@ -15,6 +15,9 @@ public sealed class SiloInfo
     public double CpuPercent { get; init; }
 
     public long MemoryUsedBytes { get; init; }
+
+    /// <summary>The silo process's resident memory (the two above are the host's).</summary>
+    public long ProcessMemoryBytes { get; init; }
     public long MemoryTotalBytes { get; init; }
     public IReadOnlyList<AcceleratorInfo> Accelerators { get; init; } = [];
 }

@@ -21,6 +21,7 @@ public sealed class FabricClusterView(IClusterMembershipService membership, IGra
             CpuPercent = s.Statistics.CpuUsage * 100,
             MemoryTotalBytes = s.Statistics.MemoryTotalBytes,
             MemoryUsedBytes = s.Statistics.MemoryTotalBytes - s.Statistics.MemoryAvailableBytes,
+            ProcessMemoryBytes = s.Statistics.ProcessMemoryBytes,
             Accelerators = [.. s.Statistics.Accelerators.Select(a => new Dashboard.AcceleratorInfo { Name = a.Name, MemoryTotalBytes = a.MemoryTotalBytes, MemoryUsedBytes = a.MemoryTotalBytes - a.MemoryFreeBytes })],
         }).ToList();
         var activations = new List<ActivationCount>();

@@ -33,6 +33,7 @@ public sealed class DashboardTests(ModelFixture models) : IAsyncLifetime
         Assert.Contains(_silo.BaseAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), silo.GetProperty("address").GetString(), StringComparison.Ordinal);
         Assert.True(silo.GetProperty("memoryUsedBytes").GetInt64() > 0);
         Assert.True(silo.GetProperty("memoryTotalBytes").GetInt64() > 0);
+        Assert.InRange(silo.GetProperty("processMemoryBytes").GetInt64(), 1, silo.GetProperty("memoryTotalBytes").GetInt64());
         Assert.InRange(silo.GetProperty("cpuPercent").GetDouble(), 0, 100);
         var served = models.Service.Models.Count;
         Assert.Equal(served * 4 * 8, cluster.GetProperty("experts").GetArrayLength());

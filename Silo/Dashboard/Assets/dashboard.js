@@ -50,7 +50,7 @@
         ? s.accelerators.map(a => a.name + " " + bytes(a.memoryUsedBytes) + " / " + bytes(a.memoryTotalBytes)).join(", ")
         : "none";
       for (const v of [s.name, s.address, s.status, s.roles.join(", "), s.cpuPercent.toFixed(1) + " %",
-        bytes(s.memoryUsedBytes) + " / " + bytes(s.memoryTotalBytes), acc]) tr.append(el("td", null, v));
+        bytes(s.memoryUsedBytes) + " / " + bytes(s.memoryTotalBytes), bytes(s.processMemoryBytes), acc]) tr.append(el("td", null, v));
       return tr;
     }));
   }

@@ -58,6 +58,10 @@ public sealed class ProcessFabricDeployTests(ProcessFabricCluster cluster) : ICl
 
             Assert.Equal(fixture != "llama", experts.Count > 0);
             var deployment = Rows(status, "deployments", name).Single();
+
+            // Each silo's own resident memory crosses the Redis membership table; the other two columns are the host's.
+            Assert.All(status.GetProperty("silos").EnumerateArray(), s =>
+                Assert.InRange(s.GetProperty("process_memory_bytes").GetInt64(), 1, s.GetProperty("memory_total_bytes").GetInt64()));
             Assert.All(deployment.GetProperty("activations").EnumerateArray(), a => Assert.Equal("Loaded", a.GetProperty("phase").GetString()));
         }
         finally

@@ -76,6 +76,7 @@ public sealed class ProcessFabricFaultTests
             Assert.Equal("Dead", dead.GetProperty("status").GetString());
             Assert.Equal(0, dead.GetProperty("activations").GetInt32());
             Assert.Equal(0, dead.GetProperty("memory_available_bytes").GetInt64());
+            Assert.Equal(0, dead.GetProperty("process_memory_bytes").GetInt64());
         }
         catch (Exception e) when (e is TimeoutException or Xunit.Sdk.XunitException)
         {
