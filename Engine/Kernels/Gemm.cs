@@ -22,6 +22,9 @@ public static class Gemm
 
     private static readonly Lazy<IGemm> LazyDefault = new(Select);
 
+    private static readonly (string Text, bool On)[] BatchInvariantValues =
+        [("1", true), ("true", true), ("on", true), ("0", false), ("false", false), ("off", false)];
+
     /// <summary>
     /// The managed kernels, one thread per processor, batch-invariant unless <see cref="BatchInvariantVariable"/>
     /// says otherwise: a served sequence's tokens must not depend on what else shared its steps, or a re-prefill
@@ -73,9 +76,6 @@ public static class Gemm
 
         throw new DistInferException($"{BatchInvariantVariable}='{value}' is not a switch; use 1/true/on or 0/false/off");
     }
-
-    private static readonly (string Text, bool On)[] BatchInvariantValues =
-        [("1", true), ("true", true), ("on", true), ("0", false), ("false", false), ("off", false)];
 
     /// <summary>The choice for a given <see cref="SelectVariable"/> value; OpenBLAS is only loaded when it may be used.</summary>
     internal static IGemm Select(string? forced, Func<OpenBlasGemm?> openBlas, ManagedGemm managed)
