@@ -34,7 +34,7 @@ internal static class ChatPromptBuilder
                 throw ApiException.BadRequest($"messages[{i}].role must be one of system, developer, user, assistant, tool (got '{role}')", $"messages[{i}].role");
             }
 
-            parsed.Add((role, Content(message.Content, role, i)));
+            parsed.Add((role, Content(message, role, i)));
         }
 
         var result = FromModelTemplate(parsed, model) ?? Default(parsed, model);
@@ -78,19 +78,25 @@ internal static class ChatPromptBuilder
         return [.. ids];
     }
 
-    private static string Content(JsonElement content, string role, int index)
+    private static string Content(ChatMessageIn message, string role, int index)
     {
+        var content = message.Content;
         switch (content.ValueKind)
         {
             case JsonValueKind.String:
                 return RequestText.Of(content, $"messages[{index}].content");
-            // OpenAI allows no content only on an assistant message with tool calls, which DistInfer does not support.
+            // OpenAI allows no content on an assistant message that called tools (earlier turns a client sends back);
+            // DistInfer runs no tools, and the turn counts as empty text.
+            case JsonValueKind.Null or JsonValueKind.Undefined when role == "assistant" && CalledTools(message):
+                return "";
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 throw ApiException.BadRequest(
-                    $"messages[{index}].content is missing or null; a {role} message needs content (a string or a list of text parts)",
+                    $"messages[{index}].content is missing or null; {(role == "assistant" ? "an" : "a")} {role} message needs content (a string or a list of text parts)"
+                    + (role == "assistant" ? ", unless it has tool_calls" : ""),
                     $"messages[{index}].content");
             case JsonValueKind.Array:
                 var text = new StringBuilder();
+                var parts = 0;
                 foreach (var part in content.EnumerateArray())
                 {
                     if (part.ValueKind != JsonValueKind.Object
@@ -98,6 +104,12 @@ internal static class ChatPromptBuilder
                         || !part.TryGetProperty("text", out var t) || t.ValueKind != JsonValueKind.String)
                     {
                         throw ApiException.BadRequest($"messages[{index}].content: only text parts ({{\"type\":\"text\",\"text\":...}}) are supported", $"messages[{index}].content");
+                    }
+
+                    // Parts are joined by a newline, as vLLM joins them.
+                    if (parts++ > 0)
+                    {
+                        text.Append('\n');
                     }
 
                     text.Append(RequestText.Of(t, $"messages[{index}].content"));
@@ -108,4 +120,8 @@ internal static class ChatPromptBuilder
                 throw ApiException.BadRequest($"messages[{index}].content must be a string or a list of text parts", $"messages[{index}].content");
         }
     }
+
+    private static bool CalledTools(ChatMessageIn message) =>
+        (message.ToolCalls.ValueKind == JsonValueKind.Array && message.ToolCalls.GetArrayLength() > 0)
+        || message.FunctionCall.ValueKind == JsonValueKind.Object;
 }
