@@ -6,10 +6,10 @@ using DistInfer.Silo.Http.Contracts;
 namespace DistInfer.Silo.Http;
 
 /// <summary>
-/// Turns chat messages into prompt tokens. A model whose tokenizer_config.json has a chat_template within the
-/// supported Jinja subset (<see cref="ChatTemplate"/>) uses it, with add_generation_prompt true, and the rendered
-/// text is encoded with special tokens recognised, as transformers does. Otherwise the default role-tagged
-/// template: "&lt;|role|&gt;\n" + content + "\n" per message, then "&lt;|assistant|&gt;\n"; there message content is
+/// Turns chat messages into prompt tokens. A model whose chat template (chat_template.jinja, else
+/// tokenizer_config.json's chat_template) is within the supported Jinja subset (<see cref="ChatTemplate"/>) uses it,
+/// with add_generation_prompt true, and the rendered text is encoded with special tokens recognised, as transformers
+/// does. A model whose template files cannot be read refuses chat (400). Otherwise the default role-tagged template: "&lt;|role|&gt;\n" + content + "\n" per message, then "&lt;|assistant|&gt;\n"; there message content is
 /// encoded with special tokens treated as plain text, so a user cannot inject, say, an end-of-text token.
 /// </summary>
 internal static class ChatPromptBuilder
@@ -35,6 +35,14 @@ internal static class ChatPromptBuilder
             }
 
             parsed.Add((role, Content(message, role, i)));
+        }
+
+        if (model.Tokenizing.ChatTemplateProblem is { } problem)
+        {
+            // Not the caller's doing, but no retry helps either; vLLM answers a template it cannot use with a 400 too.
+            throw ApiException.BadRequest(
+                $"model '{model.Name}' cannot serve chat completions: {problem}; fix the model's files and deploy it again (/v1/completions works)",
+                Field, "chat_template_unusable");
         }
 
         var result = FromModelTemplate(parsed, model) ?? Default(parsed, model);
