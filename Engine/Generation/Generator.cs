@@ -40,7 +40,7 @@ public sealed class Generator(TransformerModel model)
             }
 
             caches[s] = Model.CreateCache(prompts[s].Length + parameters.MaxNewTokens);
-            samplers[s] = new Sampler(parameters, s);
+            samplers[s] = new Sampler(parameters, s, prompts[s]);
             generated[s] = new List<int>(parameters.MaxNewTokens);
             if (parameters.MaxNewTokens == 0)
             {

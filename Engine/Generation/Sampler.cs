@@ -4,18 +4,22 @@ using DistInfer.Engine.Model;
 namespace DistInfer.Engine.Generation;
 
 /// <summary>
-/// Picks one sequence's next token from its logits: greedy argmax, or temperature, top-k and top-p sampling with
-/// its own seeded generator so a seed reproduces the same tokens whatever else is in the batch.
+/// Picks one sequence's next token from its logits: greedy argmax, or temperature, min-p, top-k and top-p sampling
+/// with its own seeded generator so a seed reproduces the same tokens whatever else is in the batch. A repetition
+/// penalty applies to both, over the prompt and the tokens this sampler chose.
 /// </summary>
 public sealed class Sampler
 {
     private readonly SamplingParams _params;
     private readonly Random _random;
+    private readonly RepetitionPenalty? _penalty;
 
-    public Sampler(SamplingParams parameters, int sequenceIndex = 0)
+    /// <param name="promptIds">The sequence's prompt, which a repetition penalty counts as seen.</param>
+    public Sampler(SamplingParams parameters, int sequenceIndex = 0, IReadOnlyList<int>? promptIds = null)
     {
         _params = parameters;
         _random = parameters.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)) + sequenceIndex * 7919)) : new Random();
+        _penalty = parameters.RepetitionPenalty != 1f ? new RepetitionPenalty(parameters.RepetitionPenalty, promptIds) : null;
     }
 
     /// <summary>
@@ -32,7 +36,8 @@ public sealed class Sampler
         var top = k > 0 ? TopLogprobs(logits, k, logSumExp) : null;
         var token = Next(logits, suppressStop);
 
-        // Next only overwrites suppressed stop tokens, which it never chooses: the chosen logit is still the raw one.
+        // Next leaves the logits as they were but for suppressed stop tokens, which it never chooses: the chosen logit is
+        // still the raw one.
         return new SampledToken(token, logits[token] - logSumExp, top);
     }
 
@@ -49,16 +54,16 @@ public sealed class Sampler
 
         for (var i = k / 2 - 1; i >= 0; i--)
         {
-            SiftDown(values, ids, i, k);
+            ProbabilityOrder.SiftDown(values, ids, i, k);
         }
 
         for (var i = k; i < logits.Length; i++)
         {
-            if (Before(logits[i], i, values[0], ids[0]))
+            if (ProbabilityOrder.Before(logits[i], i, values[0], ids[0]))
             {
                 values[0] = logits[i];
                 ids[0] = i;
-                SiftDown(values, ids, 0, k);
+                ProbabilityOrder.SiftDown(values, ids, 0, k);
             }
         }
 
@@ -69,13 +74,16 @@ public sealed class Sampler
             result[end] = new TokenLogprob(ids[0], values[0] - logSumExp);
             values[0] = values[end];
             ids[0] = ids[end];
-            SiftDown(values, ids, 0, end);
+            ProbabilityOrder.SiftDown(values, ids, 0, end);
         }
 
         return result;
     }
 
-    /// <summary>Chooses a token; <paramref name="logits"/> may be modified.</summary>
+    /// <summary>
+    /// Chooses a token, which counts as seen for the repetition penalty from now on; <paramref name="logits"/> may be
+    /// modified (suppressed stop tokens).
+    /// </summary>
     public int Next(Span<float> logits, bool suppressStop)
     {
         if (suppressStop && _params.StopTokenIds is { } stops)
@@ -89,6 +97,28 @@ public sealed class Sampler
             }
         }
 
+        if (_penalty is null)
+        {
+            return Choose(logits);
+        }
+
+        _penalty.Apply(logits);
+        int token;
+        try
+        {
+            token = Choose(logits);
+        }
+        finally
+        {
+            _penalty.Restore(logits);
+        }
+
+        _penalty.Add(token);
+        return token;
+    }
+
+    private int Choose(Span<float> logits)
+    {
         if (_params.IsGreedy)
         {
             return Ops.ArgMax(logits);
@@ -107,8 +137,8 @@ public sealed class Sampler
         }
     }
 
-    // probs/order end up sorted together (highest probability first, ties by lower id), truncated to what top-k
-    // keeps: no comparison delegate, no copy of the vocabulary per token.
+    // probs/order end up sorted together (highest probability first, ties by lower id), truncated to what min-p and
+    // top-k keep: no comparison delegate, no copy of the vocabulary per token.
     private int SampleFiltered(Span<float> logits, Span<int> order, Span<float> probs)
     {
         var n = logits.Length;
@@ -119,10 +149,18 @@ public sealed class Sampler
         }
 
         Ops.Softmax(probs);
-        var keep = _params.TopK > 0 && _params.TopK < n ? SelectTopK(probs, order, _params.TopK) : SortDescending(probs, order);
+
+        // Both keep a prefix of the sorted order, so the shorter one is what applying them in turn keeps.
+        var limit = _params.TopK > 0 ? Math.Min(_params.TopK, n) : n;
+        if (_params.MinP > 0)
+        {
+            limit = Math.Min(limit, AtLeastMinP(probs));
+        }
+
+        var keep = limit < n ? ProbabilityOrder.SelectTopK(probs, order, limit) : ProbabilityOrder.SortDescending(probs, order);
         if (_params.TopP < 1f)
         {
-            // As transformers applies top-p after top-k: the mass is measured on what top-k kept, renormalised.
+            // As transformers and vLLM apply top-p last: the mass is measured on what min-p and top-k kept, renormalised.
             var kept = 0.0;
             for (var i = 0; i < keep; i++)
             {
@@ -160,98 +198,22 @@ public sealed class Sampler
         return order[keep - 1];
     }
 
-    private static bool Before(float pa, int a, float pb, int b) => pa != pb ? pa > pb : a < b;
-
-    /// <summary>Sorts all of probs/order, best first; returns the length.</summary>
-    private static int SortDescending(Span<float> probs, Span<int> order)
+    /// <summary>How many tokens have at least MinP times the largest probability (at least one: the largest).</summary>
+    private int AtLeastMinP(ReadOnlySpan<float> probs)
     {
-        // Negate so the span sort's ascending order is best first, then put equal probabilities in id order (the
-        // span sort is not stable).
-        for (var i = 0; i < probs.Length; i++)
+        var max = 0f;
+        foreach (var p in probs)
         {
-            probs[i] = -probs[i];
+            max = Math.Max(max, p);
         }
 
-        probs.Sort(order);
-        for (var i = 0; i < probs.Length; i++)
+        var threshold = _params.MinP * max;
+        var count = 0;
+        foreach (var p in probs)
         {
-            probs[i] = -probs[i];
+            count += p >= threshold ? 1 : 0;
         }
 
-        for (var start = 0; start < probs.Length;)
-        {
-            var end = start + 1;
-            while (end < probs.Length && probs[end] == probs[start])
-            {
-                end++;
-            }
-
-            if (end - start > 1)
-            {
-                order[start..end].Sort();
-            }
-
-            start = end;
-        }
-
-        return probs.Length;
-    }
-
-    /// <summary>Moves the best k entries to the front of probs/order, sorted best first; returns k.</summary>
-    private static int SelectTopK(Span<float> probs, Span<int> order, int k)
-    {
-        // A min-heap of the best k seen so far at the front (root = worst kept), O(n log k).
-        for (var i = k / 2 - 1; i >= 0; i--)
-        {
-            SiftDown(probs, order, i, k);
-        }
-
-        for (var i = k; i < probs.Length; i++)
-        {
-            if (Before(probs[i], order[i], probs[0], order[0]))
-            {
-                probs[0] = probs[i];
-                order[0] = order[i];
-                SiftDown(probs, order, 0, k);
-            }
-        }
-
-        // Heap sort the kept k: repeatedly move the worst to the end of the kept range.
-        for (var end = k - 1; end > 0; end--)
-        {
-            (probs[0], probs[end]) = (probs[end], probs[0]);
-            (order[0], order[end]) = (order[end], order[0]);
-            SiftDown(probs, order, 0, end);
-        }
-
-        return k;
-    }
-
-    private static void SiftDown(Span<float> probs, Span<int> order, int root, int count)
-    {
-        while (true)
-        {
-            var worst = root;
-            var left = 2 * root + 1;
-            var right = left + 1;
-            if (left < count && Before(probs[worst], order[worst], probs[left], order[left]))
-            {
-                worst = left;
-            }
-
-            if (right < count && Before(probs[worst], order[worst], probs[right], order[right]))
-            {
-                worst = right;
-            }
-
-            if (worst == root)
-            {
-                return;
-            }
-
-            (probs[root], probs[worst]) = (probs[worst], probs[root]);
-            (order[root], order[worst]) = (order[worst], order[root]);
-            root = worst;
-        }
+        return Math.Max(count, 1);
     }
 }

@@ -1,8 +1,9 @@
 namespace DistInfer.Engine.Generation;
 
 /// <summary>
-/// How the next token is chosen. Temperature 0 is greedy. Top-k 0 and top-p 1 disable those filters. A seed makes
-/// sampling repeatable. Stop tokens end a sequence once <see cref="MinNewTokens"/> have been produced.
+/// How the next token is chosen. Temperature 0 is greedy. Top-k 0, top-p 1, min-p 0 and repetition penalty 1 disable
+/// those. A seed makes sampling repeatable. Stop tokens end a sequence once <see cref="MinNewTokens"/> have been
+/// produced; an empty <see cref="StopTokenIds"/> list generates until <see cref="MaxNewTokens"/> (vLLM's ignore_eos).
 /// </summary>
 public sealed record SamplingParams
 {
@@ -12,6 +13,18 @@ public sealed record SamplingParams
     public ulong? Seed { get; init; }
     public int MaxNewTokens { get; init; } = 16;
     public int MinNewTokens { get; init; }
+
+    /// <summary>
+    /// Drops tokens whose probability (after temperature) is below MinP times the most likely token's, before top-k
+    /// and top-p, as vLLM applies min_p. 0 keeps every token.
+    /// </summary>
+    public float MinP { get; init; }
+
+    /// <summary>
+    /// Penalises every token of the prompt or generated so far, as transformers and vLLM do: a positive logit is
+    /// divided by it, a negative one multiplied, so values above 1 discourage repeats. 1 changes nothing.
+    /// </summary>
+    public float RepetitionPenalty { get; init; } = 1.0f;
 
     /// <summary>Most alternatives <see cref="TopLogprobs"/> may ask for (OpenAI's chat limit).</summary>
     public const int MaxTopLogprobs = 20;
@@ -45,6 +58,16 @@ public sealed record SamplingParams
         if (TopK < 0)
         {
             throw new DistInferException($"top_k must be >= 0 (got {TopK})");
+        }
+
+        if (MinP is < 0 or > 1 || float.IsNaN(MinP))
+        {
+            throw new DistInferException($"min_p must be between 0 and 1 (got {MinP})");
+        }
+
+        if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty))
+        {
+            throw new DistInferException($"repetition_penalty must be a positive number (got {RepetitionPenalty})");
         }
 
         if (TopLogprobs is < 0 or > MaxTopLogprobs)

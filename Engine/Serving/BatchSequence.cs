@@ -11,7 +11,7 @@ internal sealed class BatchSequence(long id, int[] promptIds, SamplingParams par
     public long Id { get; } = id;
     public int[] PromptIds { get; } = promptIds;
     public SamplingParams Parameters { get; } = parameters;
-    public Sampler Sampler { get; } = new(parameters);
+    public Sampler Sampler { get; } = new(parameters, promptIds: promptIds);
     public Channel<TokenEvent> Output { get; } = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     public CancellationTokenRegistration Registration { get; set; }
     public volatile bool Cancelled;

@@ -5,17 +5,28 @@ using DistInfer.Engine.Tokenization;
 namespace DistInfer.Grains.Deployments;
 
 /// <summary>
-/// A deployment's tokenizer read once before anything loads. A broken tokenizer.json used to deploy fine, leave the
-/// model out of /v1/models and answer every text request with a 400 that blamed the client.
+/// A deployment's tokenizer files read once before anything loads. A broken tokenizer.json used to deploy fine, leave
+/// the model out of /v1/models and answer every text request with a 400 that blamed the client; a broken
+/// tokenizer_config.json deployed fine and then failed every HTTP request for the model with a 500.
 /// </summary>
 public static class TokenizerCheck
 {
     /// <summary>
     /// Throws naming the file when the directory's tokenizer.json cannot be read or names ids the model has no
-    /// embedding for. A directory without one deploys: token-id requests need no tokenizer.
+    /// embedding for, or when its tokenizer_config.json (or chat_template.jinja) cannot be read. A directory without
+    /// a tokenizer.json deploys: token-id requests need no tokenizer.
     /// </summary>
     public static void ThrowIfUnusable(string modelPath, string directory, ModelConfig config)
     {
+        try
+        {
+            ChatTemplateReader.Read(directory);
+        }
+        catch (TokenizerException e)
+        {
+            throw new DistInferException($"model path {modelPath}: {e.Message}", e);
+        }
+
         var path = Path.Combine(directory, "tokenizer.json");
         if (!File.Exists(path))
         {

@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Serving;
-using DistInfer.Engine.Tokenization;
 using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
 using DistInfer.Silo.Serving;
+using Microsoft.Extensions.Logging;
 
 namespace DistInfer.Silo.Hosting;
 
 /// <summary>Serves the HTTP API from the cluster: every request goes through this silo's <see cref="FabricFront"/>.</summary>
-public sealed class FabricInferenceService(FabricFront front) : IInferenceService
+public sealed class FabricInferenceService(FabricFront front, ILogger<FabricInferenceService> logger) : IInferenceService
 {
     /// <summary>
     /// What the API learnt of each model (tokenizer, config), with the checkpoint it came from: an entry is used only
@@ -58,8 +58,7 @@ public sealed class FabricInferenceService(FabricFront front) : IInferenceServic
         }
 
         var directory = await front.ModelDirectoryAsync(info).ConfigureAwait(false);
-        var model = new ServedModel(info.Name, ModelConfigReader.Load(directory), BpeTokenizer.FromDirectory(directory), ChatTemplateReader.TryRead(directory),
-            new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero));
+        var model = ServedModelLoader.Load(info.Name, directory, ModelConfigReader.Load(directory), new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero), logger);
         _models[info.Name] = (model, checkpoint);
         return model;
     }

@@ -18,7 +18,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var logprobs = RequestValidation.Logprobs(request.Logprobs);
         var prompts = PromptParser.Parse(request.Prompt, model);
         var maxTokens = RequestValidation.MaxTokens(request.MaxTokens, "max_tokens", DefaultCompletionTokens);
-        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens) with { TopLogprobs = logprobs ?? 0 };
+        var sampling = SamplingValidation.Read(request, maxTokens, "max_tokens", request.MaxTokens is not null) with { TopLogprobs = logprobs ?? 0 };
         var stops = RequestValidation.Stops(request.Stop);
         // Choice index = prompt index * n + k, as OpenAI orders them; a prompt counts once in the usage.
         var jobs = new List<GenerationJob>(prompts.Count * n);
@@ -50,9 +50,9 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
 
         // Without a limit a chat answer may use the rest of the context, as OpenAI's does.
         var maxTokens = RequestValidation.MaxTokens(requested, field, Math.Max(1, model.MaxContextTokens - ids.Length));
-        var sampling = RequestValidation.Sampling(request.Temperature, request.TopP, request.Seed, maxTokens) with { TopLogprobs = logprobs ?? 0 };
-        var stops = RequestValidation.Stops(request.Stop);
         RequestValidation.CheckContext(model, ids.Length, maxTokens, field, requested is not null, "messages");
+        var sampling = SamplingValidation.Read(request, maxTokens, field, requested is not null) with { TopLogprobs = logprobs ?? 0 };
+        var stops = RequestValidation.Stops(request.Stop);
         var jobs = new List<GenerationJob>(n);
         for (var k = 0; k < n; k++)
         {

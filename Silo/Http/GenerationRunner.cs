@@ -150,7 +150,9 @@ internal sealed class GenerationRunner(IInferenceService service, RequestMetrics
 
                 logprobs?.Add(ev, text.Length);
 
-                var emit = matcher.Push(text, out var stopped);
+                // As vLLM, stop strings count only after min_tokens tokens: the text of the first ones is final as it is.
+                var stopped = false;
+                var emit = ev.Index < job.Sampling.MinNewTokens ? text : matcher.Push(text, out stopped);
                 string? finish = null;
                 if (stopped)
                 {

@@ -63,11 +63,13 @@ public static class HttpApiEndpointRouteBuilderExtensions
             }
         };
 
-        // Liveness for load balancers and orchestrators (as vLLM's /health): no key, no model call.
-        endpoints.MapGet("/health", static context =>
+        // Liveness for load balancers and orchestrators (as vLLM's /health): no key, no model call. HEAD, which some
+        // probes send, answers the same without the body.
+        endpoints.MapMethods("/health", [HttpMethods.Get, HttpMethods.Head], static context =>
         {
             context.Response.ContentType = "text/plain";
-            return context.Response.WriteAsync("ok\n", context.RequestAborted);
+            context.Response.ContentLength = 3;
+            return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync("ok\n", context.RequestAborted);
         });
         endpoints.MapPost("/v1/completions", Api(completions.CompletionsAsync));
         endpoints.MapPost("/v1/chat/completions", Api(completions.ChatCompletionsAsync));

@@ -24,6 +24,12 @@ public sealed class HttpApiOptions
     /// <summary>Latencies kept for the dashboard's p50/p99 (a ring of the most recent requests).</summary>
     public int LatencySampleSize { get; set; } = 1024;
 
+    /// <summary>
+    /// Origins whose browser pages may call the API (CORS): "*" (the default, as vLLM's) for any, or origins as a
+    /// browser sends them ("https://app.example.com"). Any method and header is allowed. Empty: no CORS headers.
+    /// </summary>
+    public IList<string> CorsOrigins { get; } = ["*"];
+
     /// <summary>True when one of <paramref name="urls"/> is reachable from other machines.</summary>
     public static bool AnyBeyondLoopback(IEnumerable<string> urls)
     {
@@ -67,7 +73,19 @@ public sealed class HttpApiOptions
         {
             route.Validate();
         }
+
+        foreach (var origin in CorsOrigins)
+        {
+            if (origin != "*" && !IsOrigin(origin))
+            {
+                throw new DistInferException($"HttpApiOptions.CorsOrigins: '{origin}' is not an origin (\"*\", or scheme://host[:port] as a browser sends it)");
+            }
+        }
     }
+
+    private static bool IsOrigin(string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        && uri.PathAndQuery == "/" && uri.Fragment.Length == 0 && !origin.EndsWith('/') && uri.UserInfo.Length == 0;
 
     private static bool IsLoopbackUrl(string url)
     {

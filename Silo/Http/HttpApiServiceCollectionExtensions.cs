@@ -1,5 +1,6 @@
 using DistInfer.Silo.Dashboard;
 using DistInfer.Silo.Metrics;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -8,7 +9,8 @@ namespace DistInfer.Silo.Http;
 public static class HttpApiServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the OpenAI-compatible API, /metrics and the dashboard. Needs an <see cref="Serving.IInferenceService"/>
+    /// Registers the OpenAI-compatible API, /metrics and the dashboard, and (a startup filter in front of the host's
+    /// pipeline) CORS and the JSON error bodies of unknown routes. Needs an <see cref="Serving.IInferenceService"/>
     /// registered by the host. Registers <see cref="LocalClusterView"/> as <see cref="IClusterView"/> unless one
     /// already is, and the metrics sources: request metrics, the Meter "DistInfer" bridge, expert load. Add more
     /// sources with <c>services.AddSingleton&lt;IMetricsSource, T&gt;()</c>.
@@ -38,6 +40,7 @@ public static class HttpApiServiceCollectionExtensions
         services.TryAddSingleton<ModelsEndpoint>();
         services.TryAddSingleton<MetricsEndpoint>();
         services.TryAddSingleton<DashboardEndpoints>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, HttpApiStartupFilter>());
         return services;
     }
 }

@@ -57,24 +57,6 @@ internal static class RequestValidation
     public static SamplingParams ForChoice(SamplingParams sampling, int choice) =>
         choice == 0 || sampling.Seed is not { } seed ? sampling : sampling with { Seed = unchecked(seed + (ulong)choice) };
 
-    public static SamplingParams Sampling(float? temperature, float? topP, long? seed, int maxTokens)
-    {
-        // OpenAI's defaults: temperature 1, top_p 1.
-        var t = temperature ?? 1f;
-        if (!(t >= 0 && t <= 2))
-        {
-            throw ApiException.BadRequest($"temperature must be between 0 and 2 (got {t})", "temperature");
-        }
-
-        var p = topP ?? 1f;
-        if (!(p > 0 && p <= 1))
-        {
-            throw ApiException.BadRequest($"top_p must be in (0, 1] (got {p})", "top_p");
-        }
-
-        return new SamplingParams { Temperature = t, TopP = p, Seed = seed is { } s ? unchecked((ulong)s) : null, MaxNewTokens = maxTokens };
-    }
-
     public static int MaxTokens(int? maxTokens, string field, int defaultValue)
     {
         var value = maxTokens ?? defaultValue;

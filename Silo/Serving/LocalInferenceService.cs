@@ -2,14 +2,16 @@ using DistInfer.Engine;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
-using DistInfer.Engine.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DistInfer.Silo.Serving;
 
 /// <summary>Serves models loaded in this process, each through its own continuous batcher.</summary>
-public sealed class LocalInferenceService : IInferenceService, IAsyncDisposable
+public sealed class LocalInferenceService(ILogger<LocalInferenceService>? logger = null) : IInferenceService, IAsyncDisposable
 {
     private readonly Dictionary<string, (ServedModel Model, ContinuousBatcher Batcher)> _models = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
 
     public IReadOnlyList<ServedModel> Models => [.. _models.Values.Select(m => m.Model)];
 
@@ -35,7 +37,7 @@ public sealed class LocalInferenceService : IInferenceService, IAsyncDisposable
     public ServedModel Add(string name, string modelDir, BatcherOptions? options = null, IGemm? gemm = null, Func<IBatchExecutor, IBatchExecutor>? executor = null)
     {
         var model = TransformerModel.Load(modelDir, gemm ?? Gemm.Default);
-        var served = new ServedModel(name, model.Config, BpeTokenizer.FromDirectory(modelDir), ChatTemplateReader.TryRead(modelDir), DateTimeOffset.UtcNow);
+        var served = ServedModelLoader.Load(name, modelDir, model.Config, DateTimeOffset.UtcNow, _logger);
         _models[name] = (served, new ContinuousBatcher(executor?.Invoke(new LocalBatchExecutor(model)) ?? new LocalBatchExecutor(model), model.Config.EosTokenIds, options));
         return served;
     }

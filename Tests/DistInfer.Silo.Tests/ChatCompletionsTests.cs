@@ -61,4 +61,52 @@ public sealed class ChatCompletionsTests(ModelFixture models) : IAsyncLifetime
         Assert.Contains("leaves no room for a completion", message, StringComparison.Ordinal);
         Assert.DoesNotContain("max_tokens", message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ChatCompletions_TextParts_JoinedByNewlineAsVllm()
+    {
+        const string Request = """{"model":"demo","messages":[{"role":"user","content":[{"type":"text","text":"hello"},{"type":"text","text":"world"}]}],"max_tokens":1,"temperature":0}""";
+
+        var (status, body, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", Request);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(DefaultTemplateTokens("hello\nworld"), body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.NotEqual(DefaultTemplateTokens("helloworld"), DefaultTemplateTokens("hello\nworld"));
+    }
+
+    [Fact]
+    public async Task ChatCompletions_AssistantToolCallsWithNullContent_AcceptedAsAnEmptyTurn()
+    {
+        const string Request = """
+            {"model":"demo","max_tokens":1,"temperature":0,"messages":[
+              {"role":"user","content":"weather?"},
+              {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"weather","arguments":"{}"}}]},
+              {"role":"tool","tool_call_id":"call_1","content":"sunny"}]}
+            """;
+
+        var (status, body, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", Request);
+
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        var tokenizer = models.Service.Find("demo")!.Tokenizer;
+        var expected = new[] { "<|user|>\n", "weather?", "\n", "<|assistant|>\n", "\n", "<|tool|>\n", "sunny", "\n", "<|assistant|>\n" }.Sum(t => tokenizer.Encode(t).Length);
+        Assert.Equal(expected, body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("assistant", "messages[0].content is missing or null; an assistant message needs content (a string or a list of text parts), unless it has tool_calls")]
+    [InlineData("user", "messages[0].content is missing or null; a user message needs content (a string or a list of text parts)")]
+    public async Task ChatCompletions_NullContentWithoutToolCalls_400InGoodEnglish(string role, string expected)
+    {
+        var (status, body, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", $$"""{"model":"demo","messages":[{"role":"{{role}}","content":null,"tool_calls":[]}]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(expected, Api.AssertError(body).GetProperty("message").GetString());
+    }
+
+    /// <summary>Prompt tokens of one user message in the default template ("&lt;|user|&gt;\n", content, "\n", "&lt;|assistant|&gt;\n").</summary>
+    private int DefaultTemplateTokens(string content)
+    {
+        var tokenizer = models.Service.Find("demo")!.Tokenizer;
+        return new[] { "<|user|>\n", content, "\n", "<|assistant|>\n" }.Sum(t => tokenizer.Encode(t).Length);
+    }
 }

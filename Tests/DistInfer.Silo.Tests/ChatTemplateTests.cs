@@ -49,6 +49,50 @@ public sealed class ChatTemplateTests
         Assert.Equal("<s>[user] a | [assistant] b", text);
     }
 
+    /// <summary>A ChatML template as recent transformers save it in chat_template.jinja: one block per line, newlines inside strings, a final newline.</summary>
+    public const string ChatMlJinja = """
+        {%- for message in messages %}
+            {%- if loop.first and message['role'] != 'system' %}
+                {{- '<|im_start|>system
+        You are a helpful assistant.<|im_end|>
+        ' }}
+            {%- endif %}
+            {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
+        {%- endfor %}
+        {%- if add_generation_prompt %}
+            {{- '<|im_start|>assistant\n' }}
+        {%- endif %}
+
+        """;
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public void Render_ChatMlJinjaFile_AsTransformersRendersIt(string lineEnd)
+    {
+        var source = ChatMlJinja.Replace("\n", lineEnd, StringComparison.Ordinal);
+
+        var text = ChatTemplate.TryGet(source)!.Render([("user", "Hi"), ("assistant", "Hello."), ("user", "Bye")], "<s>", "</s>");
+
+        Assert.Equal("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n<|im_start|>user\nBye<|im_end|>\n<|im_start|>assistant\n", text);
+    }
+
+    [Theory]
+    [InlineData("{{ 'a' }}\n", "a")]
+    [InlineData("{{ 'a' }}\n\n", "a\n")]
+    [InlineData("a\r\nb\r\n", "a\nb")]
+    public void Render_TrailingNewline_OneDroppedAsJinja(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
+    [Fact]
+    public void Unsupported_OutsideTheSubset_SaysWhat()
+    {
+        Assert.Equal("unsupported tag {% set %}", ChatTemplate.Unsupported("{% set x = 1 %}"));
+        Assert.Null(ChatTemplate.Unsupported(ChatMlJinja));
+    }
+
     [Theory]
     [InlineData("{% set x = 1 %}{{ x }}")]
     [InlineData("{{ raise_exception('no') }}")]

@@ -11,20 +11,25 @@ namespace DistInfer.Silo.Http.ChatTemplates;
 /// </summary>
 internal sealed class ChatTemplate
 {
-    private static readonly ConcurrentDictionary<string, ChatTemplate?> Compiled = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, (ChatTemplate? Template, string? Unsupported)> Compiled = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<TemplateNode> _nodes;
 
     private ChatTemplate(IReadOnlyList<TemplateNode> nodes) => _nodes = nodes;
 
-    public static ChatTemplate? TryGet(string source) => Compiled.GetOrAdd(source, static s =>
+    public static ChatTemplate? TryGet(string source) => Compile(source).Template;
+
+    /// <summary>What of <paramref name="source"/> lies outside the supported subset (for the log), or null when nothing does.</summary>
+    public static string? Unsupported(string source) => Compile(source).Unsupported;
+
+    private static (ChatTemplate? Template, string? Unsupported) Compile(string source) => Compiled.GetOrAdd(source, static s =>
     {
         try
         {
-            return new ChatTemplate(TemplateParser.Parse(s));
+            return (new ChatTemplate(TemplateParser.Parse(s)), null);
         }
-        catch (NotSupportedException)
+        catch (NotSupportedException e)
         {
-            return null;
+            return (null, e.Message);
         }
     });
 

@@ -2,8 +2,9 @@ namespace DistInfer.Silo.Http.ChatTemplates;
 
 /// <summary>
 /// Parses the small Jinja subset simple Hugging Face chat templates use: text, {{ expr }}, {% for x in expr %},
-/// {% if %}/{% elif %}/{% else %}, comments, '-' whitespace control, and HF's trim_blocks/lstrip_blocks. Anything
-/// else (set, macros, calls such as raise_exception) throws <see cref="NotSupportedException"/>.
+/// {% if %}/{% elif %}/{% else %}, comments, '-' whitespace control, HF's trim_blocks/lstrip_blocks, and Jinja's
+/// newline handling (\n line ends, no trailing newline). Anything else (set, macros, calls such as raise_exception)
+/// throws <see cref="NotSupportedException"/>.
 /// </summary>
 internal static class TemplateParser
 {
@@ -16,6 +17,14 @@ internal static class TemplateParser
 
     public static IReadOnlyList<TemplateNode> Parse(string template)
     {
+        // As Jinja's lexer: line ends become \n, and one at the very end goes (keep_trailing_newline is off in
+        // transformers), which a chat_template.jinja file usually ends with.
+        template = template.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        if (template.EndsWith('\n'))
+        {
+            template = template[..^1];
+        }
+
         var parts = Lex(template);
         var position = 0;
         var nodes = Block(parts, ref position, out var end);

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace DistInfer.Silo.Http.Contracts;
 
 /// <summary>Body of POST /v1/chat/completions (fields not listed are ignored).</summary>
-public sealed class ChatCompletionRequest
+public sealed class ChatCompletionRequest : ISamplingRequest
 {
     [JsonConverter(typeof(RequestTextConverter))]
     public string? Model { get; set; }
@@ -20,6 +20,18 @@ public sealed class ChatCompletionRequest
     public float? Temperature { get; set; }
     public float? TopP { get; set; }
     public long? Seed { get; set; }
+
+    // vLLM's extra sampling parameters.
+    [JsonConverter(typeof(WholeNumberConverter))]
+    public int? TopK { get; set; }
+
+    public float? MinP { get; set; }
+    public float? RepetitionPenalty { get; set; }
+
+    [JsonConverter(typeof(WholeNumberConverter))]
+    public int? MinTokens { get; set; }
+
+    public bool? IgnoreEos { get; set; }
 
     /// <summary>A string or a list of strings.</summary>
     public JsonElement Stop { get; set; }

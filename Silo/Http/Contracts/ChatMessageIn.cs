@@ -11,4 +11,8 @@ public sealed class ChatMessageIn
 
     /// <summary>A string, or a list of content parts ({"type":"text","text":...}).</summary>
     public JsonElement Content { get; set; }
+
+    // Read only so that an assistant message that called tools may have no content, as OpenAI allows.
+    public JsonElement ToolCalls { get; set; }
+    public JsonElement FunctionCall { get; set; }
 }

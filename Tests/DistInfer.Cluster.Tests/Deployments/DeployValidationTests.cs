@@ -7,7 +7,8 @@ namespace DistInfer.Cluster.Tests.Deployments;
 
 /// <summary>
 /// Deployments that could never serve are refused before anything loads (found by exploratory testing: an empty name
-/// deployed and held memory no HTTP request could reach; a broken tokenizer.json deployed and every request got 400).
+/// deployed and held memory no HTTP request could reach; a broken tokenizer.json deployed and every request got 400;
+/// a broken tokenizer_config.json deployed and every HTTP request for the model got 500).
 /// </summary>
 public sealed class DeployValidationTests : IDisposable
 {
@@ -83,6 +84,26 @@ public sealed class DeployValidationTests : IDisposable
 
         Assert.StartsWith($"model path {broken}: tokenizer.json is not usable: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
+        var status = await front.Status();
+        Assert.DoesNotContain(status.Stages, s => s.Model == "broken");
+        var response = await front.Generate(new GenerateRequest { Model = "good", Prompts = [[1, 2, 3]], MaxNewTokens = 2, MinNewTokens = 2 });
+        Assert.Equal(2, response.Generated[0].Length);
+    }
+
+    [Theory]
+    [InlineData("""{"chat_template": "x", """, "tokenizer_config.json is not valid JSON: ")]
+    [InlineData("""{"chat_template": [{"name": "default"}]}""", "tokenizer_config.json: chat_template[0] must be an object with a string \"name\" and a string \"template\"")]
+    public async Task Deploy_TokenizerConfigUnreadable_RefusedNamingTheFileAndOtherModelServesOn(string config, string expected)
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        var front = cluster.GrainFactory.GetGrain<IFrontGrain>("v");
+        await front.Deploy("good", new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe") });
+        var broken = CopyModel(RepoPaths.DemoModel, "broken-config");
+        File.WriteAllText(Path.Combine(broken, "tokenizer_config.json"), config);
+
+        var error = await Assert.ThrowsAsync<DistInferException>(() => front.Deploy("broken", new DeploymentRequest { ModelPath = broken }));
+
+        Assert.StartsWith($"model path {broken}: {expected}", error.Message, StringComparison.Ordinal);
         var status = await front.Status();
         Assert.DoesNotContain(status.Stages, s => s.Model == "broken");
         var response = await front.Generate(new GenerateRequest { Model = "good", Prompts = [[1, 2, 3]], MaxNewTokens = 2, MinNewTokens = 2 });

@@ -15,6 +15,13 @@ public sealed class SamplingParamsTests
         { new SamplingParams { MaxNewTokens = -1 }, "max_new_tokens" },
         { new SamplingParams { MinNewTokens = -1 }, "min_new_tokens" },
         { new SamplingParams { MaxNewTokens = 4, MinNewTokens = 5 }, "min_new_tokens" },
+        { new SamplingParams { MinP = -0.1f }, "min_p" },
+        { new SamplingParams { MinP = 1.5f }, "min_p" },
+        { new SamplingParams { MinP = float.NaN }, "min_p" },
+        { new SamplingParams { RepetitionPenalty = 0f }, "repetition_penalty" },
+        { new SamplingParams { RepetitionPenalty = -1f }, "repetition_penalty" },
+        { new SamplingParams { RepetitionPenalty = float.NaN }, "repetition_penalty" },
+        { new SamplingParams { RepetitionPenalty = float.PositiveInfinity }, "repetition_penalty" },
     };
 
     [Theory]
@@ -36,6 +43,8 @@ public sealed class SamplingParamsTests
         Assert.True(p.IsGreedy);
         Assert.Equal(1f, p.TopP);
         Assert.Equal(0, p.TopK);
+        Assert.Equal(0f, p.MinP);
+        Assert.Equal(1f, p.RepetitionPenalty);
     }
 
     [Fact]
@@ -43,5 +52,7 @@ public sealed class SamplingParamsTests
     {
         new SamplingParams { Temperature = 0f, TopP = 1f, TopK = 0, MaxNewTokens = 0, MinNewTokens = 0 }.Validate();
         new SamplingParams { Temperature = 5f, TopP = 1e-6f, TopK = 1, MaxNewTokens = 3, MinNewTokens = 3 }.Validate();
+        new SamplingParams { MinP = 0f, RepetitionPenalty = 1e-3f }.Validate();
+        new SamplingParams { MinP = 1f, RepetitionPenalty = 100f }.Validate();
     }
 }

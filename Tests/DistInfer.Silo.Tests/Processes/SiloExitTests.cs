@@ -61,5 +61,19 @@ public sealed class SiloExitTests
         Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_ModelWithCorruptTokenizerConfig_RefusesToStartNamingTheFile()
+    {
+        using var temp = new TempDirectory();
+        var model = ModelCopy.Of(temp, "corrupt", RepoPaths.DemoModel, ("tokenizer_config.json", "{\"chat_template\": \"x\", "));
+
+        var result = await DotnetTool.RunSiloAsync(StartLimit, "--model", model, "--silo-port", FreePortText(), "--http-port", FreePortText());
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.StderrLines, l => l.StartsWith("distinfer-silo: ", StringComparison.Ordinal));
+        Assert.StartsWith($"distinfer-silo: cannot deploy demo-moe from {model}: model path {model}: tokenizer_config.json is not valid JSON: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
     private static string FreePortText() => RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
 }
