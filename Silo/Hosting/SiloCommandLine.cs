@@ -24,6 +24,11 @@ internal static class SiloCommandLine
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
         var device = new Option<string?>("--device") { Description = "auto|cpu|cuda: where stage and expert grains compute (default: DISTINFER_DEVICE, else auto: a GPU when CUDA has one)" };
         var apiKey = new Option<string[]>("--api-key") { Description = "accepted API key (repeat for several); required beyond loopback", AllowMultipleArgumentsPerToken = true };
+        var corsOrigin = new Option<string[]>("--cors-origin")
+        {
+            Description = "browser origin the HTTP API answers CORS requests from (repeat for several; default any, *; none: CORS off)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var rebalanceOnJoin = new Option<bool>("--rebalance-on-join")
         {
             Description = "spread deployed models' experts onto silos that join (true|false)",
@@ -53,7 +58,7 @@ internal static class SiloCommandLine
         });
         var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")
         {
-            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, rebalanceOnJoin, device,
+            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, corsOrigin, rebalanceOnJoin, device,
         };
 
         // The runtime listens on one endpoint for silos and clients: two different ports cannot both be honoured.
@@ -92,6 +97,11 @@ internal static class SiloCommandLine
             foreach (var key in r.GetValue(apiKey) ?? [])
             {
                 options.ApiKeys.Add(key);
+            }
+
+            if (r.GetValue(corsOrigin) is { Length: > 0 } origins)
+            {
+                options.CorsOrigins = origins.Contains("none", StringComparer.OrdinalIgnoreCase) ? [] : [.. origins];
             }
 
             // A one-silo localhost cluster (and so a run with no arguments) serves the bundled demo model.

@@ -63,6 +63,15 @@ public static class SiloHost
             {
                 o.ApiKeys.Add(key);
             }
+
+            if (options.CorsOrigins is { } origins)
+            {
+                o.CorsOrigins.Clear();
+                foreach (var origin in origins)
+                {
+                    o.CorsOrigins.Add(origin);
+                }
+            }
         });
         services.AddHostedService<StartupDeployment>();
         var app = builder.Build();

@@ -27,6 +27,9 @@ public sealed class SiloHostOptions
     public bool RebalanceOnJoin { get; set; } = true;
     public IList<string> ApiKeys { get; } = [];
 
+    /// <summary>HttpApiOptions.CorsOrigins; null keeps its default (any origin), empty turns CORS off.</summary>
+    public IList<string>? CorsOrigins { get; set; }
+
     /// <summary>auto, cpu or cuda (see <see cref="GpuSelection"/>); null reads DISTINFER_DEVICE.</summary>
     public string? Device { get; set; }
 

@@ -42,4 +42,21 @@ public sealed class SiloCommandLineTests
         Assert.Equal(0, code);
         Assert.Equal(expected, seen!.ListenPort);
     }
+
+    [Theory]
+    [InlineData(new string[0], null)]
+    [InlineData(new[] { "--cors-origin", "https://chat.example", "--cors-origin", "http://localhost:3000" }, "https://chat.example,http://localhost:3000")]
+    [InlineData(new[] { "--cors-origin", "none" }, "")]
+    public void Invoke_CorsOrigins_ReachTheOptions(string[] args, string? expected)
+    {
+        SiloHostOptions? seen = null;
+        var parse = SiloCommandLine.Create(o =>
+        {
+            seen = o;
+            return 0;
+        }).Parse(["--clustering", "redis", .. args]);
+
+        Assert.Equal(0, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null }));
+        Assert.Equal(expected, seen!.CorsOrigins is { } origins ? string.Join(',', origins) : null);
+    }
 }
