@@ -23,7 +23,7 @@ public sealed class GrainComputeDevice : IDisposable
     }
 
     /// <summary>The CPU engine, with the reason it was chosen.</summary>
-    public static GrainComputeDevice Cpu(string reason) => new(null, $"CPU ({reason})");
+    public static GrainComputeDevice Cpu(string reason) => new(null, $"CPU ({reason}); {Engine.Kernels.Gemm.Describe()}");
 
     public CudaDevice? Cuda { get; }
 

@@ -13,7 +13,9 @@ public sealed class GpuSelectionTests
         using var device = GpuSelection.Select(mode);
 
         Assert.Null(device.Cuda);
-        Assert.Equal("CPU (DISTINFER_DEVICE=cpu)", device.Description);
+        // The startup log line also says which CPU kernels run (batch-invariant by default).
+        Assert.Equal($"CPU (DISTINFER_DEVICE=cpu); {Engine.Kernels.Gemm.Describe()}", device.Description);
+        Assert.Contains("batch-invariant", device.Description, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => device.Experts);
     }
 
