@@ -16,6 +16,14 @@ public interface IExpertBalancerGrain : IGrainWithStringKey
     [ResponseTimeout("00:10:00")]
     Task<RebalanceResult> Rebalance(RebalanceRequest request);
 
+    /// <summary>
+    /// After silos left: replaces each replica pinned to a silo that is no longer active by one pinned to a live
+    /// silo holding no other replica of its expert, or drops it when there is none, leaving the other replicas and
+    /// the load alone (the silos' death listener calls it). Balancedness is not measured: both values are 0.
+    /// </summary>
+    [ResponseTimeout("00:10:00")]
+    Task<RebalanceResult> Repair();
+
     /// <summary>Forgets the load observed so far (the next report counts from now).</summary>
     Task ResetStatistics();
 

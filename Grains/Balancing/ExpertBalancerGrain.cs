@@ -60,6 +60,27 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
             return Unchanged(info, plan.BalancednessBefore, plan.ExpectedBalancedness);
         }
 
+        var updated = await ApplyAsync(info, plan);
+        Rebase(raw);
+        LogRebalanced(logger, updated.Name, updated.ReplicaSetVersion, plan.Added.Count, plan.Removed.Count, plan.BalancednessBefore, plan.ExpectedBalancedness);
+        return new RebalanceResult
+        {
+            Changed = true,
+            ReplicaSetVersion = updated.ReplicaSetVersion,
+            Added = plan.Added.Count,
+            Removed = plan.Removed.Count,
+            BalancednessBefore = plan.BalancednessBefore,
+            ExpectedBalancedness = plan.ExpectedBalancedness,
+            Replicas = updated.ExpertReplicaSet,
+        };
+    }
+
+    /// <summary>
+    /// Loads the plan's new replicas, commits the set, hands it to every stage (each drains the replicas that left
+    /// before answering) and only then retires the replicas that left, so no token goes to one that is going away.
+    /// </summary>
+    private async Task<DeploymentInfo> ApplyAsync(DeploymentInfo info, RebalancePlan plan)
+    {
         await Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key)
             .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert, Sources = info.Sources })));
         DeploymentInfo updated;
@@ -86,18 +107,7 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
 
         await Task.WhenAll(stages);
         await Task.WhenAll(plan.Removed.Select(x => GrainFactory.GetGrain<IExpertGrain>(x.Key).Retire()));
-        Rebase(raw);
-        LogRebalanced(logger, updated.Name, updated.ReplicaSetVersion, plan.Added.Count, plan.Removed.Count, plan.BalancednessBefore, plan.ExpectedBalancedness);
-        return new RebalanceResult
-        {
-            Changed = true,
-            ReplicaSetVersion = updated.ReplicaSetVersion,
-            Added = plan.Added.Count,
-            Removed = plan.Removed.Count,
-            BalancednessBefore = plan.BalancednessBefore,
-            ExpectedBalancedness = plan.ExpectedBalancedness,
-            Replicas = updated.ExpertReplicaSet,
-        };
+        return updated;
     }
 
     public Task StartPeriodic(RebalanceRequest request, TimeSpan period)

@@ -113,7 +113,7 @@ public sealed partial class SiloJoinRebalancer(
             }
 
             _known.IntersectWith(current);
-            if (joined.Count == 0 || !IsLeader(silos))
+            if (joined.Count == 0 || !ActingSilo.Is(_self, silos))
             {
                 return;
             }
@@ -140,22 +140,6 @@ public sealed partial class SiloJoinRebalancer(
                 Schedule();
             }
         }
-    }
-
-    /// <summary>The oldest active expert silo (earliest generation, then address) acts for the cluster.</summary>
-    private bool IsLeader(IReadOnlyList<SiloInfo> silos)
-    {
-        SiloInfo? leader = null;
-        foreach (var s in silos)
-        {
-            if (leader is null || s.Address.Generation < leader.Address.Generation ||
-                (s.Address.Generation == leader.Address.Generation && string.CompareOrdinal(s.Address.ToString(), leader.Address.ToString()) < 0))
-            {
-                leader = s;
-            }
-        }
-
-        return leader is not null && leader.Address == _self;
     }
 
     // Under _lock.

@@ -56,6 +56,14 @@ public sealed class FabricOptions
     /// </summary>
     public bool RebalanceOnJoin { get; set; } = true;
 
+    /// <summary>
+    /// When a silo that hosted expert grains is declared dead (not after a graceful leave, whose drain moved them),
+    /// re-pin the replicas it held onto live silos holding no other replica of their expert (dropping those no live
+    /// silo is free for), in every deployed model, at once and without touching the other replicas. One silo acts
+    /// (the oldest active expert silo). On by default.
+    /// </summary>
+    public bool RepairOnSiloDeath { get; set; } = true;
+
     /// <summary>Wait after a join before rebalancing, so that silos starting together cause one rebalance.</summary>
     public TimeSpan JoinSettleDelay { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -46,6 +46,12 @@ public static class FabricServiceCollectionExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<ILogger<SiloJoinRebalancer>>() ?? NullLogger<SiloJoinRebalancer>.Instance));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, SiloJoinRebalancer>(sp => sp.GetRequiredService<SiloJoinRebalancer>()));
+        services.TryAddSingleton(sp => new SiloDeathRepairer(
+            sp.GetRequiredService<IClusterMembershipService>(),
+            sp.GetRequiredService<DeploymentRecords>(),
+            fabric,
+            sp.GetService<ILogger<SiloDeathRepairer>>() ?? NullLogger<SiloDeathRepairer>.Instance));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, SiloDeathRepairer>(sp => sp.GetRequiredService<SiloDeathRepairer>()));
         services.TryAddSingleton<GatewayCounters>();
         services.TryAddSingleton(sp => new GenerationSessions(sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<GatewayCounters>()));
         services.TryAddSingleton<Compute.LocalExperts>();

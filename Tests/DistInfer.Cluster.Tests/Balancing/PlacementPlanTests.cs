@@ -1,6 +1,7 @@
 using DistInfer.Engine;
 using DistInfer.Grains;
 using DistInfer.Grains.Balancing;
+using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Placement;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
@@ -178,6 +179,32 @@ public sealed class PlacementPlanTests
         Assert.Equal(b, pinned);
         Assert.Contains(gone, new[] { a, b });
         Assert.NotEqual(replica0, replica1);
+    }
+
+    [Fact]
+    public async Task Director_PinnedSiloGone_TakesASiloWithoutAnotherReplicaOfTheExpert()
+    {
+        SiloAddress[] silos = [new("10.0.0.1", 11, 1), new("10.0.0.2", 11, 1), new("10.0.0.3", 11, 1)];
+        var context = new FixedContext([.. silos.Select(a => new SiloInfo { Address = a })]);
+        var records = new DeploymentRecords();
+        var set = new List<ExpertReplicaInfo>();
+        for (var e = 0; e < 3; e++)
+        {
+            // Replica 0 of expert e on the silo the rank rule, (e + layer + 1) mod 3, would give its lost replica 1.
+            var sibling = ExpertKey.PinOf(silos[(e + 1) % 3].ToString());
+            set.Add(new ExpertReplicaInfo { Layer = 0, Expert = e, Replica = 0, Pin = sibling, Key = $"m/0/{e}/0@{sibling}" });
+            set.Add(new ExpertReplicaInfo { Layer = 0, Expert = e, Replica = 1, Pin = "10.0.0.9:11", Key = $"m/0/{e}/1@10.0.0.9:11" });
+        }
+
+        records.Save(new DeploymentInfo { Name = "m", ModelPath = "/m", MoeLayers = [0], NumExperts = 3, ExpertReplicaSet = set });
+        var director = new ExpertPlacementDirector(records);
+
+        for (var e = 0; e < 3; e++)
+        {
+            var placed = await director.OnAddActivation(ExpertPlacement.Instance, Target($"m/0/{e}/1@10.0.0.9:11"), context);
+
+            Assert.NotEqual(silos[(e + 1) % 3], placed);
+        }
     }
 
     private static PlacementTarget Target(string key) => new(new GrainId(typeof(IExpertGrain).FullName!, key));

@@ -1,0 +1,207 @@
+using DistInfer.Grains.Deployments;
+using DistInfer.Grains.Fabric;
+using DistInfer.Grains.Placement;
+using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Hosting;
+using DistInfer.Runtime.Membership;
+using Microsoft.Extensions.Logging;
+
+namespace DistInfer.Grains.Balancing;
+
+/// <summary>
+/// Repairs expert replica sets when a silo that hosted expert grains is declared dead (not when it leaves
+/// gracefully: a silo seen shutting down is left to its drain): the oldest active expert silo (one per cluster) asks
+/// each deployed MoE model's balancer to <see cref="IExpertBalancerGrain.Repair"/> right away, without a settle delay. Placement already reactivates the
+/// dead silo's replicas on silos holding no other replica of their expert (<see cref="ExpertReplacement"/>); the
+/// repair pins them there in the committed set, so that stages group calls by the right silo and a later silo on the
+/// dead one's endpoint does not draw them back beside a sibling. Deaths noticed while a repair runs cause another.
+/// </summary>
+public sealed partial class SiloDeathRepairer(
+    IClusterMembershipService membership,
+    DeploymentRecords records,
+    FabricOptions options,
+    ILogger<SiloDeathRepairer> logger) : ISiloLifecycleParticipant, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly HashSet<SiloAddress> _known = [];
+    private readonly HashSet<SiloAddress> _leaving = [];
+    private readonly List<string> _dead = [];
+    private SiloAddress _self;
+    private Func<string, Task<RebalanceResult>>? _repair;
+    private bool _running;
+    private bool _stopped;
+    private long _version = -1;
+
+    /// <summary>Raised after each repair (tests and logs await it).</summary>
+    public event Action<SiloDeathRepairOutcome>? Completed;
+
+    public Task OnStartedAsync(Silo silo, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var grains = silo.GrainFactory;
+        Start(silo.Address, model => grains.GetGrain<IExpertBalancerGrain>(model).Repair());
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts listening as silo <paramref name="self"/>; <paramref name="repair"/> asks a model's balancer.</summary>
+    internal void Start(SiloAddress self, Func<string, Task<RebalanceResult>> repair)
+    {
+        if (!options.RepairOnSiloDeath)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _self = self;
+            _repair = repair;
+            var current = membership.Current;
+            _version = current.Version;
+            foreach (var s in ExpertPlacementPlanner.ExpertSilos(current))
+            {
+                _known.Add(s.Address);
+            }
+        }
+
+        membership.Changed += OnChanged;
+    }
+
+    public Task OnStoppingAsync(Silo silo, bool graceful)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        membership.Changed -= OnChanged;
+        lock (_lock)
+        {
+            _stopped = true;
+        }
+    }
+
+    private void OnChanged(ClusterMembershipSnapshot view)
+    {
+        var silos = ExpertPlacementPlanner.ExpertSilos(view);
+        lock (_lock)
+        {
+            // Views can arrive out of order; an older one must not bring a dead silo back into the known set.
+            if (_stopped || view.Version < _version)
+            {
+                return;
+            }
+
+            _version = view.Version;
+
+            // A silo seen shutting down left gracefully: its drain moved its grains through placement already, and
+            // repairing then would load replicas onto silos that may be stopping too (a whole cluster's shutdown).
+            var dead = new List<string>();
+            foreach (var known in _known)
+            {
+                var present = view.TryGet(known, out var info);
+                if (present && info.Status is SiloStatus.ShuttingDown or SiloStatus.Stopping)
+                {
+                    _leaving.Add(known);
+                }
+                else if (!present || info.Status == SiloStatus.Dead)
+                {
+                    if (!_leaving.Remove(known))
+                    {
+                        dead.Add(known.ToString());
+                    }
+                }
+            }
+
+            _known.RemoveWhere(s => !view.TryGet(s, out var info) || info.Status == SiloStatus.Dead);
+            foreach (var s in silos)
+            {
+                _known.Add(s.Address);
+            }
+
+            // Every silo tracks deaths, one acts: should it die too, the next oldest sees that death and repairs all.
+            if (dead.Count == 0 || !ActingSilo.Is(_self, silos))
+            {
+                return;
+            }
+
+            _dead.AddRange(dead);
+            LogDied(logger, string.Join(", ", dead));
+            if (!_running)
+            {
+                _running = true;
+                _ = Task.Run(RunAsync);
+            }
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            string[] dead;
+            Func<string, Task<RebalanceResult>> repair;
+            lock (_lock)
+            {
+                if (_stopped || _dead.Count == 0 || _repair is null)
+                {
+                    _running = false;
+                    return;
+                }
+
+                dead = [.. _dead];
+                repair = _repair;
+                _dead.Clear();
+            }
+
+            var results = new Dictionary<string, RebalanceResult?>(StringComparer.Ordinal);
+            var errors = new Dictionary<string, Exception>(StringComparer.Ordinal);
+            foreach (var info in records.Deployed())
+            {
+                if (info.MoeLayers.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var result = await repair(info.Name).ConfigureAwait(false);
+                    results[info.Name] = result;
+                    if (result.Changed)
+                    {
+                        LogRepaired(logger, info.Name, result.Added, result.Removed);
+                    }
+                }
+                catch (Exception e)
+                {
+                    // Placement still keeps reactivated replicas apart; the next death, a rebalance or an operator re-pins them.
+                    results[info.Name] = null;
+                    errors[info.Name] = e;
+                    LogFailed(logger, info.Name, e);
+                }
+            }
+
+            try
+            {
+                Completed?.Invoke(new SiloDeathRepairOutcome(dead, results, errors));
+            }
+            catch (Exception e)
+            {
+                // A listener's failure must not stop the repairs after the next deaths.
+                LogListenerFailed(logger, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "expert silo(s) {Silos} declared dead: repairing the expert replica sets of deployed models")]
+    private static partial void LogDied(ILogger logger, string silos);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "repaired {Model} after a silo death: {Added} replicas added on live silos, {Removed} removed")]
+    private static partial void LogRepaired(ILogger logger, string model, int added, int removed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "a listener of the repair after a silo death failed")]
+    private static partial void LogListenerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "repairing {Model} after a silo death failed")]
+    private static partial void LogFailed(ILogger logger, string model, Exception exception);
+}
