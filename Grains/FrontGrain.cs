@@ -177,7 +177,6 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
             deployments.Add(DeploymentWeights.Live(call.Result, observed));
         }
 
-
         return new ClusterStatus { Silos = SiloRows(stages, experts), Experts = experts, Stages = stages, Deployments = deployments };
     }
 

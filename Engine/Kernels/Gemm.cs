@@ -55,7 +55,7 @@ public static class Gemm
     };
 
     private static IGemm Select() =>
-        Select(Environment.GetEnvironmentVariable(SelectVariable), () => OpenBlas, Managed);
+        Select(Environment.GetEnvironmentVariable(SelectVariable), () => OpenBlas, () => Managed);
 
     /// <summary>What a <see cref="BatchInvariantVariable"/> value asks for (unset: on).</summary>
     internal static bool BatchInvariant(string? value)
@@ -77,18 +77,21 @@ public static class Gemm
         throw new DistInferException($"{BatchInvariantVariable}='{value}' is not a switch; use 1/true/on or 0/false/off");
     }
 
-    /// <summary>The choice for a given <see cref="SelectVariable"/> value; OpenBLAS is only loaded when it may be used.</summary>
-    internal static IGemm Select(string? forced, Func<OpenBlasGemm?> openBlas, ManagedGemm managed)
+    /// <summary>
+    /// The choice for a given <see cref="SelectVariable"/> value; OpenBLAS and the managed kernels are only built
+    /// when chosen (so a bad <see cref="BatchInvariantVariable"/> does not stop an OpenBLAS run).
+    /// </summary>
+    internal static IGemm Select(string? forced, Func<OpenBlasGemm?> openBlas, Func<ManagedGemm> managed)
     {
         forced = forced?.Trim();
         if (string.IsNullOrEmpty(forced))
         {
-            return managed;
+            return managed();
         }
 
         if (string.Equals(forced, "managed", StringComparison.OrdinalIgnoreCase))
         {
-            return managed;
+            return managed();
         }
 
         if (string.Equals(forced, "openblas", StringComparison.OrdinalIgnoreCase))

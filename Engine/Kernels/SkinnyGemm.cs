@@ -36,7 +36,8 @@ internal static unsafe class SkinnyGemm
     {
         var op = job.Op;
         var units = job.Units;
-        var bytes = (long)op.N * op.K * (op.B16 == null ? sizeof(float) : sizeof(ushort));
+        // Each pass of four rows reads B once more (from cache when rows are many): many rows are worth a split too.
+        var bytes = (long)op.N * op.K * (op.B16 == null ? sizeof(float) : sizeof(ushort)) * ((op.M + RowsPerPass - 1) / RowsPerPass);
         // [k,n] splits columns, so finer parts would shorten the contiguous runs read from each B row: one per thread.
         var parts = threads <= 1 || bytes < ParallelMinBytes
             ? 1
@@ -76,7 +77,9 @@ internal static unsafe class SkinnyGemm
         // next, so B streams from memory once, not once per pass. Each C element is still one whole dot product
         // computed as with one row, so a row's result does not depend on the others.
         var bytesPerColumn = (long)op.K * (op.B16 == null ? sizeof(float) : sizeof(ushort));
-        var block = (int)Math.Clamp(BlockBytes / bytesPerColumn, 4, int.MaxValue) & ~3;
+        // Whole multiples of 16 columns: the [k,n] kernel sums a range's last columns (past its vector width) in
+        // another order, so a block must end on a vector boundary to give what one-row products give.
+        var block = (int)Math.Clamp(BlockBytes / bytesPerColumn, 16, int.MaxValue) & ~15;
         for (var j0 = u0; j0 < u1; j0 += block)
         {
             RunRows(op, 0, op.M, j0, Math.Min(u1, j0 + block));

@@ -14,10 +14,17 @@ public static class TokenizerCheck
     /// <summary>
     /// Throws naming the file when the directory's tokenizer.json cannot be read or names ids the model has no
     /// embedding for, or when its tokenizer_config.json (or chat_template.jinja) cannot be read. A directory without
-    /// a tokenizer.json deploys: token-id requests need no tokenizer.
+    /// a tokenizer.json deploys whatever its other files hold: token-id requests need no tokenizer or template.
     /// </summary>
     public static void ThrowIfUnusable(string modelPath, string directory, ModelConfig config)
     {
+        var path = Path.Combine(directory, "tokenizer.json");
+        if (!File.Exists(path))
+        {
+            // Without a tokenizer no request can be text, so no chat template is ever read.
+            return;
+        }
+
         try
         {
             ChatTemplateReader.Read(directory);
@@ -25,12 +32,6 @@ public static class TokenizerCheck
         catch (TokenizerException e)
         {
             throw new DistInferException($"model path {modelPath}: {e.Message}", e);
-        }
-
-        var path = Path.Combine(directory, "tokenizer.json");
-        if (!File.Exists(path))
-        {
-            return;
         }
 
         BpeTokenizer tokenizer;

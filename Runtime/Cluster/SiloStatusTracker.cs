@@ -23,10 +23,16 @@ internal sealed class SiloStatusTracker
 
         lock (_lock)
         {
-            var changed = statuses.Count != _statuses.Count;
+            var changed = false;
             foreach (var (address, status) in statuses)
             {
                 changed |= !_statuses.TryGetValue(address, out var before) || before != status;
+            }
+
+            foreach (var (address, before) in _statuses)
+            {
+                // A dead silo's row leaving the table later is the same death, counted when it was declared.
+                changed |= before != SiloStatus.Dead && !statuses.ContainsKey(address);
             }
 
             _statuses = statuses;

@@ -48,6 +48,14 @@ internal static class SiloCommandLine
             });
         }
 
+        corsOrigin.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 1 && r.Tokens.Any(t => string.Equals(t.Value, "none", StringComparison.OrdinalIgnoreCase)))
+            {
+                r.AddError($"--cors-origin none turns CORS off; it cannot be given with origins ({string.Join(", ", r.Tokens.Select(t => t.Value))})");
+            }
+        });
+
         stages.Validators.Add(r =>
         {
             // Validators also run when the value does not parse; the parser reports that one itself.

@@ -111,6 +111,21 @@ public sealed class DeployValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task Deploy_NoTokenizerAndBrokenTokenizerConfig_DeploysForTokenIds()
+    {
+        // Without tokenizer.json no request is text, so the template file is never read: nothing to refuse.
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        var front = cluster.GrainFactory.GetGrain<IFrontGrain>("v");
+        var raw = CopyModel(RepoPaths.Fixture("olmoe"), "raw-broken-config");
+        File.WriteAllText(Path.Combine(raw, "tokenizer_config.json"), """{"chat_template": """);
+
+        await front.Deploy("raw", new DeploymentRequest { ModelPath = raw });
+
+        var response = await front.Generate(new GenerateRequest { Model = "raw", Prompts = [[1, 2, 3]], MaxNewTokens = 2, MinNewTokens = 2 });
+        Assert.Equal(2, response.Generated[0].Length);
+    }
+
+    [Fact]
     public async Task Deploy_TokenizerWithIdsBeyondTheVocabulary_RefusedNamingBothSizes()
     {
         await using var cluster = await FabricTestCluster.StartAsync(1);

@@ -14,7 +14,8 @@ public sealed class BatchInvariantGemmTests
     public static TheoryData<int, int, int> Shapes()
     {
         var data = new TheoryData<int, int, int>();
-        foreach (var m in new[] { 5, 13, 64 })
+        // 6 and 7 leave two and three rows for the last pass (the 4x2 kernel with repeated rows).
+        foreach (var m in new[] { 5, 6, 7, 13, 64 })
         {
             // 5000x96 spans several column blocks; 1030x1024 several threads' parts.
             foreach (var (n, k) in new[] { (3, 2), (17, 31), (130, 63), (300, 300), (1030, 1024), (64, 2817), (5000, 96) })
@@ -60,6 +61,28 @@ public sealed class BatchInvariantGemmTests
         {
             Plain.LinearBf16(x.AsSpan(i * k, k), w, alone, 1);
             Assert.Equal(alone, y.AsSpan(i * n, n).ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(5, 200, 700)]
+    [InlineData(7, 200, 700)]
+    [InlineData(13, 1030, 300)]
+    [InlineData(6, 37, 5000)]
+    public void Sgemm_BAsKByNManyRows_EachRowAsAlone(int m, int n, int k)
+    {
+        // B stored [k,n] (the axpy kernel): column blocks must not move a column into a range's scalar tail.
+        var rng = new Random((m * 13) + (n * 3) + k);
+        var a = Values(rng, m * k);
+        var b = Values(rng, k * n);
+        var c = new float[m * n];
+        Invariant.Sgemm(false, m, n, k, a, k, b, n, c, n);
+
+        var alone = new float[n];
+        for (var i = 0; i < m; i++)
+        {
+            Plain.Sgemm(false, 1, n, k, a.AsSpan(i * k, k), k, b, n, alone, n);
+            Assert.Equal(alone, c.AsSpan(i * n, n).ToArray());
         }
     }
 

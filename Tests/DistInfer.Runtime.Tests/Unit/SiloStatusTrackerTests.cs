@@ -18,15 +18,17 @@ public sealed class SiloStatusTrackerTests
     }
 
     [Fact]
-    public void Update_SiloJoinsChangesStatusOrLeaves_EachAChange()
+    public void Update_SiloJoinsChangesStatusOrLeaves_EachAChangeOnce()
     {
         var tracker = new SiloStatusTracker();
         tracker.Update(Snapshot(1, (A, SiloStatus.Active, 0)));
         Assert.True(tracker.Update(Snapshot(2, (A, SiloStatus.Active, 0), (B, SiloStatus.Joining, 0))));
         Assert.True(tracker.Update(Snapshot(3, (A, SiloStatus.Active, 0), (B, SiloStatus.Active, 0))));
         Assert.True(tracker.Update(Snapshot(4, (A, SiloStatus.Active, 0), (B, SiloStatus.Dead, 0))));
-        Assert.True(tracker.Update(Snapshot(5, (A, SiloStatus.Active, 0))));
+        Assert.False(tracker.Update(Snapshot(5, (A, SiloStatus.Active, 0))));
         Assert.False(tracker.Update(Snapshot(6, (A, SiloStatus.Active, 3))));
+        Assert.True(tracker.Update(Snapshot(7, (A, SiloStatus.Active, 3), (B, SiloStatus.Active, 0))));
+        Assert.True(tracker.Update(Snapshot(8, (A, SiloStatus.Active, 3))));
     }
 
     private static ClusterMembershipSnapshot Snapshot(long version, params (SiloAddress Address, SiloStatus Status, int Activations)[] silos) =>

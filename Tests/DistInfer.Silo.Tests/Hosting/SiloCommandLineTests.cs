@@ -59,4 +59,20 @@ public sealed class SiloCommandLineTests
         Assert.Equal(0, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null }));
         Assert.Equal(expected, seen!.CorsOrigins is { } origins ? string.Join(',', origins) : null);
     }
+
+    [Fact]
+    public void Invoke_CorsOriginNoneWithAnOrigin_OneLineErrorAndExitCodeOne()
+    {
+        var ran = false;
+        var parse = SiloCommandLine.Create(_ =>
+        {
+            ran = true;
+            return 0;
+        }).Parse(["--clustering", "redis", "--cors-origin", "none", "--cors-origin", "https://chat.example"]);
+        var error = new StringWriter();
+
+        Assert.Equal(1, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = error }));
+        Assert.False(ran);
+        Assert.Contains("--cors-origin none turns CORS off", error.ToString(), StringComparison.Ordinal);
+    }
 }
