@@ -17,4 +17,10 @@ public sealed record GenerateRequest
 
     /// <summary>Alternatives per token reported in <see cref="GenerationChunk.TopTokenIds"/> (0 to 20; 0: none, no cost).</summary>
     [Id(8)] public int TopLogprobs { get; init; }
+
+    /// <summary>vLLM's min_p: tokens below MinP times the most likely one's probability are dropped (0: off).</summary>
+    [Id(9)] public float MinP { get; init; }
+
+    /// <summary>transformers' repetition_penalty over prompt and generated tokens (1: off).</summary>
+    [Id(10)] public float RepetitionPenalty { get; init; } = 1.0f;
 }

@@ -43,6 +43,8 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
         TopK = request.TopK,
         TopP = request.TopP,
         TopLogprobs = request.TopLogprobs,
+        MinP = request.MinP,
+        RepetitionPenalty = request.RepetitionPenalty,
         Seed = request.Seed is { } seed ? (ulong)seed : null,
     };
 

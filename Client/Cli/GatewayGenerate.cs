@@ -37,6 +37,8 @@ internal static class GatewayGenerate
             Temperature = parameters.Temperature,
             TopK = parameters.TopK,
             TopP = parameters.TopP,
+            MinP = parameters.MinP,
+            RepetitionPenalty = parameters.RepetitionPenalty,
             Seed = parameters.Seed is { } seed ? (long)seed : null,
         });
         if (prompt is not null)

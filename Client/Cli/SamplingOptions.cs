@@ -13,6 +13,13 @@ internal sealed class SamplingOptions
     public Option<int> TopK { get; } = new("--top-k") { Description = "sample among the k most likely tokens (0: all)" };
     public Option<float> TopP { get; } = new("--top-p") { Description = "nucleus sampling mass", DefaultValueFactory = _ => 1.0f };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "seed for repeatable sampling" };
+    public Option<float> MinP { get; } = new("--min-p") { Description = "drop tokens below this fraction of the most likely one's probability (0: off)" };
+
+    public Option<float> RepetitionPenalty { get; } = new("--repetition-penalty")
+    {
+        Description = "penalty on tokens already in the prompt or output (1: off; above 1 repeats less)",
+        DefaultValueFactory = _ => 1.0f,
+    };
 
     public void AddTo(Command command)
     {
@@ -22,6 +29,8 @@ internal sealed class SamplingOptions
         command.Options.Add(TopK);
         command.Options.Add(TopP);
         command.Options.Add(Seed);
+        command.Options.Add(MinP);
+        command.Options.Add(RepetitionPenalty);
     }
 
     public SamplingParams Read(ParseResult r)
@@ -47,6 +56,8 @@ internal sealed class SamplingOptions
             TopK = r.GetValue(TopK),
             TopP = r.GetValue(TopP),
             Seed = r.GetValue(Seed),
+            MinP = r.GetValue(MinP),
+            RepetitionPenalty = r.GetValue(RepetitionPenalty),
         };
     }
 }

@@ -105,6 +105,8 @@ public sealed class DistInferClient : IAsyncDisposable
             TopK = options.TopK,
             TopP = options.TopP,
             Seed = options.Seed,
+            MinP = options.MinP,
+            RepetitionPenalty = options.RepetitionPenalty,
         }).ConfigureAwait(false);
         var finished = false;
         try

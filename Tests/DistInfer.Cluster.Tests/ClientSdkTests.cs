@@ -38,6 +38,26 @@ public sealed class ClientSdkTests
         Assert.Equal(info.MoeLayers.Count * info.NumExperts, status.Experts.Count(e => e.Model == "demo"));
     }
 
+    [Fact]
+    public async Task GenerateAsync_RepetitionPenaltyAndMinP_SameTokensAsTheEngine()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        await using var client = await ConnectAsync(cluster.Silos[0]);
+        await client.DeployAsync("demo", new DeploymentRequest { ModelPath = RepoPaths.DemoModel });
+        int[] prompt = [84, 104, 101, 32, 108, 105, 99, 101, 110, 115, 101];
+        var expected = new Generator(TransformerModel.Load(RepoPaths.DemoModel, Gemm.Default))
+            .Generate([prompt], new SamplingParams { MaxNewTokens = 24, MinNewTokens = 24, RepetitionPenalty = 1.8f, MinP = 0.05f })[0].GeneratedIds;
+
+        var options = new GenerationOptions { MaxNewTokens = 24, MinNewTokens = 24, RepetitionPenalty = 1.8f, MinP = 0.05f };
+        var tokens = new List<int>();
+        await foreach (var chunk in client.GenerateAsync("demo", prompt, options))
+        {
+            tokens.AddRange(chunk.Tokens);
+        }
+
+        Assert.Equal(expected, tokens);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -32,6 +32,28 @@ public sealed class FrontGrainTests
     }
 
     [Fact]
+    public async Task Generate_MinPAndRepetitionPenalty_ReachTheSamplerAsInTheEngine()
+    {
+        // The gateway (SDK, CLI) carried top-k and top-p but not min_p or repetition_penalty.
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        await front.Deploy("demo-pen", new DeploymentRequest { ModelPath = RepoPaths.DemoModel });
+        int[] prompt = [84, 104, 101, 32, 108, 105, 99, 101, 110, 115, 101];
+        var penalised = new SamplingParams { MaxNewTokens = 24, MinNewTokens = 24, RepetitionPenalty = 1.8f, MinP = 0.05f };
+        var engine = new Generator(TransformerModel.Load(RepoPaths.DemoModel, Gemm.Default));
+        var expected = engine.Generate([prompt], penalised)[0].GeneratedIds;
+        var plain = engine.Generate([prompt], penalised with { RepetitionPenalty = 1.0f, MinP = 0 })[0].GeneratedIds;
+
+        var response = await front.Generate(new GenerateRequest
+        {
+            Model = "demo-pen", Prompts = [prompt], MaxNewTokens = 24, MinNewTokens = 24, RepetitionPenalty = 1.8f, MinP = 0.05f,
+        });
+
+        Assert.NotEqual(plain, expected);
+        Assert.Equal(expected, response.Generated[0]);
+    }
+
+    [Fact]
     public async Task Status_AfterASiloDied_WeightsNameOnlyWhereActivationsAreNow()
     {
         // The weights section kept naming activations on the dead silo as loaded (found by exploratory testing).

@@ -148,6 +148,16 @@ public sealed class CliErrorTests : IDisposable
         result.AssertUserError("top_p");
     }
 
+    [Theory]
+    [InlineData("--min-p", "1.5", "min_p")]
+    [InlineData("--repetition-penalty", "0", "repetition_penalty")]
+    public async Task Generate_PenaltyOutOfRange_OneLineErrorNamingIt(string flag, string value, string field)
+    {
+        var result = await CliProcess.RunAsync("generate", "--model", RepoPaths.DemoModel, "--prompt", "hi", flag, value);
+
+        result.AssertUserError(field);
+    }
+
     [Fact]
     public async Task Generate_PadTokenIdWithGateway_OneLineErrorSayingItIsNotSupported()
     {
