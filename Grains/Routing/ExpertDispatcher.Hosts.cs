@@ -112,7 +112,7 @@ public sealed partial class ExpertDispatcher
                 // The fallback counts its own call (Begin runs before its first await), so the host's count is taken
                 // back only after it: the replica never shows nothing outstanding while its tokens are still out.
                 (fallbacks ??= []).Add(RunWholeAsync(outputs, e, slot, tokens.AsSpan(offset, size).ToArray(), rows[i]));
-                slot.Withdraw(rows[i]);
+                Withdraw(slot, rows[i]);
             }
             else
             {

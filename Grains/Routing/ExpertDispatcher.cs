@@ -270,9 +270,17 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
     }
 
     /// <summary>A call to <paramref name="slot"/> ended; the last one out of a draining replica completes the drain.</summary>
-    private void End(ReplicaSlot slot, int rows, long started)
+    private void End(ReplicaSlot slot, int rows, long started) => Settle(slot, slot.End(rows, started));
+
+    /// <summary>
+    /// A grouped call's count for <paramref name="slot"/> is taken back (its tokens went to the replica's grain). It can
+    /// be the last one out: that call may have finished first, inline.
+    /// </summary>
+    private void Withdraw(ReplicaSlot slot, int rows) => Settle(slot, slot.Withdraw(rows));
+
+    private void Settle(ReplicaSlot slot, long outstanding)
     {
-        if (slot.End(rows, started) == 0 && _drained is { } drained && _draining.Contains(slot))
+        if (outstanding == 0 && _drained is { } drained && _draining.Contains(slot))
         {
             if (DrainedAsync().IsCompleted)
             {
@@ -281,5 +289,4 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
             }
         }
     }
-
 }

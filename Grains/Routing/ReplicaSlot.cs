@@ -42,12 +42,13 @@ public sealed class ReplicaSlot(string key, int layer, int expert, int replica)
 
     /// <summary>
     /// Takes back <paramref name="rows"/> tokens counted by <see cref="Begin"/> for a call that did not run them on this
-    /// replica (a grouped call whose host lacked it; the tokens went in a call of their own, counted there).
+    /// replica (a grouped call whose host lacked it; the tokens went in a call of their own, counted there); returns
+    /// the tokens still outstanding.
     /// </summary>
-    public void Withdraw(int rows)
+    public long Withdraw(int rows)
     {
-        Interlocked.Add(ref _outstanding, -rows);
         Interlocked.Add(ref _dispatched, -rows);
+        return Interlocked.Add(ref _outstanding, -rows);
     }
 
     /// <summary>A call started at <paramref name="started"/> (a <see cref="Stopwatch"/> timestamp) ended; returns the tokens still outstanding.</summary>

@@ -216,6 +216,32 @@ public sealed class ExpertDispatcherTests
     }
 
     [Fact]
+    public async Task UpdateAsync_LeavingReplicaMissingOnItsHostAndItsGrainAnswersAtOnce_DrainCompletes()
+    {
+        // Seen with a silo restarted on its old port under load: the host lacked the replica, its grain's call
+        // finished inline, and taking the host's count back reached zero without ending the drain, so the stage's
+        // load waited for good and stream deliveries to it timed out.
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = new ScriptedExperts();
+        var host = experts.HostOf("b:1");
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        (host.Missing, host.Hold) = ([1], answer.Task);
+        experts.GetGrain<IExpertGrain>("m/0/1/0@b:1");
+        experts["m/0/1/0@b:1"].Release();
+        var dispatcher = new ExpertDispatcher(experts) { LocalPin = "a:1" };
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@b:1", "m/0/1/0@b:1"));
+        var run = dispatcher.RunAsync(model, 0, new MoeRouting(1, 2, model.Config.NumExperts, [0, 1], [0.5f, 0.5f]), new float[model.Config.HiddenSize]);
+
+        var update = dispatcher.UpdateAsync(Request(2, "m/0/0/0@b:1"));
+        Assert.False(update.IsCompleted, "the leaving replica's token is still out in the host's call");
+        answer.SetResult();
+        await run;
+
+        Assert.True(update.IsCompleted, "the leaving replica has nothing outstanding, but its drain never ended");
+    }
+
+    [Fact]
     public async Task RunAsync_HostCallFails_CallsEachReplicasGrain()
     {
         using var checkpoint = SkewedCheckpoint.Write();

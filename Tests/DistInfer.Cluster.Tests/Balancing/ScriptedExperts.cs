@@ -50,7 +50,7 @@ internal sealed class ScriptedExperts : IGrainFactory
         where TGrainInterface : IAddressable => throw new NotSupportedException();
 
     /// <summary>
-    /// A silo's expert host: answers at once, each replica's rows filled with its index in the batch + 1, except the
+    /// A silo's expert host: answers at once (or once <see cref="Hold"/> completes), each replica's rows filled with its index in the batch + 1, except the
     /// replicas listed in <see cref="Missing"/>; throws instead when <see cref="Fail"/> is set.
     /// </summary>
     internal sealed class Host : IExpertHostGrain
@@ -61,9 +61,17 @@ internal sealed class ScriptedExperts : IGrainFactory
 
         public bool Fail { get; set; }
 
-        public Task<ExpertBatchResult> Forward(ExpertBatch batch)
+        /// <summary>When set, answers only once this completes (a call in flight while the test acts).</summary>
+        public Task? Hold { get; set; }
+
+        public async Task<ExpertBatchResult> Forward(ExpertBatch batch)
         {
             Batches.Add(batch);
+            if (Hold is { } hold)
+            {
+                await hold;
+            }
+
             if (Fail)
             {
                 throw new InvalidOperationException("silo gone");
@@ -78,7 +86,7 @@ internal sealed class ScriptedExperts : IGrainFactory
                 offset += batch.Rows[i] * width;
             }
 
-            return Task.FromResult(new ExpertBatchResult { Outputs = outputs, Missing = Missing });
+            return new ExpertBatchResult { Outputs = outputs, Missing = Missing };
         }
     }
 
