@@ -22,6 +22,25 @@ internal static partial class MembershipAgentLog
     [LoggerMessage(6, LogLevel.Warning, "Membership {Operation} failed; retrying next period")]
     public static partial void OperationFailed(ILogger logger, string operation, Exception exception);
 
+    [LoggerMessage(10, LogLevel.Warning, "Membership {Operation} failed, Redis unreachable ({Reason}); retrying next period")]
+    public static partial void OperationFailedTransient(ILogger logger, string operation, string reason);
+
+    /// <summary>
+    /// A failed membership operation: one line while Redis is unreachable (every probe and refresh fails then, and a
+    /// stack trace each buried the log), the whole exception otherwise.
+    /// </summary>
+    public static void Failed(ILogger logger, string operation, Exception exception)
+    {
+        if (Redis.RedisConnector.IsTransient(exception))
+        {
+            OperationFailedTransient(logger, operation, exception.Message);
+        }
+        else
+        {
+            OperationFailed(logger, operation, exception);
+        }
+    }
+
     [LoggerMessage(7, LogLevel.Debug, "Membership write of {Operation} lost a compare-and-swap race (attempt {Attempt}); re-reading")]
     public static partial void WriteConflict(ILogger logger, string operation, int attempt);
 

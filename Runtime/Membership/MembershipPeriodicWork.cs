@@ -45,7 +45,7 @@ internal sealed class MembershipPeriodicWork : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            MembershipAgentLog.OperationFailed(_logger, _operation, ex);
+            MembershipAgentLog.Failed(_logger, _operation, ex);
         }
         catch (OperationCanceledException)
         {

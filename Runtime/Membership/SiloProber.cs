@@ -126,7 +126,7 @@ internal sealed class SiloProber(MembershipAgent agent)
         }
         catch (Exception ex)
         {
-            MembershipAgentLog.OperationFailed(agent.Logger, "vote", ex);
+            MembershipAgentLog.Failed(agent.Logger, "vote", ex);
         }
         finally
         {
