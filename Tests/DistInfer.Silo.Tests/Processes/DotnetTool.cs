@@ -20,9 +20,18 @@ internal static class DotnetTool
     }
 
     /// <summary>Runs `distinfer-silo ARGS` to its exit (a silo that cannot start); a timeout when it runs on.</summary>
-    public static async Task<CliResult> RunSiloAsync(TimeSpan timeout, params string[] args)
+    public static Task<CliResult> RunSiloAsync(TimeSpan timeout, params string[] args) => RunSiloAsync(timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>As above, with <paramref name="environment"/> set for the silo process.</summary>
+    public static async Task<CliResult> RunSiloAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo("distinfer-silo.dll", args))!;
+        var start = StartInfo("distinfer-silo.dll", args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try

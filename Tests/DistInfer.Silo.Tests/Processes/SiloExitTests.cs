@@ -75,5 +75,18 @@ public sealed class SiloExitTests
         Assert.DoesNotContain("   at ", result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_BatchInvariantSwitchUnknown_OneErrorLineNamingTheVariable()
+    {
+        // Read when the silo picks its compute device, so a typo stops the start instead of every later deploy.
+        var environment = new Dictionary<string, string> { ["DISTINFER_BATCH_INVARIANT"] = "maybe" };
+
+        var result = await DotnetTool.RunSiloAsync(StartLimit, environment, "--silo-port", FreePortText(), "--http-port", FreePortText());
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.StderrLines);
+        Assert.Equal("distinfer-silo: DISTINFER_BATCH_INVARIANT='maybe' is not a switch; use 1/true/on or 0/false/off", line);
+    }
+
     private static string FreePortText() => RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
 }
