@@ -54,8 +54,8 @@ internal static unsafe class BlockedGemm<TKernel>
                     int kEnd = Math.Min(op.K, kg + kGroup);
                     int kBlocks = DivUp(kEnd - kg, Kc), mBlocks = DivUp(op.M, Mc);
                     int group = kg;
-                    For(kBlocks * mBlocks, threads, t => PackABlock(operands, ap, mPad, group, kEnd, group + (t / mBlocks * Kc), t % mBlocks * Mc));
-                    For(plan.Tasks, threads, t =>
+                    GemmParallel.For(kBlocks * mBlocks, threads, t => PackABlock(operands, ap, mPad, group, kEnd, group + (t / mBlocks * Kc), t % mBlocks * Mc));
+                    GemmParallel.For(plan.Tasks, threads, t =>
                     {
                         int m0 = t % plan.RowSplits * plan.TileM, n0 = t / plan.RowSplits * plan.TileN;
                         RunTile(operands, ap, mPad, group, kEnd, m0, Math.Min(operands.M, m0 + plan.TileM), n0, Math.Min(operands.N, n0 + plan.TileN));
@@ -66,23 +66,6 @@ internal static unsafe class BlockedGemm<TKernel>
         finally
         {
             ArrayPool<float>.Shared.Return(packedA);
-        }
-    }
-
-    private static void For(int count, int threads, Action<int> body)
-    {
-        if (threads <= 1 || count <= 1)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                body(i);
-            }
-        }
-        else if (threads < SkinnyPool.Shared.Threads || !SkinnyPool.Shared.TryRun(new DelegatePartwiseWork(body), count))
-        {
-            // On the decode helpers when the product may use every core: they spin between a step's products, and
-            // waking pool threads for each product (batched decode runs tens a step) costs more than short tasks.
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
         }
     }
 

@@ -51,6 +51,12 @@ public sealed class ManagedGemm : IGemm
     /// </summary>
     public bool BatchInvariant { get; init; }
 
+    /// <summary>
+    /// Batch-invariant products with B [n,k] and at least this many rows run <see cref="InvariantBlockedGemm{TKernel}"/>
+    /// (same bits as the dot kernels, packed speed); fewer rows stream B through the dot kernels, which read it once.
+    /// </summary>
+    internal int InvariantPackedMinRows { get; init; } = 24;
+
     /// <summary>"managed (Vector512 6x32, 2 threads)", for logs.</summary>
     public string Description => $"managed ({Kernel} {TileName(Kernel)}, {MaxThreads} threads{(BatchInvariant ? ", batch-invariant" : "")})";
 
@@ -107,6 +113,12 @@ public sealed class ManagedGemm : IGemm
 
     private void Run(in GemmOperands op)
     {
+        if (BatchInvariant && op.TransposeB && op.M >= InvariantPackedMinRows)
+        {
+            RunInvariantPacked(op);
+            return;
+        }
+
         if (op.M <= SkinnyMaxRows || BatchInvariant)
         {
             SkinnyGemm.Run(op, Math.Min(MaxThreads, SkinnyThreads));
@@ -123,6 +135,22 @@ public sealed class ManagedGemm : IGemm
                 break;
             default:
                 BlockedGemm<MicroKernel6x8>.Run(op, MaxThreads);
+                break;
+        }
+    }
+
+    private void RunInvariantPacked(in GemmOperands op)
+    {
+        switch (Kernel)
+        {
+            case ManagedGemmKernel.Vector512:
+                InvariantBlockedGemm<MicroKernel6x32>.Run(op, MaxThreads);
+                break;
+            case ManagedGemmKernel.Vector256:
+                InvariantBlockedGemm<MicroKernel6x16>.Run(op, MaxThreads);
+                break;
+            default:
+                InvariantBlockedGemm<MicroKernel6x8>.Run(op, MaxThreads);
                 break;
         }
     }

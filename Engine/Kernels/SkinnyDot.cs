@@ -83,10 +83,10 @@ internal static unsafe class SkinnyDot
             s3 = Vector.MultiplyAddEstimate(av, Vector.Load(b3 + p), s3);
         }
 
-        d0 = Vector.Sum(s0);
-        d1 = Vector.Sum(s1);
-        d2 = Vector.Sum(s2);
-        d3 = Vector.Sum(s3);
+        d0 = LaneSum.Sum(s0);
+        d1 = LaneSum.Sum(s1);
+        d2 = LaneSum.Sum(s2);
+        d3 = LaneSum.Sum(s3);
 
         for (; p < k; p++)
         {
@@ -123,14 +123,14 @@ internal static unsafe class SkinnyDot
             s31 = Vector.MultiplyAddEstimate(av, v1, s31);
         }
 
-        d[0] = Vector.Sum(s00);
-        d[1] = Vector.Sum(s01);
-        d[2] = Vector.Sum(s10);
-        d[3] = Vector.Sum(s11);
-        d[4] = Vector.Sum(s20);
-        d[5] = Vector.Sum(s21);
-        d[6] = Vector.Sum(s30);
-        d[7] = Vector.Sum(s31);
+        d[0] = LaneSum.Sum(s00);
+        d[1] = LaneSum.Sum(s01);
+        d[2] = LaneSum.Sum(s10);
+        d[3] = LaneSum.Sum(s11);
+        d[4] = LaneSum.Sum(s20);
+        d[5] = LaneSum.Sum(s21);
+        d[6] = LaneSum.Sum(s30);
+        d[7] = LaneSum.Sum(s31);
         for (; p < k; p++)
         {
             d[0] += a0[p] * b0[p];

@@ -61,10 +61,10 @@ internal static unsafe partial class SkinnyDotBf16
             (s30, s31, s32, s33) = (Vector.MultiplyAddEstimate(av, v0, s30), Vector.MultiplyAddEstimate(av, v1, s31), Vector.MultiplyAddEstimate(av, v2, s32), Vector.MultiplyAddEstimate(av, v3, s33));
         }
 
-        (d[0], d[1], d[2], d[3]) = (Vector.Sum(s00), Vector.Sum(s01), Vector.Sum(s02), Vector.Sum(s03));
-        (d[4], d[5], d[6], d[7]) = (Vector.Sum(s10), Vector.Sum(s11), Vector.Sum(s12), Vector.Sum(s13));
-        (d[8], d[9], d[10], d[11]) = (Vector.Sum(s20), Vector.Sum(s21), Vector.Sum(s22), Vector.Sum(s23));
-        (d[12], d[13], d[14], d[15]) = (Vector.Sum(s30), Vector.Sum(s31), Vector.Sum(s32), Vector.Sum(s33));
+        (d[0], d[1], d[2], d[3]) = (LaneSum.Sum(s00), LaneSum.Sum(s01), LaneSum.Sum(s02), LaneSum.Sum(s03));
+        (d[4], d[5], d[6], d[7]) = (LaneSum.Sum(s10), LaneSum.Sum(s11), LaneSum.Sum(s12), LaneSum.Sum(s13));
+        (d[8], d[9], d[10], d[11]) = (LaneSum.Sum(s20), LaneSum.Sum(s21), LaneSum.Sum(s22), LaneSum.Sum(s23));
+        (d[12], d[13], d[14], d[15]) = (LaneSum.Sum(s30), LaneSum.Sum(s31), LaneSum.Sum(s32), LaneSum.Sum(s33));
         for (; p < k; p++)
         {
             float w0 = Widen(t0[p]), w1 = Widen(t1[p]), w2 = Widen(t2[p]), w3 = Widen(t3[p]);

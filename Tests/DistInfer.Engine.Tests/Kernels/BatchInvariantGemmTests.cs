@@ -14,8 +14,9 @@ public sealed class BatchInvariantGemmTests
     public static TheoryData<int, int, int> Shapes()
     {
         var data = new TheoryData<int, int, int>();
-        // 6 and 7 leave two and three rows for the last pass (the 4x2 kernel with repeated rows).
-        foreach (var m in new[] { 5, 6, 7, 13, 64 })
+        // 6 and 7 leave two and three rows for the last pass (the 4x2 kernel with repeated rows); the
+        // packed invariant kernel runs from 24 (100: a last strip of four rows of six).
+        foreach (var m in new[] { 5, 6, 7, 13, 24, 100 })
         {
             // 5000x96 spans several column blocks; 1030x1024 several threads' parts.
             foreach (var (n, k) in new[] { (3, 2), (17, 31), (130, 63), (300, 300), (1030, 1024), (64, 2817), (5000, 96) })
@@ -65,6 +66,42 @@ public sealed class BatchInvariantGemmTests
     }
 
     [Theory]
+    [InlineData(ManagedGemmKernel.Vector512, 40, 130, 63)]
+    [InlineData(ManagedGemmKernel.Vector512, 23, 64, 2817)]
+    [InlineData(ManagedGemmKernel.Vector256, 40, 130, 63)]
+    [InlineData(ManagedGemmKernel.Vector256, 23, 64, 2817)]
+    [InlineData(ManagedGemmKernel.Vector128, 40, 130, 63)]
+    [InlineData(ManagedGemmKernel.Vector128, 23, 64, 2817)]
+    public void Linear_EachPackedKernel_EachRowAsAlone(ManagedGemmKernel kernel, int m, int n, int k)
+    {
+        if (!ManagedGemm.IsSupported(kernel))
+        {
+            // Asserted, not skipped: a kernel the processor lacks must be refused up front.
+            Assert.Throws<PlatformNotSupportedException>(() => new ManagedGemm(2, kernel));
+            return;
+        }
+
+        var gemm = new ManagedGemm(2, kernel) { BatchInvariant = true };
+        var rng = new Random((m * 11) + (n * 3) + k);
+        var x = Values(rng, m * k);
+        var w = Values(rng, n * k);
+        var bf16 = Bf16Matrix.FromBits(w.Select(v => (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16)).ToArray(), n, k);
+        var y = new float[m * n];
+        var y16 = new float[m * n];
+        gemm.Linear(x, w, y, m, k, n);
+        gemm.LinearBf16(x, bf16, y16, m);
+
+        var alone = new float[n];
+        for (var i = 0; i < m; i++)
+        {
+            Plain.Linear(x.AsSpan(i * k, k), w, alone, 1, k, n);
+            Assert.Equal(alone, y.AsSpan(i * n, n).ToArray());
+            Plain.LinearBf16(x.AsSpan(i * k, k), bf16, alone, 1);
+            Assert.Equal(alone, y16.AsSpan(i * n, n).ToArray());
+        }
+    }
+
+    [Theory]
     [InlineData(5, 200, 700)]
     [InlineData(7, 200, 700)]
     [InlineData(13, 1030, 300)]
@@ -89,6 +126,7 @@ public sealed class BatchInvariantGemmTests
     [Theory]
     [InlineData(true, 5, 17, 31)]
     [InlineData(true, 64, 1030, 300)]
+    [InlineData(true, 200, 70, 29)]
     [InlineData(false, 5, 17, 31)]
     [InlineData(false, 64, 1030, 300)]
     public void Sgemm_ManyRowsPaddedOrAccumulating_MatchesReference(bool transposeB, int m, int n, int k)
