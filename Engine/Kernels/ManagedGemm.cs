@@ -43,11 +43,12 @@ public sealed class ManagedGemm : IGemm
     internal int SkinnyMaxRows { get; init; } = SkinnyGemm.RowsPerPass;
 
     /// <summary>
-    /// Every row of a product is computed as it would be alone: products of any size go through the dot kernels
-    /// of decode (B in cache-sized blocks shared by all rows) instead of the packed kernels above
-    /// <see cref="SkinnyGemm.RowsPerPass"/> rows, whose summation order differs. A token's activations then do not
-    /// depend on which other tokens shared its step, so a re-prefill after a fault rebuilds the KV cache bit for
-    /// bit and greedy output goes on as it would have. Costs prefill speed, not decode (bench/RESULTS.md).
+    /// Every row of a product is computed as it would be alone: every element is summed in the order of decode's dot
+    /// kernels (the packed kernels above <see cref="SkinnyGemm.RowsPerPass"/> rows sum in another), by those kernels
+    /// with B in cache-sized blocks shared by all rows, or from <see cref="InvariantPackedMinRows"/> rows with B [n,k]
+    /// by <see cref="InvariantBlockedGemm{TKernel}"/>. A token's activations then do not depend on which other tokens
+    /// shared its step, so a re-prefill after a fault rebuilds the KV cache bit for bit and greedy output goes on as
+    /// it would have. B [k,n] with many rows (no engine product) stays slow (bench/RESULTS.md).
     /// </summary>
     public bool BatchInvariant { get; init; }
 
