@@ -28,6 +28,7 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
     /// <summary>Replica set version of the last undeployment's record: a new deployment goes above it.</summary>
     private long _retiredVersion;
     private bool _complete;
+    private bool _deploying;
     private string? _error;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -47,6 +48,19 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
     }
 
     public async Task<DeploymentInfo> Deploy(DeploymentRequest request)
+    {
+        _deploying = true;
+        try
+        {
+            return await DeployCoreAsync(request);
+        }
+        finally
+        {
+            _deploying = false;
+        }
+    }
+
+    private async Task<DeploymentInfo> DeployCoreAsync(DeploymentRequest request)
     {
         ModelNames.Validate(this.GetPrimaryKeyString());
         if (request.Stages < 1 || request.Replicas < 1 || request.ExpertReplicas < 1)
@@ -192,7 +206,23 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         return info;
     }
 
-    public Task<DeploymentInfo?> Describe() => Task.FromResult(Serving);
+    public Task<DeploymentInfo?> Describe()
+    {
+        DeactivateIfUnknown();
+        return Task.FromResult(Serving);
+    }
+
+    /// <summary>
+    /// Asked about a name that nothing is deployed, deploying or failed under: the activation goes when the call
+    /// ends. Else every mistyped or random model name in requests kept one registry activation for the idle age.
+    /// </summary>
+    private void DeactivateIfUnknown()
+    {
+        if (_deployment is null && !_deploying && !_retiring && _error is null && _progress.Count == 0)
+        {
+            DeactivateOnIdle();
+        }
+    }
 
     /// <summary>The deployment requests may use: none while it is being undeployed.</summary>
     private DeploymentInfo? Serving => _retiring ? null : _deployment;
@@ -236,38 +266,6 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, updated);
         return updated;
     }
-
-    public Task<DeploymentProgress> Progress() => Task.FromResult(new DeploymentProgress
-    {
-        Model = this.GetPrimaryKeyString(),
-        Activations = [.. _progress.Values.OrderBy(p => p.Kind, StringComparer.Ordinal).ThenBy(p => p.Key, StringComparer.Ordinal)],
-        Complete = _complete,
-        Error = _error,
-    });
-
-    public Task ReportProgress(WeightLoadProgress progress)
-    {
-        // A report from another silo is a reactivation there (its silo died): its progress starts over.
-        if (!_progress.TryGetValue(progress.Key, out var known) || progress.IsAfter(known) || (known.Silo.Length > 0 && progress.Silo != known.Silo))
-        {
-            _progress[progress.Key] = progress;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Runs one activation's load; once it returns the activation has its weights, whatever reports are still on their way.</summary>
-    private async Task Track(string kind, string key, Func<Task<(string Silo, WeightLoadProgress? Weights)>> load)
-    {
-        _progress[key] = new WeightLoadProgress { Kind = kind, Key = key, Phase = WeightLoadPhase.Pending };
-        var (silo, weights) = await load();
-        var last = weights ?? _progress[key];
-        _progress[key] = last with { Kind = kind, Key = key, Silo = silo, Phase = WeightLoadPhase.Loaded, BytesLoaded = last.BytesTotal, Error = null };
-    }
-
-    private static (string, WeightLoadProgress?) Final(StageStatus status) => (status.Silo, status.Weights);
-
-    private static (string, WeightLoadProgress?) Final(ExpertStatus status) => (status.Silo, status.Weights);
 
     /// <summary>The load request of one stage of one pipeline replica.</summary>
     public static StageLoadRequest StageRequest(DeploymentInfo info, int replica, int stage) => new()

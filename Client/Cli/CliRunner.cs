@@ -22,7 +22,7 @@ internal static class CliRunner
         }
     }
 
-    public static async Task<int> RunAsync(Func<Task<int>> body)
+    public static async Task<int> RunAsync(Func<Task<int>> body, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -33,7 +33,16 @@ internal static class CliRunner
             await Console.Error.WriteLineAsync($"distinfer: {OneLine(e)}").ConfigureAwait(false);
             return 1;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM: what the cluster was doing for this command has been stopped; 130 as shells report SIGINT.
+            await Console.Error.WriteLineAsync("distinfer: cancelled").ConfigureAwait(false);
+            return Cancelled;
+        }
     }
+
+    /// <summary>Exit status of a command stopped by Ctrl+C.</summary>
+    public const int Cancelled = 130;
 
     /// <summary>The message on one line; a remote error's "Type, Assembly: " prefix is dropped.</summary>
     private static string OneLine(Exception e)

@@ -1,37 +1,29 @@
 using System.CommandLine;
+using DistInfer.Client;
 using DistInfer.Engine;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Generation;
-using DistInfer.Grains;
 
 namespace DistInfer.Cli;
 
-/// <summary>`distinfer generate --gateway`: the same file and prompt contract as in-process, served by the cluster.</summary>
+/// <summary>
+/// `distinfer generate --gateway`: the same file and prompt contract as in-process, served by the cluster. Tokens are
+/// streamed (a prompt's text is printed as it comes), and Ctrl+C stops the sequences on the silo as well.
+/// </summary>
 internal static class GatewayGenerate
 {
-    public static async Task<int> RunAsync(ParseResult r, GatewayOptions gateway, string model, string? input, string? output, string? prompt, SamplingParams parameters)
+    public static async Task<int> RunAsync(ParseResult r, GatewayOptions gateway, string model, string? input, string? output, string? prompt,
+        SamplingParams parameters, CancellationToken cancellationToken)
     {
-        await using var client = await gateway.ConnectAsync(r);
-        var front = GatewayConnection.Front(client);
-        int[][] prompts;
-        if (input is not null && output is not null && prompt is null)
-        {
-            var (ids, masked) = ModelLoading.ReadInputIds(input);
-            prompts = masked is null ? ids : throw new DistInferException($"{input}: attention_mask is not supported by generate");
-        }
-        else if (prompt is not null && input is null && output is null)
-        {
-            prompts = [await front.Encode(model, prompt)];
-        }
-        else
+        if ((input is null || output is null || prompt is not null) && (prompt is null || input is not null || output is not null))
         {
             throw new DistInferException("give either --input and --output, or --prompt");
         }
 
-        var response = await front.Generate(new GenerateRequest
+        await using var client = await gateway.ConnectAsync(r);
+        var sdk = new DistInferClient(client);
+        var options = new GenerationOptions
         {
-            Model = model,
-            Prompts = [.. prompts],
             MaxNewTokens = parameters.MaxNewTokens,
             MinNewTokens = parameters.MinNewTokens,
             Temperature = parameters.Temperature,
@@ -40,18 +32,30 @@ internal static class GatewayGenerate
             MinP = parameters.MinP,
             RepetitionPenalty = parameters.RepetitionPenalty,
             Seed = parameters.Seed is { } seed ? (long)seed : null,
-        });
-        if (prompt is not null)
+        };
+        if (prompt is not null && input is null && output is null)
         {
-            Console.WriteLine(await front.Decode(model, response.Generated[0]));
+            await foreach (var chunk in sdk.GenerateAsync(model, prompt, options, cancellationToken))
+            {
+                await Console.Out.WriteAsync(chunk.Text);
+            }
+
+            await Console.Out.WriteLineAsync();
             return 0;
         }
 
-        var width = prompts[0].Length + response.Generated.Max(g => g.Length);
+        var (prompts, masked) = ModelLoading.ReadInputIds(input!);
+        if (masked is not null)
+        {
+            throw new DistInferException($"{input}: attention_mask is not supported by generate");
+        }
+
+        var generated = await GenerateAllAsync(sdk, model, prompts, options, cancellationToken);
+        var width = prompts[0].Length + generated.Max(g => g.Length);
         var flat = new long[prompts.Length * width];
         for (var b = 0; b < prompts.Length; b++)
         {
-            int[] all = [.. prompts[b], .. response.Generated[b]];
+            int[] all = [.. prompts[b], .. generated[b]];
             for (var t = 0; t < width; t++)
             {
                 flat[b * width + t] = t < all.Length ? all[t] : 0;
@@ -60,5 +64,45 @@ internal static class GatewayGenerate
 
         SafeTensorsWriter.Write(output!, [TensorData.FromInt64("output_ids", [prompts.Length, width], flat)]);
         return 0;
+    }
+
+    /// <summary>Every prompt as its own stream, all at once (the silo batches them); one failure stops the others.</summary>
+    private static async Task<int[][]> GenerateAllAsync(DistInferClient sdk, string model, int[][] prompts, GenerationOptions options, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var runs = new Task<int[]>[prompts.Length];
+        for (var b = 0; b < prompts.Length; b++)
+        {
+            runs[b] = CollectAsync(sdk, model, prompts[b], options, stop);
+        }
+
+        try
+        {
+            return await Task.WhenAll(runs);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A sibling's failure cancelled this one: report that failure, not the cancellation.
+            throw runs.Select(t => t.Exception?.InnerException).First(e => e is not null and not OperationCanceledException)!;
+        }
+    }
+
+    private static async Task<int[]> CollectAsync(DistInferClient sdk, string model, int[] prompt, GenerationOptions options, CancellationTokenSource stop)
+    {
+        var tokens = new List<int>();
+        try
+        {
+            await foreach (var chunk in sdk.GenerateAsync(model, prompt, options, stop.Token))
+            {
+                tokens.AddRange(chunk.Tokens);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+
+        return [.. tokens];
     }
 }

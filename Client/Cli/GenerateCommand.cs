@@ -29,7 +29,7 @@ internal static class GenerateCommand
         var command = new Command("generate", "generate tokens with the in-process engine (--model DIR) or through a cluster (--gateway HOST:PORT, --model NAME)") { model, input, output, prompt, pad };
         sampling.AddTo(command);
         gateway.AddTo(command);
-        command.SetAction(r => CliRunner.Run(() =>
+        command.SetAction((r, cancellationToken) => CliRunner.RunAsync(() =>
         {
             var parameters = sampling.Read(r);
             GenerateFiles.Check(r.GetValue(input), r.GetValue(output));
@@ -42,16 +42,16 @@ internal static class GenerateCommand
                     throw new DistInferException("--pad-token-id is not supported with --gateway: the cluster does not mask prompt tokens; remove the padding from the prompts");
                 }
 
-                return GatewayGenerate.RunAsync(r, gateway, r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(prompt), parameters).GetAwaiter().GetResult();
+                return GatewayGenerate.RunAsync(r, gateway, r.GetValue(model)!, r.GetValue(input), r.GetValue(output), r.GetValue(prompt), parameters, cancellationToken);
             }
 
-            return (r.GetValue(input), r.GetValue(output), r.GetValue(prompt)) switch
+            return Task.FromResult((r.GetValue(input), r.GetValue(output), r.GetValue(prompt)) switch
             {
                 ({ } i, { } o, null) => RunFiles(r.GetValue(model)!, i, o, parameters, padId),
                 (null, null, { } text) => RunPrompt(r.GetValue(model)!, text, parameters),
                 _ => throw new DistInferException("give either --input and --output, or --prompt"),
-            };
-        }));
+            });
+        }, cancellationToken));
         return command;
     }
 

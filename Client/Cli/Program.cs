@@ -4,7 +4,7 @@ namespace DistInfer.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static async Task<int> Main(string[] args)
     {
         var root = new RootCommand("distinfer: run and serve Hugging Face MoE models with DistInfer");
         root.Subcommands.Add(ForwardCommand.Create());
@@ -15,6 +15,9 @@ internal static class Program
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(RebalanceCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        return root.Parse(args).Invoke();
+        // Ctrl+C and SIGTERM cancel the command's token (it stops what it asked of the cluster) instead of killing the
+        // process mid-call. System.CommandLine's own handling is off: it did not see the signals here.
+        using var interrupt = new CliInterrupt();
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, interrupt.Token);
     }
 }

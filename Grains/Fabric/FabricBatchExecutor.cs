@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using DistInfer.Engine.Serving;
 using DistInfer.Runtime;
 
@@ -51,12 +52,28 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
             return await results[0].ConfigureAwait(false);
         }
 
+        // Every part is awaited even after one failed: returning early would let the batcher release sequences
+        // that a later part still runs (and re-remembers), and leave that part's logits out of the pool.
         var logits = LogitsPool.Rent(b * VocabSize);
+        Exception? failure = null;
         for (var p = 0; p < parts; p++)
         {
-            var part = await results[p].ConfigureAwait(false);
-            part.CopyTo(logits, p * b / parts * VocabSize);
-            LogitsPool.Return(part);
+            try
+            {
+                var part = await results[p].ConfigureAwait(false);
+                part.CopyTo(logits, p * b / parts * VocabSize);
+                LogitsPool.Return(part);
+            }
+            catch (Exception e)
+            {
+                failure ??= e;
+            }
+        }
+
+        if (failure is not null)
+        {
+            LogitsPool.Return(logits);
+            ExceptionDispatchInfo.Throw(failure);
         }
 
         return logits;

@@ -17,7 +17,10 @@ namespace DistInfer.Silo.Hosting;
 /// <summary>Builds the distinfer-silo process: grain runtime silo, inference fabric, HTTP API, metrics and dashboard.</summary>
 public static class SiloHost
 {
-    public static WebApplication Build(SiloHostOptions options, string[]? args = null)
+    /// <param name="options">What the command line gave.</param>
+    /// <param name="args">Configuration arguments (--Section:Key=value).</param>
+    /// <param name="configureServices">Last word on the services, for hosts embedding the silo (and tests).</param>
+    public static WebApplication Build(SiloHostOptions options, string[]? args = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
 
@@ -74,6 +77,7 @@ public static class SiloHost
             }
         });
         services.AddHostedService<StartupDeployment>();
+        configureServices?.Invoke(services);
         var app = builder.Build();
         ModelCacheProbe.Check(app.Services.GetRequiredService<IOptions<WeightsOptions>>().Value.CacheDirectory);
         ComputeLog.ComputeDevice(app.Logger, app.Services.GetRequiredService<GrainComputeDevice>().Description);

@@ -116,6 +116,36 @@ public sealed class FrontGrainTests
     }
 
     [Fact]
+    public async Task Generate_ManyUnknownModelNames_NoRegistryActivationStaysBehind()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        await using var client = await cluster.ConnectClientAsync();
+        var silo = cluster.Silos[0];
+        var front = client.GetGrain<IFrontGrain>("unknown");
+        await front.Deploy("known", new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama") });
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => front.Generate(new GenerateRequest { Model = "warm-up", Prompts = [[1]] }));
+        var before = silo.ActivationCount;
+
+        for (var i = 0; i < 20; i++)
+        {
+            await Assert.ThrowsAsync<ModelNotFoundException>(() => front.Generate(new GenerateRequest { Model = $"typo-{i}", Prompts = [[1]] }));
+            Assert.Null((await client.GetGrain<IModelRegistryGrain>($"never-{i}").Progress()).Error);
+        }
+
+        // Before, each name kept a registry activation for the 15-minute idle age (35k of them in the soak test).
+        // Deactivation follows each call asynchronously, so wait for the count rather than read it once.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (silo.ActivationCount > before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.InRange(silo.ActivationCount, 0, before);
+        var known = await front.Generate(new GenerateRequest { Model = "known", Prompts = [[1, 2]], MaxNewTokens = 2, MinNewTokens = 2 });
+        Assert.Equal(2, known.Generated[0].Length);
+    }
+
+    [Fact]
     public async Task Generate_PromptPlusNewTokensBeyondContext_FailsNamingTheContextAndTheFrontServesOn()
     {
         await using var cluster = await FabricTestCluster.StartAsync(1);

@@ -65,6 +65,32 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Forward_OneMicroBatchFailsWhileAnotherRuns_FailsOnlyAfterTheOtherReturned()
+    {
+        const string Model = "half-failing";
+        // Stage 0 fails the first micro-batch while stage 1 holds the second, so the failure cannot wait behind it.
+        var listener = new FailOneHoldOneListener(new StageKey(Model, 0, 0).ToString(), failing: 1, new StageKey(Model, 0, 1).ToString(), held: 2);
+        await using var cluster = await FabricTestCluster.StartAsync(2, services => services.AddSingleton<IStageActivityListener>(listener));
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model)
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama"), Stages = 2 });
+        var executor = new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions { MicroBatches = 2, RecoveryWindow = TimeSpan.Zero });
+
+        var forward = executor.ForwardAsync(new BatchStep([1, 2], [3, 2], [5, 6, 7, 8, 9]), CancellationToken.None).AsTask();
+        await listener.HeldEntered;
+
+        // The failed micro-batch's error is back by now; the step must still wait for the held one. Before, it
+        // failed at once, and the batcher released sequences that the held micro-batch then ran on (and remembered).
+        // The bounded wait only gives a wrong early failure the time to show; the correct code passes however short.
+        var first = await Task.WhenAny(forward, Task.Delay(TimeSpan.FromMilliseconds(500)));
+        Assert.NotSame(forward, first);
+        listener.Release();
+        var error = await Assert.ThrowsAsync<PipelineStepFailedException>(() => forward);
+
+        Assert.Contains(FailingStageListener.Message, error.Message);
+        Assert.True(listener.HeldDone);
+    }
+
+    [Fact]
     public async Task Status_AfterGeneration_ReportsEachStagesUtilisation()
     {
         await using var cluster = await FabricTestCluster.StartAsync(2);

@@ -37,7 +37,8 @@ internal sealed class HostedSilo : IAsyncDisposable
     public IClusterMembershipService Membership => Services.GetRequiredService<IClusterMembershipService>();
 
     /// <summary>Starts a silo; <paramref name="redis"/> null means localhost clustering (a cluster of this silo alone).</summary>
-    public static async Task<HostedSilo> StartAsync(string name, string clusterId, string? redis, Action<SiloHostOptions>? configure = null)
+    public static async Task<HostedSilo> StartAsync(string name, string clusterId, string? redis, Action<SiloHostOptions>? configure = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var options = new SiloHostOptions
         {
@@ -49,7 +50,7 @@ internal sealed class HostedSilo : IAsyncDisposable
             HttpPort = FreePort.Next(),
         };
         configure?.Invoke(options);
-        var app = SiloHost.Build(options, ["--Logging:LogLevel:Default=Warning"]);
+        var app = SiloHost.Build(options, ["--Logging:LogLevel:Default=Warning"], configureServices);
         await app.StartAsync();
         return new HostedSilo(app, options);
     }

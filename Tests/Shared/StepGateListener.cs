@@ -1,6 +1,6 @@
 using DistInfer.Grains;
 
-namespace DistInfer.Cluster.Tests.Infrastructure;
+namespace DistInfer.Tests.Shared;
 
 /// <summary>
 /// Lets a stage run <paramref name="freeSteps"/> micro-batches, then holds each further one until released: a test can
