@@ -9,7 +9,7 @@ public sealed class CudaOps : IDisposable
     private readonly KernelArgs _args = new();
     private readonly string _suffix;
     private readonly CudaKernel _embed, _rmsnorm, _siluMul, _qkvPrep, _gatherRows, _gemv, _gemvGateUp, _moeGateUp, _moeDown, _moeGateUpTable, _moeDownTable;
-    private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillRandomF32, _fillF32, _toBf16, _gemvQkvRope;
+    private readonly CudaKernel _routerTopK, _routerFused, _moeCombine, _argmax, _fillRandom, _fillRandomF32, _fillF32, _toBf16, _gemvQkvRope, _gemvF32;
     private readonly KernelModule _attentionModule;
     private readonly CudaKernel _attentionCombine;
     private readonly Dictionary<(int G, int Npl), CudaKernel> _attention = [];
@@ -41,6 +41,7 @@ public sealed class CudaOps : IDisposable
         _moeCombine = moe.Kernel("moe_combine_" + _suffix);
         _gatherRows = moe.Kernel("gather_rows_" + _suffix);
         _gemv = gv.Kernel("gemv_" + _suffix);
+        _gemvF32 = gv.Kernel("gemv_f32");
         _gemvGateUp = gv.Kernel("gemv_gateup_" + _suffix);
         _moeGateUp = gv.Kernel("moe_gateup_" + _suffix);
         _moeDown = gv.Kernel("moe_down_" + _suffix);
@@ -48,6 +49,7 @@ public sealed class CudaOps : IDisposable
         _moeDownTable = gv.Kernel("moe_down_table_" + _suffix);
         _gemvQkvRope = gv.Kernel("gemv_qkv_rope_" + _suffix);
         FuseQkvRope = Environment.GetEnvironmentVariable("DISTINFER_CUDA_FUSE_QKV") != "0";
+        BatchInvariant = Environment.GetEnvironmentVariable(BatchInvariantVariable) is not ("0" or "false");
         SplitAttentionMinLen = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_SPLIT_LEN"), System.Globalization.NumberStyles.Integer,
             System.Globalization.CultureInfo.InvariantCulture, out int len) ? len : 1024;
         DecodeAttentionHeads = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_G"), System.Globalization.NumberStyles.Integer,
@@ -84,6 +86,21 @@ public sealed class CudaOps : IDisposable
     /// <summary>Products with at most this many rows go through the skinny kernel instead of cuBLAS.</summary>
     public int GemvMaxTokens { get; set; } = 8;
 
+    /// <summary>Environment switch for <see cref="BatchInvariant"/> ("0" turns it off).</summary>
+    public const string BatchInvariantVariable = "DISTINFER_CUDA_BATCH_INVARIANT";
+
+    /// <summary>
+    /// Each token's results do not depend on how many tokens share the step, bit for bit, so a re-prefill after a
+    /// failover rebuilds the KV cache the decode steps wrote and greedy output goes on unchanged. Every token count
+    /// takes the kernels decode takes: the skinny products instead of cuBLAS (whose algorithm depends on the shape),
+    /// the unfused router, one-block-per-row kernels at the decode block size, and attention without key splits at a
+    /// fixed warp count. Costs prefill and large-batch speed; on by default, DISTINFER_CUDA_BATCH_INVARIANT=0 is off.
+    /// </summary>
+    public bool BatchInvariant { get; set; }
+
+    /// <summary>Warps per attention block in batch-invariant mode (one fixed split of the keys over warps).</summary>
+    public const int InvariantAttentionWarps = 8;
+
     public void Embed(nint ids, nint table, nint h, int tokens, int hidden) =>
         _embed.Launch(Stream, tokens, 256, 0, _args.Reset().Ptr(ids).Ptr(table).Ptr(h).Int(tokens).Int(hidden));
 
@@ -95,8 +112,8 @@ public sealed class CudaOps : IDisposable
     /// Threads for a one-block-per-row kernel: a thread per element when there are few rows (decode), so the row
     /// is read in one round of memory latency; 256 when there are many.
     /// </summary>
-    private static int RowBlock(CudaKernel kernel, int rows, int width) =>
-        rows <= 64 ? Math.Min(Math.Clamp((width + 31) / 32 * 32, 256, 1024), kernel.MaxThreadsPerBlock / 32 * 32) : 256;
+    private int RowBlock(CudaKernel kernel, int rows, int width) =>
+        rows <= 64 || BatchInvariant ? Math.Min(Math.Clamp((width + 31) / 32 * 32, 256, 1024), kernel.MaxThreadsPerBlock / 32 * 32) : 256;
 
     public void SiluMul(nint gateUp, nint act, long rows, int ffn)
     {
@@ -114,7 +131,7 @@ public sealed class CudaOps : IDisposable
         }
 
         int epv = 16 / ActSize;
-        if (tokens <= GemvMaxTokens && k % epv == 0 && ldx % epv == 0)
+        if ((tokens <= GemvMaxTokens || BatchInvariant) && k % epv == 0 && ldx % epv == 0)
         {
             _gemv.Launch(Stream, ((n + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
                 _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(y).Long(ldy).Int(tokens).Int(n).Int(k).Int(accumulate ? 1 : 0));
@@ -132,7 +149,7 @@ public sealed class CudaOps : IDisposable
     public void GateUpSilu(nint w, nint x, int ldx, nint act, int tokens, int ffn, int k, nint gateUpScratch)
     {
         int epv = 16 / ActSize;
-        if (tokens <= GemvMaxTokens && k % epv == 0 && ldx % epv == 0)
+        if ((tokens <= GemvMaxTokens || BatchInvariant) && k % epv == 0 && ldx % epv == 0)
         {
             _gemvGateUp.Launch(Stream, ((ffn + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
                 _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(act).Int(tokens).Int(ffn).Int(k));
@@ -181,7 +198,7 @@ public sealed class CudaOps : IDisposable
 
     /// <summary>Whether <see cref="GemvQkvRope"/> serves this step (few tokens, no q/k norm: flags 2 and 4 unset).</summary>
     public bool QkvRopeSupported(int tokens, int k, int headDim, int flags) =>
-        FuseQkvRope && tokens <= GemvMaxTokens && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0;
+        FuseQkvRope && (tokens <= GemvMaxTokens || BatchInvariant) && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0;
 
     /// <summary>
     /// q/k/v = x · Wqkv^T (+ bias, clip), RoPE on q and k, k and v into the cache, q to <paramref name="q"/> (fp32):
@@ -217,7 +234,7 @@ public sealed class CudaOps : IDisposable
 
         int group = heads / kvHeads;
         int g = group % 8 == 0 ? 8 : group % 4 == 0 ? 4 : group % 2 == 0 ? 2 : 1;
-        if (tokens <= SplitAttentionMaxTokens && DecodeAttentionHeads is 1 or 2 or 4 or 8 && group % DecodeAttentionHeads == 0)
+        if (!BatchInvariant && tokens <= SplitAttentionMaxTokens && DecodeAttentionHeads is 1 or 2 or 4 or 8 && group % DecodeAttentionHeads == 0)
         {
             g = DecodeAttentionHeads;
         }
@@ -230,8 +247,8 @@ public sealed class CudaOps : IDisposable
 
         // Few query blocks (decode): more warps per block so each walks fewer key tiles; many (prefill): 4 warps.
         int blocks = tokens * kvHeads * (group / g);
-        int splits = partials != 0 && maxLen >= SplitAttentionMinLen && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
-        int warps = splits > 1 ? 4 : Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
+        int splits = !BatchInvariant && partials != 0 && maxLen >= SplitAttentionMinLen && tokens <= SplitAttentionMaxTokens ? Math.Clamp(264 / Math.Max(blocks, 1), 1, MaxAttentionSplits) : 1;
+        int warps = BatchInvariant ? InvariantAttentionWarps : splits > 1 ? 4 : Math.Clamp(4096 / Math.Max(blocks, 1), 4, 16);
         warps = Math.Min(warps, kernel.MaxThreadsPerBlock / 32);
         warps = warps >= 16 ? 16 : warps >= 8 ? 8 : 4;
         int shared = AttentionShared(warps, g, headDim);
@@ -270,6 +287,30 @@ public sealed class CudaOps : IDisposable
         _routerFused.Launch(Stream, 1, 1024, 0, _args.Reset().Ptr(h).Ptr(normWeight).Float(eps).Ptr(xn).Ptr(xnf).Ptr(w).Ptr(logits)
             .Int(tokens).Int(rows).Int(hidden).Int(experts).Int(topK).Int(renormalize ? 1 : 0).Ptr(topkIds).Ptr(topkWeights).Ptr(counts)
             .Ptr(offsets).Ptr(permToken).Ptr(inverse).Ptr(active));
+
+    /// <summary>
+    /// Router logits [tokens, rows] = xnf · W^T, all fp32: the skinny kernel in batch-invariant mode (hidden a multiple
+    /// of 4), else cuBLAS.
+    /// </summary>
+    public void RouterLogits(nint xnf, nint w, nint logits, int tokens, int rows, int hidden)
+    {
+        if (BatchInvariant && hidden % 4 == 0)
+        {
+            _gemvF32.Launch(Stream, ((rows + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
+                _args.Reset().Ptr(w).Ptr(xnf).Long(hidden).Ptr(logits).Long(rows).Int(tokens).Int(rows).Int(hidden).Int(0));
+        }
+        else
+        {
+            Blas.Linear(false, tokens, rows, hidden, xnf, hidden, w, hidden, logits, rows, false, "cublasGemmEx fp32 router");
+        }
+    }
+
+    /// <summary>Whether the single-block fused router serves <paramref name="tokens"/> (never in batch-invariant mode).</summary>
+    public bool RouterFusedSupported(int tokens, int hidden) => !BatchInvariant && tokens <= 32 && hidden % 4 == 0;
+
+    /// <summary>Whether the grouped skinny expert kernels serve <paramref name="rows"/> routed rows.</summary>
+    public bool SkinnyMoeSupported(int rows, int maxRows, int hidden, int ffn) =>
+        (rows <= maxRows || BatchInvariant) && SkinnySupported(hidden) && SkinnySupported(ffn);
 
     public void GatherRows(nint x, nint xg, nint permToken, int rows, int hidden) =>
         _gatherRows.Launch(Stream, rows, 128, 0, _args.Reset().Ptr(x).Ptr(xg).Ptr(permToken).Int(hidden));

@@ -43,7 +43,7 @@ public sealed partial class CudaStage
         bool shared = s.SharedExpertIntermediate > 0;
         int routerRows = e + (shared ? 1 : 0);
         _device.MakeCurrent();
-        if (t <= 32 && h % 4 == 0)
+        if (_ops.RouterFusedSupported(t, h))
         {
             _ops.RouterNormFused(_ws.H, l.PostNorm, s.RmsNormEps, _ws.Xn, _ws.XnF32, l.Router, _ws.RouterLogits, t, routerRows, h, e, k,
                 s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights, _ws.Counts, _ws.Offsets, _ws.PermToken, _ws.Inverse, _ws.ActiveExperts);
@@ -52,14 +52,14 @@ public sealed partial class CudaStage
         {
             // The router stays fp32 (weights, input, logits) whatever the experts' type.
             _ops.RmsNorm(_ws.H, l.PostNorm, _ws.Xn, t, h, s.RmsNormEps, h, _ws.XnF32);
-            _ops.Blas.Linear(false, t, routerRows, h, _ws.XnF32, h, l.Router, h, _ws.RouterLogits, routerRows, false, "cublasGemmEx fp32 router");
+            _ops.RouterLogits(_ws.XnF32, l.Router, _ws.RouterLogits, t, routerRows, h);
             _ops.RouterTopK(_ws.RouterLogits, routerRows, t, e, k, s.NormTopKProb, _ws.TopKIds, _ws.TopKWeights, _ws.Counts,
                 _ws.Offsets, _ws.PermToken, _ws.Inverse, _ws.ActiveExperts);
         }
 
         _stream.CopyAsync(_expertCounts.Pointer + (nint)((long)(layer - _part.FirstLayer) * e * 4), _ws.Counts, e * 4L, CudaRuntimeApi.MemcpyDeviceToDevice);
         int rows = t * k;
-        if (rows <= SkinnyMoeMaxRows && _ops.SkinnySupported(h) && _ops.SkinnySupported(f))
+        if (_ops.SkinnyMoeSupported(rows, SkinnyMoeMaxRows, h, f))
         {
             // Few rows: expert ids stay on the device; experts nobody chose read no weights.
             nint table = Table(layer, gateUp, down);

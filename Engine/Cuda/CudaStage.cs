@@ -64,6 +64,9 @@ public sealed partial class CudaStage : IDisposable
 
     public int FreeSlots => _freeSlots.Count;
 
+    /// <summary>Whether each token's results are independent of the step's other tokens (<see cref="CudaOps.BatchInvariant"/>).</summary>
+    public bool BatchInvariant => _ops.BatchInvariant;
+
     /// <summary>Loads <paramref name="part"/> of a checkpoint (its expert filter decides whether experts come along).</summary>
     public static CudaStage Load(CudaDevice device, ModelConfig config, ITensorSource source, ModelPart part, CudaStageOptions options)
     {

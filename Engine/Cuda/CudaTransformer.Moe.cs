@@ -4,7 +4,7 @@ namespace DistInfer.Engine.Cuda;
 public sealed partial class CudaTransformer
 {
     /// <summary>Routing of few tokens runs as one single-block kernel that also applies the post-attention norm.</summary>
-    private bool FusedRouter(int t, IList<float[]>? routerLogits) => t <= 32 && Spec.Hidden % 4 == 0 && routerLogits is null;
+    private bool FusedRouter(int t, IList<float[]>? routerLogits) => _ops.RouterFusedSupported(t, Spec.Hidden) && routerLogits is null;
 
     private void Moe(CudaLayerWeights l, int t, IList<float[]>? routerLogits, nint nextNorm, bool fusedRouter)
     {
@@ -20,7 +20,7 @@ public sealed partial class CudaTransformer
         else
         {
             // The router stays fp32 (weights, input, logits) whatever the experts' type.
-            _ops.Blas.Linear(false, t, routerRows, h, _ws.XnF32, h, l.Router, h, _ws.RouterLogits, routerRows, false, "cublasGemmEx fp32 router");
+            _ops.RouterLogits(_ws.XnF32, l.Router, _ws.RouterLogits, t, routerRows, h);
             if (routerLogits is not null)
             {
                 var all = new float[t * routerRows];
@@ -39,7 +39,7 @@ public sealed partial class CudaTransformer
         }
 
         int rows = t * k;
-        if (rows <= _options.SkinnyMoeMaxRows && _ops.SkinnySupported(h) && _ops.SkinnySupported(f))
+        if (_ops.SkinnyMoeSupported(rows, _options.SkinnyMoeMaxRows, h, f))
         {
             // Few rows: expert ids stay on the device; experts nobody chose read no weights.
             int slots = Math.Min(e, rows);
