@@ -38,18 +38,23 @@ public sealed class PipelineResultsGrain : Grain, IPipelineResultsGrain
     {
         if (_results.Remove(id, out var slot))
         {
-            slot.TrySetException(new OperationCanceledException($"micro-batch {id} was abandoned"));
-        }
-        else
-        {
-            if (_abandoned.Count >= AbandonedLimit)
+            if (slot.Task.IsCompleted)
             {
-                _abandoned.Clear();
+                // Its result came already and goes with the slot: nothing more arrives for it.
+                return Task.CompletedTask;
             }
 
-            _abandoned.Add(id);
+            // A take waits (the executor issues it first): the micro-batch may only be late, so its result is still
+            // dropped when it comes, or a slot nobody takes would keep it (and its logits) for the grain's lifetime.
+            slot.TrySetException(new OperationCanceledException($"micro-batch {id} was abandoned"));
         }
 
+        if (_abandoned.Count >= AbandonedLimit)
+        {
+            _abandoned.Clear();
+        }
+
+        _abandoned.Add(id);
         return Task.CompletedTask;
     }
 
