@@ -32,6 +32,12 @@ internal sealed class StreamPipeline(IGrainFactory grains, DeploymentInfo deploy
                 {
                     return await take.WaitAsync(options.StallCheckPeriod).ConfigureAwait(false);
                 }
+                catch (TimeoutException) when (take.IsFaulted)
+                {
+                    // The take call's own response timeout, not the stall period: the grain still waits for the
+                    // result, so wait again (both takes complete from the same slot) instead of spinning on a failed task.
+                    take = results.Take(id);
+                }
                 catch (TimeoutException)
                 {
                     misses = await HeldAsync(id, results).ConfigureAwait(false) ? 0 : misses + 1;
@@ -55,8 +61,17 @@ internal sealed class StreamPipeline(IGrainFactory grains, DeploymentInfo deploy
     {
         for (var s = 0; s < deployment.Stages; s++)
         {
-            if (await grains.GetGrain<IStageGrain>(new StageKey(deployment.Name, replica, s).ToString()).Holds(id).ConfigureAwait(false))
+            try
             {
+                if (await grains.GetGrain<IStageGrain>(new StageKey(deployment.Name, replica, s).ToString()).Holds(id).ConfigureAwait(false))
+                {
+                    return true;
+                }
+            }
+            catch (TimeoutException)
+            {
+                // No answer within the call's timeout: the stage is alive inside one long turn (a long prefill computes
+                // without yielding), most likely this micro-batch's. Not a loss; it is asked again next period.
                 return true;
             }
         }
