@@ -28,4 +28,7 @@ public sealed record StageLoadRequest
 
     /// <summary>Silos that can read <see cref="ModelPath"/>, to ship weights from when this silo cannot.</summary>
     [Id(12)] public List<string> Sources { get; init; } = [];
+
+    /// <summary>When the deployment this request belongs to was made: a stage refuses an older one with another plan.</summary>
+    [Id(13)] public DateTime DeployedUtc { get; init; }
 }

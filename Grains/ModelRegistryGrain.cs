@@ -283,5 +283,6 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         ReplicaSetVersion = info.ReplicaSetVersion,
         CapacityFactor = info.CapacityFactor,
         Sources = info.Sources,
+        DeployedUtc = info.DeployedUtc,
     };
 }

@@ -55,6 +55,14 @@ public sealed partial class StageGrain : Grain, IStageGrain
 
     public async Task<StageStatus> Load(StageLoadRequest request)
     {
+        // A pipeline reloading from its copy of an older deployment (a retry after a fault) must not load that plan
+        // back over one deployed since with other stages: the new plan's steps would run on the old layers.
+        var current = await GrainFactory.GetGrain<IModelRegistryGrain>(request.Model).Describe();
+        if (current is not null && current.DeployedUtc > request.DeployedUtc && !InPlan(current, request))
+        {
+            throw new ModelRedeployedException($"model {request.Model} was redeployed with another plan; stage {this.GetPrimaryKeyString()} keeps it rather than load layers {request.FirstLayer}-{request.EndLayer - 1} of the older one");
+        }
+
         // Compared with what the weights were loaded for, not with _request: a Load that failed after loading them
         // (the registry was unreachable) leaves _request unset, and the next Load must still complete it.
         if (_model is null || _weightsFor is null || !SameWeights(_weightsFor, request))
@@ -82,7 +90,6 @@ public sealed partial class StageGrain : Grain, IStageGrain
 
         // The expert replica set changes (rebalancing) without reloading weights; a stale request (a pipeline
         // reloading a reactivated stage from its copy of the deployment) must not roll it back.
-        var current = await GrainFactory.GetGrain<IModelRegistryGrain>(request.Model).Describe();
         if (current is not null && current.ReplicaSetVersion > request.ReplicaSetVersion && current.ModelPath == request.ModelPath)
         {
             request = request with { ExpertReplicaSet = current.ExpertReplicaSet, ExpertReplicaCounts = current.ExpertReplicaCounts, ReplicaSetVersion = current.ReplicaSetVersion };
@@ -93,6 +100,11 @@ public sealed partial class StageGrain : Grain, IStageGrain
         await Dispatcher.UpdateAsync(request);
         return await Status();
     }
+
+    /// <summary>Whether <paramref name="request"/> loads what <paramref name="deployment"/> plans for its stage.</summary>
+    private static bool InPlan(DeploymentInfo deployment, StageLoadRequest request) =>
+        request.Replica < deployment.Replicas && request.Stage < deployment.Stages
+        && SameWeights(ModelRegistryGrain.StageRequest(deployment, request.Replica, request.Stage), request);
 
     private static bool SameWeights(StageLoadRequest a, StageLoadRequest b) =>
         a.ModelPath == b.ModelPath && a.FirstLayer == b.FirstLayer && a.EndLayer == b.EndLayer && a.Embedding == b.Embedding && a.Head == b.Head;

@@ -165,6 +165,25 @@ public sealed class RegistryRedeployTests : IDisposable
         await AssertGeneratesAsync(front, "olmoe");
     }
 
+    [Fact]
+    public async Task StageLoad_FromTheOlderPlanAfterARedeploy_RefusedAndTheNewPlanServesOn()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        var old = await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2 });
+        await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe") });
+        var stage = cluster.GrainFactory.GetGrain<IStageGrain>(new StageKey(Model, 0, 0).ToString());
+        var bytes = (await stage.Status()).ParameterBytes;
+
+        // What a pipeline of the old plan sends when it retries after a fault. Before, it loaded the first half of the
+        // layers back into the stage that now holds them all, and the new plan's steps skipped the rest.
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => stage.Load(ModelRegistryGrain.StageRequest(old, 0, 0)));
+
+        Assert.Contains($"model {Model} was redeployed with another plan", error.Message, StringComparison.Ordinal);
+        Assert.Equal(bytes, (await stage.Status()).ParameterBytes);
+        await AssertGeneratesAsync(front, "olmoe");
+    }
+
     private string CopyFixture(string fixture)
     {
         var copy = _temp.Combine(fixture + "-copy");
