@@ -73,7 +73,7 @@ public sealed partial class CudaStage : IDisposable
         device.MakeCurrent();
         var spec = CudaModelSpec.FromModelConfig(config);
         var stream = device.CreateStream();
-        var ops = new CudaOps(device, stream, options.Bf16);
+        var ops = new CudaOps(device, stream, options.Bf16) { BatchInvariant = options.BatchInvariant };
         CudaWeights? weights = null;
         try
         {

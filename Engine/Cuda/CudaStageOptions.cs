@@ -30,6 +30,12 @@ public sealed record CudaStageOptions
     public bool CudaGraphs { get; init; } = true;
 
     /// <summary>
+    /// Each token's results independent of the step's other tokens, so failover re-prefills continue greedy output
+    /// unchanged (<see cref="CudaOps.BatchInvariant"/>; DISTINFER_CUDA_BATCH_INVARIANT=1). Off by default: prefill cost.
+    /// </summary>
+    public bool BatchInvariant { get; init; } = CudaOps.InvariantByDefault;
+
+    /// <summary>
     /// The defaults, with DISTINFER_CUDA_STAGE_TOKENS, DISTINFER_CUDA_STAGE_SEQUENCES and DISTINFER_CUDA_STAGE_SEQLEN
     /// read when set, the cache length capped at the model's <paramref name="maxPositions"/> (when known).
     /// </summary>

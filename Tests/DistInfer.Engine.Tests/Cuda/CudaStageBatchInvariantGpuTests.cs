@@ -8,7 +8,7 @@ namespace DistInfer.Engine.Tests.Cuda;
 /// <summary>
 /// What failover on a GPU silo relies on: after sequences prefilled and decoded together, a re-prefill of one
 /// sequence's tokens so far into a fresh cache slot gives the very logits its batched decode step gave, bit for bit
-/// (demo model, bf16, default batch-invariant kernels). cuBLAS, the fused router, split attention and row-count
+/// (demo model, bf16, batch-invariant mode). cuBLAS, the fused router, split attention and row-count
 /// dependent block sizes each broke this before at near-ties of greedy decoding.
 /// </summary>
 [Trait("Category", "Gpu")]
@@ -33,8 +33,8 @@ public sealed class CudaStageBatchInvariantGpuTests
         using var source = Checkpoint.Open(RepoPaths.DemoModel);
         using var experts = CudaRoutedExperts.Load(device, config, source);
         var part = new ModelPart(0, config.NumLayers, true, true, static (_, _) => false);
-        using var stage = CudaStage.Load(device, config, source, part, new CudaStageOptions { MaxTokens = 128, MaxSequences = 4, MaxSeqLen = 128 });
-        Assert.True(stage.BatchInvariant, $"{CudaOps.BatchInvariantVariable} is on by default");
+        using var stage = CudaStage.Load(device, config, source, part, new CudaStageOptions { MaxTokens = 128, MaxSequences = 4, MaxSeqLen = 128, BatchInvariant = true });
+        Assert.True(stage.BatchInvariant);
         var (tokens, logits) = DecodeTogether(stage, config, experts.GateUp, experts.Down);
 
         int vocab = config.VocabSize;
