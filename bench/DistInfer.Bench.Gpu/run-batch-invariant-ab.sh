@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Device run (carry .device/tests.tar.xz from publish.sh .device tests): GPU tests (batch-invariant default), the invariance test with the mode off, whole-model bench on/off.
+# Device run (carry .device/tests.tar.xz from publish.sh .device tests): GPU tests, the invariance test run with the mode off, the whole-model bench with DISTINFER_CUDA_BATCH_INVARIANT on and off.
 S=.device; OUT="${OUT:-.}"
 source bench/DistInfer.Bench.Gpu/gpu-run-common.sh
 run_gpu_tests 300
