@@ -4,25 +4,27 @@ namespace DistInfer.Engine.Serving;
 public sealed partial class ContinuousBatcher
 {
     /// <summary>
-    /// Completes once no sequence is running or waiting (at once when none is). Requests may still join afterwards:
+    /// Completes once no sequence is running or waiting and their caches are freed (at once when none is). Requests may still join afterwards:
     /// callers stop routing new ones here first (a model being undeployed).
     /// </summary>
-    public Task WhenIdleAsync(CancellationToken cancellationToken = default)
+    public async Task WhenIdleAsync(CancellationToken cancellationToken = default)
     {
         Task idle;
         lock (_idleGate)
         {
             if (_ended)
             {
-                return Task.CompletedTask;
+                return;
             }
 
             idle = (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
 
-        // Wakes the loop, which completes the task when it finds nothing to do.
+        // Wakes the loop, which completes the task when it finds nothing to do; the finished sequences' caches are
+        // freed after their last step, so idle also waits for those.
         _signal.Release();
-        return idle.WaitAsync(cancellationToken);
+        await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await ReleasesDoneAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void EndWaiting()

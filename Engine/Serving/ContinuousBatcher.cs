@@ -138,7 +138,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
             }
 
             Admit();
-            await DropCancelledAsync().ConfigureAwait(false);
+            DropCancelled();
             if (_running.Count == 0)
             {
                 continue;
@@ -151,10 +151,11 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         // Running ones also free their KV caches (the stages may serve on: a redeployment replaced this batcher).
         foreach (var s in _running)
         {
-            await FinishAsync(s, null, StopReason).ConfigureAwait(false);
+            Finish(s, null, StopReason);
         }
 
         _running.Clear();
+        await ReleasesDoneAsync().ConfigureAwait(false);
         Volatile.Write(ref _runningCount, 0);
         EndWaiting();
         lock (_idleGate)
@@ -189,13 +190,13 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         Volatile.Write(ref _runningCount, _running.Count);
     }
 
-    private async Task DropCancelledAsync()
+    private void DropCancelled()
     {
         for (var i = _running.Count - 1; i >= 0; i--)
         {
             if (_running[i].Cancelled)
             {
-                await FinishAsync(_running[i], FinishReason.Cancelled, null).ConfigureAwait(false);
+                Finish(_running[i], FinishReason.Cancelled, null);
                 _running.RemoveAt(i);
             }
         }
@@ -229,7 +230,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
             var reason = _stop.IsCancellationRequested ? StopReason : e;
             foreach (var s in batch)
             {
-                await FinishAsync(s, null, reason).ConfigureAwait(false);
+                Finish(s, null, reason);
                 _running.Remove(s);
             }
 
@@ -251,7 +252,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
             s.Output.Writer.TryWrite(new TokenEvent(token, s.Generated - 1, finish, sampled.LogProbability, sampled.TopLogprobs));
             if (finish is { } reason)
             {
-                await FinishAsync(s, reason, null).ConfigureAwait(false);
+                Finish(s, reason, null);
                 _running.Remove(s);
             }
         }
@@ -267,30 +268,6 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         if (s.TryReleaseSlot())
         {
             _admission.Release();
-        }
-    }
-
-    private async Task FinishAsync(BatchSequence s, FinishReason? reason, Exception? error)
-    {
-        ReleaseSlot(s);
-        s.Registration.Dispose();
-        if (s.Started)
-        {
-            await _executor.ReleaseAsync(s.Id).ConfigureAwait(false);
-        }
-
-        if (error is not null)
-        {
-            s.Output.Writer.TryComplete(error);
-        }
-        else
-        {
-            if (reason == FinishReason.Cancelled)
-            {
-                s.Output.Writer.TryWrite(new TokenEvent(-1, s.Generated, FinishReason.Cancelled, 0));
-            }
-
-            s.Output.Writer.TryComplete();
         }
     }
 }

@@ -42,6 +42,26 @@ public sealed class ContinuousBatcherStopTests
     }
 
     [Fact]
+    public async Task GenerateAsync_FinishedSequencesReleaseHangs_OthersKeepSteppingAndItEndsOnceReleased()
+    {
+        var held = new HeldReleaseExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")));
+        await using var batcher = new ContinuousBatcher(held, []);
+        var shortOne = Collect(batcher.GenerateAsync(Prompt, new SamplingParams { MaxNewTokens = 1, MinNewTokens = 1 }));
+        var longOne = Collect(batcher.GenerateAsync([218, 392], new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 }));
+        await held.FirstReleaseEntered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Before, the loop awaited the release before the next step: the other sequence waited out the hung call.
+        Assert.Equal(6, (await longOne.WaitAsync(TimeSpan.FromSeconds(30))).Length);
+        var idle = batcher.WhenIdleAsync();
+        Assert.False(shortOne.IsCompleted, "the finished sequence's stream ended before its caches were freed");
+        Assert.False(idle.IsCompleted, "idle before the finished sequence's caches were freed");
+
+        held.LetGo();
+        Assert.Single(await shortOne.WaitAsync(TimeSpan.FromSeconds(30)));
+        await idle.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task StopAsync_OneRunningOneWaiting_BothEndWithTheReason()
     {
         // Before, a request still queued when the loop stopped waited forever (only running ones were told).
