@@ -1,4 +1,5 @@
 using DistInfer.Engine.Generation;
+using DistInfer.Engine.Serving;
 using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
 using DistInfer.Grains.Weights;
@@ -51,36 +52,63 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
     public async Task<GenerateResponse> Generate(GenerateRequest request)
     {
         var parameters = Parameters(request);
-        var runs = request.Prompts.Select(async prompt =>
+        using var stop = new CancellationTokenSource();
+
+        // All prompts admitted or none, and one failing stops the others: before, each was admitted alone, and when
+        // one was refused or failed the rest decoded to their token limit for nobody (and again on the client's retry).
+        var sequences = new SequenceRequest[request.Prompts.Count];
+        for (var i = 0; i < sequences.Length; i++)
         {
-            var tokens = new List<int>();
-            FinishReason? finish = null;
-            try
+            sequences[i] = new SequenceRequest(request.Prompts[i], parameters, stop.Token);
+        }
+
+        var streams = await front.StartAsync(request.Model, sequences);
+        var runs = new Task<(int[] Tokens, string Finish)>[streams.Count];
+        for (var i = 0; i < runs.Length; i++)
+        {
+            runs[i] = CollectAsync(request.Model, streams[i], stop);
+        }
+
+        try
+        {
+            var results = await Task.WhenAll(runs);
+            return new GenerateResponse { Generated = [.. results.Select(r => r.Tokens)], FinishReasons = [.. results.Select(r => r.Finish)] };
+        }
+        catch (Exception) when (runs.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } first)
+        {
+            // The failure that stopped the others, not a sibling's cancellation.
+            throw first;
+        }
+    }
+
+    private async Task<(int[] Tokens, string Finish)> CollectAsync(string model, IAsyncEnumerable<TokenEvent> stream, CancellationTokenSource stop)
+    {
+        var tokens = new List<int>();
+        FinishReason? finish = null;
+        try
+        {
+            await foreach (var e in stream)
             {
-                await foreach (var e in front.GenerateAsync(request.Model, prompt, parameters))
+                if (e.TokenId >= 0)
                 {
-                    if (e.TokenId >= 0)
-                    {
-                        tokens.Add(e.TokenId);
-                    }
-
-                    finish = e.FinishReason ?? finish;
+                    tokens.Add(e.TokenId);
                 }
-            }
-            catch (Exception)
-            {
-                counters.Generated(request.Model, tokens.Count);
-                counters.Finished(request.Model, GatewayCounters.Failed);
-                throw;
-            }
 
-            var reason = (finish ?? FinishReason.Length).ToString().ToLowerInvariant();
-            counters.Generated(request.Model, tokens.Count);
-            counters.Finished(request.Model, reason);
-            return (Tokens: tokens.ToArray(), Finish: reason);
-        }).ToArray();
-        var results = await Task.WhenAll(runs);
-        return new GenerateResponse { Generated = [.. results.Select(r => r.Tokens)], FinishReasons = [.. results.Select(r => r.Finish)] };
+                finish = e.FinishReason ?? finish;
+            }
+        }
+        catch (Exception e)
+        {
+            counters.Generated(model, tokens.Count);
+            counters.Finished(model, e is OperationCanceledException ? GatewayCounters.Cancelled : GatewayCounters.Failed);
+            await stop.CancelAsync();
+            throw;
+        }
+
+        var reason = (finish ?? FinishReason.Length).ToString().ToLowerInvariant();
+        counters.Generated(model, tokens.Count);
+        counters.Finished(model, reason);
+        return ([.. tokens], reason);
     }
 
     // Every grain is asked at once (one round trip of latency, not one per stage and expert); rows keep the
@@ -96,7 +124,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
             names.Add(deployed[i].Name);
 
             // The registry holds the current expert replica set (the balancer changes it); the front's copy may be older.
-            describes[i] = GrainFactory.GetGrain<IModelRegistryGrain>(deployed[i].Name).Describe();
+            describes[i] = OrElse(GrainFactory.GetGrain<IModelRegistryGrain>(deployed[i].Name).Describe(), null);
         }
 
         foreach (var name in front.Deploying)
@@ -115,20 +143,20 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
             {
                 for (var s = 0; s < info.Stages; s++)
                 {
-                    stageCalls.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Status());
+                    stageCalls.Add(OrElse(GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Status(), new StageStatus()));
                 }
             }
 
             foreach (var x in info.ExpertReplicaSet)
             {
-                expertCalls.Add(GrainFactory.GetGrain<IExpertGrain>(x.Key).Status());
+                expertCalls.Add(OrElse(GrainFactory.GetGrain<IExpertGrain>(x.Key).Status(), new ExpertStatus()));
             }
         }
 
         var progress = new List<Task<DeploymentProgress>>(names.Count);
         foreach (var name in names)
         {
-            progress.Add(GrainFactory.GetGrain<IModelRegistryGrain>(name).Progress());
+            progress.Add(OrElse(GrainFactory.GetGrain<IModelRegistryGrain>(name).Progress(), new DeploymentProgress { Model = name }));
         }
 
         // One await over all three, so a failure of one call leaves none of the others unobserved.
@@ -180,6 +208,23 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
         }
 
         return new ClusterStatus { Silos = SiloRows(stages, experts), Experts = experts, Stages = stages, Deployments = deployments };
+    }
+
+    /// <summary>
+    /// The call's answer, or <paramref name="fallback"/> when it fails: a grain on a silo that died but is not declared
+    /// dead yet cannot answer, and status is what an operator reads then; its row shows no silo instead of the whole
+    /// status failing.
+    /// </summary>
+    private static async Task<T> OrElse<T>(Task<T> call, T fallback)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (Exception)
+        {
+            return fallback;
+        }
     }
 
     private List<SiloStatusRow> SiloRows(List<StagePlacementRow> stages, List<ExpertPlacementRow> experts)

@@ -4,6 +4,7 @@ using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests;
 
@@ -75,6 +76,27 @@ public sealed class FrontGrainTests
     }
 
     [Fact]
+    public async Task Status_SiloGoneButNotYetDeclaredDead_AnswersWithItsRowsWithoutASilo()
+    {
+        // `distinfer status` failed whole ("Cannot connect to ...") between a silo's death and the vote on it.
+        await using var cluster = await FabricTestCluster.StartAsync(3);
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        await front.Deploy("olmoe-gone", new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2 });
+        var before = await front.Status();
+        var victim = cluster.Silos.Skip(1).First(s => before.Experts.Any(e => e.Silo == s.Address.ToString()));
+        var held = before.Experts.Count(e => e.Silo == victim.Address.ToString()) + before.Stages.Count(s => s.Silo == victim.Address.ToString());
+
+        await victim.KillAsync();
+        var after = await front.Status();
+
+        Assert.Equal(before.Experts.Count, after.Experts.Count);
+        Assert.Equal(before.Stages.Count, after.Stages.Count);
+        var unreached = after.Experts.Count(e => e.Silo.Length == 0) + after.Stages.Count(s => s.Silo.Length == 0);
+        Assert.Equal(held, unreached);
+        Assert.DoesNotContain(after.Experts, e => e.Silo == victim.Address.ToString());
+    }
+
+    [Fact]
     public async Task Status_AskedOnSiloThatDidNotDeploy_ListsTheModelsStagesExpertsAndProgress()
     {
         // `distinfer status` through another silo's gateway printed no stages, experts or weights for the model.
@@ -143,6 +165,23 @@ public sealed class FrontGrainTests
         Assert.InRange(silo.ActivationCount, 0, before);
         var known = await front.Generate(new GenerateRequest { Model = "known", Prompts = [[1, 2]], MaxNewTokens = 2, MinNewTokens = 2 });
         Assert.Equal(2, known.Generated[0].Length);
+    }
+
+    [Fact]
+    public async Task Generate_OnePromptOfTwoInvalid_RefusedWithoutRunningTheOther()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        await using var client = await cluster.ConnectClientAsync();
+        var front = client.GetGrain<IFrontGrain>("pair");
+        await front.Deploy("pair", new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama") });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => front.Generate(new GenerateRequest { Model = "pair", Prompts = [[1, 2, 3], [999_999]], MaxNewTokens = 64 }));
+
+        // Before, each prompt was admitted alone: the valid one decoded its 64 tokens for nobody.
+        Assert.Contains("token id 999999 is outside the vocabulary", error.Message, StringComparison.Ordinal);
+        var batchers = cluster.Silos[0].Services.GetRequiredService<FabricFront>().BatchersOf("pair");
+        await Task.WhenAll(batchers.Select(b => b.WhenIdleAsync()));
+        Assert.Equal(0, batchers.Sum(b => b.Steps));
     }
 
     [Fact]
