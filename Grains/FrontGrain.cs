@@ -54,15 +54,26 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
         var parameters = Parameters(request);
         using var stop = new CancellationTokenSource();
 
-        // All prompts admitted or none, and one failing stops the others: before, each was admitted alone, and when
-        // one was refused or failed the rest decoded to their token limit for nobody (and again on the client's retry).
+        // Every prompt checked before any runs, and one failing stops the others: before, when one was refused or
+        // failed the rest decoded to their token limit for nobody (and again on the client's retry).
         var sequences = new SequenceRequest[request.Prompts.Count];
         for (var i = 0; i < sequences.Length; i++)
         {
             sequences[i] = new SequenceRequest(request.Prompts[i], parameters, stop.Token);
         }
 
-        var streams = await front.StartAsync(request.Model, sequences);
+        IReadOnlyList<IAsyncEnumerable<TokenEvent>> streams;
+        try
+        {
+            streams = await front.StartEachAsync(request.Model, sequences);
+        }
+        catch (Exception)
+        {
+            // Refused for capacity after some started: those stop at once.
+            await stop.CancelAsync();
+            throw;
+        }
+
         var runs = new Task<(int[] Tokens, string Finish)>[streams.Count];
         for (var i = 0; i < runs.Length; i++)
         {

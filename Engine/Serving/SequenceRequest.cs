@@ -7,7 +7,7 @@ namespace DistInfer.Engine.Serving;
 public sealed record SequenceRequest(int[] PromptIds, SamplingParams Parameters, CancellationToken CancellationToken = default)
 {
     /// <summary>Throws <see cref="DistInferException"/> naming what a batcher of <paramref name="vocabSize"/> tokens cannot run.</summary>
-    internal void Validate(int vocabSize)
+    public void Validate(int vocabSize)
     {
         Parameters.Validate();
         if (PromptIds.Length == 0)

@@ -100,8 +100,9 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         Task<FrontModel> model;
         if (_models.TryGetValue(name, out var old) && old.IsCompletedSuccessfully && FrontModel.SamePlan(old.Result.Info, info))
         {
-            // Same stages and replicas (other expert replicas, say): the running requests go on.
+            // Same stages and replicas (other expert replicas, say): the running requests go on, on the same batchers.
             model = Task.FromResult(old.Result with { Info = info });
+            model = _models.TryUpdate(name, model, old) ? model : _models.GetValueOrDefault(name, model);
         }
         else
         {
@@ -110,14 +111,21 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
                 await old.Result.RetireAsync(TimeSpan.Zero, Replaced(name)).ConfigureAwait(false);
             }
 
-            model = Task.FromResult(Create(info));
+            // A request may have entered the model meanwhile (from the registry's new record, while the old one
+            // retired): keep that entry, which may run sequences, and stop ours, which ran none. Overwriting it left
+            // its batchers running untracked, never retired by an undeployment.
+            var created = Task.FromResult(Create(info));
+            model = _models.GetOrAdd(name, created);
+            if (!ReferenceEquals(model, created))
+            {
+                await created.Result.RetireAsync(TimeSpan.Zero, null).ConfigureAwait(false);
+            }
         }
 
-        _models[name] = model;
         if (UndeployedSince(info) && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(name, model)))
         {
             // Undeployed while this front still waited (for the balancer): its retirement found nothing to end here.
-            await model.Result.RetireAsync(TimeSpan.Zero, ModelNotFoundException.NotDeployed(name)).ConfigureAwait(false);
+            await (await model.ConfigureAwait(false)).RetireAsync(TimeSpan.Zero, ModelNotFoundException.NotDeployed(name)).ConfigureAwait(false);
         }
 
         return info;
@@ -245,6 +253,30 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         return model.Batchers.MinBy(b => b.Running + b.Waiting)!.GenerateAll(sequences);
     }
 
+    /// <summary>
+    /// Starts each sequence on the replica least loaded at that moment, so a request's prompts spread over the
+    /// data-parallel replicas. Every sequence is checked first: one that cannot run refuses the request before any
+    /// starts. A later one can still be refused for capacity; the caller then cancels those started.
+    /// </summary>
+    public async Task<IReadOnlyList<IAsyncEnumerable<TokenEvent>>> StartEachAsync(string name, IReadOnlyList<SequenceRequest> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var model = await GetAsync(name).ConfigureAwait(false);
+        foreach (var s in sequences)
+        {
+            ContextWindow.Check(name, model.Info.MaxPositionEmbeddings, s.PromptIds.Length, s.Parameters.MaxNewTokens);
+            s.Validate(model.Info.VocabSize);
+        }
+
+        var streams = new IAsyncEnumerable<TokenEvent>[sequences.Count];
+        for (var i = 0; i < streams.Length; i++)
+        {
+            streams[i] = model.Batchers.MinBy(b => b.Running + b.Waiting)!.GenerateAll([sequences[i]])[0];
+        }
+
+        return streams;
+    }
+
     private async Task<FrontModel> GetAsync(string name)
     {
         var model = _models.GetOrAdd(name, DescribeNewAsync);
@@ -255,9 +287,14 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             if (_models.TryUpdate(name, renewed, model))
             {
                 _ = model.Result.RetireAsync(TimeSpan.Zero, Replaced(name));
+                model = renewed;
             }
-
-            model = _models.GetValueOrDefault(name, renewed);
+            else
+            {
+                // Another request renewed (or removed) it first: ours ran nothing and must not run untracked.
+                _ = renewed.Result.RetireAsync(TimeSpan.Zero, null);
+                model = _models.GetOrAdd(name, DescribeNewAsync);
+            }
         }
 
         try
