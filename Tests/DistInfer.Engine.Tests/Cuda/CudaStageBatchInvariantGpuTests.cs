@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Cuda;
@@ -86,7 +87,7 @@ public sealed class CudaStageBatchInvariantGpuTests
                 var at = new int[b];
                 for (int s = 0; s < b; s++)
                 {
-                    next[s] = tokens[s][step] = Argmax(logits[step].AsSpan(s * vocab, vocab));
+                    next[s] = tokens[s][step] = TensorPrimitives.IndexOfMax(logits[step].AsSpan(s * vocab, vocab));
                     at[s] = Prompts[s].Length + step;
                 }
 
@@ -125,16 +126,5 @@ public sealed class CudaStageBatchInvariantGpuTests
         {
             stage.ReleaseSlot(slot);
         }
-    }
-
-    private static int Argmax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int v = 1; v < row.Length; v++)
-        {
-            best = row[v] > row[best] ? v : best;
-        }
-
-        return best;
     }
 }

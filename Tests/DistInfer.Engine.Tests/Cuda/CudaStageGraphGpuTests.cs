@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Cuda;
@@ -49,7 +50,7 @@ public sealed class CudaStageGraphGpuTests
             var all = new List<float[]> { (float[])logits.Clone() };
             for (int t = 0; t < 5; t++)
             {
-                int[] next = [Argmax(logits.AsSpan(0, vocab)), Argmax(logits.AsSpan(vocab, vocab))];
+                int[] next = [TensorPrimitives.IndexOfMax(logits.AsSpan(0, vocab)), TensorPrimitives.IndexOfMax(logits.AsSpan(vocab, vocab))];
                 stage.Begin(slots, [6 + t, 6 + t]);
                 stage.Embed(next);
                 stage.Layers(0, config.NumLayers, gateUp, down);
@@ -64,16 +65,5 @@ public sealed class CudaStageGraphGpuTests
             stage.ReleaseSlot(slots[1]);
             stage.ReleaseSlot(slots[0]);
         }
-    }
-
-    private static int Argmax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int v = 1; v < row.Length; v++)
-        {
-            best = row[v] > row[best] ? v : best;
-        }
-
-        return best;
     }
 }
