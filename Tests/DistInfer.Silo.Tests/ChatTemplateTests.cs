@@ -86,6 +86,26 @@ public sealed class ChatTemplateTests
         Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
     }
 
+    /// <summary>Expected values are what Jinja 3.1 renders with trim_blocks and lstrip_blocks, as transformers sets them.</summary>
+    [Theory]
+    [InlineData("{% for m in messages %}{{ m.role }}  {% if true %}X{% endif %}{% endfor %}|", "user  X|")]
+    [InlineData("{{ 'a' }}\t{% for m in messages %}{{ m.content }}{% endfor %}", "a\tx")]
+    [InlineData("  {% if true %}X{% endif %}|", "X|")]
+    [InlineData("{% if true %}\n  {% if true %}X{% endif %}{% endif %}|", "X|")]
+    [InlineData("A\n  {% if true %}X{% endif %}|", "A\nX|")]
+    public void Render_LstripBlocks_OnlyWhitespaceFromTheLineStart(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
+    [Theory]
+    [InlineData("A\n  {%+ if true %}X{% endif %}|", "A\n  X|")]
+    [InlineData("{% if true +%}\nX{% endif %}|", "\nX|")]
+    public void Render_PlusWhitespaceControl_DisablesLstripAndTrimBlocks(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
     [Fact]
     public void Unsupported_OutsideTheSubset_SaysWhat()
     {
