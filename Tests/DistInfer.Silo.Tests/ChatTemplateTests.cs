@@ -107,6 +107,14 @@ public sealed class ChatTemplateTests
     }
 
     [Fact]
+    public void Render_PlusOnNumbersAndLoopScope_AsJinja()
+    {
+        const string Source = "{% for m in messages %}{{ loop.index + 1 }}{{ loop.index ~ 1 }}{% endfor %}{% if m is defined or loop is defined %}D{% endif %}|";
+
+        Assert.Equal("211|", ChatTemplate.TryGet(Source)!.Render([("user", "x")], "", ""));
+    }
+
+    [Fact]
     public void Unsupported_OutsideTheSubset_SaysWhat()
     {
         Assert.Equal("unsupported tag {% set %}", ChatTemplate.Unsupported("{% set x = 1 %}"));

@@ -77,8 +77,8 @@ internal sealed class ExpressionParser
         var left = Postfix();
         while (Peek is "+" or "~")
         {
-            Next();
-            left = new TemplateExpression.Binary("+", left, Postfix());
+            // Kept apart: Jinja's + adds numbers (loop.index + 1), ~ always joins text.
+            left = new TemplateExpression.Binary(Next(), left, Postfix());
         }
 
         return left;
