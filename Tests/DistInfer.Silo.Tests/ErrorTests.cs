@@ -157,6 +157,22 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
         Assert.Equal("request_too_large", Api.AssertError(json).GetProperty("code").GetString());
     }
 
+    /// <summary>Without Content-Length, Kestrel's limit (ours plus one byte) is met while reading: the message must still name ours.</summary>
+    [Fact]
+    public async Task Completions_ChunkedBodyOverLimit_413NamingTheLimit()
+    {
+        var body = $$"""{"model":"demo","prompt":"{{new string('a', 5000)}}"}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/completions", UriKind.Relative)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await _silo.Client.SendAsync(request);
+        var error = Api.AssertError(System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("request_too_large", error.GetProperty("code").GetString());
+        Assert.Equal("the request body is larger than the limit of 4096 bytes", error.GetProperty("message").GetString());
+    }
+
     [Fact]
     public async Task Completions_QueueFull_429()
     {
