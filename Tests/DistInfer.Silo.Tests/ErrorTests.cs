@@ -36,6 +36,8 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     [InlineData("""{"model":"demo","prompt":[]}""", "prompt")]
     [InlineData("""{"model":"demo","prompt":["a",[1]]}""", "prompt")]
     [InlineData("""{"model":"demo","prompt":""}""", "prompt")]
+    [InlineData("""{"model":"demo","prompt":"hi","stream_options":{"include_usage":true}}""", "stream_options")]
+    [InlineData("""{"model":"demo","prompt":"hi","stream":false,"stream_options":{"include_usage":false}}""", "stream_options")]
     public async Task Completions_BadRequest_400NamingTheField(string body, string? param)
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", body);
@@ -62,6 +64,7 @@ public sealed class ErrorTests(ModelFixture models) : IAsyncLifetime
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":-1}""", "top_logprobs")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"top_logprobs":2}""", "top_logprobs")]
     [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"logprobs":false,"top_logprobs":2}""", "top_logprobs")]
+    [InlineData("""{"model":"demo","messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}}""", "stream_options")]
     public async Task ChatCompletions_BadRequest_400NamingTheField(string body, string param)
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", body);
