@@ -106,6 +106,18 @@ public sealed class ChatTemplateTests
         Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
     }
 
+    /// <summary>String literals unescape as Jinja's (Python's unicode-escape): \r is a carriage return, an unknown escape keeps its backslash.</summary>
+    [Theory]
+    [InlineData("{{ 'a\\rb' }}", "a\rb")]
+    [InlineData("{{ 'a\\db' }}", "a\\db")]
+    [InlineData("{{ 'a\\\\b' }}", "a\\b")]
+    [InlineData("{{ 'a\\'b' }}", "a'b")]
+    [InlineData("{{ \"a\\\"b\" }}", "a\"b")]
+    public void Render_StringLiteralEscapes_AsJinja(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
     [Fact]
     public void Render_PlusOnNumbersAndLoopScope_AsJinja()
     {
