@@ -78,7 +78,11 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         var sources = await store.FindSourcesAsync(modelPath);
         if (sources.Count == 0)
         {
-            throw new DistInferException($"model path {modelPath} does not exist on any silo of the cluster");
+            // Silos look for a directory: a file given for it (config.json, model.safetensors) was reported as
+            // missing, which misled. This silo can tell when it is one.
+            throw new DistInferException(File.Exists(modelPath)
+                ? $"model path {modelPath} is a file, not a model directory; give the directory that holds it ({Path.GetDirectoryName(modelPath)})"
+                : $"model path {modelPath} does not exist on any silo of the cluster");
         }
 
         // Checked before anything loads, so the model deployed under this name serves on untouched.

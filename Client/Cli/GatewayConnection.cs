@@ -22,6 +22,11 @@ internal static class GatewayConnection
             // The constructor parses the address: "HOST" without a port fails here, before any connection.
             client = new ClusterClient(Options.Create(options));
         }
+        catch (FormatException e) when (e.InnerException is SocketException)
+        {
+            // A host name is resolved here too: one that does not resolve is not a format error.
+            throw new DistInferException($"cannot reach the gateway at {gateway}: {e.Message}");
+        }
         catch (FormatException)
         {
             throw new DistInferException($"--gateway {gateway} is not HOST:PORT (e.g. 127.0.0.1:11111)");

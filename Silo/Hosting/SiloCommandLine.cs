@@ -13,7 +13,7 @@ internal static class SiloCommandLine
         var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "dev" };
         var clustering = new Option<string>("--clustering") { Description = "localhost|redis", DefaultValueFactory = _ => "localhost" };
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of the Redis membership table" };
-        var host = new Option<string>("--host") { Description = "address to listen on and advertise", DefaultValueFactory = _ => "127.0.0.1" };
+        var host = new Option<string>("--host") { Description = "address to listen on and advertise (a host name is resolved to one)", DefaultValueFactory = _ => "127.0.0.1" };
         var siloPort = new Option<int>("--silo-port") { Description = "port for silo-to-silo and client (gateway) traffic", DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int?>("--gateway-port") { Description = "the same port as --silo-port: the gateway shares the silo endpoint (given alone, it sets both)" };
         var httpPort = new Option<int>("--http-port") { DefaultValueFactory = _ => 8080 };
@@ -34,6 +34,13 @@ internal static class SiloCommandLine
             Description = "spread deployed models' experts onto silos that join (true|false)",
             DefaultValueFactory = _ => true,
         };
+        host.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && ResolveHost(r.Tokens[^1].Value) is null)
+            {
+                r.AddError($"--host {r.Tokens[^1].Value} is not an IP address and does not resolve to one");
+            }
+        });
         role.AcceptOnlyFromAmong("gpu", "cpu");
         clustering.AcceptOnlyFromAmong("localhost", "redis");
         device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
@@ -85,7 +92,7 @@ internal static class SiloCommandLine
                 ClusterId = r.GetValue(clusterId)!,
                 Clustering = r.GetValue(clustering)!,
                 Redis = r.GetValue(redis),
-                Host = r.GetValue(host)!,
+                Host = ResolveHost(r.GetValue(host)!)!,
                 SiloPort = r.GetValue(siloPort),
                 GatewayPort = r.GetValue(gatewayPort),
                 HttpPort = r.GetValue(httpPort),
@@ -121,6 +128,29 @@ internal static class SiloCommandLine
             return run(options);
         });
         return root;
+    }
+
+    /// <summary>
+    /// The address for --host: as given when it is an IP, else the name resolved (IPv4 first); null when it does not
+    /// resolve. The runtime listens on and advertises an IP: a name such as localhost failed at start with an
+    /// unhandled "An invalid IP address was specified".
+    /// </summary>
+    private static string? ResolveHost(string host)
+    {
+        if (System.Net.IPAddress.TryParse(host, out _))
+        {
+            return host;
+        }
+
+        try
+        {
+            var addresses = System.Net.Dns.GetHostAddresses(host);
+            return (addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.FirstOrDefault())?.ToString();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The port given on the command line (not the default), when it parses.</summary>

@@ -15,6 +15,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
         UnsupportedParameters.Check(request, n);
+        var includeUsage = RequestValidation.IncludeUsage(request.Stream, request.StreamOptions);
         var logprobs = RequestValidation.Logprobs(request.Logprobs);
         var prompts = PromptParser.Parse(request.Prompt, model);
         var maxTokens = RequestValidation.MaxTokens(request.MaxTokens, "max_tokens", DefaultCompletionTokens);
@@ -34,7 +35,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
             promptTokens += ids.Length;
         }
 
-        await RunAsync(context, TextCompletionFormat.Instance, model, jobs, promptTokens, request.Stream == true, request.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);
+        await RunAsync(context, TextCompletionFormat.Instance, model, jobs, promptTokens, request.Stream == true, includeUsage).ConfigureAwait(false);
     }
 
     public async Task ChatCompletionsAsync(HttpContext context)
@@ -43,6 +44,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
         var model = await resolver.ResolveAsync(request.Model, context.RequestAborted).ConfigureAwait(false);
         var n = RequestValidation.N(request.N);
         UnsupportedParameters.Check(request);
+        var includeUsage = RequestValidation.IncludeUsage(request.Stream, request.StreamOptions);
         var logprobs = RequestValidation.ChatLogprobs(request.Logprobs, request.TopLogprobs);
         var ids = ChatPromptBuilder.Build(request.Messages, model);
         var field = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
@@ -59,7 +61,7 @@ internal sealed class CompletionsEndpoint(ModelResolver resolver, GenerationRunn
             jobs.Add(new GenerationJob(model.Name, model.Tokenizing, model.Route, ids, RequestValidation.ForChoice(sampling, k), stops, logprobs));
         }
 
-        await RunAsync(context, ChatCompletionFormat.Instance, model, jobs, ids.Length, request.Stream == true, request.StreamOptions?.IncludeUsage == true).ConfigureAwait(false);
+        await RunAsync(context, ChatCompletionFormat.Instance, model, jobs, ids.Length, request.Stream == true, includeUsage).ConfigureAwait(false);
     }
 
     private Task RunAsync(HttpContext context, IResponseFormat format, ResolvedModel model, List<GenerationJob> jobs, int promptTokens, bool stream, bool includeUsage)

@@ -28,7 +28,18 @@ internal static class RequestBodyReader
         while (true)
         {
             var memory = buffer.GetMemory(16 * 1024);
-            var read = await request.Body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await request.Body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel's limit (ours plus one) met mid-read, as a body without Content-Length meets it: its
+                // message would name that limit, one byte more than the one configured.
+                throw TooLarge(limit);
+            }
+
             if (read == 0)
             {
                 break;

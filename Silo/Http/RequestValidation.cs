@@ -23,6 +23,20 @@ internal static class RequestValidation
         return value;
     }
 
+    /// <summary>
+    /// Whether a stream ends with a usage chunk. stream_options set without stream is a 400, as OpenAI and vLLM answer:
+    /// a client asking for usage chunks of a response that has none would otherwise not learn why none came.
+    /// </summary>
+    public static bool IncludeUsage(bool? stream, Contracts.StreamOptions? options)
+    {
+        if (options?.IncludeUsage is not null && stream != true)
+        {
+            throw ApiException.BadRequest("stream_options is only allowed when stream is true", "stream_options");
+        }
+
+        return options?.IncludeUsage == true;
+    }
+
     /// <summary>Most alternatives legacy completions' logprobs may ask for (OpenAI's limit).</summary>
     public const int MaxCompletionLogprobs = 5;
 

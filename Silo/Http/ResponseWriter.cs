@@ -15,6 +15,14 @@ internal sealed class ResponseWriter(RequestMetrics metrics, ILogger<ResponseWri
 {
     public const string ModelHeader = "X-DistInfer-Model";
 
+    /// <summary>
+    /// The model's name as a header value: as it is when it is printable ASCII, else percent-encoded UTF-8. A
+    /// deployed name may hold any character, and Kestrel throws on a non-ASCII header value, which failed every
+    /// request to such a model with a 500.
+    /// </summary>
+    public static string ModelHeaderValue(string model) =>
+        model.All(c => c is >= ' ' and <= '~') ? model : Uri.EscapeDataString(model);
+
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
@@ -69,7 +77,7 @@ internal sealed class ResponseWriter(RequestMetrics metrics, ILogger<ResponseWri
         context.Response.ContentType = "application/json";
         if (answeredBy is not null)
         {
-            context.Response.Headers[ModelHeader] = answeredBy;
+            context.Response.Headers[ModelHeader] = ModelHeaderValue(answeredBy);
         }
 
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
@@ -91,7 +99,7 @@ internal sealed class ResponseWriter(RequestMetrics metrics, ILogger<ResponseWri
                     response.StatusCode = 200;
                     response.ContentType = "text/event-stream; charset=utf-8";
                     response.Headers.CacheControl = "no-cache";
-                    response.Headers[ModelHeader] = d.AnsweredBy;
+                    response.Headers[ModelHeader] = ModelHeaderValue(d.AnsweredBy);
                 }
 
                 completion += d.TokenIds.Length;

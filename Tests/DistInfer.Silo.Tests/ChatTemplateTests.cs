@@ -86,6 +86,46 @@ public sealed class ChatTemplateTests
         Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
     }
 
+    /// <summary>Expected values are what Jinja 3.1 renders with trim_blocks and lstrip_blocks, as transformers sets them.</summary>
+    [Theory]
+    [InlineData("{% for m in messages %}{{ m.role }}  {% if true %}X{% endif %}{% endfor %}|", "user  X|")]
+    [InlineData("{{ 'a' }}\t{% for m in messages %}{{ m.content }}{% endfor %}", "a\tx")]
+    [InlineData("  {% if true %}X{% endif %}|", "X|")]
+    [InlineData("{% if true %}\n  {% if true %}X{% endif %}{% endif %}|", "X|")]
+    [InlineData("A\n  {% if true %}X{% endif %}|", "A\nX|")]
+    public void Render_LstripBlocks_OnlyWhitespaceFromTheLineStart(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
+    [Theory]
+    [InlineData("A\n  {%+ if true %}X{% endif %}|", "A\n  X|")]
+    [InlineData("{% if true +%}\nX{% endif %}|", "\nX|")]
+    public void Render_PlusWhitespaceControl_DisablesLstripAndTrimBlocks(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
+    /// <summary>String literals unescape as Jinja's (Python's unicode-escape): \r is a carriage return, an unknown escape keeps its backslash.</summary>
+    [Theory]
+    [InlineData("{{ 'a\\rb' }}", "a\rb")]
+    [InlineData("{{ 'a\\db' }}", "a\\db")]
+    [InlineData("{{ 'a\\\\b' }}", "a\\b")]
+    [InlineData("{{ 'a\\'b' }}", "a'b")]
+    [InlineData("{{ \"a\\\"b\" }}", "a\"b")]
+    public void Render_StringLiteralEscapes_AsJinja(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
+    [Fact]
+    public void Render_PlusOnNumbersAndLoopScope_AsJinja()
+    {
+        const string Source = "{% for m in messages %}{{ loop.index + 1 }}{{ loop.index ~ 1 }}{% endfor %}{% if m is defined or loop is defined %}D{% endif %}|";
+
+        Assert.Equal("211|", ChatTemplate.TryGet(Source)!.Render([("user", "x")], "", ""));
+    }
+
     [Fact]
     public void Unsupported_OutsideTheSubset_SaysWhat()
     {

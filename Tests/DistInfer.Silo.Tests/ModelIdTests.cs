@@ -5,7 +5,7 @@ using DistInfer.Silo.Serving;
 
 namespace DistInfer.Silo.Tests;
 
-/// <summary>GET /v1/models/{id} for model names with slashes (as Hugging Face names are: org/model).</summary>
+/// <summary>GET /v1/models/{id} for model names with slashes (as Hugging Face names are: org/model), and generation for names a header cannot hold as they are.</summary>
 [Collection(SiloCollection.Name)]
 public sealed class ModelIdTests(ModelFixture models)
 {
@@ -16,7 +16,7 @@ public sealed class ModelIdTests(ModelFixture models)
     [InlineData("/v1/models/org%2Fdemo-1")]
     public async Task GetModel_NameWithSlash_200WithTheModel(string path)
     {
-        await using var silo = await TestSilo.StartAsync(new RenamedService(models.Service));
+        await using var silo = await TestSilo.StartAsync(new RenamedService(models.Service, Name));
 
         var response = await silo.Client.GetAsync(new Uri(path, UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
@@ -28,7 +28,7 @@ public sealed class ModelIdTests(ModelFixture models)
     [Fact]
     public async Task GetModel_UnknownNameWithSlash_404ModelNotFound()
     {
-        await using var silo = await TestSilo.StartAsync(new RenamedService(models.Service));
+        await using var silo = await TestSilo.StartAsync(new RenamedService(models.Service, Name));
 
         var response = await silo.Client.GetAsync(new Uri("/v1/models/org/other", UriKind.Relative));
 
@@ -38,10 +38,29 @@ public sealed class ModelIdTests(ModelFixture models)
         Assert.Contains("org/other", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
-    /// <summary>The demo model served as "org/demo-1", generating through the fixture's service.</summary>
-    private sealed class RenamedService(LocalInferenceService inner) : IInferenceService
+    /// <summary>Deploy accepts any name without edge white space; X-DistInfer-Model must still be a valid (ASCII) header.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Completions_NonAsciiModelName_200WithPercentEncodedHeader(bool stream)
     {
-        public IReadOnlyList<ServedModel> Models { get; } = [inner.Find("demo")! with { Name = Name }];
+        const string Unicode = "modèle/日本";
+        await using var silo = await TestSilo.StartAsync(new RenamedService(models.Service, Unicode));
+        var json = $$"""{"model":"{{Unicode}}","prompt":"The license","max_tokens":3,"stream":{{(stream ? "true" : "false")}}}""";
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/completions", UriKind.Relative)) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        using var response = await silo.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.DoesNotContain("\"error\"", text, StringComparison.Ordinal);
+        Assert.Equal(Uri.EscapeDataString(Unicode), response.Headers.GetValues("X-DistInfer-Model").Single());
+    }
+
+    /// <summary>The demo model served under another name, generating through the fixture's service.</summary>
+    private sealed class RenamedService(LocalInferenceService inner, string name) : IInferenceService
+    {
+        public IReadOnlyList<ServedModel> Models { get; } = [inner.Find("demo")! with { Name = name }];
 
         public (int Running, int Waiting) Load => inner.Load;
 

@@ -68,7 +68,8 @@ internal sealed class ChatTemplate
                     break;
                 case TemplateNode.For f:
                     var items = Evaluate(f.Items, scope) as List<object?> ?? throw new NotSupportedException("for over a non-list");
-                    var saved = (scope.GetValueOrDefault(f.Variable), scope.GetValueOrDefault("loop"));
+                    var savedVariable = Save(scope, f.Variable);
+                    var savedLoop = Save(scope, "loop");
                     for (var i = 0; i < items.Count; i++)
                     {
                         scope[f.Variable] = items[i];
@@ -83,7 +84,9 @@ internal sealed class ChatTemplate
                         Render(f.Body, scope, output);
                     }
 
-                    (scope[f.Variable], scope["loop"]) = saved;
+                    // As Jinja's loop scope: names the loop bound are undefined after it unless they were before.
+                    Restore(scope, f.Variable, savedVariable);
+                    Restore(scope, "loop", savedLoop);
                     break;
                 case TemplateNode.If c:
                     var taken = false;
@@ -119,9 +122,29 @@ internal sealed class ChatTemplate
         TemplateExpression.Binary { Operator: "or" } b => Truthy(Evaluate(b.Left, scope)) || Truthy(Evaluate(b.Right, scope)),
         TemplateExpression.Binary { Operator: "==" } b => Equals(Evaluate(b.Left, scope), Evaluate(b.Right, scope)),
         TemplateExpression.Binary { Operator: "!=" } b => !Equals(Evaluate(b.Left, scope), Evaluate(b.Right, scope)),
-        TemplateExpression.Binary { Operator: "+" } b => Text(Evaluate(b.Left, scope)) + Text(Evaluate(b.Right, scope)),
+        TemplateExpression.Binary { Operator: "+" } b => (Evaluate(b.Left, scope), Evaluate(b.Right, scope)) switch
+        {
+            (long x, long y) => x + y,
+            var (x, y) => Text(x) + Text(y),
+        },
+        TemplateExpression.Binary { Operator: "~" } b => Text(Evaluate(b.Left, scope)) + Text(Evaluate(b.Right, scope)),
         _ => throw new NotSupportedException(e.ToString()),
     };
+
+    private static (bool Defined, object? Value) Save(Dictionary<string, object?> scope, string name) =>
+        scope.TryGetValue(name, out var value) ? (true, value) : (false, null);
+
+    private static void Restore(Dictionary<string, object?> scope, string name, (bool Defined, object? Value) saved)
+    {
+        if (saved.Defined)
+        {
+            scope[name] = saved.Value;
+        }
+        else
+        {
+            scope.Remove(name);
+        }
+    }
 
     private static object? Index(object? target, object? key) => (target, key) switch
     {

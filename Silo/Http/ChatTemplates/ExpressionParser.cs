@@ -77,8 +77,8 @@ internal sealed class ExpressionParser
         var left = Postfix();
         while (Peek is "+" or "~")
         {
-            Next();
-            left = new TemplateExpression.Binary("+", left, Postfix());
+            // Kept apart: Jinja's + adds numbers (loop.index + 1), ~ always joins text.
+            left = new TemplateExpression.Binary(Next(), left, Postfix());
         }
 
         return left;
@@ -171,8 +171,16 @@ internal sealed class ExpressionParser
                 {
                     if (text[i] == '\\' && i + 1 < text.Length)
                     {
+                        // As Jinja's (Python's) unescaping: an escape it does not know keeps its backslash ('\d' is two characters).
                         i++;
-                        value.Append(text[i] switch { 'n' => '\n', 't' => '\t', var other => other });
+                        value.Append(text[i] switch
+                        {
+                            'n' => "\n",
+                            't' => "\t",
+                            'r' => "\r",
+                            '\\' or '\'' or '"' => text[i].ToString(),
+                            var other => "\\" + other,
+                        });
                     }
                     else
                     {

@@ -10,7 +10,7 @@ internal abstract record TemplateExpression
     /// <summary>x.name or x['name'] or x[0].</summary>
     public sealed record Item(TemplateExpression Target, TemplateExpression Key) : TemplateExpression;
 
-    /// <summary>+ (concatenation), ==, !=, and, or.</summary>
+    /// <summary>+ (addition of numbers, else concatenation), ~ (concatenation), ==, !=, and, or.</summary>
     public sealed record Binary(string Operator, TemplateExpression Left, TemplateExpression Right) : TemplateExpression;
 
     public sealed record Not(TemplateExpression Operand) : TemplateExpression;

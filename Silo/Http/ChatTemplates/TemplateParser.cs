@@ -128,6 +128,10 @@ internal static class TemplateParser
         var i = 0;
         var trimNextText = false;
         var dropNextNewline = false;
+
+        // As Jinja's lexer: whether the current text starts a line (template start, or right after a block tag whose
+        // newline trim_blocks took). lstrip_blocks strips only whitespace that begins a line, not what follows a tag.
+        var lineStarting = true;
         while (i < template.Length)
         {
             var open = template.IndexOf('{', i);
@@ -154,6 +158,10 @@ internal static class TemplateParser
             var inner = template[(open + 2)..closeAt];
             var trimLeft = inner.StartsWith('-');
             var trimRight = inner.EndsWith('-');
+
+            // '+' turns lstrip_blocks off before the tag ({%+) and trim_blocks after it (+%}); read before the trim below.
+            var keepLeft = inner.StartsWith('+');
+            var keepRight = inner.EndsWith('+');
             inner = inner.Trim('-', '+').Trim();
             var isBlock = marker != '{';
             var previous = text.ToString();
@@ -161,11 +169,11 @@ internal static class TemplateParser
             {
                 previous = previous.TrimEnd();
             }
-            else if (isBlock && !inner.StartsWith('+'))
+            else if (isBlock && !keepLeft)
             {
                 // lstrip_blocks: whitespace between the line start and a block tag goes.
                 var lineStart = previous.LastIndexOf('\n') + 1;
-                if (previous[lineStart..].All(c => c is ' ' or '\t'))
+                if ((lineStart > 0 || lineStarting) && previous[lineStart..].All(c => c is ' ' or '\t'))
                 {
                     previous = previous[..lineStart];
                 }
@@ -179,7 +187,8 @@ internal static class TemplateParser
             }
 
             trimNextText = trimRight;
-            dropNextNewline = isBlock; // trim_blocks: the newline right after a block tag goes
+            dropNextNewline = isBlock && !keepRight; // trim_blocks: the newline right after a block tag goes
+            lineStarting = false;
             i = closeAt + 2;
         }
 
@@ -195,6 +204,7 @@ internal static class TemplateParser
             else if (dropNextNewline && s.StartsWith('\n'))
             {
                 s = s[1..];
+                lineStarting = true;
             }
 
             trimNextText = false;

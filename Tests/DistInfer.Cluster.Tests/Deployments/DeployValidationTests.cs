@@ -60,6 +60,19 @@ public sealed class DeployValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task Deploy_ModelPathIsAFile_RefusedNamingTheDirectoryToGive()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        var front = cluster.GrainFactory.GetGrain<IFrontGrain>("v");
+        var config = Path.Combine(RepoPaths.Fixture("olmoe"), "config.json");
+
+        var error = await Assert.ThrowsAsync<DistInferException>(() => front.Deploy("m", new DeploymentRequest { ModelPath = config }));
+
+        Assert.Contains("is a file, not a model directory", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFullPath(RepoPaths.Fixture("olmoe")), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Deploy_NameWithSlashAndEmoji_Serves()
     {
         await using var cluster = await FabricTestCluster.StartAsync(1);

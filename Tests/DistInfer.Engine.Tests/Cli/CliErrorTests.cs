@@ -221,6 +221,14 @@ public sealed class CliErrorTests : IDisposable
         result.AssertUserError("--gateway 127.0.0.1 is not HOST:PORT");
     }
 
+    [Fact]
+    public async Task Gateway_HostThatDoesNotResolve_OneLineErrorNamingTheHost()
+    {
+        var result = await CliProcess.RunAsync("status", "--gateway", "no-such-host.invalid:11111");
+
+        result.AssertUserError("host 'no-such-host.invalid' does not resolve");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -121,6 +121,28 @@ public sealed class CrossSiloCallTests(ClusterFixture fixture)
         Assert.Equal(Cluster.Silos[1].Address.ToString(), await self.WhereAmI());
     }
 
+    /// <summary>HOST:PORT with a host name (distinfer --gateway localhost:11111) failed: "An invalid IP address was specified".</summary>
+    [Fact]
+    public async Task Client_GatewayGivenByHostName_ResolvedAndCalls()
+    {
+        var options = new DistInfer.Runtime.Client.ClusterClientOptions { ClusterId = "test" };
+        options.Gateways.Add($"localhost:{Cluster.Silos[0].Address.Port}");
+        await using var client = new DistInfer.Runtime.Client.ClusterClient(Microsoft.Extensions.Options.Options.Create(options));
+
+        Assert.Equal(Cluster.Silos[2].Address.ToString(), await client.GetGrain<IGpuGrain>(Signals.Unique("byname")).WhereAmI());
+    }
+
+    [Fact]
+    public void Client_GatewayHostThatDoesNotResolve_FormatExceptionNamingIt()
+    {
+        var options = new DistInfer.Runtime.Client.ClusterClientOptions { ClusterId = "test" };
+        options.Gateways.Add("no-such-host.invalid:11111");
+
+        var error = Assert.Throws<FormatException>(() => new DistInfer.Runtime.Client.ClusterClient(Microsoft.Extensions.Options.Options.Create(options)));
+
+        Assert.Contains("no-such-host.invalid", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Client_OtherClusterId_CallsRefusedWithClearError()
     {

@@ -24,6 +24,34 @@ public sealed class SiloCommandLineTests
         Assert.Contains("--silo-port 23001 and --gateway-port 23101 differ: the gateway shares the silo port", line);
     }
 
+    /// <summary>--host localhost ended in an unhandled FormatException ("An invalid IP address was specified") and a stack trace.</summary>
+    [Theory]
+    [InlineData("localhost", "127.0.0.1")]
+    [InlineData("10.1.2.3", "10.1.2.3")]
+    public void Invoke_HostNameOrAddress_AnAddressReachesTheOptions(string given, string expected)
+    {
+        SiloHostOptions? seen = null;
+        var parse = SiloCommandLine.Create(o =>
+        {
+            seen = o;
+            return 0;
+        }).Parse(["--clustering", "redis", "--host", given]);
+
+        Assert.Equal(0, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null }));
+        Assert.Equal(expected, seen!.Host);
+    }
+
+    [Fact]
+    public void Invoke_HostThatDoesNotResolve_OneLineErrorAndExitCodeOne()
+    {
+        var parse = SiloCommandLine.Create(_ => 0).Parse(["--clustering", "redis", "--host", "no-such-host.invalid"]);
+        var error = new StringWriter();
+
+        Assert.Equal(1, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = error }));
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("--host no-such-host.invalid is not an IP address and does not resolve to one", line);
+    }
+
     [Theory]
     [InlineData(23001, "--silo-port", "23001")]
     [InlineData(23101, "--gateway-port", "23101")]
