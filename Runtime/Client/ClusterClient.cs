@@ -207,34 +207,9 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     {
         var colon = text.LastIndexOf(':');
         return colon > 0 && int.TryParse(text.AsSpan(colon + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var port)
-            ? new SiloAddress(ResolveHost(text[..colon], text), port, 0)
+            ? new SiloAddress(Hosting.HostAddress.TryResolve(text[..colon], out var error)
+                ?? throw new FormatException($"Gateway '{text}': host '{text[..colon]}' does not resolve ({error?.Message ?? "no address"})", error), port, 0)
             : throw new FormatException($"Gateway '{text}' is not host:port");
-    }
-
-    /// <summary>
-    /// The host as an IP address, as silo addresses hold them: a name such as localhost is resolved here (IPv4
-    /// first, as silos listen on one), since connecting parses the address and failed with "An invalid IP address".
-    /// </summary>
-    private static string ResolveHost(string host, string gateway)
-    {
-        if (System.Net.IPAddress.TryParse(host, out _))
-        {
-            return host;
-        }
-
-        System.Net.IPAddress[] addresses;
-        try
-        {
-            addresses = System.Net.Dns.GetHostAddresses(host);
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            throw new FormatException($"Gateway '{gateway}': host '{host}' does not resolve ({e.Message})", e);
-        }
-
-        var address = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-            ?? throw new FormatException($"Gateway '{gateway}': host '{host}' has no address");
-        return address.ToString();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Read {Count} active gateways of cluster {ClusterId} from membership")]

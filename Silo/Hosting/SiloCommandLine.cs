@@ -36,7 +36,7 @@ internal static class SiloCommandLine
         };
         host.Validators.Add(r =>
         {
-            if (r.Tokens.Count > 0 && ResolveHost(r.Tokens[^1].Value) is null)
+            if (r.Tokens.Count > 0 && Runtime.Hosting.HostAddress.TryResolve(r.Tokens[^1].Value) is null)
             {
                 r.AddError($"--host {r.Tokens[^1].Value} is not an IP address and does not resolve to one");
             }
@@ -92,7 +92,7 @@ internal static class SiloCommandLine
                 ClusterId = r.GetValue(clusterId)!,
                 Clustering = r.GetValue(clustering)!,
                 Redis = r.GetValue(redis),
-                Host = ResolveHost(r.GetValue(host)!)!,
+                Host = Runtime.Hosting.HostAddress.TryResolve(r.GetValue(host)!)!,
                 SiloPort = r.GetValue(siloPort),
                 GatewayPort = r.GetValue(gatewayPort),
                 HttpPort = r.GetValue(httpPort),
@@ -128,29 +128,6 @@ internal static class SiloCommandLine
             return run(options);
         });
         return root;
-    }
-
-    /// <summary>
-    /// The address for --host: as given when it is an IP, else the name resolved (IPv4 first); null when it does not
-    /// resolve. The runtime listens on and advertises an IP: a name such as localhost failed at start with an
-    /// unhandled "An invalid IP address was specified".
-    /// </summary>
-    private static string? ResolveHost(string host)
-    {
-        if (System.Net.IPAddress.TryParse(host, out _))
-        {
-            return host;
-        }
-
-        try
-        {
-            var addresses = System.Net.Dns.GetHostAddresses(host);
-            return (addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.FirstOrDefault())?.ToString();
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
-        {
-            return null;
-        }
     }
 
     /// <summary>The port given on the command line (not the default), when it parses.</summary>
