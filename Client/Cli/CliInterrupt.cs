@@ -24,8 +24,10 @@ internal sealed class CliInterrupt : IDisposable
     {
         if (!_cancellation.IsCancellationRequested)
         {
+            // Asynchronously: the command's whole unwinding (its cancel calls to the cluster, the exit) must not run
+            // inside the runtime's signal dispatch.
             context.Cancel = true;
-            _cancellation.Cancel();
+            _ = _cancellation.CancelAsync();
         }
     }
 
