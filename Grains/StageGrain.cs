@@ -140,6 +140,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
             }
 
             var request = _request ?? throw new InvalidOperationException($"stage {this.GetPrimaryKeyString()} has no weights; call Load first");
+            TouchAndSweep(step, start);
             return (await ComputeAsync(step), request);
         }
         finally
@@ -251,6 +252,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
         {
             _caches.Remove(id);
             _cuda?.Release(id);
+            Forget(id);
         }
 
         return Task.CompletedTask;
@@ -264,6 +266,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
         {
             // Dropped at once: the activation lingers until idle, its weights and caches need not.
             _caches.Clear();
+            _lastUsed.Clear();
             _cuda?.Dispose();
             _cuda = null;
             (_model, _weightsFor, _request) = (null, null, null);

@@ -44,6 +44,12 @@ public sealed class FabricOptions
     public TimeSpan MaxRecoveryBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// A stage drops a sequence's KV cache that no step used for this long: its release never came (a stale
+    /// micro-batch recreated the cache after it), and every running sequence takes part in every step.
+    /// </summary>
+    public TimeSpan OrphanCacheAge { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// When set, a model deployed through this front is rebalanced on this period (its expert balancer grain's
     /// timer) with <see cref="Rebalance"/>. Off by default: rebalance on demand through IExpertBalancerGrain.
     /// </summary>
