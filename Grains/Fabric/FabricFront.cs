@@ -312,7 +312,9 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     private async Task<FrontModel> DescribeNewAsync(string name)
     {
         var info = await Grains.GetGrain<IModelRegistryGrain>(name).Describe().ConfigureAwait(false);
-        return info is null ? throw ModelNotFoundException.NotDeployed(name) : Create(info);
+
+        // A newer record with another plan already here wins too (GetAsync checks only entries complete on arrival).
+        return info is null ? throw ModelNotFoundException.NotDeployed(name) : Create(Redeployed(info) ?? info);
     }
 
     private FrontModel Create(DeploymentInfo info)
