@@ -117,7 +117,7 @@ public sealed class RequestMetrics : IMetricsSource
         WriteHistograms(writer, models, "distinfer_inter_token_latency_seconds", "Time between consecutive generated tokens.", m => m.InterTokenLatency);
         WriteHistograms(writer, models, "distinfer_e2e_request_latency_seconds", "Time from request to last token.", m => m.EndToEndLatency);
 
-        writer.Family("distinfer_request_errors_total", "counter", "Requests refused or failed, by HTTP status.");
+        writer.Family("distinfer_request_errors_total", "counter", "Requests refused or failed, by HTTP status; a stream that failed after it began (200 sent) counts under the status its error maps to.");
         foreach (var (status, n) in _errors)
         {
             writer.Sample("distinfer_request_errors_total", n, PrometheusWriter.Label("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
