@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Grains.Deployments;
@@ -85,10 +86,10 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
             var results = await Task.WhenAll(runs);
             return new GenerateResponse { Generated = [.. results.Select(r => r.Tokens)], FinishReasons = [.. results.Select(r => r.Finish)] };
         }
-        catch (Exception) when (runs.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } first)
+        catch (Exception) when (SiblingFailures.First(runs) is { } first)
         {
-            // The failure that stopped the others, not a sibling's cancellation.
-            throw first;
+            ExceptionDispatchInfo.Throw(first);
+            throw;
         }
     }
 

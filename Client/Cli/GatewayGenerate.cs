@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Runtime.ExceptionServices;
 using DistInfer.Client;
 using DistInfer.Engine;
 using DistInfer.Engine.Checkpoints;
 using DistInfer.Engine.Generation;
+using DistInfer.Engine.Serving;
 
 namespace DistInfer.Cli;
 
@@ -15,7 +17,9 @@ internal static class GatewayGenerate
     public static async Task<int> RunAsync(ParseResult r, GatewayOptions gateway, string model, string? input, string? output, string? prompt,
         SamplingParams parameters, CancellationToken cancellationToken)
     {
-        if ((input is null || output is null || prompt is not null) && (prompt is null || input is not null || output is not null))
+        var files = input is not null && output is not null && prompt is null;
+        var text = prompt is not null && input is null && output is null;
+        if (!files && !text)
         {
             throw new DistInferException("give either --input and --output, or --prompt");
         }
@@ -33,9 +37,9 @@ internal static class GatewayGenerate
             RepetitionPenalty = parameters.RepetitionPenalty,
             Seed = parameters.Seed is { } seed ? (long)seed : null,
         };
-        if (prompt is not null && input is null && output is null)
+        if (text)
         {
-            await foreach (var chunk in sdk.GenerateAsync(model, prompt, options, cancellationToken))
+            await foreach (var chunk in sdk.GenerateAsync(model, prompt!, options, cancellationToken))
             {
                 await Console.Out.WriteAsync(chunk.Text);
             }
@@ -80,10 +84,10 @@ internal static class GatewayGenerate
         {
             return await Task.WhenAll(runs);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && SiblingFailures.First(runs) is { } first)
         {
-            // A sibling's failure cancelled this one: report that failure, not the cancellation.
-            throw runs.Select(t => t.Exception?.InnerException).First(e => e is not null and not OperationCanceledException)!;
+            ExceptionDispatchInfo.Throw(first);
+            throw;
         }
     }
 

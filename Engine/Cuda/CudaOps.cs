@@ -103,6 +103,9 @@ public sealed class CudaOps : IDisposable
     /// </summary>
     public bool BatchInvariant { get; set; }
 
+    /// <summary>Whether products of <paramref name="tokens"/> rows take the skinny kernels (always when batch-invariant).</summary>
+    private bool Skinny(int tokens) => tokens <= GemvMaxTokens || BatchInvariant;
+
     /// <summary>Warps per attention block in batch-invariant mode (one fixed split of the keys over warps).</summary>
     public const int InvariantAttentionWarps = 8;
 
@@ -136,7 +139,7 @@ public sealed class CudaOps : IDisposable
         }
 
         int epv = 16 / ActSize;
-        if ((tokens <= GemvMaxTokens || BatchInvariant) && k % epv == 0 && ldx % epv == 0)
+        if (Skinny(tokens) && k % epv == 0 && ldx % epv == 0)
         {
             _gemv.Launch(Stream, ((n + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
                 _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(y).Long(ldy).Int(tokens).Int(n).Int(k).Int(accumulate ? 1 : 0));
@@ -154,7 +157,7 @@ public sealed class CudaOps : IDisposable
     public void GateUpSilu(nint w, nint x, int ldx, nint act, int tokens, int ffn, int k, nint gateUpScratch)
     {
         int epv = 16 / ActSize;
-        if ((tokens <= GemvMaxTokens || BatchInvariant) && k % epv == 0 && ldx % epv == 0)
+        if (Skinny(tokens) && k % epv == 0 && ldx % epv == 0)
         {
             _gemvGateUp.Launch(Stream, ((ffn + 7) / 8, (tokens + 7) / 8, 1), 256, 0,
                 _args.Reset().Ptr(w).Ptr(x).Long(ldx).Ptr(act).Int(tokens).Int(ffn).Int(k));
@@ -203,7 +206,7 @@ public sealed class CudaOps : IDisposable
 
     /// <summary>Whether <see cref="GemvQkvRope"/> serves this step (few tokens, no q/k norm: flags 2 and 4 unset).</summary>
     public bool QkvRopeSupported(int tokens, int k, int headDim, int flags) =>
-        FuseQkvRope && (tokens <= GemvMaxTokens || BatchInvariant) && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0;
+        FuseQkvRope && Skinny(tokens) && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0;
 
     /// <summary>
     /// q/k/v = x · Wqkv^T (+ bias, clip), RoPE on q and k, k and v into the cache, q to <paramref name="q"/> (fp32):
