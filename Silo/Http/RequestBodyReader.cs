@@ -13,6 +13,14 @@ internal static class RequestBodyReader
         where T : class
     {
         var request = context.Request;
+        if (!IsJson(request.ContentType))
+        {
+            throw new ApiException(
+                415,
+                $"the request body must be JSON (Content-Type: application/json), not '{request.ContentType}'",
+                code: "unsupported_media_type");
+        }
+
         if (request.ContentLength > limit)
         {
             throw TooLarge(limit);
@@ -57,15 +65,45 @@ internal static class RequestBodyReader
             throw ApiException.BadRequest("the request body is empty; expected a JSON object");
         }
 
+        // Some Windows tools write a UTF-8 byte order mark; the JSON reader would call it an invalid start.
+        var json = buffer.WrittenSpan;
+        if (json.StartsWith(Utf8Bom))
+        {
+            json = json[Utf8Bom.Length..];
+        }
+
         try
         {
-            return JsonSerializer.Deserialize(buffer.WrittenSpan, type)
+            return JsonSerializer.Deserialize(json, type)
                 ?? throw ApiException.BadRequest("the request body must be a JSON object, not null");
         }
         catch (JsonException e)
         {
             throw JsonErrorMessages.From(e, type);
         }
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>No Content-Type is taken as JSON (as FastAPI servers do); any other must be application/json or a +json type.</summary>
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return true;
+        }
+
+        var mediaType = contentType.AsSpan();
+        var semicolon = mediaType.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            mediaType = mediaType[..semicolon];
+        }
+
+        mediaType = mediaType.Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase)
+                && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
     }
 
     private static ApiException TooLarge(long limit) =>

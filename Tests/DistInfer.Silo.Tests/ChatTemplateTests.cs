@@ -126,6 +126,14 @@ public sealed class ChatTemplateTests
         Assert.Equal("211|", ChatTemplate.TryGet(Source)!.Render([("user", "x")], "", ""));
     }
 
+    [Theory]
+    [InlineData("{{ none }}|{{ None ~ 1 }}|{{ undefined_name }}|", "None|None1||")]
+    [InlineData("{% if none %}X{% else %}Y{% endif %}", "Y")]
+    public void Render_NoneAndUndefined_PrintAsJinja(string source, string expected)
+    {
+        Assert.Equal(expected, ChatTemplate.TryGet(source)!.Render([("user", "x")], "", ""));
+    }
+
     [Fact]
     public void Unsupported_OutsideTheSubset_SaysWhat()
     {

@@ -163,9 +163,11 @@ internal sealed class ChatTemplate
         _ => true,
     };
 
+    // As Jinja: an undefined name prints nothing, none prints "None".
     private static string Text(object? v) => v switch
     {
-        null or Undefined => "",
+        Undefined => "",
+        null => "None",
         string s => s,
         bool b => b ? "True" : "False",
         long n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
