@@ -43,11 +43,28 @@ internal sealed partial class ActivationData
         }
 
         RuntimeMetrics.ActivationAdded();
-        List<WorkItem>? start;
+        List<WorkItem>? start = null;
+        bool deactivate;
         lock (_lock)
         {
             _state = ActivationState.Valid;
-            start = TakeRunnable();
+
+            // A deactivation asked for while activating (a silo stopping) runs now; the queued requests move on.
+            deactivate = _deactivateRequested;
+            if (deactivate)
+            {
+                _state = ActivationState.Deactivating;
+            }
+            else
+            {
+                start = TakeRunnable();
+            }
+        }
+
+        if (deactivate)
+        {
+            _ = DeactivateCoreAsync();
+            return;
         }
 
         StartAll(start);
@@ -127,14 +144,16 @@ internal sealed partial class ActivationData
         bool now;
         lock (_lock)
         {
-            if (_state != ActivationState.Valid || _deactivateRequested)
+            if (_deactivateRequested || _state is ActivationState.Deactivating or ActivationState.Invalid)
             {
                 return _deactivated.Task;
             }
 
+            // Still creating or activating: ActivateAsync deactivates once OnActivateAsync is done. Ignoring the
+            // request instead left a silo's drain waiting out its timeout for a grain called just before it stopped.
             _deactivateRequested = true;
             _reason = reason;
-            now = _running == 0;
+            now = _running == 0 && _state == ActivationState.Valid;
             if (now)
             {
                 _state = ActivationState.Deactivating;

@@ -60,4 +60,25 @@ public sealed class GracefulDrainTests
         Assert.True(cluster.Membership.Current.TryGet(silo.Address, out var row));
         Assert.Equal(SiloStatus.Dead, row.Status);
     }
+
+    [Fact]
+    public async Task StopAsync_GrainStillActivating_DeactivatesOnceActivatedAndTheQueuedCallMoves()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var draining = cluster.Silos[0];
+        var staying = cluster.Silos[1];
+        var key = Signals.Unique("slow-activation");
+
+        // The first call creates the activation here (prefer-local) and waits in its queue while OnActivateAsync runs.
+        var call = draining.GrainFactory.GetGrain<ISlowActivationGrain>(key).WhereAmI();
+        await Signals.WaitAsync(key + "-activating");
+        var stopping = draining.StopAsync();
+        Assert.False(stopping.IsCompleted);
+        Signals.Set(key + "-gate");
+
+        // The drain used to ignore an activating grain and wait out its 30 s timeout with it still there.
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, draining.ActivationCount);
+        Assert.Equal(staying.Address.ToString(), await call);
+    }
 }

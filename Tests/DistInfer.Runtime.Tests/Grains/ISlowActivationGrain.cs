@@ -1,0 +1,6 @@
+namespace DistInfer.Runtime.Tests.Grains;
+
+public interface ISlowActivationGrain : IGrainWithStringKey
+{
+    Task<string> WhereAmI();
+}
