@@ -14,15 +14,23 @@ public sealed partial class MembershipAgent
         for (var attempt = 1; attempt <= _options.MaxWriteAttempts; attempt++)
         {
             var data = await ReadAsync(_stopping.Token).ConfigureAwait(false);
-            if (_status is not (SiloStatus.Active or SiloStatus.ShuttingDown) || data.Find(target) is not { } row
-                || row.Entry.Status == SiloStatus.Dead)
+            var row = data.Find(target);
+
+            // A row gone without a verdict (the table was wiped) while the view still keeps its silo: the vote goes
+            // into a row written back from the view. Without it a silo hung across a Redis restart could never be
+            // voted out, and calls to its grains waited until it woke.
+            var entry = row?.Entry ?? (_publisher.Current.Members.TryGetValue(target, out var kept) ? kept : null);
+            if (_status is not (SiloStatus.Active or SiloStatus.ShuttingDown) || entry is null || entry.Status == SiloStatus.Dead)
             {
                 return;
             }
 
-            var updated = SuspicionVoting.AddVote(data, row.Entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            var updated = SuspicionVoting.AddVote(data, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
             var declare = updated.Status == SiloStatus.Dead;
-            if (await _table.UpdateRowAsync(updated, row.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
+            var written = row is { } present
+                ? await _table.UpdateRowAsync(updated, present.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false)
+                : await _table.InsertRowAsync(updated, data.Version.Next(), _stopping.Token).ConfigureAwait(false);
+            if (written)
             {
                 MembershipAgentLog.Voted(_logger, LocalSilo, target, votes, needed);
                 MembershipMetrics.Votes.Add(1);
