@@ -14,15 +14,28 @@ public sealed partial class MembershipAgent
         for (var attempt = 1; attempt <= _options.MaxWriteAttempts; attempt++)
         {
             var data = await ReadAsync(_stopping.Token).ConfigureAwait(false);
-            if (_status is not (SiloStatus.Active or SiloStatus.ShuttingDown) || data.Find(target) is not { } row
-                || row.Entry.Status == SiloStatus.Dead)
+            var row = data.Find(target);
+            if (_status is not (SiloStatus.Active or SiloStatus.ShuttingDown) || row?.Entry.Status == SiloStatus.Dead)
             {
                 return;
             }
 
-            var updated = SuspicionVoting.AddVote(data, row.Entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            // A row the table lost without a verdict (Redis restarted without persistence) while the view still holds
+            // its silo: that silo stopped answering instead of writing its row back, so the vote writes it back
+            // itself. Else it would only leave the views unjudged, and a silo missing from a view is not known gone.
+            var lost = row is null;
+            var entry = row?.Entry ?? CurrentSnapshot.Members.GetValueOrDefault(target);
+            if (entry is null || entry.Status == SiloStatus.Dead)
+            {
+                return;
+            }
+
+            var updated = SuspicionVoting.AddVote(data, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
             var declare = updated.Status == SiloStatus.Dead;
-            if (await _table.UpdateRowAsync(updated, row.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false))
+            var written = lost
+                ? await _table.InsertRowAsync(updated, data.Version.Next(), _stopping.Token).ConfigureAwait(false)
+                : await _table.UpdateRowAsync(updated, row!.Value.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false);
+            if (written)
             {
                 MembershipAgentLog.Voted(_logger, LocalSilo, target, votes, needed);
                 MembershipMetrics.Votes.Add(1);

@@ -28,7 +28,7 @@ public sealed class MembershipAgentTableWipeTests
     }
 
     [Fact]
-    public async Task TableWiped_SiloDiesBeforeRewritingRow_LeavesViewsAfterGrace()
+    public async Task TableWiped_SiloDiesBeforeRewritingRow_VotedDeadWithinTheGrace()
     {
         var table = new InMemoryMembershipTable();
         await using var cluster = new AgentTestCluster(table);
@@ -38,11 +38,15 @@ public sealed class MembershipAgentTableWipeTests
 
         await cluster.KillAsync(b);
         await table.DeleteMembershipTableEntriesAsync("dev");
-        await cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(SiloStatus.Active, a.CurrentSnapshot.GetSiloStatus(Silo(2)));
 
-        var took = await cluster.AdvanceUntilAsync(() => a.CurrentSnapshot.GetSiloStatus(Silo(2)) == SiloStatus.None, cluster.Options.MissingRowGracePeriod);
-        Assert.True(took <= cluster.Options.MissingRowGracePeriod, $"dropped after {took}");
+        // Before, it only dropped out of the views after the grace, with no verdict: the silos' directories kept
+        // it (a silo missing from the view with a newer generation may be one joining), so calls went on to it and
+        // the cluster never recovered from a silo killed while Redis was down. The vote writes its row back, Dead.
+        var took = await cluster.AdvanceUntilAsync(() => a.CurrentSnapshot.GetSiloStatus(Silo(2)) == SiloStatus.Dead, cluster.Options.MissingRowGracePeriod);
+        Assert.True(took < cluster.Options.MissingRowGracePeriod, $"declared dead after {took}");
+        Assert.Equal(SiloStatus.Dead, (await cluster.RowAsync(Silo(2))).Status);
         Assert.Equal([1], a.CurrentSnapshot.ActiveMembers().Select(m => m.SiloAddress.Port));
+        await cluster.AdvanceAsync(cluster.Options.MissingRowGracePeriod);
+        Assert.Equal(SiloStatus.Dead, a.CurrentSnapshot.GetSiloStatus(Silo(2)));
     }
 }
