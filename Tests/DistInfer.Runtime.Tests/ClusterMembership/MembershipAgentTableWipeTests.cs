@@ -49,4 +49,20 @@ public sealed class MembershipAgentTableWipeTests
         await cluster.AdvanceAsync(cluster.Options.MissingRowGracePeriod);
         Assert.Equal(SiloStatus.Dead, a.CurrentSnapshot.GetSiloStatus(Silo(2)));
     }
+
+    [Fact]
+    public async Task TableProblem_RedisDownThenBack_NamesRedisUntilAReadSucceeds()
+    {
+        var table = new UnreachableMembershipTable();
+        await using var cluster = new AgentTestCluster(table);
+        var a = await cluster.StartSiloAsync(Silo(1));
+        Assert.Null(a.TableProblem);
+
+        table.Down = true;
+        await cluster.AdvanceUntilAsync(() => a.TableProblem is not null, cluster.Options.TableRefreshTimeout * 2);
+        Assert.Equal(UnreachableMembershipTable.Problem, a.TableProblem);
+
+        table.Down = false;
+        await cluster.AdvanceUntilAsync(() => a.TableProblem is null, cluster.Options.TableRefreshTimeout * 2);
+    }
 }
