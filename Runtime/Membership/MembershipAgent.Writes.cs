@@ -30,7 +30,10 @@ public sealed partial class MembershipAgent
                 return;
             }
 
-            var updated = SuspicionVoting.AddVote(data, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            // Votes needed as the view counts the cluster: the wiped table holds only the rows written back so far,
+            // and a single voter must not be enough just because few are back yet.
+            var counted = lost ? new MembershipTableData([.. CurrentSnapshot.Members.Values.Select(m => new MembershipRow(m, ""))], data.Version) : data;
+            var updated = SuspicionVoting.AddVote(counted, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
             var declare = updated.Status == SiloStatus.Dead;
             var written = lost
                 ? await _table.InsertRowAsync(updated, data.Version.Next(), _stopping.Token).ConfigureAwait(false)

@@ -51,6 +51,24 @@ public sealed class MembershipAgentTableWipeTests
     }
 
     [Fact]
+    public async Task TableWiped_SiloDiesAmongThree_DeclaredDeadOnlyByTwoVotesAsBeforeTheWipe()
+    {
+        var table = new InMemoryMembershipTable();
+        await using var cluster = new AgentTestCluster(table);
+        var a = await cluster.StartSiloAsync(Silo(1));
+        await cluster.StartSiloAsync(Silo(2));
+        var c = await cluster.StartSiloAsync(Silo(3));
+        await cluster.AdvanceAsync(cluster.Options.TableRefreshTimeout);
+
+        await cluster.KillAsync(c);
+        await table.DeleteMembershipTableEntriesAsync("dev");
+        await cluster.AdvanceUntilAsync(() => a.CurrentSnapshot.GetSiloStatus(Silo(3)) == SiloStatus.Dead, cluster.Options.MissingRowGracePeriod);
+
+        // The wiped table held only the rows written back so far; counted from it, one vote would have been enough.
+        Assert.Equal([1, 2], (await cluster.RowAsync(Silo(3))).SuspectTimes.Select(v => v.Voter.Port).Order());
+    }
+
+    [Fact]
     public async Task TableProblem_RedisDownThenBack_NamesRedisUntilAReadSucceeds()
     {
         var table = new UnreachableMembershipTable();
