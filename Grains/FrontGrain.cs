@@ -253,7 +253,7 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
             expertsOn[row.Silo] = expertsOn.GetValueOrDefault(row.Silo) + 1;
         }
 
-        var silos = membership.Current.Silos;
+        var silos = RestartedSilos.WithoutReplacedIncarnations(membership.Current.Silos);
         var rows = new List<SiloStatusRow>(silos.Count);
         foreach (var s in silos)
         {

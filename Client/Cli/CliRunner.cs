@@ -48,6 +48,13 @@ internal static class CliRunner
     private static string OneLine(Exception e)
     {
         var message = e.Message.ReplaceLineEndings(" ");
+        if (e is Runtime.Messaging.SiloUnavailableException)
+        {
+            // The runtime's "Cannot connect to ADDRESS: ConnectionRefused" alone left the operator guessing.
+            return $"{message}: that silo went away during the command, it may have died. What the command did may be partial: "
+                + "run it again once `distinfer status` shows the silo Dead (a killed silo is declared dead within seconds)";
+        }
+
         var colon = message.IndexOf(": ", StringComparison.Ordinal);
         return e is Runtime.RemoteGrainException && colon > 0 && message[..colon].Contains(", ", StringComparison.Ordinal) ? message[(colon + 2)..] : message;
     }

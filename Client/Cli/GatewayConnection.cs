@@ -36,7 +36,7 @@ internal static class GatewayConnection
         {
             await client.ConnectAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or IOException or TimeoutException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is SocketException or IOException or TimeoutException or InvalidOperationException or FormatException or SiloUnavailableException)
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw new DistInferException($"cannot reach the gateway at {gateway}: {e.Message}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using DistInfer.Grains;
+using DistInfer.Runtime.Messaging;
 
 namespace DistInfer.Cli;
 
@@ -19,11 +20,19 @@ internal static class RebalanceCommand
         command.SetAction((r, _) => CliRunner.RunAsync(async () =>
         {
             await using var client = await gateway.ConnectAsync(r);
-            var result = await client.GetGrain<IExpertBalancerGrain>(r.GetValue(model)!).Rebalance(new RebalanceRequest
+            RebalanceResult result;
+            try
             {
-                SlotsPerLayer = r.GetValue(slots),
-                MaxReplicasPerExpert = r.GetValue(maxReplicas),
-            });
+                result = await client.GetGrain<IExpertBalancerGrain>(r.GetValue(model)!).Rebalance(new RebalanceRequest
+                {
+                    SlotsPerLayer = r.GetValue(slots),
+                    MaxReplicasPerExpert = r.GetValue(maxReplicas),
+                });
+            }
+            catch (SiloUnavailableException e)
+            {
+                throw await RebalanceInterruption.DescribeAsync(client, r.GetValue(gateway.Gateway)!, r.GetValue(model)!, e);
+            }
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(result, CliJsonContext.Default.RebalanceResult));

@@ -3,6 +3,7 @@ using DistInfer.Engine.Partitioning;
 using DistInfer.Grains.Placement;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Messaging;
 using Microsoft.Extensions.Logging;
 
 namespace DistInfer.Grains.Balancing;
@@ -33,7 +34,7 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
 
     public async Task<RebalanceResult> Rebalance(RebalanceRequest request)
     {
-        var (info, report, raw) = await CollectAsync();
+        var (info, report, raw) = await CollectForRebalanceAsync();
         var silos = ExpertPlacementPlanner.ExpertSilos(membership.Current).Select(s => ExpertKey.PinOf(s.Address.ToString())).ToList();
         var floor = Math.Clamp(info.ExpertReplicas, 1, Math.Max(1, silos.Count));
         if (!request.RaiseToDeployedReplicas)
@@ -81,12 +82,25 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
     /// </summary>
     private async Task<DeploymentInfo> ApplyAsync(DeploymentInfo info, RebalancePlan plan)
     {
-        await Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key)
-            .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert, Sources = info.Sources })));
+        try
+        {
+            await Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key)
+                .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert, Sources = info.Sources })));
+        }
+        catch (SiloUnavailableException e)
+        {
+            await RetireUncommittedAsync(plan);
+            throw Interrupted(e, $"Nothing was committed: the model serves on with replica set {info.ReplicaSetVersion}.");
+        }
+
         DeploymentInfo updated;
         try
         {
             updated = await Registry.UpdateExpertReplicas([.. plan.Replicas], info.ReplicaSetVersion);
+        }
+        catch (SiloUnavailableException e)
+        {
+            throw Interrupted(e, $"The registry did not answer: replica set {info.ReplicaSetVersion + 1} may or may not have been committed (`distinfer status` lists the replicas serving).");
         }
         catch (InvalidOperationException)
         {
@@ -105,8 +119,16 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
             }
         }
 
-        await Task.WhenAll(stages);
-        await Task.WhenAll(plan.Removed.Select(x => GrainFactory.GetGrain<IExpertGrain>(x.Key).Retire()));
+        try
+        {
+            await Task.WhenAll(stages);
+            await Task.WhenAll(plan.Removed.Select(x => GrainFactory.GetGrain<IExpertGrain>(x.Key).Retire()));
+        }
+        catch (SiloUnavailableException e)
+        {
+            throw Interrupted(e, $"Replica set {updated.ReplicaSetVersion} was committed, but not every stage may have taken it and replicas that left may still hold their weights: the rebalance is partial.");
+        }
+
         return updated;
     }
 

@@ -25,6 +25,12 @@ public interface IClusterMembershipService
     /// </summary>
     ValueTask ShutDownAsync(Membership.SiloAddress self, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Why the membership storage cannot be read now (e.g. "Redis at HOST:PORT unavailable ..."), or null: while it
+    /// cannot, no silo can be declared dead, which errors about unreachable silos should say.
+    /// </summary>
+    string? StorageProblem => null;
+
     /// <summary>Marks this silo as gone (graceful shutdown).</summary>
     ValueTask LeaveAsync(Membership.SiloAddress self, CancellationToken cancellationToken = default);
 }

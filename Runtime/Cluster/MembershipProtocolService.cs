@@ -48,6 +48,9 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
     /// <summary>The protocol's own view (gossip hook: call RefreshAsync on it when a peer reports a change).</summary>
     public IMembershipView? View => _agent;
 
+    /// <inheritdoc/>
+    public string? StorageProblem => _agent?.TableProblem;
+
     public async ValueTask PublishAsync(SiloInfo self, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(self);

@@ -15,21 +15,29 @@ public sealed partial class MembershipAgent
         {
             var data = await ReadAsync(_stopping.Token).ConfigureAwait(false);
             var row = data.Find(target);
-
-            // A row gone without a verdict (the table was wiped) while the view still keeps its silo: the vote goes
-            // into a row written back from the view. Without it a silo hung across a Redis restart could never be
-            // voted out, and calls to its grains waited until it woke.
-            var entry = row?.Entry ?? (_publisher.Current.Members.TryGetValue(target, out var kept) ? kept : null);
-            if (_status is not (SiloStatus.Active or SiloStatus.ShuttingDown) || entry is null || entry.Status == SiloStatus.Dead)
+            if (_status is not (SiloStatus.Active or SiloStatus.ShuttingDown) || row?.Entry.Status == SiloStatus.Dead)
             {
                 return;
             }
 
-            var updated = SuspicionVoting.AddVote(data, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            // A row the table lost without a verdict (Redis restarted without persistence) while the view still holds
+            // its silo: that silo stopped answering instead of writing its row back, so the vote writes it back
+            // itself. Else it would only leave the views unjudged, and a silo missing from a view is not known gone.
+            var lost = row is null;
+            var entry = row?.Entry ?? CurrentSnapshot.Members.GetValueOrDefault(target);
+            if (entry is null || entry.Status == SiloStatus.Dead)
+            {
+                return;
+            }
+
+            // Votes needed as the view counts the cluster: the wiped table holds only the rows written back so far,
+            // and a single voter must not be enough just because few are back yet.
+            var counted = lost ? new MembershipTableData([.. CurrentSnapshot.Members.Values.Select(m => new MembershipRow(m, ""))], data.Version) : data;
+            var updated = SuspicionVoting.AddVote(counted, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
             var declare = updated.Status == SiloStatus.Dead;
-            var written = row is { } present
-                ? await _table.UpdateRowAsync(updated, present.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false)
-                : await _table.InsertRowAsync(updated, data.Version.Next(), _stopping.Token).ConfigureAwait(false);
+            var written = lost
+                ? await _table.InsertRowAsync(updated, data.Version.Next(), _stopping.Token).ConfigureAwait(false)
+                : await _table.UpdateRowAsync(updated, row!.Value.ETag, data.Version.Next(), _stopping.Token).ConfigureAwait(false);
             if (written)
             {
                 MembershipAgentLog.Voted(_logger, LocalSilo, target, votes, needed);

@@ -12,7 +12,7 @@ public sealed class FabricClusterView(IClusterMembershipService membership, IGra
     public async ValueTask<ClusterSnapshot> GetSnapshotAsync(CancellationToken cancellationToken)
     {
         var status = await grains.GetGrain<IFrontGrain>("dashboard").Status().ConfigureAwait(false);
-        var silos = membership.Current.Silos.Select(s => new Dashboard.SiloInfo
+        var silos = RestartedSilos.WithoutReplacedIncarnations(membership.Current.Silos).Select(s => new Dashboard.SiloInfo
         {
             Name = s.Name,
             Address = s.Address.ToString(),

@@ -5,12 +5,35 @@ using DistInfer.Grains.Fabric;
 using DistInfer.Silo.Http.Contracts;
 using DistInfer.Silo.Serving;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Silo.Http;
 
 /// <summary>Maps failures to OpenAI's error JSON and status codes.</summary>
 internal static class ApiErrors
 {
+    /// <summary>The API error for <paramref name="e"/>, as this silo's membership sees the cluster now.</summary>
+    public static ApiException From(Exception e, HttpContext context) =>
+        From(e, context.RequestServices.GetService<Runtime.Cluster.IClusterMembershipService>()?.StorageProblem);
+
+    /// <summary>
+    /// As <see cref="From(Exception)"/>; an unreachable silo's error also gives <paramref name="storageProblem"/>, why
+    /// membership storage cannot be read (IClusterMembershipService.StorageProblem): until it can, nothing moves the
+    /// silo's work, which "the cluster is changing; retry" alone hid.
+    /// </summary>
+    public static ApiException From(Exception e, string? storageProblem) =>
+        e is Runtime.Messaging.SiloUnavailableException && storageProblem is not null
+            ? new ApiException(503, $"a silo this request needs is unavailable, and the cluster cannot declare it dead while its membership storage "
+                + $"({StorageKind(storageProblem)}) is unreachable (the silo log says more); retry once that is back", "server_error", code: "silo_unavailable")
+            : From(e);
+
+    // "Redis at HOST:PORT unavailable ...": the kind only, as the API keeps internal addresses to the log.
+    private static string StorageKind(string problem)
+    {
+        var at = problem.IndexOf(" at ", StringComparison.Ordinal);
+        return at > 0 ? problem[..at] : "storage";
+    }
+
     /// <summary>The API error for <paramref name="e"/>; null for failures that are not the caller's (500).</summary>
     public static ApiException From(Exception e) => e switch
     {

@@ -49,7 +49,7 @@ public static class HttpApiEndpointRouteBuilderExtensions
             }
             catch (Exception e)
             {
-                var api = ApiErrors.From(e);
+                var api = ApiErrors.From(e, context);
                 if (api.Status >= 500 && e is not ApiException)
                 {
                     Log.RequestFailed(logger, context.Request.Path, e);

@@ -122,7 +122,7 @@ internal sealed class ResponseWriter(RequestMetrics metrics, ILogger<ResponseWri
         }
         catch (Exception e) when (any && !context.RequestAborted.IsCancellationRequested)
         {
-            var api = ApiErrors.From(e);
+            var api = ApiErrors.From(e, context);
             metrics.RecordError(api.Status);
             Log.StreamFailed(logger, context.Request.Path, e.Message);
             var error = JsonSerializer.SerializeToUtf8Bytes(ApiErrors.Body(api), OpenAiJsonContext.Default.ErrorResponse);

@@ -5,6 +5,7 @@ using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
 using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
+using DistInfer.Runtime.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests;
@@ -62,6 +63,24 @@ public sealed class PipelineTests
         Assert.Contains(new StageKey(Model, 0, 1).ToString(), error.Message);
         Assert.Contains(FailingStageListener.Message, error.Message);
         Assert.True(failing.Calls >= 1);
+    }
+
+    [Fact]
+    public async Task Forward_StageCannotReachASiloPastTheRecoveryWindow_FailsAsSiloUnavailable()
+    {
+        const string Model = "unreachable";
+        var listener = new UnreachableSiloStageListener(new StageKey(Model, 0, 1).ToString());
+        await using var cluster = await FabricTestCluster.StartAsync(2, services => services.AddSingleton<IStageActivityListener>(listener));
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model)
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama"), Stages = 2 });
+        var executor = new FabricBatchExecutor(cluster.GrainFactory, info, 0, new FabricOptions { MicroBatches = 2, RecoveryWindow = TimeSpan.Zero });
+
+        // Before, a PipelineStepFailedException, which the API answered with a 500 "internal error" instead of the
+        // 503 "a silo is unavailable" that a silo killed while it could not be declared dead is.
+        var error = await Assert.ThrowsAsync<SiloUnavailableException>(async () => await executor.ForwardAsync(new BatchStep([1, 2], [3, 2], [5, 6, 7, 8, 9]), CancellationToken.None));
+
+        Assert.Contains(new StageKey(Model, 0, 1).ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Contains(UnreachableSiloStageListener.Message, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,55 @@
+using DistInfer.Engine;
+using DistInfer.Runtime.Messaging;
+using Microsoft.Extensions.Logging;
+
+namespace DistInfer.Grains.Balancing;
+
+/// <summary>A rebalance or repair cut short by a silo that stopped answering (killed, and not yet declared dead).</summary>
+public sealed partial class ExpertBalancerGrain
+{
+    /// <summary>
+    /// The operator's message: which silo, what the cut left behind, and that a rerun once the death is declared
+    /// finishes the job. The runtime's own ("Cannot connect to ADDRESS: ConnectionRefused") said none of that.
+    /// </summary>
+    private DistInferException Interrupted(SiloUnavailableException e, string outcome)
+    {
+        // The runtime's messages name the silo by address; the membership view knows its name.
+        var silo = membership.Current.Silos.FirstOrDefault(s => e.Message.Contains(s.Address.ToString(), StringComparison.Ordinal));
+        var who = silo is null ? "a silo" : string.IsNullOrEmpty(silo.Name) ? $"silo {silo.Address}" : $"silo {silo.Name} ({silo.Address})";
+        LogInterrupted(logger, Model, who, e);
+        return new DistInferException(
+            $"rebalance of model {Model} was interrupted: {who} could not be reached, it may have died ({e.Message}). {outcome} "
+            + "Run `distinfer rebalance` again once `distinfer status` shows that silo Dead (a killed silo is declared dead within seconds).", e);
+    }
+
+    private async Task<(DeploymentInfo Info, ExpertLoadReport Report, Dictionary<string, long> Raw)> CollectForRebalanceAsync()
+    {
+        try
+        {
+            return await CollectAsync();
+        }
+        catch (SiloUnavailableException e)
+        {
+            throw Interrupted(e, "Nothing was changed.");
+        }
+    }
+
+    /// <summary>Retires replicas loaded for a set that was never committed; those on the lost silo cannot answer.</summary>
+    private async Task RetireUncommittedAsync(RebalancePlan plan)
+    {
+        foreach (var added in plan.Added)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IExpertGrain>(added.Key).Retire();
+            }
+            catch (SiloUnavailableException)
+            {
+                // Its silo is the one that went away: nothing of it is left to release.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "rebalance of {Model} interrupted: {Silo} could not be reached")]
+    private static partial void LogInterrupted(ILogger logger, string model, string silo, Exception exception);
+}
