@@ -20,7 +20,8 @@ public sealed partial class SiloDeathRepairer(
     IClusterMembershipService membership,
     DeploymentRecords records,
     FabricOptions options,
-    ILogger<SiloDeathRepairer> logger) : ISiloLifecycleParticipant, IDisposable
+    ILogger<SiloDeathRepairer> logger,
+    TimeProvider? time = null) : ISiloLifecycleParticipant, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly HashSet<SiloAddress> _known = [];
@@ -163,21 +164,17 @@ public sealed partial class SiloDeathRepairer(
                     continue;
                 }
 
-                try
-                {
-                    var result = await repair(info.Name).ConfigureAwait(false);
-                    results[info.Name] = result;
-                    if (result.Changed)
-                    {
-                        LogRepaired(logger, info.Name, result.Added, result.Removed);
-                    }
-                }
-                catch (Exception e)
+                var (result, error) = await RepairWithRetriesAsync(info.Name, repair).ConfigureAwait(false);
+                results[info.Name] = result;
+                if (error is not null)
                 {
                     // Placement still keeps reactivated replicas apart; the next death, a rebalance or an operator re-pins them.
-                    results[info.Name] = null;
-                    errors[info.Name] = e;
-                    LogFailed(logger, info.Name, e);
+                    errors[info.Name] = error;
+                    LogFailed(logger, info.Name, options.RepairAttempts, error);
+                }
+                else if (result!.Changed)
+                {
+                    LogRepaired(logger, info.Name, result.Added, result.Removed);
                 }
             }
 
@@ -193,6 +190,28 @@ public sealed partial class SiloDeathRepairer(
         }
     }
 
+    private async Task<(RebalanceResult? Result, Exception? Error)> RepairWithRetriesAsync(string model, Func<string, Task<RebalanceResult>> repair)
+    {
+        var attempts = Math.Max(1, options.RepairAttempts);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await repair(model).ConfigureAwait(false), null);
+            }
+            catch (Exception e) when (attempt < attempts && !Volatile.Read(ref _stopped))
+            {
+                LogRetrying(logger, model, attempt, e.Message);
+                var delay = options.RepairRetryDelay > TimeSpan.Zero ? options.RepairRetryDelay * attempt : TimeSpan.Zero;
+                await Task.Delay(delay, time ?? TimeProvider.System).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                return (null, e);
+            }
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "expert silo(s) {Silos} declared dead: repairing the expert replica sets of deployed models")]
     private static partial void LogDied(ILogger logger, string silos);
 
@@ -202,6 +221,9 @@ public sealed partial class SiloDeathRepairer(
     [LoggerMessage(Level = LogLevel.Warning, Message = "a listener of the repair after a silo death failed")]
     private static partial void LogListenerFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "repairing {Model} after a silo death failed")]
-    private static partial void LogFailed(ILogger logger, string model, Exception exception);
+    [LoggerMessage(Level = LogLevel.Information, Message = "repairing {Model} after a silo death failed on try {Attempt} ({Reason}); trying again")]
+    private static partial void LogRetrying(ILogger logger, string model, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "repairing {Model} after a silo death failed {Attempts} times; a rebalance re-pins its replicas")]
+    private static partial void LogFailed(ILogger logger, string model, int attempts, Exception exception);
 }

@@ -70,6 +70,15 @@ public sealed class FabricOptions
     /// </summary>
     public bool RepairOnSiloDeath { get; set; } = true;
 
+    /// <summary>
+    /// Tries of each model's repair after a silo death (at least 1). A repair can fail right after the verdict, while
+    /// some directory still points at the dead silo ("Cannot connect"); nothing else would retry it.
+    /// </summary>
+    public int RepairAttempts { get; set; } = 5;
+
+    /// <summary>Wait before the second try of a failed repair; each later try waits that much longer again.</summary>
+    public TimeSpan RepairRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Wait after a join before rebalancing, so that silos starting together cause one rebalance.</summary>
     public TimeSpan JoinSettleDelay { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -50,7 +50,8 @@ public static class FabricServiceCollectionExtensions
             sp.GetRequiredService<IClusterMembershipService>(),
             sp.GetRequiredService<DeploymentRecords>(),
             fabric,
-            sp.GetService<ILogger<SiloDeathRepairer>>() ?? NullLogger<SiloDeathRepairer>.Instance));
+            sp.GetService<ILogger<SiloDeathRepairer>>() ?? NullLogger<SiloDeathRepairer>.Instance,
+            sp.GetService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISiloLifecycleParticipant, SiloDeathRepairer>(sp => sp.GetRequiredService<SiloDeathRepairer>()));
         services.TryAddSingleton<GatewayCounters>();
         services.TryAddSingleton(sp => new GenerationSessions(sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<GatewayCounters>()));

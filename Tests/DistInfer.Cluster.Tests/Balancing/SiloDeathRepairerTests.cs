@@ -160,4 +160,47 @@ public sealed class SiloDeathRepairerTests : IDisposable
         Assert.False(_next.Task.IsCompleted);
         Assert.Empty(_calls);
     }
+
+    [Fact]
+    public async Task Death_RepairFailsOnceThenSucceeds_TriedAgainAndRepaired()
+    {
+        // As seen with three silo processes: the first try met a directory still pointing at the dead silo.
+        using var repairer = new SiloDeathRepairer(_membership, _records, new FabricOptions { RepairRetryDelay = TimeSpan.Zero }, NullLogger<SiloDeathRepairer>.Instance);
+        repairer.Completed += o => _next.TrySetResult(o);
+        var tries = 0;
+        repairer.Start(await PublishAsync(1), _ => ++tries == 1
+            ? throw new InvalidOperationException("Cannot connect to 127.0.0.1:20002")
+            : Task.FromResult(new RebalanceResult { Changed = true, Added = 1, Removed = 1 }));
+        await PublishAsync(2);
+        Deploy("moe");
+
+        await PublishAsync(2, SiloStatus.Dead);
+        var outcome = await NextOutcomeAsync();
+
+        Assert.Equal(2, tries);
+        Assert.Empty(outcome.Errors);
+        Assert.True(outcome.Results["moe"]!.Changed);
+    }
+
+    [Fact]
+    public async Task Death_RepairKeepsFailing_GivesUpAfterTheConfiguredTriesWithTheError()
+    {
+        using var repairer = new SiloDeathRepairer(_membership, _records, new FabricOptions { RepairRetryDelay = TimeSpan.Zero, RepairAttempts = 3 }, NullLogger<SiloDeathRepairer>.Instance);
+        repairer.Completed += o => _next.TrySetResult(o);
+        var tries = 0;
+        repairer.Start(await PublishAsync(1), _ =>
+        {
+            tries++;
+            throw new InvalidOperationException("balancer unreachable");
+        });
+        await PublishAsync(2);
+        Deploy("moe");
+
+        await PublishAsync(2, SiloStatus.Dead);
+        var outcome = await NextOutcomeAsync();
+
+        Assert.Equal(3, tries);
+        Assert.Equal("balancer unreachable", outcome.Errors["moe"].Message);
+        Assert.Null(outcome.Results["moe"]);
+    }
 }
