@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace DistInfer.Silo.Tests.Processes;
 
 /// <summary>kill -9 of a silo process while `distinfer deploy` loads a model on a three-silo cluster on Redis.</summary>
@@ -32,13 +30,7 @@ public sealed class ProcessDeployFaultTests
             Assert.Contains("it may have died", line, StringComparison.Ordinal);
             Assert.Contains("run it again once `distinfer status` shows the silo Dead", line, StringComparison.Ordinal);
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            JsonElement dead;
-            do
-            {
-                dead = (await cluster.StatusJsonAsync(gateway)).GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("name").GetString() == victim.Name);
-            }
-            while (dead.GetProperty("status").GetString() != "Dead" && DateTime.UtcNow < deadline);
+            var dead = await cluster.SiloRowWhenDeadAsync(gateway, victim, TimeSpan.FromSeconds(60));
 
             Assert.Equal("Dead", dead.GetProperty("status").GetString());
             var rerun = await CliProcess.RunAsync(deploy);

@@ -50,6 +50,23 @@ public sealed class ProcessFabricCluster : IAsyncLifetime
     internal async Task<JsonElement> StatusJsonAsync(SiloProcess gateway) =>
         JsonDocument.Parse(await CliAsync(gateway, "status", "--json")).RootElement.Clone();
 
+    /// <summary>
+    /// <paramref name="silo"/>'s status row once `status` shows it Dead, or its last row when <paramref name="limit"/>
+    /// ran out (each ask is a CLI run; the vote can come after the requests a test waits for).
+    /// </summary>
+    internal async Task<JsonElement> SiloRowWhenDeadAsync(SiloProcess gateway, SiloProcess silo, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        JsonElement row;
+        do
+        {
+            row = (await StatusJsonAsync(gateway)).GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("name").GetString() == silo.Name);
+        }
+        while (row.GetProperty("status").GetString() != "Dead" && DateTime.UtcNow < deadline);
+
+        return row;
+    }
+
     internal string Output => string.Join("\n---\n", Silos.Select(s => $"{s.Name}:\n{s.Output}"));
 
     public async Task DisposeAsync()

@@ -64,14 +64,7 @@ public sealed class ProcessFabricFaultTests
 
             // The victim's row keeps its last gossiped statistics in the table; status must not report them as held.
             // Requests can finish before the vote declares it dead, so ask until it has (each ask is a CLI run).
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            JsonElement dead;
-            do
-            {
-                var after = await cluster.StatusJsonAsync(gateway);
-                dead = after.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("name").GetString() == victim.Name);
-            }
-            while (dead.GetProperty("status").GetString() != "Dead" && DateTime.UtcNow < deadline);
+            var dead = await cluster.SiloRowWhenDeadAsync(gateway, victim, TimeSpan.FromSeconds(30));
 
             Assert.Equal("Dead", dead.GetProperty("status").GetString());
             Assert.Equal(0, dead.GetProperty("activations").GetInt32());
