@@ -6,6 +6,7 @@ using DistInfer.Grains.Fabric;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Cluster;
+using DistInfer.Runtime.Messaging;
 
 namespace DistInfer.Grains;
 
@@ -34,8 +35,24 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
 
     public Task<bool> Cancel(string generationId) => Task.FromResult(sessions.Cancel(generationId));
 
-    public Task<GenerationChunk> Next(string generationId, int waitMilliseconds) =>
-        sessions.NextAsync(generationId, TimeSpan.FromMilliseconds(Math.Clamp(waitMilliseconds, 0, 30_000)));
+    public async Task<GenerationChunk> Next(string generationId, int waitMilliseconds)
+    {
+        try
+        {
+            return await sessions.NextAsync(generationId, TimeSpan.FromMilliseconds(Math.Clamp(waitMilliseconds, 0, 30_000)));
+        }
+        catch (SiloUnavailableException e) when (membership.StorageProblem is { } problem)
+        {
+            throw StorageDown(e, problem);
+        }
+    }
+
+    /// <summary>
+    /// An unreachable silo's error while membership storage is down says so: until it is back nobody can declare the
+    /// silo dead, so "rerun once it is declared dead" (what a client would otherwise be told) does not come true.
+    /// </summary>
+    private static SiloUnavailableException StorageDown(SiloUnavailableException e, string problem) =>
+        new($"{e.Message}; the cluster cannot declare that silo dead while its membership storage is unreachable ({problem}): retry once it is back", e);
 
     private static SamplingParams Parameters(GenerateRequest request) => new()
     {
@@ -51,6 +68,18 @@ public sealed class FrontGrain(FabricFront front, GenerationSessions sessions, G
     };
 
     public async Task<GenerateResponse> Generate(GenerateRequest request)
+    {
+        try
+        {
+            return await GenerateAllAsync(request);
+        }
+        catch (SiloUnavailableException e) when (membership.StorageProblem is { } problem)
+        {
+            throw StorageDown(e, problem);
+        }
+    }
+
+    private async Task<GenerateResponse> GenerateAllAsync(GenerateRequest request)
     {
         var parameters = Parameters(request);
         using var stop = new CancellationTokenSource();

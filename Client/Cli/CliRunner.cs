@@ -45,9 +45,15 @@ internal static class CliRunner
     public const int Cancelled = 130;
 
     /// <summary>The message on one line; a remote error's "Type, Assembly: " prefix is dropped.</summary>
-    private static string OneLine(Exception e)
+    internal static string OneLine(Exception e)
     {
         var message = e.Message.ReplaceLineEndings(" ");
+        if (e is Runtime.Messaging.SiloUnavailableException && message.Contains("membership storage is unreachable", StringComparison.Ordinal))
+        {
+            // The gateway silo said why the lost one cannot be declared dead (Redis down): its advice is the one that holds.
+            return message;
+        }
+
         if (e is Runtime.Messaging.SiloUnavailableException)
         {
             // The runtime's "Cannot connect to ADDRESS: ConnectionRefused" alone left the operator guessing.

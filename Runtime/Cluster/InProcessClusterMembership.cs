@@ -34,6 +34,9 @@ public sealed class InProcessClusterMembership : IClusterMembershipService
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Why membership storage cannot be read, as a protocol over Redis reports it (set by tests to simulate an outage).</summary>
+    public string? StorageProblem { get; set; }
+
     /// <summary>Declares a silo dead, as the membership protocol would after missed probes.</summary>
     public void Kill(SiloAddress silo) => SetStatus(silo, SiloStatus.Dead);
 
