@@ -30,10 +30,10 @@ public sealed partial class MembershipAgent
                 return;
             }
 
-            // Votes needed as the view counts the cluster: the wiped table holds only the rows written back so far,
-            // and a single voter must not be enough just because few are back yet.
-            var counted = lost ? new MembershipTableData([.. CurrentSnapshot.Members.Values.Select(m => new MembershipRow(m, ""))], data.Version) : data;
-            var updated = SuspicionVoting.AddVote(counted, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            // Votes needed as the view counts the cluster: a wiped table holds only the rows written back so far (the
+            // target's too once a first vote wrote it back), and a single voter must not be enough just because few
+            // are back yet. The view keeps the members whose rows it lost for MissingRowGracePeriod.
+            var updated = SuspicionVoting.AddVote(WithLostRows(data), entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
             var declare = updated.Status == SiloStatus.Dead;
             var written = lost
                 ? await _table.InsertRowAsync(updated, data.Version.Next(), _stopping.Token).ConfigureAwait(false)
@@ -60,6 +60,21 @@ public sealed partial class MembershipAgent
             MembershipMetrics.WriteConflicts.Add(1);
             MembershipAgentLog.WriteConflict(_logger, "vote", attempt);
         }
+    }
+
+    /// <summary>The table's rows plus the view's members whose rows the table lost without a verdict.</summary>
+    private MembershipTableData WithLostRows(MembershipTableData data)
+    {
+        var rows = data.Rows.ToList();
+        foreach (var member in CurrentSnapshot.Members.Values)
+        {
+            if (data.Find(member.SiloAddress) is null)
+            {
+                rows.Add(new MembershipRow(member, ""));
+            }
+        }
+
+        return rows.Count == data.Rows.Count ? data : new MembershipTableData(rows, data.Version);
     }
 
     private async Task InsertSelfAsync(MembershipEntry entry, CancellationToken cancellationToken)

@@ -69,6 +69,27 @@ public sealed class MembershipAgentTableWipeTests
     }
 
     [Fact]
+    public async Task TableWiped_OneVoterRenewsItsVoteBeforeOthersWriteTheirRowsBack_TargetNotDeclaredDead()
+    {
+        // Silos write their rows back only at their next table refresh, later than a voter's second missed probe.
+        var table = new InMemoryMembershipTable();
+        await using var cluster = new AgentTestCluster(table, new MembershipOptions { TableRefreshTimeout = TimeSpan.FromSeconds(20) });
+        var a = await cluster.StartSiloAsync(Silo(1));
+        await cluster.StartSiloAsync(Silo(2));
+        await cluster.StartSiloAsync(Silo(3));
+        await cluster.AdvanceAsync(cluster.Options.TableRefreshTimeout);
+
+        // Only silo 1 loses silo 3, which is alive: one voter among three is a minority.
+        cluster.Network.Cut(Silo(1), Silo(3));
+        await table.DeleteMembershipTableEntriesAsync("dev");
+        await cluster.AdvanceAsync(cluster.Options.ProbeTimeout * 6);
+
+        // The first vote wrote silo 3's row back; counted from the table after that, silo 1's renewed vote was enough.
+        Assert.Equal(SiloStatus.Active, (await cluster.RowAsync(Silo(3))).Status);
+        Assert.Equal(SiloStatus.Active, a.CurrentSnapshot.GetSiloStatus(Silo(3)));
+    }
+
+    [Fact]
     public async Task TableWiped_SiloHungAcrossTheWipe_VotedDeadBeforeTheGraceEnds()
     {
         var table = new InMemoryMembershipTable();
