@@ -109,6 +109,34 @@ public sealed partial class MembershipAgent
         throw new InvalidOperationException($"silo {LocalSilo} could not join: {_options.MaxWriteAttempts} membership writes lost compare-and-swap races");
     }
 
+    /// <summary>
+    /// Writes back Dead the row of this leaving silo that the table lost (wiped): the others still see the silo and,
+    /// once it stops answering, would write its row back Active with their votes (a crash verdict, and a repair, for
+    /// a graceful leave). False when the table has the row (then Dead) or every write lost its race.
+    /// </summary>
+    private async Task<bool> WriteBackLeftRowAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= _options.MaxWriteAttempts; attempt++)
+        {
+            var data = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (data.Find(LocalSilo) is not null)
+            {
+                return false;
+            }
+
+            if (await _table.InsertRowAsync(NewOwnEntry(SiloStatus.Dead, _time.GetUtcNow()), data.Version.Next(), cancellationToken).ConfigureAwait(false))
+            {
+                await ReadAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            MembershipMetrics.WriteConflicts.Add(1);
+            MembershipAgentLog.WriteConflict(_logger, "leave", attempt);
+        }
+
+        return false;
+    }
+
     /// <summary>Read-modify-write of this silo's row with retries; false when the row is gone or Dead.</summary>
     private async Task<bool> WriteOwnRowAsync(string operation, Func<MembershipEntry, MembershipEntry?> change, CancellationToken cancellationToken)
     {

@@ -90,6 +90,30 @@ public sealed class MembershipAgentTableWipeTests
     }
 
     [Fact]
+    public async Task StopAsync_TableWipedBeforeTheSiloWroteItsRowBack_RowWrittenBackDeadNotVotedDead()
+    {
+        var table = new InMemoryMembershipTable();
+        await using var cluster = new AgentTestCluster(table);
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+        await cluster.StartSiloAsync(Silo(3));
+        await cluster.AdvanceAsync(cluster.Options.TableRefreshTimeout);
+
+        // Silo 2 leaves gracefully right after the wipe, then its process exits.
+        await table.DeleteMembershipTableEntriesAsync("dev");
+        await b.StopAsync();
+        cluster.Network.Set(Silo(2), FakeNetwork.SiloReachability.Refusing);
+        await cluster.AdvanceAsync(cluster.Options.ProbeTimeout * 6);
+
+        // Before, its leave found no row to mark Dead, and the others, still seeing it, wrote its row back Active
+        // with their votes as a silo that stopped answering: a crash verdict (and repair) for a graceful leave.
+        var row = await cluster.RowAsync(Silo(2));
+        Assert.Equal(SiloStatus.Dead, row.Status);
+        Assert.Empty(row.SuspectTimes);
+        Assert.Equal(SiloStatus.Dead, a.CurrentSnapshot.GetSiloStatus(Silo(2)));
+    }
+
+    [Fact]
     public async Task TableWiped_SiloHungAcrossTheWipe_VotedDeadBeforeTheGraceEnds()
     {
         var table = new InMemoryMembershipTable();
