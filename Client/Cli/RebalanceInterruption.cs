@@ -21,7 +21,7 @@ internal static partial class RebalanceInterruption
         {
             who = $"the gateway {gateway} or a silo behind it";
         }
-        else if (string.Equals($"{match.Groups["host"].Value}:{match.Groups["port"].Value}", gateway, StringComparison.OrdinalIgnoreCase))
+        else if (IsGateway($"{match.Groups["host"].Value}:{match.Groups["port"].Value}", gateway, client))
         {
             who = $"the gateway silo {match.Value}";
             rerun = "run `distinfer rebalance` again through another silo's --gateway";
@@ -33,6 +33,15 @@ internal static partial class RebalanceInterruption
 
         return new DistInferException($"rebalance of model {model} was interrupted: {who} could not be reached, it may have died ({e.Message}). "
             + $"The rebalance may be partial: {rerun}.", e);
+    }
+
+    // The runtime names the gateway by the address its --gateway resolved to ("localhost:11111" is 127.0.0.1:11111@0).
+    private static bool IsGateway(string endpoint, string gateway, ClusterClient client)
+    {
+        var resolved = client.CurrentGateway;
+        var at = resolved.LastIndexOf('@');
+        return string.Equals(endpoint, gateway, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(endpoint, at > 0 ? resolved[..at] : resolved, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>"NAME (ADDRESS)" from the cluster's status when the gateway still answers; else the address alone.</summary>

@@ -27,6 +27,7 @@ public sealed partial class SiloDeathRepairer(
     private readonly HashSet<SiloAddress> _known = [];
     private readonly HashSet<SiloAddress> _leaving = [];
     private readonly List<string> _dead = [];
+    private readonly CancellationTokenSource _stopping = new();
     private SiloAddress _self;
     private Func<string, Task<RebalanceResult>>? _repair;
     private bool _running;
@@ -80,6 +81,9 @@ public sealed partial class SiloDeathRepairer(
         {
             _stopped = true;
         }
+
+        // Ends a retry's wait: a stopping silo must not repair again after it (see OnChanged on whole-cluster shutdowns).
+        _stopping.Cancel();
     }
 
     private void OnChanged(ClusterMembershipSnapshot view)
@@ -203,7 +207,14 @@ public sealed partial class SiloDeathRepairer(
             {
                 LogRetrying(logger, model, attempt, e.Message);
                 var delay = options.RepairRetryDelay > TimeSpan.Zero ? options.RepairRetryDelay * attempt : TimeSpan.Zero;
-                await Task.Delay(delay, time ?? TimeProvider.System).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(delay, time ?? TimeProvider.System, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return (null, e);
+                }
             }
             catch (Exception e)
             {

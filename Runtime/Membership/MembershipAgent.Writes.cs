@@ -30,10 +30,10 @@ public sealed partial class MembershipAgent
                 return;
             }
 
-            // Votes needed as the view counts the cluster: the wiped table holds only the rows written back so far,
-            // and a single voter must not be enough just because few are back yet.
-            var counted = lost ? new MembershipTableData([.. CurrentSnapshot.Members.Values.Select(m => new MembershipRow(m, ""))], data.Version) : data;
-            var updated = SuspicionVoting.AddVote(counted, entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
+            // Votes needed as the view counts the cluster: a wiped table holds only the rows written back so far (the
+            // target's too once a first vote wrote it back), and a single voter must not be enough just because few
+            // are back yet. The view keeps the members whose rows it lost for MissingRowGracePeriod.
+            var updated = SuspicionVoting.AddVote(WithLostRows(data), entry, LocalSilo, _time.GetUtcNow(), _options, out var votes, out var needed);
             var declare = updated.Status == SiloStatus.Dead;
             var written = lost
                 ? await _table.InsertRowAsync(updated, data.Version.Next(), _stopping.Token).ConfigureAwait(false)
@@ -60,6 +60,21 @@ public sealed partial class MembershipAgent
             MembershipMetrics.WriteConflicts.Add(1);
             MembershipAgentLog.WriteConflict(_logger, "vote", attempt);
         }
+    }
+
+    /// <summary>The table's rows plus the view's members whose rows the table lost without a verdict.</summary>
+    private MembershipTableData WithLostRows(MembershipTableData data)
+    {
+        var rows = data.Rows.ToList();
+        foreach (var member in CurrentSnapshot.Members.Values)
+        {
+            if (data.Find(member.SiloAddress) is null)
+            {
+                rows.Add(new MembershipRow(member, ""));
+            }
+        }
+
+        return rows.Count == data.Rows.Count ? data : new MembershipTableData(rows, data.Version);
     }
 
     private async Task InsertSelfAsync(MembershipEntry entry, CancellationToken cancellationToken)
@@ -92,6 +107,34 @@ public sealed partial class MembershipAgent
         }
 
         throw new InvalidOperationException($"silo {LocalSilo} could not join: {_options.MaxWriteAttempts} membership writes lost compare-and-swap races");
+    }
+
+    /// <summary>
+    /// Writes back Dead the row of this leaving silo that the table lost (wiped): the others still see the silo and,
+    /// once it stops answering, would write its row back Active with their votes (a crash verdict, and a repair, for
+    /// a graceful leave). False when the table has the row (then Dead) or every write lost its race.
+    /// </summary>
+    private async Task<bool> WriteBackLeftRowAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= _options.MaxWriteAttempts; attempt++)
+        {
+            var data = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (data.Find(LocalSilo) is not null)
+            {
+                return false;
+            }
+
+            if (await _table.InsertRowAsync(NewOwnEntry(SiloStatus.Dead, _time.GetUtcNow()), data.Version.Next(), cancellationToken).ConfigureAwait(false))
+            {
+                await ReadAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            MembershipMetrics.WriteConflicts.Add(1);
+            MembershipAgentLog.WriteConflict(_logger, "leave", attempt);
+        }
+
+        return false;
     }
 
     /// <summary>Read-modify-write of this silo's row with retries; false when the row is gone or Dead.</summary>

@@ -139,7 +139,8 @@ public sealed partial class MembershipAgent : IMembershipView, IAsyncDisposable
 
         await ShutDownAsync(cancellationToken).ConfigureAwait(false);
         StopDuties();
-        if (await WriteOwnRowAsync("leave", e => e with { Status = SiloStatus.Dead, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false))
+        if (await WriteOwnRowAsync("leave", e => e with { Status = SiloStatus.Dead, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false)
+            || (_status == SiloStatus.ShuttingDown && await WriteBackLeftRowAsync(cancellationToken).ConfigureAwait(false)))
         {
             StatusWritten?.Invoke();
         }

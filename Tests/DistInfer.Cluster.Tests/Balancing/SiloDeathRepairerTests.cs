@@ -1,3 +1,4 @@
+using DistInfer.Cluster.Tests.Infrastructure;
 using DistInfer.Grains;
 using DistInfer.Grains.Balancing;
 using DistInfer.Grains.Deployments;
@@ -202,5 +203,31 @@ public sealed class SiloDeathRepairerTests : IDisposable
         Assert.Equal(3, tries);
         Assert.Equal("balancer unreachable", outcome.Errors["moe"].Message);
         Assert.Null(outcome.Results["moe"]);
+    }
+
+    [Fact]
+    public async Task Death_SiloStopsWhileARetryWaits_NoTryAfterTheStop()
+    {
+        var clock = new TimerWatchingTimeProvider();
+        using var repairer = new SiloDeathRepairer(_membership, _records, new FabricOptions { RepairRetryDelay = TimeSpan.FromHours(1) }, NullLogger<SiloDeathRepairer>.Instance, clock);
+        repairer.Completed += o => _next.TrySetResult(o);
+        var tries = 0;
+        repairer.Start(await PublishAsync(1), _ =>
+        {
+            Interlocked.Increment(ref tries);
+            throw new InvalidOperationException("balancer unreachable");
+        });
+        await PublishAsync(2);
+        Deploy("moe");
+
+        await PublishAsync(2, SiloStatus.Dead);
+        await clock.TimerCreated.WaitAsync(Bound);
+        repairer.Dispose();
+
+        // The wait ignored the stop: the stopping silo tried again after it (replicas loaded onto silos that may be
+        // stopping too, which the repairer otherwise avoids), and its stop was not the end of the repair.
+        var outcome = await NextOutcomeAsync();
+        Assert.Equal(1, Volatile.Read(ref tries));
+        Assert.Equal("balancer unreachable", outcome.Errors["moe"].Message);
     }
 }

@@ -69,6 +69,51 @@ public sealed class MembershipAgentTableWipeTests
     }
 
     [Fact]
+    public async Task TableWiped_OneVoterRenewsItsVoteBeforeOthersWriteTheirRowsBack_TargetNotDeclaredDead()
+    {
+        // Silos write their rows back only at their next table refresh, later than a voter's second missed probe.
+        var table = new InMemoryMembershipTable();
+        await using var cluster = new AgentTestCluster(table, new MembershipOptions { TableRefreshTimeout = TimeSpan.FromSeconds(20) });
+        var a = await cluster.StartSiloAsync(Silo(1));
+        await cluster.StartSiloAsync(Silo(2));
+        await cluster.StartSiloAsync(Silo(3));
+        await cluster.AdvanceAsync(cluster.Options.TableRefreshTimeout);
+
+        // Only silo 1 loses silo 3, which is alive: one voter among three is a minority.
+        cluster.Network.Cut(Silo(1), Silo(3));
+        await table.DeleteMembershipTableEntriesAsync("dev");
+        await cluster.AdvanceAsync(cluster.Options.ProbeTimeout * 6);
+
+        // The first vote wrote silo 3's row back; counted from the table after that, silo 1's renewed vote was enough.
+        Assert.Equal(SiloStatus.Active, (await cluster.RowAsync(Silo(3))).Status);
+        Assert.Equal(SiloStatus.Active, a.CurrentSnapshot.GetSiloStatus(Silo(3)));
+    }
+
+    [Fact]
+    public async Task StopAsync_TableWipedBeforeTheSiloWroteItsRowBack_RowWrittenBackDeadNotVotedDead()
+    {
+        var table = new InMemoryMembershipTable();
+        await using var cluster = new AgentTestCluster(table);
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+        await cluster.StartSiloAsync(Silo(3));
+        await cluster.AdvanceAsync(cluster.Options.TableRefreshTimeout);
+
+        // Silo 2 leaves gracefully right after the wipe, then its process exits.
+        await table.DeleteMembershipTableEntriesAsync("dev");
+        await b.StopAsync();
+        cluster.Network.Set(Silo(2), FakeNetwork.SiloReachability.Refusing);
+        await cluster.AdvanceAsync(cluster.Options.ProbeTimeout * 6);
+
+        // Before, its leave found no row to mark Dead, and the others, still seeing it, wrote its row back Active
+        // with their votes as a silo that stopped answering: a crash verdict (and repair) for a graceful leave.
+        var row = await cluster.RowAsync(Silo(2));
+        Assert.Equal(SiloStatus.Dead, row.Status);
+        Assert.Empty(row.SuspectTimes);
+        Assert.Equal(SiloStatus.Dead, a.CurrentSnapshot.GetSiloStatus(Silo(2)));
+    }
+
+    [Fact]
     public async Task TableWiped_SiloHungAcrossTheWipe_VotedDeadBeforeTheGraceEnds()
     {
         var table = new InMemoryMembershipTable();
