@@ -16,11 +16,18 @@ public sealed partial class ExpertBalancerGrain
         // The runtime's messages name the silo by address; the membership view knows its name.
         var silo = membership.Current.Silos.FirstOrDefault(s => e.Message.Contains(s.Address.ToString(), StringComparison.Ordinal));
         var who = silo is null ? "a silo" : string.IsNullOrEmpty(silo.Name) ? $"silo {silo.Address}" : $"silo {silo.Name} ({silo.Address})";
-        LogInterrupted(logger, Model, who, e);
-        return new DistInferException(
-            $"rebalance of model {Model} was interrupted: {who} could not be reached, it may have died ({e.Message}). {outcome} "
-            + "Run `distinfer rebalance` again once `distinfer status` shows that silo Dead (a killed silo is declared dead within seconds).", e);
+        var what = _repairing ? "repair after a silo death" : "rebalance";
+        LogInterrupted(logger, what, Model, who, e);
+
+        // A repair is the death listener's, which tries it again; only a rebalance is the operator's to rerun.
+        var next = _repairing
+            ? "The repair is tried again; if it keeps failing, `distinfer rebalance` once `distinfer status` shows that silo Dead finishes it."
+            : "Run `distinfer rebalance` again once `distinfer status` shows that silo Dead (a killed silo is declared dead within seconds).";
+        return new DistInferException($"{what} of model {Model} was interrupted: {who} could not be reached, it may have died ({e.Message}). {outcome} {next}", e);
     }
+
+    /// <summary>Whether <see cref="ApplyAsync"/> runs for <see cref="Repair"/> (Repair and Rebalance never interleave).</summary>
+    private bool _repairing;
 
     private async Task<(DeploymentInfo Info, ExpertLoadReport Report, Dictionary<string, long> Raw)> CollectForRebalanceAsync()
     {
@@ -50,6 +57,6 @@ public sealed partial class ExpertBalancerGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "rebalance of {Model} interrupted: {Silo} could not be reached")]
-    private static partial void LogInterrupted(ILogger logger, string model, string silo, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{What} of {Model} interrupted: {Silo} could not be reached")]
+    private static partial void LogInterrupted(ILogger logger, string what, string model, string silo, Exception exception);
 }

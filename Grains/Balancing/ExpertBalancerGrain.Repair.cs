@@ -32,7 +32,17 @@ public sealed partial class ExpertBalancerGrain
             return Unchanged(info, 0, 0);
         }
 
-        var updated = await ApplyAsync(info, plan);
+        DeploymentInfo updated;
+        _repairing = true;
+        try
+        {
+            updated = await ApplyAsync(info, plan);
+        }
+        finally
+        {
+            _repairing = false;
+        }
+
         await warming;
         LogRepaired(logger, updated.Name, updated.ReplicaSetVersion, plan.Added.Count, plan.Removed.Count - plan.Added.Count);
         return new RebalanceResult

@@ -168,13 +168,13 @@ public sealed partial class SiloDeathRepairer(
                     continue;
                 }
 
-                var (result, error) = await RepairWithRetriesAsync(info.Name, repair).ConfigureAwait(false);
+                var (result, error, tries) = await RepairWithRetriesAsync(info.Name, repair).ConfigureAwait(false);
                 results[info.Name] = result;
                 if (error is not null)
                 {
                     // Placement still keeps reactivated replicas apart; the next death, a rebalance or an operator re-pins them.
                     errors[info.Name] = error;
-                    LogFailed(logger, info.Name, options.RepairAttempts, error);
+                    LogFailed(logger, info.Name, tries, error);
                 }
                 else if (result!.Changed)
                 {
@@ -194,14 +194,14 @@ public sealed partial class SiloDeathRepairer(
         }
     }
 
-    private async Task<(RebalanceResult? Result, Exception? Error)> RepairWithRetriesAsync(string model, Func<string, Task<RebalanceResult>> repair)
+    private async Task<(RebalanceResult? Result, Exception? Error, int Tries)> RepairWithRetriesAsync(string model, Func<string, Task<RebalanceResult>> repair)
     {
         var attempts = Math.Max(1, options.RepairAttempts);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return (await repair(model).ConfigureAwait(false), null);
+                return (await repair(model).ConfigureAwait(false), null, attempt);
             }
             catch (Exception e) when (attempt < attempts && !Volatile.Read(ref _stopped))
             {
@@ -213,12 +213,12 @@ public sealed partial class SiloDeathRepairer(
                 }
                 catch (OperationCanceledException)
                 {
-                    return (null, e);
+                    return (null, e, attempt);
                 }
             }
             catch (Exception e)
             {
-                return (null, e);
+                return (null, e, attempt);
             }
         }
     }
