@@ -18,4 +18,7 @@ public sealed record MicroBatchResult
 
     /// <summary>Null on success; else "stage key: exception type: message".</summary>
     [Id(2)] public string? Error { get; init; }
+
+    /// <summary>The stage failed because a silo it needed did not answer (the executor then reports a lost silo, not a failed step).</summary>
+    [Id(3)] public bool SiloUnavailable { get; init; }
 }

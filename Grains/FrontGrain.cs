@@ -41,16 +41,9 @@ public sealed partial class FrontGrain(FabricFront front, GenerationSessions ses
         }
         catch (SiloUnavailableException e) when (membership.StorageProblem is { } problem)
         {
-            throw StorageDown(e, problem);
+            throw SiloUnavailableException.WhileStorageDown(e, problem);
         }
     }
-
-    /// <summary>
-    /// An unreachable silo's error while membership storage is down says so: until it is back nobody can declare the
-    /// silo dead, so "rerun once it is declared dead" (what a client would otherwise be told) does not come true.
-    /// </summary>
-    private static SiloUnavailableException StorageDown(SiloUnavailableException e, string problem) =>
-        new($"{e.Message}; the cluster cannot declare that silo dead while its membership storage is unreachable ({problem}): retry once it is back", e);
 
     private static SamplingParams Parameters(GenerateRequest request) => new()
     {
@@ -73,7 +66,7 @@ public sealed partial class FrontGrain(FabricFront front, GenerationSessions ses
         }
         catch (SiloUnavailableException e) when (membership.StorageProblem is { } problem)
         {
-            throw StorageDown(e, problem);
+            throw SiloUnavailableException.WhileStorageDown(e, problem);
         }
     }
 

@@ -1,5 +1,6 @@
 using DistInfer.Runtime;
 using DistInfer.Runtime.Placement;
+using DistInfer.Runtime.Messaging;
 using DistInfer.Runtime.Streams;
 
 namespace DistInfer.Grains;
@@ -29,7 +30,9 @@ public sealed class PipelineResultsGrain : Grain, IPipelineResultsGrain
     {
         var result = await Slot(id).Task;
         _results.Remove(id);
-        return result.Error is null ? result.Logits : throw new PipelineStepFailedException(result.Error);
+        return result.Error is null ? result.Logits
+            : result.SiloUnavailable ? throw new SiloUnavailableException(result.Error)
+            : throw new PipelineStepFailedException(result.Error);
     }
 
     public Task<bool> Holds(long id) => Task.FromResult(_results.TryGetValue(id, out var slot) && slot.Task.IsCompleted);

@@ -1,5 +1,6 @@
 using DistInfer.Engine.Serving;
 using DistInfer.Runtime;
+using DistInfer.Runtime.Messaging;
 using DistInfer.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -101,7 +102,7 @@ public sealed partial class StageGrain
         try
         {
             var message = $"stage {this.GetPrimaryKeyString()}: {error.GetType().Name}: {error.Message}";
-            await ResultsStream(item.ReplyTo).OnNextAsync(new MicroBatchResult { Id = item.Id, Error = message });
+            await ResultsStream(item.ReplyTo).OnNextAsync(new MicroBatchResult { Id = item.Id, Error = message, SiloUnavailable = error is SiloUnavailableException });
         }
         catch (Exception)
         {

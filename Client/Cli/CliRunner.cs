@@ -48,17 +48,13 @@ internal static class CliRunner
     internal static string OneLine(Exception e)
     {
         var message = e.Message.ReplaceLineEndings(" ");
-        if (e is Runtime.Messaging.SiloUnavailableException && message.Contains("membership storage is unreachable", StringComparison.Ordinal))
-        {
-            // The gateway silo said why the lost one cannot be declared dead (Redis down): its advice is the one that holds.
-            return message;
-        }
-
         if (e is Runtime.Messaging.SiloUnavailableException)
         {
-            // The runtime's "Cannot connect to ADDRESS: ConnectionRefused" alone left the operator guessing.
-            return $"{message}: that silo went away during the command, it may have died. What the command did may be partial: "
-                + "run it again once `distinfer status` shows the silo Dead (a killed silo is declared dead within seconds)";
+            // The runtime's "Cannot connect to ADDRESS: ConnectionRefused" alone left the operator guessing; when the
+            // gateway silo said why the lost one cannot be declared dead (Redis down), its advice is the one that holds.
+            return Runtime.Messaging.SiloUnavailableException.IsWhileStorageDown(e) ? message
+                : $"{message}: that silo went away during the command, it may have died. What the command did may be partial: "
+                    + "run it again once `distinfer status` shows the silo Dead (a killed silo is declared dead within seconds)";
         }
 
         var colon = message.IndexOf(": ", StringComparison.Ordinal);

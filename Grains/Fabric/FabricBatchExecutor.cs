@@ -1,7 +1,6 @@
 using System.Runtime.ExceptionServices;
 using DistInfer.Engine.Serving;
 using DistInfer.Runtime;
-using DistInfer.Runtime.Messaging;
 
 namespace DistInfer.Grains.Fabric;
 
@@ -136,12 +135,6 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
                 (counts, tokens) = WithHistory(ids, counts, tokens);
                 expected = new int[ids.Length];
                 ForgetHistory(ids);
-            }
-            catch (PipelineStepFailedException e) when (e.Message.Contains($": {nameof(SiloUnavailableException)}: ", StringComparison.Ordinal))
-            {
-                // Out of recovery time with a silo still unreachable and not declared dead (membership storage down,
-                // say): the cluster is changing, the request is not at fault, and the API answers 503 for this type.
-                throw new SiloUnavailableException(e.Message, e);
             }
         }
     }

@@ -250,7 +250,7 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
             ContextWindow.Check(name, model.Info.MaxPositionEmbeddings, s.PromptIds.Length, s.Parameters.MaxNewTokens);
         }
 
-        return model.Batchers.MinBy(b => b.Running + b.Waiting)!.GenerateAll(sequences);
+        return LeastLoaded(model).GenerateAll(sequences);
     }
 
     /// <summary>
@@ -271,11 +271,14 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         var streams = new IAsyncEnumerable<TokenEvent>[sequences.Count];
         for (var i = 0; i < streams.Length; i++)
         {
-            streams[i] = model.Batchers.MinBy(b => b.Running + b.Waiting)!.GenerateAll([sequences[i]])[0];
+            streams[i] = LeastLoaded(model).GenerateAll([sequences[i]])[0];
         }
 
         return streams;
     }
+
+    /// <summary>The pipeline replica's batcher with the fewest sequences running and waiting.</summary>
+    private static ContinuousBatcher LeastLoaded(FrontModel model) => model.Batchers.MinBy(b => b.Running + b.Waiting)!;
 
     private async Task<FrontModel> GetAsync(string name)
     {
