@@ -4,7 +4,7 @@ namespace DistInfer.Engine.Cuda;
 /// Typed launches of the embedded kernels on one stream. "Act" is the GEMM input type: bf16 when the weights are
 /// bf16, fp32 otherwise; GEMM outputs, the residual stream and q are always fp32.
 /// </summary>
-public sealed class CudaOps : IDisposable
+public sealed partial class CudaOps : IDisposable
 {
     private readonly KernelArgs _args = new();
     private readonly string _suffix;
@@ -138,6 +138,12 @@ public sealed class CudaOps : IDisposable
             return;
         }
 
+        if (TensorCoreInvariant(k, ldx))
+        {
+            TensorCoreProduct(false, w, 0, 0, x, ldx, 0, y, ldy, accumulate, 0, 0, 0, 0, 1, tokens, n, k);
+            return;
+        }
+
         int epv = 16 / ActSize;
         if (Skinny(tokens) && k % epv == 0 && ldx % epv == 0)
         {
@@ -156,6 +162,16 @@ public sealed class CudaOps : IDisposable
     /// </summary>
     public void GateUpSilu(nint w, nint x, int ldx, nint act, int tokens, int ffn, int k, nint gateUpScratch)
     {
+        if (TensorCoreInvariant(k, ldx))
+        {
+            if (tokens > 0)
+            {
+                TensorCoreProduct(true, w, 0, 0, x, ldx, 0, 0, 0, false, act, 0, 0, 0, 1, tokens, ffn, k);
+            }
+
+            return;
+        }
+
         int epv = 16 / ActSize;
         if (Skinny(tokens) && k % epv == 0 && ldx % epv == 0)
         {
@@ -174,24 +190,57 @@ public sealed class CudaOps : IDisposable
     /// tokens read no weights. W is [E, 2F, K]; act is [rows, F] in gathered order.
     /// </summary>
     /// <param name="slots">min(experts, routed rows): the most experts that can have tokens.</param>
-    public void MoeGateUp(nint w, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k) =>
+    /// <param name="rows">Routed rows in all (sizes the tensor-core launch in batch-invariant mode).</param>
+    public void MoeGateUp(nint w, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k, int rows)
+    {
+        if (TensorCoreInvariant(k, k))
+        {
+            TensorCoreProduct(true, w, 0, 2L * ffn * k, x, k, permToken, 0, 0, false, act, counts, offsets, active, slots, rows, ffn, k);
+            return;
+        }
+
         _moeGateUp.Launch(Stream, ((ffn + 7) / 8, slots, 1), 256, 0,
             _args.Reset().Ptr(w).Ptr(x).Ptr(permToken).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(ffn).Int(k));
+    }
 
     /// <summary>Every expert's down projection on its gathered rows. W is [E, N, K].</summary>
-    public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k) =>
+    public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k, int rows)
+    {
+        if (TensorCoreInvariant(k, k))
+        {
+            TensorCoreProduct(false, w, 0, (long)n * k, act, k, 0, yg, n, false, 0, counts, offsets, active, slots, rows, n, k);
+            return;
+        }
+
         _moeDown.Launch(Stream, ((n + 7) / 8, slots, 1), 256, 0,
             _args.Reset().Ptr(w).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Ptr(active).Int(n).Int(k));
+    }
 
     /// <summary><see cref="MoeGateUp"/> with expert e's [2F, K] matrix at table[e] (a device array of pointers).</summary>
-    public void MoeGateUpTable(nint table, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k) =>
+    public void MoeGateUpTable(nint table, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k, int rows)
+    {
+        if (TensorCoreInvariant(k, k))
+        {
+            TensorCoreProduct(true, 0, table, 0, x, k, permToken, 0, 0, false, act, counts, offsets, active, slots, rows, ffn, k);
+            return;
+        }
+
         _moeGateUpTable.Launch(Stream, ((ffn + 7) / 8, slots, 1), 256, 0,
             _args.Reset().Ptr(table).Ptr(x).Ptr(permToken).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(ffn).Int(k));
+    }
 
     /// <summary><see cref="MoeDown"/> with expert e's [N, K] matrix at table[e].</summary>
-    public void MoeDownTable(nint table, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k) =>
+    public void MoeDownTable(nint table, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k, int rows)
+    {
+        if (TensorCoreInvariant(k, k))
+        {
+            TensorCoreProduct(false, 0, table, 0, act, k, 0, yg, n, false, 0, counts, offsets, active, slots, rows, n, k);
+            return;
+        }
+
         _moeDownTable.Launch(Stream, ((n + 7) / 8, slots, 1), 256, 0,
             _args.Reset().Ptr(table).Ptr(act).Ptr(yg).Ptr(counts).Ptr(offsets).Ptr(active).Int(n).Int(k));
+    }
 
     public bool SkinnySupported(int k) => k % (16 / ActSize) == 0;
 
@@ -206,7 +255,7 @@ public sealed class CudaOps : IDisposable
 
     /// <summary>Whether <see cref="GemvQkvRope"/> serves this step (few tokens, no q/k norm: flags 2 and 4 unset).</summary>
     public bool QkvRopeSupported(int tokens, int k, int headDim, int flags) =>
-        FuseQkvRope && Skinny(tokens) && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0;
+        FuseQkvRope && Skinny(tokens) && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0 && !TensorCoreInvariant(k, k);
 
     /// <summary>
     /// q/k/v = x · Wqkv^T (+ bias, clip), RoPE on q and k, k and v into the cache, q to <paramref name="q"/> (fp32):

@@ -64,8 +64,8 @@ public sealed partial class CudaStage
             // Few rows: expert ids stay on the device; experts nobody chose read no weights.
             nint table = Table(layer, gateUp, down);
             int slots = Math.Min(e, rows);
-            _ops.MoeGateUpTable(table, _ws.Xn, _ws.PermToken, _ws.FfnAct, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, f, h);
-            _ops.MoeDownTable(table + (nint)(e * 8L), _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, h, f);
+            _ops.MoeGateUpTable(table, _ws.Xn, _ws.PermToken, _ws.FfnAct, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, f, h, rows);
+            _ops.MoeDownTable(table + (nint)(e * 8L), _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, h, f, rows);
         }
         else
         {

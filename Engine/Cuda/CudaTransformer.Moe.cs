@@ -43,8 +43,8 @@ public sealed partial class CudaTransformer
         {
             // Few rows: expert ids stay on the device; experts nobody chose read no weights.
             int slots = Math.Min(e, rows);
-            _ops.MoeGateUp(l.ExpertsGateUp, _ws.Xn, _ws.PermToken, _ws.FfnAct, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, f, h);
-            _ops.MoeDown(l.ExpertsDown, _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, h, f);
+            _ops.MoeGateUp(l.ExpertsGateUp, _ws.Xn, _ws.PermToken, _ws.FfnAct, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, f, h, rows);
+            _ops.MoeDown(l.ExpertsDown, _ws.FfnAct, _ws.ExpertOut, _ws.Counts, _ws.Offsets, _ws.ActiveExperts, slots, h, f, rows);
         }
         else
         {

@@ -7,7 +7,7 @@ public static class KernelSources
 {
     public const string CommonHeader = "Common.cuh";
 
-    public static readonly IReadOnlyList<string> Files = ["Elementwise.cu", "Attention.cu", "Moe.cu", "Gemv.cu"];
+    public static readonly IReadOnlyList<string> Files = ["Elementwise.cu", "Attention.cu", "Moe.cu", "Gemv.cu", "TensorCore.cu"];
 
     private const string Prefix = "DistInfer.Engine.Cuda.Kernels.";
 

@@ -39,6 +39,9 @@ __device__ __forceinline__ float block_sum(float v, float* scratch)
     return warp_sum(t);
 }
 
+// SwiGLU: silu(g) * u.
+__device__ __forceinline__ float silu_mul(float g, float u) { return g / (1.0f + expf(-g)) * u; }
+
 #define NEG_INF __int_as_float(0xff800000)
 
 // 16 bytes of elements to floats (4 floats or 8 bf16).

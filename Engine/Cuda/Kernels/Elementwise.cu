@@ -39,7 +39,7 @@ __device__ void silu_mul_impl(const float* gu, A* act, long rows, int F)
     {
         long r = i / F; int c = (int)(i - r * F);
         float g = gu[r * 2 * F + c], u = gu[r * 2 * F + F + c];
-        act[i] = from_f<A>(g / (1.0f + expf(-g)) * u);
+        act[i] = from_f<A>(silu_mul(g, u));
     }
 }
 

@@ -52,8 +52,6 @@ __device__ __forceinline__ void row_dots(const A* const* w, const A* const* xs, 
         for (int j = 0; j < 8; j++) res[r][j] = warp_sum(res[r][j]);
 }
 
-__device__ __forceinline__ float silu_mul(float g, float u) { return g / (1.0f + expf(-g)) * u; }
-
 // y[t, r] (+)= sum_k W[r, k] * x[t, k]; grid.y walks chunks of 8 tokens.
 template <typename A>
 __device__ void gemv_impl(const A* W, const A* x, long ldx, float* y, long ldy, int T, int N, int K, int accumulate)

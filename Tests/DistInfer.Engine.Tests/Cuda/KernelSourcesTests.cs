@@ -52,6 +52,10 @@ public sealed class KernelSourcesTests
     [InlineData("Gemv.cu", "gemv_gateup_##SUF")]
     [InlineData("Gemv.cu", "moe_gateup_table_##SUF")]
     [InlineData("Gemv.cu", "moe_down_table_##SUF")]
+    [InlineData("TensorCore.cu", "tc_linear_serial")]
+    [InlineData("TensorCore.cu", "tc_linear_split")]
+    [InlineData("TensorCore.cu", "tc_gateup_serial")]
+    [InlineData("TensorCore.cu", "tc_gateup_split")]
     public void Read_KernelTheOpsLaunch_IsDefined(string file, string name)
     {
         Assert.Contains(name, KernelSources.Read(file), StringComparison.Ordinal);

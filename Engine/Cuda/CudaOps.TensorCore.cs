@@ -1,0 +1,81 @@
+namespace DistInfer.Engine.Cuda;
+
+/// <summary>
+/// The batch-invariant products on tensor cores (TensorCore.cu): in batch-invariant mode with bf16 weights they take
+/// every token count, prefill and decode alike, so invariance no longer costs prefill its tensor cores.
+/// </summary>
+public sealed partial class CudaOps
+{
+    /// <summary>Environment switch: "0" keeps batch-invariant mode on the skinny FMA kernels (for A/B runs).</summary>
+    public const string InvariantTensorCoreVariable = "DISTINFER_CUDA_INVARIANT_TC";
+
+    /// <summary>Rows up to which the split shape serves a product (one m16 tile per block, a warp per K chunk).</summary>
+    public const int TensorCoreSplitMaxRows = 64;
+
+    private const int SerialWarps = 4;
+
+    private CudaKernel? _tcLinearSerial, _tcLinearSplit, _tcGateUpSerial, _tcGateUpSplit;
+
+    /// <summary>
+    /// Whether batch-invariant mode uses the tensor-core products (default; DISTINFER_CUDA_INVARIANT_TC=0 keeps the
+    /// skinny kernels). Without batch-invariant mode it changes nothing.
+    /// </summary>
+    public bool InvariantTensorCores { get; set; } = Environment.GetEnvironmentVariable(InvariantTensorCoreVariable) != "0";
+
+    /// <summary>
+    /// Whether a product of inner size <paramref name="k"/> read with row stride <paramref name="ldx"/> takes the
+    /// tensor-core kernels. It depends on the shape alone, never on the token count: that is what keeps it invariant.
+    /// </summary>
+    public bool TensorCoreInvariant(int k, long ldx) =>
+        BatchInvariant && InvariantTensorCores && Bf16 && k % 32 == 0 && ldx % 8 == 0;
+
+    /// <summary>
+    /// Elements per K chunk: a multiple of 32 with at most 32 chunks (a split block has a warp per chunk). A function
+    /// of K only, so both launch shapes sum in the same order.
+    /// </summary>
+    public static int TensorCoreChunk(int k) => Math.Max(128, (k + 32 * 32 - 1) / (32 * 32) * 32);
+
+    /// <summary>
+    /// out[rows, n] = x[rows, k] · W[n, k]^T in fp32 (y, ldy, accumulate) or, for a gate/up stack W [2n, k], the SiLU
+    /// products into act [rows, n]. With <paramref name="active"/> the rows are expert segments (counts/offsets,
+    /// grid z = slots) and x rows go through <paramref name="perm"/>; weights at table[e] or w + e * wStride.
+    /// </summary>
+    private void TensorCoreProduct(bool gateUp, nint w, nint table, long wStride, nint x, long ldx, nint perm, nint y, long ldy,
+        bool accumulate, nint act, nint counts, nint offsets, nint active, int slots, int rows, int n, int k)
+    {
+        EnsureTensorCoreKernels();
+        int kc = TensorCoreChunk(k), chunks = (k + kc - 1) / kc;
+        int units = gateUp ? (n + 7) / 8 : (n + 15) / 16;
+        bool split = rows <= TensorCoreSplitMaxRows;
+        var kernel = (gateUp, split) switch
+        {
+            (false, false) => _tcLinearSerial!,
+            (false, true) => _tcLinearSplit!,
+            (true, false) => _tcGateUpSerial!,
+            _ => _tcGateUpSplit!,
+        };
+        // Experts share the rows unevenly: a few row groups per block loop over what their expert got.
+        int groups = (rows + (split ? 15 : 63)) / (split ? 16 : 64);
+        int y2 = Math.Clamp(active != 0 ? Math.Min(groups, 32) : groups, 1, 65535);
+        var grid = split ? (units, y2, Math.Max(slots, 1)) : ((units + SerialWarps - 1) / SerialWarps, y2, Math.Max(slots, 1));
+        int block = split ? chunks * 32 : SerialWarps * 32;
+        int shared = split ? chunks * 256 * 4 : 0;
+        kernel.Launch(Stream, grid, block, shared, _args.Reset().Ptr(w).Ptr(table).Long(wStride).Ptr(x).Long(ldx).Ptr(perm).Ptr(y)
+            .Long(ldy).Int(accumulate ? 1 : 0).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(rows).Int(n).Int(k).Int(kc));
+    }
+
+    private void EnsureTensorCoreKernels()
+    {
+        if (_tcLinearSerial is not null)
+        {
+            return;
+        }
+
+        // Compiled on first use: only batch-invariant bf16 stages pay for the module.
+        var tc = Device.Module("TensorCore.cu");
+        _tcLinearSplit = tc.Kernel("tc_linear_split");
+        _tcGateUpSerial = tc.Kernel("tc_gateup_serial");
+        _tcGateUpSplit = tc.Kernel("tc_gateup_split");
+        _tcLinearSerial = tc.Kernel("tc_linear_serial");
+    }
+}
