@@ -1,13 +1,17 @@
 namespace DistInfer.Engine.Cuda;
 
 /// <summary>
-/// The batch-invariant products on tensor cores (TensorCore.cu): in batch-invariant mode with bf16 weights they take
-/// every token count, prefill and decode alike, so invariance no longer costs prefill its tensor cores.
+/// The products on tensor cores (TensorCore.cu), bf16 weights only. In batch-invariant mode they take every token count,
+/// prefill and decode alike, so invariance no longer costs prefill its tensor cores; otherwise they take decode-sized
+/// products from <see cref="TensorCoreMinRows"/> rows, where they beat both the skinny kernels and cuBLAS.
 /// </summary>
 public sealed partial class CudaOps
 {
-    /// <summary>Environment switch: "0" keeps batch-invariant mode on the skinny FMA kernels (for A/B runs).</summary>
-    public const string InvariantTensorCoreVariable = "DISTINFER_CUDA_INVARIANT_TC";
+    /// <summary>Environment switch: "0" keeps every product off the tensor-core kernels (A/B runs).</summary>
+    public const string TensorCoreVariable = "DISTINFER_CUDA_TC";
+
+    /// <summary>Environment override of <see cref="TensorCoreMinRows"/>.</summary>
+    public const string TensorCoreMinRowsVariable = "DISTINFER_CUDA_TC_MIN_ROWS";
 
     /// <summary>Rows up to which the split shape serves a product (one m16 tile per block, a warp per K chunk).</summary>
     public const int TensorCoreSplitMaxRows = 64;
@@ -16,18 +20,28 @@ public sealed partial class CudaOps
 
     private CudaKernel? _tcLinearSerial, _tcLinearSplit, _tcGateUpSerial, _tcGateUpSplit;
 
-    /// <summary>
-    /// Whether batch-invariant mode uses the tensor-core products (default; DISTINFER_CUDA_INVARIANT_TC=0 keeps the
-    /// skinny kernels). Without batch-invariant mode it changes nothing.
-    /// </summary>
-    public bool InvariantTensorCores { get; set; } = Environment.GetEnvironmentVariable(InvariantTensorCoreVariable) != "0";
+    /// <summary>Whether bf16 products may take the tensor-core kernels (DISTINFER_CUDA_TC=0 turns them off).</summary>
+    public bool TensorCores { get; set; } = Environment.GetEnvironmentVariable(TensorCoreVariable) != "0";
 
     /// <summary>
-    /// Whether a product of inner size <paramref name="k"/> read with row stride <paramref name="ldx"/> takes the
-    /// tensor-core kernels. It depends on the shape alone, never on the token count: that is what keeps it invariant.
+    /// Outside batch-invariant mode, the fewest rows for which a decode-sized product (at most
+    /// <see cref="TensorCoreSplitMaxRows"/> rows) takes the tensor-core split kernels rather than the skinny FMA
+    /// kernels or cuBLAS; larger products stay on cuBLAS.
     /// </summary>
-    public bool TensorCoreInvariant(int k, long ldx) =>
-        BatchInvariant && InvariantTensorCores && Bf16 && k % 32 == 0 && ldx % 8 == 0;
+    public int TensorCoreMinRows { get; set; } = int.TryParse(Environment.GetEnvironmentVariable(TensorCoreMinRowsVariable),
+        System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int rows) ? rows : DefaultTensorCoreMinRows;
+
+    /// <summary>Default of <see cref="TensorCoreMinRows"/>.</summary>
+    public const int DefaultTensorCoreMinRows = 4;
+
+    /// <summary>
+    /// Whether a product of <paramref name="rows"/> rows, inner size <paramref name="k"/>, read with row stride
+    /// <paramref name="ldx"/> takes the tensor-core kernels. In batch-invariant mode it depends on the shape alone,
+    /// never on the row count: that is what keeps it invariant.
+    /// </summary>
+    public bool UseTensorCores(int rows, int k, long ldx) =>
+        TensorCores && Bf16 && k % 32 == 0 && ldx % 8 == 0
+        && (BatchInvariant || (rows >= TensorCoreMinRows && rows <= TensorCoreSplitMaxRows));
 
     /// <summary>
     /// Elements per K chunk: a multiple of 32 with at most 32 chunks (a split block has a warp per chunk). A function

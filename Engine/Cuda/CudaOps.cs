@@ -138,7 +138,7 @@ public sealed partial class CudaOps : IDisposable
             return;
         }
 
-        if (TensorCoreInvariant(k, ldx))
+        if (UseTensorCores(tokens, k, ldx))
         {
             TensorCoreProduct(false, w, 0, 0, x, ldx, 0, y, ldy, accumulate, 0, 0, 0, 0, 1, tokens, n, k);
             return;
@@ -162,7 +162,7 @@ public sealed partial class CudaOps : IDisposable
     /// </summary>
     public void GateUpSilu(nint w, nint x, int ldx, nint act, int tokens, int ffn, int k, nint gateUpScratch)
     {
-        if (TensorCoreInvariant(k, ldx))
+        if (UseTensorCores(tokens, k, ldx))
         {
             if (tokens > 0)
             {
@@ -193,7 +193,7 @@ public sealed partial class CudaOps : IDisposable
     /// <param name="rows">Routed rows in all (sizes the tensor-core launch in batch-invariant mode).</param>
     public void MoeGateUp(nint w, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k, int rows)
     {
-        if (TensorCoreInvariant(k, k))
+        if (UseTensorCores(rows, k, k))
         {
             TensorCoreProduct(true, w, 0, 2L * ffn * k, x, k, permToken, 0, 0, false, act, counts, offsets, active, slots, rows, ffn, k);
             return;
@@ -206,7 +206,7 @@ public sealed partial class CudaOps : IDisposable
     /// <summary>Every expert's down projection on its gathered rows. W is [E, N, K].</summary>
     public void MoeDown(nint w, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k, int rows)
     {
-        if (TensorCoreInvariant(k, k))
+        if (UseTensorCores(rows, k, k))
         {
             TensorCoreProduct(false, w, 0, (long)n * k, act, k, 0, yg, n, false, 0, counts, offsets, active, slots, rows, n, k);
             return;
@@ -219,7 +219,7 @@ public sealed partial class CudaOps : IDisposable
     /// <summary><see cref="MoeGateUp"/> with expert e's [2F, K] matrix at table[e] (a device array of pointers).</summary>
     public void MoeGateUpTable(nint table, nint x, nint permToken, nint act, nint counts, nint offsets, nint active, int slots, int ffn, int k, int rows)
     {
-        if (TensorCoreInvariant(k, k))
+        if (UseTensorCores(rows, k, k))
         {
             TensorCoreProduct(true, 0, table, 0, x, k, permToken, 0, 0, false, act, counts, offsets, active, slots, rows, ffn, k);
             return;
@@ -232,7 +232,7 @@ public sealed partial class CudaOps : IDisposable
     /// <summary><see cref="MoeDown"/> with expert e's [N, K] matrix at table[e].</summary>
     public void MoeDownTable(nint table, nint act, nint yg, nint counts, nint offsets, nint active, int slots, int n, int k, int rows)
     {
-        if (TensorCoreInvariant(k, k))
+        if (UseTensorCores(rows, k, k))
         {
             TensorCoreProduct(false, 0, table, 0, act, k, 0, yg, n, false, 0, counts, offsets, active, slots, rows, n, k);
             return;
@@ -255,7 +255,7 @@ public sealed partial class CudaOps : IDisposable
 
     /// <summary>Whether <see cref="GemvQkvRope"/> serves this step (few tokens, no q/k norm: flags 2 and 4 unset).</summary>
     public bool QkvRopeSupported(int tokens, int k, int headDim, int flags) =>
-        FuseQkvRope && Skinny(tokens) && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0 && !TensorCoreInvariant(k, k);
+        FuseQkvRope && Skinny(tokens) && k % (16 / ActSize) == 0 && headDim % 2 == 0 && (flags & 6) == 0 && !UseTensorCores(tokens, k, k);
 
     /// <summary>
     /// q/k/v = x · Wqkv^T (+ bias, clip), RoPE on q and k, k and v into the cache, q to <paramref name="q"/> (fp32):

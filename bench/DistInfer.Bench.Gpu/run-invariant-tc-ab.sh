@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Device run (carry .device/tests.tar.xz from publish.sh .device tests): the invariance tests, then the whole-model
-# bench in batch-invariant mode on the tensor-core products, on the skinny kernels (DISTINFER_CUDA_INVARIANT_TC=0),
+# bench in batch-invariant mode on the tensor-core products, on the skinny kernels (DISTINFER_CUDA_TC=0),
 # and with the mode off; a kernel profile of the tensor-core run.
 S=.device; OUT="${OUT:-.}"
 source bench/DistInfer.Bench.Gpu/gpu-run-common.sh
@@ -12,8 +12,8 @@ echo "## exit $?"
 for round in 1 2; do
 for mode in "1 1" "1 0" "0 1"; do
 set -- $mode
-echo "## round $round DISTINFER_CUDA_BATCH_INVARIANT=$1 DISTINFER_CUDA_INVARIANT_TC=$2 distinfer-gpu-check bench --batches 1,8,32"
-DISTINFER_CUDA_BATCH_INVARIANT=$1 DISTINFER_CUDA_INVARIANT_TC=$2 timeout 150 "$D/distinfer-gpu-check" bench --batches 1,8,32 2>&1 | grep -v "^  *at "
+echo "## round $round DISTINFER_CUDA_BATCH_INVARIANT=$1 DISTINFER_CUDA_TC=$2 distinfer-gpu-check bench --batches 1,8,32"
+DISTINFER_CUDA_BATCH_INVARIANT=$1 DISTINFER_CUDA_TC=$2 timeout 150 "$D/distinfer-gpu-check" bench --batches 1,8,32 2>&1 | grep -v "^  *at "
 done
 done
 echo "## profile: DISTINFER_CUDA_BATCH_INVARIANT=1 distinfer-gpu-check bench --batches 1,32 --profile"

@@ -34,7 +34,7 @@ public sealed class TensorCoreInvariantGpuTests
         ops.Linear(dw.Pointer, dx.Pointer, K, dy.Pointer, n, Rows, n, K, accumulate);
         stream.Synchronize();
         var all = dy.Download<float>(Rows * n);
-        Assert.True(ops.TensorCoreInvariant(K, K));
+        Assert.True(ops.UseTensorCores(Rows, K, K));
 
         foreach (var row in new[] { 0, 17, 64, 149 })
         {
@@ -52,6 +52,71 @@ public sealed class TensorCoreInvariantGpuTests
                 Assert.True(Math.Abs(all[r * n + j] - want) <= 1e-4 * (1 + Math.Abs(want)), $"y[{r},{j}] = {all[r * n + j]}, want {want}");
             }
         }
+    }
+
+    [Fact]
+    public void Linear_40RowsInThreeSplitTiles_SameBitsAsAmong150()
+    {
+        const int n = 72;
+        var (device, stream, ops) = Open();
+        using var _ = stream;
+        using var __ = ops;
+        var rng = new Random(14);
+        var x = RandomBf16(rng, Rows * K);
+        var w = RandomBf16(rng, n * K);
+        using var dx = Up(device, x);
+        using var dw = Up(device, w);
+        using var dy = device.Allocate(Rows * n * 4L);
+
+        ops.Linear(dw.Pointer, dx.Pointer, K, dy.Pointer, n, Rows, n, K, false);
+        stream.Synchronize();
+        var all = dy.Download<float>(Rows * n);
+        ops.Linear(dw.Pointer, dx.Pointer + (nint)(50 * K * 2L), K, dy.Pointer, n, 40, n, K, false);
+        stream.Synchronize();
+        AssertSameBits(all.AsSpan(50 * n, 40 * n), dy.Download<float>(40 * n), "rows 50-89 as a 40-row product");
+    }
+
+    [Theory]
+    [InlineData(30)]
+    [InlineData(150)]
+    public void MoeGateUpTable_RowsThroughPerm_NearReferenceAndSameBitsEitherShape(int routed)
+    {
+        const int f = 24, tokens = 100;
+        var (device, stream, ops) = Open();
+        using var _ = stream;
+        using var __ = ops;
+        var rng = new Random(15);
+        var x = RandomBf16(rng, tokens * K);
+        var w = RandomBf16(rng, 2 * 2 * f * K);
+        using var dx = Up(device, x);
+        using var dw = Up(device, w);
+        using var table = device.Allocate(16);
+        table.Upload<long>([dw.Pointer, dw.Pointer + 2 * f * K * 2L]);
+        using var act = device.Allocate(150 * f * 2L);
+        using var meta = device.Allocate((6 + 150) * 4L);
+        int[] perm = [.. Enumerable.Range(0, routed).Select(i => i * 37 % tokens)];
+        int first = routed / 2;
+        meta.Upload<int>([first, routed - first, 0, first, 0, 1, .. perm]);
+
+        ops.MoeGateUpTable(table.Pointer, dx.Pointer, meta.Pointer + 24, act.Pointer, meta.Pointer, meta.Pointer + 8, meta.Pointer + 16, 2, f, K, routed);
+        stream.Synchronize();
+        var got = act.Download<ushort>(routed * f);
+        for (int i = 0; i < routed; i++)
+        {
+            int e = i < first ? 0 : 1;
+            for (int j = 0; j < f; j++)
+            {
+                double g = Dot(x, perm[i] * K, w, (e * 2 * f + j) * K), u = Dot(x, perm[i] * K, w, (e * 2 * f + f + j) * K);
+                double want = g / (1 + Math.Exp(-g)) * u;
+                Assert.True(Math.Abs(Bf16.ToFloat(got[i * f + j]) - want) <= 1e-2 * (1 + Math.Abs(want)), $"act[{i},{j}] = {Bf16.ToFloat(got[i * f + j])}, want {want}");
+            }
+        }
+
+        // Expert 0's first row routed alone: the same bits.
+        meta.Upload<int>([1, 0, 0, 0, 0, -1, perm[0]]);
+        ops.MoeGateUpTable(table.Pointer, dx.Pointer, meta.Pointer + 24, act.Pointer, meta.Pointer, meta.Pointer + 8, meta.Pointer + 16, 1, f, K, 1);
+        stream.Synchronize();
+        Assert.Equal(got.AsSpan(0, f).ToArray(), act.Download<ushort>(f));
     }
 
     [Fact]
@@ -129,7 +194,7 @@ public sealed class TensorCoreInvariantGpuTests
     {
         var device = GpuDevice.Require();
         var stream = device.CreateStream();
-        return (device, stream, new CudaOps(device, stream, bf16: true) { BatchInvariant = true, InvariantTensorCores = true });
+        return (device, stream, new CudaOps(device, stream, bf16: true) { BatchInvariant = true, TensorCores = true });
     }
 
     private static float[] RandomBf16(Random rng, int count) =>

@@ -12,8 +12,9 @@ namespace DistInfer.Silo.Tests.Cluster;
 /// <summary>
 /// A silo on a GPU host (stage and expert grains on CUDA: bf16 weights and GEMM inputs, fp32 activations) against
 /// the CPU engine with fp32 activations: greedy completions of the demo model's reference prompts through the HTTP
-/// API. On an H100 (bench/DistInfer.Bench.Gpu/results/2026-11-22-h100-s3-run2.log) the two agree for 12, 19, 48
-/// and 48 leading tokens; past that bf16 GEMM inputs flip a near-tie. Needs an NVIDIA GPU:
+/// API. bf16 GEMM inputs can flip a near-tie of the fp32 engine (the tensor-core products took "To install" to
+/// 77 at its second token, where the engine scores 380 at 14.092 and 77 at 14.085), so the tokens must agree up to the
+/// first difference, and there the GPU's token must be within <see cref="NearTie"/> of the engine's best. Needs an NVIDIA GPU:
 /// <c>dotnet test Tests/DistInfer.Silo.Tests --filter Category=Gpu</c>; CI runs <c>Category!=Gpu</c>.
 /// </summary>
 [Trait("Category", "Gpu")]
@@ -21,11 +22,14 @@ public sealed class GpuSiloTests
 {
     private const int NewTokens = 12;
 
+    /// <summary>Logit gap below the engine's best within which bf16 GEMM inputs may pick another token.</summary>
+    private const float NearTie = 0.05f;
+
     private static readonly string[] Prompts =
         ["The license grants you the right to", "import torch\n", "Installation\n============\n\nTo install", "def forward(self, x):"];
 
     [Fact]
-    public async Task Completions_CudaSilo_SameGreedyTokensAsCpuEngineWithFp32Activations()
+    public async Task Completions_CudaSilo_CpuEngineGreedyTokensUpToANearTie()
     {
         await using var silo = await HostedSilo.StartAsync("gpu", "gpu", redis: null, o => o.Device = "cuda");
         Assert.NotNull(silo.Services.GetRequiredService<GrainComputeDevice>().Cuda);
@@ -39,8 +43,23 @@ public sealed class GpuSiloTests
             var (status, json, _) = await Api.PostAsync(silo.Http, "/v1/completions", body);
             Assert.Equal(HttpStatusCode.OK, status);
             int[] gpu = [.. json.GetProperty("choices")[0].GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32())];
-            var cpu = new Generator(model).Generate([tokenizer.Encode(prompt)], new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens })[0].GeneratedIds;
-            Assert.True(gpu.AsSpan().SequenceEqual(cpu), $"'{prompt}': cuda {string.Join(',', gpu)} vs cpu {string.Join(',', cpu)}");
+            var ids = tokenizer.Encode(prompt);
+            var cpu = new Generator(model).Generate([ids], new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens })[0].GeneratedIds;
+            Assert.Equal(NewTokens, gpu.Length);
+            int split = 0;
+            while (split < NewTokens && gpu[split] == cpu[split])
+            {
+                split++;
+            }
+
+            if (split < NewTokens)
+            {
+                // Where they part, the engine's logits must call it a near-tie.
+                var logits = model.Forward(new BatchLayout([model.CreateCache()], [ids.Length + split]), [.. ids, .. cpu.Take(split)], false);
+                float gap = logits[cpu[split]] - logits[gpu[split]];
+                Assert.True(gap <= NearTie, $"'{prompt}': cuda {string.Join(',', gpu)} vs cpu {string.Join(',', cpu)}: token {split} " +
+                    $"scores {logits[gpu[split]]} against the engine's {logits[cpu[split]]}");
+            }
         }
     }
 
