@@ -1,4 +1,3 @@
-using DistInfer.Engine;
 using DistInfer.Runtime.Messaging;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +10,7 @@ public sealed partial class ExpertBalancerGrain
     /// The operator's message: which silo, what the cut left behind, and that a rerun once the death is declared
     /// finishes the job. The runtime's own ("Cannot connect to ADDRESS: ConnectionRefused") said none of that.
     /// </summary>
-    private DistInferException Interrupted(SiloUnavailableException e, string outcome)
+    private BalancerInterruptedException Interrupted(SiloUnavailableException e, string outcome)
     {
         // The runtime's messages name the silo by address; the membership view knows its name.
         var silo = membership.Current.Silos.FirstOrDefault(s => e.Message.Contains(s.Address.ToString(), StringComparison.Ordinal));
@@ -23,7 +22,7 @@ public sealed partial class ExpertBalancerGrain
         var next = _repairing
             ? "The repair is tried again; if it keeps failing, `distinfer rebalance` once `distinfer status` shows that silo Dead finishes it."
             : "Run `distinfer rebalance` again once `distinfer status` shows that silo Dead (a killed silo is declared dead within seconds).";
-        return new DistInferException($"{what} of model {Model} was interrupted: {who} could not be reached, it may have died ({e.Message}). {outcome} {next}", e);
+        return new BalancerInterruptedException($"{what} of model {Model} was interrupted: {who} could not be reached, it may have died ({e.Message}). {outcome} {next}", e);
     }
 
     /// <summary>Whether <see cref="ApplyAsync"/> runs for <see cref="Repair"/> (Repair and Rebalance never interleave).</summary>

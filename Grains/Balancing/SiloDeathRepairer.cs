@@ -203,6 +203,12 @@ public sealed partial class SiloDeathRepairer(
             {
                 return (await repair(model).ConfigureAwait(false), null, attempt);
             }
+            catch (Exception e) when (!RepairFailures.IsTransient(e))
+            {
+                // Another try would fail the same way and hold up the other models' repairs by its waits.
+                LogGaveUp(logger, model, e.Message);
+                return (null, e, attempt);
+            }
             catch (Exception e) when (attempt < attempts && !Volatile.Read(ref _stopped))
             {
                 LogRetrying(logger, model, attempt, e.Message);
@@ -234,6 +240,9 @@ public sealed partial class SiloDeathRepairer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "repairing {Model} after a silo death failed on try {Attempt} ({Reason}); trying again")]
     private static partial void LogRetrying(ILogger logger, string model, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "repairing {Model} after a silo death failed ({Reason}), which another try cannot cure (not a lost silo, connection or timeout); not trying again")]
+    private static partial void LogGaveUp(ILogger logger, string model, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "repairing {Model} after a silo death failed {Attempts} times; a rebalance re-pins its replicas")]
     private static partial void LogFailed(ILogger logger, string model, int attempts, Exception exception);

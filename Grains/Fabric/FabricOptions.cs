@@ -72,7 +72,8 @@ public sealed class FabricOptions
 
     /// <summary>
     /// Tries of each model's repair after a silo death (at least 1). A repair can fail right after the verdict, while
-    /// some directory still points at the dead silo ("Cannot connect"); nothing else would retry it.
+    /// some directory still points at the dead silo ("Cannot connect"); nothing else would retry it. Only such failures
+    /// (a lost silo, connection or timeout) are tried again; any other fails the same way each time and ends at once.
     /// </summary>
     public int RepairAttempts { get; set; } = 5;
 

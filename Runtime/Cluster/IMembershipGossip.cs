@@ -1,3 +1,5 @@
+using DistInfer.Runtime.Membership;
+
 namespace DistInfer.Runtime.Cluster;
 
 /// <summary>
@@ -13,6 +15,16 @@ public interface IMembershipGossip
     /// </summary>
     Func<Task>? TellPeers { get; set; }
 
+    /// <summary>
+    /// Set by the silo: tells every other silo that this one left (its row is Dead) and completes once they marked it
+    /// Dead (or gave up). The service awaits it when leaving: a re-read alone misses the Dead row when the table is
+    /// wiped (Redis restarted without persistence) before the peer reads it.
+    /// </summary>
+    Func<Task>? TellPeersLeft { get; set; }
+
     /// <summary>A peer changed the table: re-read it now.</summary>
     Task RefreshAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Peer <paramref name="silo"/> left gracefully: show it Dead and never vote against it.</summary>
+    Task PeerLeftAsync(SiloAddress silo, CancellationToken cancellationToken = default);
 }

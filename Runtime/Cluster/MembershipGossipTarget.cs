@@ -1,3 +1,5 @@
+using DistInfer.Runtime.Membership;
+
 namespace DistInfer.Runtime.Cluster;
 
 /// <summary>
@@ -9,4 +11,6 @@ internal sealed class MembershipGossipTarget(IMembershipGossip gossip) : IMember
     public const string SystemTargetType = "sys.membership";
 
     public Task TableChangedAsync() => gossip.RefreshAsync();
+
+    public Task SiloLeftAsync(SiloAddress silo) => gossip.PeerLeftAsync(silo);
 }

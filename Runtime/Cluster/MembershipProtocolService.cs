@@ -40,6 +40,9 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
     /// <inheritdoc/>
     public Func<Task>? TellPeers { get; set; }
 
+    /// <inheritdoc/>
+    public Func<Task>? TellPeersLeft { get; set; }
+
     /// <summary>Raised when this silo was voted dead; the host must stop.</summary>
     public event Action<SiloAddress>? DeclaredDead;
 
@@ -107,6 +110,10 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
         if (_agent is { } agent && agent.LocalSilo == self)
         {
             await agent.StopAsync(cancellationToken).ConfigureAwait(false);
+            if (agent.Status == SiloStatus.Dead && TellPeersLeft is { } tell)
+            {
+                await tell().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -122,6 +129,10 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
     /// <inheritdoc/>
     public Task RefreshAsync(CancellationToken cancellationToken = default) =>
         _agent?.RefreshAsync(cancellationToken) ?? Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task PeerLeftAsync(SiloAddress silo, CancellationToken cancellationToken = default) =>
+        _agent?.PeerLeftAsync(silo, cancellationToken) ?? Task.CompletedTask;
 
     public ValueTask DisposeAsync() => _agent?.DisposeAsync() ?? ValueTask.CompletedTask;
 

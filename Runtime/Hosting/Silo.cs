@@ -21,7 +21,6 @@ namespace DistInfer.Runtime.Hosting;
 /// </summary>
 public sealed partial class Silo : IAsyncDisposable
 {
-    private static readonly TimeSpan GossipTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DeactivationTimeout = TimeSpan.FromSeconds(30);
     private readonly IServiceProvider _services;
     private readonly SiloOptions _options;
@@ -101,7 +100,7 @@ public sealed partial class Silo : IAsyncDisposable
         if (_membership is IMembershipGossip gossip)
         {
             _router.AddSystemTarget(MembershipGossipTarget.SystemTargetType, new MembershipGossipTarget(gossip));
-            gossip.TellPeers = TellPeersAsync;
+            AttachGossip(gossip);
         }
 
         _catalog.StartCollector();
@@ -181,7 +180,7 @@ public sealed partial class Silo : IAsyncDisposable
         _membership.Changed -= OnMembershipChanged;
         if (_membership is IMembershipGossip gossip)
         {
-            gossip.TellPeers = null;
+            DetachGossip(gossip);
         }
 
         _catalog?.Dispose();
@@ -266,36 +265,6 @@ public sealed partial class Silo : IAsyncDisposable
         if (_directory.RingVersion != previousRing)
         {
             _ = _catalog!.HandOffAsync();
-        }
-    }
-
-    // Tells every other silo in the view to re-read the table now (this silo just changed a status in it); completes
-    // when each has re-read it or could not be reached within GossipTimeout.
-    private Task TellPeersAsync()
-    {
-        var tellings = new List<Task>();
-        foreach (var silo in _membership.Current.Silos)
-        {
-            // A silo of another wire protocol refuses the call: telling it would only wait out the gossip timeout.
-            if (silo.Address != Address && silo.Status != SiloStatus.Dead && silo.IsCompatible)
-            {
-                tellings.Add(TellAsync(silo.Address));
-            }
-        }
-
-        return Task.WhenAll(tellings);
-
-        async Task TellAsync(SiloAddress silo)
-        {
-            try
-            {
-                var target = _grainFactory.GetGrain<IMembershipGossipTarget>(new GrainId(MembershipGossipTarget.SystemTargetType, silo.ToString()));
-                await target.TableChangedAsync().WaitAsync(GossipTimeout, _time).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // A silo that cannot hear it reads the table at its next refresh anyway.
-            }
         }
     }
 }

@@ -185,7 +185,7 @@ public sealed partial class MembershipAgent : IMembershipView, IAsyncDisposable
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            data = await ReadTableAsync(cancellationToken).ConfigureAwait(false);
+            data = WithLeftPeers(await ReadTableAsync(cancellationToken).ConfigureAwait(false));
             _publisher.Publish(data, _time.GetUtcNow(), _options.MissingRowGracePeriod);
             var own = data.Find(LocalSilo);
             var running = _status is SiloStatus.Active or SiloStatus.ShuttingDown;

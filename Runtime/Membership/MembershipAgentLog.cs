@@ -49,4 +49,7 @@ internal static partial class MembershipAgentLog
 
     [LoggerMessage(9, LogLevel.Information, "Silo {Silo} left the cluster")]
     public static partial void Left(ILogger logger, SiloAddress silo);
+
+    [LoggerMessage(11, LogLevel.Information, "Silo {Silo} was told that {Peer} left the cluster")]
+    public static partial void PeerLeft(ILogger logger, SiloAddress silo, SiloAddress peer);
 }

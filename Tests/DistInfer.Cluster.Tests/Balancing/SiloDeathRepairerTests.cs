@@ -1,10 +1,13 @@
 using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine;
 using DistInfer.Grains;
 using DistInfer.Grains.Balancing;
 using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Fabric;
 using DistInfer.Runtime.Cluster;
 using DistInfer.Runtime.Membership;
+using DistInfer.Runtime.Messaging;
+using DistInfer.Runtime.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DistInfer.Cluster.Tests.Balancing;
@@ -170,7 +173,7 @@ public sealed class SiloDeathRepairerTests : IDisposable
         repairer.Completed += o => _next.TrySetResult(o);
         var tries = 0;
         repairer.Start(await PublishAsync(1), _ => ++tries == 1
-            ? throw new InvalidOperationException("Cannot connect to 127.0.0.1:20002")
+            ? throw new SiloUnavailableException("Cannot connect to 127.0.0.1:20002@2: ConnectionRefused")
             : Task.FromResult(new RebalanceResult { Changed = true, Added = 1, Removed = 1 }));
         await PublishAsync(2);
         Deploy("moe");
@@ -192,7 +195,7 @@ public sealed class SiloDeathRepairerTests : IDisposable
         repairer.Start(await PublishAsync(1), _ =>
         {
             tries++;
-            throw new InvalidOperationException("balancer unreachable");
+            throw new SiloUnavailableException("balancer unreachable");
         });
         await PublishAsync(2);
         Deploy("moe");
@@ -215,7 +218,7 @@ public sealed class SiloDeathRepairerTests : IDisposable
         repairer.Start(await PublishAsync(1), _ =>
         {
             Interlocked.Increment(ref tries);
-            throw new InvalidOperationException("balancer unreachable");
+            throw new SiloUnavailableException("balancer unreachable");
         });
         await PublishAsync(2);
         Deploy("moe");
@@ -229,5 +232,56 @@ public sealed class SiloDeathRepairerTests : IDisposable
         var outcome = await NextOutcomeAsync();
         Assert.Equal(1, Volatile.Read(ref tries));
         Assert.Equal("balancer unreachable", outcome.Errors["moe"].Message);
+    }
+
+    [Fact]
+    public async Task Death_RepairFailsPermanently_TriedOnceAndTheNextModelNotDelayed()
+    {
+        // The clock never moves: a retry's wait for the broken model would hold up the other model's repair.
+        var clock = new FakeTimeProvider();
+        using var repairer = new SiloDeathRepairer(_membership, _records, new FabricOptions { RepairRetryDelay = TimeSpan.FromSeconds(2) }, NullLogger<SiloDeathRepairer>.Instance, clock);
+        repairer.Completed += o => _next.TrySetResult(o);
+        var tries = new Dictionary<string, int>(StringComparer.Ordinal);
+        repairer.Start(await PublishAsync(1), model =>
+        {
+            lock (tries)
+            {
+                tries[model] = tries.GetValueOrDefault(model) + 1;
+            }
+
+            return model == "broken"
+                ? throw new DistInferException("checkpoint path /m/broken does not exist")
+                : Task.FromResult(new RebalanceResult { Changed = true, Added = 1, Removed = 1 });
+        });
+        await PublishAsync(2);
+        Deploy("broken");
+        Deploy("moe");
+
+        await PublishAsync(2, SiloStatus.Dead);
+        var outcome = await NextOutcomeAsync();
+
+        Assert.Equal(1, tries["broken"]);
+        Assert.Equal("checkpoint path /m/broken does not exist", outcome.Errors["broken"].Message);
+        Assert.True(outcome.Results["moe"]!.Changed);
+    }
+
+    [Fact]
+    public async Task Death_RepairInterruptedOnAnotherSilo_TriedAgain()
+    {
+        // The balancer's interruption as a caller on another silo gets it: the type and message, no inner cause.
+        using var repairer = new SiloDeathRepairer(_membership, _records, new FabricOptions { RepairRetryDelay = TimeSpan.Zero }, NullLogger<SiloDeathRepairer>.Instance);
+        repairer.Completed += o => _next.TrySetResult(o);
+        var tries = 0;
+        repairer.Start(await PublishAsync(1), _ => Interlocked.Increment(ref tries) == 1
+            ? throw new BalancerInterruptedException("repair after a silo death of model moe was interrupted: silo 2 could not be reached")
+            : Task.FromResult(new RebalanceResult { Changed = true, Added = 1, Removed = 1 }));
+        await PublishAsync(2);
+        Deploy("moe");
+
+        await PublishAsync(2, SiloStatus.Dead);
+        var outcome = await NextOutcomeAsync();
+
+        Assert.Equal(2, Volatile.Read(ref tries));
+        Assert.Empty(outcome.Errors);
     }
 }

@@ -114,6 +114,34 @@ public sealed class MembershipAgentTableWipeTests
     }
 
     [Fact]
+    public async Task StopAsync_TableWipedRightAfterTheLeave_PeersToldOfItShowItDeadAndNeverWriteItBack()
+    {
+        var table = new InMemoryMembershipTable();
+        await using var cluster = new AgentTestCluster(table);
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+        var c = await cluster.StartSiloAsync(Silo(3));
+        await cluster.AdvanceAsync(cluster.Options.TableRefreshTimeout);
+
+        // Silo 2 leaves (its row Dead) before the others' next table read; Redis restarts empty; the leaving silo's
+        // gossip reaches them (what Silo does through the "sys.membership" system target); its process exits.
+        await b.StopAsync();
+        await table.DeleteMembershipTableEntriesAsync("dev");
+        await a.PeerLeftAsync(Silo(2));
+        await c.PeerLeftAsync(Silo(2));
+        cluster.Network.Set(Silo(2), FakeNetwork.SiloReachability.Refusing);
+        Assert.Equal(SiloStatus.Dead, a.CurrentSnapshot.GetSiloStatus(Silo(2)));
+        await cluster.AdvanceAsync(cluster.Options.ProbeTimeout * 6);
+
+        // Without the telling, their views still held it Active (read before its leave): once it stopped answering,
+        // their votes wrote its row back, Active, then Dead by votes: a crash verdict (and repair) for a graceful leave.
+        Assert.Null((await table.ReadAllAsync()).Find(Silo(2)));
+        Assert.NotEqual(SiloStatus.Active, a.CurrentSnapshot.GetSiloStatus(Silo(2)));
+        Assert.NotEqual(SiloStatus.Active, c.CurrentSnapshot.GetSiloStatus(Silo(2)));
+        Assert.Equal([1, 3], a.CurrentSnapshot.ActiveMembers().Select(m => m.SiloAddress.Port));
+    }
+
+    [Fact]
     public async Task TableWiped_SiloHungAcrossTheWipe_VotedDeadBeforeTheGraceEnds()
     {
         var table = new InMemoryMembershipTable();

@@ -147,6 +147,31 @@ public sealed class ClusteringHostingTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task StopAsync_TableWipedRightAfterTheDeadWrite_PeerViewShowsTheSiloDeadOnceItReturns()
+    {
+        var table = new RecordingMembershipTable();
+        var stays = await StartSiloAsync(table, "stays");
+        var leaves = await StartSiloAsync(table, "leaves");
+        await WaitForAsync(stays, s => s.TryGet(leaves.Address, out var info) && info.Status == SiloStatus.Active ? info : null);
+
+        // Redis restarts empty right after the leaving silo's Dead write, before any peer read it.
+        table.Updated = e =>
+        {
+            if (e.SiloAddress == leaves.Address && e.Status == SiloStatus.Dead)
+            {
+                table.DeleteMembershipTableEntriesAsync("dev").GetAwaiter().GetResult();
+            }
+        };
+
+        await leaves.StopAsync();
+
+        // Before, the peer's re-read found no row and kept the silo as last seen (ShuttingDown) until its probes
+        // failed and its vote wrote the row back: a crash verdict for a graceful leave. The leave's gossip says it.
+        var view = stays.Services.GetRequiredService<IClusterMembershipService>().Current;
+        Assert.True(!view.TryGet(leaves.Address, out var seen) || seen.Status == SiloStatus.Dead, $"seen as {seen?.Status}");
+    }
+
+    [Fact]
     public async Task DeclaredDead_ByTheCluster_SiloStopsAndTheHostStops()
     {
         var table = new InMemoryMembershipTable();
