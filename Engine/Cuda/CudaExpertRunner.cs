@@ -42,7 +42,9 @@ public sealed class CudaExpertRunner : IDisposable
             _device.MakeCurrent();
             if (!_ops.TryGetValue(expert.IsBf16, out var ops))
             {
-                ops = new CudaOps(_device, _stream, expert.IsBf16);
+                // An expert's output for a token must not depend on the other tokens of the call, or a failover's
+                // re-prefill could take another path (the stage's rule, CudaStageOptions.BatchInvariant).
+                ops = new CudaOps(_device, _stream, expert.IsBf16) { BatchInvariant = CudaOps.FabricInvariantByDefault };
                 _ops[expert.IsBf16] = ops;
             }
 

@@ -116,12 +116,30 @@ __device__ void tc_serial(const bf16_t* W, const bf16_t* const* table, long wStr
 #pragma unroll
                     for (int j = 0; j < 4; j++) acc[m][t][j] = 0.0f;
             int end = min(c0 + KC, K);
+            // The next step's fragments load while this step's mmas run.
+            int v = (c0 >> 3) + q;
+            uint4 b0 = __ldg(w0 + v), b1 = __ldg(w1 + v), a[8];
+#pragma unroll
+            for (int j = 0; j < 8; j++) a[j] = xr[j][v];
             for (int k = c0; k < end; k += 32)
             {
-                int v = (k >> 3) + q;
-                uint4 b0 = __ldg(w0 + v), b1 = __ldg(w1 + v);
+                uint4 nb0 = b0, nb1 = b1, na[8];
 #pragma unroll
-                for (int m = 0; m < 4; m++) mma_step(acc[m], xr[2 * m][v], xr[2 * m + 1][v], b0, b1);
+                for (int j = 0; j < 8; j++) na[j] = a[j];
+                if (k + 32 < end)
+                {
+                    nb0 = __ldg(w0 + v + 4);
+                    nb1 = __ldg(w1 + v + 4);
+#pragma unroll
+                    for (int j = 0; j < 8; j++) na[j] = xr[j][v + 4];
+                }
+#pragma unroll
+                for (int m = 0; m < 4; m++) mma_step(acc[m], a[2 * m], a[2 * m + 1], b0, b1);
+                b0 = nb0;
+                b1 = nb1;
+#pragma unroll
+                for (int j = 0; j < 8; j++) a[j] = na[j];
+                v += 4;
             }
 #pragma unroll
             for (int m = 0; m < 4; m++)
