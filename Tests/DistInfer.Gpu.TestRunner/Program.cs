@@ -1,4 +1,5 @@
 using System.Reflection;
+using DistInfer.Cluster.Tests;
 using DistInfer.Engine.Tests.Cuda;
 using DistInfer.Gpu.TestRunner;
 using DistInfer.Silo.Tests.Cluster;
@@ -21,7 +22,7 @@ if (eq <= 0)
 
 string traitName = trait[..eq], traitValue = trait[(eq + 1)..];
 bool listOnly = args.Contains("--list");
-Assembly[] assemblies = [typeof(CudaTransformerGpuTests).Assembly, typeof(GpuSiloTests).Assembly];
+Assembly[] assemblies = [typeof(CudaTransformerGpuTests).Assembly, typeof(GpuSiloTests).Assembly, typeof(GpuFabricFaultTests).Assembly];
 var sink = new ResultSink();
 var options = new FrameworkOptions();
 // One test at a time: the tests share one GPU and time their own work.
