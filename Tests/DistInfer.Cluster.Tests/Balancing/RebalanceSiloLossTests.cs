@@ -1,6 +1,6 @@
 using DistInfer.Cluster.Tests.Infrastructure;
-using DistInfer.Engine;
 using DistInfer.Grains;
+using DistInfer.Grains.Balancing;
 using DistInfer.Runtime;
 
 namespace DistInfer.Cluster.Tests.Balancing;
@@ -29,7 +29,7 @@ public sealed class RebalanceSiloLossTests
         var balancer = holder.GrainFactory.GetGrain<IExpertBalancerGrain>(Model);
         await victim.KillAsync();
 
-        var error = await Assert.ThrowsAsync<DistInferException>(() => balancer.Rebalance(new RebalanceRequest { SpreadWhenIdle = true }));
+        var error = await Assert.ThrowsAsync<BalancerInterruptedException>(() => balancer.Rebalance(new RebalanceRequest { SpreadWhenIdle = true }));
 
         Assert.Contains($"silo {victim.Options.Name} ({victim.Address})", error.Message, StringComparison.Ordinal);
         Assert.Contains("may have died", error.Message, StringComparison.Ordinal);
