@@ -3,7 +3,6 @@ using DistInfer.Engine.Generation;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
 using DistInfer.Engine.Serving;
-using DistInfer.Engine.Tokenization;
 using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,12 +50,7 @@ public sealed class FabricFaultTests
         var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("demo")
             .Deploy(new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 2, ExpertReplicas = 2 });
         // Eight prompts in two micro-batches: decode multiplies four rows at a time, a re-prefill many more.
-        var tokenizer = BpeTokenizer.FromDirectory(RepoPaths.DemoModel);
-        var prompts = new[]
-        {
-            "Once upon a time", "The little dog", "She opened the door and", "In the morning the sun",
-            "Tom and his friend went", "The cat sat on", "It was a cold day, so", "Lily wanted to play with",
-        }.Select(tokenizer.Encode).ToArray();
+        var prompts = DemoPrompts.Encoded();
         var parameters = new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens };
         var expected = new Generator(TransformerModel.Load(RepoPaths.DemoModel, Gemm.Default)).Generate(prompts, parameters);
 

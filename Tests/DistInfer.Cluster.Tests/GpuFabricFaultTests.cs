@@ -2,7 +2,6 @@ using DistInfer.Cluster.Tests.Infrastructure;
 using DistInfer.Engine.Cuda;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
-using DistInfer.Engine.Tokenization;
 using DistInfer.Grains;
 using DistInfer.Grains.Compute;
 using DistInfer.Grains.Fabric;
@@ -38,12 +37,7 @@ public sealed class GpuFabricFaultTests
         await using var cluster = await FabricTestCluster.StartAsync(3, (_, services) => services.AddSingleton(new GrainComputeDevice(device, "CUDA (test)")));
         var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("demo-gpu")
             .Deploy(new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 2, ExpertReplicas = 2 });
-        var tokenizer = BpeTokenizer.FromDirectory(RepoPaths.DemoModel);
-        var prompts = new[]
-        {
-            "Once upon a time", "The little dog", "She opened the door and", "In the morning the sun",
-            "Tom and his friend went", "The cat sat on", "It was a cold day, so", "Lily wanted to play with",
-        }.Select(tokenizer.Encode).ToArray();
+        var prompts = DemoPrompts.Encoded();
         var parameters = new SamplingParams { MaxNewTokens = NewTokens, MinNewTokens = NewTokens };
 
         var undisturbed = await RunAsync(cluster, info, prompts, parameters, kill: false);
