@@ -16,7 +16,8 @@ public sealed partial class CudaOps
     /// <summary>Rows up to which the split shape serves a product (one m16 tile per block, a warp per K chunk).</summary>
     public const int TensorCoreSplitMaxRows = 64;
 
-    private const int SerialWarps = 4;
+    /// <summary>Units (16 outputs, or 8 gate/up pairs) per serial block: 8 warps, two per unit over 128 rows.</summary>
+    private const int SerialUnits = 4;
 
     private CudaKernel? _tcLinearSerial, _tcLinearSplit, _tcGateUpSerial, _tcGateUpSplit;
 
@@ -69,10 +70,10 @@ public sealed partial class CudaOps
             _ => _tcGateUpSplit!,
         };
         // Experts share the rows unevenly: a few row groups per block loop over what their expert got.
-        int groups = (rows + (split ? 15 : 63)) / (split ? 16 : 64);
+        int groups = split ? (rows + 15) / 16 : (rows + 127) / 128;
         int y2 = Math.Clamp(active != 0 ? Math.Min(groups, 32) : groups, 1, 65535);
-        var grid = split ? (units, y2, Math.Max(slots, 1)) : ((units + SerialWarps - 1) / SerialWarps, y2, Math.Max(slots, 1));
-        int block = split ? chunks * 32 : SerialWarps * 32;
+        var grid = split ? (units, y2, Math.Max(slots, 1)) : ((units + SerialUnits - 1) / SerialUnits, y2, Math.Max(slots, 1));
+        int block = split ? chunks * 32 : 256;
         int shared = split ? chunks * 256 * 4 : 0;
         kernel.Launch(Stream, grid, block, shared, _args.Reset().Ptr(w).Ptr(table).Long(wStride).Ptr(x).Long(ldx).Ptr(perm).Ptr(y)
             .Long(ldy).Int(accumulate ? 1 : 0).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(rows).Int(n).Int(k).Int(kc));

@@ -3,7 +3,8 @@
 // chunks of KC; each chunk is a chain of m16n8k16 mmas from zero in k order, and the chunk sums are added in chunk
 // order. An mma's output element depends only on its own A row and B column, so the number of rows, the m-tile a row
 // falls in and padding rows change nothing. Two launch shapes give identical bits:
-//   serial: one warp walks every chunk of 64 rows x one unit (many rows: weights reused over 4 m-tiles);
+//   serial: one warp walks every chunk of 64 rows x one unit (many rows: weights reused over 4 m-tiles; eight such
+//           warps share their rows and weights through shared memory);
 //   split:  each warp of a block takes one chunk of 16 rows x one unit, a block sum adds the chunks (few rows: K/KC
 //           times more warps streaming the weights, as decode needs).
 // A unit is two n8 tiles: 16 outputs of a plain product, or 8 gate rows and their 8 up rows (W stacked [2F, K]), whose
@@ -89,71 +90,94 @@ __device__ __forceinline__ void tc_store(float v0, float v1, float u0, float u1,
     }
 }
 
+__device__ __forceinline__ void cp_async16(void* shared, const void* global)
+{
+    unsigned at = (unsigned)__cvta_generic_to_shared(shared);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(at), "l"(global));
+}
+
+// Serial shape: 8 warps share a 128-row x 4-unit block tile staged through shared memory (three cp.async stages of
+// 32 k); warp (wm, wu) computes rows wm * 64 .. +63 of unit wu exactly as a lone warp would: the same fragments, the
+// same mma order, the same chunk sums.
 template <bool GU>
 __device__ void tc_serial(const bf16_t* W, const bf16_t* const* table, long wStride, const bf16_t* x, long ldx, const int* perm,
     float* y, long ldy, int accumulate, bf16_t* act, const int* counts, const int* offsets, const int* active, int rows, int N,
     int K, int KC)
 {
+    __shared__ uint4 sa[3][128 * 4];
+    __shared__ uint4 sb[3][64 * 4];
     TcSegment s;
     if (!tc_segment(W, table, wStride, counts, offsets, active, rows, s)) return;
-    int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
-    int unit = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    if (unit >= (GU ? (N + 7) / 8 : (N + 15) / 16)) return;
-    const uint4 *w0, *w1;
-    tc_weight_rows<GU>(s.w, unit, g, N, K, w0, w1);
-    for (int r0 = blockIdx.y * 64; r0 < s.count; r0 += gridDim.y * 64)
+    int tid = threadIdx.x, lane = tid & 31, g = lane >> 2, q = lane & 3, warp = tid >> 5, wm = warp >> 2, wu = warp & 3;
+    int units = GU ? (N + 7) / 8 : (N + 15) / 16, unit0 = blockIdx.x * 4;
+    if (unit0 >= units) return;
+    int unit = unit0 + wu;
+    // This thread's weight row to stage: shared row tid / 4 = wu' * 16 + t * 8 + g' of unit unit0 + wu'.
+    const uint4* wsrc;
     {
-        const uint4* xr[8];
-#pragma unroll
-        for (int j = 0; j < 8; j++) xr[j] = tc_row(x, ldx, perm, s, r0 + (j >> 1) * 16 + (j & 1) * 8 + g);
+        int r = tid >> 2, u = unit0 + (r >> 4), t = (r >> 3) & 1, gg = r & 7, wr;
+        if (GU) { int c = min(u * 8 + gg, N - 1); wr = t ? N + c : c; }
+        else wr = min(u * 16 + t * 8 + gg, N - 1);
+        wsrc = reinterpret_cast<const uint4*>(s.w + (long)wr * K) + q;
+    }
+    int steps = K >> 5;
+    for (int r0 = blockIdx.y * 128; r0 < s.count; r0 += gridDim.y * 128)
+    {
+        const uint4* asrc0 = tc_row(x, ldx, perm, s, r0 + (tid >> 2)) + q;
+        const uint4* asrc1 = tc_row(x, ldx, perm, s, r0 + 64 + (tid >> 2)) + q;
+        auto issue = [&](int step) {
+            int buf = step % 3, v = step * 4;
+            cp_async16(&sa[buf][tid], asrc0 + v);
+            cp_async16(&sa[buf][tid + 256], asrc1 + v);
+            cp_async16(&sb[buf][tid], wsrc + v);
+        };
+        issue(0);
+        asm volatile("cp.async.commit_group;");
+        if (steps > 1) issue(1);
+        asm volatile("cp.async.commit_group;");
         float tot[4][2][4], acc[4][2][4];
-        for (int c0 = 0; c0 < K; c0 += KC)
+        for (int st = 0; st < steps; st++)
         {
-#pragma unroll
-            for (int m = 0; m < 4; m++)
-#pragma unroll
-                for (int t = 0; t < 2; t++)
-#pragma unroll
-                    for (int j = 0; j < 4; j++) acc[m][t][j] = 0.0f;
-            int end = min(c0 + KC, K);
-            // The next step's fragments load while this step's mmas run.
-            int v = (c0 >> 3) + q;
-            uint4 b0 = __ldg(w0 + v), b1 = __ldg(w1 + v), a[8];
-#pragma unroll
-            for (int j = 0; j < 8; j++) a[j] = xr[j][v];
-            for (int k = c0; k < end; k += 32)
+            if (st + 2 < steps) issue(st + 2);
+            asm volatile("cp.async.commit_group;");
+            asm volatile("cp.async.wait_group 2;" ::: "memory");
+            __syncthreads();
+            int k = st * 32, buf = st % 3;
+            if (k % KC == 0)
             {
-                uint4 nb0 = b0, nb1 = b1, na[8];
 #pragma unroll
-                for (int j = 0; j < 8; j++) na[j] = a[j];
-                if (k + 32 < end)
-                {
-                    nb0 = __ldg(w0 + v + 4);
-                    nb1 = __ldg(w1 + v + 4);
+                for (int m = 0; m < 4; m++)
 #pragma unroll
-                    for (int j = 0; j < 8; j++) na[j] = xr[j][v + 4];
-                }
+                    for (int t = 0; t < 2; t++)
 #pragma unroll
-                for (int m = 0; m < 4; m++) mma_step(acc[m], a[2 * m], a[2 * m + 1], b0, b1);
-                b0 = nb0;
-                b1 = nb1;
-#pragma unroll
-                for (int j = 0; j < 8; j++) a[j] = na[j];
-                v += 4;
+                        for (int j = 0; j < 4; j++) acc[m][t][j] = 0.0f;
             }
+            uint4 b0 = sb[buf][(wu * 16 + g) * 4 + q], b1 = sb[buf][(wu * 16 + 8 + g) * 4 + q];
 #pragma unroll
             for (int m = 0; m < 4; m++)
+            {
+                int row = wm * 64 + m * 16 + g;
+                mma_step(acc[m], sa[buf][row * 4 + q], sa[buf][(row + 8) * 4 + q], b0, b1);
+            }
+            if ((k + 32) % KC == 0 || k + 32 == K)
+            {
+                bool first = k < KC;
 #pragma unroll
-                for (int t = 0; t < 2; t++)
+                for (int m = 0; m < 4; m++)
 #pragma unroll
-                    for (int j = 0; j < 4; j++) tot[m][t][j] = c0 == 0 ? acc[m][t][j] : tot[m][t][j] + acc[m][t][j];
+                    for (int t = 0; t < 2; t++)
+#pragma unroll
+                        for (int j = 0; j < 4; j++) tot[m][t][j] = first ? acc[m][t][j] : tot[m][t][j] + acc[m][t][j];
+            }
+            __syncthreads();
         }
+        if (unit >= units) continue;
 #pragma unroll
         for (int m = 0; m < 4; m++)
 #pragma unroll
             for (int h = 0; h < 2; h++)
             {
-                int i = r0 + m * 16 + h * 8 + g;
+                int i = r0 + wm * 64 + m * 16 + h * 8 + g;
                 if (GU)
                     tc_store<true>(tot[m][0][2 * h], tot[m][0][2 * h + 1], tot[m][1][2 * h], tot[m][1][2 * h + 1], s, i, unit * 8 + 2 * q, N, y, ldy, accumulate, act);
                 else
