@@ -1,6 +1,7 @@
 using DistInfer.Engine;
 using DistInfer.Engine.Config;
 using DistInfer.Engine.Partitioning;
+using DistInfer.Grains.Balancing;
 using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Placement;
 using DistInfer.Grains.Weights;
@@ -236,7 +237,7 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         var info = Serving ?? throw new InvalidOperationException($"model {this.GetPrimaryKeyString()} is not deployed");
         if (info.ReplicaSetVersion != expectedVersion)
         {
-            throw new InvalidOperationException($"model {info.Name}: expert replica set is at version {info.ReplicaSetVersion}, not {expectedVersion} (another rebalance ran)");
+            throw new ReplicaSetConflictException($"model {info.Name}: expert replica set is at version {info.ReplicaSetVersion}, not {expectedVersion} (another rebalance ran)");
         }
 
         var counts = new int[info.MoeLayers.Count * info.NumExperts];

@@ -36,12 +36,18 @@ public sealed partial class CudaOps
     public const int DefaultTensorCoreMinRows = 4;
 
     /// <summary>
+    /// Whether this instance may take the tensor-core kernels at all: bf16, switched on, and a GPU with bf16 mma and
+    /// cp.async (compute capability 8.0 or later).
+    /// </summary>
+    public bool TensorCoresAvailable => TensorCores && Bf16 && Device.Info.ComputeCapabilityMajor >= 8;
+
+    /// <summary>
     /// Whether a product of <paramref name="rows"/> rows, inner size <paramref name="k"/>, read with row stride
     /// <paramref name="ldx"/> takes the tensor-core kernels. In batch-invariant mode it depends on the shape alone,
     /// never on the row count: that is what keeps it invariant.
     /// </summary>
     public bool UseTensorCores(int rows, int k, long ldx) =>
-        TensorCores && Bf16 && k % 32 == 0 && ldx % 8 == 0
+        TensorCoresAvailable && k > 0 && k % 32 == 0 && ldx % 8 == 0
         && (BatchInvariant || (rows >= TensorCoreMinRows && rows <= TensorCoreSplitMaxRows));
 
     /// <summary>
@@ -79,6 +85,10 @@ public sealed partial class CudaOps
             .Long(ldy).Int(accumulate ? 1 : 0).Ptr(act).Ptr(counts).Ptr(offsets).Ptr(active).Int(rows).Int(n).Int(k).Int(kc));
     }
 
+    /// <summary>
+    /// Loads the module now. The constructor calls it for bf16 instances: a first use inside a CUDA graph capture
+    /// (decode steps of a stage) must not compile and load a module while the stream captures.
+    /// </summary>
     private void EnsureTensorCoreKernels()
     {
         if (_tcLinearSerial is not null)
@@ -86,7 +96,6 @@ public sealed partial class CudaOps
             return;
         }
 
-        // Compiled on first use: only batch-invariant bf16 stages pay for the module.
         var tc = Device.Module("TensorCore.cu");
         _tcLinearSplit = tc.Kernel("tc_linear_split");
         _tcGateUpSerial = tc.Kernel("tc_gateup_serial");

@@ -52,6 +52,11 @@ public sealed partial class CudaOps : IDisposable
         BatchInvariant = InvariantByDefault;
         SplitAttentionMinLen = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_SPLIT_LEN"), System.Globalization.NumberStyles.Integer,
             System.Globalization.CultureInfo.InvariantCulture, out int len) ? len : 1024;
+        if (TensorCoresAvailable)
+        {
+            EnsureTensorCoreKernels();
+        }
+
         DecodeAttentionHeads = int.TryParse(Environment.GetEnvironmentVariable("DISTINFER_CUDA_ATTN_G"), System.Globalization.NumberStyles.Integer,
             System.Globalization.CultureInfo.InvariantCulture, out int g) ? g : 0;
     }

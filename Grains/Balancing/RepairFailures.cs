@@ -1,12 +1,24 @@
 using System.Net.Sockets;
+using DistInfer.Runtime;
 using DistInfer.Runtime.Membership;
 using DistInfer.Runtime.Messaging;
+using DistInfer.Runtime.Serialization.Codecs;
 
 namespace DistInfer.Grains.Balancing;
 
 /// <summary>Which failures of a repair after a silo death another try can cure.</summary>
 internal static class RepairFailures
 {
+    // As the exception codec names a type it sends.
+    private static readonly string[] TransientNames =
+    [
+        .. new[]
+        {
+            typeof(SiloUnavailableException), typeof(TimeoutException), typeof(SocketException),
+            typeof(MembershipTableUnavailableException), typeof(BalancerInterruptedException), typeof(ReplicaSetConflictException),
+        }.Select(ExceptionCodec<Exception>.TypeNameOf),
+    ];
+
     /// <summary>
     /// Whether <paramref name="e"/> (or a cause it wraps) is a lost silo, connection or timeout: right after a
     /// verdict, directories and connections still point at the dead silo for a moment. Anything else (a bad
@@ -22,7 +34,14 @@ internal static class RepairFailures
             }
 
             if (cause is SiloUnavailableException or BalancerInterruptedException or TimeoutException or SocketException
-                or MembershipTableUnavailableException)
+                or MembershipTableUnavailableException or ReplicaSetConflictException)
+            {
+                return true;
+            }
+
+            // A type the caller's silo could not rebuild (a SocketException has no message-only constructor) arrives
+            // by name.
+            if (cause is RemoteGrainException remote && Array.IndexOf(TransientNames, remote.OriginalTypeName) >= 0)
             {
                 return true;
             }

@@ -110,7 +110,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
         if (_agent is { } agent && agent.LocalSilo == self)
         {
             await agent.StopAsync(cancellationToken).ConfigureAwait(false);
-            if (agent.Status == SiloStatus.Dead && TellPeersLeft is { } tell)
+            if (agent.LeaveWritten && TellPeersLeft is { } tell)
             {
                 await tell().WaitAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -129,6 +129,12 @@ public sealed partial class MembershipAgent : IMembershipView, IAsyncDisposable
     }
 
     /// <summary>Graceful leave: ShuttingDown (when not yet), then Dead, then the protocol stops.</summary>
+    /// <summary>
+    /// Whether <see cref="StopAsync"/> wrote this silo's row Dead. Only then may peers be told it left: a peer told so
+    /// stops voting against it, and a row still Active in the table would then never reach its votes.
+    /// </summary>
+    public bool LeaveWritten { get; private set; }
+
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (_status == SiloStatus.Dead)
@@ -142,6 +148,7 @@ public sealed partial class MembershipAgent : IMembershipView, IAsyncDisposable
         if (await WriteOwnRowAsync("leave", e => e with { Status = SiloStatus.Dead, IAmAliveTime = _time.GetUtcNow() }, cancellationToken).ConfigureAwait(false)
             || (_status == SiloStatus.ShuttingDown && await WriteBackLeftRowAsync(cancellationToken).ConfigureAwait(false)))
         {
+            LeaveWritten = true;
             StatusWritten?.Invoke();
         }
 

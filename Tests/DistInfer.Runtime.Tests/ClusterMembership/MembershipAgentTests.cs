@@ -305,4 +305,24 @@ public sealed class MembershipAgentTests
         Assert.All(data.Rows, r => Assert.Equal(SiloStatus.Active, r.Entry.Status));
         Assert.Equal(SiloStatus.Active, a.Status);
     }
+
+    [Fact]
+    public async Task StopAsync_RowAlreadyDeclaredDead_LeaveNotWrittenSoPeersAreNotToldItLeft()
+    {
+        var table = new InMemoryMembershipTable();
+        await using var cluster = new AgentTestCluster(table);
+        var a = await cluster.StartSiloAsync(Silo(1));
+        var b = await cluster.StartSiloAsync(Silo(2));
+
+        // Voted dead (say while it hung) just before its own leave: the leave writes nothing.
+        var data = await table.ReadAllAsync();
+        var row = data.Find(Silo(2))!.Value;
+        Assert.True(await table.UpdateRowAsync(row.Entry with { Status = SiloStatus.Dead }, row.ETag, data.Version.Next()));
+        await b.StopAsync();
+        await a.StopAsync();
+
+        // Peers told of a leave stop voting against the silo, so the telling waits for a leave this silo wrote.
+        Assert.False(b.LeaveWritten);
+        Assert.True(a.LeaveWritten);
+    }
 }
