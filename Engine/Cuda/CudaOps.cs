@@ -91,16 +91,11 @@ public sealed partial class CudaOps : IDisposable
     /// <summary>Products with at most this many rows go through the skinny kernel instead of cuBLAS.</summary>
     public int GemvMaxTokens { get; set; } = 8;
 
-    /// <summary>Environment switch for <see cref="BatchInvariant"/> ("1" or "true" on, "0" or "false" off).</summary>
+    /// <summary>Environment switch for <see cref="BatchInvariant"/> (1/true/on or 0/false/off, as the CPU kernels' switch).</summary>
     public const string BatchInvariantVariable = "DISTINFER_CUDA_BATCH_INVARIANT";
 
-    /// <summary>DISTINFER_CUDA_BATCH_INVARIANT as set: true, false, or null when unset (or not a switch).</summary>
-    public static bool? InvariantSetting => Environment.GetEnvironmentVariable(BatchInvariantVariable) switch
-    {
-        "1" or "true" => true,
-        "0" or "false" => false,
-        _ => null,
-    };
+    /// <summary>DISTINFER_CUDA_BATCH_INVARIANT as set: true, false, or null when unset; an error naming it when not a switch.</summary>
+    public static bool? InvariantSetting => Kernels.Gemm.Switch(BatchInvariantVariable, Environment.GetEnvironmentVariable(BatchInvariantVariable));
 
     /// <summary>
     /// What new instances start with: off unless DISTINFER_CUDA_BATCH_INVARIANT turns it on. The whole-model engine

@@ -58,12 +58,15 @@ public static class Gemm
         Select(Environment.GetEnvironmentVariable(SelectVariable), () => OpenBlas, () => Managed);
 
     /// <summary>What a <see cref="BatchInvariantVariable"/> value asks for (unset: on).</summary>
-    internal static bool BatchInvariant(string? value)
+    internal static bool BatchInvariant(string? value) => Switch(BatchInvariantVariable, value) ?? true;
+
+    /// <summary>An on/off environment value of <paramref name="variable"/>: null when unset, an error naming it when not a switch.</summary>
+    internal static bool? Switch(string variable, string? value)
     {
         value = value?.Trim();
         if (string.IsNullOrEmpty(value))
         {
-            return true;
+            return null;
         }
 
         foreach (var (text, on) in BatchInvariantValues)
@@ -74,7 +77,7 @@ public static class Gemm
             }
         }
 
-        throw new DistInferException($"{BatchInvariantVariable}='{value}' is not a switch; use 1/true/on or 0/false/off");
+        throw new DistInferException($"{variable}='{value}' is not a switch; use 1/true/on or 0/false/off");
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using DistInfer.Engine.Cuda;
 using DistInfer.Engine.Kernels;
 
 namespace DistInfer.Engine.Tests.Kernels;
@@ -161,6 +162,15 @@ public sealed class BatchInvariantGemmTests
         var e = Assert.Throws<DistInferException>(() => Gemm.BatchInvariant("maybe"));
         Assert.Contains(Gemm.BatchInvariantVariable, e.Message, StringComparison.Ordinal);
         Assert.Contains("'maybe'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Switch_CudaVariable_UnsetIsNullAndJunkNamesIt()
+    {
+        Assert.Null(Gemm.Switch(CudaOps.BatchInvariantVariable, null));
+        Assert.False(Gemm.Switch(CudaOps.BatchInvariantVariable, "off"));
+        var e = Assert.Throws<DistInferException>(() => Gemm.Switch(CudaOps.BatchInvariantVariable, "yes please"));
+        Assert.Contains(CudaOps.BatchInvariantVariable, e.Message, StringComparison.Ordinal);
     }
 
     private static float[] Values(Random rng, int count) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
