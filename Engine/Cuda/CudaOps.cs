@@ -299,7 +299,7 @@ public sealed partial class CudaOps : IDisposable
     /// holds [min(tokens, 64), heads, 16, headDim + 2] floats (0 disables splitting).
     /// </summary>
     public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
-        int kvHeads, int headDim, int maxLen, nint partials = 0)
+        int kvHeads, int headDim, int maxLen, nint partials = 0, int queryRun = 1)
     {
         if (headDim % 8 != 0 || headDim > 256 || heads % kvHeads != 0)
         {
@@ -333,6 +333,11 @@ public sealed partial class CudaOps : IDisposable
         }
 
         float scale = 1f / MathF.Sqrt(headDim);
+        if (splits == 1 && TryAttentionPrefill(q, kCache, vCache, output, slots, positions, tokens, heads, kvHeads, headDim, maxLen, g, npl, warps, queryRun, scale))
+        {
+            return;
+        }
+
         kernel.Launch(Stream, (tokens, kvHeads * (group / g), splits), warps * 32, shared,
             _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(heads).Int(kvHeads)
                 .Int(headDim).Int(maxLen).Float(scale).Ptr(partials));
@@ -343,8 +348,8 @@ public sealed partial class CudaOps : IDisposable
         }
     }
 
-    private static int AttentionShared(int warps, int g, int headDim) =>
-        (g * headDim + warps * g * 32 + 2 * warps * g + warps * g * headDim) * 4;
+    private static int AttentionShared(int warps, int g, int headDim, int queries = 1) =>
+        queries * (g * headDim + warps * g * 32 + 2 * warps * g + warps * g * headDim) * 4;
 
     public void RouterTopK(nint logits, int ld, int tokens, int experts, int topK, bool renormalize, nint topkIds, nint topkWeights,
         nint counts, nint offsets, nint permToken, nint inverse, nint active) =>

@@ -24,6 +24,9 @@ public sealed partial class CudaStage : IDisposable
     private readonly int _qkvFlags;
     private int _tokens;
 
+    // Tokens per sequence in the step (CudaOps.MeanQueryRun): picks prefill attention's several-query blocks.
+    private int _queryRun = 1;
+
     private CudaStage(CudaDevice device, CudaStream stream, CudaOps ops, CudaWeights weights, ModelPart part, CudaStageOptions options)
     {
         _device = device;
@@ -117,6 +120,7 @@ public sealed partial class CudaStage : IDisposable
         _stream.Upload(positions, _ws.Positions);
         _stream.Zero(_expertCounts.Pointer, _expertCounts.Bytes);
         _tokens = t;
+        _queryRun = CudaOps.MeanQueryRun(slots);
     }
 
     /// <summary>The step's hidden states = embedding rows of <paramref name="ids"/>.</summary>
@@ -177,7 +181,7 @@ public sealed partial class CudaStage : IDisposable
                 _ws.KCache[c], _ws.VCache[c], t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, s.RmsNormEps, s.ClipQkv ?? 0f, _qkvFlags);
         }
 
-        _ops.Attention(_ws.Q, _ws.KCache[c], _ws.VCache[c], _ws.Attn, _ws.Slots, _ws.Positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials);
+        _ops.Attention(_ws.Q, _ws.KCache[c], _ws.VCache[c], _ws.Attn, _ws.Slots, _ws.Positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials, _queryRun);
         _ops.Linear(l.O, _ws.Attn, qw, _ws.H, h, t, h, qw, true);
     }
 

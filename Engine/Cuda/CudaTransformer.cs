@@ -22,6 +22,9 @@ public sealed partial class CudaTransformer : IDisposable
     private readonly int[] _hostCounts;
     private readonly int[] _hostOffsets;
 
+    // Tokens per sequence of the uploaded prompt step (CudaOps.MeanQueryRun); decode steps pass 1.
+    private int _promptRun = 1;
+
     private CudaTransformer(CudaDevice device, CudaStream stream, CudaOps ops, CudaWeights weights, CudaTransformerOptions options)
     {
         _device = device;
@@ -76,7 +79,7 @@ public sealed partial class CudaTransformer : IDisposable
         int t = batch * seqLen;
         Require(t <= _options.MaxTokens && t <= _ws.MaxLogitRows, $"{t} tokens exceed MaxTokens/MaxLogitRows");
         UploadPrompt(ids, batch, seqLen);
-        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, routerLogits))
+        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, routerLogits, _promptRun))
         {
             _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
         }
@@ -149,7 +152,7 @@ public sealed partial class CudaTransformer : IDisposable
 
         UploadTokens(ids, pos, slots);
         // Final norm, then lm_head on each sequence's last row only.
-        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null))
+        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null, _promptRun))
         {
             _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
         }
@@ -223,7 +226,7 @@ public sealed partial class CudaTransformer : IDisposable
     private void DecodeKernels(int batch)
     {
         Require(batch <= _options.MaxBatch, $"batch {batch} exceeds MaxBatch");
-        if (!RunLayers(batch, _ws.DecodeTokens, _ws.DecodePositions, _ws.DecodeSlots, null))
+        if (!RunLayers(batch, _ws.DecodeTokens, _ws.DecodePositions, _ws.DecodeSlots, null, 1))
         {
             _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, batch, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
         }
@@ -274,10 +277,11 @@ public sealed partial class CudaTransformer : IDisposable
         _stream.Upload(ids, _ws.Tokens);
         _stream.Upload<int>(pos, _ws.Positions);
         _stream.Upload<int>(slots, _ws.Slots);
+        _promptRun = CudaOps.MeanQueryRun(slots);
     }
 
     /// <summary>All decoder layers; returns true when Xn already holds the final norm of every row.</summary>
-    private bool RunLayers(int t, nint tokens, nint positions, nint slots, IList<float[]>? routerLogits)
+    private bool RunLayers(int t, nint tokens, nint positions, nint slots, IList<float[]>? routerLogits, int queryRun)
     {
         var s = Spec;
         int h = s.Hidden, hd = s.HeadDim, qw = s.Heads * hd;
@@ -306,7 +310,7 @@ public sealed partial class CudaTransformer : IDisposable
                     _ws.KCache[i], _ws.VCache[i], t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, s.RmsNormEps, s.ClipQkv ?? 0f, flags);
             }
 
-            _ops.Attention(_ws.Q, _ws.KCache[i], _ws.VCache[i], _ws.Attn, slots, positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials);
+            _ops.Attention(_ws.Q, _ws.KCache[i], _ws.VCache[i], _ws.Attn, slots, positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials, queryRun);
             _ops.Linear(l.O, _ws.Attn, qw, _ws.H, h, t, h, qw, true);
             normed = false;
             if (l.IsMoe)

@@ -20,8 +20,23 @@ public static class KernelSources
         return reader.ReadToEnd();
     }
 
-    /// <summary>What NVRTC compiles: the common header followed by the file.</summary>
-    public static string Program(string file) => Read(CommonHeader) + "\n#line 1 \"" + file + "\"\n" + Read(file);
+    /// <summary>Parts compiled with a file, after it, into its module: (file, part).</summary>
+    public static readonly IReadOnlyList<(string File, string Part)> Parts = [("Attention.cu", "AttentionPrefill.cuh")];
+
+    /// <summary>What NVRTC compiles: the common header, the file, then the parts compiled with it.</summary>
+    public static string Program(string file)
+    {
+        var text = Read(CommonHeader) + "\n#line 1 \"" + file + "\"\n" + Read(file);
+        foreach (var (owner, part) in Parts)
+        {
+            if (owner == file)
+            {
+                text += "\n#line 1 \"" + part + "\"\n" + Read(part);
+            }
+        }
+
+        return text;
+    }
 
     internal static Assembly Assembly => typeof(KernelSources).Assembly;
 }
