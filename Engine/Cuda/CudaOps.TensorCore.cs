@@ -20,6 +20,7 @@ public sealed partial class CudaOps
     private const int SerialUnits = 4;
 
     private CudaKernel? _tcLinearSerial, _tcLinearSplit, _tcGateUpSerial, _tcGateUpSplit;
+    private KernelModule? _tensorCoreModule;
 
     /// <summary>Whether bf16 products may take the tensor-core kernels (DISTINFER_CUDA_TC=0 turns them off).</summary>
     public bool TensorCores { get; set; } = Environment.GetEnvironmentVariable(TensorCoreVariable) != "0";
@@ -97,6 +98,7 @@ public sealed partial class CudaOps
         }
 
         var tc = Device.Module("TensorCore.cu");
+        _tensorCoreModule = tc;
         _tcLinearSplit = tc.Kernel("tc_linear_split");
         _tcGateUpSerial = tc.Kernel("tc_gateup_serial");
         _tcGateUpSplit = tc.Kernel("tc_gateup_split");

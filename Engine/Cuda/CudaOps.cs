@@ -296,7 +296,9 @@ public sealed partial class CudaOps : IDisposable
     /// <summary>
     /// Causal GQA attention of each query token over its sequence's cache. For few queries (decode) the keys are
     /// split over several blocks whose partial softmax sums are merged by a second kernel; <paramref name="partials"/>
-    /// holds [min(tokens, 64), heads, 16, headDim + 2] floats (0 disables splitting).
+    /// holds [min(tokens, 64), heads, 16, headDim + 2] floats (0 disables splitting). In batch-invariant bf16 mode the
+    /// tensor-core kernel takes decode and prefill alike (<see cref="UseAttentionMma"/>); <paramref name="queryRun"/>,
+    /// the step's tokens per sequence (<see cref="MeanQueryRun"/>), lets it put several tokens of one sequence in a block.
     /// </summary>
     public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
         int kvHeads, int headDim, int maxLen, nint partials = 0, int queryRun = 1)
@@ -304,6 +306,13 @@ public sealed partial class CudaOps : IDisposable
         if (headDim % 8 != 0 || headDim > 256 || heads % kvHeads != 0)
         {
             throw new DistInferException($"GPU attention needs head_dim a multiple of 8 up to 256 and heads divisible by kv heads (got {headDim}, {heads}/{kvHeads})");
+        }
+
+        LastAttentionMmaTokens = 0;
+        if (UseAttentionMma(headDim))
+        {
+            AttentionOnTensorCores(q, kCache, vCache, output, slots, positions, tokens, heads, kvHeads, headDim, maxLen, queryRun);
+            return;
         }
 
         int group = heads / kvHeads;
@@ -333,11 +342,6 @@ public sealed partial class CudaOps : IDisposable
         }
 
         float scale = 1f / MathF.Sqrt(headDim);
-        if (splits == 1 && TryAttentionPrefill(q, kCache, vCache, output, slots, positions, tokens, heads, kvHeads, headDim, maxLen, g, npl, warps, queryRun, scale))
-        {
-            return;
-        }
-
         kernel.Launch(Stream, (tokens, kvHeads * (group / g), splits), warps * 32, shared,
             _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(heads).Int(kvHeads)
                 .Int(headDim).Int(maxLen).Float(scale).Ptr(partials));
@@ -348,8 +352,8 @@ public sealed partial class CudaOps : IDisposable
         }
     }
 
-    private static int AttentionShared(int warps, int g, int headDim, int queries = 1) =>
-        queries * (g * headDim + warps * g * 32 + 2 * warps * g + warps * g * headDim) * 4;
+    private static int AttentionShared(int warps, int g, int headDim) =>
+        (g * headDim + warps * g * 32 + 2 * warps * g + warps * g * headDim) * 4;
 
     public void RouterTopK(nint logits, int ld, int tokens, int experts, int topK, bool renormalize, nint topkIds, nint topkWeights,
         nint counts, nint offsets, nint permToken, nint inverse, nint active) =>

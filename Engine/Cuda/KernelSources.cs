@@ -21,7 +21,7 @@ public static class KernelSources
     }
 
     /// <summary>Parts compiled with a file, after it, into its module: (file, part).</summary>
-    public static readonly IReadOnlyList<(string File, string Part)> Parts = [("Attention.cu", "AttentionPrefill.cuh")];
+    public static readonly IReadOnlyList<(string File, string Part)> Parts = [("TensorCore.cu", "AttentionMma.cuh")];
 
     /// <summary>What NVRTC compiles: the common header, the file, then the parts compiled with it.</summary>
     public static string Program(string file)

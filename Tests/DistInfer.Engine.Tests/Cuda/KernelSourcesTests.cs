@@ -33,16 +33,6 @@ public sealed class KernelSourcesTests
     }
 
     [Fact]
-    public void Program_AttentionFile_AppendsThePrefillPartAfterIt()
-    {
-        var program = KernelSources.Program("Attention.cu");
-        int single = program.IndexOf("__device__ void attention_impl(", StringComparison.Ordinal);
-        int prefill = program.IndexOf("attention_prefill_g##G##_n##NPL##_q##Q##_##SUF", StringComparison.Ordinal);
-        Assert.True(single >= 0 && prefill > single, "the prefill kernels call attention_impl, so they must follow it");
-        Assert.DoesNotContain("attention_prefill", KernelSources.Program("Moe.cu"), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Read_UnknownFile_ThrowsNamingIt()
     {
         var ex = Assert.Throws<CudaException>(() => KernelSources.Read("Missing.cu"));

@@ -1,0 +1,75 @@
+namespace DistInfer.Engine.Cuda;
+
+/// <summary>
+/// Batch-invariant attention on tensor cores (AttentionMma.cuh, in the TensorCore.cu module): decode and prefill take
+/// the same kernel, whose per-query result does not depend on the other queries of its block, so a prefill block may
+/// hold several tokens of one sequence and a decode block one token. It replaces the one-query kernel in
+/// batch-invariant bf16 mode wherever the shape allows, decode and prefill alike (the choice depends on the model's
+/// shape alone, never on the step).
+/// </summary>
+public sealed partial class CudaOps
+{
+    /// <summary>Environment switch: "0" keeps batch-invariant attention on the one-query FMA kernel (A/B runs).</summary>
+    public const string AttentionMmaVariable = "DISTINFER_CUDA_ATTN_MMA";
+
+    private const int AttentionMmaWarps = 8;
+
+    private readonly Dictionary<int, CudaKernel> _attentionMma = [];
+
+    /// <summary>Whether batch-invariant bf16 attention may take the tensor-core kernel (DISTINFER_CUDA_ATTN_MMA=0: no).</summary>
+    public bool AttentionMma { get; set; } = Environment.GetEnvironmentVariable(AttentionMmaVariable) != "0";
+
+    /// <summary>Query tokens per block of the last attention launch on tensor cores; 0 when it took another kernel.</summary>
+    public int LastAttentionMmaTokens { get; private set; }
+
+    /// <summary>
+    /// Whether attention with this head size takes the tensor-core kernel: batch-invariant bf16 mode on a GPU with
+    /// bf16 mma, head_dim 32, 64, 96 or 128. A function of the model's shape, so decode and prefill agree.
+    /// </summary>
+    public bool UseAttentionMma(int headDim) =>
+        AttentionMma && BatchInvariant && TensorCoresAvailable && headDim is 32 or 64 or 96 or 128;
+
+    /// <summary>
+    /// Tokens per sequence of a step in which every sequence's tokens are consecutive: the step's length over its
+    /// runs of equal slots. Decode steps give 1; a prefill of long prompts gives about their mean length.
+    /// </summary>
+    public static int MeanQueryRun(ReadOnlySpan<int> slots)
+    {
+        if (slots.IsEmpty)
+        {
+            return 0;
+        }
+
+        int runs = 1;
+        for (int i = 1; i < slots.Length; i++)
+        {
+            runs += slots[i] != slots[i - 1] ? 1 : 0;
+        }
+
+        return slots.Length / runs;
+    }
+
+    /// <summary>
+    /// Query tokens per 16-row block for <paramref name="group"/> query heads per KV head when the step's sequences
+    /// run <paramref name="queryRun"/> tokens: one for decode, as many as fill the rows for a prefill.
+    /// </summary>
+    public static int AttentionMmaTokens(int group, int queryRun) => queryRun >= 2 && group < 16 ? Math.Max(1, 16 / group) : 1;
+
+    private void AttentionOnTensorCores(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens,
+        int heads, int kvHeads, int headDim, int maxLen, int queryRun)
+    {
+        if (!_attentionMma.TryGetValue(headDim, out var kernel))
+        {
+            EnsureTensorCoreKernels();
+            kernel = _tensorCoreModule!.Kernel($"attention_mma_d{headDim}");
+            _attentionMma[headDim] = kernel;
+        }
+
+        int group = heads / kvHeads, tpb = AttentionMmaTokens(group, queryRun);
+        int shared = (2 * AttentionMmaWarps * 16 + AttentionMmaWarps * 16 * headDim) * 4;
+        kernel.Launch(Stream, ((tokens + tpb - 1) / tpb, kvHeads * ((group + 15) / 16), 1), AttentionMmaWarps * 32, shared,
+            _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(tokens).Int(heads).Int(kvHeads)
+                .Int(maxLen).Float(1f / MathF.Sqrt(headDim)).Int(tpb));
+        LastAttentionMmaTokens = tpb;
+    }
+}

@@ -1,0 +1,186 @@
+// Batch-invariant attention on tensor cores (bf16 KV cache), compiled with TensorCore.cu (appended: its mma16816 and
+// mma_step). The 16 rows of a block are (query token, query head) pairs of one KV head: a decode step gives a block one
+// token's heads, a prefill up to 16 / G tokens of one sequence. Key tiles of 32 positions go to warp tile % 8, in
+// order; per tile a warp computes S = q k^T for its 16 rows (q in two bf16 parts, big and residual, so S is near
+// fp32), each row's online softmax (masked keys p = 0), and O += P V (P in two parts too). The warps' partials merge in
+// warp order. An mma row depends only on its own A row, and the softmax reductions stay within the row's lane quad, so
+// a query's output has the same bits in a prefill block as alone in a decode step, whatever shares its block: what a
+// re-prefill after failover needs. A tile past a row's last key leaves the row as it was (corr 1, p 0).
+// Shared memory: m, l [8][16], o [8][16][HD].
+
+#define AM_WARPS 8
+
+__device__ __forceinline__ unsigned am_pack(bf16_t lo, bf16_t hi) { return (unsigned)lo | ((unsigned)hi << 16); }
+
+// Two floats (lower k first) as big and residual bf16 pairs: x = big + residual to about 2^-16 of x.
+__device__ __forceinline__ void am_split2(float x0, float x1, unsigned& big, unsigned& res)
+{
+    bf16_t b0 = from_f<bf16_t>(x0), b1 = from_f<bf16_t>(x1);
+    big = am_pack(b0, b1);
+    res = am_pack(from_f<bf16_t>(x0 - to_f(b0)), from_f<bf16_t>(x1 - to_f(b1)));
+}
+
+template <int HD>
+__device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const bf16_t* vCache, bf16_t* out, const int* slots,
+    const int* positions, int tokens, int nh, int nkv, int maxLen, float scale, int tpb)
+{
+    constexpr int KS = HD / 32, NT = HD / 8;
+    extern __shared__ float sm[];
+    float* sM = sm;
+    float* sL = sM + AM_WARPS * 16;
+    float* sO = sL + AM_WARPS * 16;
+    int G = nh / nkv, rpt = min(G, 16), hsub = (G + 15) / 16;
+    int kvh = blockIdx.y / hsub, sub = blockIdx.y % hsub;
+    int t0 = blockIdx.x * tpb, nt = min(tpb, tokens - t0);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
+    bool one = true;
+    for (int i = 1; i < nt; i++) one = one && slots[t0 + i] == slots[t0];
+    // Tokens of different sequences share no keys: then each token is a pass of its own.
+    for (int pass = 0; pass < (one ? 1 : nt); pass++)
+    {
+        int first = one ? 0 : pass, last = one ? nt : pass + 1;
+        int slot = slots[t0 + first], kMax = 0;
+        for (int i = first; i < last; i++) kMax = max(kMax, positions[t0 + i] + 1);
+        int kEnd[2];
+        uint4 qa[KS][2], qb[KS][2];
+#pragma unroll
+        for (int h = 0; h < 2; h++)
+        {
+            int r = g + 8 * h, ti = r / rpt, hh = sub * 16 + r % rpt;
+            bool ok = ti >= first && ti < last && hh < G;
+            kEnd[h] = ok ? positions[t0 + ti] + 1 : 0;
+            const float* src = q + ((long)(t0 + ti) * nh + kvh * G + hh) * HD + c * 8;
+#pragma unroll
+            for (int s = 0; s < KS; s++)
+            {
+                float4 x = ok ? reinterpret_cast<const float4*>(src + s * 32)[0] : make_float4(0.f, 0.f, 0.f, 0.f);
+                float4 y = ok ? reinterpret_cast<const float4*>(src + s * 32)[1] : make_float4(0.f, 0.f, 0.f, 0.f);
+                am_split2(x.x * scale, x.y * scale, qa[s][h].x, qb[s][h].x);
+                am_split2(x.z * scale, x.w * scale, qa[s][h].y, qb[s][h].y);
+                am_split2(y.x * scale, y.y * scale, qa[s][h].z, qb[s][h].z);
+                am_split2(y.z * scale, y.w * scale, qa[s][h].w, qb[s][h].w);
+            }
+        }
+        float m[2] = { NEG_INF, NEG_INF }, l[2] = { 0.0f, 0.0f }, o[NT][4];
+#pragma unroll
+        for (int n = 0; n < NT; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
+        const bf16_t* kBase = kCache + ((long)slot * maxLen * nkv + kvh) * HD;
+        const bf16_t* vBase = vCache + ((long)slot * maxLen * nkv + kvh) * HD;
+        long stride = (long)nkv * HD;
+        for (int kb = warp * 32; kb < kMax; kb += AM_WARPS * 32)
+        {
+            // S for keys kb + t*8 + (0..7) in n-tile t; loads past the block's last key repeat it (masked anyway).
+            float sc[4][4];
+#pragma unroll
+            for (int t = 0; t < 4; t++) sc[t][0] = sc[t][1] = sc[t][2] = sc[t][3] = 0.0f;
+#pragma unroll
+            for (int p = 0; p < 2; p++)
+            {
+                const uint4* k0 = reinterpret_cast<const uint4*>(kBase + min(kb + p * 16 + g, kMax - 1) * stride) + c;
+                const uint4* k1 = reinterpret_cast<const uint4*>(kBase + min(kb + p * 16 + 8 + g, kMax - 1) * stride) + c;
+#pragma unroll
+                for (int s = 0; s < KS; s++)
+                {
+                    uint4 b0 = __ldg(k0 + s * 4), b1 = __ldg(k1 + s * 4);
+                    mma_step(&sc[2 * p], qa[s][0], qa[s][1], b0, b1);
+                    mma_step(&sc[2 * p], qb[s][0], qb[s][1], b0, b1);
+                }
+            }
+            // Each row's softmax update: the lane holds row g (elements 0, 1) and row g + 8 (2, 3) of every n-tile.
+#pragma unroll
+            for (int h = 0; h < 2; h++)
+            {
+                float tmax = NEG_INF;
+#pragma unroll
+                for (int t = 0; t < 4; t++)
+#pragma unroll
+                    for (int e = 0; e < 2; e++)
+                    {
+                        float& v = sc[t][2 * h + e];
+                        v = kb + t * 8 + c * 2 + e < kEnd[h] ? v : NEG_INF;
+                        tmax = fmaxf(tmax, v);
+                    }
+                tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffffu, tmax, 1));
+                tmax = fmaxf(tmax, __shfl_xor_sync(0xffffffffu, tmax, 2));
+                float mn = fmaxf(m[h], tmax);
+                float corr = mn == NEG_INF ? 1.0f : expf(m[h] - mn);
+                float sum = 0.0f;
+#pragma unroll
+                for (int t = 0; t < 4; t++)
+#pragma unroll
+                    for (int e = 0; e < 2; e++)
+                    {
+                        float& v = sc[t][2 * h + e];
+                        v = v == NEG_INF ? 0.0f : expf(v - mn);
+                        sum += v;
+                    }
+                sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+                sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+                l[h] = l[h] * corr + sum;
+                m[h] = mn;
+#pragma unroll
+                for (int n = 0; n < NT; n++) { o[n][2 * h] *= corr; o[n][2 * h + 1] *= corr; }
+            }
+            // O += P V: P's k16 steps are S's n-tile pairs (the mma output layout is the next mma's A layout).
+#pragma unroll
+            for (int s2 = 0; s2 < 2; s2++)
+            {
+                unsigned a[4], r[4];
+                am_split2(sc[2 * s2][0], sc[2 * s2][1], a[0], r[0]);
+                am_split2(sc[2 * s2][2], sc[2 * s2][3], a[1], r[1]);
+                am_split2(sc[2 * s2 + 1][0], sc[2 * s2 + 1][1], a[2], r[2]);
+                am_split2(sc[2 * s2 + 1][2], sc[2 * s2 + 1][3], a[3], r[3]);
+                int key = kb + s2 * 16 + c * 2;
+                const bf16_t* v0 = vBase + min(key, kMax - 1) * stride;
+                const bf16_t* v1 = vBase + min(key + 1, kMax - 1) * stride;
+                const bf16_t* v8 = vBase + min(key + 8, kMax - 1) * stride;
+                const bf16_t* v9 = vBase + min(key + 9, kMax - 1) * stride;
+#pragma unroll
+                for (int n = 0; n < NT; n++)
+                {
+                    int d = n * 8 + g;
+                    unsigned b0 = am_pack(__ldg(v0 + d), __ldg(v1 + d)), b1 = am_pack(__ldg(v8 + d), __ldg(v9 + d));
+                    mma16816(o[n], a[0], a[1], a[2], a[3], b0, b1);
+                    mma16816(o[n], r[0], r[1], r[2], r[3], b0, b1);
+                }
+            }
+        }
+#pragma unroll
+        for (int h = 0; h < 2; h++)
+        {
+            int row = warp * 16 + g + 8 * h;
+            if (c == 0) { sM[row] = m[h]; sL[row] = l[h]; }
+#pragma unroll
+            for (int n = 0; n < NT; n++)
+            {
+                sO[(long)row * HD + n * 8 + c * 2] = o[n][2 * h];
+                sO[(long)row * HD + n * 8 + c * 2 + 1] = o[n][2 * h + 1];
+            }
+        }
+        __syncthreads();
+        for (int x = threadIdx.x; x < 16 * HD; x += blockDim.x)
+        {
+            int r = x / HD, d = x - r * HD, ti = r / rpt, hh = sub * 16 + r % rpt;
+            if (ti < first || ti >= last || hh >= G) continue;
+            float mm = NEG_INF;
+            for (int w = 0; w < AM_WARPS; w++) mm = fmaxf(mm, sM[w * 16 + r]);
+            float ll = 0.0f, aa = 0.0f;
+            for (int w = 0; w < AM_WARPS; w++)
+            {
+                float mw = sM[w * 16 + r];
+                if (mw == NEG_INF) continue;
+                float f = expf(mw - mm);
+                ll += sL[w * 16 + r] * f;
+                aa += sO[(long)(w * 16 + r) * HD + d] * f;
+            }
+            out[((long)(t0 + ti) * nh + kvh * G + hh) * HD + d] = from_f<bf16_t>(aa / ll);
+        }
+        __syncthreads();
+    }
+}
+
+#define ATTN_MMA(HD) \
+extern "C" __global__ void attention_mma_d##HD(const float* q, const bf16_t* k, const bf16_t* v, bf16_t* o, const int* s, const int* p, \
+    int t, int nh, int nkv, int ml, float sc, int tpb) \
+{ pdl_entry(); attention_mma_impl<HD>(q, k, v, o, s, p, t, nh, nkv, ml, sc, tpb); }
+ATTN_MMA(32) ATTN_MMA(64) ATTN_MMA(96) ATTN_MMA(128)

@@ -1,0 +1,164 @@
+using DistInfer.Engine.Cuda;
+
+namespace DistInfer.Engine.Tests.Cuda;
+
+/// <summary>
+/// Batch-invariant attention on tensor cores (AttentionMma.cuh): every query's output has the same bits in prefill
+/// blocks of several tokens, in a step of one token per block, and alone (a decode step), and is near a double-precision
+/// reference. Three sequences of 37, 5 and 71 tokens after 20, 0 and 9 cached positions give blocks of one sequence,
+/// blocks straddling two, and a part-filled last block; the head shapes cover 1, 3, 4 and 32 query heads per KV head
+/// and each head size the kernel takes.
+/// </summary>
+[Trait("Category", "Gpu")]
+[Trait("Gpu", "Invariance")]
+public sealed class AttentionMmaGpuTests
+{
+    private const int MaxLen = 96;
+    private static readonly (int Slot, int Start, int Count)[] Sequences = [(2, 20, 37), (0, 0, 5), (1, 9, 71)];
+
+    [Theory]
+    [InlineData(16, 4, 64)]
+    [InlineData(6, 2, 32)]
+    [InlineData(4, 2, 128)]
+    [InlineData(8, 8, 32)]
+    [InlineData(12, 4, 96)]
+    [InlineData(32, 1, 64)]
+    public void Attention_PrefillBlocksOrOneTokenOrAlone_SameBitsNearReference(int heads, int kvHeads, int headDim)
+    {
+        var device = GpuDevice.Require();
+        using var stream = device.CreateStream();
+        using var ops = new CudaOps(device, stream, bf16: true) { BatchInvariant = true, TensorCores = true };
+        Assert.True(ops.UseAttentionMma(headDim), "the GPU must take tensor-core attention (compute capability 8.0+)");
+        var rng = new Random((heads * 1000) + headDim);
+        int width = heads * headDim, kvWidth = kvHeads * headDim;
+        var slots = Sequences.SelectMany(s => Enumerable.Repeat(s.Slot, s.Count)).ToArray();
+        var positions = Sequences.SelectMany(s => Enumerable.Range(s.Start, s.Count)).ToArray();
+        int tokens = slots.Length;
+        var q = Random(rng, tokens * width, 2f);
+        var k = Random(rng, 3 * MaxLen * kvWidth, 2f);
+        var v = Random(rng, 3 * MaxLen * kvWidth, 1f);
+        using var dq = device.Allocate(q.Length * 4L);
+        dq.Upload<float>(q);
+        using var dk = UpBf16(device, k);
+        using var dv = UpBf16(device, v);
+        using var dSlots = device.Allocate(tokens * 4L);
+        using var dPositions = device.Allocate(tokens * 4L);
+        dSlots.Upload<int>(slots);
+        dPositions.Upload<int>(positions);
+        using var dOut = device.Allocate(tokens * width * 2L);
+
+        int run = CudaOps.MeanQueryRun(slots);
+        Run(ops, dq, dk, dv, dOut, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, run);
+        stream.Synchronize();
+        Assert.Equal(CudaOps.AttentionMmaTokens(heads / kvHeads, run), ops.LastAttentionMmaTokens);
+        var blocked = dOut.Download<ushort>(tokens * width);
+
+        Run(ops, dq, dk, dv, dOut, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, 1);
+        stream.Synchronize();
+        Assert.Equal(1, ops.LastAttentionMmaTokens);
+        AssertSameBits(dOut.Download<ushort>(tokens * width), blocked, 0, tokens * width, "one token per block");
+
+        for (int t = 0; t < tokens; t++)
+        {
+            // Alone, as a decode step computes it.
+            ops.Attention(dq.Pointer + (nint)(t * width * 4L), dk.Pointer, dv.Pointer, dOut.Pointer, dSlots.Pointer + (nint)(t * 4L),
+                dPositions.Pointer + (nint)(t * 4L), 1, heads, kvHeads, headDim, MaxLen, 0, 1);
+            stream.Synchronize();
+            AssertSameBits(dOut.Download<ushort>(width), blocked, t * width, width, $"token {t} alone");
+        }
+
+        var reference = Reference(q, [.. k.Select(Bf16.Round)], [.. v.Select(Bf16.Round)], slots, positions, heads, kvHeads, headDim);
+        var got = new float[blocked.Length];
+        Bf16.ToFloat(blocked, got);
+        for (int i = 0; i < got.Length; i++)
+        {
+            Assert.True(Math.Abs(got[i] - reference[i]) <= 8e-3 * (1 + Math.Abs(reference[i])), $"element {i}: {got[i]}, reference {reference[i]}");
+        }
+    }
+
+    [Fact]
+    public void Attention_SwitchedOff_TakesTheOneQueryKernel()
+    {
+        var device = GpuDevice.Require();
+        using var stream = device.CreateStream();
+        using var ops = new CudaOps(device, stream, bf16: true) { BatchInvariant = true, TensorCores = true, AttentionMma = false };
+        Assert.False(ops.UseAttentionMma(64));
+        ops.BatchInvariant = false;
+        ops.AttentionMma = true;
+        Assert.False(ops.UseAttentionMma(64));
+        ops.BatchInvariant = true;
+        Assert.True(ops.UseAttentionMma(64));
+        Assert.False(ops.UseAttentionMma(16));
+    }
+
+    private static void Run(CudaOps ops, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer output, nint slots, nint positions,
+        int tokens, int heads, int kvHeads, int headDim, int run) =>
+        ops.Attention(q.Pointer, k.Pointer, v.Pointer, output.Pointer, slots, positions, tokens, heads, kvHeads, headDim, MaxLen, 0, run);
+
+    private static double[] Reference(float[] q, float[] k, float[] v, int[] slots, int[] positions, int heads, int kvHeads, int hd)
+    {
+        int tokens = slots.Length, kvWidth = kvHeads * hd;
+        var result = new double[tokens * heads * hd];
+        double scale = 1 / Math.Sqrt(hd);
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                int kvh = h / (heads / kvHeads), n = positions[t] + 1;
+                var scores = new double[n];
+                double max = double.NegativeInfinity, sum = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    int kb = (((slots[t] * MaxLen) + j) * kvWidth) + (kvh * hd);
+                    double s = 0;
+                    for (int d = 0; d < hd; d++)
+                    {
+                        s += (double)q[(t * heads * hd) + (h * hd) + d] * k[kb + d];
+                    }
+
+                    scores[j] = s * scale;
+                    max = Math.Max(max, scores[j]);
+                }
+
+                for (int j = 0; j < n; j++)
+                {
+                    scores[j] = Math.Exp(scores[j] - max);
+                    sum += scores[j];
+                }
+
+                for (int d = 0; d < hd; d++)
+                {
+                    double a = 0;
+                    for (int j = 0; j < n; j++)
+                    {
+                        a += scores[j] * v[(((slots[t] * MaxLen) + j) * kvWidth) + (kvh * hd) + d];
+                    }
+
+                    result[(t * heads * hd) + (h * hd) + d] = a / sum;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static float[] Random(Random rng, int count, float range) =>
+        [.. Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2) - 1) * range)];
+
+    private static DeviceBuffer UpBf16(CudaDevice device, float[] data)
+    {
+        var u = new ushort[data.Length];
+        Bf16.FromFloat(data, u);
+        var b = device.Allocate(u.Length * 2L);
+        b.Upload<ushort>(u);
+        return b;
+    }
+
+    private static void AssertSameBits(ushort[] got, ushort[] want, int offset, int count, string what)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Assert.True(got[i] == want[offset + i], $"{what}: element {offset + i} is 0x{got[i]:x4}, prefill blocks 0x{want[offset + i]:x4}");
+        }
+    }
+}
