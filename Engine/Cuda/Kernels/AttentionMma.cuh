@@ -6,7 +6,9 @@
 // warp order. An mma row depends only on its own A row, and the softmax reductions stay within the row's lane quad, so
 // a query's output has the same bits in a prefill block as alone in a decode step, whatever shares its block: what a
 // re-prefill after failover needs. A tile past a row's last key leaves the row as it was (corr 1, p 0).
-// Shared memory: m, l [8][16], o [8][16][HD].
+// Each warp stages its tile's value rows in shared memory (rows padded by 8 elements against bank conflicts), whence
+// ldmatrix.trans hands them out in the mma's B layout. Shared memory: m, l [8][16], then either the warps' value tiles
+// [8][32][HD + 8] (bf16) or, once every warp is done, their partial outputs o [8][16][HD].
 
 #define AM_WARPS 8
 
@@ -20,15 +22,24 @@ __device__ __forceinline__ void am_split2(float x0, float x1, unsigned& big, uns
     res = am_pack(from_f<bf16_t>(x0 - to_f(b0)), from_f<bf16_t>(x1 - to_f(b1)));
 }
 
+// Four 8x8 bf16 matrices transposed: each row address (lanes 8i..8i+7 for matrix i) points at 16 bytes of one row.
+__device__ __forceinline__ void am_ldsm_x4_trans(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, const bf16_t* p)
+{
+    unsigned at = (unsigned)__cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];"
+        : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(at));
+}
+
 template <int HD>
 __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const bf16_t* vCache, bf16_t* out, const int* slots,
     const int* positions, int tokens, int nh, int nkv, int maxLen, float scale, int tpb)
 {
-    constexpr int KS = HD / 32, NT = HD / 8;
+    constexpr int KS = HD / 32, NT = HD / 8, VS = HD + 8;
     extern __shared__ float sm[];
     float* sM = sm;
     float* sL = sM + AM_WARPS * 16;
     float* sO = sL + AM_WARPS * 16;
+    bf16_t* myV = reinterpret_cast<bf16_t*>(sO) + (threadIdx.x >> 5) * 32 * VS;
     int G = nh / nkv, rpt = min(G, 16), hsub = (G + 15) / 16;
     int kvh = blockIdx.y / hsub, sub = blockIdx.y % hsub;
     int t0 = blockIdx.x * tpb, nt = min(tpb, tokens - t0);
@@ -69,6 +80,14 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
         long stride = (long)nkv * HD;
         for (int kb = warp * 32; kb < kMax; kb += AM_WARPS * 32)
         {
+            // The tile's value rows into this warp's staging area first, so the loads overlap S.
+#pragma unroll
+            for (int i = lane; i < 32 * (HD / 8); i += 32)
+            {
+                int key = i / (HD / 8), part = i - key * (HD / 8);
+                *reinterpret_cast<uint4*>(myV + key * VS + part * 8) =
+                    __ldg(reinterpret_cast<const uint4*>(vBase + min(kb + key, kMax - 1) * stride) + part);
+            }
             // S for keys kb + t*8 + (0..7) in n-tile t; loads past the block's last key repeat it (masked anyway).
             float sc[4][4];
 #pragma unroll
@@ -121,6 +140,7 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
 #pragma unroll
                 for (int n = 0; n < NT; n++) { o[n][2 * h] *= corr; o[n][2 * h + 1] *= corr; }
             }
+            __syncwarp();
             // O += P V: P's k16 steps are S's n-tile pairs (the mma output layout is the next mma's A layout).
 #pragma unroll
             for (int s2 = 0; s2 < 2; s2++)
@@ -130,21 +150,23 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
                 am_split2(sc[2 * s2][2], sc[2 * s2][3], a[1], r[1]);
                 am_split2(sc[2 * s2 + 1][0], sc[2 * s2 + 1][1], a[2], r[2]);
                 am_split2(sc[2 * s2 + 1][2], sc[2 * s2 + 1][3], a[3], r[3]);
-                int key = kb + s2 * 16 + c * 2;
-                const bf16_t* v0 = vBase + min(key, kMax - 1) * stride;
-                const bf16_t* v1 = vBase + min(key + 1, kMax - 1) * stride;
-                const bf16_t* v8 = vBase + min(key + 8, kMax - 1) * stride;
-                const bf16_t* v9 = vBase + min(key + 9, kMax - 1) * stride;
+                // Matrices: keys +0..7 and +8..15 of dims n*8.. (b0, b1 of n-tile n), then of n-tile n + 1.
+                const bf16_t* row = myV + (s2 * 16 + ((lane >> 3) & 1) * 8 + (lane & 7)) * VS + (lane >> 4) * 8;
 #pragma unroll
-                for (int n = 0; n < NT; n++)
+                for (int n = 0; n < NT; n += 2)
                 {
-                    int d = n * 8 + g;
-                    unsigned b0 = am_pack(__ldg(v0 + d), __ldg(v1 + d)), b1 = am_pack(__ldg(v8 + d), __ldg(v9 + d));
+                    unsigned b0, b1, b2, b3;
+                    am_ldsm_x4_trans(b0, b1, b2, b3, row + n * 8);
                     mma16816(o[n], a[0], a[1], a[2], a[3], b0, b1);
                     mma16816(o[n], r[0], r[1], r[2], r[3], b0, b1);
+                    mma16816(o[n + 1], a[0], a[1], a[2], a[3], b2, b3);
+                    mma16816(o[n + 1], r[0], r[1], r[2], r[3], b2, b3);
                 }
             }
+            __syncwarp();
         }
+        // The staging areas become the partial outputs: every warp must be past its last tile.
+        __syncthreads();
 #pragma unroll
         for (int h = 0; h < 2; h++)
         {
