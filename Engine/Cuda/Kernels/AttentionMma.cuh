@@ -80,14 +80,14 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
         long stride = (long)nkv * HD;
         for (int kb = warp * 32; kb < kMax; kb += AM_WARPS * 32)
         {
-            // The tile's value rows into this warp's staging area first, so the loads overlap S.
+            // The tile's value rows into this warp's staging area (cp.async), in flight while S is computed.
 #pragma unroll
             for (int i = lane; i < 32 * (HD / 8); i += 32)
             {
                 int key = i / (HD / 8), part = i - key * (HD / 8);
-                *reinterpret_cast<uint4*>(myV + key * VS + part * 8) =
-                    __ldg(reinterpret_cast<const uint4*>(vBase + min(kb + key, kMax - 1) * stride) + part);
+                cp_async16(myV + key * VS + part * 8, vBase + min(kb + key, kMax - 1) * stride + part * 8);
             }
+            asm volatile("cp.async.commit_group;");
             // S for keys kb + t*8 + (0..7) in n-tile t; loads past the block's last key repeat it (masked anyway).
             float sc[4][4];
 #pragma unroll
@@ -140,6 +140,7 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
 #pragma unroll
                 for (int n = 0; n < NT; n++) { o[n][2 * h] *= corr; o[n][2 * h + 1] *= corr; }
             }
+            asm volatile("cp.async.wait_group 0;" ::: "memory");
             __syncwarp();
             // O += P V: P's k16 steps are S's n-tile pairs (the mma output layout is the next mma's A layout).
 #pragma unroll
