@@ -66,8 +66,9 @@ public sealed partial class CudaOps
         }
 
         int group = heads / kvHeads, tpb = AttentionMmaTokens(group, queryRun);
-        // m and l per warp and row, then the larger of the warps' value tiles (bf16, rows padded by 8) and their outputs.
-        int shared = (2 * AttentionMmaWarps * 16 * 4) + Math.Max(AttentionMmaWarps * 32 * (headDim + 8) * 2, AttentionMmaWarps * 16 * headDim * 4);
+        // m, l and merge factors per warp and row, row sums (32), then the larger of the warps' value tiles (bf16, rows
+        // padded by 8) and their outputs.
+        int shared = (((3 * AttentionMmaWarps * 16) + 32) * 4) + Math.Max(AttentionMmaWarps * 32 * (headDim + 8) * 2, AttentionMmaWarps * 16 * headDim * 4);
         kernel.Launch(Stream, ((tokens + tpb - 1) / tpb, kvHeads * ((group + 15) / 16), 1), AttentionMmaWarps * 32, shared,
             _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(tokens).Int(heads).Int(kvHeads)
                 .Int(maxLen).Float(1f / MathF.Sqrt(headDim)).Int(tpb));

@@ -7,7 +7,7 @@
 // a query's output has the same bits in a prefill block as alone in a decode step, whatever shares its block: what a
 // re-prefill after failover needs. A tile past a row's last key leaves the row as it was (corr 1, p 0).
 // Each warp stages its tile's value rows in shared memory (rows padded by 8 elements against bank conflicts), whence
-// ldmatrix.trans hands them out in the mma's B layout. Shared memory: m, l [8][16], then either the warps' value tiles
+// ldmatrix.trans hands them out in the mma's B layout. Shared memory: m, l, merge factors [8][16], row sums [32], then either the warps' value tiles
 // [8][32][HD + 8] (bf16) or, once every warp is done, their partial outputs o [8][16][HD].
 
 #define AM_WARPS 8
@@ -38,7 +38,9 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
     extern __shared__ float sm[];
     float* sM = sm;
     float* sL = sM + AM_WARPS * 16;
-    float* sO = sL + AM_WARPS * 16;
+    float* sF = sL + AM_WARPS * 16;
+    float* sLL = sF + AM_WARPS * 16;
+    float* sO = sLL + 32;
     bf16_t* myV = reinterpret_cast<bf16_t*>(sO) + (threadIdx.x >> 5) * 32 * VS;
     int G = nh / nkv, rpt = min(G, 16), hsub = (G + 15) / 16;
     int kvh = blockIdx.y / hsub, sub = blockIdx.y % hsub;
@@ -181,22 +183,32 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
             }
         }
         __syncthreads();
+        // Each row's warp factors exp(m_w - max) and its sum, once; then every output element adds the warps in order.
+        if (threadIdx.x < 16)
+        {
+            int r = threadIdx.x;
+            float mm = NEG_INF, ll = 0.0f;
+            for (int w = 0; w < AM_WARPS; w++) mm = fmaxf(mm, sM[w * 16 + r]);
+            for (int w = 0; w < AM_WARPS; w++)
+            {
+                float mw = sM[w * 16 + r], f = mw == NEG_INF ? 0.0f : expf(mw - mm);
+                sF[w * 16 + r] = f;
+                if (mw != NEG_INF) ll += sL[w * 16 + r] * f;
+            }
+            sLL[r] = ll;
+        }
+        __syncthreads();
         for (int x = threadIdx.x; x < 16 * HD; x += blockDim.x)
         {
             int r = x / HD, d = x - r * HD, ti = r / rpt, hh = sub * 16 + r % rpt;
             if (ti < first || ti >= last || hh >= G) continue;
-            float mm = NEG_INF;
-            for (int w = 0; w < AM_WARPS; w++) mm = fmaxf(mm, sM[w * 16 + r]);
-            float ll = 0.0f, aa = 0.0f;
+            float aa = 0.0f;
             for (int w = 0; w < AM_WARPS; w++)
             {
-                float mw = sM[w * 16 + r];
-                if (mw == NEG_INF) continue;
-                float f = expf(mw - mm);
-                ll += sL[w * 16 + r] * f;
-                aa += sO[(long)(w * 16 + r) * HD + d] * f;
+                if (sM[w * 16 + r] == NEG_INF) continue;
+                aa += sO[(long)(w * 16 + r) * HD + d] * sF[w * 16 + r];
             }
-            out[((long)(t0 + ti) * nh + kvh * G + hh) * HD + d] = from_f<bf16_t>(aa / ll);
+            out[((long)(t0 + ti) * nh + kvh * G + hh) * HD + d] = from_f<bf16_t>(aa / sLL[r]);
         }
         __syncthreads();
     }
