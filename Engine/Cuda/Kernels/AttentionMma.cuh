@@ -214,8 +214,9 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
     }
 }
 
+// Two blocks per SM (128 registers): prefill 16x512 about 6 % faster than one (154 registers); three (80) slow decode.
 #define ATTN_MMA(HD) \
-extern "C" __global__ void attention_mma_d##HD(const float* q, const bf16_t* k, const bf16_t* v, bf16_t* o, const int* s, const int* p, \
-    int t, int nh, int nkv, int ml, float sc, int tpb) \
+extern "C" __global__ void __launch_bounds__(256, 2) attention_mma_d##HD(const float* q, const bf16_t* k, const bf16_t* v, bf16_t* o, \
+    const int* s, const int* p, int t, int nh, int nkv, int ml, float sc, int tpb) \
 { pdl_entry(); attention_mma_impl<HD>(q, k, v, o, s, p, t, nh, nkv, ml, sc, tpb); }
 ATTN_MMA(32) ATTN_MMA(64) ATTN_MMA(96) ATTN_MMA(128)
