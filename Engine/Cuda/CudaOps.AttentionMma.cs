@@ -1,11 +1,11 @@
 namespace DistInfer.Engine.Cuda;
 
 /// <summary>
-/// Batch-invariant attention on tensor cores (AttentionMma.cuh, in the TensorCore.cu module): decode and prefill take
-/// the same kernel, whose per-query result does not depend on the other queries of its block, so a prefill block may
-/// hold several tokens of one sequence and a decode block one token. It replaces the one-query kernel in
-/// batch-invariant bf16 mode wherever the shape allows, decode and prefill alike (the choice depends on the model's
-/// shape alone, never on the step).
+/// Attention on tensor cores (AttentionMma.cuh, in the TensorCore.cu module), whose per-query result does not depend on
+/// the other queries of its block, so a prefill block may hold several tokens of one sequence and a decode block one
+/// token. In batch-invariant bf16 mode it serves decode and prefill alike wherever the shape allows (the choice depends
+/// on the model's shape alone, never on the step); otherwise it serves prefill, about 3x faster there than the
+/// one-query FMA kernel.
 /// </summary>
 public sealed partial class CudaOps
 {
@@ -23,11 +23,13 @@ public sealed partial class CudaOps
     public int LastAttentionMmaTokens { get; private set; }
 
     /// <summary>
-    /// Whether attention with this head size takes the tensor-core kernel: batch-invariant bf16 mode on a GPU with
-    /// bf16 mma, head_dim 32, 64, 96 or 128. A function of the model's shape, so decode and prefill agree.
+    /// Whether attention with this head size takes the tensor-core kernel in a step whose sequences run
+    /// <paramref name="queryRun"/> tokens: bf16 on a GPU with bf16 mma, head_dim 32, 64, 96 or 128; in batch-invariant
+    /// mode every step (a function of the model's shape, so decode and prefill agree), otherwise prefill-shaped steps
+    /// only (a run of 2 or more), decode keeping the split-K kernels tuned for it.
     /// </summary>
-    public bool UseAttentionMma(int headDim) =>
-        AttentionMma && BatchInvariant && TensorCoresAvailable && headDim is 32 or 64 or 96 or 128;
+    public bool UseAttentionMma(int headDim, int queryRun = 1) =>
+        AttentionMma && TensorCoresAvailable && headDim is 32 or 64 or 96 or 128 && (BatchInvariant || queryRun >= 2);
 
     /// <summary>
     /// Tokens per sequence of a step in which every sequence's tokens are consecutive: the step's length over its

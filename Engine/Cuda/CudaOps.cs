@@ -298,7 +298,8 @@ public sealed partial class CudaOps : IDisposable
     /// split over several blocks whose partial softmax sums are merged by a second kernel; <paramref name="partials"/>
     /// holds [min(tokens, 64), heads, 16, headDim + 2] floats (0 disables splitting). In batch-invariant bf16 mode the
     /// tensor-core kernel takes decode and prefill alike (<see cref="UseAttentionMma"/>); <paramref name="queryRun"/>,
-    /// the step's tokens per sequence (<see cref="MeanQueryRun"/>), lets it put several tokens of one sequence in a block.
+    /// the step's tokens per sequence (<see cref="MeanQueryRun"/>), lets it put several tokens of one sequence in a block, and
+    /// sends prefill-shaped steps to it outside that mode.
     /// </summary>
     public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
         int kvHeads, int headDim, int maxLen, nint partials = 0, int queryRun = 1)
@@ -309,7 +310,7 @@ public sealed partial class CudaOps : IDisposable
         }
 
         LastAttentionMmaTokens = 0;
-        if (UseAttentionMma(headDim))
+        if (UseAttentionMma(headDim, queryRun))
         {
             AttentionOnTensorCores(q, kCache, vCache, output, slots, positions, tokens, heads, kvHeads, headDim, maxLen, queryRun);
             return;

@@ -77,18 +77,56 @@ public sealed class AttentionMmaGpuTests
     }
 
     [Fact]
-    public void Attention_SwitchedOff_TakesTheOneQueryKernel()
+    public void UseAttentionMma_ModeRunAndHeadSize_InvariantAlwaysOtherwisePrefillOnly()
     {
         var device = GpuDevice.Require();
         using var stream = device.CreateStream();
         using var ops = new CudaOps(device, stream, bf16: true) { BatchInvariant = true, TensorCores = true, AttentionMma = false };
-        Assert.False(ops.UseAttentionMma(64));
-        ops.BatchInvariant = false;
+        Assert.False(ops.UseAttentionMma(64, 100));
         ops.AttentionMma = true;
-        Assert.False(ops.UseAttentionMma(64));
+        Assert.True(ops.UseAttentionMma(64, 1));
+        Assert.False(ops.UseAttentionMma(16, 100));
+        ops.BatchInvariant = false;
+        Assert.False(ops.UseAttentionMma(64, 1));
+        Assert.True(ops.UseAttentionMma(64, 2));
+        ops.TensorCores = false;
+        Assert.False(ops.UseAttentionMma(64, 100));
+    }
+
+    [Fact]
+    public void Attention_DefaultModePrefill_TensorCoreKernelSameBitsAsInvariantMode()
+    {
+        const int heads = 16, kvHeads = 4, headDim = 64;
+        var device = GpuDevice.Require();
+        using var stream = device.CreateStream();
+        using var ops = new CudaOps(device, stream, bf16: true) { BatchInvariant = false, TensorCores = true };
+        var rng = new Random(5);
+        int width = heads * headDim, kvWidth = kvHeads * headDim;
+        var slots = Sequences.SelectMany(s => Enumerable.Repeat(s.Slot, s.Count)).ToArray();
+        var positions = Sequences.SelectMany(s => Enumerable.Range(s.Start, s.Count)).ToArray();
+        int tokens = slots.Length, run = CudaOps.MeanQueryRun(slots);
+        using var dq = device.Allocate(tokens * width * 4L);
+        dq.Upload<float>(Random(rng, tokens * width, 2f));
+        using var dk = UpBf16(device, Random(rng, 3 * MaxLen * kvWidth, 2f));
+        using var dv = UpBf16(device, Random(rng, 3 * MaxLen * kvWidth, 1f));
+        using var dSlots = device.Allocate(tokens * 4L);
+        using var dPositions = device.Allocate(tokens * 4L);
+        dSlots.Upload<int>(slots);
+        dPositions.Upload<int>(positions);
+        using var dOut = device.Allocate(tokens * width * 2L);
+
+        Run(ops, dq, dk, dv, dOut, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, run);
+        stream.Synchronize();
+        Assert.Equal(CudaOps.AttentionMmaTokens(heads / kvHeads, run), ops.LastAttentionMmaTokens);
+        var prefill = dOut.Download<ushort>(tokens * width);
+        Run(ops, dq, dk, dv, dOut, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, 1);
+        stream.Synchronize();
+        Assert.Equal(0, ops.LastAttentionMmaTokens);
+
         ops.BatchInvariant = true;
-        Assert.True(ops.UseAttentionMma(64));
-        Assert.False(ops.UseAttentionMma(16));
+        Run(ops, dq, dk, dv, dOut, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, run);
+        stream.Synchronize();
+        AssertSameBits(dOut.Download<ushort>(tokens * width), prefill, 0, tokens * width, "batch-invariant mode");
     }
 
     private static void Run(CudaOps ops, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer output, nint slots, nint positions,
