@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the tests need (redis-server, chromium, OpenBLAS), builds, and runs every test project.
+# Installs what the tests need (redis-server, chromium, OpenBLAS, python3), builds, and runs every test project.
 # Prints one closing line "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+command -v dotnet >/dev/null 2>&1 || { echo "test-all.sh: the .NET 10 SDK (dotnet) is not on PATH; see README" >&2; exit 2; }
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The closing summary line is computed by python3, which minimal Debian images lack.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libopenblas.so.0' || need+=(libopenblas0-pthread)
 if [ ${#need[@]} -gt 0 ]; then

@@ -7,7 +7,7 @@ namespace DistInfer.Engine.Cuda;
 /// </summary>
 public sealed partial class CudaStage
 {
-    private readonly Dictionary<(int Tokens, int First, int End), CudaGraph> _graphs = [];
+    private readonly Dictionary<(int Tokens, int First, int End, bool Runs), CudaGraph> _graphs = [];
 
     /// <summary>Replay decode-sized <see cref="Layers"/> calls as CUDA graphs (from the options; switch off to compare or profile).</summary>
     public bool UseCudaGraphs { get; set; }
@@ -56,7 +56,8 @@ public sealed partial class CudaStage
             return false;
         }
 
-        var key = (_tokens, first, end);
+        // A step of several tokens per sequence may take another attention kernel (CudaOps.UseAttentionMma) than a decode step of as many tokens.
+        var key = (_tokens, first, end, _queryRun >= 2);
         if (!_graphs.TryGetValue(key, out var g))
         {
             _stream.BeginCapture();

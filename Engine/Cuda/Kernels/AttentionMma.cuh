@@ -5,7 +5,10 @@
 // fp32), each row's online softmax (masked keys p = 0), and O += P V (P in two parts too). The warps' partials merge in
 // warp order. An mma row depends only on its own A row, and the softmax reductions stay within the row's lane quad, so
 // a query's output has the same bits in a prefill block as alone in a decode step, whatever shares its block: what a
-// re-prefill after failover needs. A tile past a row's last key leaves the row as it was (corr 1, p 0).
+// re-prefill after failover needs. A tile past a row's last key leaves the row as it was (corr 1, p 0). This assumes
+// what the stages guarantee: a sequence's tokens in a step sit at consecutive positions after its cached ones, so every
+// value row a block reads (below its last key) is written and finite, and p = 0 times it is 0. A block whose tokens
+// are of several sequences runs one pass per token (mixed prefill and decode steps pay that in time only).
 // Each warp stages its tile's value rows in shared memory (rows padded by 8 elements against bank conflicts), whence
 // ldmatrix.trans hands them out in the mma's B layout. Shared memory: m, l, merge factors [8][16], row sums [32], then either the warps' value tiles
 // [8][32][HD + 8] (bf16) or, once every warp is done, their partial outputs o [8][16][HD].
@@ -27,7 +30,7 @@ __device__ __forceinline__ void am_ldsm_x4_trans(unsigned& r0, unsigned& r1, uns
 {
     unsigned at = (unsigned)__cvta_generic_to_shared(p);
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];"
-        : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(at));
+        : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(at) : "memory");
 }
 
 template <int HD>
@@ -35,7 +38,7 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
     const int* positions, int tokens, int nh, int nkv, int maxLen, float scale, int tpb)
 {
     constexpr int KS = HD / 32, NT = HD / 8, VS = HD + 8;
-    extern __shared__ float sm[];
+    extern __shared__ __align__(16) float sm[];
     float* sM = sm;
     float* sL = sM + AM_WARPS * 16;
     float* sF = sL + AM_WARPS * 16;
@@ -214,9 +217,10 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
     }
 }
 
-// Two blocks per SM (128 registers): prefill 16x512 about 6 % faster than one (154 registers); three (80) slow decode.
-#define ATTN_MMA(HD) \
-extern "C" __global__ void __launch_bounds__(256, 2) attention_mma_d##HD(const float* q, const bf16_t* k, const bf16_t* v, bf16_t* o, \
+// Two blocks per SM (128 registers) for head_dim 64: prefill 16x512 about 6 % faster than one (154 registers); three
+// (80) slow decode. Head_dim 128 holds twice the q and output fragments, so it keeps one block per SM's registers.
+#define ATTN_MMA(HD, B) \
+extern "C" __global__ void __launch_bounds__(256, B) attention_mma_d##HD(const float* q, const bf16_t* k, const bf16_t* v, bf16_t* o, \
     const int* s, const int* p, int t, int nh, int nkv, int ml, float sc, int tpb) \
 { pdl_entry(); attention_mma_impl<HD>(q, k, v, o, s, p, t, nh, nkv, ml, sc, tpb); }
-ATTN_MMA(32) ATTN_MMA(64) ATTN_MMA(96) ATTN_MMA(128)
+ATTN_MMA(32, 2) ATTN_MMA(64, 2) ATTN_MMA(96, 2) ATTN_MMA(128, 1)

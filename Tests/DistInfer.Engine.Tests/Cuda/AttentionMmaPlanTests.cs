@@ -38,7 +38,7 @@ public sealed class AttentionMmaPlanTests
         Assert.True(mma >= 0 && attention > mma, "the attention kernels use mma_step, so they must follow it");
         foreach (var hd in new[] { 32, 64, 96, 128 })
         {
-            Assert.Contains($"ATTN_MMA({hd})", program, StringComparison.Ordinal);
+            Assert.Contains($"ATTN_MMA({hd}, ", program, StringComparison.Ordinal);
         }
 
         Assert.DoesNotContain("attention_mma", KernelSources.Program("Attention.cu"), StringComparison.Ordinal);
