@@ -57,8 +57,53 @@ public sealed partial class CudaOps
     /// </summary>
     public static int AttentionMmaTokens(int group, int queryRun) => queryRun >= 2 && group < 16 ? Math.Max(1, 16 / group) : 1;
 
+    /// <summary>
+    /// Cuts a step's tokens into tensor-core attention blocks of at most <paramref name="tokensPerBlock"/> tokens of one
+    /// sequence (runs of equal slots): (first token, tokens) pairs into <paramref name="table"/>, which holds two ints
+    /// per token; returns the number of blocks. With it a mixed step's decode tokens get blocks of their own instead of
+    /// sharing one with other sequences' tokens, which would run them one after another.
+    /// </summary>
+    public static int AttentionBlocks(ReadOnlySpan<int> slots, int tokensPerBlock, Span<int> table)
+    {
+        int blocks = 0;
+        for (int t = 0; t < slots.Length;)
+        {
+            int end = t + 1;
+            while (end < slots.Length && end - t < tokensPerBlock && slots[end] == slots[t])
+            {
+                end++;
+            }
+
+            table[2 * blocks] = t;
+            table[(2 * blocks) + 1] = end - t;
+            blocks++;
+            t = end;
+        }
+
+        return blocks;
+    }
+
+    /// <summary>
+    /// A step's attention layout from its tokens' slots: the tokens per sequence (<see cref="MeanQueryRun"/>) and, when
+    /// the step takes the tensor-core kernel with several tokens per block, its block table uploaded to
+    /// <paramref name="table"/> (room for two ints per token; <paramref name="scratch"/> as much on the host).
+    /// </summary>
+    public (int QueryRun, int Blocks) PlanAttention(ReadOnlySpan<int> slots, int heads, int kvHeads, int headDim, Span<int> scratch, nint table)
+    {
+        int run = MeanQueryRun(slots);
+        int tpb = AttentionMmaTokens(heads / kvHeads, run);
+        if (tpb < 2 || !UseAttentionMma(headDim, run))
+        {
+            return (run, 0);
+        }
+
+        int blocks = AttentionBlocks(slots, tpb, scratch);
+        Stream.Upload<int>(scratch[..(2 * blocks)], table);
+        return (run, blocks);
+    }
+
     private void AttentionOnTensorCores(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens,
-        int heads, int kvHeads, int headDim, int maxLen, int queryRun)
+        int heads, int kvHeads, int headDim, int maxLen, int queryRun, nint blockTable, int blocks)
     {
         if (!_attentionMma.TryGetValue(headDim, out var kernel))
         {
@@ -68,12 +113,13 @@ public sealed partial class CudaOps
         }
 
         int group = heads / kvHeads, tpb = AttentionMmaTokens(group, queryRun);
+        int grid = blockTable != 0 ? blocks : (tokens + tpb - 1) / tpb;
         // m, l and merge factors per warp and row, row sums (32), then the larger of the warps' value tiles (bf16, rows
         // padded by 8) and their outputs.
         int shared = (((3 * AttentionMmaWarps * 16) + 32) * 4) + Math.Max(AttentionMmaWarps * 32 * (headDim + 8) * 2, AttentionMmaWarps * 16 * headDim * 4);
-        kernel.Launch(Stream, ((tokens + tpb - 1) / tpb, kvHeads * ((group + 15) / 16), 1), AttentionMmaWarps * 32, shared,
+        kernel.Launch(Stream, (grid, kvHeads * ((group + 15) / 16), 1), AttentionMmaWarps * 32, shared,
             _args.Reset().Ptr(q).Ptr(kCache).Ptr(vCache).Ptr(output).Ptr(slots).Ptr(positions).Int(tokens).Int(heads).Int(kvHeads)
-                .Int(maxLen).Float(1f / MathF.Sqrt(headDim)).Int(tpb));
+                .Int(maxLen).Float(1f / MathF.Sqrt(headDim)).Int(tpb).Ptr(blockTable));
         LastAttentionMmaTokens = tpb;
     }
 }

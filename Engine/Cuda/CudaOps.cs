@@ -299,10 +299,11 @@ public sealed partial class CudaOps : IDisposable
     /// holds [min(tokens, 64), heads, 16, headDim + 2] floats (0 disables splitting). In batch-invariant bf16 mode the
     /// tensor-core kernel takes decode and prefill alike (<see cref="UseAttentionMma"/>); <paramref name="queryRun"/>,
     /// the step's tokens per sequence (<see cref="MeanQueryRun"/>), lets it put several tokens of one sequence in a block, and
-    /// sends prefill-shaped steps to it outside that mode.
+    /// sends prefill-shaped steps to it outside that mode; <paramref name="blockTable"/> (<see cref="AttentionBlocks"/>,
+    /// <paramref name="tableBlocks"/> of them, 0 for none) gives such a step blocks that never mix sequences.
     /// </summary>
     public void Attention(nint q, nint kCache, nint vCache, nint output, nint slots, nint positions, int tokens, int heads,
-        int kvHeads, int headDim, int maxLen, nint partials = 0, int queryRun = 1)
+        int kvHeads, int headDim, int maxLen, nint partials = 0, int queryRun = 1, nint blockTable = 0, int tableBlocks = 0)
     {
         if (headDim % 8 != 0 || headDim > 256 || heads % kvHeads != 0)
         {
@@ -312,7 +313,7 @@ public sealed partial class CudaOps : IDisposable
         LastAttentionMmaTokens = 0;
         if (UseAttentionMma(headDim, queryRun))
         {
-            AttentionOnTensorCores(q, kCache, vCache, output, slots, positions, tokens, heads, kvHeads, headDim, maxLen, queryRun);
+            AttentionOnTensorCores(q, kCache, vCache, output, slots, positions, tokens, heads, kvHeads, headDim, maxLen, queryRun, blockTable, tableBlocks);
             return;
         }
 

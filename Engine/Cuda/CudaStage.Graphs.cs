@@ -7,7 +7,7 @@ namespace DistInfer.Engine.Cuda;
 /// </summary>
 public sealed partial class CudaStage
 {
-    private readonly Dictionary<(int Tokens, int First, int End, bool Runs), CudaGraph> _graphs = [];
+    private readonly Dictionary<(int Tokens, int First, int End, int AttentionBlocks), CudaGraph> _graphs = [];
 
     /// <summary>Replay decode-sized <see cref="Layers"/> calls as CUDA graphs (from the options; switch off to compare or profile).</summary>
     public bool UseCudaGraphs { get; set; }
@@ -56,8 +56,9 @@ public sealed partial class CudaStage
             return false;
         }
 
-        // A step of several tokens per sequence may take another attention kernel (CudaOps.UseAttentionMma) than a decode step of as many tokens.
-        var key = (_tokens, first, end, _queryRun >= 2);
+        // A step of several tokens per sequence may take another attention kernel (CudaOps.UseAttentionMma), and its
+        // block count sets that kernel's grid.
+        var key = (_tokens, first, end, _queryRun >= 2 ? Math.Max(1, _attentionBlocks) : 0);
         if (!_graphs.TryGetValue(key, out var g))
         {
             _stream.BeginCapture();

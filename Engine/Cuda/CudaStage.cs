@@ -27,6 +27,10 @@ public sealed partial class CudaStage : IDisposable
     // Tokens per sequence in the step (CudaOps.MeanQueryRun): picks prefill attention's several-query blocks.
     private int _queryRun = 1;
 
+    // Its tensor-core attention blocks in _ws.AttentionBlocks (0: none, the kernels' own layout); host scratch for them.
+    private int _attentionBlocks;
+    private readonly int[] _blockScratch;
+
     private CudaStage(CudaDevice device, CudaStream stream, CudaOps ops, CudaWeights weights, ModelPart part, CudaStageOptions options)
     {
         _device = device;
@@ -40,6 +44,7 @@ public sealed partial class CudaStage : IDisposable
         _ws = new CudaWorkspace(device, local, ops.Bf16, options.MaxTokens, options.MaxSequences, options.MaxSeqLen, options.MaxSequences);
         _expertCounts = device.Allocate(Math.Max(1L, (long)local.Layers * Math.Max(1, Spec.Experts)) * 4);
         _hostCounts = new int[Math.Max(1, Spec.Experts)];
+        _blockScratch = new int[2 * options.MaxTokens];
         _hostOffsets = new int[Math.Max(1, Spec.Experts)];
         for (int s = options.MaxSequences - 1; s >= 0; s--)
         {
@@ -120,7 +125,7 @@ public sealed partial class CudaStage : IDisposable
         _stream.Upload(positions, _ws.Positions);
         _stream.Zero(_expertCounts.Pointer, _expertCounts.Bytes);
         _tokens = t;
-        _queryRun = CudaOps.MeanQueryRun(slots);
+        (_queryRun, _attentionBlocks) = _ops.PlanAttention(slots, Spec.Heads, Spec.KvHeads, Spec.HeadDim, _blockScratch, _ws.AttentionBlocks);
     }
 
     /// <summary>The step's hidden states = embedding rows of <paramref name="ids"/>.</summary>
@@ -181,7 +186,8 @@ public sealed partial class CudaStage : IDisposable
                 _ws.KCache[c], _ws.VCache[c], t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, s.RmsNormEps, s.ClipQkv ?? 0f, _qkvFlags);
         }
 
-        _ops.Attention(_ws.Q, _ws.KCache[c], _ws.VCache[c], _ws.Attn, _ws.Slots, _ws.Positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials, _queryRun);
+        _ops.Attention(_ws.Q, _ws.KCache[c], _ws.VCache[c], _ws.Attn, _ws.Slots, _ws.Positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials, _queryRun,
+            _ws.AttentionBlocks, _attentionBlocks);
         _ops.Linear(l.O, _ws.Attn, qw, _ws.H, h, t, h, qw, true);
     }
 

@@ -24,6 +24,8 @@ public sealed partial class CudaTransformer : IDisposable
 
     // Tokens per sequence of the uploaded prompt step (CudaOps.MeanQueryRun); decode steps pass 1.
     private int _promptRun = 1;
+    private int _promptBlocks;
+    private int[] _blockScratch = [];
 
     private CudaTransformer(CudaDevice device, CudaStream stream, CudaOps ops, CudaWeights weights, CudaTransformerOptions options)
     {
@@ -79,7 +81,7 @@ public sealed partial class CudaTransformer : IDisposable
         int t = batch * seqLen;
         Require(t <= _options.MaxTokens && t <= _ws.MaxLogitRows, $"{t} tokens exceed MaxTokens/MaxLogitRows");
         UploadPrompt(ids, batch, seqLen);
-        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, routerLogits, _promptRun))
+        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, routerLogits, _promptRun, _promptBlocks))
         {
             _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
         }
@@ -152,7 +154,7 @@ public sealed partial class CudaTransformer : IDisposable
 
         UploadTokens(ids, pos, slots);
         // Final norm, then lm_head on each sequence's last row only.
-        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null, _promptRun))
+        if (!RunLayers(t, _ws.Tokens, _ws.Positions, _ws.Slots, null, _promptRun, _promptBlocks))
         {
             _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, t, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
         }
@@ -226,7 +228,7 @@ public sealed partial class CudaTransformer : IDisposable
     private void DecodeKernels(int batch)
     {
         Require(batch <= _options.MaxBatch, $"batch {batch} exceeds MaxBatch");
-        if (!RunLayers(batch, _ws.DecodeTokens, _ws.DecodePositions, _ws.DecodeSlots, null, 1))
+        if (!RunLayers(batch, _ws.DecodeTokens, _ws.DecodePositions, _ws.DecodeSlots, null, 1, 0))
         {
             _ops.RmsNorm(_ws.H, _weights.FinalNorm, _ws.Xn, batch, Spec.Hidden, Spec.RmsNormEps, Spec.Hidden);
         }
@@ -277,11 +279,16 @@ public sealed partial class CudaTransformer : IDisposable
         _stream.Upload(ids, _ws.Tokens);
         _stream.Upload<int>(pos, _ws.Positions);
         _stream.Upload<int>(slots, _ws.Slots);
-        _promptRun = CudaOps.MeanQueryRun(slots);
+        if (_blockScratch.Length < 2 * slots.Length)
+        {
+            _blockScratch = new int[2 * slots.Length];
+        }
+
+        (_promptRun, _promptBlocks) = _ops.PlanAttention(slots, Spec.Heads, Spec.KvHeads, Spec.HeadDim, _blockScratch, _ws.AttentionBlocks);
     }
 
     /// <summary>All decoder layers; returns true when Xn already holds the final norm of every row.</summary>
-    private bool RunLayers(int t, nint tokens, nint positions, nint slots, IList<float[]>? routerLogits, int queryRun)
+    private bool RunLayers(int t, nint tokens, nint positions, nint slots, IList<float[]>? routerLogits, int queryRun, int blocks)
     {
         var s = Spec;
         int h = s.Hidden, hd = s.HeadDim, qw = s.Heads * hd;
@@ -310,7 +317,8 @@ public sealed partial class CudaTransformer : IDisposable
                     _ws.KCache[i], _ws.VCache[i], t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, s.RmsNormEps, s.ClipQkv ?? 0f, flags);
             }
 
-            _ops.Attention(_ws.Q, _ws.KCache[i], _ws.VCache[i], _ws.Attn, slots, positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials, queryRun);
+            _ops.Attention(_ws.Q, _ws.KCache[i], _ws.VCache[i], _ws.Attn, slots, positions, t, s.Heads, s.KvHeads, hd, _ws.MaxSeqLen, _ws.AttentionPartials, queryRun,
+                _ws.AttentionBlocks, blocks);
             _ops.Linear(l.O, _ws.Attn, qw, _ws.H, h, t, h, qw, true);
             normed = false;
             if (l.IsMoe)

@@ -50,6 +50,7 @@ public sealed class CudaWorkspace : IDisposable
         DecodeSlots = Alloc(maxBatch * 4L);
         History = Alloc((long)maxBatch * maxSeqLen * 4);
         LastRows = Alloc(maxBatch * 4L);
+        AttentionBlocks = Alloc(t * 8);
         AttentionPartials = Alloc(Math.Min(t, CudaOps.SplitAttentionMaxTokens) * s.Heads * CudaOps.MaxAttentionSplits * (hd + 2) * 4);
         LastHidden = Alloc(maxBatch * h * act);
         long cache = (long)maxBatch * maxSeqLen * s.KvHeads * hd * act;
@@ -102,6 +103,9 @@ public sealed class CudaWorkspace : IDisposable
     public nint History { get; }
     public nint LastRows { get; }
     public nint AttentionPartials { get; }
+
+    /// <summary>Tensor-core attention's blocks of a prefill-shaped step: (first token, tokens) pairs, one sequence each.</summary>
+    public nint AttentionBlocks { get; }
     public nint LastHidden { get; }
     public nint[] KCache { get; }
     public nint[] VCache { get; }

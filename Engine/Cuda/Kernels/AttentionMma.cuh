@@ -8,7 +8,7 @@
 // re-prefill after failover needs. A tile past a row's last key leaves the row as it was (corr 1, p 0). This assumes
 // what the stages guarantee: a sequence's tokens in a step sit at consecutive positions after its cached ones, so every
 // value row a block reads (below its last key) is written and finite, and p = 0 times it is 0. A block whose tokens
-// are of several sequences runs one pass per token (mixed prefill and decode steps pay that in time only).
+// are of several sequences runs one pass per token; the stages' block tables (CudaOps.AttentionBlocks) avoid such blocks.
 // Each warp stages its tile's value rows in shared memory (rows padded by 8 elements against bank conflicts), whence
 // ldmatrix.trans hands them out in the mma's B layout. Shared memory: m, l, merge factors [8][16], row sums [32], then either the warps' value tiles
 // [8][32][HD + 8] (bf16) or, once every warp is done, their partial outputs o [8][16][HD].
@@ -35,7 +35,7 @@ __device__ __forceinline__ void am_ldsm_x4_trans(unsigned& r0, unsigned& r1, uns
 
 template <int HD>
 __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const bf16_t* vCache, bf16_t* out, const int* slots,
-    const int* positions, int tokens, int nh, int nkv, int maxLen, float scale, int tpb)
+    const int* positions, int tokens, int nh, int nkv, int maxLen, float scale, int tpb, const int* table)
 {
     constexpr int KS = HD / 32, NT = HD / 8, VS = HD + 8;
     extern __shared__ __align__(16) float sm[];
@@ -47,7 +47,9 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
     bf16_t* myV = reinterpret_cast<bf16_t*>(sO) + (threadIdx.x >> 5) * 32 * VS;
     int G = nh / nkv, rpt = min(G, 16), hsub = (G + 15) / 16;
     int kvh = blockIdx.y / hsub, sub = blockIdx.y % hsub;
-    int t0 = blockIdx.x * tpb, nt = min(tpb, tokens - t0);
+    // A block table gives each block its tokens, all of one sequence; otherwise blocks take tpb tokens in order.
+    int t0 = table ? table[2 * blockIdx.x] : blockIdx.x * tpb;
+    int nt = table ? table[2 * blockIdx.x + 1] : min(tpb, tokens - t0);
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
     bool one = true;
     for (int i = 1; i < nt; i++) one = one && slots[t0 + i] == slots[t0];
@@ -221,6 +223,6 @@ __device__ void attention_mma_impl(const float* q, const bf16_t* kCache, const b
 // (80) slow decode. Head_dim 128 holds twice the q and output fragments, so it keeps one block per SM's registers.
 #define ATTN_MMA(HD, B) \
 extern "C" __global__ void __launch_bounds__(256, B) attention_mma_d##HD(const float* q, const bf16_t* k, const bf16_t* v, bf16_t* o, \
-    const int* s, const int* p, int t, int nh, int nkv, int ml, float sc, int tpb) \
-{ pdl_entry(); attention_mma_impl<HD>(q, k, v, o, s, p, t, nh, nkv, ml, sc, tpb); }
+    const int* s, const int* p, int t, int nh, int nkv, int ml, float sc, int tpb, const int* table) \
+{ pdl_entry(); attention_mma_impl<HD>(q, k, v, o, s, p, t, nh, nkv, ml, sc, tpb, table); }
 ATTN_MMA(32, 2) ATTN_MMA(64, 2) ATTN_MMA(96, 2) ATTN_MMA(128, 1)

@@ -65,6 +65,18 @@ public sealed class AttentionMmaGpuTests
         AssertSameBits(dOut.Download<ushort>(tokens * width), blocked, 0, tokens * width, "one token per block");
         Assert.All(dOut.Download<ushort>(width, tokens * width * 2L), x => Assert.Equal(Sentinel, x));
 
+        // Blocks that never mix sequences, from the stages' block table.
+        using var dTable = device.Allocate(2 * tokens * 4L);
+        var (planRun, blocks) = ops.PlanAttention(slots, heads, kvHeads, headDim, new int[2 * tokens], dTable.Pointer);
+        Assert.Equal(run, planRun);
+        Assert.Equal(CudaOps.AttentionMmaTokens(heads / kvHeads, run) > 1, blocks > 0);
+        dOut.Upload<ushort>(new ushort[tokens * width]);
+        ops.Attention(dq.Pointer, dk.Pointer, dv.Pointer, dOut.Pointer, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, MaxLen, 0, run,
+            blocks > 0 ? dTable.Pointer : 0, blocks);
+        stream.Synchronize();
+        AssertSameBits(dOut.Download<ushort>(tokens * width), blocked, 0, tokens * width, "blocks from the block table");
+        Assert.All(dOut.Download<ushort>(width, tokens * width * 2L), x => Assert.Equal(Sentinel, x));
+
         for (int t = 0; t < tokens; t++)
         {
             // Alone, as a decode step computes it.

@@ -30,6 +30,26 @@ public sealed class AttentionMmaPlanTests
     }
 
     [Fact]
+    public void AttentionBlocks_MixedStep_BlocksOfOneSequenceAtMostTokensPerBlock()
+    {
+        // A prompt of 6 tokens in slot 3, decode tokens of slots 1 and 2, then 2 tokens of slot 3 again.
+        int[] slots = [3, 3, 3, 3, 3, 3, 1, 2, 3, 3];
+        var table = new int[2 * slots.Length];
+        int blocks = CudaOps.AttentionBlocks(slots, 4, table);
+        Assert.Equal(5, blocks);
+        Assert.Equal([0, 4, 4, 2, 6, 1, 7, 1, 8, 2], table[..(2 * blocks)]);
+    }
+
+    [Fact]
+    public void AttentionBlocks_OneTokenPerBlock_ABlockPerToken()
+    {
+        int[] slots = [0, 0, 1];
+        var table = new int[6];
+        Assert.Equal(3, CudaOps.AttentionBlocks(slots, 1, table));
+        Assert.Equal([0, 1, 1, 1, 2, 1], table);
+    }
+
+    [Fact]
     public void Program_TensorCoreFile_AppendsTheAttentionKernels()
     {
         var program = KernelSources.Program("TensorCore.cu");
