@@ -113,6 +113,12 @@ public sealed partial class CudaOps
         }
 
         int group = heads / kvHeads, tpb = AttentionMmaTokens(group, queryRun);
+        // No blocks (a decode step, or a step planned without a table): the kernel's own layout, tpb tokens in order.
+        if (blocks <= 0)
+        {
+            blockTable = 0;
+        }
+
         int grid = blockTable != 0 ? blocks : (tokens + tpb - 1) / tpb;
         // m, l and merge factors per warp and row, row sums (32), then the larger of the warps' value tiles (bf16, rows
         // padded by 8) and their outputs.

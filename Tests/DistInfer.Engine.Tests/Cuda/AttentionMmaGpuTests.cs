@@ -59,14 +59,17 @@ public sealed class AttentionMmaGpuTests
         var blocked = dOut.Download<ushort>(tokens * width);
         Assert.All(dOut.Download<ushort>(width, tokens * width * 2L), x => Assert.Equal(Sentinel, x));
 
-        Run(ops, dq, dk, dv, dOut, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, 1);
+        dOut.Upload<ushort>(new ushort[tokens * width]);
+        using var dTable = device.Allocate(2 * tokens * 4L);
+        // A table pointer with no blocks (what a decode step passes) means the kernel's own layout.
+        ops.Attention(dq.Pointer, dk.Pointer, dv.Pointer, dOut.Pointer, dSlots.Pointer, dPositions.Pointer, tokens, heads, kvHeads, headDim, MaxLen, 0, 1,
+            dTable.Pointer, 0);
         stream.Synchronize();
         Assert.Equal(1, ops.LastAttentionMmaTokens);
         AssertSameBits(dOut.Download<ushort>(tokens * width), blocked, 0, tokens * width, "one token per block");
         Assert.All(dOut.Download<ushort>(width, tokens * width * 2L), x => Assert.Equal(Sentinel, x));
 
         // Blocks that never mix sequences, from the stages' block table.
-        using var dTable = device.Allocate(2 * tokens * 4L);
         var (planRun, blocks) = ops.PlanAttention(slots, heads, kvHeads, headDim, new int[2 * tokens], dTable.Pointer);
         Assert.Equal(run, planRun);
         Assert.Equal(CudaOps.AttentionMmaTokens(heads / kvHeads, run) > 1, blocks > 0);
