@@ -19,10 +19,7 @@ public sealed partial class CudaOps
     /// <summary>Units (16 outputs, or 8 gate/up pairs) per serial block: 8 warps, two per unit over 128 rows.</summary>
     private const int SerialUnits = 4;
 
-    private CudaKernel? _tcLinearSerial, _tcLinearSplit, _tcGateUpSerial, _tcGateUpSplit, _tcLinearSerial2, _tcGateUpSerial2;
-
-    /// <summary>Experiment: serial products with two units per warp (DISTINFER_CUDA_TC_WIDE=1).</summary>
-    public bool SerialWide { get; set; } = Environment.GetEnvironmentVariable("DISTINFER_CUDA_TC_WIDE") == "1";
+    private CudaKernel? _tcLinearSerial, _tcLinearSplit, _tcGateUpSerial, _tcGateUpSplit;
     private KernelModule? _tensorCoreModule;
 
     /// <summary>Whether bf16 products may take the tensor-core kernels (DISTINFER_CUDA_TC=0 turns them off).</summary>
@@ -82,13 +79,7 @@ public sealed partial class CudaOps
         // Experts share the rows unevenly: a few row groups per block loop over what their expert got.
         int groups = split ? (rows + 15) / 16 : (rows + 127) / 128;
         int y2 = Math.Clamp(active != 0 ? Math.Min(groups, 32) : groups, 1, 65535);
-        if (!split && SerialWide)
-        {
-            kernel = gateUp ? _tcGateUpSerial2! : _tcLinearSerial2!;
-        }
-
-        int blockUnits = SerialUnits * (!split && SerialWide ? 2 : 1);
-        var grid = split ? (units, y2, Math.Max(slots, 1)) : ((units + blockUnits - 1) / blockUnits, y2, Math.Max(slots, 1));
+        var grid = split ? (units, y2, Math.Max(slots, 1)) : ((units + SerialUnits - 1) / SerialUnits, y2, Math.Max(slots, 1));
         int block = split ? chunks * 32 : 256;
         int shared = split ? chunks * 256 * 4 : 0;
         kernel.Launch(Stream, grid, block, shared, _args.Reset().Ptr(w).Ptr(table).Long(wStride).Ptr(x).Long(ldx).Ptr(perm).Ptr(y)
@@ -112,7 +103,5 @@ public sealed partial class CudaOps
         _tcGateUpSerial = tc.Kernel("tc_gateup_serial");
         _tcGateUpSplit = tc.Kernel("tc_gateup_split");
         _tcLinearSerial = tc.Kernel("tc_linear_serial");
-        _tcLinearSerial2 = tc.Kernel("tc_linear_serial2");
-        _tcGateUpSerial2 = tc.Kernel("tc_gateup_serial2");
     }
 }

@@ -96,31 +96,29 @@ __device__ __forceinline__ void cp_async16(void* shared, const void* global)
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(at), "l"(global));
 }
 
-// Serial shape: 8 warps share a 128-row x 4*UW-unit block tile staged through shared memory (three cp.async stages of
-// 32 k); warp (wm, wu) computes rows wm * 64 .. +63 of units wu * UW .. +UW-1 exactly as a lone warp would: the same
-// fragments, the same mma order, the same chunk sums. UW = 2 reads each A fragment from shared memory once for two
-// units.
-template <bool GU, int UW>
+// Serial shape: 8 warps share a 128-row x 4-unit block tile staged through shared memory (three cp.async stages of
+// 32 k); warp (wm, wu) computes rows wm * 64 .. +63 of unit wu exactly as a lone warp would: the same fragments, the
+// same mma order, the same chunk sums.
+template <bool GU>
 __device__ void tc_serial(const bf16_t* W, const bf16_t* const* table, long wStride, const bf16_t* x, long ldx, const int* perm,
     float* y, long ldy, int accumulate, bf16_t* act, const int* counts, const int* offsets, const int* active, int rows, int N,
     int K, int KC)
 {
     __shared__ uint4 sa[3][128 * 4];
-    __shared__ uint4 sb[3][64 * UW * 4];
+    __shared__ uint4 sb[3][64 * 4];
     TcSegment s;
     if (!tc_segment(W, table, wStride, counts, offsets, active, rows, s)) return;
     int tid = threadIdx.x, lane = tid & 31, g = lane >> 2, q = lane & 3, warp = tid >> 5, wm = warp >> 2, wu = warp & 3;
-    int units = GU ? (N + 7) / 8 : (N + 15) / 16, unit0 = blockIdx.x * 4 * UW;
+    int units = GU ? (N + 7) / 8 : (N + 15) / 16, unit0 = blockIdx.x * 4;
     if (unit0 >= units) return;
-    // This thread's weight rows to stage: shared row tid / 4 + 64 * i = u' * 16 + t * 8 + g' of unit unit0 + u'.
-    const uint4* wsrc[UW];
-#pragma unroll
-    for (int i = 0; i < UW; i++)
+    int unit = unit0 + wu;
+    // This thread's weight row to stage: shared row tid / 4 = wu' * 16 + t * 8 + g' of unit unit0 + wu'.
+    const uint4* wsrc;
     {
-        int r = (tid >> 2) + 64 * i, u = unit0 + (r >> 4), t = (r >> 3) & 1, gg = r & 7, wr;
+        int r = tid >> 2, u = unit0 + (r >> 4), t = (r >> 3) & 1, gg = r & 7, wr;
         if (GU) { int c = min(u * 8 + gg, N - 1); wr = t ? N + c : c; }
         else wr = min(u * 16 + t * 8 + gg, N - 1);
-        wsrc[i] = reinterpret_cast<const uint4*>(s.w + (long)wr * K) + q;
+        wsrc = reinterpret_cast<const uint4*>(s.w + (long)wr * K) + q;
     }
     int steps = K >> 5;
     for (int r0 = blockIdx.y * 128; r0 < s.count; r0 += gridDim.y * 128)
@@ -131,14 +129,13 @@ __device__ void tc_serial(const bf16_t* W, const bf16_t* const* table, long wStr
             int buf = step % 3, v = step * 4;
             cp_async16(&sa[buf][tid], asrc0 + v);
             cp_async16(&sa[buf][tid + 256], asrc1 + v);
-#pragma unroll
-            for (int i = 0; i < UW; i++) cp_async16(&sb[buf][tid + 256 * i], wsrc[i] + v);
+            cp_async16(&sb[buf][tid], wsrc + v);
         };
         issue(0);
         asm volatile("cp.async.commit_group;");
         if (steps > 1) issue(1);
         asm volatile("cp.async.commit_group;");
-        float tot[4][UW][2][4], acc[4][UW][2][4];
+        float tot[4][2][4], acc[4][2][4];
         for (int st = 0; st < steps; st++)
         {
             if (st + 2 < steps) issue(st + 2);
@@ -151,27 +148,16 @@ __device__ void tc_serial(const bf16_t* W, const bf16_t* const* table, long wStr
 #pragma unroll
                 for (int m = 0; m < 4; m++)
 #pragma unroll
-                    for (int j = 0; j < UW; j++)
+                    for (int t = 0; t < 2; t++)
 #pragma unroll
-                        for (int t = 0; t < 2; t++)
-#pragma unroll
-                            for (int e = 0; e < 4; e++) acc[m][j][t][e] = 0.0f;
+                        for (int j = 0; j < 4; j++) acc[m][t][j] = 0.0f;
             }
-            uint4 b0[UW], b1[UW];
-#pragma unroll
-            for (int j = 0; j < UW; j++)
-            {
-                int uu = wu * UW + j;
-                b0[j] = sb[buf][(uu * 16 + g) * 4 + q];
-                b1[j] = sb[buf][(uu * 16 + 8 + g) * 4 + q];
-            }
+            uint4 b0 = sb[buf][(wu * 16 + g) * 4 + q], b1 = sb[buf][(wu * 16 + 8 + g) * 4 + q];
 #pragma unroll
             for (int m = 0; m < 4; m++)
             {
                 int row = wm * 64 + m * 16 + g;
-                uint4 lo = sa[buf][row * 4 + q], hi = sa[buf][(row + 8) * 4 + q];
-#pragma unroll
-                for (int j = 0; j < UW; j++) mma_step(acc[m][j], lo, hi, b0[j], b1[j]);
+                mma_step(acc[m], sa[buf][row * 4 + q], sa[buf][(row + 8) * 4 + q], b0, b1);
             }
             if ((k + 32) % KC == 0 || k + 32 == K)
             {
@@ -179,33 +165,26 @@ __device__ void tc_serial(const bf16_t* W, const bf16_t* const* table, long wStr
 #pragma unroll
                 for (int m = 0; m < 4; m++)
 #pragma unroll
-                    for (int j = 0; j < UW; j++)
+                    for (int t = 0; t < 2; t++)
 #pragma unroll
-                        for (int t = 0; t < 2; t++)
-#pragma unroll
-                            for (int e = 0; e < 4; e++) tot[m][j][t][e] = first ? acc[m][j][t][e] : tot[m][j][t][e] + acc[m][j][t][e];
+                        for (int j = 0; j < 4; j++) tot[m][t][j] = first ? acc[m][t][j] : tot[m][t][j] + acc[m][t][j];
             }
             __syncthreads();
         }
+        if (unit >= units) continue;
 #pragma unroll
-        for (int j = 0; j < UW; j++)
-        {
-            int unit = unit0 + wu * UW + j;
-            if (unit >= units) continue;
+        for (int m = 0; m < 4; m++)
 #pragma unroll
-            for (int m = 0; m < 4; m++)
+            for (int h = 0; h < 2; h++)
+            {
+                int i = r0 + wm * 64 + m * 16 + h * 8 + g;
+                if (GU)
+                    tc_store<true>(tot[m][0][2 * h], tot[m][0][2 * h + 1], tot[m][1][2 * h], tot[m][1][2 * h + 1], s, i, unit * 8 + 2 * q, N, y, ldy, accumulate, act);
+                else
 #pragma unroll
-                for (int h = 0; h < 2; h++)
-                {
-                    int i = r0 + wm * 64 + m * 16 + h * 8 + g;
-                    if (GU)
-                        tc_store<true>(tot[m][j][0][2 * h], tot[m][j][0][2 * h + 1], tot[m][j][1][2 * h], tot[m][j][1][2 * h + 1], s, i, unit * 8 + 2 * q, N, y, ldy, accumulate, act);
-                    else
-#pragma unroll
-                        for (int t = 0; t < 2; t++)
-                            tc_store<false>(tot[m][j][t][2 * h], tot[m][j][t][2 * h + 1], 0.0f, 0.0f, s, i, unit * 16 + t * 8 + 2 * q, N, y, ldy, accumulate, act);
-                }
-        }
+                    for (int t = 0; t < 2; t++)
+                        tc_store<false>(tot[m][t][2 * h], tot[m][t][2 * h + 1], 0.0f, 0.0f, s, i, unit * 16 + t * 8 + 2 * q, N, y, ldy, accumulate, act);
+            }
     }
 }
 
@@ -277,9 +256,7 @@ __device__ void tc_split(const bf16_t* W, const bf16_t* const* table, long wStri
     long ldy, int acc, bf16_t* act, const int* counts, const int* offsets, const int* active, int rows, int N, int K, int KC
 #define TC_PASS W, table, wStride, x, ldx, perm, y, ldy, acc, act, counts, offsets, active, rows, N, K, KC
 
-extern "C" __global__ void tc_linear_serial(TC_ARGS) { pdl_entry(); tc_serial<false, 1>(TC_PASS); }
+extern "C" __global__ void tc_linear_serial(TC_ARGS) { pdl_entry(); tc_serial<false>(TC_PASS); }
 extern "C" __global__ void tc_linear_split(TC_ARGS) { pdl_entry(); tc_split<false>(TC_PASS); }
-extern "C" __global__ void tc_gateup_serial(TC_ARGS) { pdl_entry(); tc_serial<true, 1>(TC_PASS); }
-extern "C" __global__ void tc_linear_serial2(TC_ARGS) { pdl_entry(); tc_serial<false, 2>(TC_PASS); }
-extern "C" __global__ void tc_gateup_serial2(TC_ARGS) { pdl_entry(); tc_serial<true, 2>(TC_PASS); }
+extern "C" __global__ void tc_gateup_serial(TC_ARGS) { pdl_entry(); tc_serial<true>(TC_PASS); }
 extern "C" __global__ void tc_gateup_split(TC_ARGS) { pdl_entry(); tc_split<true>(TC_PASS); }
