@@ -70,12 +70,7 @@ internal sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Cluster.FreePort.Next();
 
     public async ValueTask DisposeAsync()
     {
