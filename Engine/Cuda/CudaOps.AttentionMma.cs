@@ -9,14 +9,14 @@ namespace DistInfer.Engine.Cuda;
 /// </summary>
 public sealed partial class CudaOps
 {
-    /// <summary>Environment switch: "0" keeps batch-invariant attention on the one-query FMA kernel (A/B runs).</summary>
+    /// <summary>Environment switch: "0" keeps attention on the FMA kernels of Attention.cu (A/B runs).</summary>
     public const string AttentionMmaVariable = "DISTINFER_CUDA_ATTN_MMA";
 
     private const int AttentionMmaWarps = 8;
 
     private readonly Dictionary<int, CudaKernel> _attentionMma = [];
 
-    /// <summary>Whether batch-invariant bf16 attention may take the tensor-core kernel (DISTINFER_CUDA_ATTN_MMA=0: no).</summary>
+    /// <summary>Whether attention may take the tensor-core kernel at all (DISTINFER_CUDA_ATTN_MMA=0: no).</summary>
     public bool AttentionMma { get; set; } = Environment.GetEnvironmentVariable(AttentionMmaVariable) != "0";
 
     /// <summary>Query tokens per block of the last attention launch on tensor cores; 0 when it took another kernel.</summary>

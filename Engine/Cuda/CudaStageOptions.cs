@@ -32,7 +32,7 @@ public sealed record CudaStageOptions
     /// <summary>
     /// Each token's results independent of the step's other tokens, so failover re-prefills continue greedy output
     /// unchanged (<see cref="CudaOps.BatchInvariant"/>). On unless DISTINFER_CUDA_BATCH_INVARIANT=0, which buys
-    /// cuBLAS prefill (about 1.7x faster on an H100) at the cost of near-tie flips after a failover.
+    /// cuBLAS prefill (about 1.8x faster on an H100) at the cost of near-tie flips after a failover.
     /// </summary>
     public bool BatchInvariant { get; init; } = CudaOps.FabricInvariantByDefault;
 

@@ -22,7 +22,8 @@ public sealed partial class CudaTransformer : IDisposable
     private readonly int[] _hostCounts;
     private readonly int[] _hostOffsets;
 
-    // Tokens per sequence of the uploaded prompt step (CudaOps.MeanQueryRun); decode steps pass 1.
+    // The uploaded prompt step's attention layout (CudaOps.PlanAttention: tokens per sequence, blocks in
+    // _ws.AttentionBlocks) and host scratch for it; decode steps pass 1 and no blocks.
     private int _promptRun = 1;
     private int _promptBlocks;
     private int[] _blockScratch = [];

@@ -90,12 +90,12 @@ __device__ void qkv_prep_impl(const float* qkv, const float* bias, const float* 
 // Split-K (decode): with splits > 1, block z of gridDim.z takes a contiguous share of the keys and writes its
 // unnormalised partial (m, l, acc) to partial[t][head][z][hd + 2]; attention_combine merges the shares.
 template <typename A, int G, int NPL>
-__device__ void attention_impl(int t, int z, int splits, const float* q, const A* kCache, const A* vCache, A* out,
-    const int* slots, const int* positions, int nh, int nkv, int hd, int maxLen, float scale, float* partial)
+__device__ void attention_impl(const float* q, const A* kCache, const A* vCache, A* out, const int* slots,
+    const int* positions, int nh, int nkv, int hd, int maxLen, float scale, float* partial)
 {
     extern __shared__ float sm[];
     int sub = (nh / nkv) / G;
-    int kvh = blockIdx.y / sub, h0 = kvh * (nh / nkv) + (blockIdx.y % sub) * G;
+    int t = blockIdx.x, kvh = blockIdx.y / sub, h0 = kvh * (nh / nkv) + (blockIdx.y % sub) * G;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
     int pos = positions[t], slot = slots[t];
     float* sQ = sm;
@@ -118,11 +118,11 @@ __device__ void attention_impl(int t, int z, int splits, const float* q, const A
     const A* kb = kCache + ((long)slot * maxLen * nkv + kvh) * hd;
     const A* vb = vCache + ((long)slot * maxLen * nkv + kvh) * hd;
     float* myP = sP + warp * G * 32;
-    int kBegin = 0, kEnd = pos + 1;
+    int splits = gridDim.z, kBegin = 0, kEnd = pos + 1;
     if (splits > 1)
     {
         int share = ((pos + 1 + splits - 1) / splits + 31) / 32 * 32;
-        kBegin = min(pos + 1, z * share);
+        kBegin = min(pos + 1, (int)blockIdx.z * share);
         kEnd = min(pos + 1, kBegin + share);
     }
     for (int j0 = kBegin + warp * 32; j0 < kEnd; j0 += nw * 32)
@@ -231,7 +231,7 @@ __device__ void attention_impl(int t, int z, int splits, const float* q, const A
         }
         if (splits > 1)
         {
-            float* pp = partial + (((long)t * nh + h0 + g) * splits + z) * (hd + 2);
+            float* pp = partial + (((long)t * nh + h0 + g) * splits + blockIdx.z) * (hd + 2);
             pp[2 + d] = aa;
             if (d == 0) { pp[0] = mm; pp[1] = ll; }
         }
@@ -266,7 +266,7 @@ __device__ void attention_combine_impl(const float* partial, A* out, int nh, int
 }
 
 #define ATTN(SUF, A, G, NPL) \
-extern "C" __global__ void attention_g##G##_n##NPL##_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc, float* part) { pdl_entry(); attention_impl<A, G, NPL>(blockIdx.x, blockIdx.z, gridDim.z, q, k, v, o, s, p, nh, nkv, hd, ml, sc, part); }
+extern "C" __global__ void attention_g##G##_n##NPL##_##SUF(const float* q, const A* k, const A* v, A* o, const int* s, const int* p, int nh, int nkv, int hd, int ml, float sc, float* part) { pdl_entry(); attention_impl<A, G, NPL>(q, k, v, o, s, p, nh, nkv, hd, ml, sc, part); }
 #define ATTN_NPL(SUF, A, G) ATTN(SUF, A, G, 1) ATTN(SUF, A, G, 2) ATTN(SUF, A, G, 4) ATTN(SUF, A, G, 8)
 #define DEFINE_ATTENTION(SUF, A) \
 extern "C" __global__ void qkv_prep_##SUF(const float* qkv, const float* bias, const float* qNorm, const float* kNorm, \

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace DistInfer.Silo.Tests.Processes;
@@ -22,7 +20,7 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var port = FreePort();
+        var port = Cluster.FreePort.Next();
         var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
         {
@@ -69,8 +67,6 @@ internal sealed class RedisServer : IAsyncDisposable
 
         return server;
     }
-
-    public static int FreePort() => Cluster.FreePort.Next();
 
     public async ValueTask DisposeAsync()
     {

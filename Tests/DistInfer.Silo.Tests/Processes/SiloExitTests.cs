@@ -1,4 +1,5 @@
 using System.Globalization;
+using DistInfer.Silo.Tests.Cluster;
 
 namespace DistInfer.Silo.Tests.Processes;
 
@@ -35,7 +36,7 @@ public sealed class SiloExitTests
     [Fact]
     public async Task Run_RedisUnreachable_OneErrorLineNoStackTraceExitCodeOne()
     {
-        var port = RedisServer.FreePort();
+        var port = FreePort.Next();
 
         var result = await DotnetTool.RunSiloAsync(StartLimit, "--clustering", "redis", "--redis", $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
             "--silo-port", FreePortText(), "--http-port", FreePortText());
@@ -88,5 +89,5 @@ public sealed class SiloExitTests
         Assert.Equal("distinfer-silo: DISTINFER_BATCH_INVARIANT='maybe' is not a switch; use 1/true/on or 0/false/off", line);
     }
 
-    private static string FreePortText() => RedisServer.FreePort().ToString(CultureInfo.InvariantCulture);
+    private static string FreePortText() => FreePort.Next().ToString(CultureInfo.InvariantCulture);
 }

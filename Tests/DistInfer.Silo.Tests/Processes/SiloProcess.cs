@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using DistInfer.Silo.Tests.Cluster;
 
 namespace DistInfer.Silo.Tests.Processes;
 
@@ -45,9 +46,9 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// </param>
     public static async Task<SiloProcess> StartAsync(string redis, string clusterId, string name, string? modelCache = null, string? hiddenDirectory = null)
     {
-        var port = RedisServer.FreePort();
+        var port = FreePort.Next();
         string[] args = ["--name", name, "--cluster-id", clusterId, "--clustering", "redis", "--redis", redis,
-            "--silo-port", Invariant(port), "--gateway-port", Invariant(port), "--http-port", Invariant(RedisServer.FreePort())];
+            "--silo-port", Invariant(port), "--gateway-port", Invariant(port), "--http-port", Invariant(FreePort.Next())];
         var info = DotnetTool.StartInfo("distinfer-silo.dll", modelCache is null ? args : [.. args, "--model-cache", modelCache]);
         if (hiddenDirectory is not null)
         {
