@@ -30,6 +30,9 @@ public sealed record SiloStatusRow
 
     /// <summary>The silo process's resident memory; the two memory columns above are its host's.</summary>
     [Id(10)] public long ProcessMemoryBytes { get; init; }
+
+    /// <summary>HOST:PORT clients connect to (`--gateway`): the silo's gateway port, or its silo port when they share.</summary>
+    [Id(11)] public string Gateway { get; init; } = "";
 }
 
 [GenerateSerializer]

@@ -30,8 +30,9 @@ internal static class Program
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            Console.Error.WriteLine($"distinfer-silo: {e.Message}: silo and gateway port {options.ListenPort} "
-                + "is taken (another silo on this machine?); pass --silo-port (and --http-port) to choose others");
+            var ports = options.GatewayPort is { } gateway ? $"silo port {options.SiloPort} or gateway port {gateway}" : $"silo and gateway port {options.SiloPort}";
+            Console.Error.WriteLine($"distinfer-silo: {e.Message}: {ports} "
+                + "is taken (another silo on this machine?); pass --silo-port (--gateway-port, --http-port) to choose others");
             return SiloExitCodes.StartFailed;
         }
         catch (Exception e) when (e is DistInferException or IOException or InvalidOperationException or MembershipTableUnavailableException)

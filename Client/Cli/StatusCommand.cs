@@ -30,10 +30,10 @@ internal static class StatusCommand
                 statusWidth = Math.Max(statusWidth, s.Status.Length);
             }
 
-            Console.WriteLine($"{"silo",-14} {"address",-40} {"status".PadRight(statusWidth)} {"roles",-8} {"host mem free/total GB",22} {"process GB",10} {"activations",11} {"stages",6} {"experts",7}");
+            Console.WriteLine($"{"silo",-14} {"address",-40} {"gateway",-21} {"status".PadRight(statusWidth)} {"roles",-8} {"host mem free/total GB",22} {"process GB",10} {"activations",11} {"stages",6} {"experts",7}");
             foreach (var s in status.Silos)
             {
-                Console.WriteLine($"{s.Name,-14} {s.Address,-40} {s.Status.PadRight(statusWidth)} {string.Join(',', s.Roles),-8} {s.MemoryAvailableBytes / 1e9,12:F1}/{s.MemoryTotalBytes / 1e9,-9:F1} {s.ProcessMemoryBytes / 1e9,10:F2} {s.Activations,11} {s.StageActivations,6} {s.ExpertActivations,7}");
+                Console.WriteLine($"{s.Name,-14} {s.Address,-40} {s.Gateway,-21} {s.Status.PadRight(statusWidth)} {string.Join(',', s.Roles),-8} {s.MemoryAvailableBytes / 1e9,12:F1}/{s.MemoryTotalBytes / 1e9,-9:F1} {s.ProcessMemoryBytes / 1e9,10:F2} {s.Activations,11} {s.StageActivations,6} {s.ExpertActivations,7}");
             }
 
             foreach (var st in status.Stages)

@@ -12,6 +12,9 @@ public sealed record SiloInfo
 
     public string Name { get; init; } = string.Empty;
 
+    /// <summary>Port clients (gateway connections) use on <see cref="Address"/>'s host; 0: the silo port.</summary>
+    public int GatewayPort { get; init; }
+
     public SiloStatus Status { get; init; } = SiloStatus.Active;
 
     public IReadOnlySet<string> Roles { get; init; } = new HashSet<string>(StringComparer.Ordinal);

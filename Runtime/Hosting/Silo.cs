@@ -56,6 +56,9 @@ public sealed partial class Silo : IAsyncDisposable
 
     public SiloAddress Address { get; private set; }
 
+    /// <summary>The port clients connect to: <see cref="SiloOptions.GatewayPort"/>'s listener when separate, else the silo port.</summary>
+    public int GatewayPort { get; private set; }
+
     public SiloOptions Options => _options;
 
     /// <summary>The silo's service provider (grain constructor injection resolves from it).</summary>
@@ -87,6 +90,9 @@ public sealed partial class Silo : IAsyncDisposable
 
         var bound = _connections.Listen(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port));
         Address = new SiloAddress(_options.Host, bound.Port, _time.GetUtcNow().UtcTicks);
+        GatewayPort = _options.GatewayPort is { } gateway && gateway != bound.Port
+            ? _connections.Listen(new IPEndPoint(IPAddress.Parse(_options.Host), gateway)).Port
+            : bound.Port;
         _connections.Identity = Address.ToString();
         _directory = new GrainDirectory(Address, _grainFactory, _membership.Current, _time);
         var placement = new PlacementService(_services, _membership, Address, _options.DefaultPlacement);
@@ -223,6 +229,7 @@ public sealed partial class Silo : IAsyncDisposable
         {
             Address = Address,
             Name = _options.Name,
+            GatewayPort = GatewayPort,
             Status = status,
             Roles = new HashSet<string>(_options.Roles, StringComparer.Ordinal),
             Metadata = new Dictionary<string, string>(_options.Metadata, StringComparer.Ordinal),

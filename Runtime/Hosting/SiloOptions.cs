@@ -10,11 +10,17 @@ public sealed class SiloOptions
 
     public string ClusterId { get; set; } = "dev";
 
-    /// <summary>Address to listen on and advertise (silo-to-silo and gateway share the endpoint).</summary>
+    /// <summary>Address to listen on and advertise.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>0 picks a free port.</summary>
+    /// <summary>Silo-to-silo port (clients may use it too); 0 picks a free port.</summary>
     public int Port { get; set; }
+
+    /// <summary>
+    /// A separate port for clients (Orleans' gateway port), advertised in membership for gateway lists; null: clients
+    /// use <see cref="Port"/>. 0 picks a free port. Both listeners speak the same protocol.
+    /// </summary>
+    public int? GatewayPort { get; set; }
 
     public ISet<string> Roles { get; } = new HashSet<string>(StringComparer.Ordinal);
 

@@ -12,8 +12,8 @@ internal sealed class ConnectionManager : IAsyncDisposable
     private readonly ConcurrentDictionary<Connection, byte> _all = new();
     private readonly MessageCenter _messages;
     private readonly string _identity;
-    private Socket? _listener;
-    private CancellationTokenSource? _stopping;
+    private readonly List<Socket> _listeners = [];
+    private readonly CancellationTokenSource _stopping = new();
 
     public ConnectionManager(MessageCenter messages, string identity)
     {
@@ -35,14 +35,28 @@ internal sealed class ConnectionManager : IAsyncDisposable
         set => _messages.LocalIdentity = value;
     }
 
+    /// <summary>Accepts connections on <paramref name="endpoint"/> (silo port, and a gateway port when separate).</summary>
     public IPEndPoint Listen(IPEndPoint endpoint)
     {
-        _stopping = new CancellationTokenSource();
-        _listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(endpoint);
-        _listener.Listen(512);
-        _ = AcceptLoopAsync(_listener, _stopping.Token);
-        return (IPEndPoint)_listener.LocalEndPoint!;
+        var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(endpoint);
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        lock (_listeners)
+        {
+            _listeners.Add(listener);
+        }
+
+        _ = AcceptLoopAsync(listener, _stopping.Token);
+        return (IPEndPoint)listener.LocalEndPoint!;
     }
 
     /// <summary>The open outbound connection to <paramref name="silo"/>, if there is one already (no waiting).</summary>
@@ -96,8 +110,15 @@ internal sealed class ConnectionManager : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _stopping?.Cancel();
-        _listener?.Dispose();
+        _stopping.Cancel();
+        lock (_listeners)
+        {
+            foreach (var listener in _listeners)
+            {
+                listener.Dispose();
+            }
+        }
+
         foreach (var connection in _all.Keys)
         {
             connection.Close();

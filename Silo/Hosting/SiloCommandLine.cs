@@ -14,8 +14,8 @@ internal static class SiloCommandLine
         var clustering = new Option<string>("--clustering") { Description = "localhost|redis", DefaultValueFactory = _ => "localhost" };
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of the Redis membership table" };
         var host = new Option<string>("--host") { Description = "address to listen on and advertise (a host name is resolved to one)", DefaultValueFactory = _ => "127.0.0.1" };
-        var siloPort = new Option<int>("--silo-port") { Description = "port for silo-to-silo and client (gateway) traffic", DefaultValueFactory = _ => 11111 };
-        var gatewayPort = new Option<int?>("--gateway-port") { Description = "the same port as --silo-port: the gateway shares the silo endpoint (given alone, it sets both)" };
+        var siloPort = new Option<int>("--silo-port") { Description = "port for silo-to-silo traffic (clients may use it too)", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int?>("--gateway-port") { Description = "port for clients (distinfer --gateway, the .NET client); default: the silo port (given alone, it sets both)" };
         var httpPort = new Option<int>("--http-port") { DefaultValueFactory = _ => 8080 };
         var role = new Option<string?>("--role") { Description = "gpu|cpu" };
         var modelCache = new Option<string?>("--model-cache") { Description = "where weights shipped from other silos are cached (default: ~/.cache/distinfer/models); must be writable, else the silo does not start" };
@@ -76,25 +76,20 @@ internal static class SiloCommandLine
             name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, corsOrigin, rebalanceOnJoin, device,
         };
 
-        // The runtime listens on one endpoint for silos and clients: two different ports cannot both be honoured.
-        root.Validators.Add(r =>
-        {
-            if (LastPort(r.GetResult(siloPort)) is { } silo && LastPort(r.GetResult(gatewayPort)) is { } gateway && silo != gateway)
-            {
-                r.AddError($"--silo-port {silo} and --gateway-port {gateway} differ: the gateway shares the silo port; give one of them (or the same value)");
-            }
-        });
-
         root.SetAction(r =>
         {
+            // Orleans' pair: silo-to-silo on one port, clients on another. A gateway port given alone sets both (one
+            // listener), as a lone port always has here.
+            var gateway = r.GetValue(gatewayPort);
+            var silo = LastPort(r.GetResult(siloPort)) is null && gateway is { } only ? only : r.GetValue(siloPort);
             var options = new SiloHostOptions
             {
                 ClusterId = r.GetValue(clusterId)!,
                 Clustering = r.GetValue(clustering)!,
                 Redis = r.GetValue(redis),
                 Host = Runtime.Hosting.HostAddress.TryResolve(r.GetValue(host)!)!,
-                SiloPort = r.GetValue(siloPort),
-                GatewayPort = r.GetValue(gatewayPort),
+                SiloPort = silo,
+                GatewayPort = gateway != silo ? gateway : null,
                 HttpPort = r.GetValue(httpPort),
                 Role = r.GetValue(role),
                 ModelCache = r.GetValue(modelCache),

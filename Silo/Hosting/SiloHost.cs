@@ -41,7 +41,8 @@ public static class SiloHost
             o.Name = options.Name;
             o.ClusterId = options.ClusterId;
             o.Host = options.Host == "0.0.0.0" ? "127.0.0.1" : options.Host;
-            o.Port = options.ListenPort;
+            o.Port = options.SiloPort;
+            o.GatewayPort = options.GatewayPort;
             if (options.Role is { } role)
             {
                 o.Roles.Add(role);

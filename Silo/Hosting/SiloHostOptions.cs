@@ -12,6 +12,8 @@ public sealed class SiloHostOptions
     public string? Redis { get; set; }
     public string Host { get; set; } = "127.0.0.1";
     public int SiloPort { get; set; } = 11111;
+
+    /// <summary>A separate port for clients (a second listener, advertised in membership); null: clients use the silo port.</summary>
     public int? GatewayPort { get; set; }
     public int HttpPort { get; set; } = 8080;
     public string? Role { get; set; }
@@ -39,6 +41,6 @@ public sealed class SiloHostOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>The one endpoint for silo-to-silo and client traffic: the gateway port when given.</summary>
-    public int ListenPort => GatewayPort ?? SiloPort;
+    /// <summary>Where clients connect: the gateway port when separate, else the silo port.</summary>
+    public int ClientPort => GatewayPort ?? SiloPort;
 }

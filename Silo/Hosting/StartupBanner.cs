@@ -9,9 +9,11 @@ internal static class StartupBanner
     public static IReadOnlyList<string> Lines(SiloHostOptions options, SiloAddress silo, string? deployedModel)
     {
         var http = $"http://{(options.Host == "0.0.0.0" ? "127.0.0.1" : options.Host)}:{options.HttpPort}";
+        var gateway = $"{silo.Host}:{options.GatewayPort ?? silo.Port}";
+        var endpoints = options.GatewayPort is null ? $"silo and gateway {silo}" : $"silo {silo}, gateway {gateway}";
         List<string> lines =
         [
-            $"distinfer-silo {options.Name} is up: cluster '{options.ClusterId}', silo and gateway {silo}",
+            $"distinfer-silo {options.Name} is up: cluster '{options.ClusterId}', {endpoints}",
             $"  OpenAI API  {http}/v1/models  (POST {http}/v1/completions, {http}/v1/chat/completions)",
             $"  dashboard   {http}/dashboard",
             $"  metrics     {http}/metrics",
@@ -22,7 +24,7 @@ internal static class StartupBanner
         var auth = options.ApiKeys.Count > 0 ? " -H 'Authorization: Bearer <your --api-key>'" : "";
         lines.Add(deployedModel is { } model
             ? $"  try: curl {http}/v1/completions{auth} -H 'Content-Type: application/json' -d '{{\"model\":\"{model}\",\"prompt\":\"The license grants you\",\"max_tokens\":24}}'"
-            : $"  no model deployed by this silo; deploy one: distinfer deploy --gateway {silo.Host}:{silo.Port} --cluster-id {options.ClusterId} --model DIR --name NAME");
+            : $"  no model deployed by this silo; deploy one: distinfer deploy --gateway {gateway} --cluster-id {options.ClusterId} --model DIR --name NAME");
         return lines;
     }
 }

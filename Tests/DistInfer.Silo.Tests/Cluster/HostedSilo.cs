@@ -28,7 +28,7 @@ internal sealed class HostedSilo : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public string Gateway => $"127.0.0.1:{Options.ListenPort}";
+    public string Gateway => $"127.0.0.1:{Options.ClientPort}";
 
     public IServiceProvider Services => _app.Services;
 

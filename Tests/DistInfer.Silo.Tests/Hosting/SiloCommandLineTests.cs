@@ -5,23 +5,23 @@ namespace DistInfer.Silo.Tests.Hosting;
 
 public sealed class SiloCommandLineTests
 {
+    /// <summary>Orleans' usual pair (11111 and 30000) was refused: the runtime had one listener for silos and clients.</summary>
     [Fact]
-    public void Invoke_DifferentSiloAndGatewayPorts_OneLineErrorAndExitCodeOne()
+    public void Invoke_DifferentSiloAndGatewayPorts_BothReachTheOptions()
     {
-        var ran = false;
-        var parse = SiloCommandLine.Create(_ =>
+        SiloHostOptions? seen = null;
+        var parse = SiloCommandLine.Create(o =>
         {
-            ran = true;
+            seen = o;
             return 0;
         }).Parse(["--clustering", "redis", "--silo-port", "23001", "--gateway-port", "23101"]);
-        var error = new StringWriter();
 
-        var code = parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = error });
+        var code = parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null });
 
-        Assert.Equal(1, code);
-        Assert.False(ran);
-        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        Assert.Contains("--silo-port 23001 and --gateway-port 23101 differ: the gateway shares the silo port", line);
+        Assert.Equal(0, code);
+        Assert.Equal(23001, seen!.SiloPort);
+        Assert.Equal(23101, seen.GatewayPort);
+        Assert.Equal(23101, seen.ClientPort);
     }
 
     /// <summary>--host localhost ended in an unhandled FormatException ("An invalid IP address was specified") and a stack trace.</summary>
@@ -56,7 +56,7 @@ public sealed class SiloCommandLineTests
     [InlineData(23001, "--silo-port", "23001")]
     [InlineData(23101, "--gateway-port", "23101")]
     [InlineData(23001, "--silo-port", "23001", "--gateway-port", "23001")]
-    public void Invoke_OnePortNamed_ListensOnIt(int expected, params string[] args)
+    public void Invoke_OnePortNamed_OneListenerOnIt(int expected, params string[] args)
     {
         SiloHostOptions? seen = null;
         var parse = SiloCommandLine.Create(o =>
@@ -68,7 +68,8 @@ public sealed class SiloCommandLineTests
         var code = parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null });
 
         Assert.Equal(0, code);
-        Assert.Equal(expected, seen!.ListenPort);
+        Assert.Equal(expected, seen!.SiloPort);
+        Assert.Null(seen.GatewayPort);
     }
 
     [Theory]

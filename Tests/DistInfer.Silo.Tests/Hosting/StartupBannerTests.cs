@@ -43,4 +43,16 @@ public sealed class StartupBannerTests
         Assert.Contains("-H 'Authorization: Bearer <your --api-key>'", hint);
         Assert.DoesNotContain(lines, l => l.Contains("s3cret-key", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Lines_SeparateGatewayPort_DeployHintUsesTheGateway()
+    {
+        var options = new SiloHostOptions { ClusterId = "prod", HttpPort = 23201, GatewayPort = 23101 };
+
+        var lines = StartupBanner.Lines(options, Silo, deployedModel: null);
+
+        Assert.Contains("silo 127.0.0.1:23001", lines[0]);
+        Assert.Contains("gateway 127.0.0.1:23101", lines[0]);
+        Assert.Contains(lines, l => l.Contains("distinfer deploy --gateway 127.0.0.1:23101 --cluster-id prod", StringComparison.Ordinal));
+    }
 }

@@ -12,11 +12,12 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
 
-    private SiloProcess(Process process, string name, int port)
+    private SiloProcess(Process process, string name, int port, int gatewayPort)
     {
         _process = process;
         Name = name;
         Port = port;
+        GatewayPort = gatewayPort;
     }
 
     public string Name { get; }
@@ -25,8 +26,11 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>HOST:PORT of its silo endpoint, which is also its client gateway.</summary>
-    public string Gateway => $"127.0.0.1:{Port}";
+    /// <summary>The port clients use: apart from <see cref="Port"/>, as Orleans' silo and gateway ports are.</summary>
+    public int GatewayPort { get; }
+
+    /// <summary>HOST:PORT of its client gateway.</summary>
+    public string Gateway => $"127.0.0.1:{GatewayPort}";
 
     public string Output
     {
@@ -47,8 +51,9 @@ internal sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(string redis, string clusterId, string name, string? modelCache = null, string? hiddenDirectory = null)
     {
         var port = FreePort.Next();
+        var gatewayPort = FreePort.Next();
         string[] args = ["--name", name, "--cluster-id", clusterId, "--clustering", "redis", "--redis", redis,
-            "--silo-port", Invariant(port), "--gateway-port", Invariant(port), "--http-port", Invariant(FreePort.Next())];
+            "--silo-port", Invariant(port), "--gateway-port", Invariant(gatewayPort), "--http-port", Invariant(FreePort.Next())];
         var info = DotnetTool.StartInfo("distinfer-silo.dll", modelCache is null ? args : [.. args, "--model-cache", modelCache]);
         if (hiddenDirectory is not null)
         {
@@ -56,7 +61,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, name, port);
+        var silo = new SiloProcess(process, name, port, gatewayPort);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
         process.Exited += (_, _) => silo._up.TrySetException(new InvalidOperationException($"{name} exited before it was up:\n{silo.Output}"));
