@@ -30,11 +30,12 @@ public interface IStageGrain : IGrainWithStringKey
     Task Unload();
 
     /// <summary>
-    /// Whether this activation took micro-batch <paramref name="microBatchId"/> from its stream and has not yet
-    /// handed it on (to the next stage, or its result to the executor): the executor's check for lost work.
+    /// Whether this activation took micro-batch <paramref name="microBatchId"/> of the executor whose results key is
+    /// <paramref name="replyTo"/> from its stream and has not yet handed it on (to the next stage, or its result to the
+    /// executor): the executor's check for lost work.
     /// </summary>
     [AlwaysInterleave]
-    Task<bool> Holds(long microBatchId);
+    Task<bool> Holds(string replyTo, long microBatchId);
 
     [AlwaysInterleave]
     Task<StageStatus> Status();

@@ -16,7 +16,8 @@ namespace DistInfer.Grains;
 public sealed partial class StageGrain
 {
     private readonly Queue<MicroBatch> _inbox = new();
-    private readonly HashSet<long> _held = [];
+    // Keyed by the executor's results key too: each silo's executors number their micro-batches from their own counter.
+    private readonly HashSet<(string ReplyTo, long Id)> _held = [];
     private IStreamProvider? _streams;
     private bool _pumping;
 
@@ -31,11 +32,11 @@ public sealed partial class StageGrain
         ServiceProvider.GetService<LocalStages>()?.Add(this.GetPrimaryKeyString());
     }
 
-    public Task<bool> Holds(long microBatchId) => Task.FromResult(_held.Contains(microBatchId));
+    public Task<bool> Holds(string replyTo, long microBatchId) => Task.FromResult(_held.Contains((replyTo, microBatchId)));
 
     private Task OnMicroBatchAsync(MicroBatch item, StreamSequenceToken? token)
     {
-        _held.Add(item.Id);
+        _held.Add((item.ReplyTo, item.Id));
         _inbox.Enqueue(item);
         if (!_pumping)
         {
@@ -89,7 +90,7 @@ public sealed partial class StageGrain
                     .OnNextAsync(item with { Step = item.Step with { Tokens = [], Hidden = output } });
             }
 
-            _held.Remove(item.Id);
+            _held.Remove((item.ReplyTo, item.Id));
         }
         catch (Exception ex)
         {
@@ -110,7 +111,7 @@ public sealed partial class StageGrain
         }
         finally
         {
-            _held.Remove(item.Id);
+            _held.Remove((item.ReplyTo, item.Id));
         }
     }
 

@@ -63,7 +63,7 @@ internal sealed class StreamPipeline(IGrainFactory grains, DeploymentInfo deploy
         {
             try
             {
-                if (await grains.GetGrain<IStageGrain>(new StageKey(deployment.Name, replica, s).ToString()).Holds(id).ConfigureAwait(false))
+                if (await grains.GetGrain<IStageGrain>(new StageKey(deployment.Name, replica, s).ToString()).Holds(_resultsKey, id).ConfigureAwait(false))
                 {
                     return true;
                 }

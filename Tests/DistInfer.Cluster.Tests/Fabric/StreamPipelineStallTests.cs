@@ -6,6 +6,7 @@ using DistInfer.Engine.Serving;
 using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
 using DistInfer.Runtime.Hosting;
+using DistInfer.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Cluster.Tests.Fabric;
@@ -49,6 +50,56 @@ public sealed class StreamPipelineStallTests
 
         Assert.Equal(expected, tokens);
         Assert.Equal(0, executor.Recoveries);
+    }
+
+    /// <summary>
+    /// Every silo's executors number micro-batches from their own counter, so two executors' micro-batches may share an
+    /// id: a stage holding one executor's micro-batch 5 must not answer for another's (whose stall check would then
+    /// miss a lost micro-batch, or, once the first is handed on, declare its own live one lost).
+    /// </summary>
+    [Fact]
+    public async Task Holds_SameIdOfAnotherExecutor_False()
+    {
+        var stageKey = new StageKey(Model, 0, 0).ToString();
+        var gate = new GatedStage(stageKey);
+        await using var cluster = new FabricTestCluster
+        {
+            Fabric = new FabricOptions { RebalanceOnJoin = false },
+            ConfigureSilo = (_, services) => services.AddSingleton<IStageActivityListener>(gate),
+        };
+        await cluster.AddSiloAsync();
+        await cluster.GrainFactory.GetGrain<IModelRegistryGrain>(Model).Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama") });
+        var stage = cluster.GrainFactory.GetGrain<IStageGrain>(stageKey);
+        var entry = cluster.GrainFactory.GetMemoryStreamProvider(PipelineStreams.Provider)
+            .GetStream<MicroBatch>(StreamId.Create(PipelineStreams.Activations, stageKey));
+
+        await entry.OnNextAsync(new MicroBatch { Id = 5, ReplyTo = "executor-a", Step = new StageStep { SequenceIds = [1], Counts = [1], Tokens = [1], ExpectedLengths = [-1] } });
+        await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            Assert.True(await stage.Holds("executor-a", 5));
+            Assert.False(await stage.Holds("executor-b", 5));
+        }
+        finally
+        {
+            gate.Release.TrySetResult();
+        }
+    }
+
+    /// <summary>Holds a stage's first micro-batch before its compute until released.</summary>
+    private sealed class GatedStage(string stageKey) : IStageActivityListener
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask OnBusyAsync(string stage, StageStep step)
+        {
+            if (stage == stageKey && Entered.TrySetResult())
+            {
+                await Release.Task;
+            }
+        }
     }
 
     /// <summary>Blocks the stage's thread inside its first micro-batch's turn: a computation that does not yield.</summary>
