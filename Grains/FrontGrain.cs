@@ -9,7 +9,13 @@ using DistInfer.Runtime.Messaging;
 namespace DistInfer.Grains;
 
 /// <summary>Clients' way in: deploy, generate (non-streaming) and status, served by this silo's <see cref="FabricFront"/>.</summary>
+/// <remarks>
+/// Reentrant: a Generate lasts a whole generation and a Next up to its wait, and each would otherwise hold one of the
+/// core-count workers, so a silo served that many clients at once and status, cancel and polls queued behind them.
+/// The state lives in <see cref="FabricFront"/> and <see cref="GenerationSessions"/>, which take concurrent calls.
+/// </remarks>
 [StatelessWorker]
+[Reentrant]
 public sealed partial class FrontGrain(FabricFront front, GenerationSessions sessions, GatewayCounters counters, IClusterMembershipService membership) : Grain, IFrontGrain
 {
     public Task<DeploymentInfo> Deploy(string name, DeploymentRequest request) => front.DeployAsync(name, request);

@@ -86,22 +86,6 @@ public sealed class StreamPipelineStallTests
         }
     }
 
-    /// <summary>Holds a stage's first micro-batch before its compute until released.</summary>
-    private sealed class GatedStage(string stageKey) : IStageActivityListener
-    {
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async ValueTask OnBusyAsync(string stage, StageStep step)
-        {
-            if (stage == stageKey && Entered.TrySetResult())
-            {
-                await Release.Task;
-            }
-        }
-    }
-
     /// <summary>Blocks the stage's thread inside its first micro-batch's turn: a computation that does not yield.</summary>
     private sealed class SynchronousSlowStage(string stageKey, TimeSpan duration) : IStageActivityListener
     {
