@@ -110,27 +110,36 @@ public sealed class GenerationSessions : IDisposable
         var topIds = new List<int>();
         var topValues = new List<double>();
         FinishReason? finish = null;
-        using (var timeout = new CancellationTokenSource(wait))
+        void Drain()
         {
+            while (channel.Reader.TryRead(out var e))
+            {
+                if (e.TokenId >= 0)
+                {
+                    tokens.Add(e.TokenId);
+                    logProbabilities.Add(e.LogProbability);
+                    foreach (var alternative in e.TopLogprobs ?? [])
+                    {
+                        topIds.Add(alternative.TokenId);
+                        topValues.Add(alternative.LogProbability);
+                    }
+                }
+
+                finish = e.FinishReason ?? finish;
+            }
+        }
+
+        // What is there already first: with a zero wait the timeout's token is cancelled at once, and WaitToReadAsync
+        // gives up on a cancelled token before it looks, so a zero-wait poll never got a token.
+        Drain();
+        if (tokens.Count == 0 && finish is null && wait > TimeSpan.Zero)
+        {
+            using var timeout = new CancellationTokenSource(wait);
             try
             {
                 if (await channel.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
                 {
-                    while (channel.Reader.TryRead(out var e))
-                    {
-                        if (e.TokenId >= 0)
-                        {
-                            tokens.Add(e.TokenId);
-                            logProbabilities.Add(e.LogProbability);
-                            foreach (var alternative in e.TopLogprobs ?? [])
-                            {
-                                topIds.Add(alternative.TokenId);
-                                topValues.Add(alternative.LogProbability);
-                            }
-                        }
-
-                        finish = e.FinishReason ?? finish;
-                    }
+                    Drain();
                 }
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)

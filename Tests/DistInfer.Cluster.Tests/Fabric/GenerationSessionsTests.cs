@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
 using DistInfer.Grains.Fabric;
 using DistInfer.Runtime.Tests.Infrastructure;
@@ -48,6 +49,30 @@ public sealed class GenerationSessionsTests
         Assert.Equal(1, sessions.Count);
         var chunk = await sessions.NextAsync(polledId, TimeSpan.Zero);
         Assert.Null(chunk.FinishReason);
+    }
+
+    /// <summary>A zero wait gave up before looking (its timeout's token was cancelled at once): clients polling that way spun forever.</summary>
+    [Fact]
+    public async Task NextAsync_ZeroWaitTokensWaiting_ReturnsThemAndTheFinish()
+    {
+        using var sessions = new GenerationSessions(_time, TimeSpan.FromMinutes(2));
+        var produced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async IAsyncEnumerable<TokenEvent> TwoTokens([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            yield return new TokenEvent(5, 0, null, -0.1);
+            yield return new TokenEvent(6, 1, FinishReason.Length, -0.2);
+            produced.TrySetResult();
+            await Task.CompletedTask;
+        }
+
+        var id = sessions.Start("m", TwoTokens);
+        await produced.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var chunk = await sessions.NextAsync(id, TimeSpan.Zero);
+
+        Assert.Equal([5, 6], chunk.Tokens);
+        Assert.Equal("length", chunk.FinishReason);
+        Assert.Equal(0, sessions.Count);
     }
 
     /// <summary>A generation that yields one token, then runs until its token is cancelled.</summary>
