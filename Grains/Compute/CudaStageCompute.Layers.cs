@@ -19,7 +19,8 @@ public sealed partial class CudaStageCompute
     /// </summary>
     private bool TryDeviceLayers(int first, int end, TransformerModel model, ExpertDispatcher dispatcher)
     {
-        if (first >= end)
+        // The device's top-k has no capacity: with a capacity factor the host path routes (it drops over capacity).
+        if (first >= end || model.CapacityFactor > 0)
         {
             return false;
         }

@@ -19,7 +19,9 @@ public sealed partial class CudaStageCompute
     private bool TryDeviceMoe(int layer, TransformerModel model, ExpertDispatcher dispatcher)
     {
         int experts = model.Config.NumExperts;
-        if (!_stage.RoutesOnDevice(layer))
+
+        // The device's top-k has no capacity: with a capacity factor the host path routes (it drops over capacity).
+        if (!_stage.RoutesOnDevice(layer) || model.CapacityFactor > 0)
         {
             return false;
         }

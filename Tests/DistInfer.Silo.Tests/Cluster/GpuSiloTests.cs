@@ -113,4 +113,33 @@ public sealed class GpuSiloTests
             offset += size;
         }
     }
+
+    /// <summary>
+    /// The device's top-k has no capacity input: a CUDA stage whose experts were all on its GPU routed every layer there
+    /// and dropped nothing, whatever the deployment's capacity factor (review finding).
+    /// </summary>
+    [Fact]
+    public async Task Deploy_CapacityFactorOnCudaStage_ExpertsServeNoMoreThanTheirCapacity()
+    {
+        await using var silo = await HostedSilo.StartAsync("gpu", "gpu", redis: null, o => o.Device = "cuda");
+        const double factor = 0.25;
+        var info = await silo.Front.DeployAsync("demo-capacity", new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 1, CapacityFactor = factor });
+        var prompt = "The license grants you the right to use, copy and modify";
+        var tokens = Engine.Tokenization.BpeTokenizer.FromDirectory(RepoPaths.DemoModel).Encode(prompt).Length;
+
+        // One token: the prefill alone, one routing of `tokens` rows per MoE layer.
+        var body = JsonSerializer.Serialize(new { model = info.Name, prompt, max_tokens = 1, temperature = 0 });
+        var (status, _, _) = await Api.PostAsync(silo.Http, "/v1/completions", body);
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        var topK = Engine.Config.ModelConfigReader.Load(RepoPaths.DemoModel).TopK;
+        var capacity = MoeRouting.Capacity(factor, tokens, topK, info.NumExperts);
+        var experts = (await silo.StatusAsync()).Experts.Where(e => e.Model == info.Name).ToList();
+        foreach (var layer in info.MoeLayers)
+        {
+            var served = experts.Where(e => e.Layer == layer).ToList();
+            Assert.All(served, e => Assert.True(e.Tokens <= capacity, $"layer {layer} expert {e.Expert}: {e.Tokens} tokens, capacity {capacity}"));
+            Assert.True(served.Sum(e => e.Tokens) < tokens * topK, $"layer {layer}: nothing dropped");
+        }
+    }
 }
