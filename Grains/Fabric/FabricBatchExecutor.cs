@@ -13,7 +13,7 @@ namespace DistInfer.Grains.Fabric;
 /// reactivated elsewhere) the step is retried with a re-prefill of those tokens, which rebuilds the KV caches and
 /// continues from the last produced token.
 /// </summary>
-public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo deployment, int replica, FabricOptions? options = null) : IBatchExecutor
+public sealed partial class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo deployment, int replica, FabricOptions? options = null) : IBatchExecutor
 {
     private readonly FabricOptions _options = options ?? new FabricOptions();
     private StreamPipeline? _streams;
@@ -121,7 +121,7 @@ public sealed class FabricBatchExecutor(IGrainFactory grains, DeploymentInfo dep
         {
             try
             {
-                var logits = await ThroughPipelineAsync(new StageStep { SequenceIds = ids, Counts = counts, Tokens = tokens, ExpectedLengths = expected }).ConfigureAwait(false);
+                var logits = await InStageStepsAsync(ids, counts, tokens, expected).ConfigureAwait(false);
                 Remember(ids, counts, tokens);
                 return logits;
             }

@@ -21,6 +21,15 @@ public sealed class FabricOptions
     /// </summary>
     public bool HandOffStagesOnDrain { get; set; } = true;
 
+    /// <summary>
+    /// Most tokens one stage call carries. A micro-batch with more (a long prompt beside decodes, or a re-prefill of
+    /// every sequence's history after a fault) goes through the pipeline as several steps in order, a long sequence
+    /// split across them (its cache grows chunk by chunk); its logits come from the step with its last token. The
+    /// default is what a GPU stage of this machine's environment takes (DISTINFER_CUDA_STAGE_TOKENS, else 2048); 0: no
+    /// limit.
+    /// </summary>
+    public int MaxStageStepTokens { get; set; } = Engine.Cuda.CudaStageOptions.FromEnvironment(0).MaxTokens;
+
     /// <summary>How micro-batches go from stage to stage (see Grains/PIPELINE.md).</summary>
     public PipelineTransport Transport { get; set; } = PipelineTransport.Streams;
 
