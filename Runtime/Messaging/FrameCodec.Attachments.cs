@@ -32,9 +32,16 @@ public static partial class FrameCodec
             return false;
         }
 
-        if (count > (ulong)frameLength)
+        // Each entry takes at least two bytes (kind, length) of the frame, and the table is only allocated once those
+        // bytes are here: a forged count costs the sender as many bytes as the table costs the receiver.
+        if (count > (ulong)Math.Max(0, frameLength - offset) / 2)
         {
-            throw new SerializationException($"Frame names {count} attachments");
+            throw new SerializationException($"Frame of {frameLength} bytes names {count} attachments");
+        }
+
+        if (!Has(received, offset + (2 * (int)count)))
+        {
+            return false;
         }
 
         var entries = new (AttachmentKind, int)[count];
