@@ -72,6 +72,10 @@ public sealed class RedisStreamProviderRuntime : IDisposable
                     throw new RedisStreamUnavailableException(
                         $"Redis stream provider '{Name}' cannot reach Redis at {RedisConnector.DescribeEndpoint(Options.ConnectionString)}: {ex.Message}", ex);
                 }
+                catch (ArgumentException ex)
+                {
+                    throw new InvalidOperationException($"Redis stream provider '{Name}' has a ConnectionString Redis does not take ('{Options.ConnectionString}'): {ex.Message}", ex);
+                }
             }
 
             return _connection;
@@ -169,8 +173,10 @@ public sealed class RedisStreamProviderRuntime : IDisposable
         {
             connection = await GetConnectionAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisStreamUnavailableException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // Any failure, expected or not, reaches every waiting producer: one left out would wait forever, and so
+            // would every producer after it (they keep joining the list no one drains).
             failure = ex;
         }
 

@@ -241,6 +241,19 @@ public sealed class RedisStreamProviderTests(RedisServerFixture redis) : IClassF
     }
 
     [Fact]
+    public async Task SiloStart_ConnectionStringWithUnknownOption_FailsNamingIt()
+    {
+        var services = new ServiceCollection().AddDistInferSilo(o => o.ClusterId = "bad-option")
+            .AddRedisStreams("redis", o => o.ConnectionString = $"{redis.Configuration},bogusOption=1");
+        await using var provider = services.BuildServiceProvider();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => provider.GetRequiredService<Silo>().StartAsync());
+
+        Assert.Contains("'redis'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bogusOption", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MemoryProvider_SubscribeWithToken_ThrowsNotSupported()
     {
         await using var cluster = await TestCluster.StartAsync(1, services: (_, s) => s.AddMemoryStreams("memory"));
