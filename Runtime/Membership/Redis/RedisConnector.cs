@@ -71,7 +71,10 @@ public static class RedisConnector
             }
             catch (Exception ex) when (IsTransient(ex))
             {
-                if (connection.IsConnected && attempt < ReconnectSettleAttempts)
+                // Only a refused command is retried: one that timed out may have been applied (an XADD twice, a
+                // membership insert that then finds its own row), and retrying a hung Redis held the caller for
+                // ReconnectSettleAttempts timeouts (minutes) before any error.
+                if (connection.IsConnected && ex is not (TimeoutException or RedisTimeoutException) && attempt < ReconnectSettleAttempts)
                 {
                     await Task.Delay(ReconnectSettleDelay).ConfigureAwait(false);
                     continue;

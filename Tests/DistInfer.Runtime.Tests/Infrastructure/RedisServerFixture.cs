@@ -108,6 +108,20 @@ public class RedisServerFixture : IAsyncLifetime
         await ready.Task.WaitAsync(StartTimeout);
     }
 
+    /// <summary>Freezes the server (SIGSTOP): its socket stays open and clients stay "connected", but nothing answers.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Thaws a paused server (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        var pid = _process?.Id ?? throw new InvalidOperationException("redis-server is not running");
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync().WaitAsync(StartTimeout);
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     /// <summary>Stops the server: SHUTDOWN (flushes the append-only file) or, when <paramref name="kill"/>, SIGKILL.</summary>
     public async Task StopAsync(bool kill = false)
     {
