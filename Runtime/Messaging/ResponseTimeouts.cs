@@ -26,7 +26,14 @@ internal sealed class ResponseTimeouts : IDisposable
         _timer = time.CreateTimer(static s => ((ResponseTimeouts)s!).Sweep(), this, SweepPeriod, SweepPeriod);
     }
 
-    public long DeadlineAfter(TimeSpan timeout) => _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+    /// <summary>The timestamp <paramref name="timeout"/> from now; never for <see cref="Timeout.InfiniteTimeSpan"/> or one past the clock's range.</summary>
+    public long DeadlineAfter(TimeSpan timeout)
+    {
+        // Infinite is -1 ms: added as is it made a deadline already past, and every such call failed at the next sweep.
+        var now = _time.GetTimestamp();
+        var ticks = timeout.TotalSeconds * _time.TimestampFrequency;
+        return timeout == Timeout.InfiniteTimeSpan || ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+    }
 
     public void Add(ITimeoutTarget target)
     {

@@ -5,7 +5,7 @@ using DistInfer.Runtime.Tests.Infrastructure;
 namespace DistInfer.Runtime.Tests.ClusterMembership;
 
 /// <summary>Redis operations against a server that hangs with its connections open (a stalled fork, a long script).</summary>
-public sealed class RedisConnectorTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+public sealed class FrozenRedisTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]
     public async Task RunAsync_ServerFrozenConnectionOpen_FailsAfterOneTimeoutWithoutResending()
