@@ -35,6 +35,13 @@ internal sealed partial class Connection
         _socket.NoDelay = true;
         _handler = handler;
         _options = options;
+        if (options.KeepAliveIdle > TimeSpan.Zero)
+        {
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, (int)options.KeepAliveIdle.TotalSeconds));
+            _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 1);
+            _socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 5);
+        }
     }
 
     /// <summary>The peer's identity from its Hello frame (silo address text or "client/...").</summary>

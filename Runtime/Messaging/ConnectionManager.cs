@@ -130,14 +130,21 @@ internal sealed class ConnectionManager : IAsyncDisposable
     private async Task<Connection> ConnectAsync(SiloAddress silo)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var timeout = _messages.Options.ConnectTimeout;
+        using var limit = new CancellationTokenSource(timeout);
         try
         {
-            await socket.ConnectAsync(silo.ToEndPoint()).ConfigureAwait(false);
+            await socket.ConnectAsync(silo.ToEndPoint(), limit.Token).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
             socket.Dispose();
             throw new SiloUnavailableException($"Cannot connect to {silo}: {ex.SocketErrorCode}", ex);
+        }
+        catch (OperationCanceledException ex) when (limit.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new SiloUnavailableException($"Cannot connect to {silo}: no answer within {timeout.TotalSeconds:0.#} s", ex);
         }
 
         var connection = new Connection(socket, _messages, _messages.Options) { Tag = silo, RemoteIdentity = silo.ToString() };

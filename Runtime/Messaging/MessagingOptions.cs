@@ -8,6 +8,19 @@ public sealed class MessagingOptions
 
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long opening a connection may take: a host that is off or behind a firewall that drops packets answers
+    /// nothing, and the kernel's own SYN retries last about two minutes, during which every caller waited.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Idle time before TCP keepalive probes start on a connection (then every second, five times): a peer whose host
+    /// went away without closing is noticed in about this plus five seconds, and its calls fail over instead of waiting
+    /// for the kernel's retransmission limit (about fifteen minutes). Zero turns keepalive off.
+    /// </summary>
+    public TimeSpan KeepAliveIdle { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Senders wait once this many bytes are queued on a connection...</summary>
     public long SendPauseThreshold { get; set; } = 64L * 1024 * 1024;
 
