@@ -242,6 +242,12 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         for (var i = 0; i < batch.Length; i++)
         {
             var s = batch[i];
+            if (s.Cancelled)
+            {
+                // Cancelled while the step ran: nothing more reaches its caller; the next pass ends it as cancelled.
+                continue;
+            }
+
             var row = logits.AsSpan(i * vocab, vocab);
             var sampled = s.Sampler.Sample(row, s.Generated < s.Parameters.MinNewTokens);
             var token = sampled.TokenId;

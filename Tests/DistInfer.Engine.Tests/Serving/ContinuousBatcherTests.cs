@@ -108,6 +108,33 @@ public sealed class ContinuousBatcherTests
         Assert.Equal(0, local.LiveSequences);
     }
 
+    /// <summary>The step's token was sent even though its caller cancelled during the step, and as the last one "length".</summary>
+    [Fact]
+    public async Task GenerateAsync_CancelledDuringItsLastStep_NoTokenAfterTheCancelAndFinishIsCancelled()
+    {
+        var gate = new GatedExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")));
+        await using var batcher = new ContinuousBatcher(gate, []);
+        using var cts = new CancellationTokenSource();
+        var events = new List<TokenEvent>();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var e in batcher.GenerateAsync(PromptA, new SamplingParams { MaxNewTokens = 3, MinNewTokens = 3 }, cts.Token).WithCancellation(CancellationToken.None))
+            {
+                events.Add(e);
+            }
+        });
+        gate.Allow(2);
+        await WaitForSteps(gate, 2);
+        await gate.StepWaiting.Task;
+
+        await cts.CancelAsync();
+        gate.Allow(1);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+        Assert.Equal(2, events.Count(e => e.TokenId >= 0));
+        Assert.DoesNotContain(events, e => e.FinishReason == FinishReason.Length);
+    }
+
     [Fact]
     public async Task GenerateAsync_QueueFull_ThrowsOverCapacity()
     {
