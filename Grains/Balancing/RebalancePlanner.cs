@@ -87,7 +87,9 @@ public static class RebalancePlanner
                 var keep = new HashSet<ExpertReplicaInfo>();
                 foreach (var pin in targets[e])
                 {
-                    var stay = existing[e].FindIndex(c => c.RunsOn == pin && !keep.Contains(c.Replica));
+                    // Kept only where its key's pin says it runs: one that reactivated elsewhere after its silo died
+                    // (a failed repair) keeps a stale pin, which expert-host grouping and placement would follow.
+                    var stay = existing[e].FindIndex(c => c.RunsOn == pin && (c.Replica.Pin.Length == 0 || c.Replica.Pin == pin) && !keep.Contains(c.Replica));
                     if (stay >= 0)
                     {
                         keep.Add(existing[e][stay].Replica);

@@ -109,6 +109,29 @@ public sealed class PlacementPlanTests
         Assert.Equal(6, plan.Replicas.Count);
     }
 
+    /// <summary>
+    /// A replica whose silo died reactivates elsewhere with its old key (a failed repair leaves it so): the plan kept it
+    /// under the dead silo's pin, so expert-host calls went to the dead silo and a silo back on that endpoint looked
+    /// like its home (review finding).
+    /// </summary>
+    [Fact]
+    public void RebalancePlan_ReplicaRunsAwayFromItsPin_ReplacedByOnePinnedWhereItRuns()
+    {
+        string[] silos = ["b:1", "c:1"];
+        var stale = new ExpertReplicaInfo { Layer = 0, Expert = 0, Replica = 0, Pin = "a:1", Key = "m/0/0/0@a:1" };
+        var current = new List<(ExpertReplicaInfo, long, string)>
+        {
+            (stale, 10L, "b:1"),
+            (new ExpertReplicaInfo { Layer = 0, Expert = 1, Replica = 0, Pin = "c:1", Key = "m/0/1/0@c:1" }, 10L, "c:1"),
+        };
+
+        var plan = RebalancePlanner.Plan("m", [0], 2, current, silos, new RebalanceRequest());
+
+        Assert.Contains(stale, plan.Removed);
+        Assert.All(plan.Replicas, r => Assert.Contains(r.Pin, silos));
+        Assert.Equal(2, plan.Replicas.Count);
+    }
+
     [Fact]
     public void RebalancePlan_EvenLoadWithFloorOfTwo_KeepsTwoReplicasOfEveryExpertOnDistinctSilos()
     {
