@@ -49,9 +49,10 @@ public sealed partial class ExpertBalancerGrain
             {
                 await GrainFactory.GetGrain<IExpertGrain>(added.Key).Retire();
             }
-            catch (SiloUnavailableException)
+            catch (Exception)
             {
-                // Its silo is the one that went away: nothing of it is left to release.
+                // Its silo went away (nothing of it is left to release), or its load failed and it holds nothing;
+                // the others are still released.
             }
         }
     }

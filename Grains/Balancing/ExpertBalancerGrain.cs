@@ -82,15 +82,25 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
     /// </summary>
     private async Task<DeploymentInfo> ApplyAsync(DeploymentInfo info, RebalancePlan plan)
     {
+        var loads = Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key)
+            .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert, Sources = info.Sources })));
         try
         {
-            await Task.WhenAll(plan.Added.Select(a => GrainFactory.GetGrain<IExpertGrain>(a.Key)
-                .Load(new ExpertLoadRequest { ModelPath = info.ModelPath, Layer = a.Layer, Expert = a.Expert, Sources = info.Sources })));
+            await loads;
         }
-        catch (SiloUnavailableException e)
+        catch (Exception)
         {
+            // Whatever failed (a lost silo, a load that timed out, a bad weight file), the replicas that did load hold
+            // their weights for a set that will never be committed: release them, then say what went wrong. A lost
+            // silo among several failures still reads as the interruption it is.
             await RetireUncommittedAsync(plan);
-            throw Interrupted(e, $"Nothing was committed: the model serves on with replica set {info.ReplicaSetVersion}.");
+            var failures = loads.Exception?.InnerExceptions ?? [];
+            if (failures.OfType<SiloUnavailableException>().FirstOrDefault() is { } lost)
+            {
+                throw Interrupted(lost, $"Nothing was committed: the model serves on with replica set {info.ReplicaSetVersion}.");
+            }
+
+            throw;
         }
 
         DeploymentInfo updated;
