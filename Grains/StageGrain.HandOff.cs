@@ -1,5 +1,6 @@
 using DistInfer.Engine.Model;
 using DistInfer.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
@@ -125,17 +126,22 @@ public sealed partial class StageGrain
 
         var part = _model.Weights.Part;
         var kvWidth = _model.Config.NumKvHeads * _model.Config.HeadDim;
+        var now = (ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
         try
         {
             foreach (var sequence in handOff.Sequences)
             {
                 _caches[sequence.SequenceId] = SequenceKvCache.FromCommitted(part.FirstLayer, part.EndLayer, kvWidth, sequence.Masked, sequence.Keys, sequence.Values);
+
+                // Watched by the orphan sweep like a cache a step made: its release may have been lost in the drain.
+                _lastUsed[sequence.SequenceId] = now;
             }
         }
         catch (ArgumentException)
         {
             // Caches of another shape (the deployment changed meanwhile): none is kept, the sequences re-prefill.
             _caches.Clear();
+            _lastUsed.Clear();
         }
     }
 

@@ -19,6 +19,33 @@ public sealed class StageHandOffTests
     [Fact]
     public Task ForwardAsync_HandOffOffAndStageSiloDrainedBetweenSteps_SequencesRePrefillWithTheSameTokens() => DrainBetweenStepsAsync(handOff: false);
 
+    /// <summary>
+    /// Caches a hand-off restored were not among the ones the orphan sweep watches: one whose release never came (the
+    /// executor's release failed during the drain) stayed for the activation's lifetime (review finding).
+    /// </summary>
+    [Fact]
+    public async Task ForwardAsync_HandedOffSequenceNeverStepsAgain_DroppedAsAnOrphan()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(3, new FabricOptions { RebalanceOnJoin = false, OrphanCacheAge = TimeSpan.Zero });
+        var info = await cluster.GrainFactory.GetGrain<IModelRegistryGrain>("orphaned-hand-off")
+            .Deploy(new DeploymentRequest { ModelPath = RepoPaths.Fixture("mixtral"), Stages = 2 });
+        var key = new StageKey(info.Name, 0, 0).ToString();
+        var before = await cluster.GrainFactory.GetGrain<IStageGrain>(key).Status();
+        var victim = cluster.Silos.Single(s => s.Address.ToString() == before.Silo);
+        var driver = cluster.Silos.First(s => s != victim);
+        var executor = new FabricBatchExecutor(driver.GrainFactory, info, 0, new FabricOptions { MicroBatches = 1 });
+        var generated = Prompts.Select(_ => new List<int>()).ToArray();
+        await StepAsync(executor, new BatchStep([1, 2, 3], [.. Prompts.Select(p => p.Length)], [.. Prompts.SelectMany(p => p)]), generated, info.VocabSize);
+
+        await victim.StopAsync();
+        await StepAsync(executor, new BatchStep([1, 2], [1, 1], [generated[0][^1], generated[1][^1]]), generated[..2], info.VocabSize);
+
+        var after = await driver.GrainFactory.GetGrain<IStageGrain>(key).Status();
+        Assert.NotEqual(before.Silo, after.Silo);
+        Assert.Equal(0, executor.Recoveries);
+        Assert.Equal(2, after.LiveSequences);
+    }
+
     private static async Task DrainBetweenStepsAsync(bool handOff)
     {
         const int NewTokens = 6;
