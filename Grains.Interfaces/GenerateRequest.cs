@@ -23,4 +23,10 @@ public sealed record GenerateRequest
 
     /// <summary>transformers' repetition_penalty over prompt and generated tokens (1: off).</summary>
     [Id(10)] public float RepetitionPenalty { get; init; } = 1.0f;
+
+    /// <summary>
+    /// Tokens an earlier run of this generation already produced (the prompt ends with them): a client resuming on
+    /// another gateway after its own died. Seeded sampling skips their random draws, so it goes on as that run would.
+    /// </summary>
+    [Id(11)] public int ResumedTokens { get; init; }
 }

@@ -20,6 +20,9 @@ public interface IFrontGrain : IGrainWithStringKey
 
     Task<ClusterStatus> Status();
 
+    /// <summary>HOST:PORT of every active silo's client gateway: where a client may go on when its gateway dies.</summary>
+    Task<List<string>> Gateways();
+
     /// <summary>Starts one prompt's generation on this silo and returns its id, for <see cref="Next"/>.</summary>
     Task<string> Start(GenerateRequest request);
 

@@ -151,7 +151,7 @@ public sealed partial class FrontGrain
             {
                 Name = s.Name,
                 Address = address,
-                Gateway = $"{s.Address.Host}:{(s.GatewayPort > 0 ? s.GatewayPort : s.Address.Port)}",
+                Gateway = s.Gateway,
                 Status = s.StatusText,
                 Roles = [.. s.Roles],
                 MemoryTotalBytes = stats.MemoryTotalBytes,

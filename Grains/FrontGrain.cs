@@ -33,11 +33,27 @@ public sealed partial class FrontGrain(FabricFront front, GenerationSessions ses
             throw new ArgumentException($"Start takes one prompt (got {request.Prompts.Count})");
         }
 
+        if (request.ResumedTokens < 0 || request.ResumedTokens > request.Prompts[0].Length)
+        {
+            throw new ArgumentException($"resumed tokens must be between 0 and the prompt's {request.Prompts[0].Length} (got {request.ResumedTokens})");
+        }
+
         var parameters = Parameters(request);
         return Task.FromResult(sessions.Start(request.Model, cancellation => front.GenerateAsync(request.Model, request.Prompts[0], parameters, cancellation)));
     }
 
     public Task<bool> Cancel(string generationId) => Task.FromResult(sessions.Cancel(generationId));
+
+    public Task<List<string>> Gateways()
+    {
+        var gateways = new List<string>();
+        foreach (var silo in membership.Current.ActiveSilos)
+        {
+            gateways.Add(silo.Gateway);
+        }
+
+        return Task.FromResult(gateways);
+    }
 
     public async Task<GenerationChunk> Next(string generationId, int waitMilliseconds)
     {
@@ -62,6 +78,7 @@ public sealed partial class FrontGrain(FabricFront front, GenerationSessions ses
         MinP = request.MinP,
         RepetitionPenalty = request.RepetitionPenalty,
         Seed = request.Seed is { } seed ? (ulong)seed : null,
+        RandomDrawsToSkip = request.Temperature > 0 ? Math.Max(0, request.ResumedTokens) : 0,
     };
 
     public async Task<GenerateResponse> Generate(GenerateRequest request)

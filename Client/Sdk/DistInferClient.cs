@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using DistInfer.Grains;
 using DistInfer.Runtime;
 using DistInfer.Runtime.Client;
+using DistInfer.Runtime.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace DistInfer.Client;
@@ -41,7 +42,7 @@ public sealed class DistInferClient : IAsyncDisposable
 
         var client = new ClusterClient(Options.Create(clientOptions));
         await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return new DistInferClient(client, options.PollWait);
+        return new DistInferClient(client, options.PollWait) { ResumeWindow = options.ResumeWindow };
     }
 
     private IFrontGrain Front => _grains.GetGrain<IFrontGrain>("sdk");
@@ -90,32 +91,48 @@ public sealed class DistInferClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Streams generated tokens for a prompt given as token ids.</summary>
+    /// <summary>
+    /// Streams generated tokens for a prompt given as token ids. When the gateway dies mid-generation the client goes
+    /// on through another silo (learned from the cluster) with the prompt and the tokens it already has, so the
+    /// caller sees a delay, not an error: greedy output and seeded sampling continue as they would have
+    /// (<see cref="ResumeWindow"/>).
+    /// </summary>
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(string model, int[] promptIds, GenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         options ??= new GenerationOptions();
-        var id = await Front.Start(new GenerateRequest
-        {
-            Model = model,
-            Prompts = [promptIds],
-            MaxNewTokens = options.MaxNewTokens,
-            MinNewTokens = options.MinNewTokens,
-            Temperature = options.Temperature,
-            TopK = options.TopK,
-            TopP = options.TopP,
-            Seed = options.Seed,
-            MinP = options.MinP,
-            RepetitionPenalty = options.RepetitionPenalty,
-        }).ConfigureAwait(false);
+        await LearnGatewaysAsync().ConfigureAwait(false);
+        var received = new List<int>();
+        var id = await Front.Start(Request(model, promptIds, received, options)).ConfigureAwait(false);
         var finished = false;
+        long? lostSince = null;
         try
         {
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                // A cancel does not wait out the poll: the silo is told below, and the poll ends on its own.
-                var chunk = await Front.Next(id, (int)_pollWait.TotalMilliseconds).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var (chunk, lost) = id is null ? (null, null) : await NextAsync(id, cancellationToken).ConfigureAwait(false);
+                if (chunk is null)
+                {
+                    // The gateway went away (or we now reach another one, which does not run this generation).
+                    lostSince ??= Environment.TickCount64;
+                    if (Environment.TickCount64 - lostSince > (long)ResumeWindow.TotalMilliseconds)
+                    {
+                        throw lost ?? new SiloUnavailableException($"generation of {model} lost with its gateway and not resumed within {ResumeWindow.TotalSeconds:0} s");
+                    }
+
+                    if (id is not null)
+                    {
+                        // Only a connection was lost, perhaps: the old run would decode on for nobody until abandoned.
+                        _ = CancelQuietlyAsync(id);
+                    }
+
+                    id = await ResumeAsync(model, promptIds, received, options, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                lostSince = null;
+                received.AddRange(chunk.Tokens);
                 finished = chunk.FinishReason is not null;
                 if (chunk.Tokens.Length > 0 || finished)
                 {
@@ -130,13 +147,83 @@ public sealed class DistInferClient : IAsyncDisposable
         }
         finally
         {
-            if (!finished)
+            if (!finished && id is not null)
             {
                 // Cancelled, failed, or the caller stopped reading: the silo would otherwise decode on for nobody.
                 await CancelQuietlyAsync(id).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>How long a generation whose gateway died keeps trying to resume elsewhere (zero: never).</summary>
+    public TimeSpan ResumeWindow { get; init; } = TimeSpan.FromMinutes(2);
+
+    private static GenerateRequest Request(string model, int[] promptIds, List<int> received, GenerationOptions options) => new()
+    {
+        Model = model,
+        Prompts = [received.Count == 0 ? promptIds : [.. promptIds, .. received]],
+        MaxNewTokens = options.MaxNewTokens - received.Count,
+        MinNewTokens = Math.Max(0, options.MinNewTokens - received.Count),
+        Temperature = options.Temperature,
+        TopK = options.TopK,
+        TopP = options.TopP,
+        Seed = options.Seed,
+        MinP = options.MinP,
+        RepetitionPenalty = options.RepetitionPenalty,
+        ResumedTokens = received.Count,
+    };
+
+    /// <summary>The next chunk, or null with the error when the generation was lost with its gateway.</summary>
+    private async Task<(GenerationChunk? Chunk, Exception? Lost)> NextAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A cancel does not wait out the poll: the silo is told (finally above), and the poll ends on its own.
+            return (await Front.Next(id, (int)_pollWait.TotalMilliseconds).WaitAsync(cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (Exception e) when (ResumeWindow > TimeSpan.Zero && e is SiloUnavailableException or GenerationNotFoundException)
+        {
+            return (null, e);
+        }
+    }
+
+    /// <summary>Starts the rest of the generation on whichever gateway answers now; null when none does yet.</summary>
+    private async Task<string?> ResumeAsync(string model, int[] promptIds, List<int> received, GenerationOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Front.Start(Request(model, promptIds, received, options)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SiloUnavailableException)
+        {
+            // No gateway answers yet (the client tried every one it knows): wait a little and try again.
+            await Task.Delay(ResumeRetryDelay, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static readonly TimeSpan ResumeRetryDelay = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Tells the cluster client the other silos' gateways, at most every few seconds (best effort).</summary>
+    private async Task LearnGatewaysAsync()
+    {
+        if (_grains is not ClusterClient client || Environment.TickCount64 - Volatile.Read(ref _gatewaysLearned) < 10_000)
+        {
+            return;
+        }
+
+        try
+        {
+            client.AddGateways(await Front.Gateways().ConfigureAwait(false));
+            Volatile.Write(ref _gatewaysLearned, Environment.TickCount64);
+        }
+        catch (Exception)
+        {
+            // An older silo, or a gateway busy: the configured ones stay the only ones known.
+        }
+    }
+
+    private long _gatewaysLearned = long.MinValue / 2;
 
     private async Task CancelQuietlyAsync(string generationId)
     {

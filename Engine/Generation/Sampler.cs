@@ -19,6 +19,12 @@ public sealed class Sampler
     {
         _params = parameters;
         _random = parameters.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)) + sequenceIndex * 7919)) : new Random();
+
+        // Sampling draws exactly once per token (greedy never), so this is where an earlier run of the sequence stopped.
+        for (var i = 0; i < parameters.RandomDrawsToSkip; i++)
+        {
+            _random.NextDouble();
+        }
         _penalty = parameters.RepetitionPenalty != 1f ? new RepetitionPenalty(parameters.RepetitionPenalty, promptIds) : null;
     }
 

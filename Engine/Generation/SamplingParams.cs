@@ -35,6 +35,12 @@ public sealed record SamplingParams
     /// </summary>
     public int TopLogprobs { get; init; }
 
+    /// <summary>
+    /// Random draws to skip before the first token: the tokens an earlier run of the sequence sampled (one draw each),
+    /// so a seeded generation resumed elsewhere goes on with the draws that run would have made next.
+    /// </summary>
+    public int RandomDrawsToSkip { get; init; }
+
     /// <summary>Token ids that end a sequence (the model's EOS unless overridden).</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
@@ -53,6 +59,11 @@ public sealed record SamplingParams
         if (TopP is <= 0 or > 1 || float.IsNaN(TopP))
         {
             throw new DistInferException($"top_p must be in (0, 1] (got {TopP})");
+        }
+
+        if (RandomDrawsToSkip < 0)
+        {
+            throw new DistInferException($"random draws to skip must be >= 0 (got {RandomDrawsToSkip})");
         }
 
         if (TopK < 0)

@@ -87,7 +87,7 @@ public sealed class GenerationSessions : IDisposable
     {
         if (!_sessions.TryGetValue(id, out var session))
         {
-            throw new InvalidOperationException($"no generation '{id}' on this silo (it finished, was cancelled, was not polled for {AbandonAfter.TotalSeconds:0} s, or the client switched gateways)");
+            throw new GenerationNotFoundException($"no generation '{id}' on this silo (it finished, was cancelled, was not polled for {AbandonAfter.TotalSeconds:0} s, or the client switched gateways)");
         }
 
         Interlocked.Increment(ref session.Readers);

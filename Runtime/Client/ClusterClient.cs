@@ -18,6 +18,7 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     private readonly MessageCenter _messages;
     private readonly ConnectionManager _connections;
     private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly Lock _adding = new();
     private SiloAddress[] _gateways;
     private readonly GrainFactory _factory;
     private readonly ILogger _logger;
@@ -40,6 +41,33 @@ public sealed partial class ClusterClient : IClusterClient, IGrainCallRuntime
     }
 
     public bool IsConnected { get; private set; }
+
+    /// <summary>
+    /// Adds gateways the client may fail over to (other silos of the cluster, learned from one it reached): a client
+    /// configured with one gateway otherwise has nowhere to go when that silo dies. Known ones are not repeated.
+    /// </summary>
+    public void AddGateways(IEnumerable<string> gateways)
+    {
+        ArgumentNullException.ThrowIfNull(gateways);
+        lock (_adding)
+        {
+            var known = Volatile.Read(ref _gateways);
+            var merged = new List<SiloAddress>(known);
+            foreach (var text in gateways)
+            {
+                var gateway = ParseGateway(text);
+                if (!merged.Exists(g => g.Host == gateway.Host && g.Port == gateway.Port))
+                {
+                    merged.Add(gateway);
+                }
+            }
+
+            if (merged.Count != known.Length)
+            {
+                Volatile.Write(ref _gateways, merged.ToArray());
+            }
+        }
+    }
 
     public IGrainFactory GrainFactory => _factory;
 

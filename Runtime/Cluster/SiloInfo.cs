@@ -15,6 +15,9 @@ public sealed record SiloInfo
     /// <summary>Port clients (gateway connections) use on <see cref="Address"/>'s host; 0: the silo port.</summary>
     public int GatewayPort { get; init; }
 
+    /// <summary>HOST:PORT clients connect to: the gateway port, else the silo port.</summary>
+    public string Gateway => $"{Address.Host}:{(GatewayPort > 0 ? GatewayPort : Address.Port)}";
+
     public SiloStatus Status { get; init; } = SiloStatus.Active;
 
     public IReadOnlySet<string> Roles { get; init; } = new HashSet<string>(StringComparer.Ordinal);

@@ -10,8 +10,14 @@ namespace DistInfer.Silo.Tests.Processes;
 [Collection(SiloProcessesCollection.Name)]
 public sealed class ProcessFabricFaultTests
 {
-    [Fact]
-    public async Task Generate_SiloProcessKilledDuringTwentyRequests_AllCompleteWithEngineTokens()
+    /// <param name="killGateway">
+    /// Kill the silo the client entered through: its sessions and batcher die with it, and the SDK goes on through
+    /// another silo it learned from the cluster.
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Generate_SiloProcessKilledDuringTwentyRequests_AllCompleteWithEngineTokens(bool killGateway)
     {
         const int NewTokens = 12;
         const string Name = "mixtral-kill";
@@ -26,8 +32,11 @@ public sealed class ProcessFabricFaultTests
             var expertSilos = ProcessFabricDeployTests.Rows(status, "experts", Name).Select(r => r.GetProperty("silo").GetString()).ToList();
             var addresses = status.GetProperty("silos").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("address").GetString());
 
-            // The victim is not the gateway the requests enter through; it holds a stage if one is off the gateway.
-            var victim = cluster.Silos.Skip(1).OrderByDescending(s => stageSilos.Contains(addresses[s.Name])).ThenByDescending(s => expertSilos.Count(e => e == addresses[s.Name])).First();
+            // Either the gateway the requests enter through, or another silo, one holding a stage if one is off the gateway.
+            var victim = killGateway
+                ? gateway
+                : cluster.Silos.Skip(1).OrderByDescending(s => stageSilos.Contains(addresses[s.Name])).ThenByDescending(s => expertSilos.Count(e => e == addresses[s.Name])).First();
+            var observer = cluster.Silos.First(s => s != victim);
             Assert.True(stageSilos.Contains(addresses[victim.Name]) || expertSilos.Contains(addresses[victim.Name]), $"{victim.Name} holds no part of the model");
 
             var prompts = Enumerable.Range(0, 20).Select(i => Enumerable.Range(0, 4 + i % 5).Select(t => (i * 37 + t * 11) % 512).ToArray()).ToArray();
@@ -64,7 +73,7 @@ public sealed class ProcessFabricFaultTests
 
             // The victim's row keeps its last gossiped statistics in the table; status must not report them as held.
             // Requests can finish before the vote declares it dead, so ask until it has (each ask is a CLI run).
-            var dead = await cluster.SiloRowWhenDeadAsync(gateway, victim, TimeSpan.FromSeconds(30));
+            var dead = await cluster.SiloRowWhenDeadAsync(observer, victim, TimeSpan.FromSeconds(30));
 
             Assert.Equal("Dead", dead.GetProperty("status").GetString());
             Assert.Equal(0, dead.GetProperty("activations").GetInt32());
