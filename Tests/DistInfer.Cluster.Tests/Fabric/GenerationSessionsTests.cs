@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using DistInfer.Engine.Generation;
 using DistInfer.Engine.Serving;
+using DistInfer.Grains;
 using DistInfer.Grains.Fabric;
 using DistInfer.Runtime.Tests.Infrastructure;
 
@@ -25,7 +26,7 @@ public sealed class GenerationSessionsTests
         await generation.Cancelled.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, sessions.Count);
         Assert.False(sessions.Cancel(id));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => sessions.NextAsync(id, TimeSpan.Zero));
+        await Assert.ThrowsAsync<GenerationNotFoundException>(() => sessions.NextAsync(id, TimeSpan.Zero));
     }
 
     [Fact]
