@@ -21,6 +21,8 @@ internal sealed class SkinnyPool
     /// <summary>How long an idle helper spins before blocking; longer than the gaps inside a decode step.</summary>
     private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(300);
 
+    private static readonly bool NoYield = Environment.GetEnvironmentVariable("DISTINFER_SKINNY_NOYIELD") == "1";
+
     private static readonly Lazy<SkinnyPool> LazyShared = new(() => new SkinnyPool(Environment.ProcessorCount - 1));
 
     private readonly Slot[] _slots;
@@ -207,7 +209,15 @@ internal sealed class SkinnyPool
 
             if (Stopwatch.GetElapsedTime(start) < SpinTime)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
+                if (NoYield)
+                {
+                    Thread.SpinWait(20);
+                }
+                else
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+
                 continue;
             }
 

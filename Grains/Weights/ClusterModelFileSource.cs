@@ -1,3 +1,4 @@
+using DistInfer.Engine;
 using DistInfer.Runtime;
 
 namespace DistInfer.Grains.Weights;
@@ -43,6 +44,12 @@ internal sealed class ClusterModelFileSource(IGrainFactory grains, IReadOnlyList
 
     private async Task<byte[]> WithFailover(Func<IModelFileGrain, Task<byte[]>> call)
     {
+        if (silos.Count == 0)
+        {
+            // A remembered manifest with no silo able to serve its path any more: say so, not a division by zero.
+            throw new DistInferException("no silo can read the model's path to ship what is missing from this silo's cache");
+        }
+
         var start = _current;
         for (var i = 0; ; i++)
         {

@@ -49,7 +49,13 @@ public sealed class ModelCache
             name.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
         }
 
+        // The fingerprint comes from a peer's manifest too: only hex digits reach the folder name.
         var fingerprint = manifest.Fingerprint.Length >= 16 ? manifest.Fingerprint[..16] : manifest.Fingerprint;
+        if (!fingerprint.All(char.IsAsciiHexDigit))
+        {
+            throw new InvalidDataException($"model manifest of {manifest.Name}: fingerprint '{fingerprint}' is not hexadecimal");
+        }
+
         return Path.Combine(Root, $"{(name.Length > 0 ? name : "model")}-{fingerprint}");
     }
 
@@ -112,7 +118,7 @@ public sealed class ModelCache
         var directory = ModelDirectory(manifest);
         foreach (var file in manifest.Files)
         {
-            var path = Path.Combine(directory, file.Name);
+            var path = FilePath(directory, file.Name);
             if (!HasFile(path, file))
             {
                 await Shared(path, () => FetchFileAsync(path, manifest, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
@@ -120,6 +126,20 @@ public sealed class ModelCache
         }
 
         return directory;
+    }
+
+    /// <summary>
+    /// Where a manifest's file goes: names come from a peer (or a manifest saved on disk), so one that is not a plain
+    /// file name of the model's folder ("../x", "/etc/x", "a/b") is refused rather than written outside the cache.
+    /// </summary>
+    internal static string FilePath(string directory, string name)
+    {
+        if (name.Length == 0 || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0 || Path.IsPathRooted(name))
+        {
+            throw new InvalidDataException($"model manifest names a file '{name}' outside the model's folder");
+        }
+
+        return Path.Combine(directory, name);
     }
 
     private static bool HasFile(string path, ModelFileEntry file)

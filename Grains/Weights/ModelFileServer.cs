@@ -170,11 +170,20 @@ public sealed partial class ModelFileServer : IModelFileSource, IDisposable
         }
     }
 
-    private static void CheckRange(string modelPath, string what, long size, long offset, int length)
+    internal const int MaxChunkBytes = 64 << 20;
+
+    internal static void CheckRange(string modelPath, string what, long size, long offset, int length)
     {
-        if (offset < 0 || length < 0 || offset + length > size || length > Array.MaxLength)
+        if (offset < 0 || length < 0 || offset > size - length)
         {
-            throw new DistInferException($"{modelPath}: bytes [{offset}, {offset + length}) are outside '{what}' ({size} bytes)");
+            throw new DistInferException($"{modelPath}: bytes [{offset}, {offset + (long)length}) are outside '{what}' ({size} bytes)");
+        }
+
+        // Callers ship in chunks of at most 64 MiB (ModelCache): a larger read would only let a peer make this silo
+        // allocate gigabytes for one call.
+        if (length > MaxChunkBytes)
+        {
+            throw new DistInferException($"{modelPath}: a read of {length} bytes of '{what}' is over the {MaxChunkBytes >> 20} MiB a shipping call may take");
         }
     }
 

@@ -146,6 +146,47 @@ public sealed class ModelCacheTests : IDisposable
         Assert.DoesNotContain(manifest.Files, f => f.Name.EndsWith(".safetensors", StringComparison.Ordinal));
     }
 
+    /// <summary>File names and the fingerprint come from a peer's manifest: they could point outside the cache (review finding).</summary>
+    [Theory]
+    [InlineData("../escape.txt", null)]
+    [InlineData("/tmp/escape.txt", null)]
+    [InlineData("sub/escape.txt", null)]
+    [InlineData("config.json", "../../escape")]
+    public async Task EnsureFilesAsync_ManifestNamesAPathOutsideTheCache_RefusedAndNothingWritten(string name, string? fingerprint)
+    {
+        var real = (await _server.GetManifestAsync(ModelPath))!;
+        var config = real.Files.Single(f => f.Name == "config.json");
+        var manifest = real with { Fingerprint = fingerprint ?? real.Fingerprint, Files = [config with { Name = name }] };
+        var cache = new ModelCache(Path.Combine(_root.Path, "cache"));
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => cache.EnsureFilesAsync(manifest, new RecordingFileSource(_server), ModelPath));
+
+        Assert.Contains(fingerprint ?? name, error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(_root.Path, "escape*", SearchOption.AllDirectories));
+        Assert.False(File.Exists("/tmp/escape.txt"));
+    }
+
+    [Fact]
+    public async Task ClusterSource_NoSiloLeftToServe_ClearErrorNotDivisionByZero()
+    {
+        var source = new ClusterModelFileSource(null!, []);
+
+        var error = await Assert.ThrowsAsync<Engine.DistInferException>(() => source.ReadTensorAsync(ModelPath, "w", 0, 16));
+
+        Assert.Contains("no silo can read the model's path", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A peer could ask for a whole tensor in one call (gigabytes allocated), or overflow offset + length.</summary>
+    [Theory]
+    [InlineData(0L, (64 << 20) + 1)]
+    [InlineData(long.MaxValue - 10, 100)]
+    [InlineData(-1L, 10)]
+    public void CheckRange_OverTheChunkLimitOrOutside_Throws(long offset, int length)
+    {
+        Assert.Throws<Engine.DistInferException>(() => ModelFileServer.CheckRange("m", "t", 1L << 40, offset, length));
+        ModelFileServer.CheckRange("m", "t", 1L << 40, 0, 64 << 20);
+    }
+
     [Fact]
     public async Task GetManifestAsync_SameFolderTwice_SameFingerprint_OtherModel_Different()
     {
