@@ -58,6 +58,13 @@ public sealed class FabricInferenceService(FabricFront front, ILogger<FabricInfe
         }
 
         var directory = await front.ModelDirectoryAsync(info).ConfigureAwait(false);
+        if (!File.Exists(Path.Combine(directory, "tokenizer.json")))
+        {
+            // Deployed for token-id files only: the text API cannot serve it, which is the request's to know (400);
+            // a tokenizer that is there but unreadable is the silo's fault (500).
+            throw new Http.ApiException(400, $"model {info.Name} has no tokenizer.json: it serves token ids through distinfer generate --input, not text", param: "model", code: "model_has_no_tokenizer");
+        }
+
         var model = ServedModelLoader.Load(info.Name, directory, ModelConfigReader.Load(directory), new DateTimeOffset(info.DeployedUtc, TimeSpan.Zero), logger);
         _models[info.Name] = (model, checkpoint);
         return model;

@@ -52,10 +52,16 @@ internal static class ApiErrors
 
         // A silo the request needed left or is unreachable: the cluster is changing, a retry can succeed.
         Runtime.Messaging.SiloUnavailableException => new ApiException(503, "a silo this request needs is unavailable (the cluster is changing); retry", "server_error", code: "silo_unavailable"),
+        // The silo's own troubles (the GPU, its model files, a cluster operation), not the request's: a 500 whose
+        // details stay in the log, as for any other failure. Clients do not retry a 400.
+        Engine.Cuda.CudaException or Engine.Tokenization.TokenizerException or Engine.Config.ConfigException or Engine.Checkpoints.CheckpointException
+            or Grains.Weights.ModelDirectoryChangedException or Grains.Balancing.BalancerInterruptedException => Internal(e),
         DistInferException => new ApiException(400, e.Message),
-        // The type (not the message, which may hold internals) tells an operator where to look in the silo log.
-        _ => new ApiException(500, $"internal error while generating ({e.GetType().Name}); see the silo log", "server_error"),
+        _ => Internal(e),
     };
+
+    // The type (not the message, which may hold internals) tells an operator where to look in the silo log.
+    private static ApiException Internal(Exception e) => new(500, $"internal error while generating ({e.GetType().Name}); see the silo log", "server_error");
 
     public static ErrorResponse Body(ApiException e) =>
         new() { Error = new ErrorDetail { Message = e.Message, Type = e.Type, Param = e.Param, Code = e.Code } };

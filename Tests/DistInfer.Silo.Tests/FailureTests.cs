@@ -32,6 +32,19 @@ public sealed class FailureTests(ModelFixture models) : IAsyncLifetime
         Assert.DoesNotContain("silo died", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>The silo's own faults (here its GPU) derive from DistInferException like a bad request's, and came back as 400.</summary>
+    [Fact]
+    public async Task Completions_GpuFaultMidGeneration_500WithoutTheDevicesMessage()
+    {
+        var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", """{"model":"gpu-fault-mid","prompt":"hi","max_tokens":8}""");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        var error = Api.AssertError(json);
+        Assert.Equal("server_error", error.GetProperty("type").GetString());
+        Assert.Contains("CudaException", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("cudaMalloc", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Completions_StreamFailsAfterStart_ErrorEventThenDone()
     {

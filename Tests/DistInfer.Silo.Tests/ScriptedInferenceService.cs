@@ -28,7 +28,7 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
     public IReadOnlyList<ServedModel> Models { get; } =
         [
             demo with { Name = "fail-mid" }, demo with { Name = "undeployed-mid" }, demo with { Name = "redeployed-mid" },
-            demo with { Name = "no-replica" }, demo with { Name = "straddle" }, demo with { Name = "bytes" },
+            demo with { Name = "no-replica" }, demo with { Name = "straddle" }, demo with { Name = "bytes" }, demo with { Name = "gpu-fault-mid" },
         ];
 
     public (int Running, int Waiting) Load => (0, 0);
@@ -49,6 +49,7 @@ internal sealed class ScriptedInferenceService(ServedModel demo) : IInferenceSer
         "bytes" => Bytes(demo.Tokenizer, cancellationToken),
         "undeployed-mid" => FailAfterTwo(new ModelNotFoundException(model, $"model {model} was undeployed before this request finished"), cancellationToken),
         "redeployed-mid" => FailAfterTwo(new ModelRedeployedException(model, $"model {model} was redeployed with another plan while this request ran; send it again"), cancellationToken),
+        "gpu-fault-mid" => FailAfterTwo(new Engine.Cuda.CudaException("cudaMalloc failed: out of memory (2)"), cancellationToken),
         _ => FailAfterTwo(new InvalidOperationException("the expert grain's silo died"), cancellationToken),
     };
 
