@@ -18,7 +18,7 @@ public sealed class Sampler
     public Sampler(SamplingParams parameters, int sequenceIndex = 0, IReadOnlyList<int>? promptIds = null)
     {
         _params = parameters;
-        _random = parameters.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)) + sequenceIndex * 7919)) : new Random();
+        _random = parameters.Seed is { } seed ? new Random(SeedFor(seed, sequenceIndex)) : new Random();
 
         // Sampling draws exactly once per token (greedy never), so this is where an earlier run of the sequence stopped.
         for (var i = 0; i < parameters.RandomDrawsToSkip; i++)
@@ -26,6 +26,20 @@ public sealed class Sampler
             _random.NextDouble();
         }
         _penalty = parameters.RepetitionPenalty != 1f ? new RepetitionPenalty(parameters.RepetitionPenalty, promptIds) : null;
+    }
+
+    /// <summary>
+    /// The generator's seed for a request seed and a sequence's index in its request: SplitMix64's finaliser over all
+    /// 64 bits, kept non-negative. Folding the halves together made -1 and 0 alike, and Random(int) takes the absolute
+    /// value, so x and -x were alike too: n choices seeded s, s+1, ... came out identical for some s (review finding).
+    /// </summary>
+    internal static int SeedFor(ulong seed, int sequenceIndex)
+    {
+        var z = unchecked(seed + ((ulong)(uint)sequenceIndex * 0x9E3779B97F4A7C15UL) + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
     }
 
     /// <summary>

@@ -21,6 +21,22 @@ public sealed class SamplerResumeTests
         Assert.Equal(expected[17..], rest);
     }
 
+    /// <summary>n choices get seeds s, s+1, ...: for s = -1, -3 or int.MaxValue some of them drew the same numbers.</summary>
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(-3L)]
+    [InlineData(2147483647L)]
+    [InlineData(2147483646L)]
+    [InlineData(0L)]
+    public void SeedFor_ConsecutiveSeedsOfOneRequest_DistinctStreams(long seed)
+    {
+        var firstDraws = Enumerable.Range(0, 6)
+            .Select(k => new Random(Sampler.SeedFor(unchecked((ulong)seed + (ulong)k), 0)).NextDouble())
+            .ToList();
+
+        Assert.Equal(6, firstDraws.Distinct().Count());
+    }
+
     [Fact]
     public void Validate_NegativeDrawsToSkip_ThrowsNamingIt()
     {
