@@ -24,6 +24,36 @@ public sealed class PrometheusWriter
         return true;
     }
 
+    /// <summary>
+    /// Adds what <paramref name="part"/> wrote (one source's output, written apart so a source that fails or hangs
+    /// adds nothing); a family both declared keeps this writer's HELP and TYPE only.
+    /// </summary>
+    public void Append(PrometheusWriter part)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        foreach (var line in part._text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith("# HELP ", StringComparison.Ordinal) || line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            {
+                var name = line[7..].Split(' ', 2)[0];
+                var declaredHere = _families.Contains(name) && !_appendingFamilies.Contains(name);
+                if (declaredHere)
+                {
+                    continue;
+                }
+
+                _families.Add(name);
+                _appendingFamilies.Add(name);
+            }
+
+            _text.Append(line).Append('\n');
+        }
+
+        _appendingFamilies.Clear();
+    }
+
+    private readonly HashSet<string> _appendingFamilies = new(StringComparer.Ordinal);
+
     public void Sample(string name, double value, params ReadOnlySpan<KeyValuePair<string, string>> labels)
     {
         _text.Append(name);
