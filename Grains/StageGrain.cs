@@ -67,9 +67,27 @@ public sealed partial class StageGrain : Grain, IStageGrain
         // (the registry was unreachable) leaves _request unset, and the next Load must still complete it.
         if (_model is null || _weightsFor is null || !SameWeights(_weightsFor, request))
         {
-            // Until this Load completes the stage has no usable weights (steps fail and are retried).
-            _weightsFor = null;
-            _request = null;
+            // Until this Load completes the stage has no usable weights (steps fail and are retried). After the step
+            // in progress, if any: Forward interleaves, and a step suspended on its expert calls may be using the device
+            // memory freed here. Caches of other layers are of no use to the new ones.
+            await _compute.WaitAsync();
+            try
+            {
+                _weightsFor = null;
+                _request = null;
+                if (_model is not null)
+                {
+                    _caches.Clear();
+                    _lastUsed.Clear();
+                }
+
+                _cuda?.Dispose();
+                _cuda = null;
+            }
+            finally
+            {
+                _compute.Release();
+            }
 
             // Routed experts live in expert grains, so the stage loads (and ships) none of them. With a GPU the
             // layers run there, and so do MoE layers whose experts are on that GPU; the host part routes and
@@ -77,8 +95,6 @@ public sealed partial class StageGrain : Grain, IStageGrain
             var part = new ModelPart(request.FirstLayer, request.EndLayer, request.Embedding, request.Head, static (_, _) => false);
             var silo = ServiceProvider.GetService<GrainComputeDevice>();
             var device = silo?.Cuda;
-            _cuda?.Dispose();
-            _cuda = null;
             ((_model, _cuda), _weightProgress) = await WeightLoading.LoadAsync(this, WeightLoading.Stage, request.Model, request.ModelPath, request.Sources,
                 (config, names) => TensorSelection.Stage(config, names, part.FirstLayer, part.EndLayer, part.Embedding, part.Head),
                 (source, config) => device is null
