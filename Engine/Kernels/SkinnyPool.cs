@@ -21,7 +21,13 @@ internal sealed class SkinnyPool
     /// <summary>How long an idle helper spins before blocking; longer than the gaps inside a decode step.</summary>
     private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(300);
 
-    private static readonly bool NoYield = Environment.GetEnvironmentVariable("DISTINFER_SKINNY_NOYIELD") == "1";
+    /// <summary>
+    /// Whether idle helpers yield the core while they spin (sched_yield). By default they only pause: on the 2-core VM
+    /// each yield is a trip through the hypervisor, and with them the 640 M three-silo batch-1 row added 1.3-1.6x the
+    /// microseconds per MoE layer (15 alternating pairs, bench/RESULTS.md). DISTINFER_SKINNY_YIELD=1 restores them,
+    /// for hosts where more threads than cores spin.
+    /// </summary>
+    private static readonly bool YieldWhileSpinning = Environment.GetEnvironmentVariable("DISTINFER_SKINNY_YIELD") == "1";
 
     private static readonly Lazy<SkinnyPool> LazyShared = new(() => new SkinnyPool(Environment.ProcessorCount - 1));
 
@@ -209,13 +215,13 @@ internal sealed class SkinnyPool
 
             if (Stopwatch.GetElapsedTime(start) < SpinTime)
             {
-                if (NoYield)
+                if (YieldWhileSpinning)
                 {
-                    Thread.SpinWait(20);
+                    spinner.SpinOnce(sleep1Threshold: -1);
                 }
                 else
                 {
-                    spinner.SpinOnce(sleep1Threshold: -1);
+                    Thread.SpinWait(20);
                 }
 
                 continue;
