@@ -21,10 +21,7 @@ public sealed class Generator(TransformerModel model)
         int? padTokenId = null, CancellationToken cancellationToken = default)
     {
         parameters.Validate();
-        if (parameters.StopTokenIds is null)
-        {
-            parameters = parameters with { StopTokenIds = Model.Config.EosTokenIds };
-        }
+        parameters = parameters.WithStops(Model.Config.EosTokenIds);
 
         var count = prompts.Count;
         var caches = new SequenceKvCache[count];

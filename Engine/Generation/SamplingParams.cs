@@ -41,10 +41,20 @@ public sealed record SamplingParams
     /// </summary>
     public int RandomDrawsToSkip { get; init; }
 
+    /// <summary>vLLM's stop_token_ids: ids that end a sequence besides <see cref="StopTokenIds"/> (or the model's EOS).</summary>
+    public IReadOnlyList<int>? AdditionalStopTokenIds { get; init; }
+
     /// <summary>Token ids that end a sequence (the model's EOS unless overridden).</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
     public static SamplingParams Greedy(int maxNewTokens) => new() { MaxNewTokens = maxNewTokens };
+
+    /// <summary>These parameters with their stop ids settled: <see cref="StopTokenIds"/> (else <paramref name="defaultStops"/>) and the additional ones.</summary>
+    public SamplingParams WithStops(IReadOnlyList<int> defaultStops)
+    {
+        var stops = StopTokenIds ?? defaultStops;
+        return this with { StopTokenIds = AdditionalStopTokenIds is { Count: > 0 } extra ? [.. stops, .. extra] : stops, AdditionalStopTokenIds = null };
+    }
 
     public bool IsGreedy => Temperature <= 0f;
 

@@ -82,7 +82,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
                 continue;
             }
 
-            parameters = parameters.StopTokenIds is null ? parameters with { StopTokenIds = _defaultStops } : parameters;
+            parameters = parameters.WithStops(_defaultStops);
             var sequence = new BatchSequence(Interlocked.Increment(ref _nextId), promptIds, parameters);
             sequence.Registration = cancellationToken.Register(() =>
             {

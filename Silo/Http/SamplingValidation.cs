@@ -70,6 +70,34 @@ internal static class SamplingValidation
             // ignore_eos: no token ends the sequence (the batcher's default is the model's EOS ids), only max_tokens
             // or a stop string does.
             StopTokenIds = request.IgnoreEos == true ? [] : null,
+            AdditionalStopTokenIds = StopTokenIds(request.StopTokenIds),
         };
+    }
+
+    private static int[]? StopTokenIds(System.Text.Json.JsonElement ids)
+    {
+        if (ids.ValueKind is System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (ids.ValueKind != System.Text.Json.JsonValueKind.Array)
+        {
+            throw ApiException.BadRequest("stop_token_ids must be a list of token ids", "stop_token_ids");
+        }
+
+        var result = new int[ids.GetArrayLength()];
+        var i = 0;
+        foreach (var id in ids.EnumerateArray())
+        {
+            if (id.ValueKind != System.Text.Json.JsonValueKind.Number || !id.TryGetInt32(out var value) || value < 0)
+            {
+                throw ApiException.BadRequest($"stop_token_ids[{i}] must be a token id, a whole number >= 0 (got {id.GetRawText()})", "stop_token_ids");
+            }
+
+            result[i++] = value;
+        }
+
+        return result;
     }
 }

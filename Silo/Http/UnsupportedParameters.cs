@@ -33,10 +33,12 @@ internal static class UnsupportedParameters
         Penalty(request.PresencePenalty, "presence_penalty");
         Penalty(request.FrequencyPenalty, "frequency_penalty");
         LogitBias(request.LogitBias);
+        VllmExtras(request);
     }
 
     public static void Check(ChatCompletionRequest request)
     {
+        VllmExtras(request);
         Penalty(request.PresencePenalty, "presence_penalty");
         Penalty(request.FrequencyPenalty, "frequency_penalty");
         LogitBias(request.LogitBias);
@@ -45,6 +47,34 @@ internal static class UnsupportedParameters
         EmptyList(request.Functions, "functions");
         NoCall(request.ToolChoice, "tool_choice");
         NoCall(request.FunctionCall, "function_call");
+    }
+
+    /// <summary>vLLM's extras that change what comes back; accepted with vLLM's defaults only.</summary>
+    private static void VllmExtras(ISamplingRequest request)
+    {
+        if (request.IncludeStopStrInOutput == true)
+        {
+            throw Unsupported("include_stop_str_in_output", "true", "false");
+        }
+
+        if (request.SkipSpecialTokens == false)
+        {
+            throw Unsupported("skip_special_tokens", "false", "true");
+        }
+
+        Absent(request.PromptLogprobs, "prompt_logprobs");
+        Absent(request.GuidedJson, "guided_json");
+        Absent(request.GuidedRegex, "guided_regex");
+        Absent(request.GuidedChoice, "guided_choice");
+        Absent(request.GuidedGrammar, "guided_grammar");
+    }
+
+    private static void Absent(JsonElement value, string field)
+    {
+        if (value.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            throw Unsupported(field, Shown(value), "null");
+        }
     }
 
     private static void Penalty(float? value, string field)

@@ -23,6 +23,13 @@ public sealed class UnsupportedParametersTests(ModelFixture models) : IAsyncLife
     [InlineData(""","logit_bias":"none","n":1""", "logit_bias", null)]
     [InlineData(""","presence_penalty":0.5""", "presence_penalty", "presence_penalty is not supported by DistInfer (got 0.5); only 0 is accepted")]
     [InlineData(""","frequency_penalty":-1""", "frequency_penalty", "frequency_penalty is not supported by DistInfer (got -1); only 0 is accepted")]
+    [InlineData(""","include_stop_str_in_output":true""", "include_stop_str_in_output", null)]
+    [InlineData(""","skip_special_tokens":false""", "skip_special_tokens", null)]
+    [InlineData(""","prompt_logprobs":1""", "prompt_logprobs", null)]
+    [InlineData(""","guided_json":{"type":"object"}""", "guided_json", null)]
+    [InlineData(""","guided_regex":"[a-z]+","n":1""", "guided_regex", null)]
+    [InlineData(""","stop_token_ids":[-1]""", "stop_token_ids", null)]
+    [InlineData(""","stop_token_ids":7""", "stop_token_ids", null)]
     public async Task Completions_NonDefaultUnsupportedParameter_400NamingIt(string fields, string param, string? message)
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", Prompt + fields + "}");
@@ -43,6 +50,8 @@ public sealed class UnsupportedParametersTests(ModelFixture models) : IAsyncLife
     [InlineData(""","tool_choice":"required","n":1""", "tool_choice", "tool_choice is not supported by DistInfer (got \"required\"); only \"none\", \"auto\" or null is accepted")]
     [InlineData(""","tool_choice":{"type":"function","function":{"name":"f"}}""", "tool_choice", null)]
     [InlineData(""","function_call":{"name":"f"}""", "function_call", null)]
+    [InlineData(""","guided_choice":["yes","no"]""", "guided_choice", null)]
+    [InlineData(""","guided_grammar":"root ::= x","n":1""", "guided_grammar", null)]
     public async Task ChatCompletions_NonDefaultUnsupportedParameter_400NamingIt(string fields, string param, string? message)
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/chat/completions", Messages + fields + "}");
@@ -53,6 +62,7 @@ public sealed class UnsupportedParametersTests(ModelFixture models) : IAsyncLife
     [Theory]
     [InlineData(""","suffix":"","echo":false,"best_of":1,"presence_penalty":0,"frequency_penalty":0,"logit_bias":{}""")]
     [InlineData(""","echo":null,"best_of":2,"n":2,"presence_penalty":null,"frequency_penalty":0.0,"logit_bias":null,"suffix":null""")]
+    [InlineData(""","include_stop_str_in_output":false,"skip_special_tokens":true,"prompt_logprobs":null,"guided_json":null,"stop_token_ids":[]""")]
     public async Task Completions_UnsupportedParametersAtTheirDefaults_200(string fields)
     {
         var (status, json, _) = await Api.PostAsync(_silo.Client, "/v1/completions", Prompt + fields + "}");

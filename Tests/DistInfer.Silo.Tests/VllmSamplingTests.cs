@@ -145,6 +145,20 @@ public sealed class VllmSamplingTests(ModelFixture models) : IAsyncLifetime
         }
     }
 
+    /// <summary>stop_token_ids used to be accepted and ignored: generation ran past the named token.</summary>
+    [Fact]
+    public async Task Completions_StopTokenIds_EndsAtTheFirstOfThemWithFinishReasonStop()
+    {
+        var greedy = await TokensAsync("""{"model":"demo","prompt":"import torch","max_tokens":12,"temperature":0}""");
+        var stopAt = Array.FindIndex(greedy, t => t == greedy[3]);
+
+        var (ids, choice) = await ChoiceAsync($$"""{"model":"demo","prompt":"import torch","max_tokens":12,"temperature":0,"stop_token_ids":[{{greedy[3]}}]}""");
+
+        Assert.Equal("stop", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal(greedy[..stopAt], ids[..stopAt]);
+        Assert.True(ids.Length <= stopAt + 1, $"went on past the stop id: {string.Join(",", ids)}");
+    }
+
     private async Task<int[]> TokensAsync(string body, string path = "/v1/completions") => (await ChoiceAsync(body, path)).Ids;
 
     private async Task<(int[] Ids, JsonElement Choice)> ChoiceAsync(string body, string path = "/v1/completions")

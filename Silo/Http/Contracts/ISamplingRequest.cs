@@ -11,4 +11,20 @@ internal interface ISamplingRequest
     float? RepetitionPenalty { get; }
     int? MinTokens { get; }
     bool? IgnoreEos { get; }
+
+    System.Text.Json.JsonElement StopTokenIds { get; }
+
+    bool? IncludeStopStrInOutput { get; }
+
+    bool? SkipSpecialTokens { get; }
+
+    System.Text.Json.JsonElement PromptLogprobs { get; }
+
+    System.Text.Json.JsonElement GuidedJson { get; }
+
+    System.Text.Json.JsonElement GuidedRegex { get; }
+
+    System.Text.Json.JsonElement GuidedChoice { get; }
+
+    System.Text.Json.JsonElement GuidedGrammar { get; }
 }
