@@ -22,12 +22,13 @@ internal sealed class SkinnyPool
     private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(300);
 
     /// <summary>
-    /// Whether idle helpers yield the core while they spin (sched_yield). By default they only pause: on the 2-core VM
-    /// each yield is a trip through the hypervisor, and with them the 640 M three-silo batch-1 row added 1.3-1.6x the
-    /// microseconds per MoE layer (15 alternating pairs, bench/RESULTS.md). DISTINFER_SKINNY_YIELD=1 restores them,
-    /// for hosts where more threads than cores spin.
+    /// How idle helpers spin. The first only pauses: on the 2-core VM its sched_yield calls (about 700 per 640 M decode
+    /// step) were each a trip through the hypervisor, and without them the three-silo batch-1 row added less in 16 of 19
+    /// alternating pairs. The others yield the core every few iterations: fifteen helpers pausing on a 16-core host
+    /// held every core, and the same row added 270-770 µs there instead of 145-180 (bench/RESULTS.md).
+    /// DISTINFER_SKINNY_YIELD=1 makes the first yield too, 0 none of them.
     /// </summary>
-    private static readonly bool YieldWhileSpinning = Environment.GetEnvironmentVariable("DISTINFER_SKINNY_YIELD") == "1";
+    private static readonly string? YieldSetting = Environment.GetEnvironmentVariable("DISTINFER_SKINNY_YIELD");
 
     private static readonly Lazy<SkinnyPool> LazyShared = new(() => new SkinnyPool(Environment.ProcessorCount - 1));
 
@@ -48,7 +49,7 @@ internal sealed class SkinnyPool
         _helpers = new Helper[Math.Max(0, helpers)];
         for (var i = 0; i < _helpers.Length; i++)
         {
-            _helpers[i] = new Helper();
+            _helpers[i] = new Helper { Yields = YieldSetting switch { "1" => true, "0" => false, _ => i > 0 } };
             var thread = new Thread(HelperLoop) { IsBackground = true, Name = $"distinfer-skinny-{i}" };
             thread.Start(_helpers[i]);
         }
@@ -215,7 +216,7 @@ internal sealed class SkinnyPool
 
             if (Stopwatch.GetElapsedTime(start) < SpinTime)
             {
-                if (YieldWhileSpinning)
+                if (helper.Yields)
                 {
                     spinner.SpinOnce(sleep1Threshold: -1);
                 }
@@ -255,6 +256,8 @@ internal sealed class SkinnyPool
 
     private sealed class Helper
     {
+        public bool Yields { get; init; }
+
         public readonly SemaphoreSlim Wake = new(0);
         public int Sleeping;
     }
