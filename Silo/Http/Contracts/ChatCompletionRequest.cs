@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace DistInfer.Silo.Http.Contracts;
 
 /// <summary>Body of POST /v1/chat/completions (fields not listed are ignored).</summary>
-public sealed class ChatCompletionRequest : ISamplingRequest
+public sealed class ChatCompletionRequest : VllmRequestExtras, ISamplingRequest
 {
     [JsonConverter(typeof(RequestTextConverter))]
     public string? Model { get; set; }
@@ -32,24 +32,6 @@ public sealed class ChatCompletionRequest : ISamplingRequest
     public int? MinTokens { get; set; }
 
     public bool? IgnoreEos { get; set; }
-
-    /// <summary>vLLM's: token ids that end the sequence besides the model's EOS.</summary>
-    public JsonElement StopTokenIds { get; set; }
-
-    /// <summary>vLLM extras DistInfer does not implement: refused unless neutral (UnsupportedParameters).</summary>
-    public bool? IncludeStopStrInOutput { get; set; }
-
-    public bool? SkipSpecialTokens { get; set; }
-
-    public JsonElement PromptLogprobs { get; set; }
-
-    public JsonElement GuidedJson { get; set; }
-
-    public JsonElement GuidedRegex { get; set; }
-
-    public JsonElement GuidedChoice { get; set; }
-
-    public JsonElement GuidedGrammar { get; set; }
 
     /// <summary>A string or a list of strings.</summary>
     public JsonElement Stop { get; set; }
