@@ -117,6 +117,31 @@ public sealed partial class ModelRegistryGrain
         return unloads;
     }
 
+    /// <summary>
+    /// Retires the expert replicas of <paramref name="plan"/> that <paramref name="replacedBy"/> (a redeployment) does not
+    /// keep: no stage calls them any more, but until idle collection they held their weights and counted against the
+    /// free memory placement plans with.
+    /// </summary>
+    private List<Task> RetireExperts(DeploymentInfo plan, DeploymentInfo replacedBy)
+    {
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var replica in replacedBy.ExpertReplicaSet)
+        {
+            kept.Add(replica.Key);
+        }
+
+        var retires = new List<Task>();
+        foreach (var replica in plan.ExpertReplicaSet)
+        {
+            if (!kept.Contains(replica.Key))
+            {
+                retires.Add(GrainFactory.GetGrain<IExpertGrain>(replica.Key).Retire());
+            }
+        }
+
+        return retires;
+    }
+
     private async Task StopPeriodicAsync(string name)
     {
         try

@@ -134,7 +134,7 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
             info = await LoadAsync(info, plan, moeLayers, config, version);
             if (previous is not null)
             {
-                await BestEffortAsync(UnloadStages(previous, replacedBy: info));
+                await BestEffortAsync([.. UnloadStages(previous, replacedBy: info), .. RetireExperts(previous, replacedBy: info)]);
             }
         }
         catch (Exception e)

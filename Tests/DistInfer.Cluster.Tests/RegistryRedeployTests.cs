@@ -55,6 +55,32 @@ public sealed class RegistryRedeployTests : IDisposable
         await AssertGeneratesAsync(front, "olmoe");
     }
 
+    /// <summary>Expert replicas the new plan dropped kept their weights until idle collection (review finding).</summary>
+    [Fact]
+    public async Task Deploy_RedeployedWithFewerExpertReplicas_DroppedReplicasLetGoOfTheirWeights()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2);
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("a");
+        var first = await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), ExpertReplicas = 2 });
+
+        var redeployed = await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2, ExpertReplicas = 1 });
+
+        var kept = redeployed.ExpertReplicaSet.Select(r => r.Key).ToHashSet();
+        var dropped = first.ExpertReplicaSet.Where(r => !kept.Contains(r.Key)).ToList();
+        Assert.NotEmpty(dropped);
+        foreach (var replica in dropped)
+        {
+            Assert.False((await cluster.GrainFactory.GetGrain<IExpertGrain>(replica.Key).Status()).Loaded, $"{replica.Key} still holds its weights");
+        }
+
+        foreach (var replica in redeployed.ExpertReplicaSet)
+        {
+            Assert.True((await cluster.GrainFactory.GetGrain<IExpertGrain>(replica.Key).Status()).Loaded, $"{replica.Key} lost its weights");
+        }
+
+        await AssertGeneratesAsync(front, "olmoe");
+    }
+
     [Fact]
     public async Task Deploy_RedeployedWithMoreStagesThroughOtherSilo_FirstSilosFrontServesTheNewPlan()
     {
