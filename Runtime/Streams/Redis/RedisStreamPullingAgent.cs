@@ -23,6 +23,9 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, (CancellationTokenSource Stop, Task Run)> _consumers = [];
+
+    /// <summary>The last stopped consumer of each queue, which a consumer started again for it waits for.</summary>
+    private readonly Dictionary<int, Task> _stopping = [];
     private bool _disposed;
 
     public RedisStreamPullingAgent(
@@ -75,11 +78,19 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
     {
         _membership.MembershipChanged -= OnMembershipChanged;
         (CancellationTokenSource Stop, Task Run)[] consumers;
+        Task[] stopping;
         lock (_lock)
         {
             _disposed = true;
             consumers = [.. _consumers.Values];
             _consumers.Clear();
+            stopping = [.. _stopping.Values];
+            _stopping.Clear();
+        }
+
+        foreach (var run in stopping)
+        {
+            await run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         foreach (var (stop, _) in consumers)
@@ -107,12 +118,21 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
                 return;
             }
 
+            foreach (var (queue, run) in _stopping.ToList())
+            {
+                if (run.IsCompleted)
+                {
+                    _stopping.Remove(queue);
+                }
+            }
+
             foreach (var queue in _consumers.Keys.ToList())
             {
                 if (!owned.Contains(queue))
                 {
                     // Whatever it holds unacked is claimed by the new owner after ClaimMinIdle.
                     stopped.Add(_consumers[queue].Stop);
+                    _stopping[queue] = _consumers[queue].Run;
                     _consumers.Remove(queue);
                 }
             }
@@ -122,8 +142,11 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
             {
                 if (!_consumers.ContainsKey(queue))
                 {
+                    // Owned again soon after it was given up: the stopped consumer may still be in its handler, and
+                    // the new one (same consumer name) would read that entry from the pending list at the same time.
+                    var previous = _stopping.Remove(queue, out var run) ? run : Task.CompletedTask;
                     var stop = new CancellationTokenSource();
-                    _consumers[queue] = (stop, RunQueueAsync(queue, stop.Token));
+                    _consumers[queue] = (stop, RunQueueAsync(queue, previous, stop.Token));
                     changed = true;
                 }
             }
@@ -140,9 +163,10 @@ public sealed class RedisStreamPullingAgent : IAsyncDisposable
         }
     }
 
-    private async Task RunQueueAsync(int queueIndex, CancellationToken cancellationToken)
+    private async Task RunQueueAsync(int queueIndex, Task previous, CancellationToken cancellationToken)
     {
         await Task.Yield();
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var consumer = new RedisStreamConsumer(Queue(queueIndex), new RedisStreamConsumerOptions
         {
             ConsumerName = _self.ToString(),
