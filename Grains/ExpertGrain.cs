@@ -77,7 +77,7 @@ public sealed class ExpertGrain : Grain, IExpertGrain, IWorkOutsideCalls
     {
         if (_weights is null && _cuda is null)
         {
-            throw new InvalidOperationException($"expert {this.GetPrimaryKeyString()} has no weights; call Load first");
+            throw new ExpertNotLoadedException($"expert {this.GetPrimaryKeyString()} has no weights; call Load first");
         }
 
         var h = _config!.HiddenSize;

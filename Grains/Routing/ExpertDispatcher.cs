@@ -3,6 +3,7 @@ using System.Diagnostics;
 using DistInfer.Engine.Model;
 using DistInfer.Grains.Compute;
 using DistInfer.Runtime;
+using DistInfer.Runtime.Messaging;
 
 namespace DistInfer.Grains.Routing;
 
@@ -256,9 +257,11 @@ public sealed partial class ExpertDispatcher(IGrainFactory grains, LocalExperts?
             {
                 return await grain.Forward(block, rows);
             }
-            catch (Exception)
+            catch (Exception e) when (e is ExpertNotLoadedException or SiloUnavailableException)
             {
-                // The replica may have been reactivated elsewhere without weights (its silo died): load and retry once.
+                // The replica was reactivated without weights (its silo died), or its silo is gone and the retry places
+                // it elsewhere: load and call once more. Other failures (a timeout on a busy replica, a bad request)
+                // are not repeated: a second call would double the load, or fail the same way.
                 await grain.Load(new ExpertLoadRequest { ModelPath = _request!.ModelPath, Layer = slot.Layer, Expert = slot.Expert, Sources = _request.Sources });
                 return await grain.Forward(block, rows);
             }

@@ -159,6 +159,40 @@ public sealed class ExpertDispatcherTests
         await run;
     }
 
+    /// <summary>
+    /// Any failed call was loaded and repeated: a timeout on a busy replica doubled its load, a bad request failed twice.
+    /// Only a replica without weights (reactivated elsewhere) or an unreachable silo is worth a second call.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 2, 1)]
+    [InlineData(false, 1, 0)]
+    public async Task RunAsync_ReplicaCallFails_RetriedOnlyWhenItHasNoWeights(bool notLoaded, int calls, int loads)
+    {
+        using var checkpoint = SkewedCheckpoint.Write();
+        var model = TransformerModel.Load(checkpoint.Path, Gemm.Default);
+        var experts = new ScriptedExperts();
+        var dispatcher = new ExpertDispatcher(experts);
+        await dispatcher.UpdateAsync(Request(1, "m/0/0/0@a:1"));
+        _ = experts.GetGrain<IExpertGrain>("m/0/0/0@a:1"); // made on first use
+        experts["m/0/0/0@a:1"].FailNext = notLoaded ? new ExpertNotLoadedException("reactivated empty") : new TimeoutException("busy");
+        experts["m/0/0/0@a:1"].Release();
+
+        var routing = new MoeRouting(1, 1, model.Config.NumExperts, [0], [1f]);
+        var run = dispatcher.RunAsync(model, 0, routing, new float[model.Config.HiddenSize]);
+
+        if (notLoaded)
+        {
+            await run;
+        }
+        else
+        {
+            await Assert.ThrowsAsync<TimeoutException>(async () => await run);
+        }
+
+        Assert.Equal(calls, experts["m/0/0/0@a:1"].Calls);
+        Assert.Equal(loads, experts["m/0/0/0@a:1"].Loads);
+    }
+
     [Fact]
     public async Task RunAsync_TwoExpertsOnOneOtherSilo_SendsTheirTokensInOneHostCall()
     {

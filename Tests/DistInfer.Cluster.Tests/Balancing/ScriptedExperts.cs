@@ -98,6 +98,11 @@ internal sealed class ScriptedExperts : IGrainFactory
 
         public int Rows { get; private set; }
 
+        public int Loads { get; private set; }
+
+        /// <summary>Thrown by the next Forward (once), after it was counted.</summary>
+        public Exception? FailNext { get; set; }
+
         public void Release() => _release.TrySetResult();
 
         public async Task<float[]> Forward(float[] block, int rows)
@@ -105,11 +110,21 @@ internal sealed class ScriptedExperts : IGrainFactory
             Calls++;
             Rows += rows;
             callOrder.Add(key);
+            if (FailNext is { } failure)
+            {
+                FailNext = null;
+                throw failure;
+            }
+
             await _release.Task;
             return new float[block.Length];
         }
 
-        public Task<ExpertStatus> Load(ExpertLoadRequest request) => Task.FromResult(new ExpertStatus { Loaded = true });
+        public Task<ExpertStatus> Load(ExpertLoadRequest request)
+        {
+            Loads++;
+            return Task.FromResult(new ExpertStatus { Loaded = true });
+        }
 
         public Task<ExpertStatus> Status() => Task.FromResult(new ExpertStatus { Loaded = true });
 
