@@ -1,6 +1,5 @@
 using DistInfer.Engine.Model;
 using DistInfer.Runtime;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DistInfer.Grains;
 
@@ -126,7 +125,7 @@ public sealed partial class StageGrain
 
         var part = _model.Weights.Part;
         var kvWidth = _model.Config.NumKvHeads * _model.Config.HeadDim;
-        var now = (ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+        var now = StageServices.Time.GetUtcNow();
         try
         {
             foreach (var sequence in handOff.Sequences)

@@ -39,6 +39,10 @@ public sealed partial class StageGrain : Grain, IStageGrain
     private StageLoadRequest? _request;
     private StageLoadRequest? _weightsFor;
     private (TimeProvider Time, IStageActivityListener? Listener)? _services;
+
+    /// <summary>The silo's clock (a test's fake one when registered) and stage listener, looked up once.</summary>
+    private (TimeProvider Time, IStageActivityListener? Listener) StageServices =>
+        _services ??= (ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System, ServiceProvider.GetService<IStageActivityListener>());
     private long _steps;
     private double _busySeconds;
 
@@ -145,7 +149,7 @@ public sealed partial class StageGrain : Grain, IStageGrain
     /// </summary>
     private async Task<(float[] Output, StageLoadRequest Request)> RunAsync(StageStep step)
     {
-        var (time, listener) = _services ??= (ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System, ServiceProvider.GetService<IStageActivityListener>());
+        var (time, listener) = StageServices;
         await _compute.WaitAsync();
         var start = time.GetUtcNow();
         try

@@ -46,13 +46,16 @@ public sealed record CudaStageOptions
         int seqLen = Read("DISTINFER_CUDA_STAGE_SEQLEN", o.MaxSeqLen);
         return o with
         {
-            MaxTokens = Read("DISTINFER_CUDA_STAGE_TOKENS", o.MaxTokens),
+            MaxTokens = MaxTokensFromEnvironment(),
             MaxSequences = Read("DISTINFER_CUDA_STAGE_SEQUENCES", o.MaxSequences),
             MaxSeqLen = maxPositions > 0 ? Math.Min(seqLen, maxPositions) : seqLen,
             DeviceMoe = Environment.GetEnvironmentVariable("DISTINFER_CUDA_STAGE_MOE") != "0",
             CudaGraphs = Environment.GetEnvironmentVariable("DISTINFER_CUDA_STAGE_GRAPHS") != "0",
         };
     }
+
+    /// <summary>A step's most tokens: DISTINFER_CUDA_STAGE_TOKENS when set, else the default.</summary>
+    public static int MaxTokensFromEnvironment() => Read("DISTINFER_CUDA_STAGE_TOKENS", new CudaStageOptions().MaxTokens);
 
     private static int Read(string name, int fallback)
     {

@@ -28,7 +28,7 @@ public sealed class FabricOptions
     /// default is what a GPU stage of this machine's environment takes (DISTINFER_CUDA_STAGE_TOKENS, else 2048); 0: no
     /// limit.
     /// </summary>
-    public int MaxStageStepTokens { get; set; } = Engine.Cuda.CudaStageOptions.FromEnvironment(0).MaxTokens;
+    public int MaxStageStepTokens { get; set; } = Engine.Cuda.CudaStageOptions.MaxTokensFromEnvironment();
 
     /// <summary>How micro-batches go from stage to stage (see Grains/PIPELINE.md).</summary>
     public PipelineTransport Transport { get; set; } = PipelineTransport.Streams;

@@ -26,7 +26,7 @@ public sealed class ModelCache
     public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true)
     {
         Root = Path.GetFullPath(root);
-        _chunkBytes = Math.Clamp(chunkBytes, 64 << 10, 64 << 20);
+        _chunkBytes = Math.Clamp(chunkBytes, 64 << 10, ModelFileServer.MaxChunkBytes);
         _chunksInFlight = Math.Clamp(chunksInFlight, 1, 64);
         _verifyChecksums = verifyChecksums;
     }

@@ -64,7 +64,7 @@ public sealed class MembershipProtocolService : IClusterMembershipService, IMemb
             Volatile.Write(ref _metadata, metadata);
             if (_agent is null)
             {
-                var local = new LocalSiloDetails(self.Address, self.Name) { ProxyPort = self.GatewayPort > 0 ? self.GatewayPort : self.Address.Port, Roles = [.. self.Roles] };
+                var local = new LocalSiloDetails(self.Address, self.Name) { ProxyPort = self.ClientPort, Roles = [.. self.Roles] };
                 var agent = new MembershipAgent(_table, _probes, local, _options, _time, _loggers?.CreateLogger<MembershipAgent>(), () => Volatile.Read(ref _metadata));
                 agent.MembershipChanged += update => Publish(update.Snapshot);
                 agent.DeclaredDead += silo => DeclaredDead?.Invoke(silo);

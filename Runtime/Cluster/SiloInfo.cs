@@ -15,8 +15,11 @@ public sealed record SiloInfo
     /// <summary>Port clients (gateway connections) use on <see cref="Address"/>'s host; 0: the silo port.</summary>
     public int GatewayPort { get; init; }
 
-    /// <summary>HOST:PORT clients connect to: the gateway port, else the silo port.</summary>
-    public string Gateway => $"{Address.Host}:{(GatewayPort > 0 ? GatewayPort : Address.Port)}";
+    /// <summary>The port clients connect to: the gateway port, else the silo port.</summary>
+    public int ClientPort => GatewayPort > 0 ? GatewayPort : Address.Port;
+
+    /// <summary>HOST:PORT clients connect to.</summary>
+    public string Gateway => $"{Address.Host}:{ClientPort}";
 
     public SiloStatus Status { get; init; } = SiloStatus.Active;
 

@@ -50,7 +50,7 @@ internal static class UnsupportedParameters
     }
 
     /// <summary>vLLM's extras that change what comes back; accepted with vLLM's defaults only.</summary>
-    private static void VllmExtras(ISamplingRequest request)
+    private static void VllmExtras(VllmRequestExtras request)
     {
         if (request.IncludeStopStrInOutput == true)
         {

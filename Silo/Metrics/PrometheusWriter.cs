@@ -31,28 +31,18 @@ public sealed class PrometheusWriter
     public void Append(PrometheusWriter part)
     {
         ArgumentNullException.ThrowIfNull(part);
+        var declared = new HashSet<string>(part._families.Where(_families.Contains), StringComparer.Ordinal);
         foreach (var line in part._text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (line.StartsWith("# HELP ", StringComparison.Ordinal) || line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            var comment = line.StartsWith("# HELP ", StringComparison.Ordinal) || line.StartsWith("# TYPE ", StringComparison.Ordinal);
+            if (!comment || !declared.Contains(line[7..].Split(' ', 2)[0]))
             {
-                var name = line[7..].Split(' ', 2)[0];
-                var declaredHere = _families.Contains(name) && !_appendingFamilies.Contains(name);
-                if (declaredHere)
-                {
-                    continue;
-                }
-
-                _families.Add(name);
-                _appendingFamilies.Add(name);
+                _text.Append(line).Append('\n');
             }
-
-            _text.Append(line).Append('\n');
         }
 
-        _appendingFamilies.Clear();
+        _families.UnionWith(part._families);
     }
-
-    private readonly HashSet<string> _appendingFamilies = new(StringComparer.Ordinal);
 
     public void Sample(string name, double value, params ReadOnlySpan<KeyValuePair<string, string>> labels)
     {

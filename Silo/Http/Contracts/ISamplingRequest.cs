@@ -12,19 +12,6 @@ internal interface ISamplingRequest
     int? MinTokens { get; }
     bool? IgnoreEos { get; }
 
+    /// <summary>vLLM's stop_token_ids (<see cref="VllmRequestExtras"/>).</summary>
     System.Text.Json.JsonElement StopTokenIds { get; }
-
-    bool? IncludeStopStrInOutput { get; }
-
-    bool? SkipSpecialTokens { get; }
-
-    System.Text.Json.JsonElement PromptLogprobs { get; }
-
-    System.Text.Json.JsonElement GuidedJson { get; }
-
-    System.Text.Json.JsonElement GuidedRegex { get; }
-
-    System.Text.Json.JsonElement GuidedChoice { get; }
-
-    System.Text.Json.JsonElement GuidedGrammar { get; }
 }
