@@ -140,7 +140,12 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         catch (Exception e)
         {
             _error = e.Message;
-            if (previous is null && _deployment is null)
+            if (previous is not null)
+            {
+                throw await RestoreAfterAsync(e, previous, info, version);
+            }
+
+            if (_deployment is null)
             {
                 // Nothing serves under this name yet: what did load would hold its memory for nobody.
                 await ReleaseLoadedAsync();

@@ -1,0 +1,73 @@
+using DistInfer.Engine;
+using DistInfer.Grains.Deployments;
+using DistInfer.Grains.Weights;
+using DistInfer.Runtime;
+
+namespace DistInfer.Grains;
+
+/// <summary>Putting the previous deployment back after a redeployment failed part way.</summary>
+public sealed partial class ModelRegistryGrain
+{
+    /// <summary>
+    /// A redeployment failed after some of it loaded (an expert that fits nowhere, a silo lost while loading): stages
+    /// may already hold the new plan's layers and new expert replicas their weights, while the previous deployment is
+    /// the one requests use, so its steps would run on the wrong layers. Records the previous plan again under a
+    /// version above anything the attempt handed out (a stage keeps the newest replica set it saw), loads it back on
+    /// its stages, and releases the stages and expert replicas only the attempt used.
+    /// </summary>
+    private async Task<DeploymentInfo> RestoreAsync(DeploymentInfo previous, DeploymentInfo attempted, long attemptVersion)
+    {
+        var restored = previous with { ReplicaSetVersion = attemptVersion + 1, DeployedUtc = DateTime.UtcNow };
+
+        // Recorded first: a stage's Load asks the registry and refuses a plan older than the recorded one.
+        _deployment = restored;
+        await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, restored);
+        var loads = new List<Task>();
+        for (var r = 0; r < restored.Replicas; r++)
+        {
+            for (var s = 0; s < restored.Stages; s++)
+            {
+                loads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(restored.Name, r, s).ToString()).Load(StageRequest(restored, r, s)));
+            }
+        }
+
+        await Task.WhenAll(loads);
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var replica in restored.ExpertReplicaSet)
+        {
+            kept.Add(replica.Key);
+        }
+
+        var releases = UnloadStages(attempted, replacedBy: restored);
+        foreach (var (key, progress) in _progress)
+        {
+            if (progress.Kind == WeightLoading.Expert && !kept.Contains(key))
+            {
+                releases.Add(GrainFactory.GetGrain<IExpertGrain>(key).Retire());
+            }
+        }
+
+        await BestEffortAsync(releases);
+        return restored;
+    }
+
+    /// <summary>What a failed redeployment reports: its own error, and whether the previous deployment serves on.</summary>
+    private async Task<Exception> RestoreAfterAsync(Exception error, DeploymentInfo previous, DeploymentInfo attempted, long attemptVersion)
+    {
+        var name = this.GetPrimaryKeyString();
+        try
+        {
+            await RestoreAsync(previous, attempted, attemptVersion);
+            _error = $"redeploying {name} failed: {error.Message}; the previous deployment ({Plan(previous)}) was restored and serves on";
+        }
+        catch (Exception restoreError)
+        {
+            _error = $"redeploying {name} failed: {error.Message}; restoring the previous deployment ({Plan(previous)}) failed too: {restoreError.Message}";
+        }
+
+        return new DistInferException(_error, error);
+    }
+
+    private static string Plan(DeploymentInfo info) =>
+        $"{info.Stages} stage(s), {info.Replicas} replica(s), {info.ExpertReplicas} replica(s) per expert";
+}
