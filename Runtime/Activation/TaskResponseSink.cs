@@ -67,7 +67,7 @@ internal sealed class TaskResponseSink : TaskCompletionSource<object?>, IRespons
         if (_timeouts is not null)
         {
             _timeouts.Remove(this);
-            RuntimeMetrics.RecordCall(_time!.GetElapsedTime(_started).TotalMilliseconds, failed);
+            RuntimeMetrics.RecordCall(_time!.GetElapsedTime(_started), failed);
         }
     }
 }

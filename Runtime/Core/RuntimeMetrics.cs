@@ -10,7 +10,7 @@ public static class RuntimeMetrics
     private static readonly Meter Meter = new(MeterName);
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>("distinfer.grain.calls");
     private static readonly Counter<long> CallFailures = Meter.CreateCounter<long>("distinfer.grain.call_failures");
-    private static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("distinfer.grain.call_duration", "ms");
+    private static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("distinfer.grain.call_duration", "s", "Grain call duration in seconds, caller to answer.");
     private static readonly UpDownCounter<long> Activations = Meter.CreateUpDownCounter<long>("distinfer.activations");
     private static readonly Counter<long> MessagesSent = Meter.CreateCounter<long>("distinfer.messages.sent");
     private static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>("distinfer.messages.received");
@@ -18,7 +18,7 @@ public static class RuntimeMetrics
     private static readonly Counter<long> BytesReceived = Meter.CreateCounter<long>("distinfer.bytes.received", "By");
     private static readonly Counter<long> MembershipChanges = Meter.CreateCounter<long>("distinfer.membership.changes");
 
-    public static void RecordCall(double milliseconds, bool failed)
+    public static void RecordCall(TimeSpan elapsed, bool failed)
     {
         Calls.Add(1);
         if (failed)
@@ -28,7 +28,7 @@ public static class RuntimeMetrics
 
         if (Latency.Enabled)
         {
-            Latency.Record(milliseconds);
+            Latency.Record(elapsed.TotalSeconds);
         }
     }
 

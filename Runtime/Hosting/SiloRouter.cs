@@ -263,7 +263,7 @@ internal sealed partial class SiloRouter : IGrainCallRuntime, IIncomingRequestHa
         }
         finally
         {
-            RuntimeMetrics.RecordCall(_time.GetElapsedTime(started).TotalMilliseconds, failed);
+            RuntimeMetrics.RecordCall(_time.GetElapsedTime(started), failed);
         }
     }
 }

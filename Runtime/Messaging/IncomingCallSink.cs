@@ -56,7 +56,7 @@ internal sealed class IncomingCallSink : IResponseSink
         }
 
         _messages.EndIncoming(_connection, _correlationId, _cancellation);
-        RuntimeMetrics.RecordCall(_messages.Time.GetElapsedTime(_started).TotalMilliseconds, failed);
+        RuntimeMetrics.RecordCall(_messages.Time.GetElapsedTime(_started), failed);
         return true;
     }
 }

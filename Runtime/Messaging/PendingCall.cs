@@ -77,7 +77,7 @@ internal sealed class PendingCall : TaskCompletionSource<object?>, ITimeoutTarge
     {
         if (_retry is not null)
         {
-            RuntimeMetrics.RecordCall(_owner.Time.GetElapsedTime(_started).TotalMilliseconds, failed);
+            RuntimeMetrics.RecordCall(_owner.Time.GetElapsedTime(_started), failed);
         }
     }
 

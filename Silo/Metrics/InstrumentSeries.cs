@@ -23,6 +23,12 @@ internal sealed class InstrumentSeries
             : Kind.Gauge;
         var name = PrometheusWriter.SanitizeName(instrument.Name.ToLowerInvariant());
         name = name.StartsWith("distinfer_", StringComparison.Ordinal) ? name : "distinfer_" + name;
+        // Prometheus names carry their base unit; the runtime records durations in seconds (unit "s").
+        if (instrument.Unit == "s" && !name.EndsWith("_seconds", StringComparison.Ordinal))
+        {
+            name += "_seconds";
+        }
+
         if (_kind is Kind.Counter or Kind.ObservableCounter && !name.EndsWith("_total", StringComparison.Ordinal))
         {
             name += "_total";

@@ -6,7 +6,8 @@ namespace DistInfer.Silo.Metrics;
 /// <summary>
 /// Exposes every instrument of the runtime's Meter "DistInfer" as Prometheus series: counters as _total sums,
 /// up-down counters and gauges as gauges, histograms as summaries of sum and count. Names are the instrument's,
-/// sanitized and prefixed "distinfer_" unless they already are; tags become labels. Observable instruments are
+/// sanitized and prefixed "distinfer_" unless they already are, with "_seconds" for instruments in seconds; tags
+/// become labels. Observable instruments are
 /// read at scrape time only.
 /// </summary>
 public sealed class MeterBridge : IMetricsSource, IDisposable

@@ -90,11 +90,13 @@ public sealed partial class MetricsTests(ModelFixture models) : IAsyncLifetime
         var activations = 0;
         meter.CreateObservableGauge("grain.activations", () => new Measurement<int>(activations, new KeyValuePair<string, object?>("silo", "s1")));
         var latency = meter.CreateHistogram<double>("grain.call.latency");
+        var duration = meter.CreateHistogram<double>("grain.call_duration", "s");
 
         calls.Add(3, new KeyValuePair<string, object?>("grain_type", "Expert"));
         calls.Add(2, new KeyValuePair<string, object?>("grain_type", "Expert"));
         latency.Record(0.5);
         latency.Record(1.5);
+        duration.Record(0.25);
         activations = 7;
         var samples = await ScrapeAsync();
 
@@ -102,5 +104,6 @@ public sealed partial class MetricsTests(ModelFixture models) : IAsyncLifetime
         Assert.Equal(7, samples["distinfer_grain_activations{silo=\"s1\"}"]);
         Assert.Equal(2, samples["distinfer_grain_call_latency_count"]);
         Assert.Equal(2.0, samples["distinfer_grain_call_latency_sum"]);
+        Assert.Equal(0.25, samples["distinfer_grain_call_duration_seconds_sum"]);
     }
 }
