@@ -21,4 +21,7 @@ public sealed record MicroBatchResult
 
     /// <summary>The stage failed because a silo it needed did not answer (the executor then reports a lost silo, not a failed step).</summary>
     [Id(3)] public bool SiloUnavailable { get; init; }
+
+    /// <summary>The stage had no room for the KV caches of the micro-batch's new sequences (a <c>StageFullException</c>).</summary>
+    [Id(4)] public bool StageFull { get; init; }
 }

@@ -32,6 +32,7 @@ public sealed class PipelineResultsGrain : Grain, IPipelineResultsGrain
         _results.Remove(id);
         return result.Error is null ? result.Logits
             : result.SiloUnavailable ? throw new SiloUnavailableException(result.Error)
+            : result.StageFull ? throw new StageFullException(result.Error)
             : throw new PipelineStepFailedException(result.Error);
     }
 

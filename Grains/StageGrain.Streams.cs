@@ -103,7 +103,7 @@ public sealed partial class StageGrain
         try
         {
             var message = $"stage {this.GetPrimaryKeyString()}: {error.GetType().Name}: {error.Message}";
-            await ResultsStream(item.ReplyTo).OnNextAsync(new MicroBatchResult { Id = item.Id, Error = message, SiloUnavailable = error is SiloUnavailableException });
+            await ResultsStream(item.ReplyTo).OnNextAsync(new MicroBatchResult { Id = item.Id, Error = message, SiloUnavailable = error is SiloUnavailableException, StageFull = error is StageFullException });
         }
         catch (Exception)
         {

@@ -336,6 +336,11 @@ public sealed partial class StageGrain : Grain, IStageGrain
 
     private SequenceKvCache[] CachesFor(StageStep step, TransformerModel model)
     {
+        if (FabricSettings.StageMaxSequences is > 0 and var most)
+        {
+            StageCapacity.ThrowIfNoRoom(step, _caches, Math.Max(0, most - _caches.Count), this.GetPrimaryKeyString(), $"FabricOptions.StageMaxSequences is {most}");
+        }
+
         var caches = new SequenceKvCache[step.SequenceIds.Length];
         var lost = new List<long>();
         for (var s = 0; s < caches.Length; s++)

@@ -37,6 +37,9 @@ internal sealed class BatchSequence(long id, int[] promptIds, SamplingParams par
         return input;
     }
 
+    /// <summary>A step could not start it (<see cref="SequencesDeferredException"/>): its next step sends the prompt again.</summary>
+    public void Restart() => Started = false;
+
     public void Accept(int token)
     {
         _last = token;

@@ -14,4 +14,10 @@ public sealed class BatcherOptions
 
     /// <summary>Prompt tokens admitted into one step, so a long prompt does not stall running decodes for long.</summary>
     public int MaxPrefillTokensPerStep { get; set; } = 2048;
+
+    /// <summary>
+    /// How long sequences wait before they try again after a step could not start them (a stage held as many KV
+    /// caches as it may, <see cref="SequencesDeferredException"/>); meanwhile the running ones go on.
+    /// </summary>
+    public TimeSpan DeferredRetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 }

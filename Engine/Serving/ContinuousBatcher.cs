@@ -121,15 +121,18 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         {
             if (_running.Count == 0 && _waiting.IsEmpty)
             {
-                lock (_idleGate)
+                if (_deferred.Count == 0)
                 {
-                    _idle?.TrySetResult();
-                    _idle = null;
+                    lock (_idleGate)
+                    {
+                        _idle?.TrySetResult();
+                        _idle = null;
+                    }
                 }
 
                 try
                 {
-                    await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    await _signal.WaitAsync(UntilDeferredRetry, _stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -137,6 +140,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
                 }
             }
 
+            AdmitDeferred();
             Admit();
             DropCancelled();
             if (_running.Count == 0)
@@ -157,6 +161,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         _running.Clear();
         await ReleasesDoneAsync().ConfigureAwait(false);
         Volatile.Write(ref _runningCount, 0);
+        EndDeferred();
         EndWaiting();
         lock (_idleGate)
         {
@@ -223,6 +228,11 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         {
             logits = await _executor.ForwardAsync(new BatchStep(ids, counts, [.. tokens]), _stop.Token).ConfigureAwait(false);
         }
+        catch (SequencesDeferredException deferred) when (!_stop.IsCancellationRequested)
+        {
+            // The others ran: their rows are sampled below, the deferred ones (not started any more) skipped.
+            logits = Defer(batch, deferred);
+        }
         catch (Exception e)
         {
             // A failed step fails the sequences in it; the loop and the other requests carry on. On shutdown the
@@ -242,9 +252,10 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         for (var i = 0; i < batch.Length; i++)
         {
             var s = batch[i];
-            if (s.Cancelled)
+            if (s.Cancelled || !s.Started)
             {
                 // Cancelled while the step ran: nothing more reaches its caller; the next pass ends it as cancelled.
+                // Not started: deferred by this step.
                 continue;
             }
 

@@ -14,6 +14,9 @@ public sealed class LocalBatchExecutor(TransformerModel model) : IBatchExecutor
 
     public int LiveSequences => _caches.Count;
 
+    /// <summary>Whether a KV cache of <paramref name="sequenceId"/> is held.</summary>
+    public bool Holds(long sequenceId) => _caches.ContainsKey(sequenceId);
+
     public ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken)
     {
         var caches = new SequenceKvCache[step.SequenceIds.Length];

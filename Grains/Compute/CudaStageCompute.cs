@@ -182,6 +182,7 @@ public sealed partial class CudaStageCompute : IDisposable
     /// <summary>The step's sequences, with the same lost-state and roll-back rules as the CPU stage's caches.</summary>
     private DeviceSequence[] Resolve(StageStep step, string stageName)
     {
+        StageCapacity.ThrowIfNoRoom(step, _sequences, _stage.FreeSlots, stageName, "DISTINFER_CUDA_STAGE_SEQUENCES raises it");
         var result = new DeviceSequence[step.SequenceIds.Length];
         var lost = new List<long>();
         for (var s = 0; s < result.Length; s++)

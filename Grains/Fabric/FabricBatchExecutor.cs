@@ -40,16 +40,18 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
         }
 
         var results = new Task<float[]>[parts];
+        var deferred = new List<long>();
         for (var p = 0; p < parts; p++)
         {
             int first = p * b / parts, end = (p + 1) * b / parts;
-            results[p] = RunMicroBatchAsync(step, first, end, offsets, cancellationToken);
+            results[p] = RunMicroBatchAsync(step, first, end, offsets, deferred, cancellationToken);
         }
 
         if (parts == 1)
         {
             // The whole step was one micro-batch: its logits are the step's, no second [B, V] array to fill.
-            return await results[0].ConfigureAwait(false);
+            var only = await results[0].ConfigureAwait(false);
+            return deferred.Count == 0 ? only : throw Deferred(deferred, only);
         }
 
         // Every part is awaited even after one failed: returning early would let the batcher release sequences
@@ -76,7 +78,7 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
             ExceptionDispatchInfo.Throw(failure);
         }
 
-        return logits;
+        return deferred.Count == 0 ? logits : throw Deferred(deferred, logits);
     }
 
     /// <summary>Back to the pool the last stage takes logits from, when it runs in this process (else just kept here).</summary>
@@ -105,7 +107,7 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
         }
     }
 
-    private async Task<float[]> RunMicroBatchAsync(BatchStep step, int first, int end, int[] offsets, CancellationToken cancellationToken)
+    private Task<float[]> RunMicroBatchAsync(BatchStep step, int first, int end, int[] offsets, List<long> deferred, CancellationToken cancellationToken)
     {
         var ids = step.SequenceIds[first..end];
         var counts = step.Counts[first..end];
@@ -116,6 +118,16 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
             expected = ids.Select(id => _history.TryGetValue(id, out var h) ? h.Count : -1).ToArray();
         }
 
+        return RunSequencesAsync(ids, counts, tokens, expected, deferred, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs sequences through the pipeline, retried with a re-prefill after a fault. With <paramref name="deferred"/>,
+    /// sequences new to this executor that a full stage refused are left out and listed there.
+    /// </summary>
+    private async Task<float[]> RunSequencesAsync(long[] ids, int[] counts, int[] tokens, int[] expected, List<long>? deferred, CancellationToken cancellationToken)
+    {
+        var fresh = Array.ConvertAll(expected, e => e < 0);
         var deadline = DateTime.UtcNow + _options.RecoveryWindow;
         for (var attempt = 0; ; attempt++)
         {
@@ -124,6 +136,10 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
                 var logits = await InStageStepsAsync(ids, counts, tokens, expected).ConfigureAwait(false);
                 Remember(ids, counts, tokens);
                 return logits;
+            }
+            catch (StageFullException) when (deferred is not null && Array.IndexOf(fresh, true) >= 0)
+            {
+                return await WithoutFreshAsync(ids, counts, tokens, expected, fresh, deferred, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {

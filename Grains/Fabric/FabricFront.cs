@@ -74,6 +74,9 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         }
     }
 
+    /// <summary>Sequences this silo's batchers put back in their queues because a stage was full (<see cref="FabricOptions.StageMaxSequences"/>).</summary>
+    public long Deferrals => _models.Values.Where(t => t.IsCompletedSuccessfully).SelectMany(t => t.Result.Batchers).Sum(b => b.Deferrals);
+
     /// <summary>Deploys through the model's registry grain and starts serving it here.</summary>
     public async Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request)
     {

@@ -30,6 +30,13 @@ public sealed class FabricOptions
     /// </summary>
     public int MaxStageStepTokens { get; set; } = Engine.Cuda.CudaStageOptions.MaxTokensFromEnvironment();
 
+    /// <summary>
+    /// Silo setting: most sequences whose KV caches a CPU stage holds at once; 0 (the default): no limit. A GPU stage
+    /// holds as many as its slots (DISTINFER_CUDA_STAGE_SEQUENCES). A step bringing more new sequences than there is
+    /// room for runs without them; they wait in their batcher's queue (several gateways' batchers may share a stage).
+    /// </summary>
+    public int StageMaxSequences { get; set; }
+
     /// <summary>How micro-batches go from stage to stage (see Grains/PIPELINE.md).</summary>
     public PipelineTransport Transport { get; set; } = PipelineTransport.Streams;
 

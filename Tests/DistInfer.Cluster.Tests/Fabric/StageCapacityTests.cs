@@ -1,0 +1,45 @@
+using DistInfer.Cluster.Tests.Infrastructure;
+using DistInfer.Engine.Generation;
+using DistInfer.Engine.Kernels;
+using DistInfer.Engine.Model;
+using DistInfer.Grains;
+using DistInfer.Grains.Fabric;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DistInfer.Cluster.Tests.Fabric;
+
+/// <summary>
+/// Several gateways' batchers share one pipeline replica, so a stage can be asked to hold more KV caches than it may
+/// (a GPU stage's slots; here <see cref="FabricOptions.StageMaxSequences"/>). New sequences then wait in their
+/// batcher's queue while the running ones go on; nothing fails.
+/// </summary>
+public sealed class StageCapacityTests
+{
+    private const string Model = "capped";
+
+    [Fact]
+    public async Task Generate_TwoGatewaysMoreSequencesThanStageHolds_AllCompleteLikeEngine()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(2, new FabricOptions { RebalanceOnJoin = false, StageMaxSequences = 2 });
+        var fronts = cluster.Silos.Select((s, i) => s.GrainFactory.GetGrain<IFrontGrain>("gw" + i)).ToArray();
+        await fronts[0].Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe"), Stages = 2 });
+        int[][] prompts = [[1, 2, 3, 4], [400, 401], [7, 8, 9], [55, 66, 77, 88, 99], [300], [12, 13]];
+        var engine = new Generator(TransformerModel.Load(RepoPaths.Fixture("olmoe"), Gemm.Default));
+        var expected = prompts.Select(p => engine.Generate([p], new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 })[0].GeneratedIds).ToArray();
+
+        // Three requests through each silo's gateway at once: six sequences for stages that hold two.
+        var calls = prompts.Select((p, i) => fronts[i % 2].Generate(new GenerateRequest { Model = Model, Prompts = [p], MaxNewTokens = 6, MinNewTokens = 6 })).ToArray();
+        var responses = await Task.WhenAll(calls);
+
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(expected[i], responses[i].Generated[0]);
+        }
+
+        Assert.True(cluster.Silos.Sum(s => s.Services.GetRequiredService<FabricFront>().Deferrals) > 0, "no sequence waited for room");
+        foreach (var stage in (await fronts[0].Status()).Stages.Where(s => s.Model == Model))
+        {
+            Assert.Equal(0, stage.LiveSequences);
+        }
+    }
+}
