@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using DistInfer.Engine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DistInfer.Grains.Weights;
 
@@ -12,27 +14,31 @@ namespace DistInfer.Grains.Weights;
 /// Files are written beside their target and renamed when complete; a part's ".sha256" sidecar (length and
 /// SHA-256) is written last, so a missing sidecar, a wrong length or a wrong checksum mean "fetch again".
 /// Concurrent requests for one file on a silo share one fetch. Before a fetched file is kept, the source is asked
-/// whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>).
+/// whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>). Unfinished files of a crash are deleted
+/// when the cache is created (ModelCache.Writing.cs).
 /// </summary>
-public sealed class ModelCache
+public sealed partial class ModelCache
 {
     private const string SidecarExtension = ".sha256";
     private readonly ConcurrentDictionary<string, Lazy<Task<long>>> _inFlight = new(StringComparer.Ordinal);
     private readonly int _chunkBytes;
     private readonly int _chunksInFlight;
     private readonly bool _verifyChecksums;
+    private readonly ILogger _logger;
     private long _bytesFetched;
 
-    public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true)
+    public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true, ILogger? logger = null)
     {
         Root = Path.GetFullPath(root);
         _chunkBytes = Math.Clamp(chunkBytes, 64 << 10, ModelFileServer.MaxChunkBytes);
         _chunksInFlight = Math.Clamp(chunksInFlight, 1, 64);
         _verifyChecksums = verifyChecksums;
+        _logger = logger ?? NullLogger.Instance;
+        DeleteStalePartials();
     }
 
-    public ModelCache(WeightsOptions options)
-        : this(options.CacheDirectory, options.ChunkBytes, options.ChunksInFlight, options.VerifyChecksums)
+    public ModelCache(WeightsOptions options, ILogger? logger = null)
+        : this(options.CacheDirectory, options.ChunkBytes, options.ChunksInFlight, options.VerifyChecksums, logger)
     {
     }
 
@@ -202,93 +208,5 @@ public sealed class ModelCache
             i => $"file '{file.Name}' bytes from {(long)i * _chunkBytes}", LengthOf, null,
             failure => ModelSourceCheck.ThrowIfChangedAsync(source, modelPath, manifest, failure), cancellationToken, expectedSha: file.Sha256).ConfigureAwait(false);
         return file.Length;
-    }
-
-    /// <summary>
-    /// Writes <paramref name="prefix"/> then chunk after chunk (several fetches in flight) to a temporary file beside
-    /// <paramref name="path"/>, hashing as it goes, and renames it into place; returns the SHA-256 (hex).
-    /// <paramref name="ensureUnchanged"/> runs before the rename, and after a failure the source reported (given it).
-    /// </summary>
-    private async Task<string> WriteAtomicallyAsync(string path, long length, byte[] prefix, int count, Func<int, Task<byte[]>> read,
-        Func<int, string> describe, Func<int, int> lengthOf, Action<long>? fetched, Func<Exception?, Task> ensureUnchanged,
-        CancellationToken cancellationToken, string? expectedSha = null)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
-        var pending = new Queue<Task<byte[]>>();
-        try
-        {
-            string sha;
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                stream.SetLength(length);
-                await stream.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
-                hash.AppendData(prefix);
-                var next = 0;
-                for (var i = 0; i < count; i++)
-                {
-                    while (next < count && pending.Count < _chunksInFlight)
-                    {
-                        pending.Enqueue(read(next++));
-                    }
-
-                    var bytes = await pending.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
-                    if (bytes.Length != lengthOf(i))
-                    {
-                        throw new DistInferException($"{path}: {describe(i)} came back with {bytes.Length} bytes instead of {lengthOf(i)}");
-                    }
-
-                    hash.AppendData(bytes);
-                    await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-                    Interlocked.Add(ref _bytesFetched, bytes.Length);
-                    fetched?.Invoke(bytes.Length);
-                }
-
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-            }
-
-            // Checked before the hash: bytes of a rewritten file fail that too, with a less telling message.
-            await ensureUnchanged(null).ConfigureAwait(false);
-            if (expectedSha is not null && !string.Equals(sha, expectedSha, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new DistInferException($"{path}: shipped bytes have SHA-256 {sha}, the source's manifest says {expectedSha}");
-            }
-
-            File.Move(temporary, path, overwrite: true);
-            return sha;
-        }
-        catch (Exception e)
-        {
-            // Let fetches still in flight finish unobserved, and leave nothing that looks like a cache entry.
-            foreach (var task in pending)
-            {
-                _ = task.ContinueWith(static t => t.Exception, TaskScheduler.Default);
-            }
-
-            File.Delete(temporary);
-            // A source that no longer has the bytes (no such tensor, a shorter file) or bytes that do not add up may mean
-            // its directory was rewritten: then that is the error. Transport failures are left as they are (no extra call).
-            if (e is DistInferException and not ModelDirectoryChangedException)
-            {
-                await ensureUnchanged(e).ConfigureAwait(false);
-            }
-
-            throw;
-        }
-    }
-
-    private static async Task WriteTextAtomicallyAsync(string path, string text, CancellationToken cancellationToken)
-    {
-        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
-        await File.WriteAllTextAsync(temporary, text, cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    private static string Sha256Of(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -33,7 +33,7 @@ public sealed partial class ModelWeightStore
         _services = services;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Server = server;
-        Cache = new ModelCache(_options);
+        Cache = new ModelCache(_options, _logger);
     }
 
     public ModelCache Cache { get; }
