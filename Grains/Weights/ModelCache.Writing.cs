@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
+using System.Text;
 using DistInfer.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace DistInfer.Grains.Weights;
 
-/// <summary>How the cache writes: to a "*.partial" file beside the target, then renamed.</summary>
+/// <summary>How the cache writes: to a "*.partial" file beside the target, flushed to disk, then renamed.</summary>
 public sealed partial class ModelCache
 {
     private const string PartialExtension = ".partial";
@@ -51,7 +52,8 @@ public sealed partial class ModelCache
                     fetched?.Invoke(bytes.Length);
                 }
 
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                // On disk before the rename: after a power loss a renamed file must not hold unwritten (zero) pages.
+                stream.Flush(flushToDisk: true);
                 sha = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
@@ -85,11 +87,27 @@ public sealed partial class ModelCache
         }
     }
 
+    /// <summary>Writes a small file (a part's sidecar) the same way: temporary file, flushed to disk, renamed.</summary>
     private static async Task WriteTextAtomicallyAsync(string path, string text, CancellationToken cancellationToken)
     {
         var temporary = $"{path}.{Guid.NewGuid():N}{PartialExtension}";
-        await File.WriteAllTextAsync(temporary, text, cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+                // The data file was flushed before it was renamed; the sidecar, which says "complete", is flushed too
+                // before its rename, so neither name can point at unwritten bytes after a power loss.
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>
