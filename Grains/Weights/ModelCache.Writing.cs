@@ -14,6 +14,8 @@ public sealed partial class ModelCache
     /// Writes <paramref name="prefix"/> then chunk after chunk (several fetches in flight) to a temporary file beside
     /// <paramref name="path"/>, hashing as it goes, and renames it into place; returns the SHA-256 (hex).
     /// <paramref name="ensureUnchanged"/> runs before the rename, and after a failure the source reported (given it).
+    /// On a failure the bytes counted for this attempt are taken back (<paramref name="fetched"/> gets their negative):
+    /// they were not kept, and the file may start again from another copy.
     /// </summary>
     private async Task<string> WriteAtomicallyAsync(string path, long length, byte[] prefix, int count, Func<int, Task<byte[]>> read,
         Func<int, string> describe, Func<int, int> lengthOf, Action<long>? fetched, Func<Exception?, Task> ensureUnchanged,
@@ -22,6 +24,7 @@ public sealed partial class ModelCache
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = $"{path}.{Guid.NewGuid():N}{PartialExtension}";
         var pending = new Queue<Task<byte[]>>();
+        long shipped = 0;
         try
         {
             string sha;
@@ -48,6 +51,7 @@ public sealed partial class ModelCache
 
                     hash.AppendData(bytes);
                     await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                    shipped += bytes.Length;
                     Interlocked.Add(ref _bytesFetched, bytes.Length);
                     fetched?.Invoke(bytes.Length);
                 }
@@ -76,6 +80,12 @@ public sealed partial class ModelCache
             }
 
             File.Delete(temporary);
+            if (shipped > 0)
+            {
+                Interlocked.Add(ref _bytesFetched, -shipped);
+                fetched?.Invoke(-shipped);
+            }
+
             // A source that no longer has the bytes (no such tensor, a shorter file) or bytes that do not add up may mean
             // its directory was rewritten: then that is the error. Transport failures are left as they are (no extra call).
             if (e is DistInferException and not ModelDirectoryChangedException)

@@ -13,9 +13,10 @@ namespace DistInfer.Grains.Weights;
 /// tokenizer) and parts/, one safetensors file per tensor set an activation loads, named by a hash of the names.
 /// Files are written beside their target and renamed when complete; a part's ".sha256" sidecar (length and
 /// SHA-256) is written last, so a missing sidecar, a wrong length or a wrong checksum mean "fetch again".
-/// Concurrent requests for one file on a silo share one fetch. Before a fetched file is kept, the source is asked
-/// whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>). Unfinished files of a crash are deleted
-/// when the cache is created (ModelCache.Writing.cs).
+/// Concurrent requests for one file on a silo share one fetch. A file is shipped from one copy of the model path
+/// (<see cref="IModelFileSource.Copies"/>), restarted on the next when that copy fails; before it is kept, that copy
+/// is asked whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>). Unfinished files of a crash
+/// are deleted when the cache is created (ModelCache.Writing.cs).
 /// </summary>
 public sealed partial class ModelCache
 {
@@ -44,7 +45,7 @@ public sealed partial class ModelCache
 
     public string Root { get; }
 
-    /// <summary>Bytes shipped into this cache since it was created (tests and status: a cache hit adds none).</summary>
+    /// <summary>Bytes shipped into files this cache kept since it was created (tests and status: a cache hit adds none).</summary>
     public long BytesFetched => Interlocked.Read(ref _bytesFetched);
 
     public string ModelDirectory(ModelManifest manifest)
@@ -186,10 +187,10 @@ public sealed partial class ModelCache
             }
         }
 
-        var sha = await WriteAtomicallyAsync(path, layout.FileLength, layout.Prefix, chunks.Count,
-            i => source.ReadTensorAsync(modelPath, chunks[i].Tensor, chunks[i].Offset, chunks[i].Length),
+        var sha = await FromOneCopyAsync(source, copy => WriteAtomicallyAsync(path, layout.FileLength, layout.Prefix, chunks.Count,
+            i => copy.ReadTensorAsync(modelPath, chunks[i].Tensor, chunks[i].Offset, chunks[i].Length),
             i => $"tensor '{chunks[i].Tensor}' bytes from {chunks[i].Offset}", i => chunks[i].Length, fetched,
-            failure => ModelSourceCheck.ThrowIfChangedAsync(source, modelPath, manifest, failure), cancellationToken).ConfigureAwait(false);
+            failure => ModelSourceCheck.ThrowIfChangedAsync(copy, modelPath, manifest, failure), cancellationToken), cancellationToken).ConfigureAwait(false);
         await WriteTextAtomicallyAsync(path + SidecarExtension, $"{layout.FileLength} {sha}\n", cancellationToken).ConfigureAwait(false);
         return layout.DataLength;
     }
@@ -204,9 +205,37 @@ public sealed partial class ModelCache
 
         var count = (int)((file.Length + _chunkBytes - 1) / _chunkBytes);
         int LengthOf(int i) => (int)Math.Min(_chunkBytes, file.Length - (long)i * _chunkBytes);
-        await WriteAtomicallyAsync(path, file.Length, [], count, i => source.ReadFileAsync(modelPath, file.Name, (long)i * _chunkBytes, LengthOf(i)),
+        await FromOneCopyAsync(source, copy => WriteAtomicallyAsync(path, file.Length, [], count,
+            i => copy.ReadFileAsync(modelPath, file.Name, (long)i * _chunkBytes, LengthOf(i)),
             i => $"file '{file.Name}' bytes from {(long)i * _chunkBytes}", LengthOf, null,
-            failure => ModelSourceCheck.ThrowIfChangedAsync(source, modelPath, manifest, failure), cancellationToken, expectedSha: file.Sha256).ConfigureAwait(false);
+            failure => ModelSourceCheck.ThrowIfChangedAsync(copy, modelPath, manifest, failure), cancellationToken, expectedSha: file.Sha256),
+            cancellationToken).ConfigureAwait(false);
         return file.Length;
+    }
+
+    /// <summary>
+    /// Ships one file from one copy after another until a copy delivers all of it and passes the change check:
+    /// every byte of a kept file, and the check, come from one copy. What a failed copy delivered is dropped, never
+    /// resumed from, since another copy may be another version of the checkpoint. The last copy's error is thrown.
+    /// </summary>
+    private static async Task<T> FromOneCopyAsync<T>(IModelFileSource source, Func<IModelFileSource, Task<T>> ship, CancellationToken cancellationToken)
+    {
+        var copies = source.Copies;
+        if (copies.Count == 0)
+        {
+            throw new DistInferException("the model file source offers no copy of the model path to ship from");
+        }
+
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return await ship(copies[i]).ConfigureAwait(false);
+            }
+            catch (Exception) when (i < copies.Count - 1 && !cancellationToken.IsCancellationRequested)
+            {
+                // That copy failed (its silo went away, it was rewritten, it is another version): start over on the next.
+            }
+        }
     }
 }
