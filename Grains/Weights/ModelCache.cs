@@ -16,7 +16,8 @@ namespace DistInfer.Grains.Weights;
 /// Concurrent requests for one file on a silo share one fetch. A file is shipped from one copy of the model path
 /// (<see cref="IModelFileSource.Copies"/>), restarted on the next when that copy fails; before it is kept, that copy
 /// is asked whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>). Unfinished files of a crash
-/// are deleted when the cache is created (ModelCache.Writing.cs).
+/// are deleted when the cache is created; over <see cref="WeightsOptions.CacheMaxBytes"/>, unused model folders go
+/// (ModelCache.Eviction.cs).
 /// </summary>
 public sealed partial class ModelCache
 {
@@ -25,25 +26,36 @@ public sealed partial class ModelCache
     private readonly int _chunkBytes;
     private readonly int _chunksInFlight;
     private readonly bool _verifyChecksums;
+    private readonly long _maxBytes;
     private readonly ILogger _logger;
     private long _bytesFetched;
 
-    public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true, ILogger? logger = null)
+    /// <param name="maxBytes">Most bytes the model folders may hold, 0 for no limit (<see cref="WeightsOptions.CacheMaxBytes"/>).</param>
+    public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true, long maxBytes = 0, ILogger? logger = null)
     {
+        if (maxBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, $"the model cache's byte limit must be 0 (no limit) or positive, not {maxBytes}");
+        }
+
         Root = Path.GetFullPath(root);
         _chunkBytes = Math.Clamp(chunkBytes, 64 << 10, ModelFileServer.MaxChunkBytes);
         _chunksInFlight = Math.Clamp(chunksInFlight, 1, 64);
         _verifyChecksums = verifyChecksums;
+        _maxBytes = maxBytes;
         _logger = logger ?? NullLogger.Instance;
         DeleteStalePartials();
     }
 
     public ModelCache(WeightsOptions options, ILogger? logger = null)
-        : this(options.CacheDirectory, options.ChunkBytes, options.ChunksInFlight, options.VerifyChecksums, logger)
+        : this(options.CacheDirectory, options.ChunkBytes, options.ChunksInFlight, options.VerifyChecksums, options.CacheMaxBytes, logger)
     {
     }
 
     public string Root { get; }
+
+    /// <summary>Where the model weight store keeps the manifests it was given (an offline fallback); never evicted.</summary>
+    public string ManifestDirectory => Path.Combine(Root, "manifests");
 
     /// <summary>Bytes shipped into files this cache kept since it was created (tests and status: a cache hit adds none).</summary>
     public long BytesFetched => Interlocked.Read(ref _bytesFetched);
@@ -111,25 +123,39 @@ public sealed partial class ModelCache
         Action<long>? fetched = null, CancellationToken cancellationToken = default)
     {
         var path = PartPath(manifest, tensors.Select(t => t.Name));
+        using var use = Use(manifest);
         if (CheckPart(path, tensors) is null)
         {
             return 0;
         }
 
-        return await Shared(path, () => FetchPartAsync(path, manifest, tensors, source, modelPath, fetched, cancellationToken)).ConfigureAwait(false);
+        var bytes = await Shared(path, () => FetchPartAsync(path, manifest, tensors, source, modelPath, fetched, cancellationToken)).ConfigureAwait(false);
+        if (bytes > 0)
+        {
+            EvictOverLimit();
+        }
+
+        return bytes;
     }
 
     /// <summary>Makes the model's small files present and verified; returns the model's cache folder.</summary>
     public async Task<string> EnsureFilesAsync(ModelManifest manifest, IModelFileSource source, string modelPath, CancellationToken cancellationToken = default)
     {
+        using var use = Use(manifest);
         var directory = ModelDirectory(manifest);
+        long bytes = 0;
         foreach (var file in manifest.Files)
         {
             var path = FilePath(directory, file.Name);
             if (!HasFile(path, file))
             {
-                await Shared(path, () => FetchFileAsync(path, manifest, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
+                bytes += await Shared(path, () => FetchFileAsync(path, manifest, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
             }
+        }
+
+        if (bytes > 0)
+        {
+            EvictOverLimit();
         }
 
         return directory;
