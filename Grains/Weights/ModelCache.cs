@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using DistInfer.Engine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DistInfer.Grains.Weights;
 
@@ -11,34 +13,51 @@ namespace DistInfer.Grains.Weights;
 /// tokenizer) and parts/, one safetensors file per tensor set an activation loads, named by a hash of the names.
 /// Files are written beside their target and renamed when complete; a part's ".sha256" sidecar (length and
 /// SHA-256) is written last, so a missing sidecar, a wrong length or a wrong checksum mean "fetch again".
-/// Concurrent requests for one file on a silo share one fetch. Before a fetched file is kept, the source is asked
-/// whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>).
+/// Concurrent requests for one file on a silo share one fetch. A file is shipped from one copy of the model path
+/// (<see cref="IModelFileSource.Copies"/>), restarted on the next when that copy fails; before it is kept, that copy
+/// is asked whether its directory changed meanwhile (<see cref="ModelSourceCheck"/>). Unfinished files of a crash
+/// are deleted when the cache is created; over <see cref="WeightsOptions.CacheMaxBytes"/>, unused model folders go
+/// (ModelCache.Eviction.cs).
 /// </summary>
-public sealed class ModelCache
+public sealed partial class ModelCache
 {
     private const string SidecarExtension = ".sha256";
     private readonly ConcurrentDictionary<string, Lazy<Task<long>>> _inFlight = new(StringComparer.Ordinal);
     private readonly int _chunkBytes;
     private readonly int _chunksInFlight;
     private readonly bool _verifyChecksums;
+    private readonly long _maxBytes;
+    private readonly ILogger _logger;
     private long _bytesFetched;
 
-    public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true)
+    /// <param name="maxBytes">Most bytes the model folders may hold, 0 for no limit (<see cref="WeightsOptions.CacheMaxBytes"/>).</param>
+    public ModelCache(string root, int chunkBytes = 8 << 20, int chunksInFlight = 4, bool verifyChecksums = true, long maxBytes = 0, ILogger? logger = null)
     {
+        if (maxBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, $"the model cache's byte limit must be 0 (no limit) or positive, not {maxBytes}");
+        }
+
         Root = Path.GetFullPath(root);
         _chunkBytes = Math.Clamp(chunkBytes, 64 << 10, ModelFileServer.MaxChunkBytes);
         _chunksInFlight = Math.Clamp(chunksInFlight, 1, 64);
         _verifyChecksums = verifyChecksums;
+        _maxBytes = maxBytes;
+        _logger = logger ?? NullLogger.Instance;
+        DeleteStalePartials();
     }
 
-    public ModelCache(WeightsOptions options)
-        : this(options.CacheDirectory, options.ChunkBytes, options.ChunksInFlight, options.VerifyChecksums)
+    public ModelCache(WeightsOptions options, ILogger? logger = null)
+        : this(options.CacheDirectory, options.ChunkBytes, options.ChunksInFlight, options.VerifyChecksums, options.CacheMaxBytes, logger)
     {
     }
 
     public string Root { get; }
 
-    /// <summary>Bytes shipped into this cache since it was created (tests and status: a cache hit adds none).</summary>
+    /// <summary>Where the model weight store keeps the manifests it was given (an offline fallback); never evicted.</summary>
+    public string ManifestDirectory => Path.Combine(Root, "manifests");
+
+    /// <summary>Bytes shipped into files this cache kept since it was created (tests and status: a cache hit adds none).</summary>
     public long BytesFetched => Interlocked.Read(ref _bytesFetched);
 
     public string ModelDirectory(ModelManifest manifest)
@@ -104,25 +123,39 @@ public sealed class ModelCache
         Action<long>? fetched = null, CancellationToken cancellationToken = default)
     {
         var path = PartPath(manifest, tensors.Select(t => t.Name));
+        using var use = Use(manifest);
         if (CheckPart(path, tensors) is null)
         {
             return 0;
         }
 
-        return await Shared(path, () => FetchPartAsync(path, manifest, tensors, source, modelPath, fetched, cancellationToken)).ConfigureAwait(false);
+        var bytes = await Shared(path, () => FetchPartAsync(path, manifest, tensors, source, modelPath, fetched, cancellationToken)).ConfigureAwait(false);
+        if (bytes > 0)
+        {
+            EvictOverLimit();
+        }
+
+        return bytes;
     }
 
     /// <summary>Makes the model's small files present and verified; returns the model's cache folder.</summary>
     public async Task<string> EnsureFilesAsync(ModelManifest manifest, IModelFileSource source, string modelPath, CancellationToken cancellationToken = default)
     {
+        using var use = Use(manifest);
         var directory = ModelDirectory(manifest);
+        long bytes = 0;
         foreach (var file in manifest.Files)
         {
             var path = FilePath(directory, file.Name);
             if (!HasFile(path, file))
             {
-                await Shared(path, () => FetchFileAsync(path, manifest, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
+                bytes += await Shared(path, () => FetchFileAsync(path, manifest, file, source, modelPath, cancellationToken)).ConfigureAwait(false);
             }
+        }
+
+        if (bytes > 0)
+        {
+            EvictOverLimit();
         }
 
         return directory;
@@ -180,10 +213,10 @@ public sealed class ModelCache
             }
         }
 
-        var sha = await WriteAtomicallyAsync(path, layout.FileLength, layout.Prefix, chunks.Count,
-            i => source.ReadTensorAsync(modelPath, chunks[i].Tensor, chunks[i].Offset, chunks[i].Length),
+        var sha = await FromOneCopyAsync(source, copy => WriteAtomicallyAsync(path, layout.FileLength, layout.Prefix, chunks.Count,
+            i => copy.ReadTensorAsync(modelPath, chunks[i].Tensor, chunks[i].Offset, chunks[i].Length),
             i => $"tensor '{chunks[i].Tensor}' bytes from {chunks[i].Offset}", i => chunks[i].Length, fetched,
-            failure => ModelSourceCheck.ThrowIfChangedAsync(source, modelPath, manifest, failure), cancellationToken).ConfigureAwait(false);
+            failure => ModelSourceCheck.ThrowIfChangedAsync(copy, modelPath, manifest, failure), cancellationToken), cancellationToken).ConfigureAwait(false);
         await WriteTextAtomicallyAsync(path + SidecarExtension, $"{layout.FileLength} {sha}\n", cancellationToken).ConfigureAwait(false);
         return layout.DataLength;
     }
@@ -198,97 +231,37 @@ public sealed class ModelCache
 
         var count = (int)((file.Length + _chunkBytes - 1) / _chunkBytes);
         int LengthOf(int i) => (int)Math.Min(_chunkBytes, file.Length - (long)i * _chunkBytes);
-        await WriteAtomicallyAsync(path, file.Length, [], count, i => source.ReadFileAsync(modelPath, file.Name, (long)i * _chunkBytes, LengthOf(i)),
+        await FromOneCopyAsync(source, copy => WriteAtomicallyAsync(path, file.Length, [], count,
+            i => copy.ReadFileAsync(modelPath, file.Name, (long)i * _chunkBytes, LengthOf(i)),
             i => $"file '{file.Name}' bytes from {(long)i * _chunkBytes}", LengthOf, null,
-            failure => ModelSourceCheck.ThrowIfChangedAsync(source, modelPath, manifest, failure), cancellationToken, expectedSha: file.Sha256).ConfigureAwait(false);
+            failure => ModelSourceCheck.ThrowIfChangedAsync(copy, modelPath, manifest, failure), cancellationToken, expectedSha: file.Sha256),
+            cancellationToken).ConfigureAwait(false);
         return file.Length;
     }
 
     /// <summary>
-    /// Writes <paramref name="prefix"/> then chunk after chunk (several fetches in flight) to a temporary file beside
-    /// <paramref name="path"/>, hashing as it goes, and renames it into place; returns the SHA-256 (hex).
-    /// <paramref name="ensureUnchanged"/> runs before the rename, and after a failure the source reported (given it).
+    /// Ships one file from one copy after another until a copy delivers all of it and passes the change check:
+    /// every byte of a kept file, and the check, come from one copy. What a failed copy delivered is dropped, never
+    /// resumed from, since another copy may be another version of the checkpoint. The last copy's error is thrown.
     /// </summary>
-    private async Task<string> WriteAtomicallyAsync(string path, long length, byte[] prefix, int count, Func<int, Task<byte[]>> read,
-        Func<int, string> describe, Func<int, int> lengthOf, Action<long>? fetched, Func<Exception?, Task> ensureUnchanged,
-        CancellationToken cancellationToken, string? expectedSha = null)
+    private static async Task<T> FromOneCopyAsync<T>(IModelFileSource source, Func<IModelFileSource, Task<T>> ship, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
-        var pending = new Queue<Task<byte[]>>();
-        try
+        var copies = source.Copies;
+        if (copies.Count == 0)
         {
-            string sha;
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                stream.SetLength(length);
-                await stream.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
-                hash.AppendData(prefix);
-                var next = 0;
-                for (var i = 0; i < count; i++)
-                {
-                    while (next < count && pending.Count < _chunksInFlight)
-                    {
-                        pending.Enqueue(read(next++));
-                    }
-
-                    var bytes = await pending.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
-                    if (bytes.Length != lengthOf(i))
-                    {
-                        throw new DistInferException($"{path}: {describe(i)} came back with {bytes.Length} bytes instead of {lengthOf(i)}");
-                    }
-
-                    hash.AppendData(bytes);
-                    await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-                    Interlocked.Add(ref _bytesFetched, bytes.Length);
-                    fetched?.Invoke(bytes.Length);
-                }
-
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-            }
-
-            // Checked before the hash: bytes of a rewritten file fail that too, with a less telling message.
-            await ensureUnchanged(null).ConfigureAwait(false);
-            if (expectedSha is not null && !string.Equals(sha, expectedSha, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new DistInferException($"{path}: shipped bytes have SHA-256 {sha}, the source's manifest says {expectedSha}");
-            }
-
-            File.Move(temporary, path, overwrite: true);
-            return sha;
+            throw new DistInferException("the model file source offers no copy of the model path to ship from");
         }
-        catch (Exception e)
+
+        for (var i = 0; ; i++)
         {
-            // Let fetches still in flight finish unobserved, and leave nothing that looks like a cache entry.
-            foreach (var task in pending)
+            try
             {
-                _ = task.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                return await ship(copies[i]).ConfigureAwait(false);
             }
-
-            File.Delete(temporary);
-            // A source that no longer has the bytes (no such tensor, a shorter file) or bytes that do not add up may mean
-            // its directory was rewritten: then that is the error. Transport failures are left as they are (no extra call).
-            if (e is DistInferException and not ModelDirectoryChangedException)
+            catch (Exception) when (i < copies.Count - 1 && !cancellationToken.IsCancellationRequested)
             {
-                await ensureUnchanged(e).ConfigureAwait(false);
+                // That copy failed (its silo went away, it was rewritten, it is another version): start over on the next.
             }
-
-            throw;
         }
-    }
-
-    private static async Task WriteTextAtomicallyAsync(string path, string text, CancellationToken cancellationToken)
-    {
-        var temporary = $"{path}.{Guid.NewGuid():N}.partial";
-        await File.WriteAllTextAsync(temporary, text, cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    private static string Sha256Of(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

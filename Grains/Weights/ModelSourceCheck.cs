@@ -4,7 +4,7 @@ namespace DistInfer.Grains.Weights;
 /// Whether the directory a fetch ships from is still the one its manifest describes. A source serves chunks from the
 /// copy it has open, with no stat per chunk, so the receiver asks it for the manifest once more (a stat there, and a
 /// reopen when changed) before keeping what it got: bytes of a rewritten directory must not enter the cache under the
-/// old fingerprint. The fingerprint covers the weight files' sizes and times, the small files' hashes and the tensors'
+/// old fingerprint. It asks the one copy that shipped the whole file (<see cref="IModelFileSource.Copies"/>). The fingerprint covers the weight files' sizes and times, the small files' hashes and the tensors'
 /// sampled bytes.
 /// </summary>
 internal static class ModelSourceCheck

@@ -33,7 +33,7 @@ public sealed partial class ModelWeightStore
         _services = services;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Server = server;
-        Cache = new ModelCache(_options);
+        Cache = new ModelCache(_options, _logger);
     }
 
     public ModelCache Cache { get; }
@@ -124,6 +124,22 @@ public sealed partial class ModelWeightStore
         }
 
         var (manifest, source) = await ManifestAsync(modelPath, sources).ConfigureAwait(false);
+        // Held from the first file to the lease's end: a fetch of another model must not evict this folder meanwhile.
+        var use = Cache.Use(manifest);
+        try
+        {
+            return await OpenShippedAsync(modelPath, manifest, source, select, tracker, use).ConfigureAwait(false);
+        }
+        catch
+        {
+            use.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<WeightLease> OpenShippedAsync(string modelPath, ModelManifest manifest, IModelFileSource source,
+        Func<ModelConfig, IReadOnlyCollection<string>, IReadOnlyList<string>> select, WeightLoadTracker? tracker, ModelCacheUse use)
+    {
         var directory = await Cache.EnsureFilesAsync(manifest, source, modelPath).ConfigureAwait(false);
         var cachedConfig = ModelConfigReader.Load(directory);
         var byName = manifest.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -145,7 +161,7 @@ public sealed partial class ModelWeightStore
         }
 
         tracker?.BeginLoading();
-        return new WeightLease(directory, cachedConfig, Counted(SafeTensorsFile.Open(part), tracker), shipped: true);
+        return new WeightLease(directory, cachedConfig, Counted(SafeTensorsFile.Open(part), tracker), shipped: true, use);
     }
 
     private static ITensorSource Counted(ITensorSource source, WeightLoadTracker? tracker) =>
@@ -184,7 +200,7 @@ public sealed partial class ModelWeightStore
     }
 
     private string ManifestFile(string key) =>
-        Path.Combine(Cache.Root, "manifests", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] + ".json");
+        Path.Combine(Cache.ManifestDirectory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] + ".json");
 
     private void SaveManifest(string key, ModelManifest manifest)
     {

@@ -7,6 +7,14 @@ public sealed class WeightsOptions
     public string CacheDirectory { get; set; } = DefaultCacheDirectory();
 
     /// <summary>
+    /// Most bytes the model cache may hold; 0 (default) means no limit. After a fetch that leaves the cache larger,
+    /// whole model folders go, least recently used first, except those this silo is loading from (mapped) or
+    /// fetching into; the model just fetched stays even when it alone is over the limit. Counts the model folders
+    /// only; give each silo its own cache directory, as silos sharing one do not see each other's use.
+    /// </summary>
+    public long CacheMaxBytes { get; set; }
+
+    /// <summary>
     /// Whether this silo reads a model path directly (default: the directory exists here). Tests hide a path from
     /// one silo with it; a deployment could restrict silos to some model roots.
     /// </summary>
