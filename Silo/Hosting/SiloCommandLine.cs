@@ -19,6 +19,7 @@ internal static class SiloCommandLine
         var httpPort = new Option<int>("--http-port") { DefaultValueFactory = _ => 8080 };
         var role = new Option<string?>("--role") { Description = "gpu|cpu" };
         var modelCache = new Option<string?>("--model-cache") { Description = "where weights shipped from other silos are cached (default: ~/.cache/distinfer/models); must be writable, else the silo does not start" };
+        var modelCacheGib = new Option<double?>("--model-cache-max-gib") { Description = "evict models no activation uses, least recently used first, when the model cache grows past this many GiB (default: no limit)" };
         var model = new Option<string?>("--model") { Description = "model directory to deploy at start" };
         var modelName = new Option<string>("--model-name") { DefaultValueFactory = _ => "demo-moe" };
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
@@ -63,6 +64,14 @@ internal static class SiloCommandLine
             }
         });
 
+        modelCacheGib.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var gib) && !(gib > 0 && gib < 1L << 33))
+            {
+                r.AddError($"--model-cache-max-gib must be a positive number of GiB (got {r.Tokens[^1].Value})");
+            }
+        });
+
         stages.Validators.Add(r =>
         {
             // Validators also run when the value does not parse; the parser reports that one itself.
@@ -73,7 +82,7 @@ internal static class SiloCommandLine
         });
         var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")
         {
-            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, model, modelName, stages, apiKey, corsOrigin, rebalanceOnJoin, device,
+            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, modelCacheGib, model, modelName, stages, apiKey, corsOrigin, rebalanceOnJoin, device,
         };
 
         root.SetAction(r =>
@@ -93,6 +102,7 @@ internal static class SiloCommandLine
                 HttpPort = r.GetValue(httpPort),
                 Role = r.GetValue(role),
                 ModelCache = r.GetValue(modelCache),
+                ModelCacheMaxBytes = r.GetValue(modelCacheGib) is { } gib ? (long)(gib * (1L << 30)) : 0,
                 Model = r.GetValue(model),
                 ModelName = r.GetValue(modelName)!,
                 Stages = r.GetValue(stages),

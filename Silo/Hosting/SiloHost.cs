@@ -57,6 +57,11 @@ public static class SiloHost
             services.Configure<WeightsOptions>(o => o.CacheDirectory = Path.GetFullPath(modelCache));
         }
 
+        if (options.ModelCacheMaxBytes > 0)
+        {
+            services.Configure<WeightsOptions>(o => o.CacheMaxBytes = options.ModelCacheMaxBytes);
+        }
+
         services.AddSingleton<FabricInferenceService>();
         services.AddSingleton<IInferenceService>(sp => sp.GetRequiredService<FabricInferenceService>());
         services.AddSingleton<IClusterView, FabricClusterView>();

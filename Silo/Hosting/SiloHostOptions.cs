@@ -19,6 +19,9 @@ public sealed class SiloHostOptions
     public string? Role { get; set; }
     public string? ModelCache { get; set; }
 
+    /// <summary>The model cache's byte limit (<see cref="Grains.Weights.WeightsOptions.CacheMaxBytes"/>); 0: none.</summary>
+    public long ModelCacheMaxBytes { get; set; }
+
     /// <summary>A model directory to deploy at start (the bundled demo model when the silo runs with no arguments).</summary>
     public string? Model { get; set; }
 

@@ -89,6 +89,35 @@ public sealed class SiloCommandLineTests
         Assert.Equal(expected, seen!.CorsOrigins is { } origins ? string.Join(',', origins) : null);
     }
 
+    [Theory]
+    [InlineData(new string[0], 0L)]
+    [InlineData(new[] { "--model-cache-max-gib", "2" }, 2L << 30)]
+    [InlineData(new[] { "--model-cache-max-gib", "0.5" }, 1L << 29)]
+    public void Invoke_ModelCacheMaxGib_ReachesTheOptionsInBytes(string[] args, long expected)
+    {
+        SiloHostOptions? seen = null;
+        var parse = SiloCommandLine.Create(o =>
+        {
+            seen = o;
+            return 0;
+        }).Parse(["--clustering", "redis", .. args]);
+
+        Assert.Equal(0, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null }));
+        Assert.Equal(expected, seen!.ModelCacheMaxBytes);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void Invoke_ModelCacheMaxGibNotPositive_OneLineErrorAndExitCodeOne(string value)
+    {
+        var parse = SiloCommandLine.Create(_ => 0).Parse(["--clustering", "redis", "--model-cache-max-gib", value]);
+        var error = new StringWriter();
+
+        Assert.Equal(1, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = error }));
+        Assert.Contains("--model-cache-max-gib must be a positive number of GiB", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Invoke_CorsOriginNoneWithAnOrigin_OneLineErrorAndExitCodeOne()
     {
