@@ -22,7 +22,7 @@ internal static class StageCapacity
 
         if (fresh > free)
         {
-            throw new StageFullException($"stage {stage} holds the KV caches of {held.Count} sequences and has room for {free} more; the step brings {fresh} new ones ({limit})");
+            throw StageFullException.Create(stage, held.Count, Math.Max(0, free), fresh, limit);
         }
     }
 }

@@ -52,6 +52,11 @@ public sealed partial class CudaStageCompute : IDisposable
     {
         var device = silo.Cuda ?? throw new InvalidOperationException("the silo has no CUDA device");
         var options = CudaStageOptions.FromEnvironment(config.MaxPositionEmbeddings) with { Bf16 = true };
+        if (silo.StageSequences is > 0 and var sequences)
+        {
+            options = options with { MaxSequences = sequences };
+        }
+
         var stage = CudaStage.Load(device, config, source, part with { ExpertFilter = static (_, _) => false }, options);
         return new CudaStageCompute(stage, silo, Math.Max(1, config.NumExperts));
     }

@@ -27,6 +27,12 @@ public sealed class GrainComputeDevice : IDisposable
 
     public CudaDevice? Cuda { get; }
 
+    /// <summary>
+    /// KV-cache slots of the GPU stages this silo loads from now on (sequences each holds at once); null: from
+    /// DISTINFER_CUDA_STAGE_SEQUENCES, else 64.
+    /// </summary>
+    public int? StageSequences { get; set; }
+
     /// <summary>One line for the log: which device and why.</summary>
     public string Description { get; }
 

@@ -6,20 +6,32 @@ namespace DistInfer.Grains.Fabric;
 /// A stage with no room for new sequences' KV caches (<see cref="StageFullException"/>: GPU slots, or
 /// <see cref="FabricOptions.StageMaxSequences"/>) refuses a step before touching a cache. Retrying the whole step
 /// with a re-prefill, as after a fault, failed every running sequence beside the new ones once the recovery window
-/// ran out; instead the step runs without its new sequences, which go back to the batcher's queue.
+/// ran out; instead the step runs with as many of its new sequences as the stage has room for, and the others go
+/// back to the batcher's queue.
 /// </summary>
 public sealed partial class FabricBatchExecutor
 {
-    /// <summary>Logits [sequences, vocab] with the rows of the <paramref name="fresh"/> sequences unset: those are deferred.</summary>
-    private async Task<float[]> WithoutFreshAsync(long[] ids, int[] counts, int[] tokens, int[] expected, bool[] fresh, List<long> deferred, CancellationToken cancellationToken)
+    /// <summary>
+    /// Logits [sequences, vocab] of the step run with the first <paramref name="room"/> of its <paramref name="fresh"/>
+    /// sequences (fewer than there are, so each refusal leaves out more) and without the rest, whose rows stay unset:
+    /// those are listed in <paramref name="deferred"/>.
+    /// </summary>
+    private async Task<float[]> WithFewerFreshAsync(long[] ids, int[] counts, int[] tokens, int[] expected, bool[] fresh, int room, List<long> deferred, CancellationToken cancellationToken)
     {
+        var freshCount = 0;
+        foreach (var f in fresh)
+        {
+            freshCount += f ? 1 : 0;
+        }
+
+        var keep = Math.Clamp(room, 0, freshCount - 1);
         var rows = new List<int>();
         var keptTokens = new List<int>();
         var releases = new List<Task>();
         var offset = 0;
         for (var s = 0; s < ids.Length; s++)
         {
-            if (fresh[s])
+            if (fresh[s] && keep-- <= 0)
             {
                 // Stages before the full one may have made its caches: the step ran there.
                 releases.Add(ReleaseAsync(ids[s]).AsTask());
@@ -47,9 +59,10 @@ public sealed partial class FabricBatchExecutor
 
         try
         {
-            // The others' expected lengths roll back whatever the refused step committed on the stages before the full one.
+            // The kept ones' expected lengths roll back whatever the refused step committed on the stages before the
+            // full one; a stage may refuse again (another gateway took room meanwhile), and leaves out more then.
             var part = await RunSequencesAsync([.. rows.Select(r => ids[r])], [.. rows.Select(r => counts[r])], [.. keptTokens],
-                [.. rows.Select(r => expected[r])], null, cancellationToken).ConfigureAwait(false);
+                [.. rows.Select(r => expected[r])], deferred, cancellationToken).ConfigureAwait(false);
             for (var r = 0; r < rows.Count; r++)
             {
                 part.AsSpan(r * vocab, vocab).CopyTo(logits.AsSpan(rows[r] * vocab, vocab));

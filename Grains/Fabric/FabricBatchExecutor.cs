@@ -137,9 +137,9 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
                 Remember(ids, counts, tokens);
                 return logits;
             }
-            catch (StageFullException) when (deferred is not null && Array.IndexOf(fresh, true) >= 0)
+            catch (StageFullException full) when (deferred is not null && Array.IndexOf(fresh, true) >= 0)
             {
-                return await WithoutFreshAsync(ids, counts, tokens, expected, fresh, deferred, cancellationToken).ConfigureAwait(false);
+                return await WithFewerFreshAsync(ids, counts, tokens, expected, fresh, full.Room, deferred, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {

@@ -18,6 +18,28 @@ public sealed class StageCapacityTests
     private const string Model = "capped";
 
     [Fact]
+    public async Task Generate_OneStepBringsMoreNewSequencesThanStageHolds_RoomFilledRestWaitAndAllLikeEngine()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1, new FabricOptions { RebalanceOnJoin = false, StageMaxSequences = 2 });
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("gw");
+        await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.Fixture("olmoe") });
+        int[][] prompts = [[1, 2, 3, 4], [400, 401], [7, 8, 9], [55, 66, 77, 88, 99], [300]];
+        var engine = new Generator(TransformerModel.Load(RepoPaths.Fixture("olmoe"), Gemm.Default));
+        var expected = engine.Generate(prompts, new SamplingParams { MaxNewTokens = 5, MinNewTokens = 5 });
+
+        // One request of five prompts: all five arrive in one step, for a stage with room for two.
+        var response = await front.Generate(new GenerateRequest { Model = Model, Prompts = [.. prompts], MaxNewTokens = 5, MinNewTokens = 5 });
+
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(expected[i].GeneratedIds, response.Generated[i]);
+        }
+
+        // Five sequences two at a time: at least three waited once, and the first step still ran two.
+        Assert.InRange(cluster.Silos[0].Services.GetRequiredService<FabricFront>().Deferrals, 3, 100);
+    }
+
+    [Fact]
     public async Task Generate_TwoGatewaysMoreSequencesThanStageHolds_AllCompleteLikeEngine()
     {
         await using var cluster = await FabricTestCluster.StartAsync(2, new FabricOptions { RebalanceOnJoin = false, StageMaxSequences = 2 });

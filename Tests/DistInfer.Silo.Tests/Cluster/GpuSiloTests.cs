@@ -115,6 +115,41 @@ public sealed class GpuSiloTests
     }
 
     /// <summary>
+    /// More concurrent requests than the GPU stage has KV-cache slots (its batcher runs up to 64): the new ones wait for
+    /// a slot instead of failing the step, and every completion equals the same prompt's alone (batch-invariant kernels).
+    /// </summary>
+    [Fact]
+    public async Task Completions_MoreConcurrentRequestsThanStageSlots_AllCompleteLikeAloneAndSomeWaited()
+    {
+        await using var silo = await HostedSilo.StartAsync("gpu", "gpu", redis: null, o => o.Device = "cuda");
+        silo.Services.GetRequiredService<GrainComputeDevice>().StageSequences = 2;
+        var info = await silo.Front.DeployAsync("demo-slots", new DeploymentRequest { ModelPath = RepoPaths.DemoModel, Stages = 1 });
+        string[] prompts = [.. Prompts, "Hello, world", "The quick brown fox"];
+
+        var together = await Task.WhenAll(prompts.Select(p => CompleteAsync(silo, info.Name, p)));
+        var alone = new List<int[]>();
+        foreach (var prompt in prompts)
+        {
+            alone.Add(await CompleteAsync(silo, info.Name, prompt));
+        }
+
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(alone[i], together[i]);
+        }
+
+        Assert.True(silo.Front.Deferrals > 0, "no request waited for a slot");
+    }
+
+    private static async Task<int[]> CompleteAsync(HostedSilo silo, string model, string prompt)
+    {
+        var body = JsonSerializer.Serialize(new { model, prompt, max_tokens = 8, temperature = 0 });
+        var (status, json, _) = await Api.PostAsync(silo.Http, "/v1/completions", body);
+        Assert.Equal(HttpStatusCode.OK, status);
+        return [.. json.GetProperty("choices")[0].GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32())];
+    }
+
+    /// <summary>
     /// The device's top-k has no capacity input: a CUDA stage whose experts were all on its GPU routed every layer there
     /// and dropped nothing, whatever the deployment's capacity factor (review finding).
     /// </summary>
