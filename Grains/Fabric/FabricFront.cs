@@ -14,11 +14,12 @@ namespace DistInfer.Grains.Fabric;
 /// request goes to the replica with the fewest running plus waiting requests. Every silo has one, so clients and
 /// HTTP requests can enter anywhere.
 /// </summary>
-public sealed class FabricFront(IServiceProvider services, FabricOptions? options = null, BatcherOptions? batcherOptions = null) : IAsyncDisposable
+public sealed partial class FabricFront(IServiceProvider services, FabricOptions? options = null, BatcherOptions? batcherOptions = null) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Task<FrontModel>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BpeTokenizer> _tokenizers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _deploying = new(StringComparer.Ordinal);
+    private int _rotation;
 
     /// <summary>This silo's copies of deployment records (absent where the fabric runs without them, in some tests).</summary>
     private Deployments.DeploymentRecords? Records => services.GetService(typeof(Deployments.DeploymentRecords)) as Deployments.DeploymentRecords;
@@ -77,135 +78,6 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     /// <summary>Sequences this silo's batchers put back in their queues because a stage was full (<see cref="FabricOptions.StageMaxSequences"/>).</summary>
     public long Deferrals => _models.Values.Where(t => t.IsCompletedSuccessfully).SelectMany(t => t.Result.Batchers).Sum(b => b.Deferrals);
 
-    /// <summary>Deploys through the model's registry grain and starts serving it here.</summary>
-    public async Task<DeploymentInfo> DeployAsync(string name, DeploymentRequest request)
-    {
-        ModelNames.Validate(name);
-        _deploying.AddOrUpdate(name, 1, static (_, n) => n + 1);
-        DeploymentInfo info;
-        try
-        {
-            info = await Grains.GetGrain<IModelRegistryGrain>(name).Deploy(request).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (_deploying.AddOrUpdate(name, 0, static (_, n) => n - 1) <= 0)
-            {
-                _deploying.TryRemove(new KeyValuePair<string, int>(name, 0));
-            }
-        }
-
-        if (options?.RebalancePeriod is { } period && info.MoeLayers.Count > 0)
-        {
-            await Grains.GetGrain<IExpertBalancerGrain>(name).StartPeriodic(options.Rebalance, period).ConfigureAwait(false);
-        }
-
-        Task<FrontModel> model;
-        if (_models.TryGetValue(name, out var old) && old.IsCompletedSuccessfully && FrontModel.SamePlan(old.Result.Info, info))
-        {
-            // Same stages and replicas (other expert replicas, say): the running requests go on, on the same batchers.
-            model = Task.FromResult(old.Result with { Info = info });
-            model = _models.TryUpdate(name, model, old) ? model : _models.GetValueOrDefault(name, model);
-        }
-        else
-        {
-            if (_models.TryRemove(name, out old) && old.IsCompletedSuccessfully)
-            {
-                await old.Result.RetireAsync(TimeSpan.Zero, Replaced(name)).ConfigureAwait(false);
-            }
-
-            // A request may have entered the model meanwhile (from the registry's new record, while the old one
-            // retired): keep that entry, which may run sequences, and stop ours, which ran none. Overwriting it left
-            // its batchers running untracked, never retired by an undeployment.
-            var created = Task.FromResult(Create(info));
-            model = _models.GetOrAdd(name, created);
-            if (!ReferenceEquals(model, created))
-            {
-                await created.Result.RetireAsync(TimeSpan.Zero, null).ConfigureAwait(false);
-            }
-        }
-
-        if (UndeployedSince(info) && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(name, model)))
-        {
-            // Undeployed while this front still waited (for the balancer): its retirement found nothing to end here.
-            await (await model.ConfigureAwait(false)).RetireAsync(TimeSpan.Zero, ModelNotFoundException.NotDeployed(name)).ConfigureAwait(false);
-        }
-
-        return info;
-    }
-
-    /// <summary>
-    /// Whether this silo holds an undeployment's record newer than <paramref name="info"/>. Kept before this front is
-    /// told (<see cref="Deployments.DeploymentRecordGrain.Retire"/>), so a model entered after this check is false is
-    /// still removed by that retirement.
-    /// </summary>
-    private bool UndeployedSince(DeploymentInfo info) =>
-        Records is { } records
-        && records.Find(info.Name) is { Retired: true } record && Deployments.DeploymentRecords.IsNewer(record, info);
-
-    /// <summary>Undeploys through the model's registry grain (which retires it on every silo's front, this one's included).</summary>
-    public Task<UndeployResult> UndeployAsync(string name, TimeSpan drain) =>
-        Grains.GetGrain<IModelRegistryGrain>(name).Undeploy((int)Math.Clamp(drain.TotalMilliseconds, 0, int.MaxValue));
-
-    /// <summary>
-    /// Stops serving <paramref name="name"/> here: new requests find it gone at once; the running ones get up to
-    /// <paramref name="drain"/> to finish, then end with an error naming the model. Returns how many were ended.
-    /// </summary>
-    public async Task<int> RetireAsync(string name, TimeSpan drain)
-    {
-        if (!_models.TryRemove(name, out var model))
-        {
-            return 0;
-        }
-
-        FrontModel retiring;
-        try
-        {
-            // Still being looked up (the registry answered just before the undeployment began): its batchers come.
-            retiring = await model.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            return 0;
-        }
-
-        return await retiring.RetireAsync(drain, new ModelNotFoundException(name, $"model {name} was undeployed before this request finished")).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A deployment record reached this silo (<see cref="Deployments.DeploymentRecordGrain"/>): when it replaces the
-    /// plan this front serves (stages, replicas, path), the old plan's requests end now. Their stages already hold
-    /// other layers, and a retry of theirs would load the old plan back into stages the new one uses.
-    /// </summary>
-    public void OnRecordSaved(DeploymentInfo record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        if (!record.Retired && _models.TryGetValue(record.Name, out var model) && model.IsCompletedSuccessfully
-            && Redeployed(model.Result.Info) is not null && _models.TryRemove(new KeyValuePair<string, Task<FrontModel>>(record.Name, model)))
-        {
-            _ = model.Result.RetireAsync(TimeSpan.Zero, Replaced(record.Name));
-        }
-    }
-
-    private static ModelRedeployedException Replaced(string name) =>
-        new(name, $"model {name} was redeployed with another plan (stages, replicas or checkpoint path) while this request ran; send it again");
-
-    /// <summary>
-    /// The newer record of <paramref name="info"/>'s model when it was redeployed with another plan (stages, replicas,
-    /// path); a rebalance changes only the expert replica set, which the stages hold, so it needs no new batchers.
-    /// </summary>
-    private DeploymentInfo? Redeployed(DeploymentInfo info)
-    {
-        if (Records is not { } records
-            || records.Find(info.Name) is not { Retired: false } record
-            || !Deployments.DeploymentRecords.IsNewer(record, info))
-        {
-            return null;
-        }
-
-        return FrontModel.SamePlan(record, info) ? null : record;
-    }
-
     /// <summary>The model's tokenizer, read once from its path on this silo (or shipped into the model cache).</summary>
     public async Task<BpeTokenizer> TokenizerAsync(string name)
     {
@@ -223,11 +95,11 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
     public Task<string> ModelDirectoryAsync(DeploymentInfo info) =>
         services.GetService(typeof(ModelWeightStore)) is ModelWeightStore store ? store.ResolveDirectoryAsync(info.ModelPath, info.Sources) : Task.FromResult(info.ModelPath);
 
-    /// <summary>The deployment of <paramref name="name"/>, learnt from its registry on first use.</summary>
     /// <summary>The batchers serving <paramref name="name"/> on this silo, if it serves it yet (tests, diagnostics).</summary>
     internal IReadOnlyList<ContinuousBatcher> BatchersOf(string name) =>
         _models.TryGetValue(name, out var model) && model.IsCompletedSuccessfully ? model.Result.Batchers : [];
 
+    /// <summary>The deployment of <paramref name="name"/>, learnt from its registry on first use.</summary>
     public async Task<DeploymentInfo> DescribeAsync(string name) => (await GetAsync(name).ConfigureAwait(false)).Info;
 
     public async IAsyncEnumerable<TokenEvent> GenerateAsync(string name, int[] promptIds, SamplingParams parameters, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -280,8 +152,27 @@ public sealed class FabricFront(IServiceProvider services, FabricOptions? option
         return streams;
     }
 
-    /// <summary>The pipeline replica's batcher with the fewest sequences running and waiting.</summary>
-    private static ContinuousBatcher LeastLoaded(FrontModel model) => model.Batchers.MinBy(b => b.Running + b.Waiting)!;
+    /// <summary>
+    /// The pipeline replica's batcher with the fewest sequences running and waiting. Ties go round in turn: requests
+    /// one at a time (each finding every replica idle) all went to replica 0, and so did every gateway's first ones.
+    /// </summary>
+    private ContinuousBatcher LeastLoaded(FrontModel model)
+    {
+        var batchers = model.Batchers;
+        var start = (int)((uint)Interlocked.Increment(ref _rotation) % (uint)batchers.Length);
+        var best = batchers[start];
+        var least = best.Running + best.Waiting;
+        for (var i = 1; i < batchers.Length; i++)
+        {
+            var b = batchers[(start + i) % batchers.Length];
+            if (b.Running + b.Waiting < least)
+            {
+                (best, least) = (b, b.Running + b.Waiting);
+            }
+        }
+
+        return best;
+    }
 
     private async Task<FrontModel> GetAsync(string name)
     {

@@ -184,6 +184,24 @@ public sealed class FrontGrainTests
         Assert.Equal(0, batchers.Sum(b => b.Steps));
     }
 
+    /// <summary>Requests one at a time found both replicas idle, and the tie always went to replica 0.</summary>
+    [Fact]
+    public async Task Generate_RequestsOneAtATimeOnTwoReplicas_BothReplicasServe()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1);
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("rr");
+        await front.Deploy("rr", new DeploymentRequest { ModelPath = RepoPaths.Fixture("llama"), Replicas = 2 });
+
+        for (var i = 0; i < 4; i++)
+        {
+            await front.Generate(new GenerateRequest { Model = "rr", Prompts = [[1, 2, 3]], MaxNewTokens = 2, MinNewTokens = 2 });
+        }
+
+        var batchers = cluster.Silos[0].Services.GetRequiredService<FabricFront>().BatchersOf("rr");
+        Assert.Equal(2, batchers.Count);
+        Assert.All(batchers, b => Assert.Equal(4, b.Steps));
+    }
+
     [Fact]
     public async Task Generate_PromptPlusNewTokensBeyondContext_FailsNamingTheContextAndTheFrontServesOn()
     {
