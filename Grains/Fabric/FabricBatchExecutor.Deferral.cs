@@ -16,7 +16,7 @@ public sealed partial class FabricBatchExecutor
     /// sequences (fewer than there are, so each refusal leaves out more) and without the rest, whose rows stay unset:
     /// those are listed in <paramref name="deferred"/>.
     /// </summary>
-    private async Task<float[]> WithFewerFreshAsync(long[] ids, int[] counts, int[] tokens, int[] expected, bool[] fresh, int room, List<long> deferred, CancellationToken cancellationToken)
+    private async Task<float[]> WithFewerFreshAsync(long[] ids, int[] counts, int[] tokens, int[] expected, bool[] fresh, int room, List<long> deferred, DateTime deadline, CancellationToken cancellationToken)
     {
         var freshCount = 0;
         foreach (var f in fresh)
@@ -60,9 +60,11 @@ public sealed partial class FabricBatchExecutor
         try
         {
             // The kept ones' expected lengths roll back whatever the refused step committed on the stages before the
-            // full one; a stage may refuse again (another gateway took room meanwhile), and leaves out more then.
+            // full one: a new sequence's 0, not -1, empties a cache an earlier stage (or an earlier chunk) made, which
+            // -1 would have appended its prompt to again. A stage may refuse again (another gateway took room
+            // meanwhile) and leaves out more then.
             var part = await RunSequencesAsync([.. rows.Select(r => ids[r])], [.. rows.Select(r => counts[r])], [.. keptTokens],
-                [.. rows.Select(r => expected[r])], deferred, cancellationToken).ConfigureAwait(false);
+                [.. rows.Select(r => fresh[r] ? 0 : expected[r])], [.. rows.Select(r => fresh[r])], deferred, deadline, cancellationToken).ConfigureAwait(false);
             for (var r = 0; r < rows.Count; r++)
             {
                 part.AsSpan(r * vocab, vocab).CopyTo(logits.AsSpan(rows[r] * vocab, vocab));

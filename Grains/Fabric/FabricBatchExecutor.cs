@@ -118,17 +118,16 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
             expected = ids.Select(id => _history.TryGetValue(id, out var h) ? h.Count : -1).ToArray();
         }
 
-        return RunSequencesAsync(ids, counts, tokens, expected, deferred, cancellationToken);
+        return RunSequencesAsync(ids, counts, tokens, expected, Array.ConvertAll(expected, e => e < 0), deferred, DateTime.UtcNow + _options.RecoveryWindow, cancellationToken);
     }
 
     /// <summary>
-    /// Runs sequences through the pipeline, retried with a re-prefill after a fault. With <paramref name="deferred"/>,
-    /// sequences new to this executor that a full stage refused are left out and listed there.
+    /// Runs sequences through the pipeline, retried with a re-prefill after a fault until <paramref name="deadline"/>.
+    /// With <paramref name="deferred"/>, sequences new to this executor (<paramref name="fresh"/>) that a full stage
+    /// refused are left out and listed there.
     /// </summary>
-    private async Task<float[]> RunSequencesAsync(long[] ids, int[] counts, int[] tokens, int[] expected, List<long>? deferred, CancellationToken cancellationToken)
+    private async Task<float[]> RunSequencesAsync(long[] ids, int[] counts, int[] tokens, int[] expected, bool[] fresh, List<long>? deferred, DateTime deadline, CancellationToken cancellationToken)
     {
-        var fresh = Array.ConvertAll(expected, e => e < 0);
-        var deadline = DateTime.UtcNow + _options.RecoveryWindow;
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -139,7 +138,7 @@ public sealed partial class FabricBatchExecutor(IGrainFactory grains, Deployment
             }
             catch (StageFullException full) when (deferred is not null && Array.IndexOf(fresh, true) >= 0)
             {
-                return await WithFewerFreshAsync(ids, counts, tokens, expected, fresh, full.Room, deferred, cancellationToken).ConfigureAwait(false);
+                return await WithFewerFreshAsync(ids, counts, tokens, expected, fresh, full.Room, deferred, deadline, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {

@@ -39,6 +39,31 @@ public sealed class StageCapacityTests
         Assert.InRange(cluster.Silos[0].Services.GetRequiredService<FabricFront>().Deferrals, 3, 100);
     }
 
+    /// <summary>
+    /// Steps of 5 tokens: the first carries A's whole prompt and part of B's, the second the rest of B with C and D, for
+    /// a stage with room for one more. The step runs again with A alone; A's cache must start over, not get its prompt
+    /// twice (review finding: the kept new sequence was sent as new, and the stage appended to the cache it held). The
+    /// trained demo model, whose tokens follow the context (the tiny random fixtures' barely do).
+    /// </summary>
+    [Fact]
+    public async Task Generate_RefusedInALaterChunkWithRoomForOne_KeptSequenceStartsOverAndAllLikeEngine()
+    {
+        await using var cluster = await FabricTestCluster.StartAsync(1, new FabricOptions { RebalanceOnJoin = false, StageMaxSequences = 3, MaxStageStepTokens = 5 });
+        var front = cluster.Silos[0].GrainFactory.GetGrain<IFrontGrain>("gw");
+        await front.Deploy(Model, new DeploymentRequest { ModelPath = RepoPaths.DemoModel });
+        int[][] prompts = [[300, 301, 302], [400, 401, 402], [500, 501], [600, 601]];
+        var expected = new Generator(TransformerModel.Load(RepoPaths.DemoModel, Gemm.Default)).Generate(prompts, new SamplingParams { MaxNewTokens = 4, MinNewTokens = 4 });
+
+        var response = await front.Generate(new GenerateRequest { Model = Model, Prompts = [.. prompts], MaxNewTokens = 4, MinNewTokens = 4 });
+
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(expected[i].GeneratedIds, response.Generated[i]);
+        }
+
+        Assert.True(cluster.Silos[0].Services.GetRequiredService<FabricFront>().Deferrals >= 3);
+    }
+
     [Fact]
     public async Task Generate_TwoGatewaysMoreSequencesThanStageHolds_AllCompleteLikeEngine()
     {
