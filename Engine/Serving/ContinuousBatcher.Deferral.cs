@@ -12,6 +12,9 @@ public sealed partial class ContinuousBatcher
     private long _deferredRetryAt;
     private long _deferrals;
 
+    /// <summary>Steps in a row that deferred sequences: each doubles the wait before the next try, up to 16 times.</summary>
+    private int _deferStreak;
+
     /// <summary>Sequences a step could not start and put back in the queue so far (tests and metrics).</summary>
     public long Deferrals => Interlocked.Read(ref _deferrals);
 
@@ -30,7 +33,8 @@ public sealed partial class ContinuousBatcher
             }
         }
 
-        _deferredRetryAt = Environment.TickCount64 + (long)_options.DeferredRetryDelay.TotalMilliseconds;
+        _deferStreak = Math.Min(_deferStreak + 1, 5);
+        _deferredRetryAt = Environment.TickCount64 + ((long)_options.DeferredRetryDelay.TotalMilliseconds << (_deferStreak - 1));
         return deferred.Logits;
     }
 
@@ -47,21 +51,30 @@ public sealed partial class ContinuousBatcher
         return false;
     }
 
-    /// <summary>Deferred sequences rejoin the batch, oldest first, once their wait is over; cancelled ones end at once.</summary>
-    private void AdmitDeferred()
+    /// <summary>A step deferred nothing: the next deferral waits the shortest time again.</summary>
+    private void NoneDeferred() => _deferStreak = 0;
+
+    /// <summary>
+    /// Deferred sequences rejoin the batch, oldest first and within the step's prefill budget, once their wait is over;
+    /// cancelled ones end at once. True while some still wait (newer requests are not admitted meanwhile).
+    /// </summary>
+    private bool AdmitDeferred()
     {
         if (_deferred.Count == 0)
         {
-            return;
+            return false;
         }
 
         var due = Environment.TickCount64 >= _deferredRetryAt;
         var kept = 0;
+        var prefillTokens = 0;
         for (var i = 0; i < _deferred.Count; i++)
         {
             var s = _deferred[i];
-            if (s.Cancelled || (due && _running.Count < _options.MaxRunning))
+            var fits = prefillTokens == 0 || prefillTokens + s.PromptIds.Length <= _options.MaxPrefillTokensPerStep;
+            if (s.Cancelled || (due && fits && _running.Count < _options.MaxRunning))
             {
+                prefillTokens += s.Cancelled ? 0 : s.PromptIds.Length;
                 Interlocked.Decrement(ref _waitingCount);
                 _running.Add(s);
             }
@@ -73,6 +86,7 @@ public sealed partial class ContinuousBatcher
 
         _deferred.RemoveRange(kept, _deferred.Count - kept);
         Volatile.Write(ref _runningCount, _running.Count);
+        return _deferred.Count > 0;
     }
 
     /// <summary>How long the idle loop waits for a request: until deferred sequences may try again, or for ever.</summary>

@@ -119,7 +119,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            if (_running.Count == 0 && _waiting.IsEmpty)
+            if (_running.Count == 0 && (_waiting.IsEmpty || _deferred.Count > 0))
             {
                 if (_deferred.Count == 0)
                 {
@@ -140,8 +140,12 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
                 }
             }
 
-            AdmitDeferred();
-            Admit();
+            // Deferred sequences go first: newer requests join only once none waits for room.
+            if (!AdmitDeferred())
+            {
+                Admit();
+            }
+
             DropCancelled();
             if (_running.Count == 0)
             {
@@ -224,6 +228,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         }
 
         float[] logits;
+        var deferredAny = false;
         try
         {
             logits = await _executor.ForwardAsync(new BatchStep(ids, counts, [.. tokens]), _stop.Token).ConfigureAwait(false);
@@ -232,6 +237,7 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         {
             // The others ran: their rows are sampled below, the deferred ones (not started any more) skipped.
             logits = Defer(batch, deferred);
+            deferredAny = true;
         }
         catch (Exception e)
         {
@@ -248,6 +254,11 @@ public sealed partial class ContinuousBatcher : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _steps);
+        if (!deferredAny)
+        {
+            NoneDeferred();
+        }
+
         var vocab = _executor.VocabSize;
         for (var i = 0; i < batch.Length; i++)
         {

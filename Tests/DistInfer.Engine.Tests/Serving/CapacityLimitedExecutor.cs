@@ -13,6 +13,9 @@ internal sealed class CapacityLimitedExecutor(LocalBatchExecutor inner, int capa
     /// <summary>Most sequences held at once so far.</summary>
     public int MostHeld { get; private set; }
 
+    /// <summary>Each step's sequence ids and those it deferred, in order.</summary>
+    public List<(long[] Ids, long[] Deferred)> Steps { get; } = [];
+
     public async ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken)
     {
         var room = capacity - inner.LiveSequences;
@@ -33,6 +36,7 @@ internal sealed class CapacityLimitedExecutor(LocalBatchExecutor inner, int capa
             }
         }
 
+        Steps.Add((step.SequenceIds, [.. deferred]));
         if (deferred.Count == 0)
         {
             var all = await inner.ForwardAsync(step, cancellationToken);

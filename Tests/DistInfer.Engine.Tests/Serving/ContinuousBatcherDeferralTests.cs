@@ -41,6 +41,34 @@ public sealed class ContinuousBatcherDeferralTests
         Assert.Equal(0, batcher.Waiting);
     }
 
+    /// <summary>
+    /// A request that arrives while another waits for room is not stepped before it: each newcomer was admitted at
+    /// once, deferred beside it, and stood ahead of it in the batch, so it took the room first (review finding).
+    /// </summary>
+    [Fact]
+    public async Task GenerateAsync_ArrivesWhileAnotherIsDeferred_NotSteppedUntilTheDeferredOneIs()
+    {
+        var limited = new CapacityLimitedExecutor(new LocalBatchExecutor(FixtureModels.Load("mixtral")), capacity: 1);
+        var gate = new GatedExecutor(limited);
+        await using var batcher = new ContinuousBatcher(gate, [], new BatcherOptions { DeferredRetryDelay = TimeSpan.FromSeconds(1) });
+
+        var a = Collect(batcher.GenerateAsync(PromptA, new SamplingParams { MaxNewTokens = 4 }));
+        await gate.Entered.WaitAsync(); // step 1: A alone
+        var b = Collect(batcher.GenerateAsync(PromptB, new SamplingParams { MaxNewTokens = 3 }));
+        gate.Allow();
+        await gate.Entered.WaitAsync(); // step 2: A and B
+        var c = Collect(batcher.GenerateAsync(PromptC, new SamplingParams { MaxNewTokens = 3 }));
+        gate.Allow(); // B finds no room
+        await gate.Entered.WaitAsync(); // step 3, while B waits for its retry
+        gate.Allow(1000);
+
+        Assert.Equal(Standalone(PromptA, 4), await a);
+        Assert.Equal(Standalone(PromptB, 3), await b);
+        Assert.Equal(Standalone(PromptC, 3), await c);
+        Assert.Single(limited.Steps[1].Deferred);
+        Assert.Single(limited.Steps[2].Ids);
+    }
+
     [Fact]
     public async Task GenerateAsync_CancelledWhileDeferred_EndsCancelledAndRunningOneFinishes()
     {

@@ -18,11 +18,15 @@ internal sealed class GatedExecutor(IBatchExecutor inner) : IBatchExecutor
     /// <summary>Completes when a step has been entered and is waiting for a permit.</summary>
     public TaskCompletionSource StepWaiting { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Released once each time a step enters: a test awaits it once per step, in order.</summary>
+    public SemaphoreSlim Entered { get; } = new(0);
+
     public void Allow(int steps = 1) => _permits.Release(steps);
 
     public async ValueTask<float[]> ForwardAsync(BatchStep step, CancellationToken cancellationToken)
     {
         StepWaiting.TrySetResult();
+        Entered.Release();
         await _permits.WaitAsync(cancellationToken);
         StepWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (Steps)
