@@ -55,10 +55,16 @@ public sealed partial class ModelRegistryGrain
     private async Task<Exception> RestoreAfterAsync(Exception error, DeploymentInfo previous, DeploymentInfo attempted, long attemptVersion)
     {
         var name = this.GetPrimaryKeyString();
+
+        // Recorded already (the failure came after the attempt's plan went to every silo): fronts switched to it and
+        // ended the requests running on the previous plan.
+        var published = !ReferenceEquals(_deployment, previous);
         try
         {
             await RestoreAsync(previous, attempted, attemptVersion);
-            _error = $"redeploying {name} failed: {error.Message}; the previous deployment ({Plan(previous)}) was restored and serves on";
+            _error = $"redeploying {name} failed: {error.Message}; the previous deployment ({Plan(previous)}) was restored and serves on"
+                + (published ? " (requests running when the attempt's plan was published were ended)" : "");
+            _complete = true;
         }
         catch (Exception restoreError)
         {

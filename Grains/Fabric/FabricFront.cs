@@ -19,7 +19,8 @@ public sealed partial class FabricFront(IServiceProvider services, FabricOptions
     private readonly ConcurrentDictionary<string, Task<FrontModel>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BpeTokenizer> _tokenizers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _deploying = new(StringComparer.Ordinal);
-    private int _rotation;
+    // Seeded apart on each silo: every gateway's first requests would otherwise pick the same replica.
+    private int _rotation = Random.Shared.Next();
 
     /// <summary>This silo's copies of deployment records (absent where the fabric runs without them, in some tests).</summary>
     private Deployments.DeploymentRecords? Records => services.GetService(typeof(Deployments.DeploymentRecords)) as Deployments.DeploymentRecords;

@@ -66,7 +66,7 @@ internal static class SiloCommandLine
 
         modelCacheGib.Validators.Add(r =>
         {
-            if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var gib) && !(gib > 0 && gib < 1L << 33))
+            if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var gib) && !(gib * (1L << 30) >= 1 && gib < 1L << 33))
             {
                 r.AddError($"--model-cache-max-gib must be a positive number of GiB (got {r.Tokens[^1].Value})");
             }

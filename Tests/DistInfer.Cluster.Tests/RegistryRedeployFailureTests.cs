@@ -39,7 +39,9 @@ public sealed class RegistryRedeployFailureTests
         Assert.Equal(1, described!.Stages);
         Assert.True(described.ReplicaSetVersion > first.ReplicaSetVersion + 1, $"restored at version {described.ReplicaSetVersion}");
         Assert.Equal(first.ExpertReplicaSet.Select(r => r.Key).Order(), described.ExpertReplicaSet.Select(r => r.Key).Order());
-        Assert.Contains("was restored", (await registry.Progress()).Error, StringComparison.Ordinal);
+        var progress = await registry.Progress();
+        Assert.Contains("was restored", progress.Error, StringComparison.Ordinal);
+        Assert.True(progress.Complete);
         var stageOne = new StageKey(Model, 0, 1).ToString();
         Assert.All(cluster.Silos, silo => Assert.DoesNotContain(stageOne, silo.Services.GetRequiredService<LocalStages>().Keys));
         await FrontAssert.GeneratesLikeEngineAsync(front, Model, "olmoe");

@@ -109,6 +109,7 @@ public sealed class SiloCommandLineTests
     [Theory]
     [InlineData("0")]
     [InlineData("-3")]
+    [InlineData("1e-12")]
     public void Invoke_ModelCacheMaxGibNotPositive_OneLineErrorAndExitCodeOne(string value)
     {
         var parse = SiloCommandLine.Create(_ => 0).Parse(["--clustering", "redis", "--model-cache-max-gib", value]);
