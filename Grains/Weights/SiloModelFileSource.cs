@@ -1,3 +1,4 @@
+using DistInfer.Engine;
 using DistInfer.Runtime;
 
 namespace DistInfer.Grains.Weights;
@@ -9,18 +10,24 @@ namespace DistInfer.Grains.Weights;
 /// </summary>
 internal sealed class SiloModelFileSource(IGrainFactory grains, string silo, Action served) : IModelFileSource
 {
-    /// <summary>The silo's manifest, or null when it cannot read the path or does not answer (as for the whole set).</summary>
+    /// <summary>
+    /// The silo's manifest. Unlike the whole set, which answers null when no silo can tell, one copy that cannot tell
+    /// (gone, or no longer reading the path) throws: the bytes it shipped would otherwise be kept unchecked, and the
+    /// file starts over on the next copy instead.
+    /// </summary>
     public async Task<ModelManifest?> GetManifestAsync(string modelPath)
     {
+        ModelManifest? manifest;
         try
         {
-            return await Grain.GetManifest(modelPath).ConfigureAwait(false);
+            manifest = await Grain.GetManifest(modelPath).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            // Gone or failing: "no answer", which the change check treats as nothing known against the bytes.
-            return null;
+            throw new DistInferException($"silo {silo} did not answer whether {modelPath} changed while it shipped from it: {e.Message}", e);
         }
+
+        return manifest ?? throw new DistInferException($"silo {silo} no longer reads {modelPath}, which it shipped from");
     }
 
     public async Task<byte[]> ReadTensorAsync(string modelPath, string tensor, long offset, int length)
