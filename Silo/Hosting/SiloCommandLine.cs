@@ -20,6 +20,10 @@ internal static class SiloCommandLine
         var role = new Option<string?>("--role") { Description = "gpu|cpu" };
         var modelCache = new Option<string?>("--model-cache") { Description = "where weights shipped from other silos are cached (default: ~/.cache/distinfer/models); must be writable, else the silo does not start" };
         var modelCacheGib = new Option<double?>("--model-cache-max-gib") { Description = "evict models no activation uses, least recently used first, when the model cache grows past this many GiB (default: no limit)" };
+        var stageSequences = new Option<int?>("--stage-max-sequences")
+        {
+            Description = "most sequences whose KV caches a CPU stage on this silo holds at once; more wait in their gateway's queue (default: no limit; GPU stages: DISTINFER_CUDA_STAGE_SEQUENCES, 64)",
+        };
         var model = new Option<string?>("--model") { Description = "model directory to deploy at start" };
         var modelName = new Option<string>("--model-name") { DefaultValueFactory = _ => "demo-moe" };
         var stages = new Option<int>("--stages") { DefaultValueFactory = _ => 1 };
@@ -72,6 +76,14 @@ internal static class SiloCommandLine
             }
         });
 
+        stageSequences.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && int.TryParse(r.Tokens[^1].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value < 1)
+            {
+                r.AddError($"--stage-max-sequences must be at least 1 (got {value})");
+            }
+        });
+
         stages.Validators.Add(r =>
         {
             // Validators also run when the value does not parse; the parser reports that one itself.
@@ -82,7 +94,7 @@ internal static class SiloCommandLine
         });
         var root = new RootCommand("distinfer-silo: a DistInfer silo (grain runtime, inference fabric, OpenAI-compatible HTTP API, dashboard)")
         {
-            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, modelCacheGib, model, modelName, stages, apiKey, corsOrigin, rebalanceOnJoin, device,
+            name, clusterId, clustering, redis, host, siloPort, gatewayPort, httpPort, role, modelCache, modelCacheGib, stageSequences, model, modelName, stages, apiKey, corsOrigin, rebalanceOnJoin, device,
         };
 
         root.SetAction(r =>
@@ -103,6 +115,7 @@ internal static class SiloCommandLine
                 Role = r.GetValue(role),
                 ModelCache = r.GetValue(modelCache),
                 ModelCacheMaxBytes = r.GetValue(modelCacheGib) is { } gib ? (long)(gib * (1L << 30)) : 0,
+                StageMaxSequences = r.GetValue(stageSequences) ?? 0,
                 Model = r.GetValue(model),
                 ModelName = r.GetValue(modelName)!,
                 Stages = r.GetValue(stages),

@@ -50,7 +50,7 @@ public static class SiloHost
         });
         SiloClustering.Configure(services, options);
         services.AddHostedService<SiloRunner>();
-        services.AddDistInferFabric(new FabricOptions { RebalanceOnJoin = options.RebalanceOnJoin });
+        services.AddDistInferFabric(new FabricOptions { RebalanceOnJoin = options.RebalanceOnJoin, StageMaxSequences = options.StageMaxSequences });
         services.AddSingleton(_ => GpuSelection.Select(options.Device ?? Environment.GetEnvironmentVariable(GpuSelection.Variable)));
         if (options.ModelCache is { } modelCache)
         {

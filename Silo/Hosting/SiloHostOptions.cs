@@ -22,6 +22,9 @@ public sealed class SiloHostOptions
     /// <summary>The model cache's byte limit (<see cref="Grains.Weights.WeightsOptions.CacheMaxBytes"/>); 0: none.</summary>
     public long ModelCacheMaxBytes { get; set; }
 
+    /// <summary>Most sequences a CPU stage on this silo holds (<see cref="Grains.Fabric.FabricOptions.StageMaxSequences"/>); 0: no limit.</summary>
+    public int StageMaxSequences { get; set; }
+
     /// <summary>A model directory to deploy at start (the bundled demo model when the silo runs with no arguments).</summary>
     public string? Model { get; set; }
 

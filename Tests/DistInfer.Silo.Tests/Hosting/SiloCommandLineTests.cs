@@ -107,6 +107,32 @@ public sealed class SiloCommandLineTests
     }
 
     [Theory]
+    [InlineData(new string[0], 0)]
+    [InlineData(new[] { "--stage-max-sequences", "16" }, 16)]
+    public void Invoke_StageMaxSequences_ReachesTheOptions(string[] args, int expected)
+    {
+        SiloHostOptions? seen = null;
+        var parse = SiloCommandLine.Create(o =>
+        {
+            seen = o;
+            return 0;
+        }).Parse(["--clustering", "redis", .. args]);
+
+        Assert.Equal(0, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = TextWriter.Null }));
+        Assert.Equal(expected, seen!.StageMaxSequences);
+    }
+
+    [Fact]
+    public void Invoke_StageMaxSequencesZero_OneLineErrorAndExitCodeOne()
+    {
+        var parse = SiloCommandLine.Create(_ => 0).Parse(["--clustering", "redis", "--stage-max-sequences", "0"]);
+        var error = new StringWriter();
+
+        Assert.Equal(1, parse.Invoke(new InvocationConfiguration { Output = TextWriter.Null, Error = error }));
+        Assert.Contains("--stage-max-sequences must be at least 1", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("0")]
     [InlineData("-3")]
     [InlineData("1e-12")]
