@@ -1,19 +1,6 @@
-using System.Buffers;
-using System.Diagnostics;
-using DistInfer.Engine.Checkpoints;
-using DistInfer.Engine.Config;
-using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
-using DistInfer.Engine.Serving;
-using DistInfer.Grains.Compute;
-using DistInfer.Grains.Fabric;
-using DistInfer.Grains.Placement;
-using DistInfer.Grains.Routing;
-using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
-using DistInfer.Runtime.Placement;
-using DistInfer.Runtime.Streams;
-using Microsoft.Extensions.DependencyInjection;
+
 namespace DistInfer.Grains;
 
 /// <summary>The KV caches a step uses: made for new sequences when there is room, rolled back after a half-done step.</summary>

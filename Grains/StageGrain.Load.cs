@@ -1,19 +1,11 @@
-using System.Buffers;
-using System.Diagnostics;
-using DistInfer.Engine.Checkpoints;
-using DistInfer.Engine.Config;
 using DistInfer.Engine.Kernels;
 using DistInfer.Engine.Model;
-using DistInfer.Engine.Serving;
 using DistInfer.Grains.Compute;
 using DistInfer.Grains.Fabric;
-using DistInfer.Grains.Placement;
-using DistInfer.Grains.Routing;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
-using DistInfer.Runtime.Placement;
-using DistInfer.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
+
 namespace DistInfer.Grains;
 
 /// <summary>Loading a stage's layers, and refusing a plan older than the deployed one.</summary>
