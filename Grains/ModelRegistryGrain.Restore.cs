@@ -1,5 +1,4 @@
 using DistInfer.Engine;
-using DistInfer.Grains.Deployments;
 using DistInfer.Grains.Weights;
 using DistInfer.Runtime;
 
@@ -15,40 +14,13 @@ public sealed partial class ModelRegistryGrain
     /// version above anything the attempt handed out (a stage keeps the newest replica set it saw), loads it back on
     /// its stages, and releases the stages and expert replicas only the attempt used.
     /// </summary>
-    private async Task<DeploymentInfo> RestoreAsync(DeploymentInfo previous, DeploymentInfo attempted, long attemptVersion)
+    private async Task RestoreAsync(DeploymentInfo previous, DeploymentInfo attempted, long attemptVersion)
     {
         var restored = previous with { ReplicaSetVersion = attemptVersion + 1, DeployedUtc = DateTime.UtcNow };
 
-        // Recorded first: a stage's Load asks the registry and refuses a plan older than the recorded one.
-        _deployment = restored;
-        await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, restored);
-        var loads = new List<Task>();
-        for (var r = 0; r < restored.Replicas; r++)
-        {
-            for (var s = 0; s < restored.Stages; s++)
-            {
-                loads.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(restored.Name, r, s).ToString()).Load(StageRequest(restored, r, s)));
-            }
-        }
-
-        await Task.WhenAll(loads);
-        var kept = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var replica in restored.ExpertReplicaSet)
-        {
-            kept.Add(replica.Key);
-        }
-
-        var releases = UnloadStages(attempted, replacedBy: restored);
-        foreach (var (key, progress) in _progress)
-        {
-            if (progress.Kind == WeightLoading.Expert && !kept.Contains(key))
-            {
-                releases.Add(GrainFactory.GetGrain<IExpertGrain>(key).Retire());
-            }
-        }
-
-        await BestEffortAsync(releases);
-        return restored;
+        await RecordAndLoadStagesAsync(restored);
+        var attemptedExperts = _progress.Values.Where(p => p.Kind == WeightLoading.Expert).Select(p => p.Key);
+        await BestEffortAsync([.. UnloadStages(attempted, replacedBy: restored), .. RetireExperts(attemptedExperts, replacedBy: restored)]);
     }
 
     /// <summary>What a failed redeployment reports: its own error, and whether the previous deployment serves on.</summary>

@@ -118,11 +118,11 @@ public sealed partial class ModelRegistryGrain
     }
 
     /// <summary>
-    /// Retires the expert replicas of <paramref name="plan"/> that <paramref name="replacedBy"/> (a redeployment) does not
-    /// keep: no stage calls them any more, but until idle collection they held their weights and counted against the
-    /// free memory placement plans with.
+    /// Retires the expert replicas (<paramref name="keys"/>: an older plan's, or a failed attempt's) that
+    /// <paramref name="replacedBy"/> does not keep: no stage calls them any more, but until idle collection they held
+    /// their weights and counted against the free memory placement plans with.
     /// </summary>
-    private List<Task> RetireExperts(DeploymentInfo plan, DeploymentInfo replacedBy)
+    private List<Task> RetireExperts(IEnumerable<string> keys, DeploymentInfo replacedBy)
     {
         var kept = new HashSet<string>(StringComparer.Ordinal);
         foreach (var replica in replacedBy.ExpertReplicaSet)
@@ -131,11 +131,11 @@ public sealed partial class ModelRegistryGrain
         }
 
         var retires = new List<Task>();
-        foreach (var replica in plan.ExpertReplicaSet)
+        foreach (var key in keys)
         {
-            if (!kept.Contains(replica.Key))
+            if (!kept.Contains(key))
             {
-                retires.Add(GrainFactory.GetGrain<IExpertGrain>(replica.Key).Retire());
+                retires.Add(GrainFactory.GetGrain<IExpertGrain>(key).Retire());
             }
         }
 

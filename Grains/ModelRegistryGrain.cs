@@ -134,7 +134,7 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
             info = await LoadAsync(info, plan, moeLayers, config, version);
             if (previous is not null)
             {
-                await BestEffortAsync([.. UnloadStages(previous, replacedBy: info), .. RetireExperts(previous, replacedBy: info)]);
+                await BestEffortAsync([.. UnloadStages(previous, replacedBy: info), .. RetireExperts(previous.ExpertReplicaSet.Select(r => r.Key), replacedBy: info)]);
             }
         }
         catch (Exception e)
@@ -201,19 +201,35 @@ public sealed partial class ModelRegistryGrain(IClusterMembershipService members
         }));
 
         // The stages loaded before the plan existed; give them the replica set.
+        await RecordAndLoadStagesAsync(info);
+        return info;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="info"/> the recorded deployment, here and on every silo, then has every stage of every
+    /// pipeline replica load its part of it. Recorded first: a stage's Load asks the registry and refuses a plan older
+    /// than the recorded one.
+    /// </summary>
+    private async Task RecordAndLoadStagesAsync(DeploymentInfo info)
+    {
         _deployment = info;
         await DeploymentReplication.SaveEverywhereAsync(GrainFactory, membership.Current, info);
-        var updates = new List<Task>();
+        await Task.WhenAll(LoadStages(GrainFactory, info));
+    }
+
+    /// <summary>Every stage of every pipeline replica of <paramref name="info"/> loading its part (weights, replica set).</summary>
+    public static List<Task> LoadStages(IGrainFactory grains, DeploymentInfo info)
+    {
+        var loads = new List<Task>();
         for (var r = 0; r < info.Replicas; r++)
         {
-            foreach (var stage in plan)
+            for (var s = 0; s < info.Stages; s++)
             {
-                updates.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(info.Name, r, stage.Stage).ToString()).Load(StageRequest(info, r, stage.Stage)));
+                loads.Add(grains.GetGrain<IStageGrain>(new StageKey(info.Name, r, s).ToString()).Load(StageRequest(info, r, s)));
             }
         }
 
-        await Task.WhenAll(updates);
-        return info;
+        return loads;
     }
 
     public Task<DeploymentInfo?> Describe()

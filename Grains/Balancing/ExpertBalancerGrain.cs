@@ -120,14 +120,7 @@ public sealed partial class ExpertBalancerGrain(IClusterMembershipService member
             throw;
         }
 
-        var stages = new List<Task>();
-        for (var r = 0; r < updated.Replicas; r++)
-        {
-            for (var s = 0; s < updated.Stages; s++)
-            {
-                stages.Add(GrainFactory.GetGrain<IStageGrain>(new StageKey(updated.Name, r, s).ToString()).Load(ModelRegistryGrain.StageRequest(updated, r, s)));
-            }
-        }
+        var stages = ModelRegistryGrain.LoadStages(GrainFactory, updated);
 
         try
         {

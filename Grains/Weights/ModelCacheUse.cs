@@ -7,16 +7,14 @@ namespace DistInfer.Grains.Weights;
 /// </summary>
 public sealed class ModelCacheUse : IDisposable
 {
+    private readonly string _directory;
     private ModelCache? _cache;
 
     internal ModelCacheUse(ModelCache cache, string directory)
     {
         _cache = cache;
-        Directory = directory;
+        _directory = directory;
     }
 
-    /// <summary>The model's folder in the cache.</summary>
-    public string Directory { get; }
-
-    public void Dispose() => Interlocked.Exchange(ref _cache, null)?.Release(Directory);
+    public void Dispose() => Interlocked.Exchange(ref _cache, null)?.Release(_directory);
 }
