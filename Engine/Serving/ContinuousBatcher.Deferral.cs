@@ -23,7 +23,7 @@ public sealed partial class ContinuousBatcher
     {
         foreach (var s in batch)
         {
-            if (Contains(deferred.SequenceIds, s.Id))
+            if (deferred.SequenceIds.Contains(s.Id))
             {
                 s.Restart();
                 _running.Remove(s);
@@ -36,19 +36,6 @@ public sealed partial class ContinuousBatcher
         _deferStreak = Math.Min(_deferStreak + 1, 5);
         _deferredRetryAt = Environment.TickCount64 + ((long)_options.DeferredRetryDelay.TotalMilliseconds << (_deferStreak - 1));
         return deferred.Logits;
-    }
-
-    private static bool Contains(IReadOnlyCollection<long> ids, long id)
-    {
-        foreach (var x in ids)
-        {
-            if (x == id)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>A step deferred nothing: the next deferral waits the shortest time again.</summary>
