@@ -76,8 +76,12 @@ public sealed class ContinuousBatcherDeferralTests
         await using var batcher = new ContinuousBatcher(executor, [], new BatcherOptions { DeferredRetryDelay = TimeSpan.FromMilliseconds(1) });
         using var cancel = new CancellationTokenSource();
 
-        var a = batcher.GenerateAsync(PromptA, new SamplingParams { MaxNewTokens = 12 });
-        var b = batcher.GenerateAsync(PromptB, new SamplingParams { MaxNewTokens = 5 }, cancel.Token);
+        // Queued in one call: B is there before A's first token can be read (two calls let a slow test thread queue B
+        // after A's tokens were out, and cancel it before any step had it).
+        var streams = batcher.GenerateAll([
+            new SequenceRequest(PromptA, new SamplingParams { MaxNewTokens = 12 }, default),
+            new SequenceRequest(PromptB, new SamplingParams { MaxNewTokens = 5 }, cancel.Token)]);
+        var (a, b) = (streams[0], streams[1]);
         await using var first = a.GetAsyncEnumerator();
         Assert.True(await first.MoveNextAsync());
         Assert.True(await first.MoveNextAsync()); // two steps in: B has been deferred at least once
