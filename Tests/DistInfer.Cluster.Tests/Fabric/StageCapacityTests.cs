@@ -74,13 +74,15 @@ public sealed class StageCapacityTests
         var engine = new Generator(TransformerModel.Load(RepoPaths.Fixture("olmoe"), Gemm.Default));
         var expected = prompts.Select(p => engine.Generate([p], new SamplingParams { MaxNewTokens = 6, MinNewTokens = 6 })[0].GeneratedIds).ToArray();
 
-        // Three requests through each silo's gateway at once: six sequences for stages that hold two.
-        var calls = prompts.Select((p, i) => fronts[i % 2].Generate(new GenerateRequest { Model = Model, Prompts = [p], MaxNewTokens = 6, MinNewTokens = 6 })).ToArray();
-        var responses = await Task.WhenAll(calls);
+        // A request of three prompts through each silo's gateway at once: six sequences for stages that hold two (each
+        // request alone brings more than that, so some wait however the two interleave).
+        var responses = await Task.WhenAll(
+            fronts[0].Generate(new GenerateRequest { Model = Model, Prompts = [.. prompts[..3]], MaxNewTokens = 6, MinNewTokens = 6 }),
+            fronts[1].Generate(new GenerateRequest { Model = Model, Prompts = [.. prompts[3..]], MaxNewTokens = 6, MinNewTokens = 6 }));
 
         for (var i = 0; i < prompts.Length; i++)
         {
-            Assert.Equal(expected[i], responses[i].Generated[0]);
+            Assert.Equal(expected[i], responses[i / 3].Generated[i % 3]);
         }
 
         Assert.True(cluster.Silos.Sum(s => s.Services.GetRequiredService<FabricFront>().Deferrals) > 0, "no sequence waited for room");
